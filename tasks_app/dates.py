@@ -1,0 +1,475 @@
+"""Find date/time phrases in email text and resolve them to aware datetimes.
+
+Everything resolves against ``reference`` (the email's Date header), never the clock, so the same email
+always yields the same due dates. A phrase is resolved in the zone it states ("3pm PT", "10:00 CET"),
+else in the reader's home zone. Calendar arithmetic is done on naive local dates and only then attached
+to the zone, so a date across a DST change keeps its wall-clock time (9am stays 9am).
+
+Conventions (see docs/extraction.md; each is pinned by a test in tests/test_dates.py):
+
+- EOD / COB / "end of (the) day" / "close of business" = 17:00 local.
+- morning = 09:00, afternoon = 14:00, evening / tonight / night = 19:00, noon / midday / lunch = 12:00,
+  midnight = 23:59 of that day (the end of it, because "by midnight Friday" means during Friday).
+- A date without a time ("Dec 3", "Friday", "next week") is a deadline at 17:00 local; ``has_time`` is False.
+- A time without a date ("noon", "14:00", "EOD") is its next occurrence strictly after the reference.
+- A bare weekday ("Friday") is the next such day strictly after the reference date: said on a Friday it
+  means the Friday after. "today" is the way to say the same day.
+- "this <weekday>" is the next such day on or after the reference date (same day = today).
+- "next <weekday>" is that weekday in the calendar week after the reference's week (weeks start on
+  Monday); so on Wednesday "next Tuesday" is 6 days out and "next Friday" 9 days out.
+- "next week" = Monday of the next week; "this week" / "end of the week" / EOW = Friday of this week
+  (or the coming Friday on a weekend); "end of the month" / EOM = the last day of the month.
+- "in N days/weeks" adds calendar days; "in N business days" skips Saturdays and Sundays; "in N hours"
+  / "in N minutes" is exact elapsed time.
+- A month/day that has already passed this year rolls to next year; "3/12" is US month/day.
+- A bare hour after "at" ("at 3") is pm for 1-6 and am for 7-11 (business hours).
+- Zone abbreviations name the region's wall clock, not a fixed offset: people write "EST" in July and
+  mean New York time, so EST, EDT and ET all resolve in America/New_York.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+__all__ = ["ResolvedDate", "ZONE_ABBREVIATIONS", "find_due_phrases", "resolve_due"]
+
+# Written zone -> IANA zone whose wall clock the writer means.
+ZONE_ABBREVIATIONS: dict[str, str] = {
+    "PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "MT": "America/Denver", "MST": "America/Denver", "MDT": "America/Denver",
+    "CT": "America/Chicago", "CST": "America/Chicago", "CDT": "America/Chicago",
+    "ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
+    "UTC": "UTC", "GMT": "UTC", "Z": "UTC",
+    "BST": "Europe/London", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
+    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "EET": "Europe/Helsinki", "EEST": "Europe/Helsinki",
+    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "SGT": "Asia/Singapore",
+    "HKT": "Asia/Hong_Kong", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
+    "PACIFIC": "America/Los_Angeles", "MOUNTAIN": "America/Denver", "CENTRAL": "America/Chicago",
+    "EASTERN": "America/New_York", "LONDON": "Europe/London", "UK": "Europe/London",
+}
+
+DEADLINE_DEFAULT = dt.time(17, 0)
+EOD = dt.time(17, 0)
+PARTS_OF_DAY: dict[str, dt.time] = {
+    "morning": dt.time(9, 0), "afternoon": dt.time(14, 0), "evening": dt.time(19, 0),
+    "night": dt.time(19, 0), "tonight": dt.time(19, 0), "noon": dt.time(12, 0), "midday": dt.time(12, 0),
+    "lunch": dt.time(12, 0), "lunchtime": dt.time(12, 0), "midnight": dt.time(23, 59),
+}
+
+_WEEKDAY_NAMES = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2, "wed": 2,
+    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
+    "sunday": 6, "sun": 6,
+}
+_MONTH_NAMES = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+    "nov": 11, "dec": 12,
+}
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3,
+}
+
+# Full weekday names match in any case; abbreviations only capitalised ("Wed", not "wed"), because
+# "sat", "sun" and "wed" are ordinary words.
+_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|(?-i:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)\.?(?![\w'])"
+    r"|(?-i:MON|TUE|WED|THU|FRI))"
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ORD = r"(?:st|nd|rd|th)?"
+_MERIDIEM = r"(?:a\.m\.|p\.m\.|am\b|pm\b|a\.m\b|p\.m\b)"
+_ZONE_WORDS = "|".join(sorted((z for z in ZONE_ABBREVIATIONS if z.isupper() and len(z) <= 4), key=len,
+                              reverse=True))
+_ZONE = (
+    rf"(?:\(?(?-i:(?:{_ZONE_WORDS})(?:[+-]\d{{1,2}})?(?:/(?:{_ZONE_WORDS}))?)\)?(?![\w])"
+    r"|(?:pacific|mountain|central|eastern|london|uk)(?:\s+time)?\b)"
+)
+_CLOCK = rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?\s*{_MERIDIEM}|\d{{1,2}}:\d{{2}}(?!\d)|noon|midnight)"
+_NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple\s+of|few)"
+
+# Each atom is one of: a date (which day), a time (which time of day), or both ("tonight").
+_DATE_ATOM = re.compile(
+    rf"""
+    (?P<iso>(?<![\d-])\d{{4}}-\d{{2}}-\d{{2}}(?![\d-]))
+    |(?P<mon>{_MONTH})\s+(?P<md>\d{{1,2}}){_ORD}(?!\d|:|\s*(?:am|pm|a\.m|p\.m)\b)(?:,?\s+(?P<my>\d{{4}}))?\b
+    |(?:the\s+)?(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon2>{_MONTH})(?:,?\s+(?P<my2>\d{{4}}))?\b
+    |(?P<nm>(?<![\d/.$])\d{{1,2}})/(?P<nd>\d{{1,2}})(?:/(?P<ny>\d{{4}}|\d{{2}}))?(?![/\d])
+    |(?P<dat>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw))
+    |(?P<tonight>tonight|tonite)\b
+    |(?P<today>today)\b
+    |(?P<tomorrow>tomorrow|tomorow|tmrw|tmr)\b
+    |(?P<in>in\s+(?P<n>{_NUM})\s+(?P<unit>business\s+days?|working\s+days?|days?|weeks?|hours?|hrs?|minutes?|mins?))\b
+    |(?P<endper>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<enext>next\s+)?(?P<per>week|month|year))\b
+    |(?P<eow>(?-i:EOW|EOM))\b
+    |(?P<relweek>(?P<rwq>next|this|the\s+following)\s+(?P<rwu>week|month))\b
+    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b))?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_TIME_ATOM = re.compile(
+    rf"""
+    (?P<range>(?:from\s+|between\s+)?(?P<r1>\d{{1,2}}(?:[:.]\d{{2}})?)\s*(?P<ap1>{_MERIDIEM})?\s*(?:-|–|—|to|until|till|and)\s*
+        (?P<r2>\d{{1,2}}(?:[:.]\d{{2}})?)\s*(?P<ap2>{_MERIDIEM}))(?:\s*(?P<rzone>{_ZONE}))?
+    |(?P<range24>(?:from\s+|between\s+)?(?P<s1>\d{{1,2}}:\d{{2}})\s*(?:-|–|—|to|until|till|and)\s*(?P<s2>\d{{1,2}}:\d{{2}}))
+        (?:\s*(?P<szone>{_ZONE}))?
+    |(?P<clock>{_CLOCK})(?:\s*(?P<czone>{_ZONE}))?
+    |at\s+(?P<bare>\d{{1,2}})(?:\s*o'?clock)?(?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b)))
+    |(?P<eod>(?-i:EOD|COB|EOB|C\.O\.B\.?)|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|close\s+of\s+(?:business|play)
+        |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
+    |(?:this\s+|the\s+)?(?P<part>morning|afternoon|evening|night|lunchtime|lunch|midday)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# What may sit between two atoms of one phrase: "Friday EOD", "tomorrow at 3pm", "3pm on Monday".
+_JOINER = re.compile(r"^(?:[\s,]|at\b|@|on\b|by\b|before\b|around\b|in\s+the\b|from\b)*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ResolvedDate:
+    due: dt.datetime  # aware, in the zone the phrase was resolved in
+    has_time: bool  # False when only a day was given and ``due`` is the 17:00 deadline default
+    end: dt.datetime | None = None  # end of a stated range ("2pm-3pm")
+    phrase: str = ""
+    zone: str = ""  # IANA zone the phrase was resolved in
+    zone_stated: bool = False  # True when the phrase named its zone ("3pm PT")
+
+    @property
+    def duration_minutes(self) -> int | None:
+        if self.end is None:
+            return None
+        return int((self.end - self.due).total_seconds() // 60)
+
+
+@dataclass
+class _Atom:
+    kind: str  # "date", "time" or "both"
+    start: int
+    end: int
+    match: re.Match[str]
+
+
+def _atoms(text: str) -> list[_Atom]:
+    found: list[_Atom] = []
+    for m in _TIME_ATOM.finditer(text):
+        found.append(_Atom("time", m.start(), m.end(), m))
+    for m in _DATE_ATOM.finditer(text):
+        if m.group("nm") and not (1 <= int(m.group("nm")) <= 12 and 1 <= int(m.group("nd")) <= 31):
+            continue  # "24/7", "50/50": numbers with a slash, not dates
+        found.append(_Atom("both" if m.group("tonight") else "date", m.start(), m.end(), m))
+    # Keep the longest of overlapping atoms ("Dec 3" over "3"), earliest first.
+    found.sort(key=lambda a: (a.start, -(a.end - a.start)))
+    kept: list[_Atom] = []
+    for atom in found:
+        if kept and atom.start < kept[-1].end:
+            if atom.end - atom.start > kept[-1].end - kept[-1].start:
+                kept[-1] = atom
+            continue
+        kept.append(atom)
+    return kept
+
+
+def _groups(text: str) -> list[list[_Atom]]:
+    """Atoms that form one phrase: adjacent, joined only by connectives, at most one date and one time."""
+    groups: list[list[_Atom]] = []
+    for atom in _atoms(text):
+        if groups:
+            last = groups[-1]
+            kinds = {a.kind for a in last}
+            clash = atom.kind in kinds or "both" in kinds or (atom.kind == "both" and kinds)
+            # A weekday next to an absolute date ("Monday, Dec 3") is one phrase; the date wins.
+            if clash and atom.kind == "date" and _is_weekday_date_pair(last, atom):
+                clash = False
+            if not clash and _JOINER.match(text[last[-1].end:atom.start]):
+                last.append(atom)
+                continue
+        groups.append([atom])
+    return groups
+
+
+def _is_weekday_date_pair(group: list[_Atom], atom: _Atom) -> bool:
+    dates = [a for a in group if a.kind == "date"]
+    if len(dates) != 1:
+        return False
+    first, second = dates[0].match, atom.match
+    absolute = ("mon", "dm", "nm", "iso")
+    return bool(first.group("wd") and not first.group("wq") and any(second.group(g) for g in absolute))
+
+
+def find_due_phrases(text: str) -> list[tuple[str, int, int]]:
+    """Return (phrase, start, end) for each date/time phrase in ``text``, in order."""
+    return [(text[g[0].start:g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
+
+
+def _zone_of(word: str | None) -> str | None:
+    if not word:
+        return None
+    token = re.split(r"[\s/+\-]", word.strip("() ").upper())[0]
+    return ZONE_ABBREVIATIONS.get(token)
+
+
+def _hm(text: str) -> tuple[int, int]:
+    hour, _, minute = text.replace(".", ":").partition(":")
+    return int(hour), int(minute or 0)
+
+
+def _apply_meridiem(hour: int, meridiem: str | None) -> int:
+    if not meridiem:
+        return hour
+    if meridiem.lower().startswith("p"):
+        return hour if hour == 12 else hour + 12
+    return 0 if hour == 12 else hour
+
+
+def _valid_time(hour: int, minute: int) -> bool:
+    return 0 <= hour <= 23 and 0 <= minute <= 59
+
+
+def _parse_clock(text: str) -> dt.time | None:
+    lowered = text.lower().strip()
+    if lowered in PARTS_OF_DAY:
+        return PARTS_OF_DAY[lowered]
+    m = re.match(rf"(\d{{1,2}}(?:[:.]\d{{2}})?)\s*({_MERIDIEM})?", lowered)
+    if not m:
+        return None
+    hour, minute = _hm(m.group(1))
+    if m.group(2) and not 1 <= hour <= 12:
+        return None
+    hour = _apply_meridiem(hour, m.group(2))
+    return dt.time(hour, minute) if _valid_time(hour, minute) else None
+
+
+@dataclass
+class _TimeSpec:
+    time: dt.time
+    end: dt.time | None = None
+    zone: str | None = None
+
+
+def _time_spec(m: re.Match[str]) -> _TimeSpec | None:
+    if m.group("range"):
+        h1, m1 = _hm(m.group("r1"))
+        h2, m2 = _hm(m.group("r2"))
+        if not (1 <= h2 <= 12 and 0 <= h1 <= 12):
+            return None
+        end_h = _apply_meridiem(h2, m.group("ap2"))
+        # "2-3pm": the start borrows the end's meridiem unless that would put it after the end ("11-1pm").
+        start_h = _apply_meridiem(h1, m.group("ap1") or m.group("ap2"))
+        if not m.group("ap1") and start_h * 60 + m1 > end_h * 60 + m2:
+            start_h = _apply_meridiem(h1, "am")
+        if not (_valid_time(start_h, m1) and _valid_time(end_h, m2)):
+            return None
+        return _TimeSpec(dt.time(start_h, m1), dt.time(end_h, m2), _zone_of(m.group("rzone")))
+    if m.group("range24"):
+        h1, m1 = _hm(m.group("s1"))
+        h2, m2 = _hm(m.group("s2"))
+        if not (_valid_time(h1, m1) and _valid_time(h2, m2)):
+            return None
+        return _TimeSpec(dt.time(h1, m1), dt.time(h2, m2), _zone_of(m.group("szone")))
+    if m.group("clock"):
+        parsed = _parse_clock(m.group("clock"))
+        return _TimeSpec(parsed, zone=_zone_of(m.group("czone"))) if parsed else None
+    if m.group("bare"):
+        hour = int(m.group("bare"))
+        if not 1 <= hour <= 12:
+            return None
+        # Business hours: "at 3" is 15:00, "at 9" is 09:00.
+        hour = hour + 12 if 1 <= hour <= 6 else hour
+        return _TimeSpec(dt.time(hour, 0), zone=_zone_of(m.group("bzone")))
+    if m.group("eod"):
+        return _TimeSpec(EOD, zone=_zone_of(m.group("ezone")))
+    if m.group("part"):
+        return _TimeSpec(PARTS_OF_DAY[m.group("part").lower()])
+    return None
+
+
+def _number(word: str) -> int:
+    word = re.sub(r"\s+", " ", word.lower())
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def _add_business_days(day: dt.date, count: int) -> dt.date:
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def _month_day(today: dt.date, month: int, day: int, year: str | None) -> dt.date | None:
+    if year:
+        full_year = int(year) + (2000 if len(year) == 2 else 0)
+        try:
+            return dt.date(full_year, month, day)
+        except ValueError:
+            return None
+    for candidate_year in (today.year, today.year + 1):
+        try:
+            candidate = dt.date(candidate_year, month, day)
+        except ValueError:
+            continue  # 29 Feb in a non-leap year: try the next
+        if candidate >= today:
+            return candidate
+    return None
+
+
+@dataclass
+class _DateSpec:
+    day: dt.date | None = None
+    exact: dt.datetime | None = None  # "in 2 hours": an instant, not a day
+    implied_time: dt.time | None = None  # "tonight" says when as well as which day
+
+
+def _date_spec(m: re.Match[str], ref_local: dt.datetime) -> _DateSpec | None:
+    today = ref_local.date()
+    if m.group("iso"):
+        try:
+            return _DateSpec(dt.date.fromisoformat(m.group("iso")))
+        except ValueError:
+            return None
+    if m.group("mon") or m.group("mon2"):
+        month = _MONTH_NAMES[(m.group("mon") or m.group("mon2")).lower()[:3]]
+        day = _month_day(today, month, int(m.group("md") or m.group("dm")), m.group("my") or m.group("my2"))
+        return _DateSpec(day) if day else None
+    if m.group("nm"):
+        month, day_number = int(m.group("nm")), int(m.group("nd"))
+        if not (1 <= month <= 12 and 1 <= day_number <= 31):
+            return None
+        day = _month_day(today, month, day_number, m.group("ny"))
+        return _DateSpec(day) if day else None
+    if m.group("dat"):
+        return _DateSpec(today + dt.timedelta(days=2))
+    if m.group("tonight"):
+        return _DateSpec(today, implied_time=PARTS_OF_DAY["tonight"])
+    if m.group("today"):
+        return _DateSpec(today)
+    if m.group("tomorrow"):
+        return _DateSpec(today + dt.timedelta(days=1))
+    if m.group("in"):
+        count, unit = _number(m.group("n")), m.group("unit").lower()
+        if unit.startswith(("business", "working")):
+            return _DateSpec(_add_business_days(today, count))
+        if unit.startswith("day"):
+            return _DateSpec(today + dt.timedelta(days=count))
+        if unit.startswith("week"):
+            return _DateSpec(today + dt.timedelta(weeks=count))
+        minutes = count * 60 if unit.startswith(("hour", "hr")) else count
+        return _DateSpec(exact=ref_local + dt.timedelta(minutes=minutes))
+    if m.group("endper") or m.group("eow"):
+        period = (m.group("per") or ("week" if m.group("eow").upper() == "EOW" else "month")).lower()
+        shift = 1 if m.group("enext") else 0
+        if period == "week":
+            # Friday of this work week; on a weekend, the coming one.
+            friday = today + dt.timedelta(days=(4 - today.weekday()) % 7)
+            return _DateSpec(friday + dt.timedelta(weeks=shift))
+        if period == "month":
+            year, month = divmod(today.month - 1 + shift, 12)
+            year += today.year
+            month += 1
+            return _DateSpec(dt.date(year, month, calendar.monthrange(year, month)[1]))
+        return _DateSpec(dt.date(today.year + shift, 12, 31))
+    if m.group("relweek"):
+        qualifier, unit = m.group("rwq").lower(), m.group("rwu").lower()
+        if unit == "week":
+            monday = today - dt.timedelta(days=today.weekday())
+            if qualifier == "this":
+                return _DateSpec(today + dt.timedelta(days=(4 - today.weekday()) % 7))
+            return _DateSpec(monday + dt.timedelta(weeks=1))
+        if qualifier == "this":
+            last = calendar.monthrange(today.year, today.month)[1]
+            return _DateSpec(dt.date(today.year, today.month, last))
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        return _DateSpec(dt.date(year, month, 1))
+    if m.group("wd"):
+        target = _WEEKDAY_NAMES[m.group("wd").lower().rstrip(".")]
+        qualifier = re.sub(r"\s+", " ", (m.group("wq") or "").lower())
+        if qualifier == "next":
+            next_monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
+            return _DateSpec(next_monday + dt.timedelta(days=target))
+        ahead = (target - today.weekday()) % 7
+        if ahead == 0 and qualifier not in ("this",):
+            ahead = 7  # a bare weekday never means today
+        day = today + dt.timedelta(days=ahead)
+        if m.group("wdnum"):
+            # "Friday 12th": trust the day number if it agrees with a nearby date, else the weekday.
+            for offset in range(0, 60):
+                candidate = today + dt.timedelta(days=offset)
+                if candidate.day == int(m.group("wdnum")) and candidate.weekday() == target:
+                    return _DateSpec(candidate)
+        return _DateSpec(day)
+    return None
+
+
+def _localize(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
+    # Round-trip through UTC so a wall time that doesn't exist (spring-forward gap) becomes a real instant.
+    return dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.timezone.utc).astimezone(zone)
+
+
+def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> ResolvedDate | None:
+    """Resolve the first date/time phrase in ``phrase`` against ``reference`` (aware).
+
+    ``timezone`` is the reader's IANA zone, used unless the phrase states its own.
+    Returns None when there is no phrase or it names an impossible date.
+    """
+    if reference.tzinfo is None or reference.utcoffset() is None:
+        raise ValueError("reference must be an aware datetime (the email's Date header)")
+    groups = _groups(phrase)
+    if not groups:
+        return None
+    group = groups[0]
+    text = phrase[group[0].start:group[-1].end]
+    time_spec: _TimeSpec | None = None
+    date_matches: list[re.Match[str]] = []
+    for atom in group:
+        if atom.kind == "time":
+            time_spec = _time_spec(atom.match)
+            if time_spec is None:
+                return None
+        else:
+            date_matches.append(atom.match)
+
+    zone_name = (time_spec.zone if time_spec and time_spec.zone else None) or timezone
+    zone = ZoneInfo(zone_name)
+    ref_local = reference.astimezone(zone)
+    stated = bool(time_spec and time_spec.zone)
+
+    date_spec: _DateSpec | None = None
+    # With "Monday, Dec 3" the absolute date is the more specific of the two.
+    for match in sorted(date_matches, key=lambda mm: 1 if mm.group("wd") else 0):
+        date_spec = _date_spec(match, ref_local)
+        if date_spec is not None:
+            break
+    if date_matches and date_spec is None:
+        return None
+
+    if date_spec is not None and date_spec.exact is not None:
+        return ResolvedDate(date_spec.exact, True, None, text, zone_name, stated)
+
+    time = time_spec.time if time_spec else (date_spec.implied_time if date_spec else None)
+    end_time = time_spec.end if time_spec else None
+    if date_spec is not None and date_spec.day is not None:
+        day = date_spec.day
+    else:
+        # A time on its own is its next occurrence after the reference.
+        assert time is not None
+        day = ref_local.date()
+        if _localize(day, time, zone) <= ref_local:
+            day += dt.timedelta(days=1)
+
+    has_time = time is not None
+    due = _localize(day, time if time is not None else DEADLINE_DEFAULT, zone)
+    end = None
+    if end_time is not None:
+        end = _localize(day, end_time, zone)
+        if end <= due:
+            end = _localize(day + dt.timedelta(days=1), end_time, zone)
+    return ResolvedDate(due, has_time, end, text, zone_name, stated)
