@@ -35,44 +35,113 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-__all__ = ["ResolvedDate", "ZONE_ABBREVIATIONS", "find_due_phrases", "resolve_due"]
+__all__ = ["ZONE_ABBREVIATIONS", "ResolvedDate", "find_due_phrases", "resolve_due"]
 
 # Written zone -> IANA zone whose wall clock the writer means.
 ZONE_ABBREVIATIONS: dict[str, str] = {
-    "PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-    "MT": "America/Denver", "MST": "America/Denver", "MDT": "America/Denver",
-    "CT": "America/Chicago", "CST": "America/Chicago", "CDT": "America/Chicago",
-    "ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
-    "UTC": "UTC", "GMT": "UTC", "Z": "UTC",
-    "BST": "Europe/London", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
-    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "EET": "Europe/Helsinki", "EEST": "Europe/Helsinki",
-    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "SGT": "Asia/Singapore",
-    "HKT": "Asia/Hong_Kong", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
-    "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
-    "PACIFIC": "America/Los_Angeles", "MOUNTAIN": "America/Denver", "CENTRAL": "America/Chicago",
-    "EASTERN": "America/New_York", "LONDON": "Europe/London", "UK": "Europe/London",
+    "PT": "America/Los_Angeles",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "MT": "America/Denver",
+    "MST": "America/Denver",
+    "MDT": "America/Denver",
+    "CT": "America/Chicago",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "ET": "America/New_York",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "UTC": "UTC",
+    "GMT": "UTC",
+    "Z": "UTC",
+    "BST": "Europe/London",
+    "WET": "Europe/Lisbon",
+    "WEST": "Europe/Lisbon",
+    "CET": "Europe/Berlin",
+    "CEST": "Europe/Berlin",
+    "EET": "Europe/Helsinki",
+    "EEST": "Europe/Helsinki",
+    "IST": "Asia/Kolkata",
+    "JST": "Asia/Tokyo",
+    "KST": "Asia/Seoul",
+    "SGT": "Asia/Singapore",
+    "HKT": "Asia/Hong_Kong",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland",
+    "NZDT": "Pacific/Auckland",
+    "PACIFIC": "America/Los_Angeles",
+    "MOUNTAIN": "America/Denver",
+    "CENTRAL": "America/Chicago",
+    "EASTERN": "America/New_York",
+    "LONDON": "Europe/London",
+    "UK": "Europe/London",
 }
 
 DEADLINE_DEFAULT = dt.time(17, 0)
 EOD = dt.time(17, 0)
 PARTS_OF_DAY: dict[str, dt.time] = {
-    "morning": dt.time(9, 0), "afternoon": dt.time(14, 0), "evening": dt.time(19, 0),
-    "night": dt.time(19, 0), "tonight": dt.time(19, 0), "noon": dt.time(12, 0), "midday": dt.time(12, 0),
-    "lunch": dt.time(12, 0), "lunchtime": dt.time(12, 0), "midnight": dt.time(23, 59),
+    "morning": dt.time(9, 0),
+    "afternoon": dt.time(14, 0),
+    "evening": dt.time(19, 0),
+    "night": dt.time(19, 0),
+    "tonight": dt.time(19, 0),
+    "noon": dt.time(12, 0),
+    "midday": dt.time(12, 0),
+    "lunch": dt.time(12, 0),
+    "lunchtime": dt.time(12, 0),
+    "midnight": dt.time(23, 59),
 }
 
 _WEEKDAY_NAMES = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2, "wed": 2,
-    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tues": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "weds": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thurs": 3,
+    "thur": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 _MONTH_NAMES = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-    "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "couple of": 2,
+    "few": 3,
 }
 
 # Full weekday names match in any case; abbreviations only capitalised ("Wed", not "wed"), because
@@ -88,8 +157,9 @@ _MONTH = (
 )
 _ORD = r"(?:st|nd|rd|th)?"
 _MERIDIEM = r"(?:a\.m\.|p\.m\.|am\b|pm\b|a\.m\b|p\.m\b)"
-_ZONE_WORDS = "|".join(sorted((z for z in ZONE_ABBREVIATIONS if z.isupper() and len(z) <= 4), key=len,
-                              reverse=True))
+_ZONE_WORDS = "|".join(
+    sorted((z for z in ZONE_ABBREVIATIONS if z.isupper() and len(z) <= 4), key=len, reverse=True)
+)
 _ZONE = (
     rf"(?:\(?(?-i:(?:{_ZONE_WORDS})(?:[+-]\d{{1,2}})?(?:/(?:{_ZONE_WORDS}))?)\)?(?![\w])"
     r"|(?:pacific|mountain|central|eastern|london|uk)(?:\s+time)?\b)"
@@ -189,7 +259,7 @@ def _groups(text: str) -> list[list[_Atom]]:
             # A weekday next to an absolute date ("Monday, Dec 3") is one phrase; the date wins.
             if clash and atom.kind == "date" and _is_weekday_date_pair(last, atom):
                 clash = False
-            if not clash and _JOINER.match(text[last[-1].end:atom.start]):
+            if not clash and _JOINER.match(text[last[-1].end : atom.start]):
                 last.append(atom)
                 continue
         groups.append([atom])
@@ -207,7 +277,7 @@ def _is_weekday_date_pair(group: list[_Atom], atom: _Atom) -> bool:
 
 def find_due_phrases(text: str) -> list[tuple[str, int, int]]:
     """Return (phrase, start, end) for each date/time phrase in ``text``, in order."""
-    return [(text[g[0].start:g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
+    return [(text[g[0].start : g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
 
 
 def _zone_of(word: str | None) -> str | None:
@@ -401,7 +471,7 @@ def _date_spec(m: re.Match[str], ref_local: dt.datetime) -> _DateSpec | None:
         day = today + dt.timedelta(days=ahead)
         if m.group("wdnum"):
             # "Friday 12th": trust the day number if it agrees with a nearby date, else the weekday.
-            for offset in range(0, 60):
+            for offset in range(60):
                 candidate = today + dt.timedelta(days=offset)
                 if candidate.day == int(m.group("wdnum")) and candidate.weekday() == target:
                     return _DateSpec(candidate)
@@ -411,7 +481,7 @@ def _date_spec(m: re.Match[str], ref_local: dt.datetime) -> _DateSpec | None:
 
 def _localize(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     # Round-trip through UTC so a wall time that doesn't exist (spring-forward gap) becomes a real instant.
-    return dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.timezone.utc).astimezone(zone)
+    return dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
 
 
 def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> ResolvedDate | None:
@@ -426,7 +496,7 @@ def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> Resolv
     if not groups:
         return None
     group = groups[0]
-    text = phrase[group[0].start:group[-1].end]
+    text = phrase[group[0].start : group[-1].end]
     time_spec: _TimeSpec | None = None
     date_matches: list[re.Match[str]] = []
     for atom in group:
