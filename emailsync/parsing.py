@@ -13,8 +13,9 @@ import quopri
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from email import policy
+from email.errors import MessageError
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -34,6 +35,18 @@ __all__ = [
     "parse_message",
     "reply_text",
 ]
+
+
+# What the email package and friends raise on malformed input (header parsing, payload decoding).
+_PARSE_ERRORS = (
+    ValueError,
+    TypeError,
+    LookupError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    MessageError,
+)
 
 
 class MessageParseError(Exception):
@@ -94,11 +107,7 @@ def _guess_decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        matches = from_bytes(data)
-        best = matches.best()
-    except Exception:  # charset-normalizer is heuristic code; never let it sink a message
-        best = None
+    best = from_bytes(data).best()
     try:
         as_cp1252 = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -109,10 +118,7 @@ def _guess_decode(data: bytes) -> str:
         # On short texts charset-normalizer ranks several single-byte codepages as equally likely
         # (cp1250, cp775, ...). Western European mail is by far the most common undeclared 8-bit
         # case, so cp1252 wins unless the detector found something clearly less chaotic.
-        try:
-            cp1252_match = from_bytes(data, cp_isolation=["cp1252"]).best()
-        except Exception:
-            cp1252_match = None
+        cp1252_match = from_bytes(data, cp_isolation=["cp1252"]).best()
         if cp1252_match is None or cp1252_match.chaos <= best.chaos + 0.05:
             return as_cp1252
     return str(best)
@@ -167,7 +173,7 @@ def _part_bytes(part: Message) -> bytes:
     """The decoded (transfer-encoding removed) payload of a leaf part."""
     try:
         payload = part.get_payload(decode=True)
-    except Exception:
+    except _PARSE_ERRORS:
         payload = None
     if isinstance(payload, bytes):
         return payload
@@ -181,7 +187,7 @@ def _part_bytes(part: Message) -> bytes:
 def _part_charset(part: Message) -> str | None:
     try:
         return part.get_content_charset()
-    except Exception:
+    except _PARSE_ERRORS:
         return None
 
 
@@ -230,7 +236,7 @@ def _collapse(text: str) -> str:
 def _raw_headers(msg: Message) -> list[tuple[str, str]]:
     try:
         return [(str(name), str(value)) for name, value in msg.raw_items()]
-    except Exception:
+    except _PARSE_ERRORS:
         return []
 
 
@@ -261,7 +267,7 @@ def _addresses(raw: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     try:
         parsed = getaddresses([unfolded])
-    except Exception:
+    except _PARSE_ERRORS:
         parsed = []
     for name, addr in parsed:
         if "@" in addr:
@@ -288,7 +294,7 @@ def _parse_date(value: str) -> datetime | None:
             return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         # "-0000" or no zone at all: UTC is the only defensible reading.
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -335,7 +341,7 @@ def html_to_text(html: str) -> str:
     converter.single_line_break = False
     try:
         text = converter.handle(str(soup))
-    except Exception:  # html2text can trip over pathological markup; plain text extraction still works
+    except Exception:  # noqa: BLE001 - html2text can trip over pathological markup; plain text extraction still works
         text = soup.get_text("\n")
     # html2text writes Markdown; undo the markup that would read as noise in plain text.
     text = re.sub(r"(?m)^(\s*)\\([-+])", r"\1\2", text)
@@ -357,6 +363,7 @@ def clean_text(text: str) -> str:
 
 # --------------------------------------------------------------------------- calendar
 
+
 def _as_aware(value: object, fallback_tz: tzinfo) -> tuple[datetime | None, bool]:
     """Convert an iCalendar DTSTART/DTEND value to an aware datetime (and whether it is all-day)."""
     if isinstance(value, datetime):
@@ -369,14 +376,14 @@ def _as_aware(value: object, fallback_tz: tzinfo) -> tuple[datetime | None, bool
     return None, False
 
 
-def _parse_calendar(data: bytes, charset: str | None, part_method: str, fallback_tz: tzinfo) -> list[
-    CalendarInvite
-]:
+def _parse_calendar(
+    data: bytes, charset: str | None, part_method: str, fallback_tz: tzinfo
+) -> list[CalendarInvite]:
     from icalendar import Calendar  # local: only needed for messages with invites
 
     try:
         calendar = Calendar.from_ical(decode_bytes(data, charset or "utf-8"))
-    except Exception:  # malformed iCalendar is common in the wild; the text body still counts
+    except Exception:  # noqa: BLE001 - malformed iCalendar is common in the wild; the text body still counts
         return []
     method = str(calendar.get("method", "") or part_method).strip().upper()
     invites: list[CalendarInvite] = []
@@ -386,7 +393,7 @@ def _parse_calendar(data: bytes, charset: str | None, part_method: str, fallback
             end, _ = _as_aware(event.decoded("dtend", None), fallback_tz)
             if end is None and start is not None and "duration" in event:
                 end = start + event.decoded("duration")
-        except Exception:
+        except _PARSE_ERRORS:
             start, end, all_day = None, None, False
         invites.append(
             CalendarInvite(
@@ -419,14 +426,14 @@ class _Body:
 def _content_type(part: Message) -> str:
     try:
         return part.get_content_type()
-    except Exception:
+    except _PARSE_ERRORS:
         return "text/plain"
 
 
 def _is_attachment(part: Message) -> bool:
     try:
         disposition = part.get_content_disposition()
-    except Exception:
+    except _PARSE_ERRORS:
         disposition = None
     return disposition == "attachment"
 
@@ -518,7 +525,7 @@ def _calendar_invites(msg: Message, fallback_tz: tzinfo) -> list[CalendarInvite]
     for part in _iter_calendar_parts(msg):
         try:
             part_method = str(part.get_param("method") or "")
-        except Exception:
+        except _PARSE_ERRORS:
             part_method = ""
         invites.extend(_parse_calendar(_part_bytes(part), _part_charset(part), part_method, fallback_tz))
     return invites
@@ -598,9 +605,7 @@ def _wrote_header_span(lines: list[str], i: int) -> int:
             return 0
         if span > 1 and not (_WROTE_START.match(chunk[0].strip()) or re.search(r"\d|@", chunk[0])):
             return 0  # a wrapped attribution starts with its date or name, not with prose like "Hello"
-        if _WROTE_VERB.search(joined) and (
-            _WROTE_START.match(joined) or re.search(r"\d|@", joined)
-        ):
+        if _WROTE_VERB.search(joined) and (_WROTE_START.match(joined) or re.search(r"\d|@", joined)):
             return span
     return 0
 
@@ -721,18 +726,32 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(\[[^\]]*\]\s*)?(fwd?|wg|tr|rv|enc)\s*:", re
 
 # --------------------------------------------------------------------------- entry point
 
+
 def _parse_structure(raw: bytes) -> Message:
     try:
         return BytesParser(policy=policy.default).parsebytes(raw)
-    except Exception:
+    except _PARSE_ERRORS:
         # policy.default can raise on some malformed headers; compat32 is more tolerant.
         return BytesParser(policy=policy.compat32).parsebytes(raw)
 
 
 def _looks_like_email(headers: list[tuple[str, str]]) -> bool:
     names = {name.lower() for name, _ in headers}
-    known = {"from", "to", "subject", "date", "message-id", "received", "mime-version", "content-type",
-             "return-path", "delivered-to", "cc", "sender", "reply-to"}
+    known = {
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "received",
+        "mime-version",
+        "content-type",
+        "return-path",
+        "delivered-to",
+        "cc",
+        "sender",
+        "reply-to",
+    }
     return bool(names & known)
 
 
@@ -749,14 +768,16 @@ def _build(msg: Message) -> ParsedMessage:
     senders = _addresses(_first_raw(raw_headers, "from"))
     sender_name, sender = senders[0] if senders else ("", "")
     message_date = _parse_date(_first_raw(raw_headers, "date"))
-    fallback_tz: tzinfo = message_date.tzinfo if message_date and message_date.tzinfo else timezone.utc
+    fallback_tz: tzinfo = message_date.tzinfo if message_date and message_date.tzinfo else UTC
 
     body = _Body()
     _collect_body(msg, body, fallback_tz)
     invites = _dedupe(_calendar_invites(msg, fallback_tz) + body.invites)
     full_text = clean_text("\n\n".join(body.chunks))
     subject = _collapse(headers.get("subject", ""))
-    forwarded = body.attached_message or _has_forward_marker(full_text) or bool(_FORWARD_SUBJECT.match(subject))
+    forwarded = (
+        body.attached_message or _has_forward_marker(full_text) or bool(_FORWARD_SUBJECT.match(subject))
+    )
 
     return ParsedMessage(
         message_id=_strip_id(headers.get("message-id", "")),
@@ -790,12 +811,12 @@ def parse_message(raw: bytes) -> ParsedMessage:
         return _build(_parse_structure(data))
     except MessageParseError:
         raise
-    except Exception:
-        pass
-    # Something in policy.default's lazy header/MIME handling blew up: retry with compat32,
-    # which keeps headers as plain strings.
+    except Exception:  # noqa: BLE001 - the contract is "never crash"; compat32 gets a second chance
+        # Something in policy.default's lazy header/MIME handling blew up: retry with compat32,
+        # which keeps headers as plain strings.
+        fallback = BytesParser(policy=policy.compat32).parsebytes(data)
     try:
-        return _build(BytesParser(policy=policy.compat32).parsebytes(data))
+        return _build(fallback)
     except MessageParseError:
         raise
     except Exception as exc:
