@@ -8,6 +8,7 @@ the database; the sync service decides what to store.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -47,3 +48,38 @@ class Extractor(Protocol):
     name: str
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]: ...
+
+
+# --- registry ---------------------------------------------------------------------------------------------
+# Extractors are registered by name and built lazily, so importing this module never pulls in a network
+# client; the "claude" extractor registers itself here when it lands.
+DEFAULT_EXTRACTOR = "offline"
+_FACTORIES: dict[str, Callable[[], Extractor]] = {}
+
+
+def register_extractor(name: str, factory: Callable[[], Extractor]) -> None:
+    """Make ``get_extractor(name)`` build an extractor with ``factory``; a later call replaces it."""
+    _FACTORIES[name.strip().lower()] = factory
+
+
+def _offline() -> Extractor:
+    from .offline_extractor import OfflineExtractor  # local import: offline_extractor imports this module
+
+    return OfflineExtractor()
+
+
+register_extractor(DEFAULT_EXTRACTOR, _offline)
+
+
+def available_extractors() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get_extractor(name: str | None = None) -> Extractor:
+    """The extractor called ``name``; None or "" means the offline one. Unknown names raise ValueError."""
+    key = (name or DEFAULT_EXTRACTOR).strip().lower()
+    factory = _FACTORIES.get(key)
+    if factory is None:
+        known = ", ".join(available_extractors())
+        raise ValueError(f"Unknown task extractor {name!r}; available extractors: {known}")
+    return factory()

@@ -1,0 +1,435 @@
+"""Rule-based offline extractor: finds requests, commitments and meeting proposals sentence by sentence.
+
+It needs no network and no model, so it is the default and the fallback when Claude is unavailable.
+The rules are general patterns (how English asks, promises and proposes), tuned on one fixed half of
+the Parakweet intent set and checked on the other half; see docs/extraction.md for the figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .dates import ResolvedDate, find_due_phrases, resolve_due
+from .extraction import (
+    MAX_TASKS_PER_EMAIL,
+    MAX_TITLE_LENGTH,
+    EmailForExtraction,
+    ExtractedTask,
+    Priority,
+    TaskKind,
+)
+
+__all__ = ["OfflineExtractor", "Sentence", "classify_sentence", "split_sentences"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # verbatim slice of the body
+    start: int
+    end: int
+
+
+# --- sentence splitting -------------------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc", "ltd", "co",
+    "corp", "approx", "no", "dept", "est", "a.m", "p.m", "u.s", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
+_BULLET = re.compile(r"^\s*(?:[-*•·>]+|\d{1,2}[.)]|[a-z][.)])\s+")
+# Lines after which the rest of the body is not the author's new text.
+_STOP_LINE = re.compile(
+    r"^\s*(?:--\s*|__+|-{5,}.*|On .{5,200} wrote:\s*|-+\s*Original Message\s*-+|From:\s.*|"
+    r"Sent from my \w+.*|Get Outlook for \w+.*)$",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"^\s*(?:thanks|thank you|thx|cheers|best|best regards|kind regards|regards|warm regards|sincerely|"
+    r"all the best|talk soon|br)[\s,.!]*$",
+    re.IGNORECASE,
+)
+
+
+def _lines(body: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line, without its newline."""
+    pos = 0
+    for line in body.splitlines(keepends=True):
+        stripped = line.rstrip("\r\n")
+        yield pos, pos + len(stripped)
+        pos += len(line)
+
+
+def _content_blocks(body: str) -> Iterator[tuple[int, int]]:
+    """Spans of running text: blank lines, bullets and short lines end a block; quotes and signatures
+    are dropped. The body is meant to arrive clean, but we don't bet a task on that."""
+    block_start: int | None = None
+    block_end = 0
+    for start, end in _lines(body):
+        line = body[start:end]
+        if _STOP_LINE.match(line) or _CLOSING.match(line):
+            break
+        if not line.strip() or line.lstrip().startswith(">"):
+            if block_start is not None:
+                yield block_start, block_end
+                block_start = None
+            continue
+        bullet = _BULLET.match(line)
+        if bullet and not line.lstrip().startswith(">"):
+            if block_start is not None:
+                yield block_start, block_end
+            block_start, block_end = start + bullet.end(), end
+            continue
+        if block_start is None:
+            block_start = start + (len(line) - len(line.lstrip()))
+        block_end = end
+        # A line that ends a sentence or is a salutation ("Hi Sam,") closes the block; a wrapped line
+        # (no end punctuation) continues into the next.
+        if re.search(r"[.!?:]\s*$", line) or (len(line) < 40 and line.rstrip().endswith(",")):
+            yield block_start, block_end
+            block_start = None
+    if block_start is not None:
+        yield block_start, block_end
+
+
+def split_sentences(body: str) -> list[Sentence]:
+    """Split ``body`` into sentences whose text is an exact slice of it."""
+    sentences: list[Sentence] = []
+    for block_start, block_end in _content_blocks(body):
+        cursor = block_start
+        for m in _SENTENCE_END.finditer(body, block_start, block_end):
+            before = body[cursor : m.start()]
+            last_word = re.search(r"([\w.]+)$", before)
+            if m.group().startswith(".") and last_word:
+                word = last_word.group(1).lower().rstrip(".")
+                # "Dr. Smith", "e.g. this", "3.5": not the end of a sentence.
+                if word in _ABBREVIATIONS or len(word) == 1 or body[m.end() : m.end() + 1].isdigit():
+                    continue
+            _append(sentences, body, cursor, m.end())
+            cursor = m.end()
+        _append(sentences, body, cursor, block_end)
+    return sentences
+
+
+def _append(sentences: list[Sentence], body: str, start: int, end: int) -> None:
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    if end - start >= 3:
+        sentences.append(Sentence(body[start:end], start, end))
+
+
+# --- classifying a sentence -----------------------------------------------------------------------------
+
+_FLAGS = re.IGNORECASE
+_YOU = r"(?:you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
+_ASK_MODAL = rf"(?:could|can|would|will|wd|cd|pls|please|would it be possible for|could i ask)\s+{_YOU}\b"
+
+# Marketing / bulk-mail language: imperatives here are not tasks for the reader.
+_SPAM = re.compile(
+    r"\bclick\b|unsubscribe|\bact now\b|\bbuy now\b|\border now\b|\bjoin now\b|\bshop now\b|\bsale\b|"
+    r"% off|\blimited[- ]time\b|\bhurry\b|\bdon'?t miss\b|address book|safe[- ]?sender|white ?list|"
+    r"\bview (?:it |this )?(?:online|in (?:your|a) browser)|privacy policy|\bterms of (?:use|service)\b|"
+    r"\bdo not reply\b|\bdon'?t reply\b|\bthis (?:e-?mail|message) was sent\b|\bno longer (?:wish|want)\b|"
+    r"\bto ensure (?:delivery|that you receive|you receive)\b|\bfollow us\b|\blike us on\b|"
+    r"\bnotification settings\b|\bemail preferences\b",
+    _FLAGS,
+)
+# A request: the author asks the reader (or anyone) to do something.
+_REQUEST = re.compile(
+    rf"^(?:\w+,\s*)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|p\.s\.)[,:]?\s+)*"
+    rf"(?:please|pls|plz|kindly)\b"
+    rf"|\b(?:please|pls|plz|kindly)\s+(?!find\b|see\b|note\b|be advised\b|disregard\b|ignore\b)\w+"
+    rf"|\b{_ASK_MODAL}"
+    rf"|\b(?:i|we)(?:\s+|(?='))(?:really\s+)?(?:need|want|would like|'d like|d like|would love|'d love|"
+    rf"would appreciate it if|'d appreciate it if|would appreciate|'d appreciate)\s+(?:it\s+if\s+)?{_YOU}\b"
+    rf"|\b(?:i|we)\s+(?:need|want|require|would like|'d like|'d love|would love)\s+(?:to\s+(?:get|have|see|"
+    rf"receive|know|hear|talk|speak|discuss|meet|schedule|set up|review|confirm)\b|a\s+(?:copy|list|"
+    rf"report|draft|call|meeting|quote)\b|the\b|your\b|some\b|(?:a|the)\s+\w+\s+(?:by|from)\b)"
+    rf"|\bmake sure\b|\bbe sure to\b|\bdon'?t forget\b|\bremember to\b|\blet (?:me|us) know\b"
+    rf"|\bget back to (?:me|us)\b|\bkeep (?:me|us) (?:posted|informed|updated)\b|\bplease\b.*\?$"
+    rf"|\b(?:is|was) (?:it|there any way|there a way) (?:possible|you could)\b"
+    rf"|\bwould (?:it|that) be possible\b|\bany chance\b|\bdo you (?:mind|have time)\b"
+    rf"|\bwould you (?:mind|be able|like|be willing|be interested)\b"
+    rf"|\b(?:can|could) (?:we|i) (?:get|have|ask|see|borrow|set up|schedule|discuss|talk|meet|chat)\b"
+    rf"|\bi(?:'d| would) (?:appreciate|be grateful)\b|\b(?:you|u) (?:need|must|should|have) to\b"
+    rf"|\bcall me\b|\bgive (?:me|us) a (?:call|ring|shout)\b|\bsend (?:me|us)\b|\bemail me\b|\bping me\b"
+    rf"|\bforward (?:me|us|this|it|that|the)\b|\bfeel free to\b"
+    # Suggestions and soft asks: "Perhaps you should...", "I think it would be useful for Ken to join".
+    rf"|\b(?:i|we) (?:suggest|recommend|propose)\b|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
+    rf"|\b(?:it|that|this) (?:would|might|could|may) be (?:\w+ )?(?:useful|helpful|good|great|best|nice|"
+    rf"worthwhile|appropriate|ideal|wise)\b|^(?:would|it'?d) be (?:\w+ )?(?:useful|helpful|good|great|nice|ideal)\b"
+    rf"|\blook(?:ing)? forward to (?:hearing|your|receiving|speaking|talking|seeing|meeting)\b",
+    _FLAGS,
+)
+# A bare imperative at the start of a sentence ("Send me the file.", "Review the draft by Friday.").
+_IMPERATIVE_VERBS = (
+    "send|forward|call|email|e-mail|review|check|confirm|sign|schedule|book|reply|respond|update|fill|"
+    "complete|submit|prepare|draft|finish|fix|look|read|approve|share|print|bring|pick|contact|ask|tell|"
+    "remind|add|remove|set|arrange|organize|organise|get|give|let|make|pay|file|fax|mail|ship|return|"
+    "resend|re-send|follow|talk|discuss|meet|join|attend|register|cancel|move|reschedule|note|find|handle|"
+    "coordinate|clarify|provide|run|test|verify|double-check|advise|inform|notify|plan|write|go|use|try|"
+    "consider|keep|take|have a look|see|grab|enjoy|purchase|download|visit|start|stop|feel free|put|leave|"
+    "choose|pass|drop|come|stay|hold"
+)
+_IMPERATIVE = re.compile(
+    rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
+    rf"(?!\s+(?:us|our|more)\b)",
+    _FLAGS,
+)
+# The author promises something: the reader of a reply is the one who said it, so it is their task.
+_COMMITMENT = re.compile(
+    r"\b(?:i|we)(?:'ll|'ll| will| shall| am going to|'m going to| are going to|'re going to| can| could|"
+    r" plan to| intend to| need to| have to| must| should| 'll)\s+(?:try to\s+|also\s+|then\s+|"
+    r"definitely\s+|probably\s+|be\s+(?:sure|happy|glad)\s+to\s+|get\s+back\b)?"
+    r"(?!be\s+(?:out|away|on vacation|off|in)\b|not\b|never\b|see\b|let\b|have\s+a\b)\w+"
+    r"|\bi(?:'m| am) (?:going|planning|working on|putting together|preparing)\b"
+    r"|\b(?:will|i'll) (?:get|have|send) (?:it|this|that|them) (?:to you|over|back)\b"
+    r"|\b(?:i|we) (?:would like|'d like|want|wanted|need) to (?:\w+\s+){0,2}(?:discuss|talk|meet|"
+    r"follow[- ]up|set up|schedule|get|confirm|review|defer|change|add|request|invite|know)\b",
+    _FLAGS,
+)
+# A meeting, call or get-together being proposed.
+_MEETING = re.compile(
+    r"\blet'?s\s+(?:\w+\s+)?(?:meet|talk|chat|discuss|sync|catch up|get together|have|grab|do|set up|"
+    r"schedule|plan|go|hop on|jump on|connect)\b"
+    r"|\b(?:schedule|set up|arrange|book|have|hold|do|organize|organise|plan)\s+(?:a|an|the|our|some|"
+    r"another)\s+(?:quick\s+|short\s+|brief\s+|\w+[- ]minute\s+|\d+[- ]?min(?:ute)?s?\s+|follow[- ]up\s+|"
+    r"phone\s+|conference\s+|video\s+|zoom\s+|team\s+|introductory\s+|\w+\s+)?(?:call|meeting|chat|sync|"
+    r"catch[- ]up|conversation|session|conference call|lunch|dinner|coffee|review|interview|demo)\b"
+    r"|\b(?:meet|meeting|call|talk|chat|sync|lunch|dinner|coffee)\b.{0,40}\?$"
+    r"|\b(?:are|r) (?:you|u) (?:free|available|around|busy|in the office)\b"
+    r"|\b(?:does|would|will|is)\s+(?:\w+\s+){0,4}(?:work|suit|good|convenient|ok|okay)\s+for\s+(?:you|u)\b"
+    r"|\bwhat time works\b|\bwhen (?:are|would|will) you (?:be )?(?:free|available|around)\b"
+    r"|\bcan (?:we|you|i) (?:meet|talk|chat|call|speak|get together|hop on|jump on)\b"
+    r"|\b(?:join|invite) (?:us|me|you)\b.{0,60}\b(?:call|meeting|lunch|dinner|session)\b"
+    r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
+    r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
+    r"|\b(?:quick|short|brief) (?:meeting|call|chat)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
+    _FLAGS,
+)
+# A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
+_QUESTION = re.compile(
+    r"^(?:\w+,\s*)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
+    r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
+    r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?",
+    _FLAGS,
+)
+# Sentences that only describe or inform even if they contain a trigger word.
+_NOT_A_TASK = re.compile(
+    r"^(?:thanks|thank you|thx|cheers|regards|best|hope|hi|hello|dear|congrat|fyi|welcome)\b"
+    r"|\bif you (?:have|need|want|would like) (?:any|further|more|additional)\b"
+    r"|\bif you have (?:any )?questions\b|\bdon'?t hesitate\b|\bhappy to help\b|\bfeel free to contact\b",
+    _FLAGS,
+)
+
+_HIGH = re.compile(
+    r"\b(?:urgent(?:ly)?|asap|a\.s\.a\.p\.?|critical|important|high[- ]priority|top priority|"
+    r"immediately|right away)\b",
+    _FLAGS,
+)
+_LOW = re.compile(
+    r"\b(?:no rush|no hurry|whenever|low[- ]priority|when you (?:get|have) (?:a )?(?:chance|moment|time)|"
+    r"not urgent|at your (?:leisure|convenience))\b",
+    _FLAGS,
+)
+_WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty-five": 45, "forty five": 45, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+_DURATION = re.compile(
+    r"\b(?P<n>\d+(?:\.\d+)?|a|an|one|two|three|four|five|ten|fifteen|twenty|thirty|forty[- ]five|sixty|"
+    r"ninety)[- ]?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)"
+    r"|\b(?P<half>half[- ](?:an[- ])?hour|half an hour)\b",
+    _FLAGS,
+)
+
+
+@dataclass(frozen=True)
+class SentenceIntent:
+    request: bool
+    commitment: bool
+    meeting: bool
+    question: bool
+
+    @property
+    def any(self) -> bool:
+        return self.request or self.commitment or self.meeting or self.question
+
+
+def classify_sentence(text: str) -> SentenceIntent:
+    """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
+    flat = " ".join(text.split())
+    if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
+        return SentenceIntent(False, False, False, False)
+    request = bool(_REQUEST.search(flat) or _IMPERATIVE.search(flat))
+    commitment = bool(_COMMITMENT.search(flat))
+    meeting = bool(_MEETING.search(flat))
+    question = bool(_QUESTION.search(flat))
+    return SentenceIntent(request, commitment, meeting, question)
+
+
+# --- titles ---------------------------------------------------------------------------------------------
+
+_LEAD_IN = re.compile(
+    rf"^(?:\w+,\s+)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|just)[,:]?\s+)*"
+    rf"(?:(?:i was wondering|i wonder|do you think|i think)\s+(?:if\s+)?)?"
+    rf"(?:(?:{_ASK_MODAL}|(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+{_YOU}\s+to|"
+    rf"would you (?:mind|be able to|be willing to)|make sure (?:to|that you|you)?|be sure to|"
+    rf"don'?t forget to|remember to|(?:i|we)\s*(?:'ll|will|shall|can|could|am going to|'m going to|"
+    rf"are going to|plan to|need to|have to|must|should)(?:\s+(?:try to|also|then|definitely|probably|"
+    rf"be (?:sure|happy|glad) to))?|(?:you|u) (?:need|must|should|have) to|feel free to|"
+    rf"(?:can|could|shall|should) we|let'?s)\s+)?"
+    rf"(?:please|pls|plz|kindly)?[,\s]*(?:also\s+|just\s+)?",
+    _FLAGS,
+)
+_DATE_LEAD = (
+    r"(?:\b(?:by|on|at|before|until|till|no later than|from|for|around|sometime|some time|as of)\s+)?"
+)
+
+
+def _strip_dates(text: str) -> str:
+    for phrase, start, end in reversed(find_due_phrases(text)):
+        lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], _FLAGS)
+        cut_from = lead.start() if lead and lead.group().strip() else start
+        text = text[:cut_from] + text[end:]
+    return text
+
+
+def _title(sentence: str, meeting: bool, sender: str) -> str:
+    text = " ".join(sentence.split())
+    text = _LEAD_IN.sub("", text, count=1)
+    text = _strip_dates(text)
+    text = re.sub(
+        r"\b(?:asap|a\.s\.a\.p\.?|urgently|if (?:you )?(?:can|possible)|when you (?:get|have) a "
+        r"(?:chance|moment)|no rush|please|pls|thanks?(?: you)?)\b",
+        "",
+        text,
+        flags=_FLAGS,
+    )
+    # "send me the report" -> "send the report": the reader knows who asked.
+    text = re.sub(
+        r"^(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us)\s+(?=(?:the|a|an|your|our|this|that|"
+        r"these|those|some|any|my|all)\b)",
+        r"\1 ",
+        text,
+        flags=_FLAGS,
+    )
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?")
+    if meeting and not re.match(
+        r"(?:meet|call|talk|chat|discuss|sync|schedule|set up|have|catch)\b", text, _FLAGS
+    ):
+        topic = re.search(r"\b(?:to discuss|discuss|about|regarding|re:|on)\s+(.+)$", text, _FLAGS)
+        who = _sender_name(sender)
+        text = f"Meeting{(' with ' + who) if who else ''}{(' about ' + topic.group(1)) if topic else ''}"
+    if not text:
+        text = " ".join(sentence.split())
+    text = text[0].upper() + text[1:]
+    if len(text) > MAX_TITLE_LENGTH:
+        text = text[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return text
+
+
+def _sender_name(sender: str) -> str:
+    m = re.match(r'\s*"?([^"<@]+?)"?\s*<', sender)
+    if m:
+        return m.group(1).strip()
+    local = sender.split("@", 1)[0].strip()
+    return local.replace(".", " ").title() if local and "@" in sender else ""
+
+
+def _duration(text: str, resolved: ResolvedDate | None) -> int | None:
+    if resolved is not None and resolved.duration_minutes:
+        return resolved.duration_minutes
+    for m in _DURATION.finditer(text):
+        if m.group("half"):
+            return 30
+        raw = m.group("n").lower().replace(" ", "-")
+        number = (
+            float(raw)
+            if raw[0].isdigit()
+            else _WORD_NUMBERS.get(raw, _WORD_NUMBERS.get(raw.replace("-", " "), 0))
+        )
+        unit = m.group("unit").lower()
+        minutes = number * 60 if unit.startswith("h") else number
+        if 5 <= minutes <= 12 * 60:
+            return int(minutes)
+    return None
+
+
+def _priority(text: str) -> Priority:
+    if _HIGH.search(text):
+        return "high"
+    if _LOW.search(text):
+        return "low"
+    return "normal"
+
+
+# --- the extractor --------------------------------------------------------------------------------------
+
+
+class OfflineExtractor:
+    """Rule-based extractor; deterministic and offline."""
+
+    name = "offline"
+
+    def __init__(self, *, questions_are_tasks: bool = True) -> None:
+        # A direct question ("Where did you get yours?") asks the reader to answer: a todo. The flag lets
+        # callers that only want explicit requests turn that off.
+        self.questions_are_tasks = questions_are_tasks
+
+    def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
+        tasks: list[ExtractedTask] = []
+        seen_titles: set[str] = set()
+        sentences = split_sentences(email.body)
+        for index, sentence in enumerate(sentences):
+            # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
+            following = sentences[index + 1].text if index + 1 < len(sentences) else ""
+            task = self._task_from(sentence.text, email, following)
+            if task is None or task.title.lower() in seen_titles:
+                continue
+            seen_titles.add(task.title.lower())
+            tasks.append(task)
+            if len(tasks) >= MAX_TASKS_PER_EMAIL:
+                break
+        return tasks
+
+    def _task_from(self, text: str, email: EmailForExtraction, following: str = "") -> ExtractedTask | None:
+        intent = classify_sentence(text)
+        actionable = intent.request or intent.commitment or intent.meeting
+        if not actionable and not (self.questions_are_tasks and intent.question):
+            return None
+        resolved: ResolvedDate | None = None
+        for phrase, _start, _end in find_due_phrases(text):
+            resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+            if resolved is not None:
+                break
+        kind: TaskKind
+        if intent.meeting and resolved is not None and resolved.has_time:
+            kind = "meeting"
+        elif resolved is not None and actionable:
+            kind = "deadline"
+        else:
+            kind = "todo"
+        if kind == "todo" and resolved is not None and intent.meeting:
+            # A meeting on a day but at no time: the task is to fix the time; keep the day as its due.
+            kind = "deadline"
+        confidence = 0.7 if (intent.request or intent.meeting) else 0.6 if intent.commitment else 0.4
+        return ExtractedTask(
+            title=_title(text, kind == "meeting" or (intent.meeting and not intent.request), email.sender),
+            kind=kind,
+            evidence=text,
+            due=resolved.due if resolved else None,
+            due_phrase=resolved.phrase if resolved else "",
+            duration_minutes=_duration(text, resolved) if intent.meeting or kind == "meeting" else None,
+            priority=_priority(" ".join((text, email.subject, following if len(following) < 60 else ""))),
+            confidence=confidence,
+            extra={
+                "intent": [k for k in ("request", "commitment", "meeting", "question") if getattr(intent, k)],
+                "has_time": bool(resolved and resolved.has_time),
+            },
+        )
