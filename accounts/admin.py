@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import ApiToken, Profile
+from emailsync.models import SyncRun
+from emailsync.services import SyncUnavailable, sync_trigger
+
+User = get_user_model()
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    exclude = ["feed_token"]
+
+
+@admin.action(description="Sync email now")
+def sync_email_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    started, reused, refused = 0, 0, []
+    for user in queryset:
+        try:
+            _, created = sync_trigger(user=user, trigger=SyncRun.Trigger.ADMIN)
+        except SyncUnavailable as e:
+            refused.append(f"{user}: {e}")
+            continue
+        started += created
+        reused += not created
+    modeladmin.message_user(request, f"Started {started} sync(s); {reused} already running.", messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.WARNING)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class SchedulerUserAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    actions = [sync_email_now]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]
+    list_filter = ["revoked_at"]

@@ -1,0 +1,125 @@
+"""The demo account: a user and a copy of the sample mailbox in ``demo/mailbox`` moved to the present.
+
+The sample emails were written for the week of Monday 2026-11-23. The copy is shifted forward by whole
+weeks, so that the newest email is from the last few days and weekday words ("Friday EOD") still name
+the right days; dates written in headers, bodies and calendar parts are moved by the same amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+from django.conf import settings
+
+SAMPLE_DIR = Path(settings.BASE_DIR) / "demo" / "mailbox"
+SAMPLE_WEEK_END = dt.date(2026, 11, 27)  # the Friday of the sample week
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
+_ES_MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre"]
+_MONTH_RE = "|".join([m for m in _MONTHS] + [m[:3] for m in _MONTHS if len(m) > 3] + ["sept"])
+_EN_DATE = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(st|nd|rd|th)?\b", re.IGNORECASE)
+_ES_DATE = re.compile(rf"\b(\d{{1,2}}) de ({'|'.join(_ES_MONTHS)})\b", re.IGNORECASE)
+_ICS_DATE = re.compile(r"(?<=:)(20\d{2})(\d{2})(\d{2})(?=T\d{6})")
+_ISO_DATE = re.compile(r"\b(20\d{2})-(\d{2})-(\d{2})\b")
+_DATE_HEADER = re.compile(rb"^(Date:[ \t]*)(.+)$", re.MULTILINE | re.IGNORECASE)
+_SAMPLE_YEAR = 2026
+
+
+def weeks_to_shift(today: dt.date) -> int:
+    """Whole weeks that bring the sample week's Friday to the latest Friday on or before today."""
+    return max(0, (today - SAMPLE_WEEK_END).days // 7)
+
+
+def _month_number(name: str) -> int:
+    name = name.lower().rstrip(".")
+    for index, month in enumerate(_MONTHS):
+        if month.startswith(name[:3]):
+            return index + 1
+    raise ValueError(name)
+
+
+def _shift(year: int, month: int, day: int, delta: dt.timedelta) -> dt.date | None:
+    try:
+        return dt.date(year, month, day) + delta
+    except ValueError:
+        return None
+
+
+def shift_text(text: str, delta: dt.timedelta) -> str:
+    """Move the dates written in an email's text by ``delta`` (a whole number of weeks)."""
+    if not delta:
+        return text
+
+    def english(match: re.Match[str]) -> str:
+        moved = _shift(_SAMPLE_YEAR, _month_number(match.group(1)), int(match.group(2)), delta)
+        if moved is None:
+            return match.group(0)
+        name = match.group(1)
+        month = _MONTHS[moved.month - 1]
+        month = month[:3] if len(name.rstrip(".")) == 3 else month
+        month = month.capitalize() if name[0].isupper() else month
+        suffix = ""
+        if match.group(3):
+            suffix = "th" if 11 <= moved.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(moved.day % 10, "th")
+        return f"{month}{'.' if '.' in match.group(0) else ''} {moved.day}{suffix}"
+
+    def spanish(match: re.Match[str]) -> str:
+        moved = _shift(_SAMPLE_YEAR, _ES_MONTHS.index(match.group(2).lower()) + 1, int(match.group(1)), delta)
+        return match.group(0) if moved is None else f"{moved.day} de {_ES_MONTHS[moved.month - 1]}"
+
+    def compact(match: re.Match[str]) -> str:
+        moved = _shift(int(match.group(1)), int(match.group(2)), int(match.group(3)), delta)
+        return match.group(0) if moved is None else moved.strftime("%Y%m%d")
+
+    def iso(match: re.Match[str]) -> str:
+        moved = _shift(int(match.group(1)), int(match.group(2)), int(match.group(3)), delta)
+        return match.group(0) if moved is None else moved.isoformat()
+
+    text = _EN_DATE.sub(english, text)
+    text = _ES_DATE.sub(spanish, text)
+    text = _ICS_DATE.sub(compact, text)
+    return _ISO_DATE.sub(iso, text)
+
+
+def shift_message(raw: bytes, delta: dt.timedelta) -> bytes:
+    if not delta:
+        return raw
+
+    def header(match: re.Match[bytes]) -> bytes:
+        try:
+            moved = parsedate_to_datetime(match.group(2).decode("ascii").strip()) + delta
+        except (TypeError, ValueError):
+            return match.group(0)
+        return match.group(1) + format_datetime(moved).encode("ascii")
+
+    head, sep, body = raw.partition(b"\n\n")
+    head = _DATE_HEADER.sub(header, head)
+    # The sample bodies are plain ASCII or 8-bit text parts; dates in them are ASCII, so latin-1 round-trips.
+    body = shift_text(body.decode("latin-1"), delta).encode("latin-1")
+    return head + sep + body
+
+
+def demo_mailbox_install(*, target: Path, today: dt.date) -> int:
+    """Copy the sample mailbox into ``target``, shifted to the present. Returns the number of messages.
+
+    The copy is rebuilt only when missing, so messages already synced keep their ids and are not read again.
+    """
+    delta = dt.timedelta(weeks=weeks_to_shift(today))
+    if target.exists() and any(target.glob("*.eml")):
+        return len(list(target.glob("*.eml")))
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    count = 0
+    for path in sorted(SAMPLE_DIR.glob("*.eml")):
+        (tmp / path.name).write_bytes(shift_message(path.read_bytes(), delta))
+        count += 1
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return count

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+from accounts.models import Profile
+
+WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+SYNC_CHOICES = [("", "Off (only when I ask)"), ("15", "Every 15 minutes"), ("30", "Every 30 minutes"),
+                ("60", "Every hour"), ("240", "Every 4 hours"), ("1440", "Once a day")]
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+    work_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="Working days"
+    )
+    periodic_sync_minutes = forms.TypedChoiceField(
+        choices=SYNC_CHOICES, coerce=int, empty_value=None, required=False, label="Automatic sync"
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["timezone", "work_start", "work_end", "work_days", "approval_required",
+                  "periodic_sync_minutes", "skip_senders"]
+        widgets = {
+            "work_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "skip_senders": forms.Textarea(attrs={"rows": 3, "placeholder": "news@example.com\n@marketing.example"}),
+        }
+        labels = {"approval_required": "Ask me before putting new tasks on the calendar"}
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("work_start"), data.get("work_end")
+        if start and end and start >= end:
+            raise forms.ValidationError("Working hours must end after they start.")
+        if not data.get("work_days"):
+            self.add_error("work_days", "Pick at least one working day.")
+        return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name", initial="My script")
+
+
+class LocalMailboxForm(forms.Form):
+    folder = forms.CharField(max_length=500, label="Mail folder (.eml files or a Maildir)")

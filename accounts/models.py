@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+        raise ValidationError(f"{value!r} is not a known time zone") from e
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Profile(models.Model):
+    """A user's scheduling preferences."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    work_start = models.TimeField(default=dt.time(9, 0))
+    work_end = models.TimeField(default=dt.time(17, 0))
+    # ISO weekday numbers, Monday = 1.
+    work_days = models.JSONField(default=list)
+    approval_required = models.BooleanField(
+        default=False, help_text="New tasks wait as proposed until approved, instead of going on the calendar."
+    )
+    periodic_sync_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Sync automatically every N minutes; empty means only on demand."
+    )
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    skip_senders = models.TextField(
+        blank=True, default="", help_text="Addresses or @domains whose mail is always skipped, one per line."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(work_start__lt=models.F("work_end")), name="work_hours_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def working_days(self) -> list[int]:
+        return list(self.work_days) or [1, 2, 3, 4, 5]
+
+    def skipped_senders(self) -> list[str]:
+        return [line.strip().lower() for line in self.skip_senders.splitlines() if line.strip()]
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its hash is stored; the raw value is shown once at creation."""
+
+    PREFIX = "isk_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="The first characters, to recognise the token by.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,109 @@
+"""Writes about users: profiles, API tokens, the periodic sync schedule, the demo account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, Profile, hash_token, new_feed_token
+
+
+def profile_for(user: AbstractBaseUser) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip()[:100] or "API token", token_hash=hash_token(raw), hint=raw[:10]
+    )
+    return token, raw
+
+
+def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+    return bool(
+        ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    )
+
+
+def feed_token_regenerate(*, user: AbstractBaseUser) -> Profile:
+    profile = profile_for(user)
+    profile.feed_token = new_feed_token()
+    profile.save(update_fields=["feed_token"])
+    return profile
+
+
+def schedule_name(user_id: int) -> str:
+    return f"periodic-sync-user-{user_id}"
+
+
+def periodic_sync_apply(*, user: AbstractBaseUser, minutes: int | None) -> None:
+    """Create, change or remove the user's django-q2 schedule to match their choice.
+
+    Schedule names are not unique in django-q2, so we upsert by name ourselves and remove extras. The
+    first run is set in the future with jitter, so saving settings does not fire a sync at once and many
+    users' schedules do not line up.
+    """
+    from django_q.models import Schedule
+
+    name = schedule_name(user.pk)
+    existing = list(Schedule.objects.filter(name=name).order_by("id"))
+    if minutes is None:
+        Schedule.objects.filter(name=name).delete()
+        return
+    jitter = dt.timedelta(seconds=random.uniform(0, min(60.0, minutes * 6.0)))
+    next_run = timezone.now() + dt.timedelta(minutes=minutes) + jitter
+    with transaction.atomic():
+        if existing:
+            schedule = existing[0]
+            Schedule.objects.filter(pk__in=[s.pk for s in existing[1:]]).delete()
+            if schedule.minutes == minutes and schedule.func == "emailsync.jobs.scheduled_sync":
+                return
+        else:
+            schedule = Schedule(name=name)
+        schedule.func = "emailsync.jobs.scheduled_sync"
+        schedule.args = repr((user.pk,))
+        schedule.schedule_type = Schedule.MINUTES
+        schedule.minutes = minutes
+        schedule.repeats = -1
+        schedule.next_run = next_run
+        schedule.save()
+
+
+@transaction.atomic
+def profile_update(*, user: AbstractBaseUser, **fields: object) -> Profile:
+    profile = profile_for(user)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()
+    if "periodic_sync_minutes" in fields:
+        minutes = profile.periodic_sync_minutes
+        transaction.on_commit(lambda: periodic_sync_apply(user=user, minutes=minutes))
+    return profile
+
+
+def demo_user_ensure() -> AbstractBaseUser:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=settings.DEMO_USERNAME,
+        defaults={"email": settings.DEMO_USERNAME, "first_name": "Dana", "last_name": "Demo"},
+    )
+    if created or not user.check_password(settings.DEMO_PASSWORD):
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save()
+    profile = profile_for(user)
+    if profile.timezone == "UTC":
+        profile.timezone = "America/New_York"
+        profile.save(update_fields=["timezone"])
+    return user

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from accounts.models import Profile
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(post_save, sender=get_user_model())
+def create_profile(sender: type, instance: object, created: bool, **kwargs: object) -> None:
+    if created:
+        Profile.objects.get_or_create(user=instance)
+
+
+@receiver(user_logged_in)
+def sync_at_login(sender: type, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    if not settings.SYNC_ON_LOGIN:
+        return
+    from emailsync.models import Mailbox, SyncRun
+    from emailsync.services import SyncUnavailable, sync_trigger
+
+    if not Mailbox.objects.filter(user=user).exists():
+        return
+    try:
+        sync_trigger(user=user, trigger=SyncRun.Trigger.LOGIN)  # type: ignore[arg-type]
+    except SyncUnavailable as e:
+        logger.info("No sync at sign-in for user %s: %s", getattr(user, "pk", None), e)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ApiTokenForm, LocalMailboxForm, ProfileForm
+from accounts.models import ApiToken
+from accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    demo_user_ensure,
+    feed_token_regenerate,
+    profile_for,
+    profile_update,
+)
+from emailsync.selectors import mailbox_for
+from emailsync.services import mailbox_connect_local
+
+
+@require_POST
+def demo_login(request: HttpRequest) -> HttpResponse:
+    if not (settings.DEMO_LOGIN_ENABLED and not settings.GOOGLE_ENABLED):
+        return HttpResponseNotFound("The demo account is not offered on this site.")
+    user = demo_user_ensure()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("tasks:dashboard")
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    profile = profile_for(request.user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=profile)
+        if form.is_valid():
+            profile_update(user=request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields})
+            messages.success(request, "Settings saved.")
+            return redirect("accounts:settings")
+    else:
+        form = ProfileForm(instance=profile, initial={"work_days": profile.working_days})
+    new_token = request.session.pop("new_api_token", None)
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "profile": profile,
+            "token_form": ApiTokenForm(),
+            "tokens": ApiToken.objects.filter(user=request.user),
+            "new_token": new_token,
+            "mailbox": mailbox_for(user=request.user),
+            "mailbox_form": LocalMailboxForm(),
+            "feed_url": request.build_absolute_uri(f"/calendar/{profile.feed_token}.ics"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        _, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        # Shown once on the next page, then gone: only the hash is kept.
+        request.session["new_api_token"] = raw
+        messages.success(request, "Token created. Copy it now: it will not be shown again.")
+    else:
+        messages.error(request, "Give the token a name.")
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, "Token revoked.")
+    else:
+        messages.error(request, "No such active token.")
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+def feed_regenerate(request: HttpRequest) -> HttpResponse:
+    feed_token_regenerate(user=request.user)
+    messages.success(request, "New calendar feed address made; the old one no longer works.")
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+def mailbox_connect(request: HttpRequest) -> HttpResponse:
+    form = LocalMailboxForm(request.POST)
+    if form.is_valid():
+        try:
+            mailbox_connect_local(user=request.user, folder=form.cleaned_data["folder"])
+        except ValueError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+def account_delete(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    from accounts.services import periodic_sync_apply
+
+    periodic_sync_apply(user=user, minutes=None)
+    get_user_model().objects.filter(pk=user.pk).delete()
+    messages.success(request, "Your account and all its data were deleted.")
+    return redirect("accounts:login")

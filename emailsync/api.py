@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from emailsync.models import SyncRun
+from emailsync.selectors import run_as_dict, run_for_user
+from emailsync.services import SyncUnavailable, sync_trigger
+
+
+@api_view(["POST"])
+def sync_start(request: Request) -> Response:
+    try:
+        run, created = sync_trigger(user=request.user, trigger=SyncRun.Trigger.API)
+    except SyncUnavailable as e:
+        return Response({"status": "unavailable", "message": str(e)}, status=status.HTTP_409_CONFLICT)
+    status_url = request.build_absolute_uri(reverse("api:sync-status", args=[run.public_id]))
+    return Response(
+        {
+            "status": run.state,
+            "message": "Sync started." if created else "A sync is already in progress; returning it.",
+            "task_id": str(run.public_id),
+            "user_id": run.user_id,
+            "status_url": status_url,
+        },
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+@api_view(["GET"])
+def sync_status(request: Request, task_id: str) -> Response:
+    run = run_for_user(user=request.user, public_id=task_id)
+    if run is None:
+        return Response({"detail": "No such sync run."}, status=status.HTTP_404_NOT_FOUND)
+    return Response(run_as_dict(run))

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Mailbox(models.Model):
+    """Where a user's mail comes from, with everything the sync needs to resume safely."""
+
+    class Source(models.TextChoices):
+        LOCAL = "local", "Local folder"
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        BACKING_OFF = "backing_off", "Backing off"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        DISABLED = "disabled", "Disabled"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailbox")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.LOCAL)
+    # For the local source: the folder of .eml files or the Maildir.
+    location = models.CharField(max_length=500, blank=True, default="")
+    # Opaque position in the source (Gmail: a historyId). Moves only forward, after the work it covers.
+    checkpoint = models.CharField(max_length=100, blank=True, default="")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ACTIVE)
+    lease_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "mailboxes"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lease_token__isnull=True) | models.Q(lease_expires_at__isnull=False),
+                name="mailbox_lease_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} mailbox of {self.user}"
+
+
+class SyncRun(models.Model):
+    """One sync of one user's mailbox, from trigger to outcome. Its public id is the API's task_id."""
+
+    class Trigger(models.TextChoices):
+        BUTTON = "button", "Dashboard button"
+        LOGIN = "login", "Sign-in"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "Command line"
+        SCHEDULE = "schedule", "Schedule"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Phase(models.TextChoices):
+        WAITING = "waiting", "Waiting for a worker"
+        LISTING = "listing", "Looking for new mail"
+        READING = "reading", "Reading messages"
+        SCHEDULING = "scheduling", "Placing tasks on the calendar"
+        DONE = "done", "Done"
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.WAITING)
+    messages_found = models.PositiveIntegerField(default=0)
+    messages_seen = models.PositiveIntegerField(default=0)
+    messages_skipped = models.PositiveIntegerField(default=0)
+    messages_processed = models.PositiveIntegerField(default=0)
+    messages_failed = models.PositiveIntegerField(default=0)
+    tasks_created = models.PositiveIntegerField(default=0)
+    events_scheduled = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one queued or running run per user: the database settles two triggers at once.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="one_active_sync_per_user",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["succeeded", "failed"]) | models.Q(finished_at__isnull=False),
+                name="finished_run_has_finish_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sync {self.public_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class MessageReceipt(models.Model):
+    """One row per message of a mailbox: the dedup ledger and the poison register."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped as bulk"
+        FAILED = "failed", "Failed"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    FINAL_STATUSES = (Status.DONE, Status.SKIPPED, Status.QUARANTINED)
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="receipts")
+    message_id = models.CharField(max_length=255, help_text="The source's own id for the message.")
+    header_message_id = models.CharField(max_length=500, blank=True, default="")
+    thread_id = models.CharField(max_length=500, blank=True, default="")
+    subject = models.CharField(max_length=500, blank=True, default="")
+    sender = models.CharField(max_length=320, blank=True, default="")
+    sender_name = models.CharField(max_length=200, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    body_text = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    skip_reason = models.CharField(max_length=200, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "message_id"], name="one_receipt_per_message"),
+        ]
+        indexes = [models.Index(fields=["mailbox", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject or self.message_id} ({self.status})"

@@ -1,0 +1,89 @@
+"""Reads of the email sync for pages and the API."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from emailsync.models import Mailbox, MessageReceipt, SyncRun
+
+
+def run_for_user(*, user: AbstractBaseUser, public_id: uuid.UUID | str) -> SyncRun | None:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return SyncRun.objects.filter(user=user, public_id=key).first()
+
+
+def runs_for_user(*, user: AbstractBaseUser, limit: int = 50) -> QuerySet[SyncRun]:
+    return SyncRun.objects.filter(user=user).order_by("-created_at")[:limit]
+
+
+def latest_run(*, user: AbstractBaseUser) -> SyncRun | None:
+    return SyncRun.objects.filter(user=user).order_by("-created_at").first()
+
+
+def mailbox_for(*, user: AbstractBaseUser) -> Mailbox | None:
+    return Mailbox.objects.filter(user=user).first()
+
+
+def problem_receipts(*, user: AbstractBaseUser) -> QuerySet[MessageReceipt]:
+    return MessageReceipt.objects.filter(
+        mailbox__user=user, status__in=[MessageReceipt.Status.FAILED, MessageReceipt.Status.QUARANTINED]
+    ).order_by("-first_seen_at")
+
+
+def run_as_dict(run: SyncRun) -> dict[str, object]:
+    return {
+        "task_id": str(run.public_id),
+        "user_id": run.user_id,
+        "trigger": run.trigger,
+        "state": run.state,
+        "phase": run.phase,
+        "phase_label": run.get_phase_display(),
+        "finished": not run.is_active,
+        "counters": {
+            "messages_found": run.messages_found,
+            "messages_seen": run.messages_seen,
+            "messages_skipped": run.messages_skipped,
+            "messages_processed": run.messages_processed,
+            "messages_failed": run.messages_failed,
+            "tasks_created": run.tasks_created,
+            "events_scheduled": run.events_scheduled,
+        },
+        "summary": run_summary(run),
+        "error": run.error,
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def run_summary(run: SyncRun) -> str:
+    """One sentence saying what a run did, for people."""
+    if run.state == SyncRun.State.QUEUED:
+        return "Waiting for a worker to pick up the sync."
+    if run.state == SyncRun.State.RUNNING:
+        return f"{run.get_phase_display()}: {run.messages_seen} of {run.messages_found} messages read."
+    if run.state == SyncRun.State.FAILED:
+        return f"Sync failed: {run.error}"
+    if run.messages_seen == 0:
+        return "No new mail since the last sync."
+    parts = [
+        f"Read {_plural(run.messages_seen, 'new message')}",
+        f"found {_plural(run.tasks_created, 'new task')}",
+        f"placed {_plural(run.events_scheduled, 'event')} on your calendar",
+    ]
+    sentence = ", ".join(parts)
+    if run.messages_skipped:
+        sentence += f"; skipped {run.messages_skipped} as bulk mail"
+    if run.messages_failed:
+        sentence += f"; {_plural(run.messages_failed, 'message')} could not be read (see sync history)"
+    return sentence + "."

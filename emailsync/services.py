@@ -1,0 +1,391 @@
+"""Writes of the email sync: triggering runs, running them, connecting mailboxes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Profile
+from emailsync.bulk import bulk_reason
+from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.parsing import ParsedMessage, parse_message
+from emailsync.sources import FailureKind, FetchedMessage, SourceError, source_for
+from tasks_app.extraction import EmailForExtraction, Extractor, get_extractor
+from tasks_app.services import calendar_sync, tasks_store_extracted
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[SyncRun], None]
+
+
+class SyncUnavailable(Exception):
+    """A sync cannot start for this user now; the message says why and what to do."""
+
+
+def _stale_before(run: SyncRun, now: dt.datetime) -> bool:
+    if run.state == SyncRun.State.QUEUED:
+        return run.created_at < now - dt.timedelta(seconds=settings.SYNC_STALE_QUEUED_SECONDS)
+    last_sign_of_life = run.heartbeat_at or run.started_at or run.created_at
+    return last_sign_of_life < now - dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS * 2)
+
+
+def sync_unavailable_reason(mailbox: Mailbox | None, now: dt.datetime) -> str | None:
+    if mailbox is None:
+        return "No mailbox is connected yet. Connect one on the settings page or with `manage.py connect_mailbox`."
+    if mailbox.state == Mailbox.State.DISABLED:
+        return f"Sync is disabled for this mailbox after repeated failures: {mailbox.last_error}"
+    if mailbox.state == Mailbox.State.NEEDS_RECONNECT:
+        return "Your mail account needs to be reconnected before syncing again."
+    if mailbox.next_attempt_at and mailbox.next_attempt_at > now:
+        return _backoff_message(mailbox)
+    return None
+
+
+def sync_trigger(*, user: AbstractBaseUser, trigger: str, enqueue: bool = True) -> tuple[SyncRun, bool]:
+    """Start a sync of one user's mailbox, or return the one already queued or running.
+
+    Returns (run, created). The database allows one active run per user, so two triggers at the same
+    moment end with one run. The job is enqueued only once the run row is committed.
+    """
+    now = timezone.now()
+    mailbox = Mailbox.objects.filter(user=user).first()
+    reason = sync_unavailable_reason(mailbox, now)
+    if reason:
+        raise SyncUnavailable(reason)
+    active = SyncRun.objects.filter(user=user, state__in=SyncRun.ACTIVE_STATES).first()
+    if active is not None:
+        if not _stale_before(active, now):
+            return active, False
+        SyncRun.objects.filter(pk=active.pk, state=active.state).update(
+            state=SyncRun.State.FAILED,
+            finished_at=now,
+            error="This sync stopped answering (its worker was lost) and was replaced by a new one.",
+        )
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(user=user, trigger=trigger)
+    except IntegrityError:
+        existing = SyncRun.objects.filter(user=user, state__in=SyncRun.ACTIVE_STATES).first()
+        if existing is None:
+            raise
+        return existing, False
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_run(run))
+    return run, True
+
+
+def enqueue_run(run: SyncRun) -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        "emailsync.jobs.run_sync",
+        run.pk,
+        task_name=f"sync-{run.public_id}",
+        group=f"sync-user-{run.user_id}",
+    )
+
+
+def _claim_lease(mailbox: Mailbox, token: uuid.UUID, now: dt.datetime) -> bool:
+    expires = now + dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    claimed = (
+        Mailbox.objects.filter(pk=mailbox.pk)
+        .filter(Q(lease_token__isnull=True) | Q(lease_expires_at__lt=now))
+        .update(lease_token=token, lease_expires_at=expires)
+    )
+    return claimed == 1
+
+
+def _renew_lease(mailbox: Mailbox, token: uuid.UUID) -> bool:
+    expires = timezone.now() + dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    return Mailbox.objects.filter(pk=mailbox.pk, lease_token=token).update(lease_expires_at=expires) == 1
+
+
+def _release_lease(mailbox: Mailbox, token: uuid.UUID) -> None:
+    Mailbox.objects.filter(pk=mailbox.pk, lease_token=token).update(lease_token=None, lease_expires_at=None)
+
+
+def _save_progress(run: SyncRun, progress: ProgressCallback | None, *fields: str) -> None:
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=[*fields, "heartbeat_at"])
+    if progress:
+        progress(run)
+
+
+class LeaseLost(Exception):
+    pass
+
+
+def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> SyncRun:
+    """Run one sync: list new mail, record and process each message, place tasks on the calendar.
+
+    Safe to call more than once for the same run (the queue delivers at least once): a run that has
+    finished is left alone, and a run whose mailbox lease is held elsewhere is left to that worker.
+    """
+    run.refresh_from_db()
+    if not run.is_active:
+        return run
+    mailbox = Mailbox.objects.get(user=run.user)
+    token = uuid.uuid4()
+    now = timezone.now()
+    if not _claim_lease(mailbox, token, now):
+        if run.state == SyncRun.State.QUEUED:
+            _finish(run, mailbox, error="Another sync of this mailbox is still running.", failed=True)
+        return run
+    try:
+        mailbox.refresh_from_db()
+        if mailbox.next_attempt_at and mailbox.next_attempt_at > now:
+            _finish(run, mailbox, error=_backoff_message(mailbox), failed=True, count_failure=False)
+            return run
+        run.state = SyncRun.State.RUNNING
+        run.started_at = run.started_at or now
+        run.phase = SyncRun.Phase.LISTING
+        _save_progress(run, progress, "state", "started_at", "phase")
+        _sync_messages(run, mailbox, token, progress)
+        run.phase = SyncRun.Phase.SCHEDULING
+        _save_progress(run, progress, "phase")
+        run.events_scheduled = calendar_sync(user=run.user)
+        _finish(run, mailbox)
+    except SourceError as e:
+        _handle_source_error(run, mailbox, e)
+    except LeaseLost:
+        logger.warning("Sync %s lost its mailbox lease; another worker took over", run.public_id)
+    except Exception as e:
+        logger.exception("Sync %s failed", run.public_id)
+        _finish(run, mailbox, error=f"The sync failed unexpectedly: {e}", failed=True)
+    finally:
+        _release_lease(mailbox, token)
+    if progress:
+        progress(run)
+    return run
+
+
+def _sync_messages(run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: ProgressCallback | None) -> None:
+    source = source_for(mailbox)
+    listing = source.list_new(mailbox.checkpoint)
+    final = set(
+        MessageReceipt.objects.filter(mailbox=mailbox, status__in=MessageReceipt.FINAL_STATUSES).values_list(
+            "message_id", flat=True
+        )
+    )
+    todo = [message_id for message_id in listing.message_ids if message_id not in final]
+    listed = set(todo)
+    # Messages that failed before are retried even when the source no longer lists them as new.
+    retry = MessageReceipt.objects.filter(
+        mailbox=mailbox, status__in=[MessageReceipt.Status.FAILED, MessageReceipt.Status.PENDING]
+    ).values_list("message_id", flat=True)
+    todo.extend(message_id for message_id in retry if message_id not in listed)
+    limit = settings.SYNC_MAX_MESSAGES_PER_RUN
+    complete = len(todo) <= limit
+    todo = todo[:limit]
+    run.messages_found = len(todo)
+    run.phase = SyncRun.Phase.READING
+    _save_progress(run, progress, "messages_found", "phase")
+
+    profile = Profile.objects.get(user=run.user)
+    extractor = get_extractor(settings.TASK_EXTRACTOR)
+    for fetched in source.fetch(todo):
+        _process_message(run, mailbox, profile, extractor, fetched)
+        run.messages_seen += 1
+        _save_progress(
+            run,
+            progress,
+            "messages_seen",
+            "messages_skipped",
+            "messages_processed",
+            "messages_failed",
+            "tasks_created",
+        )
+        if not _renew_lease(mailbox, token):
+            raise LeaseLost()
+    if complete:
+        _advance_checkpoint(mailbox, listing.checkpoint)
+
+
+def _advance_checkpoint(mailbox: Mailbox, checkpoint: str) -> None:
+    """Store the new checkpoint, never moving back: numeric checkpoints (Gmail history ids) only grow."""
+    if not checkpoint:
+        return
+    query = Mailbox.objects.filter(pk=mailbox.pk)
+    if checkpoint.isdigit() and mailbox.checkpoint.isdigit() and mailbox.source != Mailbox.Source.LOCAL:
+        if int(checkpoint) <= int(mailbox.checkpoint):
+            return
+    query.update(checkpoint=checkpoint)
+
+
+def _thread_key(parsed: ParsedMessage, fetched: FetchedMessage) -> str:
+    if fetched.thread_id:
+        return fetched.thread_id
+    if parsed.references:
+        return parsed.references[0]
+    return parsed.in_reply_to or parsed.message_id
+
+
+def _process_message(
+    run: SyncRun, mailbox: Mailbox, profile: Profile, extractor: Extractor, fetched: FetchedMessage
+) -> None:
+    receipt, _ = MessageReceipt.objects.get_or_create(mailbox=mailbox, message_id=fetched.message_id)
+    if receipt.status in MessageReceipt.FINAL_STATUSES:
+        return
+    # Record the attempt before the work, so a message that crashes the worker every time is still
+    # counted and eventually quarantined.
+    MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
+    receipt.refresh_from_db()
+    try:
+        if fetched.raw is None:
+            raise ValueError(fetched.error or "The message could not be read.")
+        parsed = parse_message(fetched.raw)
+        receipt.header_message_id = parsed.message_id[:500]
+        receipt.thread_id = _thread_key(parsed, fetched)[:500]
+        receipt.subject = parsed.subject[:500]
+        receipt.sender = parsed.sender[:320]
+        receipt.sender_name = parsed.sender_name[:200]
+        receipt.sent_at = parsed.date
+        receipt.body_text = parsed.text[:20000]
+        reason = bulk_reason(parsed, fetched.labels) or _skipped_sender_reason(parsed, profile)
+        if reason:
+            receipt.status = MessageReceipt.Status.SKIPPED
+            receipt.skip_reason = reason[:200]
+            receipt.processed_at = timezone.now()
+            receipt.last_error = ""
+            receipt.save()
+            run.messages_skipped += 1
+            return
+        email = EmailForExtraction(
+            id=fetched.message_id,
+            subject=parsed.subject,
+            body=parsed.text,
+            sender=parsed.sender,
+            sent_at=parsed.date or receipt.first_seen_at,
+            timezone=profile.timezone,
+        )
+        extracted = extractor.extract(email)
+        with transaction.atomic():
+            created = tasks_store_extracted(
+                receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
+            )
+            receipt.status = MessageReceipt.Status.DONE
+            receipt.processed_at = timezone.now()
+            receipt.last_error = ""
+            receipt.save()
+        run.messages_processed += 1
+        run.tasks_created += created
+    except Exception as e:  # one bad message must not stop the others
+        logger.warning("Message %s of mailbox %s failed: %s", fetched.message_id, mailbox.pk, e)
+        receipt.last_error = f"{type(e).__name__}: {e}"[:2000]
+        if receipt.attempts >= settings.SYNC_MESSAGE_MAX_ATTEMPTS:
+            receipt.status = MessageReceipt.Status.QUARANTINED
+        else:
+            receipt.status = MessageReceipt.Status.FAILED
+        receipt.save()
+        run.messages_failed += 1
+
+
+def _skipped_sender_reason(parsed: ParsedMessage, profile: Profile) -> str | None:
+    sender = parsed.sender.lower()
+    for entry in profile.skipped_senders():
+        if sender == entry or (entry.startswith("@") and sender.endswith(entry)):
+            return f"Sender {entry} is on your skip list"
+    return None
+
+
+def _backoff_message(mailbox: Mailbox) -> str:
+    when = timezone.localtime(mailbox.next_attempt_at).strftime("%H:%M %Z") if mailbox.next_attempt_at else "later"
+    return f"The mail provider asked us to slow down; the next attempt is after {when}."
+
+
+def _backoff_delay(failures: int, retry_after: float | None) -> dt.timedelta:
+    if retry_after is not None:
+        return dt.timedelta(seconds=max(1.0, retry_after))
+    base = settings.SYNC_BACKOFF_BASE_SECONDS * (2 ** max(0, failures - 1))
+    capped = min(base, settings.SYNC_BACKOFF_MAX_SECONDS)
+    # Jitter spreads retries of many mailboxes so they don't hit the provider together.
+    return dt.timedelta(seconds=capped * random.uniform(0.8, 1.2))
+
+
+def _handle_source_error(run: SyncRun, mailbox: Mailbox, error: SourceError) -> None:
+    if error.kind == FailureKind.NEEDS_RECONNECT:
+        Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
+        _finish(run, mailbox, error=f"{error} Reconnect your account to sync again.", failed=True)
+        return
+    if error.kind in (FailureKind.RATE_LIMITED, FailureKind.TRANSIENT):
+        delay = _backoff_delay(mailbox.consecutive_failures + 1, error.retry_after)
+        next_attempt = timezone.now() + delay
+        Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.BACKING_OFF, next_attempt_at=next_attempt)
+        mailbox.next_attempt_at = next_attempt
+        _finish(run, mailbox, error=f"{error} {_backoff_message(mailbox)}", failed=True)
+        return
+    _finish(run, mailbox, error=str(error), failed=True)
+
+
+def _finish(
+    run: SyncRun, mailbox: Mailbox, *, error: str = "", failed: bool = False, count_failure: bool = True
+) -> None:
+    now = timezone.now()
+    run.state = SyncRun.State.FAILED if failed else SyncRun.State.SUCCEEDED
+    run.phase = SyncRun.Phase.DONE
+    run.error = error
+    run.finished_at = now
+    run.save(update_fields=["state", "phase", "error", "finished_at", "events_scheduled", "heartbeat_at"])
+    if not failed:
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            state=Mailbox.State.ACTIVE,
+            consecutive_failures=0,
+            next_attempt_at=None,
+            last_success_at=now,
+        )
+        return
+    if not count_failure:
+        return
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1, last_error=error[:2000], last_error_at=now
+    )
+    mailbox.refresh_from_db()
+    if (
+        mailbox.consecutive_failures >= settings.SYNC_DISABLE_AFTER_FAILURES
+        and mailbox.state != Mailbox.State.NEEDS_RECONNECT
+    ):
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            state=Mailbox.State.DISABLED,
+            last_error=f"Disabled after {mailbox.consecutive_failures} failed syncs in a row. Last error: {error}"[
+                :2000
+            ],
+        )
+
+
+def mailbox_connect_local(*, user: AbstractBaseUser, folder: str) -> Mailbox:
+    """Connect (or re-point) a user's mailbox to a local folder of .eml files or a Maildir."""
+    path = Path(folder).expanduser().resolve()
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a folder.")
+    mailbox, created = Mailbox.objects.get_or_create(
+        user=user, defaults={"source": Mailbox.Source.LOCAL, "location": str(path)}
+    )
+    if not created:
+        changed = mailbox.location != str(path) or mailbox.source != Mailbox.Source.LOCAL
+        mailbox.source = Mailbox.Source.LOCAL
+        mailbox.location = str(path)
+        if changed:
+            mailbox.checkpoint = ""
+        # Connecting again is how a user re-enables a disabled mailbox.
+        mailbox.state = Mailbox.State.ACTIVE
+        mailbox.consecutive_failures = 0
+        mailbox.next_attempt_at = None
+        mailbox.save()
+    return mailbox
+
+
+def receipt_retry(*, receipt: MessageReceipt) -> None:
+    """Give a failed or quarantined message a fresh set of attempts on the next sync."""
+    MessageReceipt.objects.filter(
+        pk=receipt.pk, status__in=[MessageReceipt.Status.FAILED, MessageReceipt.Status.QUARANTINED]
+    ).update(status=MessageReceipt.Status.FAILED, attempts=0, last_error="")

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.services import profile_for
+from emailsync.models import MessageReceipt, SyncRun
+from emailsync.selectors import problem_receipts, run_as_dict, runs_for_user
+from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
+
+
+@login_required
+@require_POST
+def sync_now(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "Sync emails" button. Answers JSON to the page's script, a redirect otherwise."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        run, created = sync_trigger(user=request.user, trigger=SyncRun.Trigger.BUTTON)
+    except SyncUnavailable as e:
+        if wants_json:
+            return JsonResponse({"error": str(e)}, status=409)
+        messages.error(request, str(e))
+        return redirect("tasks:dashboard")
+    if wants_json:
+        return JsonResponse(run_as_dict(run), status=202)
+    messages.info(request, "Sync started." if created else "A sync is already running.")
+    return redirect("tasks:dashboard")
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    profile = profile_for(request.user)
+    return render(
+        request,
+        "emailsync/history.html",
+        {
+            "runs": runs_for_user(user=request.user),
+            "problems": problem_receipts(user=request.user),
+            "profile": profile,
+        },
+    )
+
+
+@login_required
+@require_POST
+def retry_message(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    receipt = MessageReceipt.objects.filter(pk=receipt_id, mailbox__user=request.user).first()
+    if receipt is None:
+        raise Http404("No such message")
+    receipt_retry(receipt=receipt)
+    messages.success(request, "The message will be read again on the next sync.")
+    return redirect("emailsync:history")

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from emailsync import api as email_api
+from tasks_app import api as task_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("email/sync", email_api.sync_start, name="sync-start"),
+    path("email/sync/status/<str:task_id>", email_api.sync_status, name="sync-status"),
+    path("tasks/", task_api.task_list, name="task-list"),
+    path("tasks/<int:task_id>/", task_api.task_detail, name="task-detail"),
+]

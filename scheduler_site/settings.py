@@ -1,0 +1,187 @@
+"""The one settings module. Every knob has a safe local default and an environment variable;
+docs/configuration.md lists them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from scheduler_site.env import envbool, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Runtime state of a local install (SQLite file, demo mailbox copy) lives here, outside git.
+VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envstr("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and envbool("REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    # A fixed key is fine for a local checkout; production sets SECRET_KEY (docs/deployment.md).
+    SECRET_KEY = "insecure-local-development-key-change-me-in-production"
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "social_django",
+    "accounts",
+    "emailsync",
+    "tasks_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "scheduler_site.urls"
+WSGI_APPLICATION = "scheduler_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "social_django.context_processors.backends",
+                "accounts.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'scheduler.sqlite3'}"),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The web server and the django-q2 cluster share the file: wait for locks instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "social_core.backends.google.GoogleOAuth2",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "tasks:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# django-q2 delivers at least once. A job that outlives `retry` is delivered again while the first copy
+# still runs, so the timeout stays below retry; failures are acknowledged so they are not re-delivered
+# forever, and attempts are bounded. Single-flight and idempotency live in our own tables.
+Q_TIMEOUT = envint("Q_TIMEOUT", 600, minimum=10)
+Q_RETRY = envint("Q_RETRY", Q_TIMEOUT + 120, minimum=11)
+if Q_RETRY <= Q_TIMEOUT:
+    raise ImproperlyConfigured("Q_RETRY must be larger than Q_TIMEOUT (django-q2 re-delivers otherwise)")
+REDIS_URL = envstr("REDIS_URL", "")
+Q_CLUSTER: dict[str, object] = {
+    "name": envstr("Q_CLUSTER_NAME", "scheduler"),
+    "workers": envint("Q_WORKERS", 2, minimum=1),
+    "timeout": Q_TIMEOUT,
+    "retry": Q_RETRY,
+    "max_attempts": envint("Q_MAX_ATTEMPTS", 2, minimum=1),
+    "ack_failures": True,
+    "save_limit": 500,
+    "catch_up": False,
+    "poll": 0.5,
+    "label": "Job queue",
+    "sync": envbool("Q_SYNC", False),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# Sync behaviour.
+SYNC_LEASE_SECONDS = envint("SYNC_LEASE_SECONDS", 300, minimum=10)
+# A queued run that no worker picked up for this long is considered lost and may be replaced.
+SYNC_STALE_QUEUED_SECONDS = envint("SYNC_STALE_QUEUED_SECONDS", Q_RETRY + 60, minimum=10)
+SYNC_MAX_MESSAGES_PER_RUN = envint("SYNC_MAX_MESSAGES_PER_RUN", 500, minimum=1)
+SYNC_MESSAGE_MAX_ATTEMPTS = envint("SYNC_MESSAGE_MAX_ATTEMPTS", 3, minimum=1)
+SYNC_DISABLE_AFTER_FAILURES = envint("SYNC_DISABLE_AFTER_FAILURES", 5, minimum=1)
+SYNC_BACKOFF_BASE_SECONDS = envint("SYNC_BACKOFF_BASE_SECONDS", 60, minimum=1)
+SYNC_BACKOFF_MAX_SECONDS = envint("SYNC_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+SYNC_ON_LOGIN = envbool("SYNC_ON_LOGIN", True)
+PERIODIC_SYNC_MIN_MINUTES = envint("PERIODIC_SYNC_MIN_MINUTES", 15, minimum=1)
+
+# Extraction and scheduling.
+TASK_EXTRACTOR = envstr("TASK_EXTRACTOR", "offline")
+DEFAULT_TASK_MINUTES = envint("DEFAULT_TASK_MINUTES", 30, minimum=5)
+SCHEDULING_HORIZON_DAYS = envint("SCHEDULING_HORIZON_DAYS", 28, minimum=1)
+
+# Demo account, offered on the sign-in page when Google is not configured.
+DEMO_USERNAME = envstr("DEMO_USERNAME", "demo@example.com")
+DEMO_PASSWORD = envstr("DEMO_PASSWORD", "demo-password")
+DEMO_LOGIN_ENABLED = envbool("DEMO_LOGIN_ENABLED", True)
+
+# Google sign-in (issue: Google path); disabled while the client id is empty.
+GOOGLE_CLIENT_ID = envstr("GOOGLE_CLIENT_ID", "")
+GOOGLE_CLIENT_SECRET = envstr("GOOGLE_CLIENT_SECRET", "")
+GOOGLE_ENABLED = bool(GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET)
+SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = GOOGLE_CLIENT_ID
+SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = GOOGLE_CLIENT_SECRET
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

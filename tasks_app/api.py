@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tasks_app.models import Task
+from tasks_app.selectors import task_for_user, tasks_for_user
+from tasks_app.services import TaskChangeError, tasks_apply_and_sync
+
+
+class TaskOutSerializer(serializers.ModelSerializer):
+    due = serializers.DateTimeField(source="due_at")
+    event = serializers.SerializerMethodField()
+    source_email = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "notes",
+            "due",
+            "due_phrase",
+            "kind",
+            "duration_minutes",
+            "priority",
+            "confidence",
+            "status",
+            "evidence",
+            "event",
+            "source_email",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_event(self, task: Task) -> dict[str, object] | None:
+        if not task.event_written:
+            return None
+        return {
+            "id": task.event_id,
+            "start": serializers.DateTimeField().to_representation(task.event_start),
+            "end": serializers.DateTimeField().to_representation(task.event_end),
+            "link": task.event_link,
+        }
+
+    def get_source_email(self, task: Task) -> dict[str, object]:
+        receipt = task.source
+        return {
+            "subject": receipt.subject,
+            "sender": receipt.sender,
+            "message_id": receipt.header_message_id,
+            "sent_at": serializers.DateTimeField().to_representation(receipt.sent_at) if receipt.sent_at else None,
+        }
+
+
+class TaskPatchSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Task.Status.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=False)
+    due = serializers.DateTimeField(required=False, allow_null=True)
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False, allow_null=True)
+
+
+@api_view(["GET"])
+def task_list(request: Request) -> Response:
+    include_closed = request.query_params.get("all") in ("1", "true", "yes")
+    tasks = tasks_for_user(user=request.user, include_closed=include_closed)
+    return Response(TaskOutSerializer(tasks, many=True).data)
+
+
+@api_view(["GET", "PATCH"])
+def task_detail(request: Request, task_id: int) -> Response:
+    task = task_for_user(user=request.user, task_id=task_id)
+    if task is None:
+        return Response({"detail": "No such task."}, status=status.HTTP_404_NOT_FOUND)
+    if request.method == "GET":
+        return Response(TaskOutSerializer(task).data)
+    serializer = TaskPatchSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    changes: dict[str, object] = {}
+    for name in ("status", "title", "duration_minutes"):
+        if name in data:
+            changes[name] = data[name]
+    if "due" in data:
+        changes["due_at"] = data["due"]
+    if not changes:
+        return Response({"detail": "Nothing to change."}, status=status.HTTP_400_BAD_REQUEST)
+    try:
+        task = tasks_apply_and_sync(task=task, **changes)
+    except TaskChangeError as e:
+        return Response({"detail": str(e)}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(TaskOutSerializer(task_for_user(user=request.user, task_id=task.pk)).data)
