@@ -1,0 +1,239 @@
+"""Date phrase finding and resolution: every convention in tasks_app/dates.py is pinned here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasks_app.dates import find_due_phrases, resolve_due
+
+NY = "America/New_York"
+LA = "America/Los_Angeles"
+# Wednesday 4 March 2026, 10:00 in New York. US DST starts Sunday 8 March 2026.
+WEDNESDAY = dt.datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo(NY))
+
+
+def local(phrase: str, reference: dt.datetime = WEDNESDAY, zone: str = NY) -> dt.datetime:
+    resolved = resolve_due(phrase, reference=reference, timezone=zone)
+    assert resolved is not None, phrase
+    return resolved.due.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def test_it_resolves_friday_eod_against_the_date_header() -> None:
+    assert local("Friday EOD") == dt.datetime(2026, 3, 6, 17, 0)
+
+
+def test_it_reads_eod_and_cob_as_17_00_today_when_sent_in_the_morning() -> None:
+    assert local("by EOD") == dt.datetime(2026, 3, 4, 17, 0)
+    assert local("COB") == dt.datetime(2026, 3, 4, 17, 0)
+
+
+def test_it_moves_a_bare_eod_to_tomorrow_when_sent_after_17_00() -> None:
+    evening = WEDNESDAY.replace(hour=18)
+    assert local("by EOD", evening) == dt.datetime(2026, 3, 5, 17, 0)
+
+
+def test_it_resolves_end_of_day_tomorrow() -> None:
+    assert local("end of day tomorrow") == dt.datetime(2026, 3, 5, 17, 0)
+
+
+def test_it_resolves_parts_of_the_day_to_the_documented_hours() -> None:
+    assert local("tomorrow morning") == dt.datetime(2026, 3, 5, 9, 0)
+    assert local("tomorrow afternoon") == dt.datetime(2026, 3, 5, 14, 0)
+    assert local("tomorrow evening") == dt.datetime(2026, 3, 5, 19, 0)
+    assert local("tonight") == dt.datetime(2026, 3, 4, 19, 0)
+    assert local("Friday at noon") == dt.datetime(2026, 3, 6, 12, 0)
+
+
+def test_it_resolves_a_bare_time_to_its_next_occurrence() -> None:
+    assert local("noon") == dt.datetime(2026, 3, 4, 12, 0)
+    assert local("14:00") == dt.datetime(2026, 3, 4, 14, 0)
+    assert local("9am") == dt.datetime(2026, 3, 5, 9, 0)  # 9am already passed at 10:00
+
+
+def test_it_resolves_a_time_stated_in_pacific_time_in_that_zone() -> None:
+    resolved = resolve_due("tomorrow at 3pm PT", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert resolved.zone_stated
+    assert resolved.due == dt.datetime(2026, 3, 5, 15, 0, tzinfo=ZoneInfo(LA))
+    assert resolved.due.astimezone(ZoneInfo(NY)).hour == 18
+
+
+@pytest.mark.parametrize(
+    ("phrase", "zone", "hour"),
+    [
+        ("10:00 CET", "Europe/Berlin", 10),
+        ("9am EST/EDT", NY, 9),
+        ("15:00 UTC", "UTC", 15),
+        ("4pm (PST)", LA, 16),
+    ],
+)
+def test_it_uses_the_zone_the_sender_wrote(phrase: str, zone: str, hour: int) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone="Asia/Tokyo")
+    assert resolved is not None
+    assert resolved.zone == zone
+    assert resolved.due.astimezone(ZoneInfo(zone)).hour == hour
+
+
+def test_it_reads_est_in_summer_as_new_york_wall_time() -> None:
+    july = dt.datetime(2026, 7, 1, 8, 0, tzinfo=ZoneInfo(NY))
+    resolved = resolve_due("tomorrow 9am EST", reference=july, timezone=LA)
+    assert resolved is not None
+    assert resolved.due.utcoffset() == dt.timedelta(hours=-4)
+    assert resolved.due.hour == 9
+
+
+def test_it_resolves_the_day_in_the_stated_zone_not_the_readers() -> None:
+    # 23:30 Tuesday in New York is already Wednesday in Berlin; "tomorrow" for a Berlin sender is Thursday.
+    late = dt.datetime(2026, 3, 3, 23, 30, tzinfo=ZoneInfo(NY))
+    resolved = resolve_due("tomorrow at 10:00 CET", reference=late, timezone=NY)
+    assert resolved is not None
+    assert resolved.due == dt.datetime(2026, 3, 5, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_it_keeps_the_wall_time_across_the_spring_dst_change() -> None:
+    # Reference is on EST (-5); Monday 9 March is on EDT (-4). 9am must stay 9am local.
+    resolved = resolve_due("Monday at 9am", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert resolved.due.replace(tzinfo=None) == dt.datetime(2026, 3, 9, 9, 0)
+    assert resolved.due.utcoffset() == dt.timedelta(hours=-4)
+    assert WEDNESDAY.utcoffset() == dt.timedelta(hours=-5)
+
+
+def test_it_keeps_the_wall_time_across_the_autumn_dst_change() -> None:
+    friday = dt.datetime(2026, 10, 30, 12, 0, tzinfo=ZoneInfo(NY))  # EDT; DST ends Sunday 1 Nov
+    resolved = resolve_due("Monday EOD", reference=friday, timezone=NY)
+    assert resolved is not None
+    assert resolved.due.replace(tzinfo=None) == dt.datetime(2026, 11, 2, 17, 0)
+    assert resolved.due.utcoffset() == dt.timedelta(hours=-5)
+
+
+def test_it_turns_a_time_in_the_spring_forward_gap_into_a_real_instant() -> None:
+    saturday = dt.datetime(2026, 3, 7, 12, 0, tzinfo=ZoneInfo(NY))
+    resolved = resolve_due("tomorrow at 2:30am", reference=saturday, timezone=NY)
+    assert resolved is not None
+    # 02:30 doesn't exist on 8 March; the instant is 07:30 UTC, shown as 03:30 EDT.
+    assert resolved.due.astimezone(dt.UTC) == dt.datetime(2026, 3, 8, 7, 30, tzinfo=dt.UTC)
+    assert resolved.due.hour == 3
+
+
+def test_it_treats_a_date_without_a_time_as_a_17_00_deadline() -> None:
+    resolved = resolve_due("December 3rd", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert not resolved.has_time
+    assert resolved.due.replace(tzinfo=None) == dt.datetime(2026, 12, 3, 17, 0)
+
+
+def test_it_resolves_month_day_with_a_time() -> None:
+    assert local("Dec 3 at noon") == dt.datetime(2026, 12, 3, 12, 0)
+
+
+def test_it_rolls_a_month_day_that_has_passed_to_next_year() -> None:
+    assert local("Feb 10") == dt.datetime(2027, 2, 10, 17, 0)
+    assert local("3/4") == dt.datetime(2026, 3, 4, 17, 0)  # the same day has not passed
+
+
+def test_it_reads_slashed_dates_as_us_month_day() -> None:
+    assert local("3/12") == dt.datetime(2026, 3, 12, 17, 0)
+    assert local("12/3/2027") == dt.datetime(2027, 12, 3, 17, 0)
+
+
+def test_it_reads_iso_dates_without_rolling_the_year() -> None:
+    assert local("2026-12-03") == dt.datetime(2026, 12, 3, 17, 0)
+    assert local("2025-12-03") == dt.datetime(2025, 12, 3, 17, 0)
+
+
+def test_a_bare_weekday_is_strictly_after_the_reference_day() -> None:
+    assert local("Thursday") == dt.datetime(2026, 3, 5, 17, 0)
+    assert local("Wednesday") == dt.datetime(2026, 3, 11, 17, 0)  # said on a Wednesday: next week's
+    assert local("today") == dt.datetime(2026, 3, 4, 17, 0)
+
+
+def test_this_weekday_may_be_today() -> None:
+    assert local("this Wednesday") == dt.datetime(2026, 3, 4, 17, 0)
+    assert local("this Thursday") == dt.datetime(2026, 3, 5, 17, 0)
+
+
+def test_next_weekday_is_that_day_in_the_following_calendar_week() -> None:
+    assert local("next Tuesday") == dt.datetime(2026, 3, 10, 17, 0)
+    assert local("next Friday") == dt.datetime(2026, 3, 13, 17, 0)  # not this Friday the 6th
+    sunday = dt.datetime(2026, 3, 8, 10, 0, tzinfo=ZoneInfo(NY))
+    assert local("next Monday", sunday) == dt.datetime(2026, 3, 9, 17, 0)
+
+
+def test_it_resolves_on_monday_at_10_30() -> None:
+    assert local("on Monday at 10:30") == dt.datetime(2026, 3, 9, 10, 30)
+
+
+def test_it_resolves_relative_spans() -> None:
+    assert local("in 2 days") == dt.datetime(2026, 3, 6, 17, 0)
+    assert local("in two weeks") == dt.datetime(2026, 3, 18, 17, 0)
+    assert local("in 3 business days") == dt.datetime(2026, 3, 9, 17, 0)
+    assert local("in 2 hours") == dt.datetime(2026, 3, 4, 12, 0)
+
+
+def test_it_resolves_week_and_month_periods() -> None:
+    assert local("next week") == dt.datetime(2026, 3, 9, 17, 0)
+    assert local("end of the week") == dt.datetime(2026, 3, 6, 17, 0)
+    assert local("by the end of the month") == dt.datetime(2026, 3, 31, 17, 0)
+    saturday = dt.datetime(2026, 3, 7, 10, 0, tzinfo=ZoneInfo(NY))
+    assert local("EOW", saturday) == dt.datetime(2026, 3, 13, 17, 0)
+
+
+def test_it_gives_a_time_range_an_end() -> None:
+    resolved = resolve_due("Tuesday 2pm-3pm", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert resolved.due.replace(tzinfo=None) == dt.datetime(2026, 3, 10, 14, 0)
+    assert resolved.end is not None
+    assert resolved.duration_minutes == 60
+
+
+def test_a_range_start_borrows_the_end_meridiem_unless_that_inverts_it() -> None:
+    resolved = resolve_due("tomorrow 2-3:30pm", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.due.hour == 14 and resolved.duration_minutes == 90
+    resolved = resolve_due("tomorrow from 11 to 1pm", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.due.hour == 11 and resolved.duration_minutes == 120
+
+
+def test_a_bare_hour_after_at_uses_business_hours() -> None:
+    assert local("tomorrow at 3") == dt.datetime(2026, 3, 5, 15, 0)
+    assert local("tomorrow at 9") == dt.datetime(2026, 3, 5, 9, 0)
+
+
+def test_it_never_reads_the_clock() -> None:
+    old = dt.datetime(2001, 5, 2, 9, 0, tzinfo=ZoneInfo(NY))
+    assert local("tomorrow", old) == dt.datetime(2001, 5, 3, 17, 0)
+
+
+def test_it_returns_aware_datetimes() -> None:
+    for phrase in ("Friday", "noon", "in 2 hours", "3/12", "tomorrow 9am PT"):
+        resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+        assert resolved is not None and resolved.due.utcoffset() is not None, phrase
+
+
+def test_it_refuses_a_naive_reference() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        resolve_due("Friday", reference=dt.datetime(2026, 3, 4, 10, 0), timezone=NY)
+
+
+def test_it_returns_none_without_a_phrase_or_for_an_impossible_date() -> None:
+    assert resolve_due("no dates in here", reference=WEDNESDAY, timezone=NY) is None
+    assert resolve_due("Feb 30", reference=WEDNESDAY, timezone=NY) is None
+
+
+def test_it_finds_phrases_with_their_offsets() -> None:
+    text = "Could you send me the Q3 report by Friday EOD? And call me tomorrow at 3pm PT."
+    found = find_due_phrases(text)
+    assert [phrase for phrase, _, _ in found] == ["Friday EOD", "tomorrow at 3pm PT"]
+    for phrase, start, end in found:
+        assert text[start:end] == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["May I ask a question?", "We are open 24/7.", "The sun is out, we wed in spring.", "I have 3 kids."],
+)
+def test_it_does_not_mistake_ordinary_words_and_numbers_for_dates(text: str) -> None:
+    assert find_due_phrases(text) == []
