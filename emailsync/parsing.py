@@ -119,7 +119,7 @@ def _guess_decode(data: bytes) -> str:
         # (cp1250, cp775, ...). Western European mail is by far the most common undeclared 8-bit
         # case, so cp1252 wins unless the detector found something clearly less chaotic.
         cp1252_match = from_bytes(data, cp_isolation=["cp1252"]).best()
-        if cp1252_match is None or cp1252_match.chaos <= best.chaos + 0.05:
+        if cp1252_match is not None and cp1252_match.chaos <= best.chaos + 0.01:
             return as_cp1252
     return str(best)
 
@@ -548,7 +548,7 @@ def _dedupe(invites: list[CalendarInvite]) -> list[CalendarInvite]:
 _WROTE_VERB = re.compile(
     r"(wrote|writes|schrieb|a écrit|a ecrit|escribió|escribio|ha scritto|schreef|escreveu|skrev|"
     r"napisał\(a\)|napisał|napisała|napisal|написал\(а\)|написала|написал|kirjoitti|írta|yazdı|"
-    r"kirjutas|napsal|写道|寫道)\s*[:：]\s*$",
+    r"kirjutas|napsal|写道|寫道|(?:schrieb|skrev|schreef|geschreven)\b[^:]{0,80})\s*[:：]\s*$",
     re.IGNORECASE,
 )
 _WROTE_START = re.compile(r"^(-+\s*)?(On|Am|Le|El|Il|Op|Em|Den|W dniu|Dne|Pada|在)\b", re.IGNORECASE)
