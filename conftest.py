@@ -1,0 +1,112 @@
+"""Shared pytest fixtures: named personas and factories, on a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from rest_framework.test import APIClient
+
+from accounts.services import profile_for
+from emailsync.models import Mailbox
+from emailsync.services import mailbox_connect_local
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def user_factory(db: None) -> Callable[..., AbstractBaseUser]:
+    def make(username: str | None = None, *, timezone: str = "America/New_York", **profile: object) -> AbstractBaseUser:
+        name = username or f"user{next(_counter)}"
+        user = get_user_model().objects.create_user(
+            username=name, email=f"{name}@example.com", password="correct horse battery staple"
+        )
+        p = profile_for(user)
+        p.timezone = timezone
+        for key, value in profile.items():
+            setattr(p, key, value)
+        p.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def alice(user_factory: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+    return user_factory("alice")
+
+
+@pytest.fixture
+def charlie(user_factory: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+    """Should have no access to Alice's stuff."""
+    return user_factory("charlie")
+
+
+@pytest.fixture
+def auth_client() -> Callable[[AbstractBaseUser], APIClient]:
+    def make(user: AbstractBaseUser) -> APIClient:
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def make_email(
+    *,
+    subject: str = "Quick request",
+    body: str = "Could you send me the Q3 report by Friday EOD?",
+    sender: str = "Bob Builder <bob@example.com>",
+    to: str = "alice@example.com",
+    date: dt.datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date or dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
+    message["Message-ID"] = make_msgid(domain="example.com")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    return bytes(message)
+
+
+class MailFolder:
+    """A local mail folder for a test, written one .eml file at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    def add(self, name: str | None = None, raw: bytes | None = None, **email: object) -> str:
+        name = name or f"{next(_counter):04d}.eml"
+        (self.path / name).write_bytes(raw if raw is not None else make_email(**email))  # type: ignore[arg-type]
+        return name
+
+
+@pytest.fixture
+def mail_folder_factory(tmp_path: Path) -> Callable[[str], MailFolder]:
+    def make(name: str = "mail") -> MailFolder:
+        return MailFolder(tmp_path / name)
+
+    return make
+
+
+@pytest.fixture
+def mailbox_factory(
+    mail_folder_factory: Callable[[str], MailFolder],
+) -> Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]:
+    def make(user: AbstractBaseUser) -> tuple[Mailbox, MailFolder]:
+        folder = mail_folder_factory(f"mail-{user.pk}")
+        return mailbox_connect_local(user=user, folder=str(folder.path)), folder
+
+    return make
