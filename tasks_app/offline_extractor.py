@@ -135,7 +135,8 @@ _SPAM = re.compile(
     r"\bview (?:it |this )?(?:online|in (?:your|a) browser)|privacy policy|\bterms of (?:use|service)\b|"
     r"\bdo not reply\b|\bdon'?t reply\b|\bthis (?:e-?mail|message) was sent\b|\bno longer (?:wish|want)\b|"
     r"\bto ensure (?:delivery|that you receive|you receive)\b|\bfollow us\b|\blike us on\b|"
-    r"\bnotification settings\b|\bemail preferences\b",
+    r"\bnotification settings\b|\bemail preferences\b|\bregister now\b|\bsign up (?:now|today)\b|\blearn more\b|"
+    r"\bfree (?:consultation|trial|shipping|gift|demo|quote)\b|\bbook (?:now|today)\b",
     _FLAGS,
 )
 # A request: the author asks the reader (or anyone) to do something.
@@ -186,7 +187,7 @@ _COMMITMENT = re.compile(
     r" plan to| intend to| need to| have to| must| should| 'll)\s+(?:try to\s+|also\s+|then\s+|"
     r"definitely\s+|probably\s+|be\s+(?:sure|happy|glad)\s+to\s+|get\s+back\b)?"
     r"(?!be\s+(?:out|away|on vacation|off|in)\b|not\b|never\b|see\b|let\b|have\s+a\b)\w+"
-    r"|\bi(?:'m| am) (?:going|planning|working on|putting together|preparing)\b"
+    r"|\bi(?:'m| am) (?:going to|planning to)\b"
     r"|\b(?:will|i'll) (?:get|have|send) (?:it|this|that|them) (?:to you|over|back)\b"
     r"|\b(?:i|we) (?:would like|'d like|want|wanted|need) to (?:\w+\s+){0,2}(?:discuss|talk|meet|"
     r"follow[- ]up|set up|schedule|get|confirm|review|defer|change|add|request|invite|know)\b",
@@ -208,6 +209,7 @@ _MEETING = re.compile(
     r"|\b(?:join|invite) (?:us|me|you)\b.{0,60}\b(?:call|meeting|lunch|dinner|session)\b"
     r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
     r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
+    r"|\blet'?s block\b|\bblock (?:\w+ )?(?:minutes|an hour|\d+ hours?|time)\b"
     r"|\b(?:quick|short|brief) (?:meeting|call|chat)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
     _FLAGS,
 )
@@ -222,7 +224,10 @@ _QUESTION = re.compile(
 _NOT_A_TASK = re.compile(
     r"^(?:thanks|thank you|thx|cheers|regards|best|hope|hi|hello|dear|congrat|fyi|welcome)\b"
     r"|\bif you (?:have|need|want|would like) (?:any|further|more|additional)\b"
-    r"|\bif you have (?:any )?questions\b|\bdon'?t hesitate\b|\bhappy to help\b|\bfeel free to contact\b",
+    r"|\bif you have (?:any )?questions\b|\bdon'?t hesitate\b|\bhappy to help\b|\bfeel free to contact\b"
+    # Small talk: questions that want no action.
+    r"|\bhow (?:was|were|is|are|'s) (?:your|the|things|it going|everything)\b|\bcan you believe\b"
+    r"|^(?:see|talk to|speak to) (?:you|ya)\b",
     _FLAGS,
 )
 
