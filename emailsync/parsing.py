@@ -11,6 +11,7 @@ import base64
 import binascii
 import quopri
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
@@ -289,8 +290,11 @@ def _parse_date(value: str) -> datetime | None:
         parsed = None
     if parsed is None:
         try:
-            parsed = dateutil_parser.parse(re.sub(r"\([^)]*\)", "", value), fuzzy=True)
-        except (ValueError, OverflowError, TypeError):
+            # dateutil warns (and will later raise) on unknown zone names; either way: no zone -> UTC.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = dateutil_parser.parse(re.sub(r"\([^)]*\)", "", value), fuzzy=True)
+        except (ValueError, OverflowError, TypeError, LookupError):
             return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         # "-0000" or no zone at all: UTC is the only defensible reading.
