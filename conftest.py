@@ -9,20 +9,26 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
-from rest_framework.test import APIClient
+from typing import TYPE_CHECKING
 
-from accounts.services import profile_for
-from emailsync.models import Mailbox
-from emailsync.services import mailbox_connect_local
+import pytest
+
+if TYPE_CHECKING:
+    # Imported lazily below so that pure unit tests can run without Django (-p no:django).
+    from django.contrib.auth.models import AbstractBaseUser
+    from rest_framework.test import APIClient
+
+    from emailsync.models import Mailbox
 
 _counter = itertools.count(1)
 
 
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., AbstractBaseUser]:
+    from django.contrib.auth import get_user_model
+
+    from accounts.services import profile_for
+
     def make(username: str | None = None, *, timezone: str = "America/New_York", **profile: object) -> AbstractBaseUser:
         name = username or f"user{next(_counter)}"
         user = get_user_model().objects.create_user(
@@ -51,6 +57,8 @@ def charlie(user_factory: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
 
 @pytest.fixture
 def auth_client() -> Callable[[AbstractBaseUser], APIClient]:
+    from rest_framework.test import APIClient
+
     def make(user: AbstractBaseUser) -> APIClient:
         client = APIClient()
         client.force_login(user)
@@ -105,6 +113,8 @@ def mail_folder_factory(tmp_path: Path) -> Callable[[str], MailFolder]:
 def mailbox_factory(
     mail_folder_factory: Callable[[str], MailFolder],
 ) -> Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]:
+    from emailsync.services import mailbox_connect_local
+
     def make(user: AbstractBaseUser) -> tuple[Mailbox, MailFolder]:
         folder = mail_folder_factory(f"mail-{user.pk}")
         return mailbox_connect_local(user=user, folder=str(folder.path)), folder

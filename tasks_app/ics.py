@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -19,8 +21,8 @@ def ics_feed(*, user: AbstractBaseUser, timezone_name: str) -> bytes:
     calendar.add("x-wr-calname", "Intelligent Scheduler")
     calendar.add("x-wr-timezone", timezone_name)
     # Calendar apps poll the feed; one hour keeps them close without hammering the server.
-    calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT1H")
+    calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", dt.timedelta(hours=1))
     now = timezone.now()
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost"
     for row in LocalCalendarEvent.objects.filter(user=user).order_by("start"):
