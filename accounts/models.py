@@ -24,6 +24,10 @@ def new_feed_token() -> str:
 class Profile(models.Model):
     """A user's scheduling preferences."""
 
+    class CalendarProvider(models.TextChoices):
+        LOCAL = "local", "Built-in calendar (ICS feed)"
+        GOOGLE = "google", "Google Calendar"
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     work_start = models.TimeField(default=dt.time(9, 0))
@@ -37,6 +41,12 @@ class Profile(models.Model):
         null=True, blank=True, help_text="Sync automatically every N minutes; empty means only on demand."
     )
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    calendar_provider = models.CharField(
+        max_length=20, choices=CalendarProvider.choices, default=CalendarProvider.LOCAL
+    )
+    monthly_token_budget = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most model tokens (input + output) extraction may use per month."
+    )
     skip_senders = models.TextField(
         blank=True, default="", help_text="Addresses or @domains whose mail is always skipped, one per line."
     )

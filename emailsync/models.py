@@ -11,6 +11,7 @@ class Mailbox(models.Model):
 
     class Source(models.TextChoices):
         LOCAL = "local", "Local folder"
+        GMAIL = "gmail", "Gmail"
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -85,6 +86,11 @@ class SyncRun(models.Model):
     messages_failed = models.PositiveIntegerField(default=0)
     tasks_created = models.PositiveIntegerField(default=0)
     events_scheduled = models.PositiveIntegerField(default=0)
+    # Model usage of the extraction in this run (zero for the offline extractor).
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

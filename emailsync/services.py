@@ -20,7 +20,7 @@ from emailsync.bulk import bulk_reason
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import ParsedMessage, parse_message
 from emailsync.sources import FailureKind, FetchedMessage, SourceError, source_for
-from tasks_app.extraction import EmailForExtraction, Extractor, get_extractor
+from tasks_app.extraction import MAX_TITLE_LENGTH, EmailForExtraction, ExtractedTask, Extractor, get_extractor
 from tasks_app.services import calendar_sync, tasks_store_extracted
 
 logger = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def _process_message(
             sent_at=parsed.date or receipt.first_seen_at,
             timezone=profile.timezone,
         )
-        extracted = extractor.extract(email)
+        extracted = _with_invites(parsed, extractor.extract(email))
         with transaction.atomic():
             created = tasks_store_extracted(
                 receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
@@ -288,6 +288,36 @@ def _process_message(
             receipt.status = MessageReceipt.Status.FAILED
         receipt.save()
         run.messages_failed += 1
+
+
+def _with_invites(parsed: ParsedMessage, extracted: list[ExtractedTask]) -> list[ExtractedTask]:
+    """A calendar invitation states its meeting exactly: it becomes the email's first task, and a meeting
+    the extractor read from the text at the same time is dropped as the same thing said twice."""
+    meetings: list[ExtractedTask] = []
+    for invite in parsed.invites:
+        if invite.method.upper() == "CANCEL" or invite.start is None or invite.all_day:
+            continue
+        minutes = None
+        if invite.end is not None and invite.end > invite.start:
+            minutes = int((invite.end - invite.start).total_seconds() // 60)
+        summary = invite.summary or parsed.subject or "Meeting"
+        meetings.append(
+            ExtractedTask(
+                title=summary[:MAX_TITLE_LENGTH],
+                kind="meeting",
+                evidence=f"Calendar invitation: {summary}",
+                due=invite.start,
+                due_phrase="calendar invitation",
+                duration_minutes=minutes,
+                confidence=0.95,
+                notes=f"Location: {invite.location}" if invite.location else "",
+            )
+        )
+    if not meetings:
+        return extracted
+    starts = {m.due for m in meetings}
+    rest = [t for t in extracted if not (t.kind == "meeting" and t.due in starts)]
+    return meetings + rest
 
 
 def _skipped_sender_reason(parsed: ParsedMessage, profile: Profile) -> str | None:
