@@ -26,8 +26,10 @@ _MONTH_RE = "|".join([m for m in _MONTHS] + [m[:3] for m in _MONTHS if len(m) > 
 _EN_DATE = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(st|nd|rd|th)?\b", re.IGNORECASE)
 _ES_DATE = re.compile(rf"\b(\d{{1,2}}) de ({'|'.join(_ES_MONTHS)})\b", re.IGNORECASE)
 _ICS_DATE = re.compile(r"(?<=:)(20\d{2})(\d{2})(\d{2})(?=T\d{6})")
-_ISO_DATE = re.compile(r"\b(20\d{2})-(\d{2})-(\d{2})\b")
+# Not followed by a digit, rather than a word boundary, so that ISO date-times ("2026-11-27T17:00") move too.
+_ISO_DATE = re.compile(r"\b(20\d{2})-(\d{2})-(\d{2})(?!\d)")
 _DATE_HEADER = re.compile(rb"^(Date:[ \t]*)(.+)$", re.MULTILINE | re.IGNORECASE)
+_SUBJECT_HEADER = re.compile(rb"^(Subject:[ \t]*)(.+)$", re.MULTILINE | re.IGNORECASE)
 _SAMPLE_YEAR = 2026
 
 
@@ -100,6 +102,10 @@ def shift_message(raw: bytes, delta: dt.timedelta) -> bytes:
 
     head, sep, body = raw.partition(b"\n\n")
     head = _DATE_HEADER.sub(header, head)
+    # Invitations name their date in the subject ("@ Tue Dec 1, 2026 3pm"); it must agree with the body.
+    head = _SUBJECT_HEADER.sub(
+        lambda match: match.group(1) + shift_text(match.group(2).decode("latin-1"), delta).encode("latin-1"), head
+    )
     # The sample bodies are plain ASCII or 8-bit text parts; dates in them are ASCII, so latin-1 round-trips.
     body = shift_text(body.decode("latin-1"), delta).encode("latin-1")
     return head + sep + body
