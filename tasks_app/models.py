@@ -53,6 +53,10 @@ class Task(models.Model):
     calendar_error = models.TextField(blank=True, default="")
     # Set when the user edits the task, so a re-extraction never overwrites their changes.
     edited_by_user = models.BooleanField(default=False)
+    # Set when our checks disagree with the extractor (e.g. its date reading) or a later email in the thread
+    # could not be applied; such a task waits for approval instead of being trusted silently.
+    needs_review = models.BooleanField(default=False)
+    review_reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
