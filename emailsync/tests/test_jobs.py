@@ -36,7 +36,9 @@ def test_run_sync_runs_the_queued_run(alice: AbstractBaseUser, mailbox_factory: 
     assert LocalCalendarEvent.objects.filter(user=alice).count() == 1
 
 
-def test_run_sync_delivered_twice_does_the_work_once(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_run_sync_delivered_twice_does_the_work_once(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(body="Can you send the slides to Maria?")
     run, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.API, enqueue=False)
@@ -64,7 +66,11 @@ def test_scheduled_sync_creates_a_schedule_run_and_runs_it_inline(
 
     assert outcome == SyncRun.State.SUCCEEDED
     run = SyncRun.objects.get(user=alice)
-    assert (run.trigger, run.state, run.tasks_created) == (SyncRun.Trigger.SCHEDULE, SyncRun.State.SUCCEEDED, 1)
+    assert (run.trigger, run.state, run.tasks_created) == (
+        SyncRun.Trigger.SCHEDULE,
+        SyncRun.State.SUCCEEDED,
+        1,
+    )
     # It already is a job on a worker: it must not queue another one.
     assert callbacks == []
     assert not OrmQ.objects.exists()
@@ -103,7 +109,9 @@ def test_scheduled_sync_leaves_a_sync_already_running_alone(
     assert not MessageReceipt.objects.exists()
 
 
-def test_scheduled_sync_ignores_deactivated_users(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_scheduled_sync_ignores_deactivated_users(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     mailbox_factory(alice)
     alice.is_active = False
     alice.save()

@@ -145,7 +145,9 @@ def test_a_second_trigger_returns_the_active_run(
     assert SyncRun.objects.filter(user=alice).count() == 1
 
 
-def test_the_database_allows_one_active_run_per_user(alice: AbstractBaseUser, charlie: AbstractBaseUser) -> None:
+def test_the_database_allows_one_active_run_per_user(
+    alice: AbstractBaseUser, charlie: AbstractBaseUser
+) -> None:
     SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.BUTTON)
     SyncRun.objects.create(user=charlie, trigger=SyncRun.Trigger.BUTTON)
 
@@ -157,7 +159,9 @@ def test_the_database_allows_one_active_run_per_user(alice: AbstractBaseUser, ch
     SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.LOGIN)
 
 
-def test_two_triggers_at_once_end_with_one_run(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_two_triggers_at_once_end_with_one_run(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     mailbox_factory(alice)
 
     with competing_trigger_after_check(alice) as competitor:
@@ -213,7 +217,10 @@ def test_it_refuses_to_sync_without_a_mailbox(alice: AbstractBaseUser) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"state": Mailbox.State.DISABLED, "last_error": "the folder vanished"}, "disabled.*the folder vanished"),
+        (
+            {"state": Mailbox.State.DISABLED, "last_error": "the folder vanished"},
+            r"disabled.*the folder vanished",
+        ),
         ({"state": Mailbox.State.NEEDS_RECONNECT}, "reconnected"),
         ({"next_attempt_at": timezone.now() + dt.timedelta(hours=1)}, "slow down"),
     ],
@@ -235,7 +242,9 @@ def test_it_refuses_to_sync_a_mailbox_that_cannot_be_synced_now(
     assert not OrmQ.objects.exists()
 
 
-def test_it_syncs_again_once_the_backoff_has_passed(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_it_syncs_again_once_the_backoff_has_passed(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     Mailbox.objects.filter(pk=mailbox.pk).update(
@@ -294,7 +303,9 @@ def test_it_turns_new_messages_into_receipts_tasks_and_events(
     assert mailbox.lease_token is None and mailbox.lease_expires_at is None
 
 
-def test_it_reads_only_new_messages_on_the_next_run(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_it_reads_only_new_messages_on_the_next_run(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     folder.add(body=REQUESTS[1])
@@ -310,7 +321,9 @@ def test_it_reads_only_new_messages_on_the_next_run(alice: AbstractBaseUser, mai
     assert LocalCalendarEvent.objects.filter(user=alice).count() == 3
 
 
-def test_it_skips_messages_already_processed(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_it_skips_messages_already_processed(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     sync(alice)
@@ -344,7 +357,9 @@ def test_a_maildir_message_is_not_processed_again_after_it_is_read(
     assert Task.objects.filter(user=alice).count() == 1
 
 
-def test_it_reports_progress_after_each_message(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_it_reports_progress_after_each_message(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     _, folder = mailbox_factory(alice)
     for body in REQUESTS[:3]:
         folder.add(body=body)
@@ -411,7 +426,9 @@ def test_it_records_bulk_mail_as_skipped_without_tasks(
     assert sync(alice).messages_found == 0
 
 
-def test_it_skips_senders_on_the_users_skip_list(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_it_skips_senders_on_the_users_skip_list(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     Profile.objects.filter(user=alice).update(skip_senders="boss@corp.example\n@Spammy.Example\n")
     mailbox, folder = mailbox_factory(alice)
     exact = folder.add(body=REQUESTS[0], sender="The Boss <BOSS@corp.example>")
@@ -677,7 +694,7 @@ def test_it_disables_the_mailbox_after_repeated_failures(
     assert mailbox.consecutive_failures == 3
     assert mailbox.last_error.startswith("Disabled after 3 failed syncs in a row.")
     assert "does not exist" in mailbox.last_error
-    with pytest.raises(SyncUnavailable, match="disabled.*does not exist"):
+    with pytest.raises(SyncUnavailable, match=r"disabled.*does not exist"):
         sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
 
 
@@ -685,7 +702,7 @@ def test_connecting_again_re_enables_a_disabled_mailbox(
     alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
 ) -> None:
     settings.SYNC_DISABLE_AFTER_FAILURES = 1
-    mailbox, folder = mailbox_factory(alice)
+    _, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
     sync(alice)
     folder.path.mkdir()

@@ -41,7 +41,9 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 def todo(title: str = "Send the slides", **fields: Any) -> ExtractedTask:
-    return ExtractedTask(title=title, kind=fields.pop("kind", "todo"), evidence=f"Can you {title.lower()}?", **fields)
+    return ExtractedTask(
+        title=title, kind=fields.pop("kind", "todo"), evidence=f"Can you {title.lower()}?", **fields
+    )
 
 
 def store(user: AbstractBaseUser, mailbox_factory: MailboxFactory, *items: ExtractedTask) -> list[Task]:
@@ -74,7 +76,9 @@ def local(moment: dt.datetime | None) -> dt.datetime:
 
 def busy(user: AbstractBaseUser, start: dt.datetime, end: dt.datetime, name: str = "Dentist") -> None:
     """An event the user already had on the calendar."""
-    LocalCalendarEvent.objects.create(user=user, event_id=f"own{name.lower()}", summary=name, start=start, end=end)
+    LocalCalendarEvent.objects.create(
+        user=user, event_id=f"own{name.lower()}", summary=name, start=start, end=end
+    )
 
 
 def test_it_places_a_scheduled_task_in_the_next_free_working_block(
@@ -167,7 +171,9 @@ def test_a_meeting_goes_at_its_stated_time_even_outside_working_hours(
 ) -> None:
     # 3pm in Los Angeles is 6pm for Alice in New York, after her working day.
     starts = dt.datetime(2026, 12, 1, 15, 0, tzinfo=LA)
-    [meeting] = store(alice, mailbox_factory, todo("Budget call", kind="meeting", due=starts, duration_minutes=45))
+    [meeting] = store(
+        alice, mailbox_factory, todo("Budget call", kind="meeting", due=starts, duration_minutes=45)
+    )
     busy(alice, starts, starts + dt.timedelta(hours=1))
 
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -183,7 +189,9 @@ def test_a_deadline_block_lands_in_working_hours_before_the_deadline_around_exis
 ) -> None:
     due = dt.datetime(2026, 11, 30, 15, 0, tzinfo=NY)
     busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 12, 10, tzinfo=NY))
-    [task] = store(alice, mailbox_factory, todo("Review the contract", kind="deadline", due=due, duration_minutes=60))
+    [task] = store(
+        alice, mailbox_factory, todo("Review the contract", kind="deadline", due=due, duration_minutes=60)
+    )
 
     calendar_sync(user=alice, now=MONDAY_8AM)
 
@@ -204,7 +212,9 @@ def test_a_deadline_with_no_time_left_before_it_is_placed_after_with_a_note(
 ) -> None:
     due = dt.datetime(2026, 11, 30, 11, 0, tzinfo=NY)
     busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 11, 0, tzinfo=NY))
-    [task] = store(alice, mailbox_factory, todo("Sign the NDA", kind="deadline", due=due, duration_minutes=60))
+    [task] = store(
+        alice, mailbox_factory, todo("Sign the NDA", kind="deadline", due=due, duration_minutes=60)
+    )
 
     calendar_sync(user=alice, now=MONDAY_8AM)
 
@@ -214,7 +224,9 @@ def test_a_deadline_with_no_time_left_before_it_is_placed_after_with_a_note(
     assert task.calendar_error == "No free working time was left before the deadline."
 
 
-def test_tasks_placed_in_one_pass_do_not_overlap(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_tasks_placed_in_one_pass_do_not_overlap(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
     store(alice, mailbox_factory, todo("Send the slides"), todo("Book the room"), todo("Update the budget"))
 
     assert calendar_sync(user=alice, now=MONDAY_8AM) == 3
@@ -245,7 +257,9 @@ def test_changing_work_hours_affects_newly_placed_tasks_only(
 ) -> None:
     [placed] = store(alice, mailbox_factory, todo("Send the slides"))
     calendar_sync(user=alice, now=MONDAY_8AM)
-    Profile.objects.filter(user=alice).update(work_start=dt.time(13, 0), work_end=dt.time(18, 0), work_days=[2, 3])
+    Profile.objects.filter(user=alice).update(
+        work_start=dt.time(13, 0), work_end=dt.time(18, 0), work_days=[2, 3]
+    )
     [new] = store(alice, mailbox_factory, todo("Book the room"))
 
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -298,7 +312,9 @@ def test_a_task_placed_while_another_waits_for_the_calendar_does_not_take_its_bl
     monkeypatch.undo()
     # Its block is chosen but not on the calendar yet; a task due sooner is placed before it is written.
     assert local(fresh(waiting).event_start) == dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY)
-    [sooner] = store(alice, mailbox_factory, todo("Book the room", kind="deadline", due=friday - dt.timedelta(days=2)))
+    [sooner] = store(
+        alice, mailbox_factory, todo("Book the room", kind="deadline", due=friday - dt.timedelta(days=2))
+    )
 
     calendar_sync(user=alice, now=MONDAY_8AM)
 
