@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.crypto import decrypt, encrypt
+
 
 def validate_timezone(value: str) -> None:
     try:
@@ -97,3 +99,54 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class GoogleCredential(models.Model):
+    """A user's Google grant: the tokens, encrypted at rest (accounts.crypto), and whether it still works.
+
+    social-auth keeps its own record of the sign-in (``UserSocialAuth``); the tokens are moved out of its
+    plain JSON ``extra_data`` into this row at sign-in.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="google_credential"
+    )
+    subject = models.CharField(max_length=255, unique=True, help_text="Google's stable account id (sub).")
+    email = models.EmailField(max_length=320, blank=True, default="")
+    access_token_encrypted = models.TextField(blank=True, default="")
+    refresh_token_encrypted = models.TextField(blank=True, default="")
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
+    # Set when Google answered invalid_grant (revoked or expired): no call is made until the user reconnects.
+    grant_lost_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Google grant of {self.user} ({self.email})"
+
+    @property
+    def access_token(self) -> str:
+        return decrypt(self.access_token_encrypted)
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self.access_token_encrypted = encrypt(value)
+
+    @property
+    def refresh_token(self) -> str:
+        return decrypt(self.refresh_token_encrypted)
+
+    @refresh_token.setter
+    def refresh_token(self, value: str) -> None:
+        self.refresh_token_encrypted = encrypt(value)
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    @property
+    def usable(self) -> bool:
+        has_token = bool(self.refresh_token_encrypted or self.access_token_encrypted)
+        return self.grant_lost_at is None and has_token

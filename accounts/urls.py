@@ -17,4 +17,5 @@ urlpatterns = [
     path("settings/feed/regenerate/", views.feed_regenerate, name="feed-regenerate"),
     path("settings/mailbox/", views.mailbox_connect, name="mailbox-connect"),
     path("settings/delete/", views.account_delete, name="delete"),
+    path("settings/google/disconnect/", views.google_disconnect, name="google-disconnect"),
 ]

@@ -109,9 +109,28 @@ def mailbox_connect(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_delete(request: HttpRequest) -> HttpResponse:
     user = request.user
+    from accounts.google_auth import google_disconnect
     from accounts.services import periodic_sync_apply
 
     periodic_sync_apply(user=user, minutes=None)
+    # Revoke our Google access as well: nothing of the grant may outlive the account.
+    google_disconnect(user=user)
     get_user_model().objects.filter(pk=user.pk).delete()
     messages.success(request, "Your account and all its data were deleted.")
     return redirect("accounts:login")
+
+
+@login_required
+@require_POST
+def google_disconnect(request: HttpRequest) -> HttpResponse:
+    from accounts.google_auth import google_disconnect as disconnect
+
+    if disconnect(user=request.user):
+        messages.success(request, "Google disconnected: our access is revoked and your tokens are deleted.")
+    else:
+        messages.warning(
+            request,
+            "Google disconnected and your tokens are deleted, but Google did not confirm the revocation. "
+            "Remove Intelligent Scheduler at https://myaccount.google.com/permissions to be sure.",
+        )
+    return redirect("accounts:settings")

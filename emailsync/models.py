@@ -30,6 +30,9 @@ class Mailbox(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Full resyncs in a row forced by a stale checkpoint (Gmail's 404 on history.list); reset when a sync
+    # completes from a checkpoint. Breaks the loop of a provider that keeps rejecting fresh checkpoints.
+    stale_checkpoint_resyncs = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

@@ -19,7 +19,7 @@ from accounts.models import Profile
 from emailsync.bulk import bulk_reason
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import ParsedMessage, parse_message
-from emailsync.sources import FailureKind, FetchedMessage, SourceError, source_for
+from emailsync.sources import FailureKind, FetchedMessage, Listing, MailSource, SourceError, source_for
 from tasks_app.extraction import MAX_TITLE_LENGTH, EmailForExtraction, ExtractedTask, Extractor, get_extractor
 from tasks_app.services import calendar_sync, tasks_store_extracted
 
@@ -171,7 +171,7 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
 
 def _sync_messages(run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: ProgressCallback | None) -> None:
     source = source_for(mailbox)
-    listing = source.list_new(mailbox.checkpoint)
+    listing = _list_new(source, mailbox)
     final = set(
         MessageReceipt.objects.filter(mailbox=mailbox, status__in=MessageReceipt.FINAL_STATUSES).values_list(
             "message_id", flat=True
@@ -209,6 +209,35 @@ def _sync_messages(run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: P
             raise LeaseLost()
     if complete:
         _advance_checkpoint(mailbox, listing.checkpoint)
+
+
+def _list_new(source: MailSource, mailbox: Mailbox) -> Listing:
+    """List from the checkpoint; a stale checkpoint falls back to the source's bounded full listing.
+
+    Receipts keep the full listing free of duplicates. Retrying a stale checkpoint would fail forever, and a
+    provider that keeps rejecting fresh checkpoints would make every run a full resync: after
+    ``SYNC_MAX_STALE_RESYNCS`` of them in a row the run fails instead (and repeated failures disable it).
+    """
+    if not mailbox.checkpoint:
+        return source.list_new("")
+    try:
+        listing = source.list_new(mailbox.checkpoint)
+    except SourceError as e:
+        if e.kind != FailureKind.STALE_CHECKPOINT:
+            raise
+        if mailbox.stale_checkpoint_resyncs >= settings.SYNC_MAX_STALE_RESYNCS:
+            raise SourceError(
+                f"{e} A full resync did not help {mailbox.stale_checkpoint_resyncs} times in a row, so this "
+                "sync stops here.",
+                kind=FailureKind.PERMANENT,
+            ) from e
+        logger.info("Mailbox %s: stale checkpoint, falling back to a full sync", mailbox.pk)
+        resyncs = F("stale_checkpoint_resyncs") + 1
+        Mailbox.objects.filter(pk=mailbox.pk).update(stale_checkpoint_resyncs=resyncs)
+        return source.list_new("")
+    if mailbox.stale_checkpoint_resyncs:
+        Mailbox.objects.filter(pk=mailbox.pk).update(stale_checkpoint_resyncs=0)
+    return listing
 
 
 def _advance_checkpoint(mailbox: Mailbox, checkpoint: str) -> None:
@@ -344,7 +373,13 @@ def _backoff_delay(failures: int, retry_after: float | None) -> dt.timedelta:
 
 def _handle_source_error(run: SyncRun, mailbox: Mailbox, error: SourceError) -> None:
     if error.kind == FailureKind.NEEDS_RECONNECT:
-        Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
+        from accounts.services import periodic_sync_apply
+
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            state=Mailbox.State.NEEDS_RECONNECT, next_attempt_at=None
+        )
+        # Pause the periodic schedule until the user reconnects (the interval stays in the profile).
+        periodic_sync_apply(user=run.user, minutes=None)
         _finish(run, mailbox, error=f"{error} Reconnect your account to sync again.", failed=True)
         return
     if error.kind in (FailureKind.RATE_LIMITED, FailureKind.TRANSIENT):
@@ -411,6 +446,33 @@ def mailbox_connect_local(*, user: AbstractBaseUser, folder: str) -> Mailbox:
         mailbox.consecutive_failures = 0
         mailbox.next_attempt_at = None
         mailbox.save()
+    return mailbox
+
+
+def mailbox_connect_gmail(*, user: AbstractBaseUser, address: str) -> Mailbox:
+    """Make the user's Gmail account their mailbox (at Google sign-in, and again at each reconnect).
+
+    Reconnecting clears "needs reconnect", backoff and a disabled state. Only the named fields are
+    written, so a sync holding the mailbox lease at that moment keeps its lease.
+    """
+    mailbox, created = Mailbox.objects.get_or_create(
+        user=user, defaults={"source": Mailbox.Source.GMAIL, "location": address}
+    )
+    if created:
+        return mailbox
+    fields: dict[str, object] = {
+        "state": Mailbox.State.ACTIVE,
+        "consecutive_failures": 0,
+        "next_attempt_at": None,
+        "last_error": "",
+    }
+    if mailbox.source != Mailbox.Source.GMAIL or mailbox.location.lower() != address.lower():
+        # Another source or another Gmail account: its position means nothing here.
+        fields.update(
+            source=Mailbox.Source.GMAIL, location=address, checkpoint="", stale_checkpoint_resyncs=0
+        )
+    Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+    mailbox.refresh_from_db()
     return mailbox
 
 

@@ -119,4 +119,8 @@ class LocalFolderSource:
 def source_for(mailbox: Mailbox) -> MailSource:
     if mailbox.source == Mailbox.Source.LOCAL:
         return LocalFolderSource(mailbox.location)
+    if mailbox.source == Mailbox.Source.GMAIL:
+        from emailsync.gmail import GmailSource
+
+        return GmailSource(mailbox)
     raise SourceError(f"Unknown mail source {mailbox.source!r}", kind=FailureKind.PERMANENT)

@@ -93,7 +93,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "social_core.backends.google.GoogleOAuth2",
+    "accounts.google_auth.GoogleOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -171,14 +171,66 @@ DEMO_USERNAME = envstr("DEMO_USERNAME", "demo@example.com")
 DEMO_PASSWORD = envstr("DEMO_PASSWORD", "demo-password")
 DEMO_LOGIN_ENABLED = envbool("DEMO_LOGIN_ENABLED", True)
 
-# Google sign-in (issue: Google path); disabled while the client id is empty.
+# Google: sign-in, Gmail and Google Calendar. Disabled while the client id or secret is empty. Every
+# Google address is a setting so that a local fake Google (scheduler_site.testing.fake_google) can stand in.
 GOOGLE_CLIENT_ID = envstr("GOOGLE_CLIENT_ID", "")
 GOOGLE_CLIENT_SECRET = envstr("GOOGLE_CLIENT_SECRET", "")
 GOOGLE_ENABLED = bool(GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET)
+GOOGLE_AUTHORIZATION_URL = envstr("GOOGLE_AUTHORIZATION_URL", "https://accounts.google.com/o/oauth2/auth")
+GOOGLE_TOKEN_URL = envstr("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
+GOOGLE_REVOKE_URL = envstr("GOOGLE_REVOKE_URL", "https://oauth2.googleapis.com/revoke")
+GOOGLE_USERINFO_URL = envstr("GOOGLE_USERINFO_URL", "https://www.googleapis.com/oauth2/v3/userinfo")
+GMAIL_API_ENDPOINT = envstr("GMAIL_API_ENDPOINT", "https://gmail.googleapis.com/")
+GMAIL_BATCH_URI = envstr("GMAIL_BATCH_URI", "https://gmail.googleapis.com/batch/gmail/v1")
+GOOGLE_CALENDAR_API_ENDPOINT = envstr("GOOGLE_CALENDAR_API_ENDPOINT", "https://www.googleapis.com/calendar/v3/")
+GOOGLE_HTTP_TIMEOUT_SECONDS = envint("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
+# Retries of one Google call (5xx, 429, rate-limit 403, timeouts) with exponential sleeps of
+# random(0..1) * 2^n * base; longer waits defer the whole mailbox instead of sleeping in a worker.
+GOOGLE_NUM_RETRIES = envint("GOOGLE_NUM_RETRIES", 3, minimum=0)
+GOOGLE_RETRY_BASE_MS = envint("GOOGLE_RETRY_BASE_MS", 1000, minimum=0)
+# The first sync of a Gmail mailbox reads the newest inbox messages of this many days, at most this many.
+GMAIL_INITIAL_SYNC_DAYS = envint("GMAIL_INITIAL_SYNC_DAYS", 14, minimum=1)
+GMAIL_INITIAL_SYNC_MAX = envint("GMAIL_INITIAL_SYNC_MAX", 200, minimum=1)
+# Message bodies per batch request: Google allows 100 and recommends at most 50.
+GMAIL_BATCH_SIZE = min(envint("GMAIL_BATCH_SIZE", 50, minimum=1), 50)
+# Rounds in which the parts that failed inside a batch are sent again, after a backoff.
+GMAIL_BATCH_RETRY_ROUNDS = envint("GMAIL_BATCH_RETRY_ROUNDS", 3, minimum=0)
+# Full resyncs in a row forced by a stale checkpoint (Gmail: history id too old) before runs fail instead.
+SYNC_MAX_STALE_RESYNCS = envint("SYNC_MAX_STALE_RESYNCS", 2, minimum=1)
+# Fernet keys for tokens at rest, comma-separated; the first encrypts. Empty: derived from SECRET_KEY.
+TOKEN_ENCRYPTION_KEYS = envlist("TOKEN_ENCRYPTION_KEYS", [])
+
 SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = GOOGLE_CLIENT_ID
 SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = GOOGLE_CLIENT_SECRET
+SOCIAL_AUTH_GOOGLE_OAUTH2_SCOPE = [
+    "https://www.googleapis.com/auth/gmail.readonly",
+    "https://www.googleapis.com/auth/calendar.events",
+]
+# Offline access with consent, so Google issues a refresh token on every sign-in.
+SOCIAL_AUTH_GOOGLE_OAUTH2_AUTH_EXTRA_ARGUMENTS = {
+    "access_type": "offline",
+    "prompt": "consent",
+    "include_granted_scopes": "true",
+}
+SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = envbool("SOCIAL_AUTH_REDIRECT_IS_HTTPS", SITE_URL.startswith("https://"))
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/accounts/login/"
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_names",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.user.get_username",
+    "social_core.pipeline.user.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    # Moves the tokens into accounts.GoogleCredential (encrypted) and connects Gmail and the calendar.
+    "accounts.google_auth.store_google_credentials",
+    "social_core.pipeline.user.user_details",
+)
 
 LOGGING = {
     "version": 1,

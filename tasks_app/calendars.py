@@ -132,4 +132,12 @@ class LocalCalendar:
 
 
 def calendar_for(user: AbstractBaseUser) -> Calendar:
+    """The user's calendar: Google Calendar once they connected it at Google sign-in, else the local one."""
+    from accounts.models import Profile
+
+    provider = Profile.objects.filter(user=user).values_list("calendar_provider", flat=True).first()
+    if provider == Profile.CalendarProvider.GOOGLE:
+        from tasks_app.google_calendar import GoogleCalendar
+
+        return GoogleCalendar(user)
     return LocalCalendar(user)

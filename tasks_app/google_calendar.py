@@ -1,0 +1,259 @@
+"""Google Calendar as the user's calendar, through google-api-python-client with their own grant.
+
+Events go on the primary calendar under ids we choose (``event_id_for``: base32hex), so a write can be
+repeated safely: a second insert of the same id is a 409, which the caller turns into an update. An insert
+whose answer was lost (timeout, dropped connection, 5xx) is reconciled by reading the event back. Events
+carry ``extendedProperties.private.taskId``, no attendees, private visibility and reminders chosen by the
+task's priority; every write says ``sendUpdates=none``. Busy time is read with ``events.list`` (the
+``calendar.events`` scope does not allow freebusy), skipping transparent and cancelled events; its answer
+also gives the calendar's time zone, used for the events' display zone and for all-day events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import zoneinfo
+from typing import Any
+
+import httplib2
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from googleapiclient.errors import HttpError
+
+from accounts.google_auth import GoogleAuthError, google_service
+from tasks_app.calendars import CalendarError, EventExists, EventMissing, EventRef, EventSpec
+
+logger = logging.getLogger(__name__)
+
+CALENDAR_ID = "primary"
+RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+NETWORK_ERRORS = (socket.timeout, TimeoutError, ConnectionError, OSError, httplib2.HttpLib2Error)
+# Popup reminders by priority: an important task warns earlier and twice; a low one does not interrupt.
+REMINDERS: dict[str, list[dict[str, Any]]] = {
+    "high": [{"method": "popup", "minutes": 60}, {"method": "popup", "minutes": 10}],
+    "normal": [{"method": "popup", "minutes": 10}],
+    "low": [],
+}
+
+
+class _Ambiguous(Exception):
+    """The request may or may not have reached Google: no answer came back."""
+
+
+def _reason(error: HttpError) -> str:
+    details = getattr(error, "error_details", None)
+    if isinstance(details, list) and details and isinstance(details[0], dict):
+        return str(details[0].get("reason", ""))
+    return ""
+
+
+def _calendar_error(error: HttpError, what: str) -> CalendarError:
+    status = error.resp.status
+    reason = _reason(error)
+    transient = status >= 500 or status == 429 or (status == 403 and reason in RATE_LIMIT_REASONS)
+    return CalendarError(
+        f"Google Calendar refused {what} (HTTP {status} {reason}).".strip(), transient=transient
+    )
+
+
+def _parse_time(value: dict[str, Any], zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    if "dateTime" in value:
+        moment = dt.datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(value.get("timeZone") or zone.key))
+        return moment
+    # An all-day event starts at midnight in the calendar's time zone.
+    day = dt.date.fromisoformat(value["date"])
+    return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(value.get("timeZone") or zone.key))
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class GoogleCalendar:
+    """The Calendar seam on the user's primary Google calendar. One instance per pass: not thread-safe."""
+
+    def __init__(self, user: AbstractBaseUser) -> None:
+        self.user = user
+        self._service: Any = None
+        self._zone: zoneinfo.ZoneInfo | None = None
+
+    @property
+    def events(self) -> Any:
+        if self._service is None:
+            try:
+                self._service = google_service(
+                    user=self.user,
+                    api="calendar",
+                    version="v3",
+                    endpoint=settings.GOOGLE_CALENDAR_API_ENDPOINT,
+                )
+            except GoogleAuthError as e:
+                # A lost grant stops the pass (transient): the tasks wait until the user reconnects.
+                raise CalendarError(str(e), transient=True) from e
+        return self._service.events()
+
+    def _execute(self, request: Any, what: str) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = request.execute(num_retries=settings.GOOGLE_NUM_RETRIES)
+        except HttpError:
+            raise
+        except GoogleAuthError as e:
+            raise CalendarError(str(e), transient=True) from e
+        except NETWORK_ERRORS as e:
+            raise _Ambiguous(f"Google Calendar did not answer while {what} ({type(e).__name__})") from e
+        return result or {}
+
+    def _call(self, request: Any, what: str) -> dict[str, Any]:
+        """Execute and turn every failure into a ``CalendarError``."""
+        try:
+            return self._execute(request, what)
+        except HttpError as e:
+            raise _calendar_error(e, what) from e
+        except _Ambiguous as e:
+            raise CalendarError(str(e), transient=True) from e
+
+    def _ref(self, event: dict[str, Any]) -> EventRef:
+        zone = self.zone()
+        return EventRef(
+            event_id=event["id"],
+            start=_parse_time(event["start"], zone).astimezone(dt.UTC),
+            end=_parse_time(event["end"], zone).astimezone(dt.UTC),
+            link=str(event.get("htmlLink", "")),
+        )
+
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The calendar's own time zone, from an ``events.list`` answer (cached for this pass)."""
+        if self._zone is None:
+            now = timezone.now()
+            response = self._call(
+                self.events.list(
+                    calendarId=CALENDAR_ID, timeMin=_rfc3339(now), maxResults=1, singleEvents=True
+                ),
+                "reading the calendar's time zone",
+            )
+            self._remember_zone(response)
+        assert self._zone is not None
+        return self._zone
+
+    def _remember_zone(self, response: dict[str, Any]) -> None:
+        name = response.get("timeZone") or "UTC"
+        try:
+            self._zone = zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            logger.warning("Google Calendar time zone %r is unknown here; using UTC", name)
+            self._zone = zoneinfo.ZoneInfo("UTC")
+
+    def _body(self, spec: EventSpec) -> dict[str, Any]:
+        zone = self.zone()
+        return {
+            "summary": spec.summary,
+            "description": spec.description,
+            "start": {"dateTime": spec.start.astimezone(zone).isoformat(), "timeZone": zone.key},
+            "end": {"dateTime": spec.end.astimezone(zone).isoformat(), "timeZone": zone.key},
+            # Restores an event that was deleted (Google keeps it as cancelled under the same id).
+            "status": "confirmed",
+            "visibility": "private",
+            "transparency": "opaque",
+            "extendedProperties": {"private": {"taskId": spec.task_key}},
+            "reminders": {
+                "useDefault": False,
+                "overrides": REMINDERS.get(spec.priority, REMINDERS["normal"]),
+            },
+        }
+
+    def insert(self, spec: EventSpec) -> EventRef:
+        body = {"id": spec.event_id, **self._body(spec)}
+        request = self.events.insert(calendarId=CALENDAR_ID, body=body, sendUpdates="none")
+        try:
+            return self._ref(self._execute(request, "adding an event"))
+        except HttpError as e:
+            if e.resp.status == 409:
+                raise EventExists(spec.event_id) from e
+            if not (e.resp.status >= 500):
+                raise _calendar_error(e, "adding an event") from e
+            problem = f"Google Calendar failed while adding an event (HTTP {e.resp.status})"
+        except _Ambiguous as e:
+            problem = str(e)
+        # The insert may have been stored although no answer came back: read the event to find out.
+        existing = self.get(spec.event_id)
+        if existing is not None:
+            logger.info("Event %s was stored although its insert got no answer", spec.event_id)
+            return existing
+        raise CalendarError(problem, transient=True)
+
+    def update(self, spec: EventSpec) -> EventRef:
+        request = self.events.patch(
+            calendarId=CALENDAR_ID, eventId=spec.event_id, body=self._body(spec), sendUpdates="none"
+        )
+        try:
+            return self._ref(self._execute(request, "changing an event"))
+        except HttpError as e:
+            if e.resp.status in (404, 410):
+                raise EventMissing(spec.event_id) from e
+            raise _calendar_error(e, "changing an event") from e
+        except _Ambiguous as e:
+            raise CalendarError(str(e), transient=True) from e
+
+    def get(self, event_id: str) -> EventRef | None:
+        request = self.events.get(calendarId=CALENDAR_ID, eventId=event_id)
+        try:
+            event = self._execute(request, "reading an event")
+        except HttpError as e:
+            if e.resp.status in (404, 410):
+                return None
+            raise _calendar_error(e, "reading an event") from e
+        except _Ambiguous as e:
+            raise CalendarError(str(e), transient=True) from e
+        if event.get("status") == "cancelled":
+            return None
+        return self._ref(event)
+
+    def delete(self, event_id: str) -> None:
+        request = self.events.delete(calendarId=CALENDAR_ID, eventId=event_id, sendUpdates="none")
+        try:
+            self._execute(request, "removing an event")
+        except HttpError as e:
+            if e.resp.status in (404, 410):
+                return  # already gone
+            raise _calendar_error(e, "removing an event") from e
+        except _Ambiguous as e:
+            raise CalendarError(str(e), transient=True) from e
+
+    def busy(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+        intervals: list[tuple[dt.datetime, dt.datetime]] = []
+        page_token: str | None = None
+        while True:
+            response = self._call(
+                self.events.list(
+                    calendarId=CALENDAR_ID,
+                    timeMin=_rfc3339(start),
+                    timeMax=_rfc3339(end),
+                    singleEvents=True,
+                    orderBy="startTime",
+                    maxResults=250,
+                    pageToken=page_token,
+                ),
+                "reading busy time",
+            )
+            self._remember_zone(response)
+            zone = self.zone()
+            for event in response.get("items", []):
+                if event.get("status") == "cancelled" or event.get("transparency") == "transparent":
+                    continue
+                try:
+                    intervals.append(
+                        (
+                            _parse_time(event["start"], zone).astimezone(dt.UTC),
+                            _parse_time(event["end"], zone).astimezone(dt.UTC),
+                        )
+                    )
+                except (KeyError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+                    logger.warning("Skipping a calendar event with an unreadable time")
+            page_token = response.get("nextPageToken")
+            if not page_token:
+                return intervals
