@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -20,8 +20,21 @@ from emailsync.bulk import bulk_reason
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import ParsedMessage, parse_message
 from emailsync.sources import FailureKind, FetchedMessage, Listing, MailSource, SourceError, source_for
-from tasks_app.extraction import MAX_TITLE_LENGTH, EmailForExtraction, ExtractedTask, Extractor, get_extractor
+from tasks_app.extraction import (
+    MAX_TITLE_LENGTH,
+    EmailForExtraction,
+    ExtractedTask,
+    ExtractionError,
+    ExtractionUsage,
+    Extractor,
+    ExtractorFatal,
+    ExtractorUnavailable,
+    extract_with_usage,
+    get_extractor,
+    is_metered,
+)
 from tasks_app.services import calendar_sync, tasks_store_extracted
+from tasks_app.threads import thread_open_tasks, thread_tasks_for_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -154,9 +167,14 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
         run.phase = SyncRun.Phase.SCHEDULING
         _save_progress(run, progress, "phase")
         run.events_scheduled = calendar_sync(user=run.user)
-        _finish(run, mailbox)
+        # A run whose extraction paused (model budget reached, provider down) still succeeds; its error says why.
+        _finish(run, mailbox, error=run.error)
     except SourceError as e:
         _handle_source_error(run, mailbox, e)
+    except ExtractorFatal as e:
+        # Not the mailbox's fault (a bad API key, a spend limit): fail this run once, don't count it against
+        # the mailbox.
+        _finish(run, mailbox, error=str(e), failed=True, count_failure=False)
     except LeaseLost:
         logger.warning("Sync %s lost its mailbox lease; another worker took over", run.public_id)
     except Exception as e:
@@ -193,8 +211,11 @@ def _sync_messages(run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: P
 
     profile = Profile.objects.get(user=run.user)
     extractor = get_extractor(settings.TASK_EXTRACTOR)
+    budget_left = None
+    if is_metered(extractor) and profile.monthly_token_budget is not None:
+        budget_left = profile.monthly_token_budget - token_usage_this_month(user=run.user, exclude_run=run)
     for fetched in source.fetch(todo):
-        _process_message(run, mailbox, profile, extractor, fetched)
+        paused = _process_message(run, mailbox, profile, extractor, fetched, budget_left=budget_left)
         run.messages_seen += 1
         _save_progress(
             run,
@@ -204,9 +225,15 @@ def _sync_messages(run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: P
             "messages_processed",
             "messages_failed",
             "tasks_created",
+            *TOKEN_FIELDS,
         )
         if not _renew_lease(mailbox, token):
             raise LeaseLost()
+        if paused:
+            # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
+            run.error = paused
+            complete = False
+            break
     if complete:
         _advance_checkpoint(mailbox, listing.checkpoint)
 
@@ -259,12 +286,46 @@ def _thread_key(parsed: ParsedMessage, fetched: FetchedMessage) -> str:
     return parsed.in_reply_to or parsed.message_id
 
 
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+def token_usage_this_month(*, user: AbstractBaseUser, exclude_run: SyncRun | None = None) -> int:
+    """Model tokens (input, cached input and output) the user's syncs used since the 1st of this month, UTC."""
+    start = timezone.now().astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    runs = SyncRun.objects.filter(user=user, created_at__gte=start)
+    if exclude_run is not None:
+        runs = runs.exclude(pk=exclude_run.pk)
+    total = runs.aggregate(
+        total=Sum(F("input_tokens") + F("output_tokens") + F("cache_read_tokens") + F("cache_write_tokens"))
+    )["total"]
+    return int(total or 0)
+
+
+def _add_usage(run: SyncRun, usage: ExtractionUsage) -> None:
+    run.input_tokens += usage.input_tokens
+    run.output_tokens += usage.output_tokens
+    run.cache_read_tokens += usage.cache_read_tokens
+    run.cache_write_tokens += usage.cache_write_tokens
+
+
+class _BudgetReached(Exception):
+    pass
+
+
 def _process_message(
-    run: SyncRun, mailbox: Mailbox, profile: Profile, extractor: Extractor, fetched: FetchedMessage
-) -> None:
+    run: SyncRun,
+    mailbox: Mailbox,
+    profile: Profile,
+    extractor: Extractor,
+    fetched: FetchedMessage,
+    *,
+    budget_left: int | None = None,
+) -> str | None:
+    """Record, parse and extract one message. Returns why extraction must pause for the rest of the run
+    (the model budget is spent or the provider is down: the message stays pending), else None."""
     receipt, _ = MessageReceipt.objects.get_or_create(mailbox=mailbox, message_id=fetched.message_id)
     if receipt.status in MessageReceipt.FINAL_STATUSES:
-        return
+        return None
     # Record the attempt before the work, so a message that crashes the worker every time is still
     # counted and eventually quarantined.
     MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
@@ -288,7 +349,7 @@ def _process_message(
             receipt.last_error = ""
             receipt.save()
             run.messages_skipped += 1
-            return
+            return None
         email = EmailForExtraction(
             id=fetched.message_id,
             subject=parsed.subject,
@@ -296,8 +357,17 @@ def _process_message(
             sender=parsed.sender,
             sent_at=parsed.date or receipt.first_seen_at,
             timezone=profile.timezone,
+            thread_tasks=thread_tasks_for_prompt(thread_open_tasks(receipt=receipt)),
         )
-        extracted = _with_invites(parsed, extractor.extract(email))
+        used = sum(getattr(run, name) for name in TOKEN_FIELDS)
+        if budget_left is not None and used >= budget_left:
+            raise _BudgetReached(
+                f"The monthly model token budget ({profile.monthly_token_budget:,}) is used up; extraction is "
+                "paused and the remaining messages stay pending until next month or a larger budget."
+            )
+        result = extract_with_usage(extractor, email)
+        _add_usage(run, result.usage)
+        extracted = _with_invites(parsed, result.tasks)
         with transaction.atomic():
             created = tasks_store_extracted(
                 receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
@@ -308,7 +378,21 @@ def _process_message(
             receipt.save()
         run.messages_processed += 1
         run.tasks_created += created
+    except (ExtractorUnavailable, ExtractorFatal, _BudgetReached) as e:
+        # Nothing is wrong with the message: give its attempt back so an outage never quarantines it.
+        if isinstance(e, ExtractionError):
+            _add_usage(run, e.usage)
+        receipt.attempts = max(0, receipt.attempts - 1)
+        receipt.status = MessageReceipt.Status.PENDING
+        receipt.last_error = str(e)[:2000]
+        receipt.save()
+        if isinstance(e, ExtractorFatal):
+            run.save(update_fields=list(TOKEN_FIELDS))
+            raise
+        return str(e)
     except Exception as e:  # one bad message must not stop the others
+        if isinstance(e, ExtractionError):
+            _add_usage(run, e.usage)  # an unusable answer still cost tokens
         logger.warning("Message %s of mailbox %s failed: %s", fetched.message_id, mailbox.pk, e)
         receipt.last_error = f"{type(e).__name__}: {e}"[:2000]
         if receipt.attempts >= settings.SYNC_MESSAGE_MAX_ATTEMPTS:
@@ -317,6 +401,7 @@ def _process_message(
             receipt.status = MessageReceipt.Status.FAILED
         receipt.save()
         run.messages_failed += 1
+    return None
 
 
 def _with_invites(parsed: ParsedMessage, extracted: list[ExtractedTask]) -> list[ExtractedTask]:

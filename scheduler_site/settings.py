@@ -161,8 +161,24 @@ SYNC_BACKOFF_MAX_SECONDS = envint("SYNC_BACKOFF_MAX_SECONDS", 3600, minimum=1)
 SYNC_ON_LOGIN = envbool("SYNC_ON_LOGIN", True)
 PERIODIC_SYNC_MIN_MINUTES = envint("PERIODIC_SYNC_MIN_MINUTES", 15, minimum=1)
 
+# Anthropic (Claude extraction). Without a key the offline extractor stays the default.
+ANTHROPIC_API_KEY = envstr("ANTHROPIC_API_KEY", "")
+ANTHROPIC_BASE_URL = envstr("ANTHROPIC_BASE_URL", "")  # empty: the SDK's default, https://api.anthropic.com
+ANTHROPIC_MODEL = envstr("ANTHROPIC_MODEL", "claude-haiku-5-5")
+# Optional stronger model, asked again for long emails or when the first answer is unsure; empty: never.
+ANTHROPIC_ESCALATION_MODEL = envstr("ANTHROPIC_ESCALATION_MODEL", "")
+ANTHROPIC_ESCALATION_MIN_CONFIDENCE = envint("ANTHROPIC_ESCALATION_MIN_CONFIDENCE", 50, minimum=0)  # percent
+ANTHROPIC_ESCALATION_BODY_CHARS = envint("ANTHROPIC_ESCALATION_BODY_CHARS", 6000, minimum=1)
+ANTHROPIC_EFFORT = envstr("ANTHROPIC_EFFORT", "")  # low/medium/high/xhigh/max; empty: the model's default
+if ANTHROPIC_EFFORT not in ("", "low", "medium", "high", "xhigh", "max"):
+    raise ImproperlyConfigured(f"ANTHROPIC_EFFORT must be low, medium, high, xhigh or max, got {ANTHROPIC_EFFORT!r}")
+ANTHROPIC_MAX_OUTPUT_TOKENS = envint("ANTHROPIC_MAX_OUTPUT_TOKENS", 2048, minimum=256)
+ANTHROPIC_MAX_BODY_CHARS = envint("ANTHROPIC_MAX_BODY_CHARS", 12000, minimum=500)
+ANTHROPIC_TIMEOUT_SECONDS = envint("ANTHROPIC_TIMEOUT_SECONDS", 60, minimum=1)
+ANTHROPIC_MAX_RETRIES = envint("ANTHROPIC_MAX_RETRIES", 2, minimum=0)
+
 # Extraction and scheduling.
-TASK_EXTRACTOR = envstr("TASK_EXTRACTOR", "offline")
+TASK_EXTRACTOR = envstr("TASK_EXTRACTOR", "claude" if ANTHROPIC_API_KEY else "offline")
 DEFAULT_TASK_MINUTES = envint("DEFAULT_TASK_MINUTES", 30, minimum=5)
 SCHEDULING_HORIZON_DAYS = envint("SCHEDULING_HORIZON_DAYS", 28, minimum=1)
 

@@ -14,10 +14,23 @@ from typing import Literal, Protocol
 
 TaskKind = Literal["deadline", "meeting", "todo"]
 Priority = Literal["low", "normal", "high"]
+# How a task relates to the open tasks of the email's thread: "new" lets the store match it conservatively
+# (same kind and similar title, or a reminder of the same due); "update" and "cancel" name a thread task.
+ThreadAction = Literal["new", "update", "cancel"]
 
 # An email is untrusted input: whatever it says, it never yields more than this.
 MAX_TASKS_PER_EMAIL = 5
 MAX_TITLE_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class ThreadTask:
+    """An open task from an earlier email of the same thread, shown to extractors that can relate to it."""
+
+    ref: str  # short handle the extractor may answer with ("T1")
+    title: str
+    kind: TaskKind
+    due: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,7 @@ class EmailForExtraction:
     sender: str
     sent_at: dt.datetime  # aware; the email's Date header
     timezone: str  # IANA name of the reader's home zone
+    thread_tasks: tuple[ThreadTask, ...] = ()
 
 
 @dataclass
@@ -42,6 +56,40 @@ class ExtractedTask:
     confidence: float = 0.5
     notes: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    # Set when our own checks disagree with the extractor (e.g. the date phrase resolves elsewhere): the
+    # task then waits for the user's approval instead of going on the calendar.
+    review_reason: str = ""
+    thread_action: ThreadAction = "new"
+    thread_ref: str = ""  # the ThreadTask.ref an "update" or "cancel" is about
+
+
+@dataclass
+class ExtractionUsage:
+    """Model tokens spent on one extraction (all zero for extractors that use no model)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    def __add__(self, other: ExtractionUsage) -> ExtractionUsage:
+        return ExtractionUsage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+        )
+
+    @property
+    def total(self) -> int:
+        """What counts toward a user's monthly budget: every input token, cached or not, plus output."""
+        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+@dataclass
+class ExtractionResult:
+    tasks: list[ExtractedTask]
+    usage: ExtractionUsage = field(default_factory=ExtractionUsage)
 
 
 class Extractor(Protocol):
@@ -50,9 +98,52 @@ class Extractor(Protocol):
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]: ...
 
 
+class MeteredExtractor(Extractor, Protocol):
+    """An extractor that pays per token (Claude): it also reports what each call cost."""
+
+    def extract_with_usage(self, email: EmailForExtraction) -> ExtractionResult: ...
+
+
+def extract_with_usage(extractor: Extractor, email: EmailForExtraction) -> ExtractionResult:
+    """Run ``extractor`` on ``email`` and say what it cost; extractors without a meter cost nothing."""
+    metered = getattr(extractor, "extract_with_usage", None)
+    if metered is not None:
+        result: ExtractionResult = metered(email)
+        return result
+    return ExtractionResult(list(extractor.extract(email)))
+
+
+def is_metered(extractor: Extractor) -> bool:
+    return hasattr(extractor, "extract_with_usage")
+
+
+# Failures any extractor may raise. The sync treats them differently from a crash on one message:
+class ExtractionError(Exception):
+    """Base class; ``usage`` holds the tokens already spent when the failure happened."""
+
+    def __init__(self, message: str, *, usage: ExtractionUsage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage or ExtractionUsage()
+
+
+class ExtractionFailed(ExtractionError):
+    """This email's answer was unusable (cut off, not valid JSON, wrong shape): a failed attempt for the
+    message, retried on later syncs and quarantined after the usual number of attempts."""
+
+
+class ExtractorUnavailable(ExtractionError):
+    """The provider is down or overloaded even after the client's own retries. Nothing is wrong with the
+    message: it stays pending, the attempt does not count toward quarantine, and the next sync retries."""
+
+
+class ExtractorFatal(ExtractionError):
+    """Extraction cannot work until someone acts (bad API key, spend limit reached): the run fails once
+    with this message instead of failing every message."""
+
+
 # --- registry ---------------------------------------------------------------------------------------------
 # Extractors are registered by name and built lazily, so importing this module never pulls in a network
-# client; the "claude" extractor registers itself here when it lands.
+# client (tasks_app.llm, and with it the anthropic SDK, is imported only when "claude" is asked for).
 DEFAULT_EXTRACTOR = "offline"
 _FACTORIES: dict[str, Callable[[], Extractor]] = {}
 
@@ -68,7 +159,14 @@ def _offline() -> Extractor:
     return OfflineExtractor()
 
 
+def _claude() -> Extractor:
+    from .llm import ClaudeExtractor
+
+    return ClaudeExtractor.from_settings()
+
+
 register_extractor(DEFAULT_EXTRACTOR, _offline)
+register_extractor("claude", _claude)
 
 
 def available_extractors() -> list[str]:

@@ -1,0 +1,359 @@
+"""A fake Anthropic Messages API on loopback, for tests and for trying the Claude extractor by hand.
+
+It speaks the wire format the real service speaks where we depend on it: ``POST /v1/messages`` with
+``Authorization: Bearer <key>`` and an ``anthropic-version`` header; replies with
+``{"id", "type": "message", "role", "model", "content": [{"type": "text", "text"}], "stop_reason",
+"stop_sequence", "usage": {"input_tokens", "output_tokens", "cache_creation_input_tokens",
+"cache_read_input_tokens"}}`` and a ``request-id`` header; errors as
+``{"type": "error", "error": {"type", "message"[, "details": {"error_code"}]}, "request_id"}`` with the
+real status codes (401, 429 + ``retry-after``, 500, 529). Prompt caching is imitated: a system block with
+``cache_control`` whose prefix is long enough is written to the cache on first use and read afterwards.
+
+Tests script the answers (``server.script(Reply.json({...}), Reply.overloaded(), ...)``); each request
+takes the next scripted reply, or ``default`` when the script is empty. ``server.requests`` logs every
+request (headers and JSON body).
+
+By hand: ``python -m scheduler_site.testing.fake_anthropic --port 8765 [--reply-file answers.jsonl]`` and
+``ANTHROPIC_BASE_URL=http://127.0.0.1:8765 ANTHROPIC_API_KEY=test-key``; each line of the reply file is
+the JSON answer for one request (the last line repeats), else every answer is ``{"tasks": []}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["FakeAnthropic", "Reply", "RecordedRequest"]
+
+_ids = itertools.count(1)
+
+
+def _tokens(text: str) -> int:
+    # Close enough to a real tokenizer for usage accounting: about four characters per token.
+    return max(1, len(text) // 4)
+
+
+@dataclass
+class Reply:
+    """One scripted answer of the fake."""
+
+    status: int = 200
+    text: str = '{"tasks": []}'
+    stop_reason: str = "end_turn"
+    error_type: str = ""
+    error_message: str = ""
+    error_code: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    output_tokens: int | None = None
+
+    @classmethod
+    def json(cls, answer: object, **kwargs: Any) -> Reply:
+        return cls(text=json.dumps(answer), **kwargs)
+
+    @classmethod
+    def tasks(cls, *tasks: dict[str, object], **kwargs: Any) -> Reply:
+        return cls.json({"tasks": list(tasks)}, **kwargs)
+
+    @classmethod
+    def invalid_json(cls, text: str = '{"tasks": [{"title": "Send the report", "kind": ') -> Reply:
+        return cls(text=text)
+
+    @classmethod
+    def truncated(cls, answer: object) -> Reply:
+        """An answer cut off by ``max_tokens``: the JSON stops half-way, as the real service leaves it."""
+        full = json.dumps(answer)
+        return cls(text=full[: max(1, len(full) * 2 // 3)], stop_reason="max_tokens")
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        error_type: str,
+        message: str,
+        *,
+        error_code: str = "",
+        retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        extra = dict(headers or {})
+        if retry_after is not None:
+            extra["retry-after"] = f"{retry_after:g}"
+        return cls(
+            status=status, error_type=error_type, error_message=message, error_code=error_code, headers=extra
+        )
+
+    @classmethod
+    def rate_limited(cls, retry_after: float = 0.01) -> Reply:
+        return cls.error(
+            429,
+            "rate_limit_error",
+            "This request would exceed your organization's rate limit. Please try again later.",
+            retry_after=retry_after,
+        )
+
+    @classmethod
+    def overloaded(cls) -> Reply:
+        return cls.error(529, "overloaded_error", "Overloaded")
+
+    @classmethod
+    def server_error(cls) -> Reply:
+        return cls.error(500, "api_error", "Internal server error")
+
+    @classmethod
+    def spend_limit(cls) -> Reply:
+        return cls.error(
+            429,
+            "rate_limit_error",
+            "You have reached your specified API usage limits. You will regain access on 2026-12-01.",
+            error_code="enforced_spend_limit_reached",
+            retry_after=0.01,
+        )
+
+    @classmethod
+    def auth_error(cls) -> Reply:
+        return cls.error(401, "authentication_error", "invalid x-api-key")
+
+    @classmethod
+    def slow(cls, seconds: float, then: Reply | None = None) -> Reply:
+        reply = then or cls()
+        reply.delay = seconds
+        return reply
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def user_text(self) -> str:
+        """The text of the last user turn (string or text blocks)."""
+        messages = self.body.get("messages") or [] if isinstance(self.body, dict) else []
+        if not messages:
+            return ""
+        content = messages[-1].get("content")
+        if isinstance(content, str):
+            return content
+        return "".join(block.get("text", "") for block in content or [] if isinstance(block, dict))
+
+    @property
+    def system_text(self) -> str:
+        system = self.body.get("system") if isinstance(self.body, dict) else None
+        if isinstance(system, str):
+            return system
+        return "".join(block.get("text", "") for block in system or [] if isinstance(block, dict))
+
+
+class FakeAnthropic:
+    """The fake server; use as a context manager or call ``start()``/``stop()``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-key",
+        port: int = 0,
+        default: Reply | Callable[[RecordedRequest], Reply] | None = None,
+        cache_min_tokens: int = 1024,
+    ) -> None:
+        self.api_key = api_key
+        self.default = default or Reply()
+        # Below this many prefix tokens the real service silently does not cache.
+        self.cache_min_tokens = cache_min_tokens
+        self.requests: list[RecordedRequest] = []
+        self._script: list[Reply] = []
+        self._cached_prefixes: set[str] = set()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self._script.extend(replies)
+
+    @property
+    def message_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == "/v1/messages"]
+
+    def start(self) -> FakeAnthropic:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-anthropic", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeAnthropic:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next_reply(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            if self._script:
+                return self._script.pop(0)
+        return self.default(request) if callable(self.default) else self.default
+
+    def _usage(self, body: dict[str, Any], output_text: str, reply: Reply) -> dict[str, int]:
+        prefix, rest = "", ""
+        system = body.get("system")
+        if isinstance(system, list):
+            for block in system:
+                text = block.get("text", "") if isinstance(block, dict) else ""
+                if isinstance(block, dict) and block.get("cache_control"):
+                    prefix += text
+                else:
+                    rest += text
+        elif isinstance(system, str):
+            rest += system
+        rest += json.dumps(body.get("messages", []))
+        cache_read = cache_write = 0
+        if prefix and _tokens(prefix) >= self.cache_min_tokens:
+            key = f"{body.get('model')}\n{prefix}"
+            with self._lock:
+                if key in self._cached_prefixes:
+                    cache_read = _tokens(prefix)
+                else:
+                    self._cached_prefixes.add(key)
+                    cache_write = _tokens(prefix)
+        else:
+            rest = prefix + rest
+        return {
+            "input_tokens": _tokens(rest),
+            "output_tokens": reply.output_tokens if reply.output_tokens is not None else _tokens(output_text),
+            "cache_creation_input_tokens": cache_write,
+            "cache_read_input_tokens": cache_read,
+        }
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
+                pass
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.send_header("request-id", payload.get("request_id") or f"req_fake{next(_ids):06d}")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _error(self, status: int, error_type: str, message: str, *, code: str = "", headers: dict[str, str] | None = None) -> None:
+                error: dict[str, Any] = {"type": error_type, "message": message}
+                if code:
+                    error["details"] = {"error_code": code}
+                request_id = f"req_fake{next(_ids):06d}"
+                self._send(status, {"type": "error", "error": error, "request_id": request_id}, headers)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                self._error(404, "not_found_error", f"Not found: {self.path}")
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw or b"null")
+                except ValueError:
+                    body = None
+                request = RecordedRequest("POST", self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, body)
+                with fake._lock:
+                    fake.requests.append(request)
+                if request.path != "/v1/messages":
+                    self._error(404, "not_found_error", f"Not found: {request.path}")
+                    return
+                if request.headers.get("authorization") != f"Bearer {fake.api_key}" and request.headers.get("x-api-key") != fake.api_key:
+                    self._error(401, "authentication_error", "invalid x-api-key")
+                    return
+                if not request.headers.get("anthropic-version"):
+                    self._error(400, "invalid_request_error", "anthropic-version: header is required")
+                    return
+                if not isinstance(body, dict):
+                    self._error(400, "invalid_request_error", "The request body is not valid JSON.")
+                    return
+                for key in ("model", "max_tokens", "messages"):
+                    if key not in body:
+                        self._error(400, "invalid_request_error", f"{key}: Field required")
+                        return
+                reply = fake._next_reply(request)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.status != 200:
+                    self._error(reply.status, reply.error_type, reply.error_message, code=reply.error_code, headers=reply.headers)
+                    return
+                self._send(
+                    200,
+                    {
+                        "id": f"msg_fake{next(_ids):06d}",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": body["model"],
+                        "content": [{"type": "text", "text": reply.text}],
+                        "stop_reason": reply.stop_reason,
+                        "stop_sequence": None,
+                        "usage": fake._usage(body, reply.text, reply),
+                    },
+                    reply.headers,
+                )
+
+        return Handler
+
+
+def _file_replies(path: str) -> Callable[[RecordedRequest], Reply]:
+    with open(path, encoding="utf-8") as handle:
+        answers = [line.strip() for line in handle if line.strip()]
+    counter = itertools.count()
+
+    def reply(_request: RecordedRequest) -> Reply:
+        index = min(next(counter), len(answers) - 1)
+        return Reply(text=answers[index]) if answers else Reply()
+
+    return reply
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the fake Anthropic Messages API on loopback.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--api-key", default="test-key")
+    parser.add_argument("--reply-file", default="", help="JSON lines, one answer per request (the last repeats).")
+    args = parser.parse_args(argv)
+    server = FakeAnthropic(
+        api_key=args.api_key, port=args.port, default=_file_replies(args.reply_file) if args.reply_file else None
+    )
+    print(f"Fake Anthropic API on {server.base_url} (key {args.api_key!r}); Ctrl-C stops it.", flush=True)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server._server.server_close()
+
+
+if __name__ == "__main__":
+    main()
