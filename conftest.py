@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Real hashing costs a third of a second per user; tests make many users and don't test hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., AbstractBaseUser]:
     from django.contrib.auth import get_user_model

@@ -152,7 +152,10 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
     now = timezone.now()
     if not _claim_lease(mailbox, token, now):
         if run.state == SyncRun.State.QUEUED:
-            _finish(run, mailbox, error="Another sync of this mailbox is still running.", failed=True)
+            # Not the mailbox's fault: the other sync's outcome decides its health.
+            _finish(
+                run, mailbox, error="Another sync of this mailbox is still running.", failed=True, count_failure=False
+            )
         return run
     try:
         mailbox.refresh_from_db()

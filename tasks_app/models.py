@@ -81,6 +81,13 @@ class Task(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def placement_note(self) -> str:
+        """Why the task's block is not where one would expect; derived, so it never goes stale."""
+        if self.kind == self.Kind.DEADLINE and self.due_at and self.event_end and self.event_end > self.due_at:
+            return "No free working time was left before the deadline."
+        return ""
+
 
 class LocalCalendarEvent(models.Model):
     """An event on the built-in calendar, published to the user as an ICS feed.

@@ -188,7 +188,7 @@ def _plan(task: Task, profile: Profile, calendar: Calendar, now: dt.datetime) ->
         task.calendar_error = f"No free block in your working hours in the next {horizon.days} days."
         return False
     task.event_start, task.event_end = placement.start, placement.end
-    task.calendar_error = placement.note
+    task.calendar_error = ""
     return True
 
 
@@ -227,7 +227,9 @@ def calendar_sync(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> 
                 calendar.delete(task.event_id)
                 task.event_written = False
             task.calendar_pending = False
-            task.save(update_fields=["event_link", "event_written", "calendar_pending", "updated_at"])
+            # The calendar now matches the task: an error from an earlier attempt no longer holds.
+            task.calendar_error = ""
+            task.save(update_fields=["event_link", "event_written", "calendar_pending", "calendar_error", "updated_at"])
         except CalendarError as e:
             logger.warning("Calendar write for task %s failed: %s", task.pk, e)
             Task.objects.filter(pk=task.pk).update(calendar_error=str(e)[:500])
@@ -312,3 +314,27 @@ def tasks_apply_and_sync(*, task: Task, **changes: object) -> Task:
     calendar_sync(user=task.user)
     task.refresh_from_db()
     return task
+
+
+def task_move_to_next_free_slot(*, task: Task) -> bool:
+    """Move a task's block to the next free time in working hours and bring the calendar along.
+
+    The block it holds now is still on the calendar while the new one is chosen, so it counts as busy and
+    the task lands somewhere else; the event keeps its id and is updated in place. When no other block is
+    free the task keeps the one it had. Returns whether it moved.
+    """
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        old_start, old_end = task.event_start, task.event_end
+        task.event_start = task.event_end = None
+        task.calendar_pending = True
+        task.edited_by_user = True
+        task.save()
+    calendar_sync(user=task.user)
+    task.refresh_from_db()
+    if task.event_start is None and old_start is not None:
+        Task.objects.filter(pk=task.pk).update(
+            event_start=old_start, event_end=old_end, calendar_pending=False, calendar_error=""
+        )
+        return False
+    return task.event_start is not None and task.event_start != old_start
