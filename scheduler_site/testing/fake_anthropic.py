@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeAnthropic", "Reply", "RecordedRequest"]
+__all__ = ["FakeAnthropic", "RecordedRequest", "Reply", "answer_task"]
 
 _ids = itertools.count(1)
 
@@ -38,6 +38,37 @@ _ids = itertools.count(1)
 def _tokens(text: str) -> int:
     # Close enough to a real tokenizer for usage accounting: about four characters per token.
     return max(1, len(text) // 4)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on a slow reply closes the socket; that is the point of the slow fault.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def answer_task(title: str, evidence: str, **fields: object) -> dict[str, object]:
+    """One task in the answer schema of tasks_app.llm (every field present, as structured output gives)."""
+    task: dict[str, object] = {
+        "title": title,
+        "kind": "todo",
+        "date_phrase": None,
+        "due_iso": None,
+        "duration_minutes": None,
+        "priority": "normal",
+        "confidence": 0.9,
+        "evidence": evidence,
+        "notes": "",
+        "thread_action": "new",
+        "thread_ref": None,
+    }
+    task.update(fields)
+    return task
 
 
 @dataclass
@@ -100,12 +131,12 @@ class Reply:
         )
 
     @classmethod
-    def overloaded(cls) -> Reply:
-        return cls.error(529, "overloaded_error", "Overloaded")
+    def overloaded(cls, retry_after: float | None = None) -> Reply:
+        return cls.error(529, "overloaded_error", "Overloaded", retry_after=retry_after)
 
     @classmethod
-    def server_error(cls) -> Reply:
-        return cls.error(500, "api_error", "Internal server error")
+    def server_error(cls, retry_after: float | None = None) -> Reply:
+        return cls.error(500, "api_error", "Internal server error", retry_after=retry_after)
 
     @classmethod
     def spend_limit(cls) -> Reply:
@@ -173,8 +204,7 @@ class FakeAnthropic:
         self._script: list[Reply] = []
         self._cached_prefixes: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
@@ -194,7 +224,9 @@ class FakeAnthropic:
         return [r for r in self.requests if r.path == "/v1/messages"]
 
     def start(self) -> FakeAnthropic:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-anthropic", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-anthropic", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -254,7 +286,9 @@ class FakeAnthropic:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
                 pass
 
-            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -265,7 +299,15 @@ class FakeAnthropic:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _error(self, status: int, error_type: str, message: str, *, code: str = "", headers: dict[str, str] | None = None) -> None:
+            def _error(
+                self,
+                status: int,
+                error_type: str,
+                message: str,
+                *,
+                code: str = "",
+                headers: dict[str, str] | None = None,
+            ) -> None:
                 error: dict[str, Any] = {"type": error_type, "message": message}
                 if code:
                     error["details"] = {"error_code": code}
@@ -282,13 +324,18 @@ class FakeAnthropic:
                     body = json.loads(raw or b"null")
                 except ValueError:
                     body = None
-                request = RecordedRequest("POST", self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, body)
+                request = RecordedRequest(
+                    "POST", self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 with fake._lock:
                     fake.requests.append(request)
                 if request.path != "/v1/messages":
                     self._error(404, "not_found_error", f"Not found: {request.path}")
                     return
-                if request.headers.get("authorization") != f"Bearer {fake.api_key}" and request.headers.get("x-api-key") != fake.api_key:
+                if (
+                    request.headers.get("authorization") != f"Bearer {fake.api_key}"
+                    and request.headers.get("x-api-key") != fake.api_key
+                ):
                     self._error(401, "authentication_error", "invalid x-api-key")
                     return
                 if not request.headers.get("anthropic-version"):
@@ -305,7 +352,13 @@ class FakeAnthropic:
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.status != 200:
-                    self._error(reply.status, reply.error_type, reply.error_message, code=reply.error_code, headers=reply.headers)
+                    self._error(
+                        reply.status,
+                        reply.error_type,
+                        reply.error_message,
+                        code=reply.error_code,
+                        headers=reply.headers,
+                    )
                     return
                 self._send(
                     200,
@@ -341,10 +394,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the fake Anthropic Messages API on loopback.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--api-key", default="test-key")
-    parser.add_argument("--reply-file", default="", help="JSON lines, one answer per request (the last repeats).")
+    parser.add_argument(
+        "--reply-file", default="", help="JSON lines, one answer per request (the last repeats)."
+    )
     args = parser.parse_args(argv)
     server = FakeAnthropic(
-        api_key=args.api_key, port=args.port, default=_file_replies(args.reply_file) if args.reply_file else None
+        api_key=args.api_key,
+        port=args.port,
+        default=_file_replies(args.reply_file) if args.reply_file else None,
     )
     print(f"Fake Anthropic API on {server.base_url} (key {args.api_key!r}); Ctrl-C stops it.", flush=True)
     try:
