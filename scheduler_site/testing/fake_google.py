@@ -203,17 +203,26 @@ class FakeGoogle:
         return f"{self.base_url}/calendar/v3/"
 
     def settings(self) -> dict[str, str]:
-        """Where the product should point, keyed by what each value is."""
+        """The environment variables (and Django settings of the same names) that point the product here."""
         return {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "auth_uri": self.auth_uri,
-            "token_uri": self.token_uri,
-            "revoke_uri": self.revoke_uri,
-            "userinfo_url": self.userinfo_url,
-            "gmail_api_endpoint": self.gmail_api_endpoint,
-            "gmail_batch_uri": self.gmail_batch_uri,
-            "calendar_api_endpoint": self.calendar_api_endpoint,
+            "GOOGLE_CLIENT_ID": self.client_id,
+            "GOOGLE_CLIENT_SECRET": self.client_secret,
+            "GOOGLE_AUTHORIZATION_URL": self.auth_uri,
+            "GOOGLE_TOKEN_URL": self.token_uri,
+            "GOOGLE_REVOKE_URL": self.revoke_uri,
+            "GOOGLE_USERINFO_URL": self.userinfo_url,
+            "GMAIL_API_ENDPOINT": self.gmail_api_endpoint,
+            "GMAIL_BATCH_URI": self.gmail_batch_uri,
+            "GOOGLE_CALENDAR_API_ENDPOINT": self.calendar_api_endpoint,
+        }
+
+    def django_settings(self) -> dict[str, Any]:
+        """For `override_settings(**google.django_settings())`: adds what settings.py derives at import."""
+        return {
+            **self.settings(),
+            "GOOGLE_ENABLED": True,
+            "SOCIAL_AUTH_GOOGLE_OAUTH2_KEY": self.client_id,
+            "SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET": self.client_secret,
         }
 
     def add_user(self, email: str, *, name: str | None = None, time_zone: str = "UTC") -> FakeUser:
@@ -561,8 +570,9 @@ def main(argv: list[str] | None = None) -> None:
     google.auto_approve(args.auto_approve)
     google.start()
     print(f"Fake Google on {google.base_url} with accounts: {', '.join(google.users) or '(none yet)'}")
+    print("Point the product at it (e.g. in .env or the shell that runs runserver and qcluster):")
     for name, value in google.settings().items():
-        print(f"  {name:22} {value}")
+        print(f"export {name}={value}")
     print("Ctrl-C stops it.", flush=True)
     try:
         threading.Event().wait()

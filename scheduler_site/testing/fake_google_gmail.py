@@ -298,7 +298,13 @@ def _part_by_id(message: email.message.Message, part_id: str) -> email.message.M
     return part
 
 
-_HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
+_HISTORY_KEYS = {
+    "messageAdded": "messagesAdded",
+    "messageDeleted": "messagesDeleted",
+    "labelAdded": "labelsAdded",
+    "labelRemoved": "labelsRemoved",
+}
+_HISTORY_TYPES = tuple(_HISTORY_KEYS)
 
 
 def list_history(google: FakeGoogle, call: Call) -> Reply:
@@ -342,9 +348,7 @@ def _history_json(record: Any) -> dict[str, Any]:
     change: dict[str, Any] = {"message": {**message, "labelIds": list(record.label_ids)}}
     if record.kind in ("labelAdded", "labelRemoved"):
         change["labelIds"] = list(record.changed_labels)
-    key = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted"}.get(
-        record.kind, f"{record.kind}s"
-    )
+    key = _HISTORY_KEYS[record.kind]
     return {"id": str(record.id), "messages": [message], key: [change]}
 
 
