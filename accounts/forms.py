@@ -11,8 +11,16 @@ SYNC_CHOICES = [("", "Off (only when I ask)"), ("15", "Every 15 minutes"), ("30"
                 ("60", "Every hour"), ("240", "Every 4 hours"), ("1440", "Once a day")]
 
 
+TIMEZONES = sorted(zoneinfo.available_timezones())
+
+
 class ProfileForm(forms.ModelForm):
-    timezone = forms.ChoiceField(choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+    # A text box with a list of suggestions: typing "ber" offers Europe/Berlin, no script needed.
+    timezone = forms.CharField(
+        label="Time zone",
+        widget=forms.TextInput(attrs={"list": "timezone-list", "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Type a city or region, e.g. New York, Berlin, Kolkata.",
+    )
     work_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="Working days"
     )
@@ -29,7 +37,24 @@ class ProfileForm(forms.ModelForm):
             "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "skip_senders": forms.Textarea(attrs={"rows": 3, "placeholder": "news@example.com\n@marketing.example"}),
         }
-        labels = {"approval_required": "Ask me before putting new tasks on the calendar"}
+        labels = {
+            "approval_required": "Ask me before putting new tasks on the calendar",
+            "work_start": "Working day starts",
+            "work_end": "Working day ends",
+            "skip_senders": "Always skip mail from",
+        }
+        help_texts = {
+            "approval_required": "New tasks then wait in the review queue until you approve them.",
+            "skip_senders": "One address (news@example.com) or domain (@example.com) per line.",
+        }
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"].strip()
+        by_lower = {zone.lower(): zone for zone in TIMEZONES}
+        zone = by_lower.get(value.lower()) or by_lower.get(value.lower().replace(" ", "_"))
+        if zone is None:
+            raise forms.ValidationError(f"“{value}” is not a time zone we know. Pick one from the list.")
+        return zone
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

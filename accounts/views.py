@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ApiTokenForm, LocalMailboxForm, ProfileForm
+from accounts.forms import TIMEZONES, ApiTokenForm, LocalMailboxForm, ProfileForm
 from accounts.models import ApiToken
 from accounts.services import (
     api_token_create,
@@ -18,7 +19,7 @@ from accounts.services import (
     profile_for,
     profile_update,
 )
-from emailsync.selectors import mailbox_for
+from emailsync.selectors import mailbox_for, reconnect_url
 from emailsync.services import mailbox_connect_local
 
 
@@ -50,11 +51,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "profile": profile,
             "token_form": ApiTokenForm(),
-            "tokens": ApiToken.objects.filter(user=request.user),
+            "tokens": ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at"),
             "new_token": new_token,
             "mailbox": mailbox_for(user=request.user),
             "mailbox_form": LocalMailboxForm(),
-            "feed_url": request.build_absolute_uri(f"/calendar/{profile.feed_token}.ics"),
+            "feed_url": request.build_absolute_uri(reverse("calendar-feed", args=[profile.feed_token])),
+            "timezones": TIMEZONES,
+            "reconnect_url": reconnect_url(),
+            "nav": "settings",
         },
     )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 
@@ -36,6 +38,44 @@ def problem_receipts(*, user: AbstractBaseUser) -> QuerySet[MessageReceipt]:
     ).order_by("-first_seen_at")
 
 
+# URL names the Google path may give its "reconnect" view, most specific first.
+RECONNECT_URL_NAMES = ("accounts:google-reconnect", "accounts:reconnect-google", "accounts:reconnect")
+
+
+def reconnect_url() -> str | None:
+    """Where a "Reconnect Google" button should POST, or None when this site has no way to reconnect.
+
+    Starting Google's consent again is a POST (social-auth's begin view refuses GET)."""
+    for name in RECONNECT_URL_NAMES:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    if settings.GOOGLE_ENABLED:
+        try:
+            return reverse("social:begin", args=["google-oauth2"])
+        except NoReverseMatch:
+            return None
+    return None
+
+
+def run_next_step(run: SyncRun, mailbox_state: str | None) -> dict[str, str] | None:
+    """What the user can do after a run that did not go well, for the end sentence of the progress bar."""
+    if run.is_active:
+        return None
+    if mailbox_state == Mailbox.State.NEEDS_RECONNECT:
+        return {"action": "reconnect", "text": "Reconnect Google so we can read your mail again."}
+    if mailbox_state == Mailbox.State.DISABLED:
+        return {"action": "settings", "text": "Check the mailbox on the settings page and connect it again."}
+    if run.state == SyncRun.State.FAILED:
+        if mailbox_state == Mailbox.State.BACKING_OFF:
+            return {"action": "wait", "text": "We will try again by ourselves shortly; you can also press Sync later."}
+        return {"action": "retry", "text": "Press “Sync emails” to try again; nothing was lost."}
+    if run.messages_failed:
+        return {"action": "history", "text": "See the sync history for the messages that could not be read."}
+    return None
+
+
 def run_as_dict(run: SyncRun) -> dict[str, object]:
     return {
         "task_id": str(run.public_id),
@@ -59,7 +99,22 @@ def run_as_dict(run: SyncRun) -> dict[str, object]:
         "created_at": run.created_at.isoformat(),
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "tokens": {
+            "input": run.input_tokens,
+            "output": run.output_tokens,
+            "cache_read": run.cache_read_tokens,
+        },
+        "next_step": _next_step_for(run),
     }
+
+
+def _next_step_for(run: SyncRun) -> dict[str, str] | None:
+    if run.is_active:
+        return None
+    state = None
+    if run.state == SyncRun.State.FAILED or run.messages_failed:
+        state = Mailbox.objects.filter(user_id=run.user_id).values_list("state", flat=True).first()
+    return run_next_step(run, state)
 
 
 def _plural(count: int, word: str) -> str:

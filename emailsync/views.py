@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.services import profile_for
-from emailsync.models import MessageReceipt, SyncRun
-from emailsync.selectors import problem_receipts, run_as_dict, runs_for_user
+from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import (
+    mailbox_for,
+    problem_receipts,
+    reconnect_url,
+    run_as_dict,
+    runs_for_user,
+)
 from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
 
 
@@ -21,7 +29,11 @@ def sync_now(request: HttpRequest) -> HttpResponse:
         run, created = sync_trigger(user=request.user, trigger=SyncRun.Trigger.BUTTON)
     except SyncUnavailable as e:
         if wants_json:
-            return JsonResponse({"error": str(e)}, status=409)
+            mailbox = mailbox_for(user=request.user)
+            next_step = None
+            if mailbox is not None and mailbox.state == Mailbox.State.NEEDS_RECONNECT:
+                next_step = {"action": "reconnect", "text": "Reconnect Google so we can read your mail again."}
+            return JsonResponse({"error": str(e), "next_step": next_step}, status=409)
         messages.error(request, str(e))
         return redirect("tasks:dashboard")
     if wants_json:
@@ -33,15 +45,17 @@ def sync_now(request: HttpRequest) -> HttpResponse:
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
-    return render(
-        request,
-        "emailsync/history.html",
-        {
-            "runs": runs_for_user(user=request.user),
-            "problems": problem_receipts(user=request.user),
-            "profile": profile,
-        },
-    )
+    context = {
+        "runs": runs_for_user(user=request.user),
+        "problems": problem_receipts(user=request.user),
+        "mailbox": mailbox_for(user=request.user),
+        "reconnect_url": reconnect_url(),
+        "profile": profile,
+        "nav": "history",
+        "max_attempts": settings.SYNC_MESSAGE_MAX_ATTEMPTS,
+    }
+    with timezone.override(profile.zone):
+        return render(request, "emailsync/history.html", context)
 
 
 @login_required

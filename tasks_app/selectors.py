@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,6 +24,15 @@ def task_for_user(*, user: AbstractBaseUser, task_id: int) -> Task | None:
     return Task.objects.filter(user=user, pk=task_id).select_related("source").first()
 
 
+def review_queue(*, user: AbstractBaseUser) -> list[Task]:
+    """Tasks waiting for the user's approval, soonest due first. One query."""
+    return list(
+        Task.objects.filter(user=user, status=Task.Status.PROPOSED)
+        .select_related("source")
+        .order_by("due_at", "id")
+    )
+
+
 @dataclass
 class TaskGroups:
     overdue: list[Task] = field(default_factory=list)
@@ -30,6 +40,7 @@ class TaskGroups:
     upcoming: list[Task] = field(default_factory=list)
     undated: list[Task] = field(default_factory=list)
     proposed: list[Task] = field(default_factory=list)
+    calendar_problems: list[Task] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -45,6 +56,8 @@ def dashboard_groups(*, user: AbstractBaseUser, zone: dt.tzinfo, now: dt.datetim
     for task in tasks_for_user(user=user):
         if task.status == Task.Status.PROPOSED:
             groups.proposed.append(task)
+        elif task.calendar_error and not task.event_start:
+            groups.calendar_problems.append(task)
         when = task.due_at
         if when is None:
             groups.undated.append(task)
@@ -55,3 +68,237 @@ def dashboard_groups(*, user: AbstractBaseUser, zone: dt.tzinfo, now: dt.datetim
         else:
             groups.upcoming.append(task)
     return groups
+
+
+def week_start_for(day: dt.date) -> dt.date:
+    """The Monday of the week holding ``day``."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class WeekBlock:
+    """A task's calendar block as drawn in one day column: position and height in percent of the day's
+    visible hours, and a lane so that overlapping blocks sit side by side."""
+
+    task: Task
+    start: dt.datetime
+    end: dt.datetime
+    top: float = 0.0
+    height: float = 0.0
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def is_short(self) -> bool:
+        """Too short for two lines: drawn as one line, cut with an ellipsis."""
+        return (self.end - self.start) <= dt.timedelta(minutes=30)
+
+    @property
+    def left(self) -> float:
+        return 100.0 * self.lane / self.lanes
+
+    @property
+    def width(self) -> float:
+        return 100.0 / self.lanes
+
+
+@dataclass
+class WeekDay:
+    date: dt.date
+    is_today: bool
+    is_workday: bool
+    blocks: list[WeekBlock] = field(default_factory=list)
+    # Open tasks due this day that have no block (waiting for approval, or no free time was found).
+    due_unplaced: list[Task] = field(default_factory=list)
+
+
+@dataclass
+class Week:
+    start: dt.date
+    days: list[WeekDay]
+    first_hour: int
+    last_hour: int
+    unscheduled: list[Task]  # dated tasks without a block
+    undated: list[Task]  # tasks without a due date, with or without a block
+    proposed_count: int
+    now_top: float | None
+    now_day: dt.date | None
+    # When this week has no blocks: the Monday of the nearest week that has some, to point the user there.
+    nearest_week_with_blocks: dt.date | None = None
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=6)
+
+    @property
+    def previous(self) -> dt.date:
+        return self.start - dt.timedelta(days=7)
+
+    @property
+    def next(self) -> dt.date:
+        return self.start + dt.timedelta(days=7)
+
+    @property
+    def hours(self) -> list[int]:
+        return list(range(self.first_hour, self.last_hour))
+
+    @property
+    def block_count(self) -> int:
+        return sum(len(day.blocks) for day in self.days)
+
+    @property
+    def hour_height(self) -> float:
+        return 100.0 / max(1, self.last_hour - self.first_hour)
+
+
+def _assign_lanes(blocks: list[WeekBlock]) -> None:
+    """Greedy lanes inside each cluster of overlapping blocks (like a calendar app's day view)."""
+    blocks.sort(key=lambda b: (b.start, b.end))
+    cluster: list[WeekBlock] = []
+    cluster_end: dt.datetime | None = None
+    lane_ends: list[dt.datetime] = []
+
+    def close() -> None:
+        for b in cluster:
+            b.lanes = len(lane_ends)
+
+    for block in blocks:
+        if cluster_end is not None and block.start >= cluster_end:
+            close()
+            cluster, lane_ends, cluster_end = [], [], None
+        for index, lane_end in enumerate(lane_ends):
+            if lane_end <= block.start:
+                block.lane = index
+                lane_ends[index] = block.end
+                break
+        else:
+            block.lane = len(lane_ends)
+            lane_ends.append(block.end)
+        cluster.append(block)
+        cluster_end = block.end if cluster_end is None else max(cluster_end, block.end)
+    close()
+
+
+def week_view(
+    *,
+    user: AbstractBaseUser,
+    zone: dt.tzinfo,
+    week_start: dt.date,
+    work_start: dt.time,
+    work_end: dt.time,
+    work_days: list[int],
+    now: dt.datetime | None = None,
+) -> Week:
+    """The open tasks of one Monday-to-Sunday week in the user's zone, laid out for the week grid, with the
+    tasks that have no block beside it. One query whatever the number of tasks."""
+    now = now or timezone.now()
+    local_now = timezone.localtime(now, zone)
+    today = local_now.date()
+    days = [
+        WeekDay(date=d, is_today=d == today, is_workday=d.isoweekday() in work_days)
+        for d in (week_start + dt.timedelta(days=i) for i in range(7))
+    ]
+    by_date = {day.date: day for day in days}
+    unscheduled: list[Task] = []
+    undated: list[Task] = []
+    proposed_count = 0
+    block_weeks: set[dt.date] = set()
+    for task in tasks_for_user(user=user):
+        if task.status == Task.Status.PROPOSED:
+            proposed_count += 1
+        placed = task.status == Task.Status.SCHEDULED and task.event_start and task.event_end
+        if placed:
+            start = timezone.localtime(task.event_start, zone)
+            end = timezone.localtime(task.event_end, zone)
+            block_weeks.add(week_start_for(start.date()))
+            day = by_date.get(start.date())
+            if day is not None:
+                # A block that runs past midnight is drawn to the end of its first day.
+                day_end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(0), start.tzinfo)
+                day.blocks.append(WeekBlock(task=task, start=start, end=min(end, day_end)))
+        elif task.due_at is not None:
+            due_day = by_date.get(timezone.localtime(task.due_at, zone).date())
+            if due_day is not None:
+                due_day.due_unplaced.append(task)
+        if task.due_at is None:
+            undated.append(task)
+        elif not placed:
+            unscheduled.append(task)
+
+    first_hour, last_hour = work_start.hour, work_end.hour + (1 if work_end.minute else 0)
+    for day in days:
+        for block in day.blocks:
+            first_hour = min(first_hour, block.start.hour)
+            end_hour = 24 if block.end.date() > day.date else block.end.hour + (1 if block.end.minute else 0)
+            last_hour = max(last_hour, end_hour)
+    first_hour, last_hour = max(0, first_hour), min(24, max(last_hour, first_hour + 1))
+    span = (last_hour - first_hour) * 60
+    for day in days:
+        origin = dt.datetime.combine(day.date, dt.time(first_hour), day.blocks[0].start.tzinfo) if day.blocks else None
+        for block in day.blocks:
+            assert origin is not None
+            offset = (block.start - origin).total_seconds() / 60
+            length = max(15.0, (block.end - block.start).total_seconds() / 60)
+            block.top = round(100.0 * offset / span, 3)
+            block.height = round(min(100.0 - block.top, 100.0 * length / span), 3)
+        _assign_lanes(day.blocks)
+
+    now_top = None
+    if today in by_date and first_hour <= local_now.hour < last_hour:
+        minutes = (local_now.hour - first_hour) * 60 + local_now.minute
+        now_top = round(100.0 * minutes / span, 3)
+    nearest = None
+    if not any(day.blocks for day in days) and block_weeks:
+        nearest = min(block_weeks, key=lambda w: (abs((w - week_start).days), w))
+    return Week(
+        start=week_start,
+        days=days,
+        first_hour=first_hour,
+        last_hour=last_hour,
+        unscheduled=unscheduled,
+        undated=undated,
+        proposed_count=proposed_count,
+        now_top=now_top,
+        now_day=today if today in by_date else None,
+        nearest_week_with_blocks=nearest,
+    )
+
+
+@dataclass
+class EvidenceSpan:
+    before: str
+    match: str
+    after: str
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def evidence_in_text(text: str, evidence: str) -> EvidenceSpan | None:
+    """Find the sentence a task came from inside the email's text, tolerating the differences extraction
+    introduces (line breaks, repeated spaces, quote marks, case). None when it cannot be found."""
+    evidence = evidence.strip()
+    if not text or not evidence:
+        return None
+    index = text.find(evidence)
+    if index >= 0:
+        return EvidenceSpan(text[:index], text[index : index + len(evidence)], text[index + len(evidence) :])
+    words = _WORD.findall(evidence)
+    if not words:
+        return None
+    # Words in order, anything that is not a word character (spaces, newlines, "> " quote marks) between.
+    pattern = re.compile(r"\W+".join(re.escape(w) for w in words), re.IGNORECASE | re.UNICODE)
+    found = pattern.search(text)
+    if found is None:
+        return None
+    return EvidenceSpan(text[: found.start()], found.group(0), text[found.end() :])
+
+
+def duration_label(minutes: int | None) -> str:
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+

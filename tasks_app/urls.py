@@ -8,6 +8,11 @@ app_name = "tasks"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("week/", views.week, name="week"),
+    path("review/", views.review, name="review"),
+    path("review/decide/", views.review_decide, name="review-decide"),
+    path("tasks/<int:task_id>/", views.task_detail, name="detail"),
     path("tasks/<int:task_id>/edit/", views.task_edit, name="edit"),
+    path("tasks/<int:task_id>/move/", views.task_move, name="move"),
     path("tasks/<int:task_id>/<str:action>/", views.task_action, name="action"),
 ]

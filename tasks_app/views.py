@@ -1,44 +1,175 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import Profile
 from accounts.services import profile_for
-from emailsync.selectors import latest_run, mailbox_for, run_as_dict
-from tasks_app.forms import TaskEditForm
+from emailsync.selectors import latest_run, mailbox_for, reconnect_url, run_as_dict
+from tasks_app.forms import ReviewForm, TaskEditForm, TaskMoveForm
 from tasks_app.ics import ics_feed
 from tasks_app.models import Task
-from tasks_app.selectors import dashboard_groups, task_for_user
-from tasks_app.services import TaskChangeError, tasks_apply_and_sync
+from tasks_app.selectors import (
+    dashboard_groups,
+    duration_label,
+    evidence_in_text,
+    review_queue,
+    task_for_user,
+    week_start_for,
+    week_view,
+)
+from tasks_app.services import (
+    TaskChangeError,
+    calendar_sync,
+    task_move_to_next_free_slot,
+    task_update,
+    tasks_apply_and_sync,
+)
 
 ACTIONS = {
     "approve": (Task.Status.SCHEDULED, "Approved: it goes on your calendar."),
     "done": (Task.Status.DONE, "Marked done and taken off your calendar."),
     "dismiss": (Task.Status.DISMISSED, "Dismissed and taken off your calendar."),
+    "reject": (Task.Status.DISMISSED, "Rejected: it stays off your calendar."),
     "reopen": (Task.Status.SCHEDULED, "Back on your list and your calendar."),
 }
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Return to the page the action came from (a local address only), else to ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _feed_url(request: HttpRequest, profile: Profile) -> str:
+    return request.build_absolute_uri(reverse("calendar-feed", args=[profile.feed_token]))
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     run = latest_run(user=request.user)
+    groups = dashboard_groups(user=request.user, zone=profile.zone)
     with timezone.override(profile.zone):
         return render(
             request,
             "tasks_app/dashboard.html",
             {
                 "profile": profile,
-                "groups": dashboard_groups(user=request.user, zone=profile.zone),
+                "groups": groups,
                 "mailbox": mailbox_for(user=request.user),
                 "run": run,
                 "run_data": run_as_dict(run) if run else None,
-                "feed_url": request.build_absolute_uri(f"/calendar/{profile.feed_token}.ics"),
+                "feed_url": _feed_url(request, profile),
+                "reconnect_url": reconnect_url(),
+                "review_count": len(groups.proposed),
+                "nav": "dashboard",
+            },
+        )
+
+
+@login_required
+def week(request: HttpRequest) -> HttpResponse:
+    profile = profile_for(request.user)
+    today = timezone.localtime(timezone.now(), profile.zone).date()
+    try:
+        asked = dt.date.fromisoformat(request.GET["start"]) if request.GET.get("start") else today
+    except ValueError:
+        asked = today
+    data = week_view(
+        user=request.user,
+        zone=profile.zone,
+        week_start=week_start_for(asked),
+        work_start=profile.work_start,
+        work_end=profile.work_end,
+        work_days=profile.working_days,
+    )
+    with timezone.override(profile.zone):
+        return render(
+            request,
+            "tasks_app/week.html",
+            {
+                "profile": profile,
+                "week": data,
+                "this_week": week_start_for(today),
+                "review_count": data.proposed_count,
+                "nav": "week",
+            },
+        )
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    profile = profile_for(request.user)
+    queue = review_queue(user=request.user)
+    with timezone.override(profile.zone):
+        return render(
+            request,
+            "tasks_app/review.html",
+            {"profile": profile, "queue": queue, "review_count": len(queue), "nav": "review"},
+        )
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest) -> HttpResponse:
+    queue = {task.pk: task for task in review_queue(user=request.user)}
+    form = ReviewForm(request.POST, task_ids=list(queue))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("tasks:review")
+    approve = form.cleaned_data["decision"] == "approve"
+    status = Task.Status.SCHEDULED if approve else Task.Status.DISMISSED
+    for task_id in form.cleaned_data["task_ids"]:
+        task_update(task=queue[task_id], status=status)
+    calendar_sync(user=request.user)
+    count = len(form.cleaned_data["task_ids"])
+    noun = f"{count} task{'s' if count != 1 else ''}"
+    messages.success(
+        request, f"Approved {noun}: on your calendar now." if approve else f"Rejected {noun}: kept off your calendar."
+    )
+    return redirect("tasks:review")
+
+
+@login_required
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = task_for_user(user=request.user, task_id=task_id)
+    if task is None:
+        raise Http404("No such task")
+    profile = profile_for(request.user)
+    with timezone.override(profile.zone):
+        due_local = timezone.localtime(task.due_at) if task.due_at else None
+        start_local = timezone.localtime(task.event_start) if task.event_start else None
+        return render(
+            request,
+            "tasks_app/task_detail.html",
+            {
+                "task": task,
+                "profile": profile,
+                "evidence": evidence_in_text(task.source.body_text, task.evidence),
+                "duration": duration_label(task.duration_minutes),
+                "edit_form": TaskEditForm(
+                    initial={
+                        "title": task.title,
+                        "due_at": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
+                        "duration_minutes": task.duration_minutes,
+                    }
+                ),
+                "move_form": TaskMoveForm(
+                    initial={"start": start_local.strftime("%Y-%m-%dT%H:%M") if start_local else ""}
+                ),
+                "block_week": week_start_for(start_local.date()) if start_local else None,
+                "on_local_calendar": profile.calendar_provider == Profile.CalendarProvider.LOCAL,
             },
         )
 
@@ -52,7 +183,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
     new_status, message = ACTIONS[action]
     tasks_apply_and_sync(task=task, status=new_status)
     messages.success(request, f"“{task.title}”: {message}")
-    return redirect("tasks:dashboard")
+    return _back(request, "tasks:dashboard")
 
 
 @login_required
@@ -76,7 +207,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
                     form.add_error(None, str(e))
                 else:
                     messages.success(request, "Task updated; the calendar follows.")
-                    return redirect("tasks:dashboard")
+                    return _back(request, reverse("tasks:detail", args=[task.pk]))
         else:
             due_local = timezone.localtime(task.due_at) if task.due_at else None
             form = TaskEditForm(
@@ -87,6 +218,39 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
                 }
             )
         return render(request, "tasks_app/task_edit.html", {"task": task, "form": form, "profile": profile})
+
+
+@login_required
+@require_POST
+def task_move(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = task_for_user(user=request.user, task_id=task_id)
+    if task is None:
+        raise Http404("No such task")
+    detail = reverse("tasks:detail", args=[task.pk])
+    if task.status != Task.Status.SCHEDULED:
+        messages.error(request, "Only a task on your calendar can move; approve it first.")
+        return redirect(detail)
+    profile = profile_for(request.user)
+    with timezone.override(profile.zone):
+        form = TaskMoveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(detail)
+        if form.cleaned_data["next_free"]:
+            if task_move_to_next_free_slot(task=task):
+                task.refresh_from_db()
+                start = timezone.localtime(task.event_start)
+                messages.success(request, f"Moved to {start:%a %d %b, %H:%M}.")
+            else:
+                messages.error(request, "No other free block in your working hours; the task kept its time.")
+            return _back(request, detail)
+        start = form.cleaned_data["start"]
+        if start < timezone.now():
+            messages.error(request, "Pick a time in the future.")
+            return redirect(detail)
+        tasks_apply_and_sync(task=task, event_start=start)
+        messages.success(request, f"Moved to {timezone.localtime(start):%a %d %b, %H:%M}.")
+        return _back(request, detail)
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
