@@ -49,6 +49,7 @@ RATE_LIMIT_REASONS = {
 SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "PERMISSION_DENIED"}
 # Longest wait between batch rounds spent inside the worker; a longer Retry-After defers the mailbox.
 MAX_INLINE_WAIT_SECONDS = 10.0
+HISTORY_PAGE_SIZE = 500
 NETWORK_ERRORS = (socket.timeout, TimeoutError, ConnectionError, OSError, httplib2.HttpLib2Error)
 
 
@@ -203,7 +204,7 @@ class GmailSource:
                 startHistoryId=checkpoint,
                 historyTypes=["messageAdded"],
                 labelId=INBOX,
-                maxResults=500,
+                maxResults=HISTORY_PAGE_SIZE,
                 pageToken=page_token,
             )
             try:

@@ -1,0 +1,270 @@
+"""Google Calendar as the user's calendar, with the real google-api-python-client against the fake Google."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+
+from accounts.models import Profile
+from emailsync.models import SyncRun
+from scheduler_site.testing.fake_google import FakeGoogle
+from scheduler_site.tests.google_support import (  # noqa: F401
+    REQUESTS,
+    connect,
+    fast_password_hashing_fixture,
+    google_fixture,
+    mail,
+    sync,
+)
+from tasks_app.calendars import calendar_for
+from tasks_app.google_calendar import GoogleCalendar
+from tasks_app.models import Task
+from tasks_app.services import calendar_sync, task_update
+
+pytestmark = pytest.mark.django_db
+
+MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
+
+
+class WorkerDied(BaseException):
+    """The worker process was killed: not even ``except Exception`` sees it."""
+
+
+def test_a_google_user_gets_the_google_calendar(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+    assert not isinstance(calendar_for(alice), GoogleCalendar)
+    connect(google, alice)
+    assert isinstance(calendar_for(alice), GoogleCalendar)
+
+
+def test_events_are_private_without_attendees_linked_to_the_task_and_in_the_calendars_zone(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    account = connect(google, alice, time_zone="Europe/Madrid")  # Alice's profile says New York
+    account.add_message(mail("Contract", "Please review the contract with legal, it is urgent."))
+
+    run = sync(alice)
+
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.events_scheduled == 1
+    task = Task.objects.get(user=alice)
+    [event] = account.calendar_events()
+    assert event["id"] == task.event_id
+    assert event["extendedProperties"] == {"private": {"taskId": str(task.pk)}}
+    assert event["visibility"] == "private"
+    assert "attendees" not in event
+    assert event["start"]["timeZone"] == "Europe/Madrid"
+    start = dt.datetime.fromisoformat(event["start"]["dateTime"])
+    assert start.utcoffset() == task.event_start.astimezone(MADRID).utcoffset()
+    assert start == task.event_start
+    assert event["reminders"]["useDefault"] is False
+    assert task.event_link == event["htmlLink"]
+    assert task.event_written and not task.calendar_pending
+    [insert] = google.requests_to("calendar.events.insert")
+    assert insert.query["sendUpdates"] == ["none"]
+    # Found again by the link to the task.
+    linked = (
+        GoogleCalendar(alice)
+        .events.list(calendarId="primary", privateExtendedProperty=f"taskId={task.pk}")
+        .execute()
+    )
+    assert [item["id"] for item in linked["items"]] == [task.event_id]
+
+
+@pytest.mark.parametrize(("priority", "minutes"), [("high", [60, 10]), ("normal", [10]), ("low", [])])
+def test_reminders_follow_the_priority(
+    google: FakeGoogle, alice: AbstractBaseUser, priority: str, minutes: list[int]
+) -> None:
+    account = connect(google, alice)
+    account.add_message(mail())
+    sync(alice)
+    task = Task.objects.get(user=alice)
+    Task.objects.filter(pk=task.pk).update(priority=priority, calendar_pending=True)
+
+    calendar_sync(user=alice)
+
+    [event] = account.calendar_events()
+    assert [r["minutes"] for r in event["reminders"]["overrides"]] == minutes
+
+
+def test_blocks_avoid_busy_time_but_not_free_or_cancelled_events(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    account = connect(google, alice, time_zone="Europe/Madrid")
+    account.add_message(mail())
+    monday = dt.datetime(2030, 6, 3, 7, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))  # before 9:00
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+
+    def at(hour: int) -> str:
+        return dt.datetime(2030, 6, 3, hour, 0, tzinfo=new_york).isoformat()
+
+    account.add_event({"summary": "Standup", "start": {"dateTime": at(9)}, "end": {"dateTime": at(10)}})
+    account.add_event(
+        {
+            "summary": "Focus (free)",
+            "transparency": "transparent",
+            "start": {"dateTime": at(10)},
+            "end": {"dateTime": at(11)},
+        }
+    )
+    cancelled = account.add_event(
+        {"summary": "Gone", "start": {"dateTime": at(10)}, "end": {"dateTime": at(12)}}
+    )
+    account.events[cancelled["id"]]["status"] = "cancelled"
+    # Read and extract now, waiting for approval; place the block as if it were Monday 7:00 in New York.
+    Profile.objects.filter(user=alice).update(approval_required=True)
+    sync(alice)
+    task = Task.objects.get(user=alice)
+    assert task.status == Task.Status.PROPOSED and task.event_start is None
+    task_update(task=task, status=Task.Status.SCHEDULED)
+
+    calendar_sync(user=alice, now=monday.astimezone(dt.UTC))
+
+    task.refresh_from_db()
+    assert task.event_start == dt.datetime(2030, 6, 3, 10, 0, tzinfo=new_york)
+
+
+def test_busy_reads_all_day_events_in_the_calendars_time_zone(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    account = connect(google, alice, time_zone="Asia/Tokyo")
+    account.add_event({"summary": "Holiday", "start": {"date": "2030-06-03"}, "end": {"date": "2030-06-04"}})
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+    busy = GoogleCalendar(alice).busy(
+        dt.datetime(2030, 6, 1, tzinfo=dt.UTC), dt.datetime(2030, 6, 10, tzinfo=dt.UTC)
+    )
+
+    assert busy == [
+        (
+            dt.datetime(2030, 6, 3, tzinfo=tokyo).astimezone(dt.UTC),
+            dt.datetime(2030, 6, 4, tzinfo=tokyo).astimezone(dt.UTC),
+        )
+    ]
+
+
+def test_a_crash_between_the_insert_and_the_save_leaves_exactly_one_event(
+    google: FakeGoogle, alice: AbstractBaseUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = connect(google, alice)
+    for body in REQUESTS[:3]:
+        account.add_message(mail(body=body))
+    real_insert = GoogleCalendar.insert
+
+    def insert_then_die(self: GoogleCalendar, spec: Any) -> Any:
+        real_insert(self, spec)
+        raise WorkerDied()
+
+    monkeypatch.setattr(GoogleCalendar, "insert", insert_then_die)
+    with pytest.raises(WorkerDied):
+        sync(alice)
+    monkeypatch.undo()
+    assert len(account.calendar_events()) == 1
+    assert not Task.objects.filter(user=alice, event_written=True).exists()
+
+    calendar_sync(user=alice)
+
+    events = account.calendar_events()
+    tasks = Task.objects.filter(user=alice)
+    assert len(events) == 3
+    assert sorted(e["id"] for e in events) == sorted(tasks.values_list("event_id", flat=True))
+    assert all(t.event_written and not t.calendar_pending for t in tasks)
+    statuses = [r.status for r in google.requests_to("calendar.events.insert")]
+    assert statuses.count(409) == 1  # the rerun met the event it had written, and updated it
+    assert len(google.requests_to("calendar.events.patch")) == 1
+
+
+def test_an_insert_whose_answer_is_lost_is_reconciled_by_reading_the_event(
+    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+) -> None:
+    settings.GOOGLE_NUM_RETRIES = 0
+    settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 1
+    account = connect(google, alice)
+    account.add_message(mail())
+    # The insert is stored after the client gave up waiting; the read that follows arrives after that.
+    google.delay("calendar.events.insert", 1.5, times=1)
+    google.delay("calendar.events.get", 0.8, times=1)
+
+    run = sync(alice)
+
+    assert run.state == SyncRun.State.SUCCEEDED
+    task = Task.objects.get(user=alice)
+    assert task.event_written and not task.calendar_pending
+    assert [e["id"] for e in account.calendar_events()] == [task.event_id]
+    assert [r.status for r in google.requests_to("calendar.events.get")] == [200]
+
+
+def test_dismiss_removes_the_event_and_reopen_brings_it_back(
+    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+) -> None:
+    account = connect(google, alice)
+    account.add_message(mail())
+    sync(alice)
+    task = Task.objects.get(user=alice)
+    client.force_login(alice)
+
+    response = client.post(f"/tasks/{task.pk}/dismiss/")
+
+    assert response.status_code == 302
+    assert account.calendar_events() == []
+    [gone] = account.calendar_events(include_cancelled=True)
+    assert gone["id"] == task.event_id
+    task.refresh_from_db()
+    assert not task.event_written and not task.calendar_pending
+
+    client.post(f"/tasks/{task.pk}/reopen/")
+
+    [back] = account.calendar_events()
+    assert back["id"] == task.event_id
+    # Deleting again after the event is already gone (410) is not an error.
+    account.events[task.event_id]["status"] = "cancelled"
+    client.post(f"/tasks/{task.pk}/done/")
+    task.refresh_from_db()
+    assert (task.status, task.calendar_pending, task.calendar_error) == ("done", False, "")
+
+
+def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+    account = connect(google, alice)
+    account.add_message(mail(body=REQUESTS[0]))
+    account.add_message(mail(body=REQUESTS[1]))
+    google.fail("calendar.*", status=503, times=None)
+
+    run = sync(alice)
+
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.tasks_created == 2 and run.events_scheduled == 0
+    tasks = Task.objects.filter(user=alice).order_by("id")
+    assert all(t.calendar_pending and not t.event_written for t in tasks)
+    assert "HTTP 503" in tasks[0].calendar_error
+    # The pass stopped at the first failure instead of trying every task.
+    assert len(google.requests_to("calendar.*")) == 1 + 2  # one call, retried twice
+
+    google.reset_faults()
+    later = sync(alice)
+
+    assert later.events_scheduled == 2
+    assert len(account.calendar_events()) == 2
+    assert not Task.objects.filter(user=alice, calendar_pending=True).exists()
+
+
+def test_the_calendar_makes_no_calls_once_the_grant_is_lost(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    from accounts.google_auth import google_grant_lost
+
+    account = connect(google, alice)
+    account.add_message(mail())
+    google.fail("calendar.*", status=503, times=None)
+    sync(alice)
+    google.reset_faults()
+    google_grant_lost(user=alice, reason="invalid_grant")
+    google.clear_requests()
+
+    calendar_sync(user=alice)
+
+    assert google.requests == []
+    assert Task.objects.get(user=alice).calendar_pending
