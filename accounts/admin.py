@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import ApiToken, Profile
 from emailsync.models import SyncRun
-from emailsync.services import SyncUnavailable, sync_trigger
+from emailsync.services import SyncUnavailable, sync_trigger, token_usage_this_month
 
 User = get_user_model()
 
@@ -42,6 +43,17 @@ admin.site.unregister(User)
 class SchedulerUserAdmin(UserAdmin):
     inlines = [ProfileInline]
     actions = [sync_email_now]
+    list_display = [*UserAdmin.list_display, "model_tokens_this_month"]
+    readonly_fields = ["model_tokens_this_month"]
+    fieldsets = [*UserAdmin.fieldsets, ("Model usage", {"fields": ["model_tokens_this_month"]})]
+
+    @admin.display(description="Model tokens this month")
+    def model_tokens_this_month(self, user: AbstractBaseUser) -> str:
+        if user.pk is None:
+            return "—"
+        used = token_usage_this_month(user=user)
+        budget = Profile.objects.filter(user=user).values_list("monthly_token_budget", flat=True).first()
+        return f"{used:,} of {budget:,}" if budget is not None else f"{used:,} (no budget)"
 
 
 @admin.register(ApiToken)

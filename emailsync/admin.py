@@ -17,7 +17,8 @@ class MailboxAdmin(admin.ModelAdmin):
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = [
         "public_id", "user", "trigger", "state", "phase", "messages_seen", "messages_skipped",
-        "messages_failed", "tasks_created", "events_scheduled", "created_at", "finished_at",
+        "messages_failed", "tasks_created", "events_scheduled", "input_tokens", "output_tokens",
+        "cache_read_tokens", "cache_write_tokens", "created_at", "finished_at",
     ]
     list_filter = ["state", "trigger"]
     search_fields = ["public_id", "user__username"]

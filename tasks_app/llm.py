@@ -357,9 +357,12 @@ class ClaudeExtractor:
 
     def _tasks(self, answer: Answer, email: EmailForExtraction) -> list[ExtractedTask]:
         tasks: list[ExtractedTask] = []
+        seen: set[tuple[str, str]] = set()
         for item in answer.tasks:
             task = self._grounded(item, email)
-            if task is not None:
+            key = (task.title.lower(), task.evidence) if task is not None else ("", "")
+            if task is not None and key not in seen:
+                seen.add(key)
                 tasks.append(task)
             if len(tasks) >= MAX_TASKS_PER_EMAIL:
                 break

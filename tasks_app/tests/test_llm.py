@@ -118,6 +118,11 @@ def test_the_email_is_data_inside_delimiters_after_the_instructions(fake: FakeAn
     assert "untrusted data" in fake.requests[0].system_text
 
 
+def test_the_same_task_repeated_in_an_answer_is_kept_once(fake: FakeAnthropic) -> None:
+    fake.script(Reply.tasks(Q3_TASK, Q3_TASK, dict(Q3_TASK, title="SEND THE Q3 REPORT")))
+    assert len(claude(fake).extract(email())) == 1
+
+
 def test_a_task_whose_evidence_is_not_in_the_email_is_dropped(fake: FakeAnthropic) -> None:
     invented = answer_task("Wire money to the supplier", "Please wire $5,000 to the supplier today.")
     fake.script(Reply.tasks(invented, Q3_TASK))
@@ -163,7 +168,7 @@ def test_a_date_our_rules_cannot_read_is_kept_but_flagged(fake: FakeAnthropic) -
 
 def test_titles_notes_and_the_number_of_tasks_are_capped(fake: FakeAnthropic) -> None:
     many = [
-        answer_task("Send the Q3 report " + "very " * 60 + "soon", ASK, notes="x " * 500) for _ in range(12)
+        answer_task(f"Send the Q3 report {n} " + "very " * 60 + "soon", ASK, notes="x " * 500) for n in range(12)
     ]
     fake.script(Reply.tasks(*many))
     tasks = claude(fake).extract(email())
