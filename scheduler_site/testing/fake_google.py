@@ -26,6 +26,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ class FakeGoogle:
         self.auto_approve_as: str | None = None
         self._faults: list[_Fault] = []
         self._log: list[LoggedRequest] = []
+        self.internal_errors: list[str] = []  # tracebacks of the fake's own failures; should stay empty
         self._message_ids = itertools.count(0x18F3A1C2D4E50000, 0x1B7)
         self._routes: list[Route] = [
             *fake_google_oauth.ROUTES,
@@ -379,6 +381,12 @@ class FakeGoogle:
                 reply = self._call(found, call)
             except GoogleError as error:
                 reply = error.reply()
+            except _Dropped:
+                raise
+            except Exception:
+                # A bug in the fake, not a Google behaviour: answer 500 and keep the traceback for the test.
+                self.internal_errors.append(traceback.format_exc())
+                reply = injected_error(500).reply()
         self._record(
             LoggedRequest(method, path, query, who, reply.status, endpoint, batch, fault is not None)
         )

@@ -138,6 +138,10 @@ def _term(term: str, now: float) -> tuple[Predicate, bool]:
     raise bad_request(f"The fake Google does not implement the search term {term!r}")
 
 
+def _negate(predicate: Predicate) -> Predicate:
+    return lambda message: not predicate(message)
+
+
 def _query(q: str, now: float) -> tuple[list[Predicate], bool]:
     predicates: list[Predicate] = []
     names_spam_or_trash = False
@@ -145,7 +149,7 @@ def _query(q: str, now: float) -> tuple[list[Predicate], bool]:
         negated = raw_term.startswith("-")
         predicate, names = _term(raw_term.lstrip("-"), now)
         names_spam_or_trash |= names and not negated
-        predicates.append((lambda m, p=predicate: not p(m)) if negated else predicate)
+        predicates.append(_negate(predicate) if negated else predicate)
     return predicates, names_spam_or_trash
 
 
@@ -181,12 +185,26 @@ def list_messages(google: FakeGoogle, call: Call) -> Reply:
     return Reply.json(200, result)
 
 
+def _decoded(part: email.message.Message) -> bytes:
+    """A leaf's body with its Content-Transfer-Encoding undone, as Gmail hands it out."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _children(part: email.message.Message) -> list[email.message.Message]:
+    payload = part.get_payload()
+    return (
+        [child for child in payload if isinstance(child, email.message.Message)]
+        if isinstance(payload, list)
+        else []
+    )
+
+
 def _snippet(message: email.message.Message) -> str:
     text = ""
     for part in message.walk():
         if part.get_content_type() in ("text/plain", "text/html") and not part.get_filename():
-            payload = part.get_payload(decode=True) or b""
-            text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+            text = _decoded(part).decode(part.get_content_charset() or "utf-8", "replace")
             if part.get_content_type() == "text/html":
                 text = html.unescape(re.sub(r"<[^>]+>", " ", text))
             break
@@ -208,17 +226,17 @@ def _payload(message_id: str, part: email.message.Message, part_id: str) -> dict
             {"name": name, "value": re.sub(r"\r?\n(?=[ \t])", "", str(value))} for name, value in part.items()
         ],
     }
-    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+    children = _children(part)
+    if part.get_content_maintype() == "multipart" and children:
         prefix = f"{part_id}." if part_id else ""
         node["body"] = {"size": 0}
         node["parts"] = [
-            _payload(message_id, child, f"{prefix}{index}") for index, child in enumerate(part.get_payload())
+            _payload(message_id, child, f"{prefix}{index}") for index, child in enumerate(children)
         ]
         return node
-    if part.get_content_type() == "message/rfc822" and isinstance(part.get_payload(), list):
-        data = part.get_payload()[0].as_bytes()
-    else:
-        data = part.get_payload(decode=True) or b""
+    data = (
+        children[0].as_bytes() if part.get_content_type() == "message/rfc822" and children else _decoded(part)
+    )
     node["body"] = {"size": len(data)}
     if node["filename"]:
         node["body"]["attachmentId"] = attachment_id(message_id, part_id)
@@ -286,7 +304,7 @@ def get_attachment(google: FakeGoogle, call: Call) -> Reply:
         stack.extend(node.get("parts", []))
         if node["body"].get("attachmentId") == call.params["id"]:
             part = _part_by_id(message.parsed, node["partId"])
-            data = part.get_payload(decode=True) or b""
+            data = _decoded(part)
             return Reply.json(200, {"size": len(data), "data": _b64(data)})
     raise not_found()
 
@@ -294,7 +312,7 @@ def get_attachment(google: FakeGoogle, call: Call) -> Reply:
 def _part_by_id(message: email.message.Message, part_id: str) -> email.message.Message:
     part = message
     for index in part_id.split(".") if part_id else []:
-        part = part.get_payload()[int(index)]
+        part = _children(part)[int(index)]
     return part
 
 

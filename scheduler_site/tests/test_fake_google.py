@@ -16,7 +16,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -31,6 +30,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
+from scheduler_site.testing import fake_google_pytest
 from scheduler_site.testing.fake_google import FakeGoogle, IssuedTokens
 from scheduler_site.testing.fake_google_state import SCOPE_GMAIL_READONLY, SCOPE_OPENID
 
@@ -39,13 +39,15 @@ CHARLIE = "charlie@example.com"  # should have no access to Alice's stuff
 NOW = dt.datetime.now(dt.UTC)
 POPUP = {"method": "popup", "minutes": 10}
 
+fake_google = fake_google_pytest.fake_google
+fake_google_settings = fake_google_pytest.fake_google_settings
+
 
 @pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as server:
-        server.add_user(ALICE, name="Alice Liddell", time_zone="Europe/Madrid")
-        server.add_user(CHARLIE)
-        yield server
+def google(fake_google: FakeGoogle) -> FakeGoogle:
+    fake_google.add_user(ALICE, name="Alice Liddell", time_zone="Europe/Madrid")
+    fake_google.add_user(CHARLIE)
+    return fake_google
 
 
 def credentials(google: FakeGoogle, tokens: IssuedTokens) -> Credentials:
@@ -409,6 +411,25 @@ def test_batch_parts_with_an_expired_token_are_refreshed_and_sent_again(google: 
     assert [results[m]["id"] for m in ids] == ids
     assert [r.status for r in google.requests_to("gmail.users.messages.get")] == [401, 401, 200, 200]
     assert len(google.requests_to("oauth.token")) == 1
+
+
+def test_the_batch_endpoint_carries_calendar_writes_with_their_bodies(google: FakeGoogle) -> None:
+    events = calendar(google).events()
+    results: dict[str, Any] = {}
+    batch = BatchHttpRequest(
+        callback=lambda request_id, response, exception: results.__setitem__(
+            request_id, exception or response
+        ),
+        batch_uri=f"{google.base_url}/batch/calendar/v3",
+    )
+    batch.add(events.insert(calendarId="primary", body=event("batch00001")), request_id="first")
+    batch.add(events.insert(calendarId="primary", body=event("batch00001")), request_id="again")
+
+    batch.execute()
+
+    assert results["first"]["summary"] == "Write report"
+    assert isinstance(results["again"], HttpError) and results["again"].resp.status == 409
+    assert [e["id"] for e in google.user(ALICE).calendar_events()] == ["batch00001"]
 
 
 def test_one_users_token_never_reaches_another_users_data(google: FakeGoogle) -> None:
@@ -840,3 +861,24 @@ def test_it_runs_by_hand_and_prints_the_settings() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_a_crash_inside_the_fake_is_a_500_and_is_kept(
+    google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("bug in the fake")
+
+    monkeypatch.setattr(google, "_call", broken)
+
+    assert profile_status(google, google.grant(ALICE).access_token) == 500
+    assert "RuntimeError: bug in the fake" in google.internal_errors[0]
+    google.internal_errors.clear()  # else the fixture fails this test, as it should any other
+
+
+def test_the_settings_fixture_points_django_at_the_fake(fake_google_settings: FakeGoogle) -> None:
+    from django.conf import settings
+
+    assert settings.GOOGLE_TOKEN_URL == fake_google_settings.token_uri
+    assert settings.GMAIL_BATCH_URI == fake_google_settings.gmail_batch_uri
+    assert settings.SOCIAL_AUTH_GOOGLE_OAUTH2_KEY == fake_google_settings.client_id
