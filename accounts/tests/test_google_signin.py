@@ -1,0 +1,293 @@
+"""Google sign-in through social-auth against the fake Google: the stored grant, refresh, disconnect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from django_q.models import Schedule
+from social_django.models import UserSocialAuth
+
+from accounts.google_auth import google_account_connect
+from accounts.models import GoogleCredential, Profile
+from accounts.services import periodic_sync_apply, schedule_name
+from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from scheduler_site.testing.fake_google import FakeGoogle
+from scheduler_site.tests.google_support import (  # noqa: F401
+    REQUESTS,
+    connect,
+    fast_password_hashing_fixture,
+    google_fixture,
+    mail,
+    sync,
+)
+from tasks_app.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
+    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us."""
+    google.auto_approve(email)
+    begin = client.post("/auth/login/google-oauth2/")
+    assert begin.status_code == 302, begin.content
+    authorize = begin["Location"]
+    assert authorize.startswith(google.auth_uri)
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(authorize, timeout=5)
+    except urllib.error.HTTPError as answer:  # the 302 back to our callback
+        assert answer.code == 302
+        callback = answer.headers["Location"]
+    else:  # pragma: no cover
+        raise AssertionError("the fake did not redirect back")
+    parts = urllib.parse.urlsplit(callback)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def test_signing_in_creates_the_user_the_gmail_mailbox_and_encrypted_tokens(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example", name="Dana Scully")
+
+    response = sign_in_with_google(client, google, account.email)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    user = get_user_model().objects.get(email="dana@gmail.example")
+    assert client.get("/").wsgi_request.user == user
+    query = google.requests_to("oauth.authorize")[0].query
+    assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+    assert query["include_granted_scopes"] == ["true"]
+    assert set(query["scope"][0].split()) >= {
+        "openid",
+        "email",
+        "profile",
+        "https://www.googleapis.com/auth/gmail.readonly",
+        "https://www.googleapis.com/auth/calendar.events",
+    }
+
+    [grant] = google.oauth.grants
+    [issued_access] = grant.access_tokens
+    credential = GoogleCredential.objects.get(user=user)
+    assert credential.subject == account.sub and credential.email == account.email
+    assert credential.access_token == issued_access
+    assert credential.refresh_token == grant.refresh_token
+    # At rest, only ciphertext.
+    assert issued_access not in credential.access_token_encrypted
+    assert grant.refresh_token not in credential.refresh_token_encrypted
+    assert credential.access_token_expires_at > timezone.now() + dt.timedelta(minutes=50)
+    social = UserSocialAuth.objects.get(user=user, provider="google-oauth2")
+    assert social.uid == account.sub
+    stored = repr(social.extra_data)
+    assert grant.refresh_token not in stored and issued_access not in stored
+    assert not {"access_token", "refresh_token", "id_token"} & set(social.extra_data)
+
+    mailbox = Mailbox.objects.get(user=user)
+    assert (mailbox.source, mailbox.location, mailbox.state) == ("gmail", account.email, "active")
+    assert Profile.objects.get(user=user).calendar_provider == Profile.CalendarProvider.GOOGLE
+
+
+def test_the_tokens_never_reach_the_logs(
+    google: FakeGoogle, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    account.add_message(mail())
+    caplog.set_level(logging.DEBUG)
+
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email=account.email)
+    GoogleCredential.objects.filter(user=user).update(access_token_expires_at=timezone.now())
+    google.revoke(account.email)
+    run = sync(user)
+
+    assert run.state == SyncRun.State.FAILED
+    secrets = [google.oauth.grants[0].refresh_token, *google.oauth.by_access_token]
+    assert all(secret and secret not in caplog.text for secret in secrets)
+
+
+def test_signing_in_again_reconnects_the_same_account(
+    google: FakeGoogle, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email=account.email)
+    periodic_sync_apply(user=user, minutes=30)
+    Profile.objects.filter(user=user).update(periodic_sync_minutes=30)
+    google.revoke(account.email)
+    run = sync(user)
+    assert Mailbox.objects.get(user=user).state == Mailbox.State.NEEDS_RECONNECT
+    assert not Schedule.objects.filter(name=schedule_name(user.pk)).exists()
+    client.logout()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_in_with_google(client, google, account.email)
+
+    assert get_user_model().objects.filter(email=account.email).count() == 1
+    mailbox = Mailbox.objects.get(user=user)
+    assert mailbox.state == Mailbox.State.ACTIVE and mailbox.last_error == ""
+    credential = GoogleCredential.objects.get(user=user)
+    assert credential.grant_lost_at is None
+    assert credential.refresh_token == google.oauth.grants[-1].refresh_token
+    assert Schedule.objects.filter(name=schedule_name(user.pk)).count() == 1
+    assert run.state == SyncRun.State.FAILED
+    assert sync(user).state == SyncRun.State.SUCCEEDED
+
+
+def test_an_expired_access_token_is_refreshed_through_the_token_endpoint(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    account = connect(google, alice)
+    account.add_message(mail())
+    before = GoogleCredential.objects.get(user=alice)
+    expired = timezone.now() - dt.timedelta(days=1)
+    GoogleCredential.objects.filter(user=alice).update(access_token_expires_at=expired)
+
+    run = sync(alice)
+
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    [refresh] = google.requests_to("oauth.token")
+    assert refresh.status == 200
+    after = GoogleCredential.objects.get(user=alice)
+    assert after.access_token != before.access_token
+    assert after.access_token in google.oauth.by_access_token
+    assert after.access_token not in after.access_token_encrypted
+    # Google's refresh reply has no refresh token: the one we had is kept.
+    assert after.refresh_token == before.refresh_token
+    assert after.access_token_expires_at > timezone.now() + dt.timedelta(minutes=50)
+    assert after.last_refreshed_at is not None
+
+
+def test_a_token_google_no_longer_accepts_is_refreshed_once_and_the_call_repeated(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    account = connect(google, alice)
+    account.add_message(mail())
+    google.expire_access_tokens(account.email)  # our clock says valid, Google's says expired
+
+    run = sync(alice)
+
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert [r.status for r in google.requests][:3] == [401, 200, 200]
+    profile, token = "gmail.users.getProfile", "oauth.token"
+    assert [r.endpoint for r in google.requests][:3] == [profile, token, profile]
+    assert GoogleCredential.objects.get(user=alice).access_token in google.oauth.by_access_token
+
+
+def test_a_sign_in_reply_without_a_refresh_token_keeps_the_stored_one(
+    google: FakeGoogle, alice: AbstractBaseUser
+) -> None:
+    account = connect(google, alice)
+    stored = GoogleCredential.objects.get(user=alice).refresh_token
+
+    google_account_connect(
+        user=alice,
+        subject=account.sub,
+        email=account.email,
+        token_response={"access_token": "ya29.new", "expires_in": 3599},
+    )
+
+    credential = GoogleCredential.objects.get(user=alice)
+    assert (credential.access_token, credential.refresh_token) == ("ya29.new", stored)
+
+
+def test_disconnect_revokes_the_grant_deletes_the_tokens_and_stops_the_schedule(
+    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+) -> None:
+    account = connect(google, alice)
+    UserSocialAuth.objects.create(user=alice, provider="google-oauth2", uid=account.sub, extra_data={})
+    refresh_token = GoogleCredential.objects.get(user=alice).refresh_token
+    periodic_sync_apply(user=alice, minutes=30)
+    client.force_login(alice)
+    page = client.get("/accounts/settings/")
+    assert b"Disconnect Google" in page.content and account.email.encode() in page.content
+
+    response = client.post("/accounts/settings/google/disconnect/", follow=True)
+
+    assert b"our access is revoked" in response.content
+    [revoke] = google.requests_to("oauth.revoke")
+    assert revoke.status == 200
+    assert google.oauth.by_refresh_token[refresh_token].revoked
+    assert not GoogleCredential.objects.filter(user=alice).exists()
+    assert not Schedule.objects.filter(name=schedule_name(alice.pk)).exists()
+    assert Mailbox.objects.get(user=alice).state == Mailbox.State.NEEDS_RECONNECT
+    # The sign-in link stays, so signing in with Google again finds this same account.
+    assert UserSocialAuth.objects.filter(user=alice, uid=account.sub).exists()
+    assert b"Reconnect Google" in client.get("/accounts/settings/").content
+
+
+def test_disconnect_still_deletes_the_tokens_when_google_cannot_be_reached(
+    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+) -> None:
+    connect(google, alice)
+    google.fail("oauth.revoke", status=503, times=None)
+    client.force_login(alice)
+
+    response = client.post("/accounts/settings/google/disconnect/", follow=True)
+
+    assert b"did not confirm the revocation" in response.content
+    assert not GoogleCredential.objects.filter(user=alice).exists()
+
+
+def test_deleting_the_account_removes_messages_tasks_and_tokens(
+    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+) -> None:
+    account = connect(google, alice)
+    account.add_message(mail())
+    assert sync(alice).tasks_created == 1
+    UserSocialAuth.objects.create(user=alice, provider="google-oauth2", uid=account.sub, extra_data={})
+    client.force_login(alice)
+
+    client.post("/accounts/settings/delete/")
+
+    assert not get_user_model().objects.filter(pk=alice.pk).exists()
+    assert not MessageReceipt.objects.exists()
+    assert not Task.objects.exists()
+    assert not GoogleCredential.objects.exists()
+    assert not UserSocialAuth.objects.exists()
+    assert [r.status for r in google.requests_to("oauth.revoke")] == [200]
+
+
+def test_the_dashboard_offers_to_reconnect_a_mailbox_that_lost_its_grant(
+    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+) -> None:
+    account = connect(google, alice)
+    google.revoke(account.email)
+    sync(alice)
+    client.force_login(alice)
+
+    page = client.get("/").content.decode()
+
+    assert 'id="reconnect-google"' in page
+    assert 'action="/auth/login/google-oauth2/"' in page
+
+
+def test_tokens_survive_a_key_rotation(google: FakeGoogle, alice: AbstractBaseUser, settings: Any) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.TOKEN_ENCRYPTION_KEYS = [old_key]
+    connect(google, alice)
+    tokens = GoogleCredential.objects.get(user=alice).refresh_token
+
+    settings.TOKEN_ENCRYPTION_KEYS = [new_key, old_key]
+    assert GoogleCredential.objects.get(user=alice).refresh_token == tokens
+    call_command("rotate_token_keys", stdout=io.StringIO())
+    settings.TOKEN_ENCRYPTION_KEYS = [new_key]
+
+    assert GoogleCredential.objects.get(user=alice).refresh_token == tokens
+    assert sync(alice).state == SyncRun.State.SUCCEEDED
