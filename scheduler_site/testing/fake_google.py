@@ -468,9 +468,13 @@ class FakeGoogle:
             if part.get_content_type() != "application/http":
                 raise api_error(400, "badRequest", "Each part of a batch request must be application/http.")
             content_id = (part.get("Content-ID") or str(index)).strip().strip("<>")
-            method, target, headers, body = _parse_inner_request(part.get_payload())
-            headers.setdefault("authorization", call.headers.get("authorization", ""))
-            reply = self.handle(method, target, headers, body, batch=True)
+            inner = _parse_inner_request(str(part.get_payload()))
+            if inner is None:
+                reply = api_error(400, "badRequest", "Invalid request line in a batch part.").reply()
+            else:
+                method, target, headers, body = inner
+                headers.setdefault("authorization", call.headers.get("authorization", ""))
+                reply = self.handle(method, target, headers, body, batch=True)
             chunks.append(
                 f"--{boundary}\r\nContent-Type: application/http\r\n".encode()
                 + f"Content-ID: <response-{content_id}>\r\n\r\n".encode()
@@ -481,10 +485,14 @@ class FakeGoogle:
         return Reply(200, b"".join(chunks), f"multipart/mixed; boundary={boundary}")
 
 
-def _parse_inner_request(payload: str) -> tuple[str, str, dict[str, str], bytes]:
-    head, body = ([*re.split(r"\r?\n\r?\n", payload, maxsplit=1), ""])[:2]
-    request_line, *header_lines = head.splitlines()
-    method, target, _version = request_line.split(" ", 2)
+def _parse_inner_request(payload: str) -> tuple[str, str, dict[str, str], bytes] | None:
+    """`METHOD /path?query [HTTP/1.1]`, headers, a blank line, the body; None if there is no request line."""
+    head, body = ([*re.split(r"\r?\n\r?\n", payload.lstrip("\r\n"), maxsplit=1), ""])[:2]
+    request_line, *header_lines = head.splitlines() or [""]
+    words = request_line.split()
+    if len(words) not in (2, 3) or not words[1].startswith("/"):
+        return None
+    method, target = words[0], words[1]
     headers = {}
     for line in header_lines:
         name, _, value = line.partition(":")

@@ -387,6 +387,34 @@ def test_a_part_of_a_batch_fails_on_its_own_with_retry_after(google: FakeGoogle)
     assert again[ids[1]]["id"] == ids[1]
 
 
+def test_batch_answers_carry_response_content_ids_like_google(google: FakeGoogle) -> None:
+    stored = google.user(ALICE).add_message(mail("Raw batch"))
+    token = google.grant(ALICE).access_token
+    body = (
+        "--b1\r\nContent-Type: application/http\r\nContent-ID: <item1>\r\n\r\n"
+        f"GET /gmail/v1/users/me/messages/{stored.id}?format=minimal\r\nAuthorization: Bearer {token}\r\n\r\n"
+        "--b1\r\nContent-Type: application/http\r\nContent-ID: <item2>\r\n\r\n"
+        "GET /gmail/v1/users/me/profile\r\n\r\n"
+        "--b1\r\nContent-Type: application/http\r\nContent-ID: <item3>\r\n\r\n"
+        "nonsense\r\n\r\n"
+        "--b1--\r\n"
+    )
+    response, content = httplib2.Http().request(
+        f"{google.base_url}/batch",
+        "POST",
+        body=body,
+        headers={"Content-Type": "multipart/mixed; boundary=b1"},
+    )
+
+    text = content.decode()
+    assert response.status == 200 and response["content-type"].startswith("multipart/mixed; boundary=batch_")
+    first, rest = text.split("Content-ID: <response-item1>")[1].split("Content-ID: <response-item2>")
+    second, third = rest.split("Content-ID: <response-item3>")
+    assert first.lstrip().startswith("HTTP/1.1 200 OK") and f'"id": "{stored.id}"' in first
+    assert second.lstrip().startswith("HTTP/1.1 401 Unauthorized")  # each part carries its own token
+    assert third.lstrip().startswith("HTTP/1.1 400 Bad Request")
+
+
 def test_a_batch_of_more_than_100_calls_is_refused(google: FakeGoogle) -> None:
     service = gmail(google)
     batch = BatchHttpRequest(batch_uri=google.gmail_batch_uri)
