@@ -559,6 +559,23 @@ def _load_mail(google: FakeGoogle, spec: str, time_zone: str) -> None:
         user.add_message(path.read_bytes())
 
 
+def _load_demo(google: FakeGoogle, address: str, time_zone: str) -> None:
+    """The project's demo mailbox, its dates shifted to the present as for the demo account."""
+    import datetime as dt
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scheduler_site.settings")
+    django.setup()
+    from accounts.demo import SAMPLE_DIR, shift_message, weeks_to_shift
+
+    user = google.users.get(address) or google.add_user(address, time_zone=time_zone)
+    delta = dt.timedelta(weeks=weeks_to_shift(dt.date.today()))
+    for path in sorted(SAMPLE_DIR.glob("*.eml")):
+        user.add_message(shift_message(path.read_bytes(), delta))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the fake Google for clicking through the Google path.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -573,6 +590,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="EMAIL=DIR",
         help="create an account whose inbox holds the .eml files under DIR (repeatable)",
     )
+    parser.add_argument(
+        "--demo",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="give EMAIL the demo mailbox, dated this week",
+    )
     parser.add_argument("--time-zone", default="UTC", help="calendar time zone of the accounts created here")
     parser.add_argument("--auto-approve", metavar="EMAIL", help="skip the consent form and sign in as EMAIL")
     args = parser.parse_args(argv)
@@ -583,6 +607,8 @@ def main(argv: list[str] | None = None) -> None:
         google.add_user(address, time_zone=args.time_zone)
     for spec in args.mail:
         _load_mail(google, spec, args.time_zone)
+    for address in args.demo:
+        _load_demo(google, address, args.time_zone)
     google.auto_approve(args.auto_approve)
     google.start()
     print(f"Fake Google on {google.base_url} with accounts: {', '.join(google.users) or '(none yet)'}")
