@@ -308,3 +308,21 @@ def test_extract_tasks_runs_with_the_claude_extractor(fake: FakeAnthropic, setti
     assert first["tasks"][0]["title"] == "Send the Q3 report"
     assert first["tasks"][0]["due"] == "2026-11-27T17:00:00-05:00"
     assert second["id"] == "b" and "unavailable" in second["error"]
+
+
+def test_evaluate_extractor_scores_the_claude_extractor(fake: FakeAnthropic, settings: Any, tmp_path: Any) -> None:
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_BASE_URL = fake.base_url
+    labelled = {
+        "id": "e1", "subject": "Q3", "body": BODY, "sender": "bob@example.com", "sent_at": SENT.isoformat(),
+        "timezone": "America/New_York",
+        "expected": [{"kind": "deadline", "due": "2026-11-27T17:00:00-05:00", "title_keywords": ["Q3", "report"]}],
+    }  # fmt: skip
+    path = tmp_path / "emails.jsonl"
+    path.write_text(json.dumps(labelled) + "\n")
+    fake.script(Reply.tasks(Q3_TASK))
+    out = io.StringIO()
+    call_command("evaluate_extractor", "--extractor", "claude", "--intent", "", "--emails", str(path), stdout=out)
+    table = out.getvalue()
+    assert "Extractor: claude" in table
+    assert "1/1 matched tasks with a due" in table and "1/1 expected found" in table
