@@ -38,6 +38,7 @@ def problem_receipts(*, user: AbstractBaseUser) -> QuerySet[MessageReceipt]:
     ).order_by("-first_seen_at")
 
 
+RECONNECT_TEXT = "Reconnect Google so we can read your mail again."
 # URL names the Google path may give its "reconnect" view, most specific first.
 RECONNECT_URL_NAMES = ("accounts:google-reconnect", "accounts:reconnect-google", "accounts:reconnect")
 
@@ -64,12 +65,12 @@ def run_next_step(run: SyncRun, mailbox_state: str | None) -> dict[str, str] | N
     if run.is_active:
         return None
     if mailbox_state == Mailbox.State.NEEDS_RECONNECT:
-        return {"action": "reconnect", "text": "Reconnect Google so we can read your mail again."}
+        return {"action": "reconnect", "text": RECONNECT_TEXT}
     if mailbox_state == Mailbox.State.DISABLED:
         return {"action": "settings", "text": "Check the mailbox on the settings page and connect it again."}
     if run.state == SyncRun.State.FAILED:
         if mailbox_state == Mailbox.State.BACKING_OFF:
-            return {"action": "wait", "text": "We will try again by ourselves shortly; you can also press Sync later."}
+            return {"action": "wait", "text": "We will try again by ourselves shortly."}
         return {"action": "retry", "text": "Press “Sync emails” to try again; nothing was lost."}
     if run.messages_failed:
         return {"action": "history", "text": "See the sync history for the messages that could not be read."}

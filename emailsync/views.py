@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.services import profile_for
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import (
+    RECONNECT_TEXT,
     mailbox_for,
     problem_receipts,
     reconnect_url,
@@ -32,7 +33,7 @@ def sync_now(request: HttpRequest) -> HttpResponse:
             mailbox = mailbox_for(user=request.user)
             next_step = None
             if mailbox is not None and mailbox.state == Mailbox.State.NEEDS_RECONNECT:
-                next_step = {"action": "reconnect", "text": "Reconnect Google so we can read your mail again."}
+                next_step = {"action": "reconnect", "text": RECONNECT_TEXT}
             return JsonResponse({"error": str(e), "next_step": next_step}, status=409)
         messages.error(request, str(e))
         return redirect("tasks:dashboard")

@@ -8,7 +8,9 @@ _LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 class TaskEditForm(forms.Form):
     title = forms.CharField(max_length=120)
     due_at = forms.DateTimeField(
-        required=False, label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=_LOCAL_INPUT,
     )
     duration_minutes = forms.IntegerField(required=False, min_value=5, max_value=24 * 60, label="Minutes")
@@ -18,7 +20,9 @@ class TaskMoveForm(forms.Form):
     """Either a new start for the block (in the user's zone) or "next free slot"."""
 
     start = forms.DateTimeField(
-        required=False, label="New start", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        required=False,
+        label="New start",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=_LOCAL_INPUT,
     )
     next_free = forms.BooleanField(required=False)

@@ -47,7 +47,9 @@ class TaskGroups:
         return len(self.overdue) + len(self.today) + len(self.upcoming) + len(self.undated)
 
 
-def dashboard_groups(*, user: AbstractBaseUser, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
+def dashboard_groups(
+    *, user: AbstractBaseUser, zone: dt.tzinfo, now: dt.datetime | None = None
+) -> TaskGroups:
     """Open tasks grouped as the dashboard shows them, by their due time (or, for undated tasks, their
     calendar block) in the user's zone. One query whatever the number of tasks."""
     now = now or timezone.now()
@@ -234,7 +236,11 @@ def week_view(
     first_hour, last_hour = max(0, first_hour), min(24, max(last_hour, first_hour + 1))
     span = (last_hour - first_hour) * 60
     for day in days:
-        origin = dt.datetime.combine(day.date, dt.time(first_hour), day.blocks[0].start.tzinfo) if day.blocks else None
+        origin = (
+            dt.datetime.combine(day.date, dt.time(first_hour), day.blocks[0].start.tzinfo)
+            if day.blocks
+            else None
+        )
         for block in day.blocks:
             assert origin is not None
             offset = (block.start - origin).total_seconds() / 60
@@ -301,4 +307,3 @@ def duration_label(minutes: int | None) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest} min" if rest else f"{hours} h"
-

@@ -136,7 +136,8 @@ def review_decide(request: HttpRequest) -> HttpResponse:
     count = len(form.cleaned_data["task_ids"])
     noun = f"{count} task{'s' if count != 1 else ''}"
     messages.success(
-        request, f"Approved {noun}: on your calendar now." if approve else f"Rejected {noun}: kept off your calendar."
+        request,
+        f"Approved {noun}: on your calendar now." if approve else f"Rejected {noun}: kept off your calendar.",
     )
     return redirect("tasks:review")
 
@@ -258,7 +259,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if profile is None:
         raise Http404("Unknown calendar feed")
     response = HttpResponse(
-        ics_feed(user=profile.user, timezone_name=profile.timezone), content_type="text/calendar; charset=utf-8"
+        ics_feed(user=profile.user, timezone_name=profile.timezone),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'inline; filename="intelligent-scheduler.ics"'
     response["Cache-Control"] = "private, max-age=300"

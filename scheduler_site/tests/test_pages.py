@@ -27,8 +27,12 @@ def client_for(user: AbstractBaseUser) -> Client:
 
 def failed_run(user: AbstractBaseUser, error: str = "invalid_grant: Token has been revoked.") -> SyncRun:
     return SyncRun.objects.create(
-        user=user, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.FAILED, phase=SyncRun.Phase.DONE,
-        error=error, finished_at=timezone.now(),
+        user=user,
+        trigger=SyncRun.Trigger.BUTTON,
+        state=SyncRun.State.FAILED,
+        phase=SyncRun.Phase.DONE,
+        error=error,
+        finished_at=timezone.now(),
     )
 
 
@@ -40,14 +44,23 @@ def test_a_failed_run_asks_to_reconnect_google_when_the_grant_is_lost(
 
     data = run_as_dict(failed_run(alice))
 
-    assert data["next_step"] == {"action": "reconnect", "text": "Reconnect Google so we can read your mail again."}
+    assert data["next_step"] == {
+        "action": "reconnect",
+        "text": "Reconnect Google so we can read your mail again.",
+    }
     # The keys the API always had are still there.
-    assert {"task_id", "state", "phase", "phase_label", "finished", "counters", "summary", "error"} <= set(data)
+    assert {"task_id", "state", "phase", "phase_label", "finished", "counters", "summary", "error"} <= set(
+        data
+    )
 
 
 @pytest.mark.parametrize(
     ("state", "action"),
-    [(Mailbox.State.ACTIVE, "retry"), (Mailbox.State.BACKING_OFF, "wait"), (Mailbox.State.DISABLED, "settings")],
+    [
+        (Mailbox.State.ACTIVE, "retry"),
+        (Mailbox.State.BACKING_OFF, "wait"),
+        (Mailbox.State.DISABLED, "settings"),
+    ],
 )
 def test_a_failed_run_says_what_to_do_next(
     alice: AbstractBaseUser, mailbox_factory: Callable, state: str, action: str
@@ -58,7 +71,9 @@ def test_a_failed_run_says_what_to_do_next(
     assert run_as_dict(failed_run(alice, "Timed out"))["next_step"]["action"] == action  # type: ignore[index]
 
 
-def test_a_run_in_progress_or_clean_has_no_next_step(alice: AbstractBaseUser, mailbox_factory: Callable) -> None:
+def test_a_run_in_progress_or_clean_has_no_next_step(
+    alice: AbstractBaseUser, mailbox_factory: Callable
+) -> None:
     mailbox_factory(alice)
     running = SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.RUNNING)
 

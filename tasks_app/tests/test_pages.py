@@ -38,20 +38,29 @@ def client_for(user: AbstractBaseUser) -> Client:
 
 
 def add_tasks(user: AbstractBaseUser, count: int, *, status: str = Task.Status.SCHEDULED) -> list[Task]:
-    """Tasks with blocks spread over this week and next, each from its own email, as a sync would leave them."""
+    """Tasks with blocks every three hours from now, each from its own email, as a sync would leave them."""
     mailbox, _ = Mailbox.objects.get_or_create(user=user)
     base = timezone.now().replace(minute=0, second=0, microsecond=0)
     tasks = []
     for i in range(count):
         receipt = MessageReceipt.objects.create(
-            mailbox=mailbox, message_id=f"m{i}", subject=f"Subject {i}", sender="bob@example.com",
-            body_text=f"Hello. Please do thing {i} soon. Thanks.", sent_at=base,
+            mailbox=mailbox,
+            message_id=f"m{i}",
+            subject=f"Subject {i}",
+            sender="bob@example.com",
+            body_text=f"Hello. Please do thing {i} soon. Thanks.",
+            sent_at=base,
         )
         start = base + dt.timedelta(hours=i * 3)
         tasks.append(
             Task.objects.create(
-                user=user, source=receipt, position=0, title=f"Do thing {i}", evidence=f"Please do thing {i} soon.",
-                status=status, due_at=None if i % 5 == 0 else start + dt.timedelta(days=1),
+                user=user,
+                source=receipt,
+                position=0,
+                title=f"Do thing {i}",
+                evidence=f"Please do thing {i} soon.",
+                status=status,
+                due_at=None if i % 5 == 0 else start + dt.timedelta(days=1),
                 event_id=f"ev{i}" if status == Task.Status.SCHEDULED else "",
                 event_start=start if status == Task.Status.SCHEDULED else None,
                 event_end=start + dt.timedelta(minutes=30) if status == Task.Status.SCHEDULED else None,
@@ -126,7 +135,8 @@ def test_the_week_shows_blocks_on_their_day_and_hour_in_the_users_zone(
     [task] = add_tasks(alice, 1)
     # 15:00 UTC is 10:00 in New York (Alice's zone) on Tuesday 1 December 2026.
     Task.objects.filter(pk=task.pk).update(
-        event_start=dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC), event_end=dt.datetime(2026, 12, 1, 16, 0, tzinfo=dt.UTC)
+        event_start=dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC),
+        event_end=dt.datetime(2026, 12, 1, 16, 0, tzinfo=dt.UTC),
     )
     add_tasks(charlie, 1)
 
@@ -144,13 +154,13 @@ def test_the_week_shows_blocks_on_their_day_and_hour_in_the_users_zone(
     assert all(not day.blocks for day in week.days if day is not tuesday)
     html = response.content.decode()
     assert f'href="/tasks/{task.pk}/"' in html
-    assert "10:00<span class=\"wk-end\">–11:00</span>" in html
+    assert '10:00<span class="wk-end">–11:00</span>' in html
     assert 'href="?start=2026-11-23"' in html and 'href="?start=2026-12-07"' in html
     assert "Do thing 0" in html
 
 
 def test_the_week_lists_undated_and_unscheduled_tasks_beside_it(alice: AbstractBaseUser) -> None:
-    scheduled, undated, waiting = add_tasks(alice, 3)
+    _, undated, waiting = add_tasks(alice, 3)
     Task.objects.filter(pk=undated.pk).update(due_at=None)
     Task.objects.filter(pk=waiting.pk).update(status=Task.Status.PROPOSED, event_start=None, event_end=None)
 
@@ -244,7 +254,9 @@ def test_another_users_task_detail_is_404(alice: AbstractBaseUser, charlie: Abst
     assert "Do thing 0" not in response.content.decode()
 
 
-def test_an_action_returns_to_the_page_it_came_from_but_never_off_site(wiki: Task, alice: AbstractBaseUser) -> None:
+def test_an_action_returns_to_the_page_it_came_from_but_never_off_site(
+    wiki: Task, alice: AbstractBaseUser
+) -> None:
     client = client_for(alice)
 
     back = client.post(f"/tasks/{wiki.pk}/done/", {"next": "/week/?start=2026-11-30"})
@@ -312,14 +324,18 @@ def test_approving_several_at_once_puts_them_on_the_calendar(careful: AbstractBa
 def test_rejecting_all_at_once_empties_the_queue(careful: AbstractBaseUser) -> None:
     ids = list(Task.objects.filter(user=careful).values_list("pk", flat=True))
 
-    response = client_for(careful).post("/review/decide/", {"decision": "reject", "task_ids": ids}, follow=True)
+    response = client_for(careful).post(
+        "/review/decide/", {"decision": "reject", "task_ids": ids}, follow=True
+    )
 
     assert response.context["queue"] == []
     assert set(Task.objects.filter(user=careful).values_list("status", flat=True)) == {Task.Status.DISMISSED}
     assert "Nothing to review" in response.content.decode()
 
 
-def test_the_bulk_review_ignores_other_users_tasks(careful: AbstractBaseUser, charlie: AbstractBaseUser) -> None:
+def test_the_bulk_review_ignores_other_users_tasks(
+    careful: AbstractBaseUser, charlie: AbstractBaseUser
+) -> None:
     [charlies] = add_tasks(charlie, 1, status=Task.Status.PROPOSED)
 
     response = client_for(careful).post(
@@ -378,7 +394,9 @@ def test_moving_into_the_past_is_refused(wiki: Task, alice: AbstractBaseUser) ->
     assert "Pick a time in the future." in [str(m) for m in response.context["messages"]]
 
 
-def test_a_task_with_no_other_free_slot_keeps_its_block(wiki: Task, alice: AbstractBaseUser, settings: object) -> None:
+def test_a_task_with_no_other_free_slot_keeps_its_block(
+    wiki: Task, alice: AbstractBaseUser, settings: object
+) -> None:
     settings.SCHEDULING_HORIZON_DAYS = 1  # type: ignore[attr-defined]
     profile = profile_for(alice)
     # Working hours exactly as long as the block: there is nowhere else to go within the horizon.
@@ -404,5 +422,7 @@ def test_a_proposed_task_cannot_move(careful: AbstractBaseUser) -> None:
 
     response = client_for(careful).post(f"/tasks/{task.pk}/move/", {"next_free": "1"}, follow=True)
 
-    assert "Only a task on your calendar can move; approve it first." in [str(m) for m in response.context["messages"]]
+    assert "Only a task on your calendar can move; approve it first." in [
+        str(m) for m in response.context["messages"]
+    ]
     assert not LocalCalendarEvent.objects.filter(user=careful).exists()

@@ -1,0 +1,140 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's live server.
+
+They are skipped, with the reason in pytest's summary, when Chromium or Playwright is missing. Nothing is
+downloaded: the browser is the system's (`apt-get install chromium`), never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def skip_reason() -> str | None:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = skip_reason()
+    if reason is None:
+        return
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=f"Browser tests skipped: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread, which makes Django refuse database calls
+    # from it ("you cannot call this from an async context"). The tests are synchronous code all the same.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, settings: Any) -> Iterator[Any]:
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = live_server.url
+    settings.GOOGLE_ENABLED = False
+    settings.DEMO_LOGIN_ENABLED = True
+    context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    """Save a PNG of the page into docs/screenshots/ (the README shows some of them)."""
+
+    def take(tab: Any, name: str, *, full_page: bool = False) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=full_page)
+        assert path.stat().st_size > 1000
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo_user(tmp_path: Path, settings: Any) -> AbstractBaseUser:
+    """The demo account with its sample mailbox moved to the present, as `manage.py demo_setup` leaves it."""
+    from django.utils import timezone
+
+    from accounts.demo import demo_mailbox_install
+    from accounts.services import demo_user_ensure
+    from emailsync.services import mailbox_connect_local
+
+    settings.SYNC_ON_LOGIN = False  # tests press the button themselves
+    user = demo_user_ensure()
+    folder = tmp_path / "demo-mailbox"
+    demo_mailbox_install(target=folder, today=timezone.localdate())
+    mailbox_connect_local(user=user, folder=str(folder))
+    return user
+
+
+@pytest.fixture
+def inline_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run queued jobs at once inside the request that queues them (django-q2's sync mode)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+def sync_now(user: AbstractBaseUser) -> None:
+    """Sync a user's mailbox in the test process, for tests about what comes after a sync."""
+    from emailsync.models import SyncRun
+    from emailsync.services import mailbox_sync, sync_trigger
+
+    run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
+    run = mailbox_sync(run=run)
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+
+
+def sign_in_as_demo(tab: Any) -> None:
+    tab.goto("/accounts/login/")
+    tab.get_by_role("button", name="Try the demo account").click()
+    tab.wait_for_url("**/")
