@@ -50,7 +50,11 @@ logger = logging.getLogger(__name__)
 MAX_NOTES_LENGTH = 300
 # 429 error codes that will not clear by waiting a few seconds: retrying only burns the month's requests.
 SPEND_LIMIT_CODES = frozenset(
-    {"enforced_spend_limit_reached", "contract_spend_limit_reached", "linked_organization_spend_limit_reached"}
+    {
+        "enforced_spend_limit_reached",
+        "contract_spend_limit_reached",
+        "linked_organization_spend_limit_reached",
+    }
 )
 
 
@@ -182,7 +186,7 @@ def _parse_iso(value: str, zone: ZoneInfo) -> tuple[dt.datetime, bool] | None:
 
 
 def _stop_on_spend_limit(request: Any, call_next: Callable[[Any], Any]) -> Any:
-    """SDK middleware: a 429 that names a spend limit won't clear this month, so don't let the SDK retry it."""
+    """SDK middleware: a 429 naming a spend limit won't clear this month, so the SDK must not retry it."""
     response = call_next(request)
     if response.status_code == 429:
         raw = response.http_response
@@ -228,7 +232,9 @@ class ClaudeExtractor:
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if not api_key:
-            raise ValueError("The Claude extractor needs ANTHROPIC_API_KEY; without it use the offline extractor.")
+            raise ValueError(
+                "The Claude extractor needs ANTHROPIC_API_KEY; without it use the offline extractor."
+            )
         self.client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url or None,
@@ -285,9 +291,13 @@ class ClaudeExtractor:
     def _unsure(self, answer: Answer) -> bool:
         return any(task.confidence < self.escalation_min_confidence for task in answer.tasks)
 
-    def _ask(self, model: str, user_message: str, *, spent: ExtractionUsage | None = None) -> tuple[Answer, ExtractionUsage]:
+    def _ask(
+        self, model: str, user_message: str, *, spent: ExtractionUsage | None = None
+    ) -> tuple[Answer, ExtractionUsage]:
         usage = spent or ExtractionUsage()
-        output_config: dict[str, Any] = {"format": {"type": "json_schema", "schema": anthropic.transform_schema(Answer)}}
+        output_config: dict[str, Any] = {
+            "format": {"type": "json_schema", "schema": anthropic.transform_schema(Answer)}
+        }
         if self.effort:
             output_config["effort"] = self.effort
         try:
@@ -332,7 +342,8 @@ class ClaudeExtractor:
         except ValidationError as e:
             first = e.errors()[0]
             raise ExtractionFailed(
-                f"Claude's answer was not valid task JSON ({first['type']} at {list(first['loc'])}).", usage=usage
+                f"Claude's answer was not valid task JSON ({first['type']} at {list(first['loc'])}).",
+                usage=usage,
             ) from e
 
     @staticmethod
@@ -346,14 +357,18 @@ class ClaudeExtractor:
         if error.status_code in (402, 403):
             return ExtractorFatal(f"Claude refused this account: {reason}{request}", usage=usage)
         if error.status_code == 404:
-            return ExtractorFatal(f"Claude does not know the configured model: {reason}{request}", usage=usage)
+            return ExtractorFatal(
+                f"Claude does not know the configured model: {reason}{request}", usage=usage
+            )
         if error.status_code in (408, 409, 429) or error.status_code >= 500:
             return ExtractorUnavailable(
                 f"Claude is unavailable (HTTP {error.status_code}: {reason}){request}; "
                 "the message is kept for the next sync.",
                 usage=usage,
             )
-        return ExtractionFailed(f"Claude rejected the request for this email (HTTP {error.status_code}: {reason})", usage=usage)
+        return ExtractionFailed(
+            f"Claude rejected the request for this email (HTTP {error.status_code}: {reason})", usage=usage
+        )
 
     def _tasks(self, answer: Answer, email: EmailForExtraction) -> list[ExtractedTask]:
         tasks: list[ExtractedTask] = []
@@ -381,7 +396,9 @@ class ClaudeExtractor:
         if len(title) > MAX_TITLE_LENGTH:
             title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
         due, phrase, review = self._due(item, email)
-        duration = item.duration_minutes if item.duration_minutes and 5 <= item.duration_minutes <= 720 else None
+        duration = (
+            item.duration_minutes if item.duration_minutes and 5 <= item.duration_minutes <= 720 else None
+        )
         refs = {task.ref for task in email.thread_tasks}
         action: ThreadAction = item.thread_action if item.thread_ref in refs else "new"
         return ExtractedTask(
@@ -405,23 +422,39 @@ class ClaudeExtractor:
         if not phrase:
             return None, "", ""  # a date the email doesn't state is not trusted at all
         if _flat(phrase) not in _flat(email.body) and _flat(phrase) not in _flat(email.subject):
-            return None, "", f"Claude gave the date “{phrase[:60]}”, which is not in the email; no due date was set."
+            return (
+                None,
+                "",
+                f"Claude gave the date “{phrase[:60]}”, which is not in the email; no due date was set.",
+            )
         zone = ZoneInfo(email.timezone)
         ours = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
         theirs = _parse_iso(item.due_iso, zone) if item.due_iso else None
         if ours is None:
             if theirs is None:
                 return None, phrase, ""
-            return theirs[0], phrase, f"Claude read “{phrase}” as {theirs[0]:%a %d %b %H:%M}; our date rules could not check it."
+            return (
+                theirs[0],
+                phrase,
+                f"Claude read “{phrase}” as {theirs[0]:%a %d %b %H:%M}; our date rules could not check it.",
+            )
         if theirs is not None:
             model_due, model_has_time = theirs
             same_day = model_due.astimezone(ours.due.tzinfo).date() == ours.due.date()
-            agree = same_day if not (model_has_time and ours.has_time) else abs(model_due - ours.due) <= dt.timedelta(minutes=1)
+            agree = (
+                same_day
+                if not (model_has_time and ours.has_time)
+                else abs(model_due - ours.due) <= dt.timedelta(minutes=1)
+            )
             if not agree:
                 local = ours.due.astimezone(zone)
-                return ours.due, phrase, (
-                    f"Claude read “{phrase}” as {model_due.astimezone(zone):%a %d %b %H:%M}, our date rules as "
-                    f"{local:%a %d %b %H:%M}; check the due date."
+                return (
+                    ours.due,
+                    phrase,
+                    (
+                        f"Claude read “{phrase}” as {model_due.astimezone(zone):%a %d %b %H:%M}, "
+                        "our date rules as "
+                        f"{local:%a %d %b %H:%M}; check the due date."
+                    ),
                 )
         return ours.due, phrase, ""
-

@@ -37,7 +37,8 @@ _FLAGS = re.IGNORECASE
 # Said by the author about something already arranged; "please cancel X" (a request to the reader) is not.
 CANCEL = re.compile(
     r"\bcancel(?:l)?ed\b|\bcalled off\b|\bcall(?:ing)? (?:it|this|that|the \w+) off\b"
-    r"|\b(?:let'?s|we(?:'ll| will| can| should| have to| need to)|i(?:'ll| will| have to| need to|'m going to))"
+    r"|\b(?:let'?s|we(?:'ll| will| can| should| have to| need to)"
+    r"|i(?:'ll| will| have to| need to|'m going to))"
     r"\s+(?:have to\s+|need to\s+)?cancel\b"
     r"|\bno longer (?:need(?:ed)?|necessary|required|happening|going ahead)\b|\bis off\b|\bnever ?mind\b"
     r"|\bscratch that\b|\bwon'?t be (?:needed|necessary|happening)\b|\bnot (?:needed|happening) any ?more\b",
@@ -45,7 +46,8 @@ CANCEL = re.compile(
 )
 RESCHEDULE = re.compile(
     r"\b(?:move[ds]?|moving)\b.{0,40}\b(?:to|until|till)\b|\breschedul\w*|\bpostpon\w*|\bpush(?:ed|ing)?\b.{0,30}"
-    r"\b(?:to|back|out)\b|\bbring(?:ing)?\b.{0,30}\bforward\b|\bchange[ds]? (?:the )?(?:time|date|day|deadline)\b"
+    r"\b(?:to|back|out)\b|\bbring(?:ing)?\b.{0,30}\bforward\b"
+    r"|\bchange[ds]? (?:the )?(?:time|date|day|deadline)\b"
     r"|\bnew (?:time|date|deadline)\b|\b(?:is|are) now (?:due|at|on)\b|\bnow (?:due|happening)\b"
     r"|\bextend(?:ed|ing)? (?:the )?deadline\b|\binstead\b",
     _FLAGS,
@@ -55,8 +57,12 @@ REMINDER = re.compile(
     r"|\bany update\b|\bchecking in\b|\bjust checking\b",
     _FLAGS,
 )
-_MEETING_WORDS = re.compile(r"\b(?:meeting|call|sync|chat|session|lunch|dinner|coffee|appointment|interview)\b", _FLAGS)
-_POINTER = re.compile(r"\b(?:it|this|that)(?:'s| is| has been| was)? (?:cancel|off|no longer)|\bnever ?mind\b", _FLAGS)
+_MEETING_WORDS = re.compile(
+    r"\b(?:meeting|call|sync|chat|session|lunch|dinner|coffee|appointment|interview)\b", _FLAGS
+)
+_POINTER = re.compile(
+    r"\b(?:it|this|that)(?:'s| is| has been| was)? (?:cancel|off|no longer)|\bnever ?mind\b", _FLAGS
+)
 _STOPWORDS = {
     "the", "a", "an", "and", "or", "to", "of", "for", "on", "in", "at", "by", "with", "from", "about", "me",
     "us", "you", "your", "our", "my", "we", "i", "it", "is", "are", "be", "this", "that", "please", "can",
@@ -132,7 +138,9 @@ def match_thread_task(
     action: ThreadActionTaken = "cancel" if cancelling else "update"
     text = f"{item.title} {evidence}"
     for task in candidates:
-        if similar(task.title, text) and (task.kind == item.kind or cancelling or RESCHEDULE.search(evidence)):
+        if similar(task.title, text) and (
+            task.kind == item.kind or cancelling or RESCHEDULE.search(evidence)
+        ):
             return ThreadMatch(task, action)
     if REMINDER.search(evidence):
         for task in candidates:
@@ -162,7 +170,9 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 
-def cancellation_in(body: str, candidates: Sequence[Task], *, skip: Sequence[str] = ()) -> list[tuple[Task, str]]:
+def cancellation_in(
+    body: str, candidates: Sequence[Task], *, skip: Sequence[str] = ()
+) -> list[tuple[Task, str]]:
     """Thread tasks that sentences of ``body`` cancel, with the sentence; ``skip`` lists sentences already
     used as a task's evidence. Quoted lines are ignored: they repeat the earlier email."""
     found: list[tuple[Task, str]] = []

@@ -225,7 +225,10 @@ class FakeAnthropic:
 
     def start(self) -> FakeAnthropic:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-anthropic", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-anthropic",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -283,7 +286,7 @@ class FakeAnthropic:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def _send(
@@ -314,10 +317,10 @@ class FakeAnthropic:
                 request_id = f"req_fake{next(_ids):06d}"
                 self._send(status, {"type": "error", "error": error, "request_id": request_id}, headers)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:
                 self._error(404, "not_found_error", f"Not found: {self.path}")
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 try:

@@ -69,13 +69,20 @@ def test_it_extracts_a_grounded_task_and_reports_the_tokens(fake: FakeAnthropic)
     fake.script(Reply.tasks(Q3_TASK))
     result = claude(fake).extract_with_usage(email())
     [task] = result.tasks
-    assert (task.title, task.kind, task.evidence, task.due_phrase) == ("Send the Q3 report", "deadline", ASK, "Friday EOD")
+    assert (task.title, task.kind, task.evidence, task.due_phrase) == (
+        "Send the Q3 report",
+        "deadline",
+        ASK,
+        "Friday EOD",
+    )
     assert task.due == dt.datetime(2026, 11, 27, 17, 0, tzinfo=NEW_YORK)
     assert task.review_reason == ""
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
 
 
-def test_the_request_is_the_real_wire_format_with_structured_output_and_a_cached_prefix(fake: FakeAnthropic) -> None:
+def test_the_request_is_the_real_wire_format_with_structured_output_and_a_cached_prefix(
+    fake: FakeAnthropic,
+) -> None:
     fake.script(Reply.tasks())
     claude(fake, effort="low").extract(email())
     [request] = fake.requests
@@ -159,7 +166,9 @@ def test_a_date_phrase_that_is_not_in_the_email_gives_no_due(fake: FakeAnthropic
 
 def test_a_date_our_rules_cannot_read_is_kept_but_flagged(fake: FakeAnthropic) -> None:
     body = "Please file the expenses by the 15th."
-    item = answer_task("File the expenses", body, kind="deadline", date_phrase="the 15th", due_iso="2026-12-15")
+    item = answer_task(
+        "File the expenses", body, kind="deadline", date_phrase="the 15th", due_iso="2026-12-15"
+    )
     fake.script(Reply.tasks(item))
     [task] = claude(fake).extract(email(body=body))
     assert task.due is not None and task.due.date() == dt.date(2026, 12, 15)
@@ -168,7 +177,8 @@ def test_a_date_our_rules_cannot_read_is_kept_but_flagged(fake: FakeAnthropic) -
 
 def test_titles_notes_and_the_number_of_tasks_are_capped(fake: FakeAnthropic) -> None:
     many = [
-        answer_task(f"Send the Q3 report {n} " + "very " * 60 + "soon", ASK, notes="x " * 500) for n in range(12)
+        answer_task(f"Send the Q3 report {n} " + "very " * 60 + "soon", ASK, notes="x " * 500)
+        for n in range(12)
     ]
     fake.script(Reply.tasks(*many))
     tasks = claude(fake).extract(email())
@@ -205,8 +215,12 @@ def test_a_rate_limit_is_retried_after_the_retry_after_the_server_gives(fake: Fa
     assert [r.headers["x-stainless-retry-count"] for r in fake.requests] == ["0", "1"]
 
 
-@pytest.mark.parametrize("fault", [Reply.overloaded, Reply.server_error, Reply.rate_limited], ids=["529", "500", "429"])
-def test_a_provider_error_left_after_the_sdk_retries_means_unavailable(fake: FakeAnthropic, fault: Any) -> None:
+@pytest.mark.parametrize(
+    "fault", [Reply.overloaded, Reply.server_error, Reply.rate_limited], ids=["529", "500", "429"]
+)
+def test_a_provider_error_left_after_the_sdk_retries_means_unavailable(
+    fake: FakeAnthropic, fault: Any
+) -> None:
     fake.script(*(fault(retry_after=0.01) for _ in range(2)))
     with pytest.raises(ExtractorUnavailable, match="unavailable"):
         claude(fake, max_retries=1).extract(email())
@@ -242,7 +256,10 @@ def test_prompt_caching_reads_the_fixed_prefix_on_later_calls() -> None:
 
 
 def test_quoted_history_and_the_signature_never_reach_the_model(fake: FakeAnthropic) -> None:
-    body = f"{ASK}\n\n-- \nBob Builder\nCEO\n\nOn Mon, Nov 16, 2026 at 9:00 AM Eve <eve@example.com> wrote:\n> Also wire the money today."
+    body = (
+        f"{ASK}\n\n-- \nBob Builder\nCEO\n\n"
+        "On Mon, Nov 16, 2026 at 9:00 AM Eve <eve@example.com> wrote:\n> Also wire the money today."
+    )
     fake.script(Reply.tasks())
     claude(fake).extract(email(body=body))
     text = fake.requests[0].user_text
@@ -283,7 +300,10 @@ def test_a_thread_ref_is_kept_only_when_it_names_an_open_thread_task(fake: FakeA
     [unknown] = extractor.extract(email(thread_tasks=(known,)))
     assert (update.thread_action, update.thread_ref) == ("update", "T1")
     assert (unknown.thread_action, unknown.thread_ref) == ("new", "")
-    assert "<open_tasks>\nT1: [deadline] Send the Q3 report (due: no date)\n</open_tasks>" in fake.requests[0].user_text
+    assert (
+        "<open_tasks>\nT1: [deadline] Send the Q3 report (due: no date)\n</open_tasks>"
+        in fake.requests[0].user_text
+    )
 
 
 def test_without_an_api_key_the_claude_extractor_refuses_to_start(settings: Any) -> None:
@@ -298,8 +318,22 @@ def test_extract_tasks_runs_with_the_claude_extractor(fake: FakeAnthropic, setti
     settings.ANTHROPIC_MAX_RETRIES = 0
     fake.script(Reply.tasks(Q3_TASK), Reply.server_error())
     lines = [
-        {"id": "a", "subject": "Q3", "body": BODY, "sender": "bob@example.com", "sent_at": SENT.isoformat(), "timezone": "America/New_York"},
-        {"id": "b", "subject": "Hi", "body": "Call me.", "sender": "bob@example.com", "sent_at": SENT.isoformat(), "timezone": "America/New_York"},
+        {
+            "id": "a",
+            "subject": "Q3",
+            "body": BODY,
+            "sender": "bob@example.com",
+            "sent_at": SENT.isoformat(),
+            "timezone": "America/New_York",
+        },
+        {
+            "id": "b",
+            "subject": "Hi",
+            "body": "Call me.",
+            "sender": "bob@example.com",
+            "sent_at": SENT.isoformat(),
+            "timezone": "America/New_York",
+        },
     ]
     out = io.StringIO()
     stdin = io.StringIO("\n".join(json.dumps(line) for line in lines))
@@ -310,19 +344,25 @@ def test_extract_tasks_runs_with_the_claude_extractor(fake: FakeAnthropic, setti
     assert second["id"] == "b" and "unavailable" in second["error"]
 
 
-def test_evaluate_extractor_scores_the_claude_extractor(fake: FakeAnthropic, settings: Any, tmp_path: Any) -> None:
+def test_evaluate_extractor_scores_the_claude_extractor(
+    fake: FakeAnthropic, settings: Any, tmp_path: Any
+) -> None:
     settings.ANTHROPIC_API_KEY = "test-key"
     settings.ANTHROPIC_BASE_URL = fake.base_url
     labelled = {
         "id": "e1", "subject": "Q3", "body": BODY, "sender": "bob@example.com", "sent_at": SENT.isoformat(),
         "timezone": "America/New_York",
-        "expected": [{"kind": "deadline", "due": "2026-11-27T17:00:00-05:00", "title_keywords": ["Q3", "report"]}],
+        "expected": [
+            {"kind": "deadline", "due": "2026-11-27T17:00:00-05:00", "title_keywords": ["Q3", "report"]}
+        ],
     }  # fmt: skip
     path = tmp_path / "emails.jsonl"
     path.write_text(json.dumps(labelled) + "\n")
     fake.script(Reply.tasks(Q3_TASK))
     out = io.StringIO()
-    call_command("evaluate_extractor", "--extractor", "claude", "--intent", "", "--emails", str(path), stdout=out)
+    call_command(
+        "evaluate_extractor", "--extractor", "claude", "--intent", "", "--emails", str(path), stdout=out
+    )
     table = out.getvalue()
     assert "Extractor: claude" in table
     assert "1/1 matched tasks with a due" in table and "1/1 expected found" in table

@@ -74,7 +74,9 @@ def local(moment: dt.datetime) -> tuple[int, int, int]:
     return at.day, at.hour, at.minute
 
 
-def test_a_reply_that_moves_a_meeting_moves_the_task_and_its_event(alice: AbstractBaseUser, thread: Thread) -> None:
+def test_a_reply_that_moves_a_meeting_moves_the_task_and_its_event(
+    alice: AbstractBaseUser, thread: Thread
+) -> None:
     thread.send(MEET)
     sync(alice)
     [meeting] = open_tasks(alice)
@@ -90,7 +92,9 @@ def test_a_reply_that_moves_a_meeting_moves_the_task_and_its_event(alice: Abstra
     assert "Moved by" in moved.notes
 
 
-def test_a_reply_that_pushes_a_deadline_updates_the_same_task(alice: AbstractBaseUser, thread: Thread) -> None:
+def test_a_reply_that_pushes_a_deadline_updates_the_same_task(
+    alice: AbstractBaseUser, thread: Thread
+) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
     thread.send("Could you push the Q3 report deadline to Monday?", days_later=1, subject="Q3 report")
@@ -99,11 +103,17 @@ def test_a_reply_that_pushes_a_deadline_updates_the_same_task(alice: AbstractBas
     assert task.title == "Send the Q3 report" and local(task.due_at) == (30, 17, 0)
 
 
-def test_a_reminder_about_the_same_deadline_does_not_add_a_task(alice: AbstractBaseUser, thread: Thread) -> None:
+def test_a_reminder_about_the_same_deadline_does_not_add_a_task(
+    alice: AbstractBaseUser, thread: Thread
+) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
     for day in (1, 2):
-        thread.send("Just a reminder: please send me the Q3 report by Friday EOD.", days_later=day, subject="Q3 report")
+        thread.send(
+            "Just a reminder: please send me the Q3 report by Friday EOD.",
+            days_later=day,
+            subject="Q3 report",
+        )
         sync(alice)
     [task] = open_tasks(alice)
     assert local(task.due_at) == (27, 17, 0)
@@ -124,7 +134,9 @@ def test_a_reply_that_cancels_the_meeting_dismisses_the_task_and_removes_its_eve
     assert not LocalCalendarEvent.objects.filter(user=alice).exists()
 
 
-def test_a_new_request_in_the_same_thread_is_a_task_of_its_own(alice: AbstractBaseUser, thread: Thread) -> None:
+def test_a_new_request_in_the_same_thread_is_a_task_of_its_own(
+    alice: AbstractBaseUser, thread: Thread
+) -> None:
     thread.send(MEET)
     sync(alice)
     thread.send("Also, could you send me the hiring plan slides?", days_later=1)
@@ -143,7 +155,9 @@ def test_the_same_words_in_another_thread_are_another_task(
     assert len(open_tasks(alice)) == 2
 
 
-def test_a_request_to_cancel_something_else_does_not_dismiss_the_open_task(alice: AbstractBaseUser, thread: Thread) -> None:
+def test_a_request_to_cancel_something_else_does_not_dismiss_the_open_task(
+    alice: AbstractBaseUser, thread: Thread
+) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
     thread.send("Please cancel my hotel booking for the offsite.", days_later=1, subject="Q3 report")
@@ -193,9 +207,14 @@ def test_claude_naming_the_open_task_it_moves_updates_that_task(
     fake.script(
         Reply.tasks(
             answer_task(
-                "Go over the budget with Bob", "Could we do Friday at 3pm instead?", kind="meeting",
-                date_phrase="Friday at 3pm", due_iso="2026-11-27T15:00-05:00", thread_action="update", thread_ref="T1",
-            )  # fmt: skip
+                "Go over the budget with Bob",
+                "Could we do Friday at 3pm instead?",
+                kind="meeting",
+                date_phrase="Friday at 3pm",
+                due_iso="2026-11-27T15:00-05:00",
+                thread_action="update",
+                thread_ref="T1",
+            )
         )
     )
     run = sync(alice)
@@ -217,9 +236,11 @@ def test_claude_naming_the_open_task_it_cancels_dismisses_it(
     fake.script(
         Reply.tasks(
             answer_task(
-                "Cancel the budget meeting", "We got the numbers already, so let's call it off.",
-                thread_action="cancel", thread_ref="T1",
-            )  # fmt: skip
+                "Cancel the budget meeting",
+                "We got the numbers already, so let's call it off.",
+                thread_action="cancel",
+                thread_ref="T1",
+            )
         )
     )
     run = sync(alice)
@@ -231,7 +252,9 @@ def test_claude_repeating_a_reminder_as_a_new_task_still_does_not_duplicate_it(
     fake: FakeAnthropic, alice: AbstractBaseUser, thread: Thread
 ) -> None:
     ask = "Please send me the Q3 report by Friday EOD."
-    item = answer_task("Send the Q3 report", ask, kind="deadline", date_phrase="Friday EOD", due_iso="2026-11-27T17:00-05:00")
+    item = answer_task(
+        "Send the Q3 report", ask, kind="deadline", date_phrase="Friday EOD", due_iso="2026-11-27T17:00-05:00"
+    )
     thread.send(ask, subject="Q3 report")
     fake.script(Reply.tasks(item))
     sync(alice)
