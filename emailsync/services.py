@@ -148,10 +148,13 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
     if not run.is_active:
         return run
     mailbox = Mailbox.objects.get(user=run.user)
-    token = uuid.uuid4()
+    # The lease token is the run's own id: a second delivery of the same run can tell that the lease is
+    # held by its twin (and leave it be) rather than by another run.
+    token = run.public_id
     now = timezone.now()
     if not _claim_lease(mailbox, token, now):
-        if run.state == SyncRun.State.QUEUED:
+        holder = Mailbox.objects.filter(pk=mailbox.pk).values_list("lease_token", flat=True).first()
+        if holder != token and run.state == SyncRun.State.QUEUED:
             # Not the mailbox's fault: the other sync's outcome decides its health.
             _finish(
                 run, mailbox, error="Another sync of this mailbox is still running.", failed=True, count_failure=False

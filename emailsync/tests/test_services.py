@@ -580,6 +580,28 @@ def test_a_queued_run_does_not_touch_a_mailbox_leased_by_another_worker(
     assert mailbox.lease_token == other_worker, "released a lease it did not hold"
 
 
+def test_a_second_delivery_of_a_queued_run_leaves_it_to_its_twin(
+    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+) -> None:
+    """The queue delivers at least once: the copy that finds the lease held by the same run must not fail
+    the run that its twin is about to work on."""
+    mailbox, folder = mailbox_factory(alice)
+    folder.add(body=REQUESTS[0])
+    run, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
+    # The first copy has claimed the lease but not yet marked the run running.
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        lease_token=run.public_id, lease_expires_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+
+    second = mailbox_sync(run=run)
+
+    assert second.state == SyncRun.State.QUEUED
+    assert second.error == ""
+    mailbox.refresh_from_db()
+    assert mailbox.lease_token == run.public_id
+    assert mailbox.consecutive_failures == 0
+
+
 def test_a_redelivered_running_run_leaves_the_mailbox_to_the_worker_holding_it(
     alice: AbstractBaseUser, mailbox_factory: MailboxFactory
 ) -> None:
