@@ -35,7 +35,7 @@ class Profile(models.Model):
     work_start = models.TimeField(default=dt.time(9, 0))
     work_end = models.TimeField(default=dt.time(17, 0))
     # ISO weekday numbers, Monday = 1.
-    work_days = models.JSONField(default=list)
+    work_days = models.JSONField(default=list, blank=True)
     approval_required = models.BooleanField(
         default=False, help_text="New tasks wait as proposed until approved, instead of going on the calendar."
     )

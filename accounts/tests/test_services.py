@@ -140,12 +140,6 @@ def test_profile_update_applies_the_schedule_after_commit(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Profile.work_days is JSONField(default=list) without blank=True, so full_clean refuses the default "
-    "empty list: a partial profile_update, and saving a user in the admin (its Profile inline), fail with "
-    "'This field cannot be blank / is required' until work_days allows blank (model change + migration).",
-)
 def test_profile_update_changes_only_the_given_fields(alice: AbstractBaseUser) -> None:
     profile_update(user=alice, approval_required=True)
 
