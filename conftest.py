@@ -8,7 +8,6 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,13 +28,21 @@ def _fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _offline_extractor_by_default(settings: object) -> None:
+    """A developer with ANTHROPIC_API_KEY exported must not run the suite against the real Claude."""
+    settings.TASK_EXTRACTOR = "offline"  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., AbstractBaseUser]:
     from django.contrib.auth import get_user_model
 
     from accounts.services import profile_for
 
-    def make(username: str | None = None, *, timezone: str = "America/New_York", **profile: object) -> AbstractBaseUser:
+    def make(
+        username: str | None = None, *, timezone: str = "America/New_York", **profile: object
+    ) -> AbstractBaseUser:
         name = username or f"user{next(_counter)}"
         user = get_user_model().objects.create_user(
             username=name, email=f"{name}@example.com", password="correct horse battery staple"
@@ -86,7 +93,9 @@ def make_email(
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = format_datetime(date or dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
+    message["Date"] = format_datetime(
+        date or dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    )
     message["Message-ID"] = make_msgid(domain="example.com")
     for name, value in (headers or {}).items():
         message[name] = value

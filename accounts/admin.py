@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from accounts.models import ApiToken, Profile
 from emailsync.models import SyncRun
-from emailsync.services import SyncUnavailable, sync_trigger, token_usage_this_month
+from emailsync.selectors import token_usage_this_month
+from emailsync.services import SyncUnavailable, sync_trigger
 
 User = get_user_model()
 
@@ -31,7 +32,9 @@ def sync_email_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
             continue
         started += created
         reused += not created
-    modeladmin.message_user(request, f"Started {started} sync(s); {reused} already running.", messages.SUCCESS)
+    modeladmin.message_user(
+        request, f"Started {started} sync(s); {reused} already running.", messages.SUCCESS
+    )
     for line in refused:
         modeladmin.message_user(request, line, messages.WARNING)
 

@@ -18,10 +18,34 @@ from django.conf import settings
 SAMPLE_DIR = Path(settings.BASE_DIR) / "demo" / "mailbox"
 SAMPLE_WEEK_END = dt.date(2026, 11, 27)  # the Friday of the sample week
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december"]
-_ES_MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-              "octubre", "noviembre", "diciembre"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_ES_MONTHS = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
 _MONTH_RE = "|".join([m for m in _MONTHS] + [m[:3] for m in _MONTHS if len(m) > 3] + ["sept"])
 _EN_DATE = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(st|nd|rd|th)?\b", re.IGNORECASE)
 _ES_DATE = re.compile(rf"\b(\d{{1,2}}) de ({'|'.join(_ES_MONTHS)})\b", re.IGNORECASE)
@@ -104,7 +128,8 @@ def shift_message(raw: bytes, delta: dt.timedelta) -> bytes:
     head = _DATE_HEADER.sub(header, head)
     # Invitations name their date in the subject ("@ Tue Dec 1, 2026 3pm"); it must agree with the body.
     head = _SUBJECT_HEADER.sub(
-        lambda match: match.group(1) + shift_text(match.group(2).decode("latin-1"), delta).encode("latin-1"), head
+        lambda match: match.group(1) + shift_text(match.group(2).decode("latin-1"), delta).encode("latin-1"),
+        head,
     )
     # The sample bodies are plain ASCII or 8-bit text parts; dates in them are ASCII, so latin-1 round-trips.
     body = shift_text(body.decode("latin-1"), delta).encode("latin-1")

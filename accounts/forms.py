@@ -7,8 +7,14 @@ from django import forms
 from accounts.models import Profile
 
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
-SYNC_CHOICES = [("", "Off (only when I ask)"), ("15", "Every 15 minutes"), ("30", "Every 30 minutes"),
-                ("60", "Every hour"), ("240", "Every 4 hours"), ("1440", "Once a day")]
+SYNC_CHOICES = [
+    ("", "Off (only when I ask)"),
+    ("15", "Every 15 minutes"),
+    ("30", "Every 30 minutes"),
+    ("60", "Every hour"),
+    ("240", "Every 4 hours"),
+    ("1440", "Once a day"),
+]
 
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -30,12 +36,21 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["timezone", "work_start", "work_end", "work_days", "approval_required",
-                  "periodic_sync_minutes", "skip_senders"]
+        fields = [
+            "timezone",
+            "work_start",
+            "work_end",
+            "work_days",
+            "approval_required",
+            "periodic_sync_minutes",
+            "skip_senders",
+        ]
         widgets = {
             "work_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "skip_senders": forms.Textarea(attrs={"rows": 3, "placeholder": "news@example.com\n@marketing.example"}),
+            "skip_senders": forms.Textarea(
+                attrs={"rows": 3, "placeholder": "news@example.com\n@marketing.example"}
+            ),
         }
         labels = {
             "approval_required": "Ask me before putting new tasks on the calendar",

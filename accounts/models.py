@@ -37,7 +37,8 @@ class Profile(models.Model):
     # ISO weekday numbers, Monday = 1.
     work_days = models.JSONField(default=list, blank=True)
     approval_required = models.BooleanField(
-        default=False, help_text="New tasks wait as proposed until approved, instead of going on the calendar."
+        default=False,
+        help_text="New tasks wait as proposed until approved, instead of going on the calendar.",
     )
     periodic_sync_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Sync automatically every N minutes; empty means only on demand."
@@ -55,7 +56,9 @@ class Profile(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(work_start__lt=models.F("work_end")), name="work_hours_order"),
+            models.CheckConstraint(
+                condition=models.Q(work_start__lt=models.F("work_end")), name="work_hours_order"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,9 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
 
 def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
     return bool(
-        ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
     )
 
 

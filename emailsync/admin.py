@@ -7,7 +7,15 @@ from emailsync.models import Mailbox, MessageReceipt, SyncRun
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
-    list_display = ["user", "source", "state", "location", "last_success_at", "consecutive_failures", "last_error"]
+    list_display = [
+        "user",
+        "source",
+        "state",
+        "location",
+        "last_success_at",
+        "consecutive_failures",
+        "last_error",
+    ]
     list_filter = ["source", "state"]
     search_fields = ["user__username", "user__email", "location"]
     readonly_fields = ["lease_token", "lease_expires_at", "last_success_at", "last_error_at", "created_at"]
@@ -16,9 +24,22 @@ class MailboxAdmin(admin.ModelAdmin):
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = [
-        "public_id", "user", "trigger", "state", "phase", "messages_seen", "messages_skipped",
-        "messages_failed", "tasks_created", "events_scheduled", "input_tokens", "output_tokens",
-        "cache_read_tokens", "cache_write_tokens", "created_at", "finished_at",
+        "public_id",
+        "user",
+        "trigger",
+        "state",
+        "phase",
+        "messages_seen",
+        "messages_skipped",
+        "messages_failed",
+        "tasks_created",
+        "events_scheduled",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "created_at",
+        "finished_at",
     ]
     list_filter = ["state", "trigger"]
     search_fields = ["public_id", "user__username"]

@@ -345,7 +345,7 @@ def html_to_text(html: str) -> str:
     converter.single_line_break = False
     try:
         text = converter.handle(str(soup))
-    except Exception:  # noqa: BLE001 - html2text can trip over pathological markup; plain text extraction still works
+    except Exception:
         text = soup.get_text("\n")
     # html2text writes Markdown; undo the markup that would read as noise in plain text.
     text = re.sub(r"(?m)^(\s*)\\([-+])", r"\1\2", text)
@@ -387,7 +387,7 @@ def _parse_calendar(
 
     try:
         calendar = Calendar.from_ical(decode_bytes(data, charset or "utf-8"))
-    except Exception:  # noqa: BLE001 - malformed iCalendar is common in the wild; the text body still counts
+    except Exception:
         return []
     method = str(calendar.get("method", "") or part_method).strip().upper()
     invites: list[CalendarInvite] = []
@@ -668,7 +668,7 @@ def _strip_signature(lines: list[str]) -> list[str]:
     content_idx = [i for i, line in enumerate(lines) if line.strip()]
     for i in content_idx[-3:]:
         if _MOBILE_SIGNATURE.match(lines[i]):
-            lines = lines[:i] + [""] + lines[i + 1 :]
+            lines = [*lines[:i], "", *lines[i + 1 :]]
     return lines
 
 
@@ -815,7 +815,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         return _build(_parse_structure(data))
     except MessageParseError:
         raise
-    except Exception:  # noqa: BLE001 - the contract is "never crash"; compat32 gets a second chance
+    except Exception:
         # Something in policy.default's lazy header/MIME handling blew up: retry with compat32,
         # which keeps headers as plain strings.
         fallback = BytesParser(policy=policy.compat32).parsebytes(data)

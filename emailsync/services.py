@@ -12,13 +12,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Profile
 from emailsync.bulk import bulk_reason
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import ParsedMessage, parse_message
+from emailsync.selectors import token_usage_this_month
 from emailsync.sources import FailureKind, FetchedMessage, Listing, MailSource, SourceError, source_for
 from tasks_app.extraction import (
     MAX_TITLE_LENGTH,
@@ -157,7 +158,11 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
         if holder != token and run.state == SyncRun.State.QUEUED:
             # Not the mailbox's fault: the other sync's outcome decides its health.
             _finish(
-                run, mailbox, error="Another sync of this mailbox is still running.", failed=True, count_failure=False
+                run,
+                mailbox,
+                error="Another sync of this mailbox is still running.",
+                failed=True,
+                count_failure=False,
             )
         return run
     try:
@@ -193,7 +198,9 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
     return run
 
 
-def _sync_messages(run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: ProgressCallback | None) -> None:
+def _sync_messages(
+    run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: ProgressCallback | None
+) -> None:
     source = source_for(mailbox)
     listing = _list_new(source, mailbox)
     final = set(
@@ -293,18 +300,6 @@ def _thread_key(parsed: ParsedMessage, fetched: FetchedMessage) -> str:
 
 
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
-
-
-def token_usage_this_month(*, user: AbstractBaseUser, exclude_run: SyncRun | None = None) -> int:
-    """Model tokens (input, cached input and output) the user's syncs used since the 1st of this month, UTC."""
-    start = timezone.now().astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    runs = SyncRun.objects.filter(user=user, created_at__gte=start)
-    if exclude_run is not None:
-        runs = runs.exclude(pk=exclude_run.pk)
-    total = runs.aggregate(
-        total=Sum(F("input_tokens") + F("output_tokens") + F("cache_read_tokens") + F("cache_write_tokens"))
-    )["total"]
-    return int(total or 0)
 
 
 def _add_usage(run: SyncRun, usage: ExtractionUsage) -> None:
@@ -449,7 +444,11 @@ def _skipped_sender_reason(parsed: ParsedMessage, profile: Profile) -> str | Non
 
 
 def _backoff_message(mailbox: Mailbox) -> str:
-    when = timezone.localtime(mailbox.next_attempt_at).strftime("%H:%M %Z") if mailbox.next_attempt_at else "later"
+    when = (
+        timezone.localtime(mailbox.next_attempt_at).strftime("%H:%M %Z")
+        if mailbox.next_attempt_at
+        else "later"
+    )
     return f"The mail provider asked us to slow down; the next attempt is after {when}."
 
 
@@ -476,7 +475,9 @@ def _handle_source_error(run: SyncRun, mailbox: Mailbox, error: SourceError) -> 
     if error.kind in (FailureKind.RATE_LIMITED, FailureKind.TRANSIENT):
         delay = _backoff_delay(mailbox.consecutive_failures + 1, error.retry_after)
         next_attempt = timezone.now() + delay
-        Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.BACKING_OFF, next_attempt_at=next_attempt)
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            state=Mailbox.State.BACKING_OFF, next_attempt_at=next_attempt
+        )
         mailbox.next_attempt_at = next_attempt
         _finish(run, mailbox, error=f"{error} {_backoff_message(mailbox)}", failed=True)
         return

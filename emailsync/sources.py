@@ -71,7 +71,8 @@ class LocalFolderSource:
     def _paths(self) -> dict[str, Path]:
         if not self.folder.is_dir():
             raise SourceError(
-                f"The mail folder {self.folder} does not exist or is not a folder.", kind=FailureKind.PERMANENT
+                f"The mail folder {self.folder} does not exist or is not a folder.",
+                kind=FailureKind.PERMANENT,
             )
         found: dict[str, Path] = {}
         try:
@@ -108,7 +109,9 @@ class LocalFolderSource:
         for message_id in message_ids:
             path = paths.get(message_id)
             if path is None:
-                yield FetchedMessage(message_id=message_id, error="The message file is no longer in the folder.")
+                yield FetchedMessage(
+                    message_id=message_id, error="The message file is no longer in the folder."
+                )
                 continue
             try:
                 yield FetchedMessage(message_id=message_id, raw=path.read_bytes())

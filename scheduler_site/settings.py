@@ -171,7 +171,9 @@ ANTHROPIC_ESCALATION_MIN_CONFIDENCE = envint("ANTHROPIC_ESCALATION_MIN_CONFIDENC
 ANTHROPIC_ESCALATION_BODY_CHARS = envint("ANTHROPIC_ESCALATION_BODY_CHARS", 6000, minimum=1)
 ANTHROPIC_EFFORT = envstr("ANTHROPIC_EFFORT", "")  # low/medium/high/xhigh/max; empty: the model's default
 if ANTHROPIC_EFFORT not in ("", "low", "medium", "high", "xhigh", "max"):
-    raise ImproperlyConfigured(f"ANTHROPIC_EFFORT must be low, medium, high, xhigh or max, got {ANTHROPIC_EFFORT!r}")
+    raise ImproperlyConfigured(
+        f"ANTHROPIC_EFFORT must be low, medium, high, xhigh or max, got {ANTHROPIC_EFFORT!r}"
+    )
 ANTHROPIC_MAX_OUTPUT_TOKENS = envint("ANTHROPIC_MAX_OUTPUT_TOKENS", 2048, minimum=256)
 ANTHROPIC_MAX_BODY_CHARS = envint("ANTHROPIC_MAX_BODY_CHARS", 12000, minimum=500)
 ANTHROPIC_TIMEOUT_SECONDS = envint("ANTHROPIC_TIMEOUT_SECONDS", 60, minimum=1)
@@ -198,7 +200,9 @@ GOOGLE_REVOKE_URL = envstr("GOOGLE_REVOKE_URL", "https://oauth2.googleapis.com/r
 GOOGLE_USERINFO_URL = envstr("GOOGLE_USERINFO_URL", "https://www.googleapis.com/oauth2/v3/userinfo")
 GMAIL_API_ENDPOINT = envstr("GMAIL_API_ENDPOINT", "https://gmail.googleapis.com/")
 GMAIL_BATCH_URI = envstr("GMAIL_BATCH_URI", "https://gmail.googleapis.com/batch/gmail/v1")
-GOOGLE_CALENDAR_API_ENDPOINT = envstr("GOOGLE_CALENDAR_API_ENDPOINT", "https://www.googleapis.com/calendar/v3/")
+GOOGLE_CALENDAR_API_ENDPOINT = envstr(
+    "GOOGLE_CALENDAR_API_ENDPOINT", "https://www.googleapis.com/calendar/v3/"
+)
 GOOGLE_HTTP_TIMEOUT_SECONDS = envint("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
 # Retries of one Google call (5xx, 429, rate-limit 403, timeouts) with exponential sleeps of
 # random(0..1) * 2^n * base; longer waits defer the whole mailbox instead of sleeping in a worker.

@@ -51,7 +51,9 @@ class TaskOutSerializer(serializers.ModelSerializer):
             "subject": receipt.subject,
             "sender": receipt.sender,
             "message_id": receipt.header_message_id,
-            "sent_at": serializers.DateTimeField().to_representation(receipt.sent_at) if receipt.sent_at else None,
+            "sent_at": serializers.DateTimeField().to_representation(receipt.sent_at)
+            if receipt.sent_at
+            else None,
         }
 
 
@@ -59,7 +61,9 @@ class TaskPatchSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=False)
     due = serializers.DateTimeField(required=False, allow_null=True)
-    duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False, allow_null=True)
+    duration_minutes = serializers.IntegerField(
+        min_value=5, max_value=24 * 60, required=False, allow_null=True
+    )
 
 
 @api_view(["GET"])

@@ -86,7 +86,9 @@ class LocalCalendar:
         return f"{settings.SITE_URL}{reverse('tasks:dashboard')}#event-{event_id}"
 
     def _ref(self, event: LocalCalendarEvent) -> EventRef:
-        return EventRef(event_id=event.event_id, start=event.start, end=event.end, link=self._link(event.event_id))
+        return EventRef(
+            event_id=event.event_id, start=event.start, end=event.end, link=self._link(event.event_id)
+        )
 
     def insert(self, spec: EventSpec) -> EventRef:
         try:

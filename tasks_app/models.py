@@ -84,7 +84,12 @@ class Task(models.Model):
     @property
     def placement_note(self) -> str:
         """Why the task's block is not where one would expect; derived, so it never goes stale."""
-        if self.kind == self.Kind.DEADLINE and self.due_at and self.event_end and self.event_end > self.due_at:
+        if (
+            self.kind == self.Kind.DEADLINE
+            and self.due_at
+            and self.event_end
+            and self.event_end > self.due_at
+        ):
             return "No free working time was left before the deadline."
         return ""
 

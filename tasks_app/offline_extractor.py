@@ -297,7 +297,7 @@ _DATE_LEAD = (
 
 
 def _strip_dates(text: str) -> str:
-    for phrase, start, end in reversed(find_due_phrases(text)):
+    for _phrase, start, end in reversed(find_due_phrases(text)):
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], _FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
         text = text[:cut_from] + text[end:]

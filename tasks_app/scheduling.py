@@ -59,7 +59,9 @@ def free_block(
         day_start = dt.datetime.combine(local.date(), hours.start, tzinfo=hours.zone)
         day_end = dt.datetime.combine(local.date(), hours.end, tzinfo=hours.zone)
         if local.isoweekday() not in hours.days or local >= day_end:
-            next_day = dt.datetime.combine(local.date() + dt.timedelta(days=1), hours.start, tzinfo=hours.zone)
+            next_day = dt.datetime.combine(
+                local.date() + dt.timedelta(days=1), hours.start, tzinfo=hours.zone
+            )
             candidate = _round_up(next_day)
             continue
         if local < day_start:
@@ -67,7 +69,9 @@ def free_block(
             continue
         end = candidate + duration
         if end > day_end:
-            next_day = dt.datetime.combine(local.date() + dt.timedelta(days=1), hours.start, tzinfo=hours.zone)
+            next_day = dt.datetime.combine(
+                local.date() + dt.timedelta(days=1), hours.start, tzinfo=hours.zone
+            )
             candidate = _round_up(next_day)
             continue
         blocker = _overlaps(candidate, end, busy)
@@ -98,6 +102,8 @@ def place_task(
             return before
         after = free_block(duration=duration, earliest=now, latest_end=now + horizon, hours=hours, busy=busy)
         if after is not None:
-            return Placement(after.start, after.end, note="No free working time was left before the deadline.")
+            return Placement(
+                after.start, after.end, note="No free working time was left before the deadline."
+            )
         return None
     return free_block(duration=duration, earliest=now, latest_end=now + horizon, hours=hours, busy=busy)

@@ -103,7 +103,9 @@ def _thread_task_change(
     if task.edited_by_user:
         # The user's own edits win; tell them instead of overwriting.
         task.needs_review = True
-        task.review_reason = f"“{subject}” in the same thread says: “{said}”. Your edits were kept; check the task."
+        task.review_reason = (
+            f"“{subject}” in the same thread says: “{said}”. Your edits were kept; check the task."
+        )
         task.save(update_fields=["needs_review", "review_reason", "updated_at"])
         return
     if action == "cancel":
@@ -218,7 +220,9 @@ def calendar_sync(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> 
                     continue
                 if not task.event_id:
                     task.event_id = event_id_for(task_key(task))
-                task.save(update_fields=["event_id", "event_start", "event_end", "calendar_error", "updated_at"])
+                task.save(
+                    update_fields=["event_id", "event_start", "event_end", "calendar_error", "updated_at"]
+                )
                 ref = _write_event(calendar, _event_spec(task, profile), exists=task.event_written)
                 task.event_link = ref.link
                 task.event_written = True
@@ -229,7 +233,15 @@ def calendar_sync(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> 
             task.calendar_pending = False
             # The calendar now matches the task: an error from an earlier attempt no longer holds.
             task.calendar_error = ""
-            task.save(update_fields=["event_link", "event_written", "calendar_pending", "calendar_error", "updated_at"])
+            task.save(
+                update_fields=[
+                    "event_link",
+                    "event_written",
+                    "calendar_pending",
+                    "calendar_error",
+                    "updated_at",
+                ]
+            )
         except CalendarError as e:
             logger.warning("Calendar write for task %s failed: %s", task.pk, e)
             Task.objects.filter(pk=task.pk).update(calendar_error=str(e)[:500])
@@ -260,8 +272,8 @@ def task_update(
     task: Task,
     status: str | None = None,
     title: str | None = None,
-    due_at: dt.datetime | None | object = ...,
-    duration_minutes: int | None | object = ...,
+    due_at: dt.datetime | object | None = ...,
+    duration_minutes: int | object | None = ...,
     event_start: dt.datetime | None = None,
 ) -> Task:
     """Change a task as its owner asked; the calendar follows on the next ``calendar_sync``."""

@@ -70,7 +70,10 @@ def test_shift_text_leaves_other_numbers_alone(text: str) -> None:
 
 
 def test_shift_text_with_no_delta_changes_nothing() -> None:
-    assert shift_text("Dec 3, 3 de diciembre, 2026-12-01", dt.timedelta(0)) == "Dec 3, 3 de diciembre, 2026-12-01"
+    assert (
+        shift_text("Dec 3, 3 de diciembre, 2026-12-01", dt.timedelta(0))
+        == "Dec 3, 3 de diciembre, 2026-12-01"
+    )
 
 
 def test_shift_text_keeps_weekday_words_true() -> None:

@@ -70,7 +70,9 @@ def test_the_login_page_offers_the_demo_account_without_google(client: Client, n
 
 
 @pytest.mark.django_db
-def test_the_login_page_hides_the_demo_account_when_google_is_configured(client: Client, settings: object) -> None:
+def test_the_login_page_hides_the_demo_account_when_google_is_configured(
+    client: Client, settings: object
+) -> None:
     settings.GOOGLE_ENABLED = True  # type: ignore[attr-defined]
 
     response = client.get("/accounts/login/")
@@ -79,7 +81,9 @@ def test_the_login_page_hides_the_demo_account_when_google_is_configured(client:
 
 
 @pytest.mark.django_db
-def test_demo_login_creates_the_demo_user_and_signs_in(client: Client, no_google: None, settings: object) -> None:
+def test_demo_login_creates_the_demo_user_and_signs_in(
+    client: Client, no_google: None, settings: object
+) -> None:
     response = client.post("/accounts/demo-login/")
 
     assert response.status_code == 302
@@ -149,7 +153,9 @@ def test_signing_in_starts_no_sync_when_that_is_switched_off(
 
 
 @pytest.mark.django_db
-def test_a_wrong_password_starts_no_sync(alice: AbstractBaseUser, mailbox_factory: Callable, client: Client) -> None:
+def test_a_wrong_password_starts_no_sync(
+    alice: AbstractBaseUser, mailbox_factory: Callable, client: Client
+) -> None:
     mailbox_factory(alice)
 
     response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})

@@ -20,7 +20,8 @@ from accounts.models import Profile
 from conftest import MailFolder
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import parse_message
-from emailsync.services import mailbox_sync, sync_trigger, token_usage_this_month
+from emailsync.selectors import token_usage_this_month
+from emailsync.services import mailbox_sync, sync_trigger
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
 from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH
 from tasks_app.models import LocalCalendarEvent, Task

@@ -27,7 +27,9 @@ def run_command(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_connect_mailbox_points_the_users_mailbox_at_a_folder(alice: AbstractBaseUser, tmp_path: Path) -> None:
+def test_connect_mailbox_points_the_users_mailbox_at_a_folder(
+    alice: AbstractBaseUser, tmp_path: Path
+) -> None:
     output = run_command("connect_mailbox", "alice@example.com", str(tmp_path))
 
     mailbox = Mailbox.objects.get(user=alice)
@@ -42,7 +44,9 @@ def test_connect_mailbox_again_repoints_and_reenables_the_mailbox(
 ) -> None:
     first, second = mail_folder_factory("first"), mail_folder_factory("second")
     run_command("connect_mailbox", str(alice.pk), str(first.path))
-    Mailbox.objects.filter(user=alice).update(state=Mailbox.State.DISABLED, consecutive_failures=5, checkpoint="3")
+    Mailbox.objects.filter(user=alice).update(
+        state=Mailbox.State.DISABLED, consecutive_failures=5, checkpoint="3"
+    )
 
     run_command("connect_mailbox", "alice", str(second.path))
 
@@ -52,7 +56,9 @@ def test_connect_mailbox_again_repoints_and_reenables_the_mailbox(
 
 
 @pytest.mark.django_db
-def test_connect_mailbox_refuses_a_folder_that_does_not_exist(alice: AbstractBaseUser, tmp_path: Path) -> None:
+def test_connect_mailbox_refuses_a_folder_that_does_not_exist(
+    alice: AbstractBaseUser, tmp_path: Path
+) -> None:
     with pytest.raises(CommandError, match="is not a folder"):
         run_command("connect_mailbox", "alice@example.com", str(tmp_path / "missing"))
 
@@ -182,7 +188,9 @@ def test_sync_user_fails_loudly_when_the_folder_is_gone(
 
 
 @pytest.mark.django_db
-def test_demo_setup_creates_the_demo_user_with_a_copy_of_the_sample_mailbox(settings: object, tmp_path: Path) -> None:
+def test_demo_setup_creates_the_demo_user_with_a_copy_of_the_sample_mailbox(
+    settings: object, tmp_path: Path
+) -> None:
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
 
     output = run_command("demo_setup")

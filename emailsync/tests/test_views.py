@@ -80,7 +80,9 @@ def test_pressing_the_button_twice_returns_the_same_run(alice_client: Client, al
 
 
 @pytest.mark.django_db
-def test_the_sync_button_without_json_redirects_to_the_dashboard(alice_client: Client, alice_mailbox: Mailbox) -> None:
+def test_the_sync_button_without_json_redirects_to_the_dashboard(
+    alice_client: Client, alice_mailbox: Mailbox
+) -> None:
     response = alice_client.post(SYNC_URL)
 
     assert response.status_code == 302
@@ -103,7 +105,9 @@ def test_the_sync_button_without_a_mailbox_explains_why(alice_client: Client) ->
 
 
 @pytest.mark.django_db
-def test_the_sync_button_requires_login_and_post(client: Client, alice_client: Client, alice_mailbox: Mailbox) -> None:
+def test_the_sync_button_requires_login_and_post(
+    client: Client, alice_client: Client, alice_mailbox: Mailbox
+) -> None:
     anonymous = client.post(SYNC_URL)
 
     assert anonymous.status_code == 302
@@ -144,7 +148,9 @@ def test_the_history_page_lists_messages_that_failed_with_a_retry_button(
         attempts=3,
         last_error="UnicodeDecodeError: boom",
     )
-    MessageReceipt.objects.create(mailbox=alice_mailbox, message_id="ok.eml", subject="Fine one", status="done")
+    MessageReceipt.objects.create(
+        mailbox=alice_mailbox, message_id="ok.eml", subject="Fine one", status="done"
+    )
 
     response = alice_client.get(HISTORY_URL)
 

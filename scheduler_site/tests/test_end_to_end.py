@@ -33,7 +33,9 @@ def _database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -64,6 +66,7 @@ def test_it_syncs_the_demo_mailbox_through_a_real_cluster(tmp_path: Path) -> Non
         "DJANGO_SETTINGS_MODULE": "scheduler_site.settings",
         "Q_WORKERS": "1",
         "REDIS_URL": "",
+        "TASK_EXTRACTOR": "offline",
     }
     log = (tmp_path / "qcluster.log").open("wb")
     cluster = subprocess.Popen(

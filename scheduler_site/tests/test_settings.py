@@ -17,7 +17,11 @@ def _settings_in_subprocess(env: dict[str, str], code: str) -> subprocess.Comple
     full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "scheduler_site.settings", **env}
     script = "import django; django.setup(); from django.conf import settings\n" + code
     return subprocess.run(
-        [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=full_env, capture_output=True, text=True,
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -30,9 +34,7 @@ def test_the_queue_is_safe_under_at_least_once_delivery() -> None:
 
 
 def test_it_uses_the_orm_broker_without_redis_url() -> None:
-    result = _settings_in_subprocess(
-        {"REDIS_URL": ""}, "import json; print(json.dumps(settings.Q_CLUSTER))"
-    )
+    result = _settings_in_subprocess({"REDIS_URL": ""}, "import json; print(json.dumps(settings.Q_CLUSTER))")
     assert result.returncode == 0, result.stderr
     q = json.loads(result.stdout.strip().splitlines()[-1])
     assert q["orm"] == "default"
@@ -62,7 +64,12 @@ def test_it_reads_postgres_from_database_url() -> None:
     )
     assert result.returncode == 0, result.stderr
     db = json.loads(result.stdout.strip().splitlines()[-1])
-    assert db == {"ENGINE": "django.db.backends.postgresql", "NAME": "scheduler", "HOST": "db.example", "PORT": 5433}
+    assert db == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "scheduler",
+        "HOST": "db.example",
+        "PORT": 5433,
+    }
 
 
 def test_env_helpers_fail_loudly_on_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,9 @@ def alice_client(alice: AbstractBaseUser, auth_client: AuthClient) -> APIClient:
 
 
 @pytest.fixture
-def alice_tasks(alice: AbstractBaseUser, alice_client: APIClient, mailbox_factory: Callable) -> dict[str, Task]:
+def alice_tasks(
+    alice: AbstractBaseUser, alice_client: APIClient, mailbox_factory: Callable
+) -> dict[str, Task]:
     """Alice's mail synced into real tasks: a deadline, a meeting and a to-do, all on her calendar."""
     _, folder = mailbox_factory(alice)
     folder.add(subject="Q3 report", body="Could you send me the Q3 report by Friday EOD?")
@@ -94,7 +96,9 @@ def test_it_lists_only_the_callers_tasks(
 
 
 @pytest.mark.django_db
-def test_it_hides_closed_tasks_unless_asked_for_all(alice_client: APIClient, alice_tasks: dict[str, Task]) -> None:
+def test_it_hides_closed_tasks_unless_asked_for_all(
+    alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
     Task.objects.filter(pk=alice_tasks["todo"].pk).update(status=Task.Status.DONE)
 
     open_ids = {row["id"] for row in alice_client.get(LIST_URL).json()}
@@ -110,7 +114,11 @@ def test_a_task_made_by_hand_lists_without_an_event(
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     receipt = MessageReceipt.objects.create(
-        mailbox=mailbox, message_id="a.eml", subject="Hello", sender="bob@example.com", header_message_id="<m@x>"
+        mailbox=mailbox,
+        message_id="a.eml",
+        subject="Hello",
+        sender="bob@example.com",
+        header_message_id="<m@x>",
     )
     Task.objects.create(user=alice, source=receipt, position=0, title="Reply to Bob", kind=Task.Kind.TODO)
 
@@ -132,7 +140,9 @@ def test_the_list_refuses_anonymous_callers(alice_tasks: dict[str, Task]) -> Non
 
 
 @pytest.mark.django_db
-def test_dismissing_a_task_removes_its_calendar_event(alice_client: APIClient, alice_tasks: dict[str, Task]) -> None:
+def test_dismissing_a_task_removes_its_calendar_event(
+    alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
     task = alice_tasks["todo"]
     assert event_of(task) is not None
 
@@ -146,7 +156,9 @@ def test_dismissing_a_task_removes_its_calendar_event(alice_client: APIClient, a
 
 
 @pytest.mark.django_db
-def test_changing_the_duration_changes_the_event_end(alice_client: APIClient, alice_tasks: dict[str, Task]) -> None:
+def test_changing_the_duration_changes_the_event_end(
+    alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
     task = alice_tasks["todo"]
 
     response = alice_client.patch(detail_url(task), {"duration_minutes": 90}, format="json")
@@ -160,7 +172,9 @@ def test_changing_the_duration_changes_the_event_end(alice_client: APIClient, al
 
 
 @pytest.mark.django_db
-def test_changing_a_meetings_time_moves_its_event(alice_client: APIClient, alice_tasks: dict[str, Task]) -> None:
+def test_changing_a_meetings_time_moves_its_event(
+    alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
     task = alice_tasks["meeting"]
     new_time = dt.datetime(2026, 12, 8, 15, 0, tzinfo=dt.UTC)
 

@@ -81,7 +81,7 @@ def test_it_scores_an_extractor_on_an_intent_tsv(tmp_path: Path) -> None:
 
 def test_it_rejects_a_malformed_intent_line(tmp_path: Path) -> None:
     tsv = write(tmp_path, "bad.tsv", "Maybe\tsomething\n")
-    with pytest.raises(ValueError, match="bad.tsv:1"):
+    with pytest.raises(ValueError, match=r"bad\.tsv:1"):
         load_intent_tsv(tsv)
 
 
@@ -130,7 +130,7 @@ def test_it_scores_labelled_emails_with_a_due_tolerance(tmp_path: Path) -> None:
 
 def test_it_rejects_a_labelled_email_without_an_offset(tmp_path: Path) -> None:
     jsonl = write(tmp_path, "emails.jsonl", _labelled_line(sent_at="2026-03-04T10:00:00"))
-    with pytest.raises(ValueError, match="emails.jsonl:1.*offset"):
+    with pytest.raises(ValueError, match=r"emails\.jsonl:1.*offset"):
         load_labelled_emails(jsonl)
 
 

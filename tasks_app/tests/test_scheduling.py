@@ -165,7 +165,9 @@ def test_the_block_may_end_exactly_at_the_limit() -> None:
         (dt.datetime(2026, 10, 30, 17, 30, tzinfo=NEW_YORK), dt.datetime(2026, 11, 2, 14, 0, tzinfo=dt.UTC)),
     ],
 )
-def test_working_hours_follow_daylight_saving_changes(earliest: dt.datetime, expected_utc: dt.datetime) -> None:
+def test_working_hours_follow_daylight_saving_changes(
+    earliest: dt.datetime, expected_utc: dt.datetime
+) -> None:
     placement = block(earliest)
 
     assert placement is not None
@@ -265,7 +267,13 @@ def test_a_deadline_without_room_before_it_goes_after_with_a_note() -> None:
 
 def test_a_deadline_already_past_goes_in_the_next_free_block_with_a_note() -> None:
     placement = place_task(
-        kind="deadline", due=ny(27, 17), duration=HALF_HOUR, now=ny(30, 10), hours=HOURS, busy=[], horizon=HORIZON
+        kind="deadline",
+        due=ny(27, 17),
+        duration=HALF_HOUR,
+        now=ny(30, 10),
+        hours=HOURS,
+        busy=[],
+        horizon=HORIZON,
     )
 
     assert placement is not None

@@ -58,7 +58,9 @@ def wiki_task(alice: AbstractBaseUser, alice_client: Client, mailbox_factory: Ca
 
 def hand_made_task(mailbox: Mailbox, *, title: str, due: dt.datetime | None, position: int = 0) -> Task:
     receipt, _ = MessageReceipt.objects.get_or_create(
-        mailbox=mailbox, message_id=f"{title}.eml", defaults={"subject": f"About {title}", "sender": "bob@example.com"}
+        mailbox=mailbox,
+        message_id=f"{title}.eml",
+        defaults={"subject": f"About {title}", "sender": "bob@example.com"},
     )
     return Task.objects.create(
         user=mailbox.user, source=receipt, position=position, title=title, due_at=due, kind=Task.Kind.DEADLINE
@@ -121,7 +123,9 @@ def test_the_dashboard_shows_the_feed_url_and_the_sync_button(
 
 
 @pytest.mark.django_db
-def test_the_dashboard_without_a_mailbox_points_to_the_settings(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_the_dashboard_without_a_mailbox_points_to_the_settings(
+    alice: AbstractBaseUser, alice_client: Client
+) -> None:
     response = alice_client.get("/")
 
     html = response.content.decode()
@@ -142,7 +146,9 @@ def test_the_dashboard_shows_the_last_sync_summary(wiki_task: Task, alice_client
     response = alice_client.get("/")
 
     assert response.context["run_data"]["state"] == SyncRun.State.SUCCEEDED
-    assert "Read 1 new message, found 1 new task, placed 1 event on your calendar." in response.content.decode()
+    assert (
+        "Read 1 new message, found 1 new task, placed 1 event on your calendar." in response.content.decode()
+    )
 
 
 # Task actions
@@ -182,7 +188,9 @@ def test_reopen_puts_a_dismissed_task_back_on_the_calendar(wiki_task: Task, alic
 
 
 @pytest.mark.django_db
-def test_approve_puts_a_proposed_task_on_the_calendar(user_factory: Callable, mailbox_factory: Callable) -> None:
+def test_approve_puts_a_proposed_task_on_the_calendar(
+    user_factory: Callable, mailbox_factory: Callable
+) -> None:
     careful = user_factory("careful", approval_required=True)
     client = client_for(careful)
     _, folder = mailbox_factory(careful)
@@ -247,7 +255,8 @@ def test_the_edit_page_shows_the_task(wiki_task: Task, alice_client: Client) -> 
 @pytest.mark.django_db
 def test_editing_title_and_duration_moves_the_calendar_along(wiki_task: Task, alice_client: Client) -> None:
     response = alice_client.post(
-        f"/tasks/{wiki_task.pk}/edit/", {"title": "Document the VPN steps", "due_at": "", "duration_minutes": "75"}
+        f"/tasks/{wiki_task.pk}/edit/",
+        {"title": "Document the VPN steps", "due_at": "", "duration_minutes": "75"},
     )
 
     assert response.status_code == 302
@@ -271,7 +280,8 @@ def test_editing_a_meeting_time_is_read_in_the_users_zone(
     meeting = Task.objects.get(user=alice, kind=Task.Kind.MEETING)
 
     alice_client.post(
-        f"/tasks/{meeting.pk}/edit/", {"title": meeting.title, "due_at": "2026-12-08T15:00", "duration_minutes": "45"}
+        f"/tasks/{meeting.pk}/edit/",
+        {"title": meeting.title, "due_at": "2026-12-08T15:00", "duration_minutes": "45"},
     )
 
     event = event_of(meeting)
@@ -304,7 +314,9 @@ def test_the_feed_lists_one_event_per_calendar_entry_of_that_user_only(
     folder.add(subject="Budget", body=BUDGET)
     sync(alice)
     _, charlies_folder = mailbox_factory(charlie)
-    charlies_folder.add(subject="Charlie's secret", body="Please water the office plants when you get a chance.")
+    charlies_folder.add(
+        subject="Charlie's secret", body="Please water the office plants when you get a chance."
+    )
     sync(charlie)
     assert LocalCalendarEvent.objects.filter(user=charlie).count() == 1
 

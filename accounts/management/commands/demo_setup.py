@@ -24,5 +24,7 @@ class Command(BaseCommand):
         count = demo_mailbox_install(target=target, today=timezone.localdate())
         mailbox_connect_local(user=user, folder=str(target))
         self.stdout.write(
-            self.style.SUCCESS(f"Demo user {settings.DEMO_USERNAME} connected to {count} sample emails in {target}")
+            self.style.SUCCESS(
+                f"Demo user {settings.DEMO_USERNAME} connected to {count} sample emails in {target}"
+            )
         )

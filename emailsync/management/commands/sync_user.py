@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         user = user_by_id_or_email(str(options["user"]))
         try:
-            run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=bool(options["enqueue"]))
+            run, created = sync_trigger(
+                user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=bool(options["enqueue"])
+            )
         except SyncUnavailable as e:
             raise CommandError(str(e)) from e
         if not created:

@@ -51,6 +51,7 @@ def job_cluster(tmp_path: Path) -> Iterator[None]:
         "DJANGO_SETTINGS_MODULE": "scheduler_site.settings",
         "Q_WORKERS": "1",
         "REDIS_URL": "",
+        "TASK_EXTRACTOR": "offline",
     }
     log_path = tmp_path / "qcluster.log"
     with log_path.open("wb") as log:

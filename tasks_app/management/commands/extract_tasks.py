@@ -104,7 +104,7 @@ class Command(BaseCommand):
             return {"id": email_id, "error": str(exc)}
         try:
             tasks = extractor.extract(email)
-        except Exception as exc:  # noqa: BLE001 - one email's failure must not stop the batch
+        except Exception as exc:
             return {
                 "id": email_id,
                 "error": f"extractor {extractor.name!r} failed: {type(exc).__name__}: {exc}",
