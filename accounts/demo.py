@@ -58,8 +58,9 @@ _SAMPLE_YEAR = 2026
 
 
 def weeks_to_shift(today: dt.date) -> int:
-    """Whole weeks that bring the sample week's Friday to the latest Friday on or before today."""
-    return max(0, (today - SAMPLE_WEEK_END).days // 7)
+    """Whole weeks that bring the sample week's Friday to the latest Friday before today, so that no sample
+    email is dated later than now."""
+    return max(0, ((today - SAMPLE_WEEK_END).days - 1) // 7)
 
 
 def _month_number(name: str) -> int:
