@@ -198,19 +198,19 @@ _MEETING = re.compile(
     r"\blet'?s\s+(?:\w+\s+)?(?:meet|talk|chat|discuss|sync|catch up|get together|have|grab|do|set up|"
     r"schedule|plan|go|hop on|jump on|connect)\b"
     r"|\b(?:schedule|set up|arrange|book|have|hold|do|organize|organise|plan)\s+(?:a|an|the|our|some|"
-    r"another)\s+(?:quick\s+|short\s+|brief\s+|\w+[- ]minute\s+|\d+[- ]?min(?:ute)?s?\s+|follow[- ]up\s+|"
-    r"phone\s+|conference\s+|video\s+|zoom\s+|team\s+|introductory\s+|\w+\s+)?(?:call|meeting|chat|sync|"
+    r"another)\s+(?:(?:quick\s+|short\s+|brief\s+|\w+[- ]minute\s+|\d+[- ]?min(?:ute)?s?\s+|follow[- ]up\s+|"
+    r"phone\s+|conference\s+|video\s+|zoom\s+|team\s+|introductory\s+|\w+\s+)){0,2}(?:call|meeting|chat|sync|"
     r"catch[- ]up|conversation|session|conference call|lunch|dinner|coffee|review|interview|demo)\b"
     r"|\b(?:meet|meeting|call|talk|chat|sync|lunch|dinner|coffee)\b.{0,40}\?$"
     r"|\b(?:are|r) (?:you|u) (?:free|available|around|busy|in the office)\b"
     r"|\b(?:does|would|will|is)\s+(?:\w+\s+){0,4}(?:work|suit|good|convenient|ok|okay)\s+for\s+(?:you|u)\b"
     r"|\bwhat time works\b|\bwhen (?:are|would|will) you (?:be )?(?:free|available|around)\b"
-    r"|\bcan (?:we|you|i) (?:meet|talk|chat|call|speak|get together|hop on|jump on)\b"
+    r"|\b(?:can|could) (?:we|you|i) (?:meet|talk|chat|call|speak|get together|hop on|jump on)\b"
     r"|\b(?:join|invite) (?:us|me|you)\b.{0,60}\b(?:call|meeting|lunch|dinner|session)\b"
     r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
     r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
     r"|\blet'?s block\b|\bblock (?:\w+ )?(?:minutes|an hour|\d+ hours?|time)\b"
-    r"|\b(?:quick|short|brief) (?:meeting|call|chat)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
+    r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
     _FLAGS,
 )
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
@@ -227,7 +227,10 @@ _NOT_A_TASK = re.compile(
     r"|\bif you have (?:any )?questions\b|\bdon'?t hesitate\b|\bhappy to help\b|\bfeel free to contact\b"
     # Small talk: questions that want no action.
     r"|\bhow (?:was|were|is|are|'s) (?:your|the|things|it going|everything)\b|\bcan you believe\b"
-    r"|^(?:see|talk to|speak to) (?:you|ya)\b",
+    r"|^(?:see|talk to|speak to) (?:you|ya)\b"
+    # Good wishes and sign-offs shaped like imperatives: "Enjoy!", "Have a great weekend".
+    r"|^(?:enjoy|have (?:a|an) (?:great|good|nice|lovely|wonderful|safe|fun|relaxing|happy)\b|happy (?:holidays|"
+    r"thanksgiving|new year|birthday|friday|monday|weekend)\b|no need to (?:reply|respond)\b)",
     _FLAGS,
 )
 
@@ -304,35 +307,175 @@ def _strip_dates(text: str) -> str:
     return text
 
 
-def _title(sentence: str, meeting: bool, sender: str) -> str:
-    text = " ".join(sentence.split())
+# Where the ask itself starts inside a longer sentence.
+_ASK_START = re.compile(
+    rf"\b(?:{_ASK_MODAL}|(?:can|could|shall) we\b|(?:please|pls|kindly)\b|let'?s\b|"
+    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{_YOU}\s+)?to\b|(?:i|we)(?:'ll| will)\b)",
+    _FLAGS,
+)
+# Soft words that may sit between the scene-setting clause and the ask ("..., but when you get a chance").
+_SOFTENER = re.compile(
+    r"(?:\s*\b(?:when you (?:get|have) (?:a )?(?:chance|moment|minute|sec(?:ond)?)|if (?:you )?(?:can|could|"
+    r"possible)|just|maybe|perhaps))+\s*$",
+    _FLAGS,
+)
+# A leading "Quick nudge from HR:", "One more thing:", "Two things:" (but not a clock time "10:30").
+_COLON_LEAD = re.compile(r"^(?P<lead>[^:]{2,60}?)(?<!\d):\s+(?=\S)")
+
+
+def _drop_scene(text: str) -> str:
+    """Drop what comes before the ask: a short lead ending in a colon, or a clause ending in a comma
+    ("No rush at all on this, but could you…", "Now that the room is booked, we need to…")."""
+    lead = _COLON_LEAD.match(text)
+    if lead and len(lead.group("lead").split()) <= 8 and _ASK_START.search(text, lead.end()):
+        text = text[lead.end() :]
+    ask = _ASK_START.search(text)
+    if ask and ask.start() > 0:
+        before = _SOFTENER.sub("", text[: ask.start()].rstrip())
+        if re.search(r"(?:[,;:]|\s[-–—])(?:\s*\b(?:but|and|so|then|now))?$", before, _FLAGS):
+            text = text[ask.start() :]
+    return text
+
+
+_FILLER = re.compile(
+    r"\b(?:asap|a\.s\.a\.p\.?|urgently|as soon as (?:possible|you can)|at the latest|"
+    r"if (?:you )?(?:can|possible)|when you (?:get|have) (?:a )?(?:chance|moment|minute)|no rush(?: at all)?|"
+    r"please|pls|thanks?(?: you)?)\b",
+    _FLAGS,
+)
+# Why or what-else after the ask: "so I can send our response", "- ideally with…", ", I'll bring…".
+_TRAILING_CLAUSE = re.compile(
+    r"(?:,?\s+(?:so (?:that )?(?:i|we|you|they|he|she|it|everyone|people)\b|because\b|since (?:i|we|you|"
+    r"they|he|she|it)\b|in order to\b|otherwise\b|before (?:i|we|they|he|she)\b)|\s+[-–—]+\s+|;\s+|"
+    r",\s+(?:and\s+)?(?:i|we)(?:'ll| will)\b).*$",
+    _FLAGS,
+)
+# An object that only points back ("approve it", "take care of this one"): the subject says what it is.
+_PRONOUN_OBJECT = re.compile(
+    r"(?P<verb>[\w-]+(?:\s+[\w-]+){0,2}?)\s+(?:it|this|that|them|this one|that one|these|those)", _FLAGS
+)
+_VAGUE_OBJECT = re.compile(
+    r"\w+(?:\s+\w+)?\s+(?:me\s+)?(?:your|some|any)\s+(?:feedback|thoughts|input|comments|notes|approval|sign-?off|"
+    r"answer|opinion|views|ok|okay|go-ahead)",
+    _FLAGS,
+)
+_TOPIC_PARTS = re.compile(r"\s+[-–—:|]\s+")
+_HANDLE_VERBS = re.compile(r"(?:take care of|deal with|look into|handle|sort out|sort|do)", _FLAGS)
+_SUBJECT_PREFIX = re.compile(
+    r"^(?:(?:re|fw|fwd|aw|wg|sv)\s*:\s*|\[[^\]]*\]\s*|(?:urgent|important|reminder|fyi|action required|"
+    r"quick question|question|request)\s*[:!\-–—]\s*|[^\w(#\"']+)+",
+    _FLAGS,
+)
+_MEETING_NOUN = re.compile(
+    r"\b(catch[- ]up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|"
+    r"walkthrough|workshop)\b",
+    _FLAGS,
+)
+_TOPIC_IN_SENTENCE = re.compile(
+    r"\b(?:(?P<verb>to (?:discuss|go over|go through|talk about|talk through|plan|review|align on|look at|"
+    r"walk through|prepare))|about|regarding|re:)\s+(?P<topic>.+)$",
+    _FLAGS,
+)
+_NAMED_MEETING = re.compile(
+    r"\bfor (?:the|our|a|an) (?P<name>(?:[\w'-]+ ){0,4}(?:review|meeting|planning|sync|session|kick-?off|"
+    r"retro|retrospective|standup|stand-up|interview|demo|workshop))\b",
+    _FLAGS,
+)
+_TOPIC_IN_FOLLOWING = re.compile(
+    r"\b(?:align on|discuss|talk about|go over|go through|talk through|catch up on|sync on)\s+"
+    r"(?P<topic>.+?)(?=\s+(?:before|so|because|since|as|when|with)\b|[.,;!?]|$)",
+    _FLAGS,
+)
+
+
+_EMPTY_SUBJECT = re.compile(
+    r"(?:hi|hello|hey|hi there|question|quick question|checking in|follow[- ]up|following up|update|"
+    r"no subject|\(no subject\)|fyi|request|urgent|important)?",
+    _FLAGS,
+)
+_POINTER = re.compile(r"(?:it|this|that|them|these|those|this one|that one)", _FLAGS)
+
+
+def _subject_topic(subject: str) -> str:
+    """The subject without Re:/Fwd:/URGENT: tags, dates and end punctuation; "" when it says nothing
+    ("Hello", "Quick question")."""
+    text = _SUBJECT_PREFIX.sub("", " ".join(subject.split()))
+    text = _strip_dates(text)
+    text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?")
+    return "" if _EMPTY_SUBJECT.fullmatch(text) else text
+
+
+def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, following: str) -> str:
+    """ "<Call|Catch-up|Meeting…> with <first name> <topic>", the topic taken from the sentence, else the
+    sentence after it ("I'd like to align on X"), else the subject."""
+    first_name = _sender_name(sender).split(" ")[0]
+    with_who = f" with {first_name}" if first_name else ""
+    named = _NAMED_MEETING.search(text)
+    if named:
+        return f"{named.group('name')}{with_who}"
+    noun_match = _MEETING_NOUN.search(sentence)
+    noun = noun_match.group(1).lower().replace("catch up", "catch-up") if noun_match else "meeting"
+    topic = ""
+    in_sentence = _TOPIC_IN_SENTENCE.search(text)
+    in_following = _TOPIC_IN_FOLLOWING.search(" ".join(following.split()))
+    if in_sentence and _POINTER.fullmatch(in_sentence.group("topic")):
+        in_sentence = None  # "to go through it": the subject names it better
+    if in_sentence:
+        verb = in_sentence.group("verb")
+        topic = f"{verb} {in_sentence.group('topic')}" if verb else f"about {in_sentence.group('topic')}"
+    elif in_following:
+        topic = f"about {in_following.group('topic')}"
+    else:
+        from_subject = _subject_topic(subject)
+        about = re.search(r"\babout\s+(.+)$", from_subject, _FLAGS)
+        leftover = _MEETING_NOUN.sub("", re.sub(r"\b(?:quick|short|brief)\b", "", from_subject, flags=_FLAGS))
+        if about:
+            topic = f"about {about.group(1)}"
+        elif len(re.findall(r"\w{3,}", leftover)) >= 1:
+            topic = f"about {from_subject}"
+    return f"{noun}{with_who}{(' ' + topic) if topic else ''}"
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",(?:\s*,)+", ",", text)
+    return re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?")
+
+
+def _title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
+    flat = " ".join(sentence.split())
+    text = _drop_scene(flat)
     text = _LEAD_IN.sub("", text, count=1)
     text = _strip_dates(text)
+    text = _FILLER.sub("", text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)
+    text = _TRAILING_CLAUSE.sub("", _tidy(text))
+    # "get me your feedback" / "get the proposal over to you": the reader sends it.
+    text = re.sub(r"^get\s+(?:me|us)\s+", "send ", text, flags=_FLAGS)
     text = re.sub(
-        r"\b(?:asap|a\.s\.a\.p\.?|urgently|if (?:you )?(?:can|possible)|when you (?:get|have) a "
-        r"(?:chance|moment)|no rush|please|pls|thanks?(?: you)?)\b",
-        "",
-        text,
-        flags=_FLAGS,
+        r"^get\s+(.+?)\s+(?:over\s+|back\s+)?to\s+(?:you|me|us|him|her|them)$", r"send \1", text, flags=_FLAGS
     )
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
-        r"^(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us)\s+(?=(?:the|a|an|your|our|this|that|"
+        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us)\s+(?=(?:the|a|an|your|our|this|that|"
         r"these|those|some|any|my|all)\b)",
-        r"\1 ",
+        r"\1\2 ",
         text,
         flags=_FLAGS,
     )
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?")
-    if meeting and not re.match(
-        r"(?:meet|call|talk|chat|discuss|sync|schedule|set up|have|catch)\b", text, _FLAGS
-    ):
-        topic = re.search(r"\b(?:to discuss|discuss|about|regarding|re:|on)\s+(.+)$", text, _FLAGS)
-        who = _sender_name(sender)
-        text = f"Meeting{(' with ' + who) if who else ''}{(' about ' + topic.group(1)) if topic else ''}"
+    text = _tidy(text)
+    topic = _subject_topic(subject)
+    pointer = _PRONOUN_OBJECT.fullmatch(text)
+    if pointer and topic:
+        verb = "handle" if _HANDLE_VERBS.fullmatch(pointer.group("verb")) else pointer.group("verb")
+        text = f"{verb}: {topic}"
+    elif topic and _VAGUE_OBJECT.fullmatch(text):
+        # "send your feedback" on what? The subject says ("Launch deck - your feedback?" -> "Launch deck").
+        text = f"{text} on {_TOPIC_PARTS.split(topic)[0]}"
+    if meeting and not re.match(r"(?:meet|talk|chat|discuss|catch up|speak)\b", text, _FLAGS):
+        text = _meeting_title(flat, text, sender=sender, subject=subject, following=following)
     if not text:
-        text = " ".join(sentence.split())
+        text = flat
     text = text[0].upper() + text[1:]
     if len(text) > MAX_TITLE_LENGTH:
         text = text[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
@@ -376,6 +519,81 @@ def _priority(text: str) -> Priority:
 
 # --- the extractor --------------------------------------------------------------------------------------
 
+# Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
+_SECOND_ASK = re.compile(
+    r"(?:,\s+(?:and|but|also)\s+|;\s+(?:and\s+|also\s+)?)(?=(?:can|could|would|will)\s+(?:you|we)\b|"
+    r"please\b|let'?s\b)",
+    _FLAGS,
+)
+# The ask names an action on a thing ("confirm the headcount for the dinner at 3pm"): the meeting word is
+# only what the thing is about, so this is a deadline, not a meeting to attend.
+_ACTION_ON_A_THING = re.compile(
+    r"(?:send|forward|confirm|review|approve|sign|submit|update|fill(?: out| in)?|complete|prepare|draft|"
+    r"finish|fix|check|book|reserve|order|buy|share|print|bring|pick up|add|remove|pay|file|reply to|"
+    r"respond to|write|read|find|put together|get(?! together))\s+(?:me\s+|us\s+)?"
+    r"(?:the|a|an|your|our|my|his|her|their|these|those|some|all)\b",
+    _FLAGS,
+)
+# An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
+_ADDRESSED_TO_READER = re.compile(
+    rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
+    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{_ASK_MODAL}|\b(?:can|could|shall) we\b",
+    _FLAGS,
+)
+# The author says what "we" must do and then asks the reader to do it: the ask is the task.
+_WE_NEED = re.compile(r"\bwe\s+(?:really\s+)?(?:need|have|must|should|ought)\b", _FLAGS)
+# Getting ready for a meeting just proposed is part of that meeting.
+_PREPARATION = re.compile(r"^(?:bring|prepare|print|have\b.*\bready\b)|\bbeforehand\b", _FLAGS)
+# "4pm my time (CET)": the zone comes after the words "my time".
+_ZONE_AFTER = re.compile(r"^\s*(?:my|our|your|local)\s+time\s*\(?(?P<zone>[A-Z]{2,5})\)?")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    task: ExtractedTask
+    intent: SentenceIntent
+
+
+def _units(body: str) -> list[Sentence]:
+    """Sentences, with a sentence that joins two asks cut into one unit per ask."""
+    units: list[Sentence] = []
+    for sentence in split_sentences(body):
+        start = 0
+        for m in _SECOND_ASK.finditer(sentence.text):
+            head = sentence.text[start : m.start()]
+            if classify_sentence(head).any:
+                units.append(Sentence(head, sentence.start + start, sentence.start + m.start()))
+                start = m.end()
+        units.append(Sentence(sentence.text[start:], sentence.start + start, sentence.end))
+    return units
+
+
+def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
+    """A sentence right after a task that only adds detail to it ("I mostly need the revenue figures",
+    "I'll send a link", "Please bring your numbers" after a meeting) is not a task of its own."""
+    if candidate.task.due is not None:
+        return False
+    flat = " ".join(candidate.task.evidence.split())
+    if not (_ADDRESSED_TO_READER.search(flat) or _IMPERATIVE.search(flat) or candidate.intent.meeting):
+        return True
+    return previous.task.kind == "meeting" and bool(_PREPARATION.search(candidate.task.title))
+
+
+def _resolve_first(text: str, email: EmailForExtraction) -> ResolvedDate | None:
+    for phrase, _start, end in find_due_phrases(text):
+        resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+        if resolved is None:
+            continue
+        zone_after = _ZONE_AFTER.match(text[end:])
+        if zone_after and not resolved.zone_stated:
+            with_zone = resolve_due(
+                f"{phrase} {zone_after.group('zone')}", reference=email.sent_at, timezone=email.timezone
+            )
+            if with_zone is not None and with_zone.zone_stated:
+                return with_zone
+        return resolved
+    return None
+
 
 class OfflineExtractor:
     """Rule-based extractor; deterministic and offline."""
@@ -388,49 +606,75 @@ class OfflineExtractor:
         self.questions_are_tasks = questions_are_tasks
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
+        units = _units(email.body)
+        found: list[tuple[int, _Candidate]] = []
+        for index, unit in enumerate(units):
+            # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
+            following = units[index + 1].text if index + 1 < len(units) else ""
+            candidate = self._candidate(unit.text, email, following)
+            if candidate is not None:
+                found.append((index, candidate))
         tasks: list[ExtractedTask] = []
         seen_titles: set[str] = set()
-        sentences = split_sentences(email.body)
-        for index, sentence in enumerate(sentences):
-            # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
-            following = sentences[index + 1].text if index + 1 < len(sentences) else ""
-            task = self._task_from(sentence.text, email, following)
-            if task is None or task.title.lower() in seen_titles:
+        kept: tuple[int, _Candidate] | None = None
+        for position, (index, candidate) in enumerate(found):
+            # One plain sentence may sit between ("I booked the room. Please bring your numbers.").
+            if kept is not None and index - kept[0] <= 2 and _is_detail_of(candidate, kept[1]):
+                kept = (index, kept[1])  # the detail belongs to the task before it; so may the next one
                 continue
-            seen_titles.add(task.title.lower())
-            tasks.append(task)
+            after = found[position + 1] if position + 1 < len(found) else None
+            if (
+                after is not None
+                and after[0] == index + 1
+                and after[1].intent.request
+                and candidate.task.due is None
+                and not candidate.intent.request
+                and _WE_NEED.search(candidate.task.evidence)
+            ):
+                continue
+            if candidate.task.title.lower() in seen_titles:
+                continue
+            seen_titles.add(candidate.task.title.lower())
+            tasks.append(candidate.task)
+            kept = (index, candidate)
             if len(tasks) >= MAX_TASKS_PER_EMAIL:
                 break
         return tasks
 
-    def _task_from(self, text: str, email: EmailForExtraction, following: str = "") -> ExtractedTask | None:
+    def _candidate(self, text: str, email: EmailForExtraction, following: str = "") -> _Candidate | None:
         intent = classify_sentence(text)
         actionable = intent.request or intent.commitment or intent.meeting
         if not actionable and not (self.questions_are_tasks and intent.question):
             return None
-        resolved: ResolvedDate | None = None
-        for phrase, _start, _end in find_due_phrases(text):
-            resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
-            if resolved is not None:
-                break
+        resolved = _resolve_first(text, email)
+        asks_for_a_thing = bool(
+            intent.request and _ACTION_ON_A_THING.match(_LEAD_IN.sub("", _drop_scene(" ".join(text.split()))))
+        )
+        meeting = intent.meeting and not asks_for_a_thing
         kind: TaskKind
-        if intent.meeting and resolved is not None and resolved.has_time:
+        if meeting and resolved is not None and resolved.has_time:
             kind = "meeting"
         elif resolved is not None and actionable:
             kind = "deadline"
         else:
             kind = "todo"
-        if kind == "todo" and resolved is not None and intent.meeting:
+        if kind == "todo" and resolved is not None and meeting:
             # A meeting on a day but at no time: the task is to fix the time; keep the day as its due.
             kind = "deadline"
         confidence = 0.7 if (intent.request or intent.meeting) else 0.6 if intent.commitment else 0.4
-        return ExtractedTask(
-            title=_title(text, kind == "meeting" or (intent.meeting and not intent.request), email.sender),
+        task = ExtractedTask(
+            title=_title(
+                text,
+                kind == "meeting" or (meeting and not intent.request),
+                email.sender,
+                subject=email.subject,
+                following=following,
+            ),
             kind=kind,
             evidence=text,
             due=resolved.due if resolved else None,
             due_phrase=resolved.phrase if resolved else "",
-            duration_minutes=_duration(text, resolved) if intent.meeting or kind == "meeting" else None,
+            duration_minutes=_duration(text, resolved) if meeting or kind == "meeting" else None,
             priority=_priority(" ".join((text, email.subject, following if len(following) < 60 else ""))),
             confidence=confidence,
             extra={
@@ -438,3 +682,4 @@ class OfflineExtractor:
                 "has_time": bool(resolved and resolved.has_time),
             },
         )
+        return _Candidate(task, intent)
