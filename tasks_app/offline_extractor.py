@@ -228,9 +228,8 @@ _NOT_A_TASK = re.compile(
     # Small talk: questions that want no action.
     r"|\bhow (?:was|were|is|are|'s) (?:your|the|things|it going|everything)\b|\bcan you believe\b"
     r"|^(?:see|talk to|speak to) (?:you|ya)\b"
-    # Good wishes and sign-offs shaped like imperatives: "Enjoy!", "Have a great weekend".
-    r"|^(?:enjoy|have (?:a|an) (?:great|good|nice|lovely|wonderful|safe|fun|relaxing|happy)\b|happy (?:holidays|"
-    r"thanksgiving|new year|birthday|friday|monday|weekend)\b|no need to (?:reply|respond)\b)",
+    # A good wish shaped like an imperative ("Enjoy!", "Enjoy the long weekend") unless an ask follows.
+    r"|^enjoy\b(?!.*\b(?:please|could you|can you|would you)\b)",
     _FLAGS,
 )
 
@@ -548,6 +547,24 @@ _PREPARATION = re.compile(r"^(?:bring|prepare|print|have\b.*\bready\b)|\bbeforeh
 _ZONE_AFTER = re.compile(r"^\s*(?:my|our|your|local)\s+time\s*\(?(?P<zone>[A-Z]{2,5})\)?")
 
 
+# "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
+_DELEGATION = re.compile(
+    r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b", _FLAGS
+)
+_FORWARD_MARKER = re.compile(
+    r"^[ \t]*(?:-+\s*Forwarded message\s*-+|Begin forwarded message:)[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def _forwarded_text_start(body: str) -> int | None:
+    """Offset in ``body`` where the forwarded message's own text begins (after its header lines)."""
+    marker = _FORWARD_MARKER.search(body)
+    if marker is None:
+        return None
+    headers_end = re.compile(r"\n[ \t]*\n").search(body, marker.end())
+    return headers_end.end() if headers_end else None
+
+
 @dataclass(frozen=True)
 class _Candidate:
     task: ExtractedTask
@@ -606,7 +623,23 @@ class OfflineExtractor:
         self.questions_are_tasks = questions_are_tasks
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
-        units = _units(email.body)
+        tasks = self._extract_from(_units(email.body), email)
+        forwarded_start = _forwarded_text_start(email.body)
+        if forwarded_start is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
+            forwarded = [
+                Sentence(unit.text, unit.start + forwarded_start, unit.end + forwarded_start)
+                for unit in _units(email.body[forwarded_start:])
+            ]
+            # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
+            asks = [
+                task for task in self._extract_from(forwarded, email) if "request" in task.extra["intent"]
+            ]
+            if asks:
+                rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]
+                tasks = (asks + rest)[:MAX_TASKS_PER_EMAIL]
+        return tasks
+
+    def _extract_from(self, units: list[Sentence], email: EmailForExtraction) -> list[ExtractedTask]:
         found: list[tuple[int, _Candidate]] = []
         for index, unit in enumerate(units):
             # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.

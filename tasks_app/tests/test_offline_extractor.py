@@ -216,3 +216,157 @@ def test_the_registry_returns_the_offline_extractor_by_default() -> None:
 def test_the_registry_rejects_an_unknown_name_with_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"Unknown task extractor 'gpt'.*offline"):
         get_extractor("gpt")
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        ("Small favour before you head out: could you water the plants?", "Water the plants"),
+        (
+            "Totally fine if this slips, but when you have a moment could you tidy the shared folder?",
+            "Tidy the shared folder",
+        ),
+        ("Since the lease ends soon, please book the movers.", "Book the movers"),
+    ],
+)
+def test_it_drops_the_scene_setting_before_the_ask(body: str, title: str) -> None:
+    assert only(body).title == title
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        ("Please file the permit by Monday so we can start digging.", "File the permit"),
+        ("Please order two spare chargers - ideally the fast ones.", "Order two spare chargers"),
+        ("Please collect the keys (the blue set, not the red one) today.", "Collect the keys"),
+        ("Please water the ferns, otherwise they will wilt.", "Water the ferns"),
+    ],
+)
+def test_it_leaves_reasons_and_asides_out_of_the_title(body: str, title: str) -> None:
+    assert only(body).title == title
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "title"),
+    [
+        ("Can you sign it today?", "Re: Lease renewal for unit 4", "Sign: Lease renewal for unit 4"),
+        (
+            "Could you take care of this one?",
+            "Fwd: Parking permit for the van",
+            "Handle: Parking permit for the van",
+        ),
+        (
+            "Can you get me your thoughts by Friday?",
+            "Garden plan - thoughts?",
+            "Send your thoughts on Garden plan",
+        ),
+    ],
+)
+def test_it_names_a_pointed_at_object_from_the_subject(body: str, subject: str, title: str) -> None:
+    assert only(body, subject=subject).title == title
+
+
+def test_it_turns_getting_something_over_to_the_reader_into_sending_it() -> None:
+    assert only("I'll get the signed lease over to you by Thursday.").title == "Send the signed lease"
+
+
+@pytest.mark.parametrize("body", ["Enjoy the long weekend!", "Enjoy!"])
+def test_good_wishes_are_not_tasks(body: str) -> None:
+    assert extract(body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "title"),
+    [
+        (
+            "Can we do a call Friday at 10am?",
+            "Quick call about the fleet contract",
+            "Call with Alex about the fleet contract",
+        ),
+        (
+            "Could we have a chat on Monday at 9am to go over the survey results?",
+            "Hello",
+            "Chat with Alex to go over the survey results",
+        ),
+        (
+            "Can we set up a short sync Friday at 3pm? I want to discuss the hiring freeze.",
+            "Sync?",
+            "Sync with Alex about the hiring freeze",
+        ),
+        ("Let's block an hour on Thursday at 2pm for the vendor review.", "Hello", "Vendor review with Alex"),
+    ],
+)
+def test_it_titles_a_meeting_by_its_topic(body: str, subject: str, title: str) -> None:
+    task = extract(body, subject=subject)[0]
+    assert task.kind == "meeting"
+    assert task.title == title
+
+
+@pytest.mark.parametrize(
+    ("body", "minutes"),
+    [
+        ("We could have a quick 20-minute catch-up on Thursday at 10am.", 20),
+        ("Could we meet Friday 1pm-2pm to sort out the seating for the spring gala?", 60),
+    ],
+)
+def test_a_proposed_meeting_with_a_time_is_a_meeting_with_its_duration(body: str, minutes: int) -> None:
+    task = only(body)
+    assert task.kind == "meeting"
+    assert task.duration_minutes == minutes
+
+
+def test_an_ask_about_a_meeting_is_a_deadline_not_the_meeting() -> None:
+    task = only("Could you confirm the seating plan for the awards dinner by Friday at 2pm?")
+    assert task.kind == "deadline"
+    assert task.title == "Confirm the seating plan for the awards dinner"
+    assert task.due == dt.datetime(2026, 3, 6, 14, 0, tzinfo=ZoneInfo(NY))
+
+
+def test_a_zone_named_after_my_time_is_the_zone_of_the_time() -> None:
+    task = only("Can we talk on Friday at 9am my time (JST)?")
+    assert task.due == dt.datetime(2026, 3, 6, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Could you send the floor plans by Monday? I mostly care about the second floor; the rest I can sketch.",
+        "Let's meet Thursday at 11am to pick the tiles. I'll bring the samples.",
+        "Let's meet Tuesday at 9am to review the pilot. The room is booked. Please bring your sketches.",
+    ],
+)
+def test_a_follow_on_detail_stays_part_of_the_task_before_it(body: str) -> None:
+    assert len(extract(body)) == 1
+
+
+def test_a_follow_on_sentence_with_its_own_date_is_a_task_of_its_own() -> None:
+    assert len(extract("Could you send the floor plans? I'll review them on Friday.")) == 2
+
+
+def test_what_we_need_to_do_is_context_for_the_ask_after_it() -> None:
+    task = only("Now that the grant is approved, we need to hire. Please draft the job ad by Friday.")
+    assert task.title == "Draft the job ad"
+
+
+def test_two_asks_in_one_sentence_are_two_tasks() -> None:
+    body = "Please send me the budget by Tuesday noon, and can we do a 45-minute review Thursday at 3pm?"
+    deadline, meeting = extract(body)
+    assert (deadline.kind, deadline.title) == ("deadline", "Send the budget")
+    assert deadline.due == dt.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo(NY))
+    assert (meeting.kind, meeting.duration_minutes) == ("meeting", 45)
+    assert meeting.due == dt.datetime(2026, 3, 5, 15, 0, tzinfo=ZoneInfo(NY))
+    assert deadline.evidence in body and meeting.evidence in body
+
+
+def test_a_delegated_forward_becomes_the_forwarded_ask() -> None:
+    body = (
+        "Could you handle this?\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Clinic <desk@clinic.example>\n"
+        "Subject: Forms\n\n"
+        "We can see you on the 10th. Please return the intake form by March 9.\n"
+    )
+    task = only(body, subject="Fwd: Forms")
+    assert task.title == "Return the intake form"
+    assert task.due == dt.datetime(2026, 3, 9, 17, 0, tzinfo=ZoneInfo(NY))
+    assert task.evidence in body
