@@ -237,3 +237,14 @@ def test_it_finds_phrases_with_their_offsets() -> None:
 )
 def test_it_does_not_mistake_ordinary_words_and_numbers_for_dates(text: str) -> None:
     assert find_due_phrases(text) == []
+
+
+def test_it_reads_a_weekday_followed_by_an_hour_range_as_that_day_not_a_day_of_month() -> None:
+    reference = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    [(phrase, _, _)] = find_due_phrases("Can we talk Friday 1-2pm?")
+    resolved = resolve_due(phrase, reference=reference, timezone="America/New_York")
+
+    assert phrase == "Friday 1-2pm"
+    assert resolved is not None
+    assert resolved.due == dt.datetime(2026, 11, 27, 13, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert resolved.duration_minutes == 60
