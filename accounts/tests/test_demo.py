@@ -27,7 +27,9 @@ TWO_WEEKS = dt.timedelta(weeks=2)
         (dt.date(2027, 3, 6), 14),
     ],
 )
-def test_weeks_to_shift_brings_the_sample_friday_to_the_latest_friday_before_today(today: dt.date, weeks: int) -> None:
+def test_weeks_to_shift_brings_the_sample_friday_to_the_latest_friday_before_today(
+    today: dt.date, weeks: int
+) -> None:
     assert weeks_to_shift(today) == weeks
     moved_friday = dt.date(2026, 11, 27) + dt.timedelta(weeks=weeks)
     assert moved_friday.isoweekday() == 5
