@@ -155,10 +155,26 @@ def google_account_connect(
     profile = profile_for(user)
     if CALENDAR_SCOPE in granted and profile.calendar_provider != Profile.CalendarProvider.GOOGLE:
         profile.calendar_provider = Profile.CalendarProvider.GOOGLE
-        profile.save(update_fields=["calendar_provider"])
+        if profile.timezone == "UTC":
+            # Working hours are in the profile's zone: a new Google user's blocks belong in their calendar's
+            # zone, not in 09:00-17:00 UTC.
+            profile.timezone = _calendar_zone(user) or profile.timezone
+        profile.save(update_fields=["calendar_provider", "timezone"])
     minutes = profile.periodic_sync_minutes
     transaction.on_commit(lambda: periodic_sync_apply(user=user, minutes=minutes))
     return granted
+
+
+def _calendar_zone(user: AbstractBaseUser) -> str | None:
+    """The time zone of the user's Google calendar, or None when it cannot be read now."""
+    from tasks_app.calendars import CalendarError
+    from tasks_app.google_calendar import GoogleCalendar
+
+    try:
+        return GoogleCalendar(user).zone().key
+    except CalendarError as e:
+        logger.warning("Could not read the calendar time zone of user %s: %s", user.pk, e)
+        return None
 
 
 def google_grant_lost(*, user: AbstractBaseUser, reason: str) -> None:

@@ -104,6 +104,44 @@ def test_signing_in_creates_the_user_the_gmail_mailbox_and_encrypted_tokens(
     assert Profile.objects.get(user=user).calendar_provider == Profile.CalendarProvider.GOOGLE
 
 
+def test_a_new_google_user_works_in_the_time_zone_of_their_calendar(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("rosa@gmail.example", time_zone="Europe/Madrid")
+
+    sign_in_with_google(client, google, account.email)
+
+    profile = Profile.objects.get(user__email="rosa@gmail.example")
+    assert profile.timezone == "Europe/Madrid"
+    assert google.requests_to("calendar.events.list")
+
+
+def test_a_time_zone_the_user_chose_is_kept_at_google_sign_in(google: FakeGoogle, client: Client) -> None:
+    account = google.add_user("tom@gmail.example", time_zone="Europe/Madrid")
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email="tom@gmail.example")
+    Profile.objects.filter(user=user).update(
+        timezone="Asia/Tokyo", calendar_provider=Profile.CalendarProvider.LOCAL
+    )
+    client.logout()
+
+    sign_in_with_google(client, google, account.email)
+
+    assert Profile.objects.get(user=user).timezone == "Asia/Tokyo"
+
+
+def test_sign_in_succeeds_when_the_calendar_zone_cannot_be_read(google: FakeGoogle, client: Client) -> None:
+    account = google.add_user("lee@gmail.example", time_zone="Europe/Madrid")
+    google.fail("calendar.events.list", status=500, times=20)
+
+    response = sign_in_with_google(client, google, account.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    profile = Profile.objects.get(user__email="lee@gmail.example")
+    assert profile.timezone == "UTC"
+    assert profile.calendar_provider == Profile.CalendarProvider.GOOGLE
+
+
 def test_the_tokens_never_reach_the_logs(
     google: FakeGoogle, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
