@@ -183,3 +183,19 @@ def test_the_history_shows_model_tokens_when_a_run_used_them(alice: AbstractBase
     html = client_for(alice).get("/sync/history/").content.decode()
 
     assert "1200 in · 300 out · 800 cached" in html
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_gets_a_page_in_the_site_style(
+    user_factory: Callable[..., AbstractBaseUser],
+) -> None:
+    user = user_factory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post("/accounts/settings/tokens/", {"name": "script"})
+
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    assert b"Nothing was changed" in response.content
+    assert not user.api_tokens.exists()
