@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -11,8 +10,6 @@ from accounts.models import ApiToken, Profile
 from emailsync.models import SyncRun
 from emailsync.selectors import token_usage_this_month
 from emailsync.services import SyncUnavailable, sync_trigger
-
-User = get_user_model()
 
 
 class ProfileInline(admin.StackedInline):
@@ -46,12 +43,14 @@ admin.site.unregister(User)
 class SchedulerUserAdmin(UserAdmin):
     inlines = [ProfileInline]
     actions = [sync_email_now]
-    list_display = [*UserAdmin.list_display, "model_tokens_this_month"]
+    # The stubs cannot type list_display on the class (it is generic in the model) nor know that UserAdmin
+    # sets fieldsets; both are plain tuples in Django.
+    list_display = [*UserAdmin.list_display, "model_tokens_this_month"]  # type: ignore[misc]
     readonly_fields = ["model_tokens_this_month"]
-    fieldsets = [*UserAdmin.fieldsets, ("Model usage", {"fields": ["model_tokens_this_month"]})]
+    fieldsets = [*UserAdmin.fieldsets, ("Model usage", {"fields": ["model_tokens_this_month"]})]  # type: ignore[misc]
 
     @admin.display(description="Model tokens this month")
-    def model_tokens_this_month(self, user: AbstractBaseUser) -> str:
+    def model_tokens_this_month(self, user: User) -> str:
         if user.pk is None:
             return "—"
         used = token_usage_this_month(user=user)

@@ -20,7 +20,7 @@ import google_auth_httplib2
 import httplib2
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from googleapiclient.discovery import build
@@ -90,7 +90,7 @@ class GoogleOAuth2(SocialGoogleOAuth2):
 
 
 def store_google_credentials(
-    backend: Any, user: AbstractBaseUser | None, response: dict[str, Any], *args: Any, **kwargs: Any
+    backend: Any, user: User | None, response: dict[str, Any], *args: Any, **kwargs: Any
 ) -> None:
     """social-auth pipeline step after ``load_extra_data``: keep the grant, connect Gmail and the calendar."""
     if user is None or backend.name != GoogleOAuth2.name:
@@ -122,7 +122,7 @@ def _expiry(token_response: dict[str, Any]) -> dt.datetime | None:
 
 @transaction.atomic
 def google_account_connect(
-    *, user: AbstractBaseUser, subject: str, email: str, token_response: dict[str, Any]
+    *, user: User, subject: str, email: str, token_response: dict[str, Any]
 ) -> set[str]:
     """Store a fresh grant from sign-in and connect what it allows: Gmail as the mailbox, Google Calendar as
     the calendar. Signing in again is also how a lost grant is reconnected. Returns the granted scopes."""
@@ -165,7 +165,7 @@ def google_account_connect(
     return granted
 
 
-def _calendar_zone(user: AbstractBaseUser) -> str | None:
+def _calendar_zone(user: User) -> str | None:
     """The time zone of the user's Google calendar, or None when it cannot be read now."""
     from tasks_app.calendars import CalendarError
     from tasks_app.google_calendar import GoogleCalendar
@@ -177,7 +177,7 @@ def _calendar_zone(user: AbstractBaseUser) -> str | None:
         return None
 
 
-def google_grant_lost(*, user: AbstractBaseUser, reason: str) -> None:
+def google_grant_lost(*, user: User, reason: str) -> None:
     """Google refused the grant (revoked or expired): stop every Google call and ask the user to reconnect.
 
     The mailbox shows "needs reconnect" with a button, the periodic schedule is paused (the chosen interval
@@ -198,12 +198,12 @@ def google_grant_lost(*, user: AbstractBaseUser, reason: str) -> None:
     periodic_sync_apply(user=user, minutes=None)
 
 
-class StoredCredentials(google.oauth2.credentials.Credentials):  # type: ignore[misc]
+class StoredCredentials(google.oauth2.credentials.Credentials):
     """google-auth user credentials that save every refreshed access token (encrypted) and turn
     ``invalid_grant`` into a lost grant, wherever the refresh happens (before a call, after a 401, in a
     batch)."""
 
-    def __init__(self, *, credential_pk: int, user: AbstractBaseUser, **kwargs: Any) -> None:
+    def __init__(self, *, credential_pk: int, user: User, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._credential_pk = credential_pk
         self._user = user
@@ -241,7 +241,7 @@ class StoredCredentials(google.oauth2.credentials.Credentials):  # type: ignore[
         GoogleCredential.objects.filter(pk=self._credential_pk).update(**fields)
 
 
-def google_credentials(user: AbstractBaseUser) -> StoredCredentials:
+def google_credentials(user: User) -> StoredCredentials:
     """The user's Google credentials, refreshed on demand through ``GOOGLE_TOKEN_URL``.
 
     Raises ``GrantLost`` without any network call when the user has no usable grant.
@@ -279,7 +279,7 @@ def _retry_sleep(seconds: float) -> None:
     time.sleep(seconds * settings.GOOGLE_RETRY_BASE_MS / 1000)
 
 
-class _Request(HttpRequest):  # type: ignore[misc]
+class _Request(HttpRequest):
     """googleapiclient's request, with its retry sleeps scaled by ``GOOGLE_RETRY_BASE_MS``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -294,7 +294,7 @@ def authorized_http(credentials: StoredCredentials) -> google_auth_httplib2.Auth
     )
 
 
-def google_service(*, user: AbstractBaseUser, api: str, version: str, endpoint: str) -> Any:
+def google_service(*, user: User, api: str, version: str, endpoint: str) -> Any:
     """A fresh googleapiclient service for one user, pointed at ``endpoint``. No network at build time."""
     return build(
         api,
@@ -332,7 +332,7 @@ def google_revoke(token: str) -> bool:
     return False
 
 
-def google_disconnect(*, user: AbstractBaseUser) -> bool:
+def google_disconnect(*, user: User) -> bool:
     """Revoke the user's Google grant, delete the tokens and stop syncing.
 
     The sign-in link (``UserSocialAuth``) stays, so signing in with Google again reconnects this same

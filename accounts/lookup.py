@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management.base import CommandError
 
 
-def user_by_id_or_email(value: str) -> AbstractBaseUser:
+def user_by_id_or_email(value: str) -> User:
     """Find a user for a management command: a numeric id, an email or a username."""
-    User = get_user_model()
-    query = User.objects.all()
+    query = get_user_model().objects.all()
     if value.isdigit():
         user = query.filter(pk=int(value)).first()
     else:

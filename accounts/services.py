@@ -7,19 +7,19 @@ import random
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Profile, hash_token, new_feed_token
 
 
-def profile_for(user: AbstractBaseUser) -> Profile:
+def profile_for(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and never stored."""
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -28,7 +28,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
     return token, raw
 
 
-def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+def api_token_revoke(*, user: User, token_id: int) -> bool:
     return bool(
         ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -36,7 +36,7 @@ def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
     )
 
 
-def feed_token_regenerate(*, user: AbstractBaseUser) -> Profile:
+def feed_token_regenerate(*, user: User) -> Profile:
     profile = profile_for(user)
     profile.feed_token = new_feed_token()
     profile.save(update_fields=["feed_token"])
@@ -47,7 +47,7 @@ def schedule_name(user_id: int) -> str:
     return f"periodic-sync-user-{user_id}"
 
 
-def periodic_sync_apply(*, user: AbstractBaseUser, minutes: int | None) -> None:
+def periodic_sync_apply(*, user: User, minutes: int | None) -> None:
     """Create, change or remove the user's django-q2 schedule to match their choice.
 
     Schedule names are not unique in django-q2, so we upsert by name ourselves and remove extras. The
@@ -81,7 +81,7 @@ def periodic_sync_apply(*, user: AbstractBaseUser, minutes: int | None) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user: AbstractBaseUser, **fields: object) -> Profile:
+def profile_update(*, user: User, **fields: object) -> Profile:
     profile = profile_for(user)
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -93,11 +93,10 @@ def profile_update(*, user: AbstractBaseUser, **fields: object) -> Profile:
     return profile
 
 
-def demo_user_ensure() -> AbstractBaseUser:
+def demo_user_ensure() -> User:
     from django.contrib.auth import get_user_model
 
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
+    user, created = get_user_model().objects.get_or_create(
         username=settings.DEMO_USERNAME,
         defaults={"email": settings.DEMO_USERNAME, "first_name": "Dana", "last_name": "Demo"},
     )

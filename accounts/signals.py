@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -15,13 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(post_save, sender=get_user_model())
-def create_profile(sender: type, instance: object, created: bool, **kwargs: object) -> None:
+def create_profile(sender: type[User], instance: User, created: bool, **kwargs: object) -> None:
     if created:
         Profile.objects.get_or_create(user=instance)
 
 
 @receiver(user_logged_in)
-def sync_at_login(sender: type, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+def sync_at_login(sender: type[User], request: HttpRequest | None, user: User, **kwargs: object) -> None:
     if not settings.SYNC_ON_LOGIN:
         return
     from emailsync.models import Mailbox, SyncRun
@@ -30,6 +31,6 @@ def sync_at_login(sender: type, request: HttpRequest | None, user: object, **kwa
     if not Mailbox.objects.filter(user=user).exists():
         return
     try:
-        sync_trigger(user=user, trigger=SyncRun.Trigger.LOGIN)  # type: ignore[arg-type]
+        sync_trigger(user=user, trigger=SyncRun.Trigger.LOGIN)
     except SyncUnavailable as e:
         logger.info("No sync at sign-in for user %s: %s", getattr(user, "pk", None), e)

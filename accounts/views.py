@@ -19,6 +19,7 @@ from accounts.services import (
     profile_for,
     profile_update,
 )
+from accounts.types import AuthenticatedHttpRequest
 from emailsync.selectors import mailbox_for, reconnect_url
 from emailsync.services import mailbox_connect_local
 
@@ -33,7 +34,7 @@ def demo_login(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=profile)
@@ -65,7 +66,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         _, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
@@ -79,7 +80,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     if api_token_revoke(user=request.user, token_id=token_id):
         messages.success(request, "Token revoked.")
     else:
@@ -89,7 +90,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feed_regenerate(request: HttpRequest) -> HttpResponse:
+def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed_token_regenerate(user=request.user)
     messages.success(request, "New calendar feed address made; the old one no longer works.")
     return redirect("accounts:settings")
@@ -97,7 +98,7 @@ def feed_regenerate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mailbox_connect(request: HttpRequest) -> HttpResponse:
+def mailbox_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LocalMailboxForm(request.POST)
     if form.is_valid():
         try:
@@ -111,7 +112,7 @@ def mailbox_connect(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     from accounts.google_auth import google_disconnect
     from accounts.services import periodic_sync_apply
@@ -126,7 +127,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def google_disconnect(request: HttpRequest) -> HttpResponse:
+def google_disconnect(request: AuthenticatedHttpRequest) -> HttpResponse:
     from accounts.google_auth import google_disconnect as disconnect
 
     if disconnect(user=request.user):

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_q.models import Schedule
+from pytest_django import Settings
 from social_django.models import UserSocialAuth
 
 from accounts.google_auth import google_account_connect
@@ -92,6 +93,7 @@ def test_signing_in_creates_the_user_the_gmail_mailbox_and_encrypted_tokens(
     # At rest, only ciphertext.
     assert issued_access not in credential.access_token_encrypted
     assert grant.refresh_token not in credential.refresh_token_encrypted
+    assert credential.access_token_expires_at is not None
     assert credential.access_token_expires_at > timezone.now() + dt.timedelta(minutes=50)
     social = UserSocialAuth.objects.get(user=user, provider="google-oauth2")
     assert social.uid == account.sub
@@ -189,7 +191,7 @@ def test_signing_in_again_reconnects_the_same_account(
 
 
 def test_an_expired_access_token_is_refreshed_through_the_token_endpoint(
-    google: FakeGoogle, alice: AbstractBaseUser
+    google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
@@ -208,12 +210,13 @@ def test_an_expired_access_token_is_refreshed_through_the_token_endpoint(
     assert after.access_token not in after.access_token_encrypted
     # Google's refresh reply has no refresh token: the one we had is kept.
     assert after.refresh_token == before.refresh_token
+    assert after.access_token_expires_at is not None
     assert after.access_token_expires_at > timezone.now() + dt.timedelta(minutes=50)
     assert after.last_refreshed_at is not None
 
 
 def test_a_token_google_no_longer_accepts_is_refreshed_once_and_the_call_repeated(
-    google: FakeGoogle, alice: AbstractBaseUser
+    google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
@@ -229,7 +232,7 @@ def test_a_token_google_no_longer_accepts_is_refreshed_once_and_the_call_repeate
 
 
 def test_a_sign_in_reply_without_a_refresh_token_keeps_the_stored_one(
-    google: FakeGoogle, alice: AbstractBaseUser
+    google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice)
     stored = GoogleCredential.objects.get(user=alice).refresh_token
@@ -246,7 +249,7 @@ def test_a_sign_in_reply_without_a_refresh_token_keeps_the_stored_one(
 
 
 def test_disconnect_revokes_the_grant_deletes_the_tokens_and_stops_the_schedule(
-    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+    google: FakeGoogle, alice: User, client: Client
 ) -> None:
     account = connect(google, alice)
     UserSocialAuth.objects.create(user=alice, provider="google-oauth2", uid=account.sub, extra_data={})
@@ -271,7 +274,7 @@ def test_disconnect_revokes_the_grant_deletes_the_tokens_and_stops_the_schedule(
 
 
 def test_disconnect_still_deletes_the_tokens_when_google_cannot_be_reached(
-    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+    google: FakeGoogle, alice: User, client: Client
 ) -> None:
     connect(google, alice)
     google.fail("oauth.revoke", status=503, times=None)
@@ -284,7 +287,7 @@ def test_disconnect_still_deletes_the_tokens_when_google_cannot_be_reached(
 
 
 def test_deleting_the_account_removes_messages_tasks_and_tokens(
-    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+    google: FakeGoogle, alice: User, client: Client
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
@@ -303,7 +306,7 @@ def test_deleting_the_account_removes_messages_tasks_and_tokens(
 
 
 def test_the_dashboard_offers_to_reconnect_a_mailbox_that_lost_its_grant(
-    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+    google: FakeGoogle, alice: User, client: Client
 ) -> None:
     account = connect(google, alice)
     google.revoke(account.email)
@@ -316,7 +319,7 @@ def test_the_dashboard_offers_to_reconnect_a_mailbox_that_lost_its_grant(
     assert 'action="/auth/login/google-oauth2/"' in page
 
 
-def test_tokens_survive_a_key_rotation(google: FakeGoogle, alice: AbstractBaseUser, settings: Any) -> None:
+def test_tokens_survive_a_key_rotation(google: FakeGoogle, alice: User, settings: Settings) -> None:
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.TOKEN_ENCRYPTION_KEYS = [old_key]
     connect(google, alice)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_q.models import Schedule
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from accounts.models import ApiToken, Profile, hash_token
 from accounts.services import (
@@ -26,7 +26,7 @@ from accounts.services import (
 )
 
 
-def schedules_of(user: AbstractBaseUser) -> list[Schedule]:
+def schedules_of(user: User) -> list[Schedule]:
     return list(Schedule.objects.filter(name=f"periodic-sync-user-{user.pk}"))
 
 
@@ -42,7 +42,7 @@ def test_every_new_user_gets_a_profile_with_defaults() -> None:
 
 
 @pytest.mark.django_db
-def test_api_token_create_returns_the_raw_value_once_and_stores_its_hash(alice: AbstractBaseUser) -> None:
+def test_api_token_create_returns_the_raw_value_once_and_stores_its_hash(alice: User) -> None:
     token, raw = api_token_create(user=alice, name="  My script  ")
 
     token.refresh_from_db()
@@ -54,9 +54,7 @@ def test_api_token_create_returns_the_raw_value_once_and_stores_its_hash(alice: 
 
 
 @pytest.mark.django_db
-def test_api_token_revoke_only_revokes_the_owners_active_token(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser
-) -> None:
+def test_api_token_revoke_only_revokes_the_owners_active_token(alice: User, charlie: User) -> None:
     token, _ = api_token_create(user=alice, name="script")
 
     assert api_token_revoke(user=charlie, token_id=token.pk) is False
@@ -69,7 +67,7 @@ def test_api_token_revoke_only_revokes_the_owners_active_token(
 
 
 @pytest.mark.django_db
-def test_feed_token_regenerate_replaces_the_token(alice: AbstractBaseUser) -> None:
+def test_feed_token_regenerate_replaces_the_token(alice: User) -> None:
     old = profile_for(alice).feed_token
 
     new = feed_token_regenerate(user=alice).feed_token
@@ -79,7 +77,7 @@ def test_feed_token_regenerate_replaces_the_token(alice: AbstractBaseUser) -> No
 
 
 @pytest.mark.django_db
-def test_periodic_sync_apply_creates_changes_and_removes_one_schedule(alice: AbstractBaseUser) -> None:
+def test_periodic_sync_apply_creates_changes_and_removes_one_schedule(alice: User) -> None:
     periodic_sync_apply(user=alice, minutes=30)
     [schedule] = schedules_of(alice)
     assert schedule.name == schedule_name(alice.pk) == f"periodic-sync-user-{alice.pk}"
@@ -101,7 +99,7 @@ def test_periodic_sync_apply_creates_changes_and_removes_one_schedule(alice: Abs
 
 
 @pytest.mark.django_db
-def test_periodic_sync_apply_removes_duplicate_schedules(alice: AbstractBaseUser) -> None:
+def test_periodic_sync_apply_removes_duplicate_schedules(alice: User) -> None:
     for _ in range(2):
         Schedule.objects.create(
             name=schedule_name(alice.pk),
@@ -116,9 +114,7 @@ def test_periodic_sync_apply_removes_duplicate_schedules(alice: AbstractBaseUser
 
 
 @pytest.mark.django_db
-def test_periodic_sync_apply_leaves_other_users_schedules_alone(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser
-) -> None:
+def test_periodic_sync_apply_leaves_other_users_schedules_alone(alice: User, charlie: User) -> None:
     periodic_sync_apply(user=charlie, minutes=15)
 
     periodic_sync_apply(user=alice, minutes=None)
@@ -128,7 +124,7 @@ def test_periodic_sync_apply_leaves_other_users_schedules_alone(
 
 @pytest.mark.django_db
 def test_profile_update_applies_the_schedule_after_commit(
-    alice: AbstractBaseUser, django_capture_on_commit_callbacks: Callable
+    alice: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         profile_update(user=alice, periodic_sync_minutes=15, work_days=[1, 2, 3])
@@ -140,7 +136,7 @@ def test_profile_update_applies_the_schedule_after_commit(
 
 
 @pytest.mark.django_db
-def test_profile_update_changes_only_the_given_fields(alice: AbstractBaseUser) -> None:
+def test_profile_update_changes_only_the_given_fields(alice: User) -> None:
     profile_update(user=alice, approval_required=True)
 
     profile = Profile.objects.get(user=alice)
@@ -149,7 +145,7 @@ def test_profile_update_changes_only_the_given_fields(alice: AbstractBaseUser) -
 
 
 @pytest.mark.django_db
-def test_profile_update_refuses_an_unknown_time_zone(alice: AbstractBaseUser) -> None:
+def test_profile_update_refuses_an_unknown_time_zone(alice: User) -> None:
     with pytest.raises(ValidationError):
         profile_update(user=alice, timezone="Mars/Olympus_Mons", work_days=[1])
 
@@ -157,7 +153,7 @@ def test_profile_update_refuses_an_unknown_time_zone(alice: AbstractBaseUser) ->
 
 
 @pytest.mark.django_db
-def test_demo_user_ensure_creates_the_demo_user_once(settings: object) -> None:
+def test_demo_user_ensure_creates_the_demo_user_once(settings: Settings) -> None:
     user = demo_user_ensure()
     again = demo_user_ensure()
 

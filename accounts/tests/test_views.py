@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django_q.models import Schedule
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from accounts.models import ApiToken, Profile, hash_token
 from accounts.services import api_token_create, profile_for
@@ -18,25 +20,29 @@ from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import mailbox_sync, sync_trigger
 from tasks_app.models import LocalCalendarEvent, Task
 
+if TYPE_CHECKING:
+    # Only in django-stubs: the test client's response, with .context and .wsgi_request.
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 PASSWORD = "correct horse battery staple"  # the password conftest's user_factory gives everyone
 SETTINGS_URL = "/accounts/settings/"
 
 
 @pytest.fixture
-def no_google(settings: object) -> None:
-    settings.GOOGLE_ENABLED = False  # type: ignore[attr-defined]
-    settings.DEMO_LOGIN_ENABLED = True  # type: ignore[attr-defined]
+def no_google(settings: Settings) -> None:
+    settings.GOOGLE_ENABLED = False
+    settings.DEMO_LOGIN_ENABLED = True
 
 
 @pytest.fixture
-def alice_client(alice: AbstractBaseUser) -> Client:
+def alice_client(alice: User) -> Client:
     client = Client()
     client.force_login(alice)
     return client
 
 
-def messages_of(response: object) -> list[str]:
-    return [str(m) for m in response.context["messages"]]  # type: ignore[attr-defined]
+def messages_of(response: _MonkeyPatchedWSGIResponse) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
 
 
 def settings_form(**overrides: object) -> dict[str, object]:
@@ -53,7 +59,7 @@ def settings_form(**overrides: object) -> dict[str, object]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def schedules_of(user: AbstractBaseUser) -> list[Schedule]:
+def schedules_of(user: User) -> list[Schedule]:
     return list(Schedule.objects.filter(name=f"periodic-sync-user-{user.pk}"))
 
 
@@ -71,9 +77,9 @@ def test_the_login_page_offers_the_demo_account_without_google(client: Client, n
 
 @pytest.mark.django_db
 def test_the_login_page_hides_the_demo_account_when_google_is_configured(
-    client: Client, settings: object
+    client: Client, settings: Settings
 ) -> None:
-    settings.GOOGLE_ENABLED = True  # type: ignore[attr-defined]
+    settings.GOOGLE_ENABLED = True
 
     response = client.get("/accounts/login/")
 
@@ -82,13 +88,13 @@ def test_the_login_page_hides_the_demo_account_when_google_is_configured(
 
 @pytest.mark.django_db
 def test_demo_login_creates_the_demo_user_and_signs_in(
-    client: Client, no_google: None, settings: object
+    client: Client, no_google: None, settings: Settings
 ) -> None:
     response = client.post("/accounts/demo-login/")
 
     assert response.status_code == 302
     assert response["Location"] == "/"
-    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)  # type: ignore[attr-defined]
+    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)
     assert int(client.session["_auth_user_id"]) == demo.pk
     assert client.get("/").status_code == 200
 
@@ -100,8 +106,8 @@ def test_demo_login_refuses_get(client: Client, no_google: None) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_login_is_404_when_google_is_configured(client: Client, settings: object) -> None:
-    settings.GOOGLE_ENABLED = True  # type: ignore[attr-defined]
+def test_demo_login_is_404_when_google_is_configured(client: Client, settings: Settings) -> None:
+    settings.GOOGLE_ENABLED = True
 
     assert client.post("/accounts/demo-login/").status_code == 404
     assert "_auth_user_id" not in client.session
@@ -109,7 +115,7 @@ def test_demo_login_is_404_when_google_is_configured(client: Client, settings: o
 
 @pytest.mark.django_db
 def test_signing_in_with_a_password_starts_a_sync_when_a_mailbox_is_connected(
-    alice: AbstractBaseUser, mailbox_factory: Callable, client: Client
+    alice: User, mailbox_factory: Callable, client: Client
 ) -> None:
     mailbox_factory(alice)
 
@@ -123,7 +129,7 @@ def test_signing_in_with_a_password_starts_a_sync_when_a_mailbox_is_connected(
 
 @pytest.mark.django_db
 def test_signing_in_twice_reuses_the_sync_in_progress(
-    alice: AbstractBaseUser, mailbox_factory: Callable, client: Client
+    alice: User, mailbox_factory: Callable, client: Client
 ) -> None:
     mailbox_factory(alice)
 
@@ -134,7 +140,7 @@ def test_signing_in_twice_reuses_the_sync_in_progress(
 
 
 @pytest.mark.django_db
-def test_signing_in_without_a_mailbox_starts_no_sync(alice: AbstractBaseUser, client: Client) -> None:
+def test_signing_in_without_a_mailbox_starts_no_sync(alice: User, client: Client) -> None:
     assert client.login(username="alice", password=PASSWORD)
 
     assert not SyncRun.objects.exists()
@@ -142,9 +148,9 @@ def test_signing_in_without_a_mailbox_starts_no_sync(alice: AbstractBaseUser, cl
 
 @pytest.mark.django_db
 def test_signing_in_starts_no_sync_when_that_is_switched_off(
-    alice: AbstractBaseUser, mailbox_factory: Callable, client: Client, settings: object
+    alice: User, mailbox_factory: Callable, client: Client, settings: Settings
 ) -> None:
-    settings.SYNC_ON_LOGIN = False  # type: ignore[attr-defined]
+    settings.SYNC_ON_LOGIN = False
     mailbox_factory(alice)
 
     assert client.login(username="alice", password=PASSWORD)
@@ -153,9 +159,7 @@ def test_signing_in_starts_no_sync_when_that_is_switched_off(
 
 
 @pytest.mark.django_db
-def test_a_wrong_password_starts_no_sync(
-    alice: AbstractBaseUser, mailbox_factory: Callable, client: Client
-) -> None:
+def test_a_wrong_password_starts_no_sync(alice: User, mailbox_factory: Callable, client: Client) -> None:
     mailbox_factory(alice)
 
     response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
@@ -176,7 +180,7 @@ def test_the_settings_page_requires_login(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_the_settings_page_shows_the_feed_url(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_the_settings_page_shows_the_feed_url(alice: User, alice_client: Client) -> None:
     response = alice_client.get(SETTINGS_URL)
 
     assert response.status_code == 200
@@ -185,7 +189,7 @@ def test_the_settings_page_shows_the_feed_url(alice: AbstractBaseUser, alice_cli
 
 @pytest.mark.django_db
 def test_saving_settings_stores_zone_hours_days_and_approval(
-    alice: AbstractBaseUser, alice_client: Client, django_capture_on_commit_callbacks: Callable
+    alice: User, alice_client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(SETTINGS_URL, settings_form())
@@ -203,7 +207,7 @@ def test_saving_settings_stores_zone_hours_days_and_approval(
 
 @pytest.mark.django_db
 def test_periodic_sync_setting_creates_changes_and_removes_the_schedule(
-    alice: AbstractBaseUser, alice_client: Client, django_capture_on_commit_callbacks: Callable
+    alice: User, alice_client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(SETTINGS_URL, settings_form(periodic_sync_minutes="30"))
@@ -224,9 +228,7 @@ def test_periodic_sync_setting_creates_changes_and_removes_the_schedule(
 
 
 @pytest.mark.django_db
-def test_settings_refuse_working_hours_that_end_before_they_start(
-    alice: AbstractBaseUser, alice_client: Client
-) -> None:
+def test_settings_refuse_working_hours_that_end_before_they_start(alice: User, alice_client: Client) -> None:
     response = alice_client.post(SETTINGS_URL, settings_form(work_start="17:00", work_end="09:00"))
 
     assert response.status_code == 200
@@ -246,7 +248,7 @@ def test_settings_refuse_working_hours_that_end_before_they_start(
     ],
 )
 def test_settings_refuse_invalid_choices(
-    alice: AbstractBaseUser, alice_client: Client, overrides: dict[str, object], field: str
+    alice: User, alice_client: Client, overrides: dict[str, object], field: str
 ) -> None:
     response = alice_client.post(SETTINGS_URL, settings_form(**overrides))
 
@@ -256,7 +258,7 @@ def test_settings_refuse_invalid_choices(
 
 
 @pytest.mark.django_db
-def test_a_new_api_token_is_shown_once_and_works(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_a_new_api_token_is_shown_once_and_works(alice: User, alice_client: Client) -> None:
     response = alice_client.post("/accounts/settings/tokens/", {"name": "My script"})
     assert response.status_code == 302
 
@@ -275,7 +277,7 @@ def test_a_new_api_token_is_shown_once_and_works(alice: AbstractBaseUser, alice_
 
 
 @pytest.mark.django_db
-def test_a_token_without_a_name_is_refused(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_a_token_without_a_name_is_refused(alice: User, alice_client: Client) -> None:
     response = alice_client.post("/accounts/settings/tokens/", {"name": ""}, follow=True)
 
     assert "Give the token a name." in messages_of(response)
@@ -283,7 +285,7 @@ def test_a_token_without_a_name_is_refused(alice: AbstractBaseUser, alice_client
 
 
 @pytest.mark.django_db
-def test_revoking_a_token_stops_it_working(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_revoking_a_token_stops_it_working(alice: User, alice_client: Client) -> None:
     token, raw = api_token_create(user=alice, name="script")
 
     response = alice_client.post(f"/accounts/settings/tokens/{token.pk}/revoke/", follow=True)
@@ -295,9 +297,7 @@ def test_revoking_a_token_stops_it_working(alice: AbstractBaseUser, alice_client
 
 
 @pytest.mark.django_db
-def test_one_cannot_revoke_another_users_token(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, alice_client: Client
-) -> None:
+def test_one_cannot_revoke_another_users_token(alice: User, charlie: User, alice_client: Client) -> None:
     token, _ = api_token_create(user=charlie, name="charlie's")
 
     response = alice_client.post(f"/accounts/settings/tokens/{token.pk}/revoke/", follow=True)
@@ -308,7 +308,7 @@ def test_one_cannot_revoke_another_users_token(
 
 
 @pytest.mark.django_db
-def test_regenerating_the_feed_retires_the_old_address(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_regenerating_the_feed_retires_the_old_address(alice: User, alice_client: Client) -> None:
     old_token = profile_for(alice).feed_token
     assert alice_client.get(f"/calendar/{old_token}.ics").status_code == 200
 
@@ -322,7 +322,7 @@ def test_regenerating_the_feed_retires_the_old_address(alice: AbstractBaseUser, 
 
 
 @pytest.mark.django_db
-def test_connecting_a_mail_folder(alice: AbstractBaseUser, alice_client: Client, tmp_path: Path) -> None:
+def test_connecting_a_mail_folder(alice: User, alice_client: Client, tmp_path: Path) -> None:
     response = alice_client.post("/accounts/settings/mailbox/", {"folder": str(tmp_path)}, follow=True)
 
     mailbox = Mailbox.objects.get(user=alice)
@@ -333,7 +333,7 @@ def test_connecting_a_mail_folder(alice: AbstractBaseUser, alice_client: Client,
 
 @pytest.mark.django_db
 def test_connecting_a_folder_that_does_not_exist_shows_an_error(
-    alice: AbstractBaseUser, alice_client: Client, tmp_path: Path
+    alice: User, alice_client: Client, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nope"
 
@@ -345,11 +345,11 @@ def test_connecting_a_folder_that_does_not_exist_shows_an_error(
 
 @pytest.mark.django_db
 def test_deleting_the_account_removes_all_its_data(
-    alice: AbstractBaseUser,
-    charlie: AbstractBaseUser,
+    alice: User,
+    charlie: User,
     alice_client: Client,
     mailbox_factory: Callable,
-    django_capture_on_commit_callbacks: Callable,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     for user in (alice, charlie):
         _, folder = mailbox_factory(user)
@@ -378,7 +378,7 @@ def test_deleting_the_account_removes_all_its_data(
 
 
 @pytest.mark.django_db
-def test_deleting_the_account_requires_post(alice: AbstractBaseUser, alice_client: Client) -> None:
+def test_deleting_the_account_requires_post(alice: User, alice_client: Client) -> None:
     assert alice_client.get("/accounts/settings/delete/").status_code == 405
     assert get_user_model().objects.filter(pk=alice.pk).exists()
 
@@ -388,7 +388,7 @@ def test_deleting_the_account_requires_post(alice: AbstractBaseUser, alice_clien
 
 @pytest.mark.django_db
 def test_the_admin_sync_action_starts_runs_for_the_selected_users(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, user_factory: Callable, mailbox_factory: Callable
+    alice: User, charlie: User, user_factory: Callable, mailbox_factory: Callable
 ) -> None:
     mailbox_factory(alice)
     mailbox_factory(charlie)
@@ -413,7 +413,7 @@ def test_the_admin_sync_action_starts_runs_for_the_selected_users(
 
 @pytest.mark.django_db
 def test_the_admin_sync_action_reports_runs_already_in_progress(
-    alice: AbstractBaseUser, mailbox_factory: Callable
+    alice: User, mailbox_factory: Callable
 ) -> None:
     mailbox_factory(alice)
     existing, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON)
