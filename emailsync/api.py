@@ -6,6 +6,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.types import api_user
 from emailsync.models import SyncRun
 from emailsync.selectors import run_as_dict, run_for_user
 from emailsync.services import SyncUnavailable, sync_trigger
@@ -14,7 +15,7 @@ from emailsync.services import SyncUnavailable, sync_trigger
 @api_view(["POST"])
 def sync_start(request: Request) -> Response:
     try:
-        run, created = sync_trigger(user=request.user, trigger=SyncRun.Trigger.API)
+        run, created = sync_trigger(user=api_user(request), trigger=SyncRun.Trigger.API)
     except SyncUnavailable as e:
         return Response({"status": "unavailable", "message": str(e)}, status=status.HTTP_409_CONFLICT)
     status_url = request.build_absolute_uri(reverse("api:sync-status", args=[run.public_id]))
@@ -32,7 +33,7 @@ def sync_start(request: Request) -> Response:
 
 @api_view(["GET"])
 def sync_status(request: Request, task_id: str) -> Response:
-    run = run_for_user(user=request.user, public_id=task_id)
+    run = run_for_user(user=api_user(request), public_id=task_id)
     if run is None:
         return Response({"detail": "No such sync run."}, status=status.HTTP_404_NOT_FOUND)
     return Response(run_as_dict(run))

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils import timezone
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 
 
-def run_for_user(*, user: AbstractBaseUser, public_id: uuid.UUID | str) -> SyncRun | None:
+def run_for_user(*, user: User, public_id: uuid.UUID | str) -> SyncRun | None:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
@@ -22,19 +22,19 @@ def run_for_user(*, user: AbstractBaseUser, public_id: uuid.UUID | str) -> SyncR
     return SyncRun.objects.filter(user=user, public_id=key).first()
 
 
-def runs_for_user(*, user: AbstractBaseUser, limit: int = 50) -> QuerySet[SyncRun]:
+def runs_for_user(*, user: User, limit: int = 50) -> QuerySet[SyncRun]:
     return SyncRun.objects.filter(user=user).order_by("-created_at")[:limit]
 
 
-def latest_run(*, user: AbstractBaseUser) -> SyncRun | None:
+def latest_run(*, user: User) -> SyncRun | None:
     return SyncRun.objects.filter(user=user).order_by("-created_at").first()
 
 
-def mailbox_for(*, user: AbstractBaseUser) -> Mailbox | None:
+def mailbox_for(*, user: User) -> Mailbox | None:
     return Mailbox.objects.filter(user=user).first()
 
 
-def problem_receipts(*, user: AbstractBaseUser) -> QuerySet[MessageReceipt]:
+def problem_receipts(*, user: User) -> QuerySet[MessageReceipt]:
     return MessageReceipt.objects.filter(
         mailbox__user=user, status__in=[MessageReceipt.Status.FAILED, MessageReceipt.Status.QUARANTINED]
     ).order_by("-first_seen_at")
@@ -147,7 +147,7 @@ def run_summary(run: SyncRun) -> str:
     return sentence + "."
 
 
-def token_usage_this_month(*, user: AbstractBaseUser, exclude_run: SyncRun | None = None) -> int:
+def token_usage_this_month(*, user: User, exclude_run: SyncRun | None = None) -> int:
     """Model tokens (input, cached input and output) the user's syncs used since the 1st of this month, UTC."""
     start = timezone.now().astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     runs = SyncRun.objects.filter(user=user, created_at__gte=start)

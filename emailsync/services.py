@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -65,7 +65,7 @@ def sync_unavailable_reason(mailbox: Mailbox | None, now: dt.datetime) -> str | 
     return None
 
 
-def sync_trigger(*, user: AbstractBaseUser, trigger: str, enqueue: bool = True) -> tuple[SyncRun, bool]:
+def sync_trigger(*, user: User, trigger: str, enqueue: bool = True) -> tuple[SyncRun, bool]:
     """Start a sync of one user's mailbox, or return the one already queued or running.
 
     Returns (run, created). The database allows one active run per user, so two triggers at the same
@@ -519,7 +519,7 @@ def _finish(
         )
 
 
-def mailbox_connect_local(*, user: AbstractBaseUser, folder: str) -> Mailbox:
+def mailbox_connect_local(*, user: User, folder: str) -> Mailbox:
     """Connect (or re-point) a user's mailbox to a local folder of .eml files or a Maildir."""
     path = Path(folder).expanduser().resolve()
     if not path.is_dir():
@@ -541,7 +541,7 @@ def mailbox_connect_local(*, user: AbstractBaseUser, folder: str) -> Mailbox:
     return mailbox
 
 
-def mailbox_connect_gmail(*, user: AbstractBaseUser, address: str) -> Mailbox:
+def mailbox_connect_gmail(*, user: User, address: str) -> Mailbox:
     """Make the user's Gmail account their mailbox (at Google sign-in, and again at each reconnect).
 
     Reconnecting clears "needs reconnect", backoff and a disabled state. Only the named fields are

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.services import profile_for
+from accounts.types import AuthenticatedHttpRequest
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import (
     RECONNECT_TEXT,
@@ -23,7 +24,7 @@ from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
 
 @login_required
 @require_POST
-def sync_now(request: HttpRequest) -> HttpResponse:
+def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dashboard's "Sync emails" button. Answers JSON to the page's script, a redirect otherwise."""
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
@@ -44,7 +45,7 @@ def sync_now(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     context = {
         "runs": runs_for_user(user=request.user),
@@ -61,7 +62,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def retry_message(request: HttpRequest, receipt_id: int) -> HttpResponse:
+def retry_message(request: AuthenticatedHttpRequest, receipt_id: int) -> HttpResponse:
     receipt = MessageReceipt.objects.filter(pk=receipt_id, mailbox__user=request.user).first()
     if receipt is None:
         raise Http404("No such message")

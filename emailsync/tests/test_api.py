@@ -7,7 +7,7 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
@@ -18,7 +18,7 @@ from emailsync.services import mailbox_sync
 
 SYNC_URL = "/api/email/sync"
 
-AuthClient = Callable[[AbstractBaseUser], APIClient]
+AuthClient = Callable[[User], APIClient]
 
 
 def status_url(task_id: object) -> str:
@@ -26,13 +26,13 @@ def status_url(task_id: object) -> str:
 
 
 @pytest.fixture
-def alice_client(alice: AbstractBaseUser, auth_client: AuthClient) -> APIClient:
+def alice_client(alice: User, auth_client: AuthClient) -> APIClient:
     # Signed in before the mailbox exists, so that signing in does not start a sync of its own.
     return auth_client(alice)
 
 
 @pytest.fixture
-def alice_mailbox(alice: AbstractBaseUser, alice_client: APIClient, mailbox_factory: Callable) -> object:
+def alice_mailbox(alice: User, alice_client: APIClient, mailbox_factory: Callable) -> object:
     mailbox, folder = mailbox_factory(alice)
     folder.add(subject="Q3", body="Could you send me the Q3 report by Friday EOD?")
     return mailbox
@@ -46,7 +46,7 @@ def bearer_client(raw: str) -> APIClient:
 
 @pytest.mark.django_db
 def test_it_starts_a_sync_and_answers_202_with_the_documented_keys(
-    alice: AbstractBaseUser, alice_mailbox: object, alice_client: APIClient
+    alice: User, alice_mailbox: object, alice_client: APIClient
 ) -> None:
     response = alice_client.post(SYNC_URL)
 
@@ -63,7 +63,7 @@ def test_it_starts_a_sync_and_answers_202_with_the_documented_keys(
 
 @pytest.mark.django_db
 def test_its_status_url_resolves_to_the_status_endpoint_of_the_run(
-    alice: AbstractBaseUser, alice_mailbox: object, alice_client: APIClient
+    alice: User, alice_mailbox: object, alice_client: APIClient
 ) -> None:
     client = alice_client
     body = client.post(SYNC_URL).json()
@@ -77,7 +77,7 @@ def test_its_status_url_resolves_to_the_status_endpoint_of_the_run(
 
 @pytest.mark.django_db
 def test_a_second_start_returns_the_run_already_in_progress(
-    alice: AbstractBaseUser, alice_mailbox: object, alice_client: APIClient
+    alice: User, alice_mailbox: object, alice_client: APIClient
 ) -> None:
     client = alice_client
     first = client.post(SYNC_URL).json()
@@ -90,7 +90,7 @@ def test_a_second_start_returns_the_run_already_in_progress(
 
 @pytest.mark.django_db
 def test_it_answers_409_with_a_message_when_no_mailbox_is_connected(
-    alice: AbstractBaseUser, alice_client: APIClient
+    alice: User, alice_client: APIClient
 ) -> None:
     response = alice_client.post(SYNC_URL)
 
@@ -110,7 +110,7 @@ def test_it_refuses_anonymous_callers(alice_mailbox: object) -> None:
 
 @pytest.mark.django_db
 def test_status_reports_state_and_counters_of_a_finished_run(
-    alice: AbstractBaseUser, alice_mailbox: object, alice_client: APIClient
+    alice: User, alice_mailbox: object, alice_client: APIClient
 ) -> None:
     client = alice_client
     task_id = client.post(SYNC_URL).json()["task_id"]
@@ -133,7 +133,7 @@ def test_status_reports_state_and_counters_of_a_finished_run(
 
 @pytest.mark.django_db
 def test_status_of_a_queued_run_says_it_waits(
-    alice: AbstractBaseUser, alice_mailbox: object, alice_client: APIClient
+    alice: User, alice_mailbox: object, alice_client: APIClient
 ) -> None:
     client = alice_client
     task_id = client.post(SYNC_URL).json()["task_id"]
@@ -147,8 +147,8 @@ def test_status_of_a_queued_run_says_it_waits(
 
 @pytest.mark.django_db
 def test_status_of_another_users_run_is_404(
-    alice: AbstractBaseUser,
-    charlie: AbstractBaseUser,
+    alice: User,
+    charlie: User,
     alice_mailbox: object,
     alice_client: APIClient,
     auth_client: AuthClient,
@@ -164,13 +164,13 @@ def test_status_of_another_users_run_is_404(
 @pytest.mark.django_db
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "12345", str(uuid.uuid4())])
 def test_status_of_a_malformed_or_unknown_id_is_404(
-    alice: AbstractBaseUser, auth_client: AuthClient, bad_id: str
+    alice: User, auth_client: AuthClient, bad_id: str
 ) -> None:
     assert auth_client(alice).get(status_url(bad_id)).status_code == 404
 
 
 @pytest.mark.django_db
-def test_a_bearer_token_signs_the_caller_in(alice: AbstractBaseUser, alice_mailbox: object) -> None:
+def test_a_bearer_token_signs_the_caller_in(alice: User, alice_mailbox: object) -> None:
     _, raw = api_token_create(user=alice, name="script")
     client = bearer_client(raw)
 
@@ -183,7 +183,7 @@ def test_a_bearer_token_signs_the_caller_in(alice: AbstractBaseUser, alice_mailb
 
 
 @pytest.mark.django_db
-def test_a_bearer_token_records_when_it_was_last_used(alice: AbstractBaseUser, alice_mailbox: object) -> None:
+def test_a_bearer_token_records_when_it_was_last_used(alice: User, alice_mailbox: object) -> None:
     token, raw = api_token_create(user=alice, name="script")
     assert token.last_used_at is None
 
@@ -194,7 +194,7 @@ def test_a_bearer_token_records_when_it_was_last_used(alice: AbstractBaseUser, a
 
 
 @pytest.mark.django_db
-def test_a_revoked_token_is_refused_with_401(alice: AbstractBaseUser, alice_mailbox: object) -> None:
+def test_a_revoked_token_is_refused_with_401(alice: User, alice_mailbox: object) -> None:
     token, raw = api_token_create(user=alice, name="script")
     assert api_token_revoke(user=alice, token_id=token.pk)
 
@@ -218,7 +218,7 @@ def test_a_garbage_token_is_refused_with_401(alice_mailbox: object, header: str)
 
 
 @pytest.mark.django_db
-def test_a_token_of_an_inactive_user_is_refused(alice: AbstractBaseUser, alice_mailbox: object) -> None:
+def test_a_token_of_an_inactive_user_is_refused(alice: User, alice_mailbox: object) -> None:
     _, raw = api_token_create(user=alice, name="script")
     alice.is_active = False
     alice.save()
@@ -227,7 +227,7 @@ def test_a_token_of_an_inactive_user_is_refused(alice: AbstractBaseUser, alice_m
 
 
 @pytest.mark.django_db
-def test_only_the_hash_of_a_token_is_stored(alice: AbstractBaseUser) -> None:
+def test_only_the_hash_of_a_token_is_stored(alice: User) -> None:
     token, raw = api_token_create(user=alice, name="script")
 
     assert raw.startswith(ApiToken.PREFIX)

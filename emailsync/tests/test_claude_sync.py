@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Profile
 from conftest import MailFolder
@@ -26,7 +27,7 @@ from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_t
 from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH
 from tasks_app.models import LocalCalendarEvent, Task
 
-MailboxFactory = Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]
+MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 ASK = "Could you send me the Q3 report by Friday EOD?"
 Q3_TASK = answer_task(
     "Send the Q3 report", ASK, kind="deadline", date_phrase="Friday EOD", due_iso="2026-11-27T17:00-05:00"
@@ -34,7 +35,7 @@ Q3_TASK = answer_task(
 
 
 @pytest.fixture
-def fake(settings: Any) -> Iterator[FakeAnthropic]:
+def fake(settings: Settings) -> Iterator[FakeAnthropic]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with FakeAnthropic(api_key="test-key") as server:
         settings.TASK_EXTRACTOR = "claude"
@@ -45,7 +46,7 @@ def fake(settings: Any) -> Iterator[FakeAnthropic]:
         yield server
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
     assert created
     return mailbox_sync(run=run)
@@ -56,7 +57,7 @@ def receipts(mailbox: Mailbox) -> list[MessageReceipt]:
 
 
 def test_a_sync_with_claude_saves_grounded_tasks_and_records_the_tokens(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(body=f"Hi Alice,\n\n{ASK}\n\nThanks,\nBob")
@@ -79,7 +80,7 @@ def test_a_sync_with_claude_saves_grounded_tasks_and_records_the_tokens(
 
 
 def test_the_sync_history_shows_the_tokens_of_each_run(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add()
@@ -92,7 +93,7 @@ def test_the_sync_history_shows_the_tokens_of_each_run(
 
 
 def test_a_provider_outage_keeps_messages_pending_and_never_quarantines_them(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=ASK)
@@ -124,9 +125,9 @@ def test_a_provider_outage_keeps_messages_pending_and_never_quarantines_them(
 )
 def test_an_unusable_answer_is_a_failed_attempt_and_is_quarantined_after_the_limit(
     fake: FakeAnthropic,
-    alice: AbstractBaseUser,
+    alice: User,
     mailbox_factory: MailboxFactory,
-    settings: Any,
+    settings: Settings,
     bad_answer: Reply,
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
@@ -157,9 +158,9 @@ def test_an_unusable_answer_is_a_failed_attempt_and_is_quarantined_after_the_lim
 )
 def test_a_bad_key_or_a_spent_limit_fails_the_run_once_and_keeps_the_mail(
     fake: FakeAnthropic,
-    alice: AbstractBaseUser,
+    alice: User,
     mailbox_factory: MailboxFactory,
-    settings: Any,
+    settings: Settings,
     setup: Callable[[FakeAnthropic, Any], None],
     message: str,
 ) -> None:
@@ -182,7 +183,7 @@ def test_a_bad_key_or_a_spent_limit_fails_the_run_once_and_keeps_the_mail(
 
 
 def test_a_used_up_monthly_budget_stops_extraction_and_says_why(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     Profile.objects.filter(user=alice).update(monthly_token_budget=5000)
     SyncRun.objects.create(
@@ -205,7 +206,7 @@ def test_a_used_up_monthly_budget_stops_extraction_and_says_why(
 
 
 def test_the_budget_is_checked_between_messages_of_one_run(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     Profile.objects.filter(user=alice).update(monthly_token_budget=100)
     mailbox, folder = mailbox_factory(alice)
@@ -222,7 +223,7 @@ def test_the_budget_is_checked_between_messages_of_one_run(
 
 
 def test_runs_of_the_offline_extractor_spend_no_budget(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.TASK_EXTRACTOR = "offline"
     Profile.objects.filter(user=alice).update(monthly_token_budget=0)
@@ -233,7 +234,7 @@ def test_runs_of_the_offline_extractor_spend_no_budget(
 
 
 def test_the_admin_shows_tokens_per_run_and_the_users_monthly_usage(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     Profile.objects.filter(user=alice).update(monthly_token_budget=90_000)
     SyncRun.objects.create(
@@ -273,7 +274,7 @@ INJECTION_HTML = """<html><body>
 
 
 def test_injection_in_comments_and_hidden_text_never_reaches_the_model(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     raw = _html_email(INJECTION_HTML)
     parsed = parse_message(raw)
@@ -296,7 +297,7 @@ def test_injection_in_comments_and_hidden_text_never_reaches_the_model(
 
 
 def test_an_answer_that_obeys_an_injection_yields_at_most_ordinary_capped_tasks(
-    fake: FakeAnthropic, alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(raw=_html_email(INJECTION_HTML))

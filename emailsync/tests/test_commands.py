@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_q.models import OrmQ
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from tasks_app.models import LocalCalendarEvent, Task
@@ -27,9 +28,7 @@ def run_command(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_connect_mailbox_points_the_users_mailbox_at_a_folder(
-    alice: AbstractBaseUser, tmp_path: Path
-) -> None:
+def test_connect_mailbox_points_the_users_mailbox_at_a_folder(alice: User, tmp_path: Path) -> None:
     output = run_command("connect_mailbox", "alice@example.com", str(tmp_path))
 
     mailbox = Mailbox.objects.get(user=alice)
@@ -40,7 +39,7 @@ def test_connect_mailbox_points_the_users_mailbox_at_a_folder(
 
 @pytest.mark.django_db
 def test_connect_mailbox_again_repoints_and_reenables_the_mailbox(
-    alice: AbstractBaseUser, mail_folder_factory: Callable
+    alice: User, mail_folder_factory: Callable
 ) -> None:
     first, second = mail_folder_factory("first"), mail_folder_factory("second")
     run_command("connect_mailbox", str(alice.pk), str(first.path))
@@ -56,9 +55,7 @@ def test_connect_mailbox_again_repoints_and_reenables_the_mailbox(
 
 
 @pytest.mark.django_db
-def test_connect_mailbox_refuses_a_folder_that_does_not_exist(
-    alice: AbstractBaseUser, tmp_path: Path
-) -> None:
+def test_connect_mailbox_refuses_a_folder_that_does_not_exist(alice: User, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="is not a folder"):
         run_command("connect_mailbox", "alice@example.com", str(tmp_path / "missing"))
 
@@ -75,7 +72,7 @@ def test_connect_mailbox_refuses_an_unknown_user(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def alice_folder(alice: AbstractBaseUser, mailbox_factory: Callable) -> object:
+def alice_folder(alice: User, mailbox_factory: Callable) -> object:
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body="Please update the wiki page when you get a chance.")
     folder.add(subject="Q3", body="Could you send me the Q3 report by Friday EOD?")
@@ -90,7 +87,7 @@ def alice_folder(alice: AbstractBaseUser, mailbox_factory: Callable) -> object:
 
 @pytest.mark.django_db
 def test_sync_user_syncs_in_the_foreground_with_progress_and_a_summary(
-    alice: AbstractBaseUser, alice_folder: object
+    alice: User, alice_folder: object
 ) -> None:
     output = run_command("sync_user", str(alice.pk))
 
@@ -107,14 +104,14 @@ def test_sync_user_syncs_in_the_foreground_with_progress_and_a_summary(
 
 
 @pytest.mark.django_db
-def test_sync_user_finds_the_user_by_email(alice: AbstractBaseUser, alice_folder: object) -> None:
+def test_sync_user_finds_the_user_by_email(alice: User, alice_folder: object) -> None:
     run_command("sync_user", "ALICE@example.com")
 
     assert Task.objects.filter(user=alice).count() == 2
 
 
 @pytest.mark.django_db
-def test_sync_user_a_second_time_reads_nothing_new(alice: AbstractBaseUser, alice_folder: object) -> None:
+def test_sync_user_a_second_time_reads_nothing_new(alice: User, alice_folder: object) -> None:
     run_command("sync_user", "alice")
 
     output = run_command("sync_user", "alice")
@@ -125,7 +122,7 @@ def test_sync_user_a_second_time_reads_nothing_new(alice: AbstractBaseUser, alic
 
 @pytest.mark.django_db
 def test_sync_user_enqueue_queues_a_run_without_running_it(
-    alice: AbstractBaseUser, alice_folder: object, django_capture_on_commit_callbacks: Callable
+    alice: User, alice_folder: object, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         output = run_command("sync_user", "alice", "--enqueue")
@@ -142,7 +139,7 @@ def test_sync_user_enqueue_queues_a_run_without_running_it(
 
 @pytest.mark.django_db
 def test_sync_user_reports_a_sync_already_in_progress(
-    alice: AbstractBaseUser, alice_folder: object, django_capture_on_commit_callbacks: Callable
+    alice: User, alice_folder: object, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         run_command("sync_user", "alice", "--enqueue")
@@ -164,7 +161,7 @@ def test_sync_user_refuses_an_unknown_user() -> None:
 
 
 @pytest.mark.django_db
-def test_sync_user_refuses_a_user_without_a_mailbox(alice: AbstractBaseUser) -> None:
+def test_sync_user_refuses_a_user_without_a_mailbox(alice: User) -> None:
     with pytest.raises(CommandError, match="No mailbox is connected yet"):
         run_command("sync_user", "alice")
 
@@ -173,7 +170,7 @@ def test_sync_user_refuses_a_user_without_a_mailbox(alice: AbstractBaseUser) -> 
 
 @pytest.mark.django_db
 def test_sync_user_fails_loudly_when_the_folder_is_gone(
-    alice: AbstractBaseUser, mailbox_factory: Callable, tmp_path: Path
+    alice: User, mailbox_factory: Callable, tmp_path: Path
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.path.rename(tmp_path / "moved")
@@ -189,13 +186,13 @@ def test_sync_user_fails_loudly_when_the_folder_is_gone(
 
 @pytest.mark.django_db
 def test_demo_setup_creates_the_demo_user_with_a_copy_of_the_sample_mailbox(
-    settings: object, tmp_path: Path
+    settings: Settings, tmp_path: Path
 ) -> None:
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.VAR_DIR = tmp_path
 
     output = run_command("demo_setup")
 
-    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)  # type: ignore[attr-defined]
+    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)
     mailbox = Mailbox.objects.get(user=demo)
     target = tmp_path / "demo-mailbox"
     assert mailbox.location == str(target.resolve())
@@ -204,15 +201,15 @@ def test_demo_setup_creates_the_demo_user_with_a_copy_of_the_sample_mailbox(
 
 
 @pytest.mark.django_db
-def test_demo_setup_into_a_chosen_folder_then_sync_finds_tasks(settings: object, tmp_path: Path) -> None:
+def test_demo_setup_into_a_chosen_folder_then_sync_finds_tasks(settings: Settings, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
 
     run_command("demo_setup", "--folder", str(target))
     run_command("demo_setup", "--folder", str(target))  # running it again is harmless
-    output = run_command("sync_user", settings.DEMO_USERNAME)  # type: ignore[attr-defined]
+    output = run_command("sync_user", settings.DEMO_USERNAME)
 
-    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)  # type: ignore[attr-defined]
-    assert get_user_model().objects.filter(username=settings.DEMO_USERNAME).count() == 1  # type: ignore[attr-defined]
+    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)
+    assert get_user_model().objects.filter(username=settings.DEMO_USERNAME).count() == 1
     assert Mailbox.objects.get(user=demo).location == str(target.resolve())
     run = SyncRun.objects.get(user=demo)
     assert run.state == SyncRun.State.SUCCEEDED

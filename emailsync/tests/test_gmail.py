@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
+from pytest_django import Settings
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import SyncUnavailable, sync_trigger
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_first_sync_reads_the_newest_inbox_mail_in_batches_of_at_most_50(
-    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+    google: FakeGoogle, alice: User, settings: Settings
 ) -> None:
     settings.GMAIL_INITIAL_SYNC_MAX = 56
     settings.GMAIL_BATCH_SIZE = 100  # asks for more than Google recommends: capped at 50
@@ -66,7 +66,7 @@ def test_the_first_sync_reads_the_newest_inbox_mail_in_batches_of_at_most_50(
     assert endpoints[0] == "gmail.users.getProfile"
 
 
-def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     first = [account.add_message(mail(f"Old {n}", body)) for n, body in enumerate(REQUESTS[:2])]
     assert sync(alice).state == SyncRun.State.SUCCEEDED
@@ -90,9 +90,7 @@ def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: A
     assert Task.objects.filter(user=alice).count() == 3
 
 
-def test_it_stores_the_new_history_id_even_when_nothing_was_added(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_it_stores_the_new_history_id_even_when_nothing_was_added(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     message = account.add_message(mail())
     sync(alice)
@@ -107,7 +105,7 @@ def test_it_stores_the_new_history_id_even_when_nothing_was_added(
 
 
 def test_it_reads_every_page_of_history_and_each_message_once(
-    google: FakeGoogle, alice: AbstractBaseUser, monkeypatch: pytest.MonkeyPatch
+    google: FakeGoogle, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A small page size stands in for a mailbox with more changes than one page holds.
     monkeypatch.setattr("emailsync.gmail.HISTORY_PAGE_SIZE", 2)
@@ -127,7 +125,7 @@ def test_it_reads_every_page_of_history_and_each_message_once(
 
 
 def test_a_stale_history_id_falls_back_to_a_full_sync_without_duplicates(
-    google: FakeGoogle, alice: AbstractBaseUser
+    google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice)
     old = [account.add_message(mail(f"Old {n}", body)) for n, body in enumerate(REQUESTS[:3])]
@@ -157,7 +155,7 @@ def test_a_stale_history_id_falls_back_to_a_full_sync_without_duplicates(
 
 
 def test_a_checkpoint_that_stays_stale_stops_the_full_resyncs(
-    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+    google: FakeGoogle, alice: User, settings: Settings
 ) -> None:
     settings.SYNC_MAX_STALE_RESYNCS = 2
     account = connect(google, alice)
@@ -180,7 +178,7 @@ def test_a_checkpoint_that_stays_stale_stops_the_full_resyncs(
 
 
 def test_a_rate_limit_with_retry_after_defers_only_that_mailbox(
-    google: FakeGoogle, alice: AbstractBaseUser, charlie: AbstractBaseUser
+    google: FakeGoogle, alice: User, charlie: User
 ) -> None:
     alice_account = connect(google, alice)
     charlie_account = connect(google, charlie)
@@ -214,7 +212,7 @@ def test_a_rate_limit_with_retry_after_defers_only_that_mailbox(
 
 
 def test_a_long_rate_limit_inside_a_batch_defers_the_mailbox_and_keeps_the_checkpoint(
-    google: FakeGoogle, alice: AbstractBaseUser
+    google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice)
     sync(alice)
@@ -227,14 +225,13 @@ def test_a_long_rate_limit_inside_a_batch_defers_the_mailbox_and_keeps_the_check
     assert run.state == SyncRun.State.FAILED
     mailbox = mailbox_of(alice)
     assert mailbox.state == Mailbox.State.BACKING_OFF
+    assert mailbox.next_attempt_at is not None
     assert mailbox.next_attempt_at > timezone.now() + dt.timedelta(seconds=290)
     assert mailbox.checkpoint == checkpoint
     assert not MessageReceipt.objects.filter(mailbox=mailbox).exists()
 
 
-def test_a_part_that_fails_inside_a_batch_is_fetched_again(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_a_part_that_fails_inside_a_batch_is_fetched_again(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     messages = [account.add_message(mail(f"Request {n}", body)) for n, body in enumerate(REQUESTS[:3])]
     flaky = messages[1]
@@ -252,7 +249,7 @@ def test_a_part_that_fails_inside_a_batch_is_fetched_again(
 
 
 def test_a_message_that_keeps_failing_is_quarantined_and_the_others_go_on(
-    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+    google: FakeGoogle, alice: User, settings: Settings
 ) -> None:
     settings.GMAIL_BATCH_RETRY_ROUNDS = 1
     settings.SYNC_MESSAGE_MAX_ATTEMPTS = 2
@@ -283,7 +280,7 @@ def test_a_message_that_keeps_failing_is_quarantined_and_the_others_go_on(
     assert third.messages_found == 0  # a quarantined message is not tried again by itself
 
 
-def test_the_checkpoint_never_moves_back(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+def test_the_checkpoint_never_moves_back(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     account.add_message(mail())
     sync(alice)
@@ -298,9 +295,7 @@ def test_the_checkpoint_never_moves_back(google: FakeGoogle, alice: AbstractBase
     assert mailbox_of(alice).checkpoint == ahead
 
 
-def test_gmail_categories_are_skipped_as_bulk_and_threads_are_kept(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_gmail_categories_are_skipped_as_bulk_and_threads_are_kept(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     social = account.add_message(mail("Someone tagged you", REQUESTS[0]), labels=["INBOX", "CATEGORY_SOCIAL"])
     forums = account.add_message(mail("New post", REQUESTS[1]), labels=["INBOX", "CATEGORY_FORUMS"])
@@ -316,7 +311,7 @@ def test_gmail_categories_are_skipped_as_bulk_and_threads_are_kept(
     assert Task.objects.get(user=alice).source.thread_id == "18f3a1c2d4e5aaaa"
 
 
-def test_a_server_error_is_retried_within_the_call(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+def test_a_server_error_is_retried_within_the_call(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     account.add_message(mail())
     google.fail("gmail.users.getProfile", status=503, times=1)
@@ -330,7 +325,7 @@ def test_a_server_error_is_retried_within_the_call(google: FakeGoogle, alice: Ab
 
 
 def test_a_server_that_keeps_failing_backs_the_mailbox_off(
-    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+    google: FakeGoogle, alice: User, settings: Settings
 ) -> None:
     connect(google, alice)
     google.fail("gmail.users.getProfile", status=503, times=None)
@@ -341,6 +336,7 @@ def test_a_server_that_keeps_failing_backs_the_mailbox_off(
     assert "HTTP 503" in run.error
     mailbox = mailbox_of(alice)
     assert mailbox.state == Mailbox.State.BACKING_OFF
+    assert mailbox.next_attempt_at is not None
     assert mailbox.next_attempt_at > timezone.now() + dt.timedelta(
         seconds=settings.SYNC_BACKOFF_BASE_SECONDS * 0.7
     )
@@ -349,7 +345,7 @@ def test_a_server_that_keeps_failing_backs_the_mailbox_off(
 
 
 def test_a_revoked_grant_needs_reconnect_and_nothing_is_retried(
-    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+    google: FakeGoogle, alice: User, settings: Settings
 ) -> None:
     from django_q.models import Schedule
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django_q.models import OrmQ
+from pytest_django import Settings
 
 from conftest import MailFolder
 from emailsync.jobs import run_sync, scheduled_sync
@@ -15,15 +16,15 @@ from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import sync_trigger
 from tasks_app.models import LocalCalendarEvent, Task
 
-MailboxFactory = Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]
+MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
+def fast_password_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_run_sync_runs_the_queued_run(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_run_sync_runs_the_queued_run(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body="Can you send the slides to Maria?")
     run, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.API, enqueue=False)
@@ -36,9 +37,7 @@ def test_run_sync_runs_the_queued_run(alice: AbstractBaseUser, mailbox_factory: 
     assert LocalCalendarEvent.objects.filter(user=alice).count() == 1
 
 
-def test_run_sync_delivered_twice_does_the_work_once(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_run_sync_delivered_twice_does_the_work_once(alice: User, mailbox_factory: MailboxFactory) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(body="Can you send the slides to Maria?")
     run, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.API, enqueue=False)
@@ -56,7 +55,7 @@ def test_run_sync_of_a_deleted_run_is_a_no_op(db: None) -> None:
 
 
 def test_scheduled_sync_creates_a_schedule_run_and_runs_it_inline(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, django_capture_on_commit_callbacks: Any
+    alice: User, mailbox_factory: MailboxFactory, django_capture_on_commit_callbacks: Any
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(body="Can you send the slides to Maria?")
@@ -77,7 +76,7 @@ def test_scheduled_sync_creates_a_schedule_run_and_runs_it_inline(
 
 
 def test_scheduled_sync_is_skipped_when_the_mailbox_cannot_sync(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
@@ -89,13 +88,13 @@ def test_scheduled_sync_is_skipped_when_the_mailbox_cannot_sync(
     assert not SyncRun.objects.exists()
 
 
-def test_scheduled_sync_is_skipped_without_a_mailbox(alice: AbstractBaseUser) -> None:
+def test_scheduled_sync_is_skipped_without_a_mailbox(alice: User) -> None:
     assert scheduled_sync(alice.pk).startswith("skipped: No mailbox")
     assert not SyncRun.objects.exists()
 
 
 def test_scheduled_sync_leaves_a_sync_already_running_alone(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(body="Can you send the slides to Maria?")
@@ -109,9 +108,7 @@ def test_scheduled_sync_leaves_a_sync_already_running_alone(
     assert not MessageReceipt.objects.exists()
 
 
-def test_scheduled_sync_ignores_deactivated_users(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_scheduled_sync_ignores_deactivated_users(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox_factory(alice)
     alice.is_active = False
     alice.save()

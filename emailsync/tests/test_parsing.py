@@ -421,7 +421,7 @@ def test_input_without_headers_raises_message_parse_error(raw: bytes) -> None:
 
 def test_non_bytes_input_raises_message_parse_error() -> None:
     with pytest.raises(MessageParseError, match="bytes"):
-        parse_message("From: a@b.c\r\n\r\nhi")  # type: ignore[arg-type]
+        parse_message("From: a@b.c\r\n\r\nhi")  # type: ignore[arg-type]  # a str on purpose
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.models import OrmQ
+from pytest_django import Settings
 
 from accounts.models import Profile
 from conftest import MailFolder
@@ -30,7 +31,7 @@ from tasks_app.calendars import LocalCalendar
 from tasks_app.extraction import EmailForExtraction, ExtractedTask, Extractor, get_extractor
 from tasks_app.models import LocalCalendarEvent, Task
 
-MailboxFactory = Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]
+MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
 # Bodies the offline extractor turns into exactly one undated to-do each, placed in the next free block.
 REQUESTS = [
@@ -44,7 +45,7 @@ NOT_EMAIL = b"this is not an email, only a line of text\n"
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
+def fast_password_hashing(settings: Settings) -> None:
     # The personas are created with a password; the default hasher would take most of the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -53,7 +54,7 @@ class WorkerDied(BaseException):
     """The worker process was killed: not even ``except Exception`` sees it."""
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
     assert created
     return mailbox_sync(run=run)
@@ -77,7 +78,7 @@ def leave_lease_of_dead_worker(mailbox: Mailbox) -> None:
 
 
 @contextmanager
-def competing_trigger_after_check(user: AbstractBaseUser) -> Iterator[list[SyncRun]]:
+def competing_trigger_after_check(user: User) -> Iterator[list[SyncRun]]:
     """Let another request insert its run right after sync_trigger looked for an active one."""
     competitor: list[SyncRun] = []
 
@@ -95,7 +96,7 @@ def competing_trigger_after_check(user: AbstractBaseUser) -> Iterator[list[SyncR
 
 
 def test_it_creates_a_run_and_enqueues_the_job_only_on_commit(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, django_capture_on_commit_callbacks: Any
+    alice: User, mailbox_factory: MailboxFactory, django_capture_on_commit_callbacks: Any
 ) -> None:
     mailbox_factory(alice)
 
@@ -113,7 +114,7 @@ def test_it_creates_a_run_and_enqueues_the_job_only_on_commit(
 
 
 def test_it_does_not_enqueue_when_asked_not_to(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, django_capture_on_commit_callbacks: Any
+    alice: User, mailbox_factory: MailboxFactory, django_capture_on_commit_callbacks: Any
 ) -> None:
     mailbox_factory(alice)
 
@@ -127,7 +128,7 @@ def test_it_does_not_enqueue_when_asked_not_to(
 
 @pytest.mark.parametrize("state", [SyncRun.State.QUEUED, SyncRun.State.RUNNING])
 def test_a_second_trigger_returns_the_active_run(
-    alice: AbstractBaseUser,
+    alice: User,
     mailbox_factory: MailboxFactory,
     django_capture_on_commit_callbacks: Any,
     state: str,
@@ -145,9 +146,7 @@ def test_a_second_trigger_returns_the_active_run(
     assert SyncRun.objects.filter(user=alice).count() == 1
 
 
-def test_the_database_allows_one_active_run_per_user(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser
-) -> None:
+def test_the_database_allows_one_active_run_per_user(alice: User, charlie: User) -> None:
     SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.BUTTON)
     SyncRun.objects.create(user=charlie, trigger=SyncRun.Trigger.BUTTON)
 
@@ -159,9 +158,7 @@ def test_the_database_allows_one_active_run_per_user(
     SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.LOGIN)
 
 
-def test_two_triggers_at_once_end_with_one_run(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_two_triggers_at_once_end_with_one_run(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox_factory(alice)
 
     with competing_trigger_after_check(alice) as competitor:
@@ -175,7 +172,7 @@ def test_two_triggers_at_once_end_with_one_run(
 
 @pytest.mark.parametrize("state", [SyncRun.State.QUEUED, SyncRun.State.RUNNING])
 def test_a_stale_active_run_is_replaced(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any, state: str
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings, state: str
 ) -> None:
     mailbox_factory(alice)
     old, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
@@ -193,7 +190,7 @@ def test_a_stale_active_run_is_replaced(
 
 
 def test_a_running_run_with_a_recent_heartbeat_is_not_replaced(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     mailbox_factory(alice)
     old, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
@@ -207,7 +204,7 @@ def test_a_running_run_with_a_recent_heartbeat_is_not_replaced(
     assert run.pk == old.pk
 
 
-def test_it_refuses_to_sync_without_a_mailbox(alice: AbstractBaseUser) -> None:
+def test_it_refuses_to_sync_without_a_mailbox(alice: User) -> None:
     with pytest.raises(SyncUnavailable, match="No mailbox is connected"):
         sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON)
 
@@ -226,7 +223,7 @@ def test_it_refuses_to_sync_without_a_mailbox(alice: AbstractBaseUser) -> None:
     ],
 )
 def test_it_refuses_to_sync_a_mailbox_that_cannot_be_synced_now(
-    alice: AbstractBaseUser,
+    alice: User,
     mailbox_factory: MailboxFactory,
     django_capture_on_commit_callbacks: Any,
     changes: dict[str, object],
@@ -242,9 +239,7 @@ def test_it_refuses_to_sync_a_mailbox_that_cannot_be_synced_now(
     assert not OrmQ.objects.exists()
 
 
-def test_it_syncs_again_once_the_backoff_has_passed(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_it_syncs_again_once_the_backoff_has_passed(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     Mailbox.objects.filter(pk=mailbox.pk).update(
@@ -263,7 +258,7 @@ def test_it_syncs_again_once_the_backoff_has_passed(
 
 
 def test_it_turns_new_messages_into_receipts_tasks_and_events(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     first = folder.add(subject="Slides", body=REQUESTS[0])
@@ -303,9 +298,7 @@ def test_it_turns_new_messages_into_receipts_tasks_and_events(
     assert mailbox.lease_token is None and mailbox.lease_expires_at is None
 
 
-def test_it_reads_only_new_messages_on_the_next_run(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_it_reads_only_new_messages_on_the_next_run(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     folder.add(body=REQUESTS[1])
@@ -321,9 +314,7 @@ def test_it_reads_only_new_messages_on_the_next_run(
     assert LocalCalendarEvent.objects.filter(user=alice).count() == 3
 
 
-def test_it_skips_messages_already_processed(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_it_skips_messages_already_processed(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     sync(alice)
@@ -338,7 +329,7 @@ def test_it_skips_messages_already_processed(
 
 
 def test_a_maildir_message_is_not_processed_again_after_it_is_read(
-    alice: AbstractBaseUser, mail_folder_factory: Callable[[str], MailFolder]
+    alice: User, mail_folder_factory: Callable[[str], MailFolder]
 ) -> None:
     folder = mail_folder_factory("Maildir")
     for sub in ("new", "cur", "tmp"):
@@ -357,9 +348,7 @@ def test_a_maildir_message_is_not_processed_again_after_it_is_read(
     assert Task.objects.filter(user=alice).count() == 1
 
 
-def test_it_reports_progress_after_each_message(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_it_reports_progress_after_each_message(alice: User, mailbox_factory: MailboxFactory) -> None:
     _, folder = mailbox_factory(alice)
     for body in REQUESTS[:3]:
         folder.add(body=body)
@@ -376,7 +365,7 @@ def test_it_reports_progress_after_each_message(
 
 
 def test_it_works_through_a_large_backlog_over_several_runs(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.SYNC_MAX_MESSAGES_PER_RUN = 2
     mailbox, folder = mailbox_factory(alice)
@@ -408,7 +397,7 @@ def test_it_works_through_a_large_backlog_over_several_runs(
     ],
 )
 def test_it_records_bulk_mail_as_skipped_without_tasks(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, email: dict[str, Any], reason: str
+    alice: User, mailbox_factory: MailboxFactory, email: dict[str, Any], reason: str
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     name = folder.add(body=REQUESTS[0], **email)
@@ -426,9 +415,7 @@ def test_it_records_bulk_mail_as_skipped_without_tasks(
     assert sync(alice).messages_found == 0
 
 
-def test_it_skips_senders_on_the_users_skip_list(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_it_skips_senders_on_the_users_skip_list(alice: User, mailbox_factory: MailboxFactory) -> None:
     Profile.objects.filter(user=alice).update(skip_senders="boss@corp.example\n@Spammy.Example\n")
     mailbox, folder = mailbox_factory(alice)
     exact = folder.add(body=REQUESTS[0], sender="The Boss <BOSS@corp.example>")
@@ -448,7 +435,7 @@ def test_it_skips_senders_on_the_users_skip_list(
 
 
 def test_a_broken_message_is_recorded_failed_and_the_rest_go_on(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     before = folder.add(body=REQUESTS[0])
@@ -468,7 +455,7 @@ def test_a_broken_message_is_recorded_failed_and_the_rest_go_on(
 
 
 def test_a_broken_message_is_retried_and_quarantined_after_the_last_attempt(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.SYNC_MESSAGE_MAX_ATTEMPTS = 2
     mailbox, folder = mailbox_factory(alice)
@@ -491,7 +478,7 @@ def test_a_broken_message_is_retried_and_quarantined_after_the_last_attempt(
 
 
 def test_a_failed_message_that_becomes_readable_is_processed_on_a_later_run(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     broken = folder.add(raw=NOT_EMAIL)
@@ -507,7 +494,7 @@ def test_a_failed_message_that_becomes_readable_is_processed_on_a_later_run(
 
 
 def test_receipt_retry_gives_a_quarantined_message_new_attempts(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.SYNC_MESSAGE_MAX_ATTEMPTS = 1
     mailbox, folder = mailbox_factory(alice)
@@ -527,9 +514,7 @@ def test_receipt_retry_gives_a_quarantined_message_new_attempts(
     assert receipt(mailbox, broken).status == MessageReceipt.Status.DONE
 
 
-def test_receipt_retry_leaves_a_finished_message_alone(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_receipt_retry_leaves_a_finished_message_alone(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     name = folder.add(body=REQUESTS[0])
     sync(alice)
@@ -544,7 +529,7 @@ def test_receipt_retry_leaves_a_finished_message_alone(
 
 
 def test_a_duplicate_delivery_of_a_finished_run_does_nothing(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
@@ -561,7 +546,7 @@ def test_a_duplicate_delivery_of_a_finished_run_does_nothing(
 
 
 def test_a_queued_run_does_not_touch_a_mailbox_leased_by_another_worker(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
@@ -581,7 +566,7 @@ def test_a_queued_run_does_not_touch_a_mailbox_leased_by_another_worker(
 
 
 def test_a_second_delivery_of_a_queued_run_leaves_it_to_its_twin(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     """The queue delivers at least once: the copy that finds the lease held by the same run must not fail
     the run that its twin is about to work on."""
@@ -603,7 +588,7 @@ def test_a_second_delivery_of_a_queued_run_leaves_it_to_its_twin(
 
 
 def test_a_redelivered_running_run_leaves_the_mailbox_to_the_worker_holding_it(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
@@ -621,7 +606,7 @@ def test_a_redelivered_running_run_leaves_the_mailbox_to_the_worker_holding_it(
     assert not MessageReceipt.objects.exists()
 
 
-def test_an_expired_lease_is_taken_over(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> None:
+def test_an_expired_lease_is_taken_over(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     leave_lease_of_dead_worker(mailbox)
@@ -635,7 +620,7 @@ def test_an_expired_lease_is_taken_over(alice: AbstractBaseUser, mailbox_factory
 
 
 def test_it_stops_when_another_worker_takes_the_lease_mid_run(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     for body in REQUESTS[:3]:
@@ -659,7 +644,7 @@ def test_it_stops_when_another_worker_takes_the_lease_mid_run(
 
 
 def test_a_backoff_that_starts_while_queued_fails_the_run_without_counting_a_failure(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
@@ -680,7 +665,7 @@ def test_a_backoff_that_starts_while_queued_fails_the_run_without_counting_a_fai
 
 
 def test_a_missing_folder_fails_the_run_with_a_clear_error(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
@@ -699,7 +684,7 @@ def test_a_missing_folder_fails_the_run_with_a_clear_error(
 
 
 def test_it_disables_the_mailbox_after_repeated_failures(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.SYNC_DISABLE_AFTER_FAILURES = 3
     mailbox, folder = mailbox_factory(alice)
@@ -721,7 +706,7 @@ def test_it_disables_the_mailbox_after_repeated_failures(
 
 
 def test_connecting_again_re_enables_a_disabled_mailbox(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.SYNC_DISABLE_AFTER_FAILURES = 1
     _, folder = mailbox_factory(alice)
@@ -737,9 +722,7 @@ def test_connecting_again_re_enables_a_disabled_mailbox(
     assert run.tasks_created == 1
 
 
-def test_a_successful_run_resets_the_failure_count(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_a_successful_run_resets_the_failure_count(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
     sync(alice)
@@ -774,7 +757,7 @@ class DyingExtractor:
         return self.real.extract(email)
 
 
-def assert_everything_synced_once(user: AbstractBaseUser, mailbox: Mailbox, messages: int) -> None:
+def assert_everything_synced_once(user: User, mailbox: Mailbox, messages: int) -> None:
     receipts = MessageReceipt.objects.filter(mailbox=mailbox)
     assert receipts.count() == messages
     assert set(receipts.values_list("status", flat=True)) == {MessageReceipt.Status.DONE}
@@ -791,10 +774,10 @@ def assert_everything_synced_once(user: AbstractBaseUser, mailbox: Mailbox, mess
 
 @pytest.mark.parametrize("rerun", ["redelivered", "new trigger"])
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
-    alice: AbstractBaseUser,
+    alice: User,
     mailbox_factory: MailboxFactory,
     monkeypatch: pytest.MonkeyPatch,
-    settings: Any,
+    settings: Settings,
     rerun: str,
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
@@ -827,7 +810,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
 
 
 def test_a_worker_killed_between_calendar_write_and_save_makes_no_duplicate_event(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     for body in REQUESTS[:3]:
@@ -859,7 +842,7 @@ def test_a_worker_killed_between_calendar_write_and_save_makes_no_duplicate_even
 
 
 def test_two_users_synced_one_after_another_see_only_their_own_mail(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, charlie: User, mailbox_factory: MailboxFactory
 ) -> None:
     alice_mailbox, alice_folder = mailbox_factory(alice)
     charlie_mailbox, charlie_folder = mailbox_factory(charlie)

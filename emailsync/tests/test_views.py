@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django_q.models import OrmQ
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import mailbox_sync, sync_trigger
 from tasks_app.models import Task
 
+if TYPE_CHECKING:
+    # Only in django-stubs: the test client's response, with .context and .wsgi_request.
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 SYNC_URL = "/sync/sync/"
 HISTORY_URL = "/sync/history/"
-JSON = {"HTTP_ACCEPT": "application/json"}
+JSON: dict[str, Any] = {"HTTP_ACCEPT": "application/json"}
 
 
-def messages_of(response: object) -> list[str]:
-    return [str(m) for m in response.context["messages"]]  # type: ignore[attr-defined]
+def messages_of(response: _MonkeyPatchedWSGIResponse) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
 
 
 @pytest.fixture
-def alice_client(alice: AbstractBaseUser) -> Client:
+def alice_client(alice: User) -> Client:
     # Signed in before the mailbox exists, so that signing in does not start a sync of its own.
     client = Client()
     client.force_login(alice)
@@ -31,7 +37,7 @@ def alice_client(alice: AbstractBaseUser) -> Client:
 
 
 @pytest.fixture
-def alice_mailbox(alice: AbstractBaseUser, alice_client: Client, mailbox_factory: Callable) -> Mailbox:
+def alice_mailbox(alice: User, alice_client: Client, mailbox_factory: Callable) -> Mailbox:
     mailbox, folder = mailbox_factory(alice)
     folder.add("wiki.eml", subject="Wiki", body="Please update the wiki page when you get a chance.")
     return mailbox
@@ -39,7 +45,7 @@ def alice_mailbox(alice: AbstractBaseUser, alice_client: Client, mailbox_factory
 
 @pytest.mark.django_db
 def test_the_sync_button_answers_json_with_the_run(
-    alice: AbstractBaseUser, alice_client: Client, alice_mailbox: Mailbox
+    alice: User, alice_client: Client, alice_mailbox: Mailbox
 ) -> None:
     response = alice_client.post(SYNC_URL, **JSON)
 
@@ -54,10 +60,10 @@ def test_the_sync_button_answers_json_with_the_run(
 
 @pytest.mark.django_db
 def test_the_sync_button_queues_a_job_once_the_run_is_committed(
-    alice: AbstractBaseUser,
+    alice: User,
     alice_client: Client,
     alice_mailbox: Mailbox,
-    django_capture_on_commit_callbacks: Callable,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         alice_client.post(SYNC_URL, **JSON)
@@ -118,7 +124,7 @@ def test_the_sync_button_requires_login_and_post(
 
 @pytest.mark.django_db
 def test_the_history_page_lists_the_users_runs(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, alice_client: Client, alice_mailbox: Mailbox
+    alice: User, charlie: User, alice_client: Client, alice_mailbox: Mailbox
 ) -> None:
     run, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
     mailbox_sync(run=run)
@@ -138,7 +144,7 @@ def test_the_history_page_lists_the_users_runs(
 
 @pytest.mark.django_db
 def test_the_history_page_lists_messages_that_failed_with_a_retry_button(
-    alice: AbstractBaseUser, alice_client: Client, alice_mailbox: Mailbox
+    alice: User, alice_client: Client, alice_mailbox: Mailbox
 ) -> None:
     broken = MessageReceipt.objects.create(
         mailbox=alice_mailbox,
@@ -164,7 +170,7 @@ def test_the_history_page_lists_messages_that_failed_with_a_retry_button(
 
 @pytest.mark.django_db
 def test_a_retried_message_is_read_on_the_next_sync(
-    alice: AbstractBaseUser, alice_client: Client, alice_mailbox: Mailbox
+    alice: User, alice_client: Client, alice_mailbox: Mailbox
 ) -> None:
     broken = MessageReceipt.objects.create(
         mailbox=alice_mailbox, message_id="wiki.eml", status=MessageReceipt.Status.QUARANTINED, attempts=3
@@ -185,9 +191,7 @@ def test_a_retried_message_is_read_on_the_next_sync(
 
 
 @pytest.mark.django_db
-def test_retrying_another_users_message_is_404(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, alice_mailbox: Mailbox
-) -> None:
+def test_retrying_another_users_message_is_404(alice: User, charlie: User, alice_mailbox: Mailbox) -> None:
     broken = MessageReceipt.objects.create(
         mailbox=alice_mailbox, message_id="wiki.eml", status=MessageReceipt.Status.QUARANTINED, attempts=3
     )
