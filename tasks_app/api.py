@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.types import api_user
 from tasks_app.models import Task
 from tasks_app.selectors import task_for_user, tasks_for_user
 from tasks_app.services import TaskChangeError, tasks_apply_and_sync
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    """The API's form of an optional time (DRF's field also maps None to None; its stubs take no None)."""
+    return serializers.DateTimeField().to_representation(value) if value is not None else None
 
 
 class TaskOutSerializer(serializers.ModelSerializer):
@@ -40,8 +48,8 @@ class TaskOutSerializer(serializers.ModelSerializer):
             return None
         return {
             "id": task.event_id,
-            "start": serializers.DateTimeField().to_representation(task.event_start),
-            "end": serializers.DateTimeField().to_representation(task.event_end),
+            "start": _datetime(task.event_start),
+            "end": _datetime(task.event_end),
             "link": task.event_link,
         }
 
@@ -69,13 +77,13 @@ class TaskPatchSerializer(serializers.Serializer):
 @api_view(["GET"])
 def task_list(request: Request) -> Response:
     include_closed = request.query_params.get("all") in ("1", "true", "yes")
-    tasks = tasks_for_user(user=request.user, include_closed=include_closed)
+    tasks = tasks_for_user(user=api_user(request), include_closed=include_closed)
     return Response(TaskOutSerializer(tasks, many=True).data)
 
 
 @api_view(["GET", "PATCH"])
 def task_detail(request: Request, task_id: int) -> Response:
-    task = task_for_user(user=request.user, task_id=task_id)
+    task = task_for_user(user=api_user(request), task_id=task_id)
     if task is None:
         return Response({"detail": "No such task."}, status=status.HTTP_404_NOT_FOUND)
     if request.method == "GET":
@@ -95,4 +103,4 @@ def task_detail(request: Request, task_id: int) -> Response:
         task = tasks_apply_and_sync(task=task, **changes)
     except TaskChangeError as e:
         return Response({"detail": str(e)}, status=status.HTTP_400_BAD_REQUEST)
-    return Response(TaskOutSerializer(task_for_user(user=request.user, task_id=task.pk)).data)
+    return Response(TaskOutSerializer(task_for_user(user=api_user(request), task_id=task.pk)).data)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -79,7 +79,7 @@ def event_id_for(task_key: str) -> str:
 
 
 class LocalCalendar:
-    def __init__(self, user: AbstractBaseUser) -> None:
+    def __init__(self, user: User) -> None:
         self.user = user
 
     def _link(self, event_id: str) -> str:
@@ -133,7 +133,7 @@ class LocalCalendar:
         return [(row.start, row.end) for row in rows.only("start", "end")]
 
 
-def calendar_for(user: AbstractBaseUser) -> Calendar:
+def calendar_for(user: User) -> Calendar:
     """The user's calendar: Google Calendar once they connected it at Google sign-in, else the local one."""
     from accounts.models import Profile
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 _LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -40,9 +42,9 @@ class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     task_ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=False)
 
-    def __init__(self, *args: object, task_ids: list[int], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["task_ids"].choices = [(i, i) for i in task_ids]  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, task_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedMultipleChoiceField, self.fields["task_ids"]).choices = [(i, i) for i in task_ids]
 
     def clean_task_ids(self) -> list[int]:
         ids = self.cleaned_data["task_ids"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import httplib2
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from googleapiclient.errors import HttpError
 
@@ -77,7 +77,7 @@ def _rfc3339(moment: dt.datetime) -> str:
 class GoogleCalendar:
     """The Calendar seam on the user's primary Google calendar. One instance per pass: not thread-safe."""
 
-    def __init__(self, user: AbstractBaseUser) -> None:
+    def __init__(self, user: User) -> None:
         self.user = user
         self._service: Any = None
         self._zone: zoneinfo.ZoneInfo | None = None

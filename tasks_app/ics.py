@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from tasks_app.models import LocalCalendarEvent
 
 
-def ics_feed(*, user: AbstractBaseUser, timezone_name: str) -> bytes:
+def ics_feed(*, user: User, timezone_name: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Intelligent Scheduler//EN")
     calendar.add("version", "2.0")

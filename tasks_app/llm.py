@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 import anthropic
@@ -48,6 +48,7 @@ __all__ = ["SYSTEM_PROMPT", "ClaudeExtractor", "build_user_message"]
 logger = logging.getLogger(__name__)
 
 MAX_NOTES_LENGTH = 300
+Effort = Literal["low", "medium", "high", "xhigh", "max"]
 # 429 error codes that will not clear by waiting a few seconds: retrying only burns the month's requests.
 SPEND_LIMIT_CODES = frozenset(
     {
@@ -295,11 +296,12 @@ class ClaudeExtractor:
         self, model: str, user_message: str, *, spent: ExtractionUsage | None = None
     ) -> tuple[Answer, ExtractionUsage]:
         usage = spent or ExtractionUsage()
-        output_config: dict[str, Any] = {
+        output_config: anthropic.types.OutputConfigParam = {
             "format": {"type": "json_schema", "schema": anthropic.transform_schema(Answer)}
         }
         if self.effort:
-            output_config["effort"] = self.effort
+            # settings.py refuses any ANTHROPIC_EFFORT outside the API's values at start-up.
+            output_config["effort"] = cast(Effort, self.effort)
         try:
             response = self.client.messages.create(
                 model=model,
@@ -307,7 +309,7 @@ class ClaudeExtractor:
                 # The fixed instructions are the cacheable prefix; the email varies and comes after them.
                 system=[{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
                 messages=[{"role": "user", "content": user_message}],
-                output_config=output_config,  # type: ignore[arg-type]
+                output_config=output_config,
             )
         except _SpendLimitReached as e:
             raise ExtractorFatal(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from .dates import ResolvedDate, find_due_phrases, resolve_due
 from .extraction import (
@@ -632,7 +633,9 @@ class OfflineExtractor:
             ]
             # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
             asks = [
-                task for task in self._extract_from(forwarded, email) if "request" in task.extra["intent"]
+                task
+                for task in self._extract_from(forwarded, email)
+                if "request" in cast("list[str]", task.extra["intent"])
             ]
             if asks:
                 rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]

@@ -6,25 +6,25 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from tasks_app.models import Task
 
 
-def tasks_for_user(*, user: AbstractBaseUser, include_closed: bool = False) -> QuerySet[Task]:
+def tasks_for_user(*, user: User, include_closed: bool = False) -> QuerySet[Task]:
     qs = Task.objects.filter(user=user).select_related("source")
     if not include_closed:
         qs = qs.filter(status__in=Task.OPEN_STATUSES)
     return qs.order_by("due_at", "event_start", "id")
 
 
-def task_for_user(*, user: AbstractBaseUser, task_id: int) -> Task | None:
+def task_for_user(*, user: User, task_id: int) -> Task | None:
     return Task.objects.filter(user=user, pk=task_id).select_related("source").first()
 
 
-def review_queue(*, user: AbstractBaseUser) -> list[Task]:
+def review_queue(*, user: User) -> list[Task]:
     """Tasks waiting for the user's approval, soonest due first. One query."""
     return list(
         Task.objects.filter(user=user, status=Task.Status.PROPOSED)
@@ -47,9 +47,7 @@ class TaskGroups:
         return len(self.overdue) + len(self.today) + len(self.upcoming) + len(self.undated)
 
 
-def dashboard_groups(
-    *, user: AbstractBaseUser, zone: dt.tzinfo, now: dt.datetime | None = None
-) -> TaskGroups:
+def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
     """Open tasks grouped as the dashboard shows them, by their due time (or, for undated tasks, their
     calendar block) in the user's zone. One query whatever the number of tasks."""
     now = now or timezone.now()
@@ -183,7 +181,7 @@ def _assign_lanes(blocks: list[WeekBlock]) -> None:
 
 def week_view(
     *,
-    user: AbstractBaseUser,
+    user: User,
     zone: dt.tzinfo,
     week_start: dt.date,
     work_start: dt.time,

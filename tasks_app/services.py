@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from types import EllipsisType
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from tasks_app.calendars import (
     CalendarError,
     EventExists,
     EventMissing,
+    EventRef,
     EventSpec,
     calendar_for,
     event_id_for,
@@ -162,7 +165,7 @@ def _event_spec(task: Task, profile: Profile) -> EventSpec:
     )
 
 
-def _busy(calendar: Calendar, user: AbstractBaseUser, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+def _busy(calendar: Calendar, user: User, start: dt.datetime, end: dt.datetime) -> list[Interval]:
     busy = list(calendar.busy(start, end))
     planned = Task.objects.filter(
         user=user, status=Task.Status.SCHEDULED, event_start__lt=end, event_end__gt=start, event_written=False
@@ -194,7 +197,7 @@ def _plan(task: Task, profile: Profile, calendar: Calendar, now: dt.datetime) ->
     return True
 
 
-def calendar_sync(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> int:
+def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
     """Bring the calendar in line with every task that waits for it: place, move or remove events.
 
     Each task's event id is stored before the calendar is called; if we crash after the calendar wrote the
@@ -250,7 +253,7 @@ def calendar_sync(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> 
     return written
 
 
-def _write_event(calendar: Calendar, spec: EventSpec, *, exists: bool) -> object:
+def _write_event(calendar: Calendar, spec: EventSpec, *, exists: bool) -> EventRef:
     if exists:
         try:
             return calendar.update(spec)
@@ -272,8 +275,8 @@ def task_update(
     task: Task,
     status: str | None = None,
     title: str | None = None,
-    due_at: dt.datetime | object | None = ...,
-    duration_minutes: int | object | None = ...,
+    due_at: dt.datetime | EllipsisType | None = ...,
+    duration_minutes: int | EllipsisType | None = ...,
     event_start: dt.datetime | None = None,
 ) -> Task:
     """Change a task as its owner asked; the calendar follows on the next ``calendar_sync``."""
@@ -294,12 +297,12 @@ def task_update(
         task.calendar_pending = task.calendar_pending or task.event_written
     reschedule = False
     if due_at is not ...:
-        task.due_at = due_at  # type: ignore[assignment]
+        task.due_at = due_at
         reschedule = True
     if duration_minutes is not ...:
-        if duration_minutes is not None and not (5 <= int(duration_minutes) <= 24 * 60):  # type: ignore[call-overload]
+        if duration_minutes is not None and not (5 <= int(duration_minutes) <= 24 * 60):
             raise TaskChangeError("The duration must be between 5 minutes and 24 hours.")
-        task.duration_minutes = duration_minutes  # type: ignore[assignment]
+        task.duration_minutes = duration_minutes
         reschedule = True
     if event_start is not None:
         minutes = task.duration_minutes or settings.DEFAULT_TASK_MINUTES
@@ -319,10 +322,10 @@ def task_update(
     return task
 
 
-def tasks_apply_and_sync(*, task: Task, **changes: object) -> Task:
+def tasks_apply_and_sync(*, task: Task, **changes: Any) -> Task:
     """Change a task and bring the calendar along at once (the local calendar is always reachable;
     a remote one that fails leaves the task pending for the next sync)."""
-    task = task_update(task=task, **changes)  # type: ignore[arg-type]
+    task = task_update(task=task, **changes)
     calendar_sync(user=task.user)
     task.refresh_from_db()
     return task

@@ -18,11 +18,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from emailsync.models import MessageReceipt
-from tasks_app.extraction import ExtractedTask, ThreadTask
+from tasks_app.extraction import ExtractedTask, TaskKind, ThreadTask
 from tasks_app.models import Task
 
 __all__ = [
@@ -98,7 +98,8 @@ def thread_open_tasks(*, receipt: MessageReceipt) -> list[Task]:
 def thread_tasks_for_prompt(tasks: Sequence[Task]) -> tuple[ThreadTask, ...]:
     """The open thread tasks as the extractor sees them, with refs T1, T2… in the order of ``tasks``."""
     return tuple(
-        ThreadTask(ref=f"T{index}", title=task.title, kind=task.kind, due=task.due_at)  # type: ignore[arg-type]
+        # Task.Kind's values are exactly TaskKind's.
+        ThreadTask(ref=f"T{index}", title=task.title, kind=cast(TaskKind, task.kind), due=task.due_at)
         for index, task in enumerate(tasks, 1)
     )
 

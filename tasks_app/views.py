@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Profile
 from accounts.services import profile_for
+from accounts.types import AuthenticatedHttpRequest
 from emailsync.selectors import latest_run, mailbox_for, reconnect_url, run_as_dict
 from tasks_app.forms import ReviewForm, TaskEditForm, TaskMoveForm
 from tasks_app.ics import ics_feed
@@ -56,7 +57,7 @@ def _feed_url(request: HttpRequest, profile: Profile) -> str:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     run = latest_run(user=request.user)
     groups = dashboard_groups(user=request.user, zone=profile.zone)
@@ -79,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def week(request: HttpRequest) -> HttpResponse:
+def week(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     today = timezone.localtime(timezone.now(), profile.zone).date()
     try:
@@ -109,7 +110,7 @@ def week(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     queue = review_queue(user=request.user)
     with timezone.override(profile.zone):
@@ -122,11 +123,11 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_decide(request: HttpRequest) -> HttpResponse:
+def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     queue = {task.pk: task for task in review_queue(user=request.user)}
     form = ReviewForm(request.POST, task_ids=list(queue))
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("tasks:review")
     approve = form.cleaned_data["decision"] == "approve"
     status = Task.Status.SCHEDULED if approve else Task.Status.DISMISSED
@@ -143,7 +144,7 @@ def review_decide(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None:
         raise Http404("No such task")
@@ -177,7 +178,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
+def task_action(request: AuthenticatedHttpRequest, task_id: int, action: str) -> HttpResponse:
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None or action not in ACTIONS:
         raise Http404("No such task or action")
@@ -188,7 +189,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
 
 
 @login_required
-def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_edit(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None:
         raise Http404("No such task")
@@ -223,7 +224,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_move(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_move(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None:
         raise Http404("No such task")
@@ -235,7 +236,7 @@ def task_move(request: HttpRequest, task_id: int) -> HttpResponse:
     with timezone.override(profile.zone):
         form = TaskMoveForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
             return redirect(detail)
         if form.cleaned_data["next_free"]:
             if task_move_to_next_free_slot(task=task):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from emailsync.models import MessageReceipt, SyncRun
@@ -15,27 +15,25 @@ from tasks_app.models import LocalCalendarEvent, Task
 
 LIST_URL = "/api/tasks/"
 
-AuthClient = Callable[[AbstractBaseUser], APIClient]
+AuthClient = Callable[[User], APIClient]
 
 
 def detail_url(task: Task) -> str:
     return f"/api/tasks/{task.pk}/"
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
     return mailbox_sync(run=run)
 
 
 @pytest.fixture
-def alice_client(alice: AbstractBaseUser, auth_client: AuthClient) -> APIClient:
+def alice_client(alice: User, auth_client: AuthClient) -> APIClient:
     return auth_client(alice)
 
 
 @pytest.fixture
-def alice_tasks(
-    alice: AbstractBaseUser, alice_client: APIClient, mailbox_factory: Callable
-) -> dict[str, Task]:
+def alice_tasks(alice: User, alice_client: APIClient, mailbox_factory: Callable) -> dict[str, Task]:
     """Alice's mail synced into real tasks: a deadline, a meeting and a to-do, all on her calendar."""
     _, folder = mailbox_factory(alice)
     folder.add(subject="Q3 report", body="Could you send me the Q3 report by Friday EOD?")
@@ -87,7 +85,7 @@ def test_it_lists_the_users_tasks_with_their_email_and_event(
 
 @pytest.mark.django_db
 def test_it_lists_only_the_callers_tasks(
-    charlie: AbstractBaseUser, auth_client: AuthClient, alice_tasks: dict[str, Task]
+    charlie: User, auth_client: AuthClient, alice_tasks: dict[str, Task]
 ) -> None:
     response = auth_client(charlie).get(LIST_URL)
 
@@ -110,7 +108,7 @@ def test_it_hides_closed_tasks_unless_asked_for_all(
 
 @pytest.mark.django_db
 def test_a_task_made_by_hand_lists_without_an_event(
-    alice: AbstractBaseUser, alice_client: APIClient, mailbox_factory: Callable
+    alice: User, alice_client: APIClient, mailbox_factory: Callable
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     receipt = MessageReceipt.objects.create(
@@ -248,7 +246,7 @@ def test_invalid_changes_are_refused_with_400_and_change_nothing(
 
 @pytest.mark.django_db
 def test_another_users_task_is_404_and_untouched(
-    charlie: AbstractBaseUser, auth_client: AuthClient, alice_tasks: dict[str, Task]
+    charlie: User, auth_client: AuthClient, alice_tasks: dict[str, Task]
 ) -> None:
     task = alice_tasks["todo"]
     client = auth_client(charlie)

@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from accounts.models import Profile
 from conftest import MailFolder
@@ -20,7 +21,7 @@ from tasks_app.extraction import ExtractedTask
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.services import calendar_sync, task_key, task_update, tasks_store_extracted
 
-MailboxFactory = Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]
+MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -36,7 +37,7 @@ class WorkerDied(BaseException):
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
+def fast_password_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -46,7 +47,7 @@ def todo(title: str = "Send the slides", **fields: Any) -> ExtractedTask:
     )
 
 
-def store(user: AbstractBaseUser, mailbox_factory: MailboxFactory, *items: ExtractedTask) -> list[Task]:
+def store(user: User, mailbox_factory: MailboxFactory, *items: ExtractedTask) -> list[Task]:
     """Store tasks as the sync does after reading one email."""
     mailbox = Mailbox.objects.filter(user=user).first() or mailbox_factory(user)[0]
     receipt = MessageReceipt.objects.create(
@@ -74,7 +75,7 @@ def local(moment: dt.datetime | None) -> dt.datetime:
     return moment.astimezone(NY)
 
 
-def busy(user: AbstractBaseUser, start: dt.datetime, end: dt.datetime, name: str = "Dentist") -> None:
+def busy(user: User, start: dt.datetime, end: dt.datetime, name: str = "Dentist") -> None:
     """An event the user already had on the calendar."""
     LocalCalendarEvent.objects.create(
         user=user, event_id=f"own{name.lower()}", summary=name, start=start, end=end
@@ -82,7 +83,7 @@ def busy(user: AbstractBaseUser, start: dt.datetime, end: dt.datetime, name: str
 
 
 def test_it_places_a_scheduled_task_in_the_next_free_working_block(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     [task] = store(alice, mailbox_factory, todo("Send the slides"))
     assert task.status == Task.Status.SCHEDULED and task.calendar_pending
@@ -103,7 +104,7 @@ def test_it_places_a_scheduled_task_in_the_next_free_working_block(
 
 
 def test_it_leaves_tasks_proposed_and_off_the_calendar_in_approval_mode(
-    user_factory: Callable[..., AbstractBaseUser], mailbox_factory: MailboxFactory
+    user_factory: Callable[..., User], mailbox_factory: MailboxFactory
 ) -> None:
     dana = user_factory("dana", approval_required=True)
     [task] = store(dana, mailbox_factory, todo())
@@ -118,7 +119,7 @@ def test_it_leaves_tasks_proposed_and_off_the_calendar_in_approval_mode(
 
 
 def test_approving_a_proposed_task_places_it(
-    user_factory: Callable[..., AbstractBaseUser], mailbox_factory: MailboxFactory
+    user_factory: Callable[..., User], mailbox_factory: MailboxFactory
 ) -> None:
     dana = user_factory("dana", approval_required=True)
     [task] = store(dana, mailbox_factory, todo())
@@ -134,7 +135,7 @@ def test_approving_a_proposed_task_places_it(
 
 @pytest.mark.parametrize("status", [Task.Status.DONE, Task.Status.DISMISSED])
 def test_a_finished_task_leaves_the_calendar(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, status: str
+    alice: User, mailbox_factory: MailboxFactory, status: str
 ) -> None:
     [task, other] = store(alice, mailbox_factory, todo("Send the slides"), todo("Book the room"))
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -150,7 +151,7 @@ def test_a_finished_task_leaves_the_calendar(
 
 
 def test_a_reopened_task_goes_back_on_the_calendar_under_the_same_id(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -167,7 +168,7 @@ def test_a_reopened_task_goes_back_on_the_calendar_under_the_same_id(
 
 
 def test_a_meeting_goes_at_its_stated_time_even_outside_working_hours(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     # 3pm in Los Angeles is 6pm for Alice in New York, after her working day.
     starts = dt.datetime(2026, 12, 1, 15, 0, tzinfo=LA)
@@ -185,7 +186,7 @@ def test_a_meeting_goes_at_its_stated_time_even_outside_working_hours(
 
 
 def test_a_deadline_block_lands_in_working_hours_before_the_deadline_around_existing_events(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     due = dt.datetime(2026, 11, 30, 15, 0, tzinfo=NY)
     busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 12, 10, tzinfo=NY))
@@ -208,7 +209,7 @@ def test_a_deadline_block_lands_in_working_hours_before_the_deadline_around_exis
 
 
 def test_a_deadline_with_no_time_left_before_it_is_placed_after_with_a_note(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     due = dt.datetime(2026, 11, 30, 11, 0, tzinfo=NY)
     busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 11, 0, tzinfo=NY))
@@ -225,9 +226,7 @@ def test_a_deadline_with_no_time_left_before_it_is_placed_after_with_a_note(
     assert task.calendar_error == ""
 
 
-def test_tasks_placed_in_one_pass_do_not_overlap(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
-) -> None:
+def test_tasks_placed_in_one_pass_do_not_overlap(alice: User, mailbox_factory: MailboxFactory) -> None:
     store(alice, mailbox_factory, todo("Send the slides"), todo("Book the room"), todo("Update the budget"))
 
     assert calendar_sync(user=alice, now=MONDAY_8AM) == 3
@@ -239,7 +238,7 @@ def test_tasks_placed_in_one_pass_do_not_overlap(
 
 
 def test_it_finds_no_block_when_the_working_hours_are_full(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, settings: Any
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings
 ) -> None:
     settings.SCHEDULING_HORIZON_DAYS = 1
     busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 17, 0, tzinfo=NY))
@@ -254,7 +253,7 @@ def test_it_finds_no_block_when_the_working_hours_are_full(
 
 
 def test_changing_work_hours_affects_newly_placed_tasks_only(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     [placed] = store(alice, mailbox_factory, todo("Send the slides"))
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -271,7 +270,7 @@ def test_changing_work_hours_affects_newly_placed_tasks_only(
 
 
 def test_a_calendar_that_is_down_leaves_tasks_pending_for_a_later_sync(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = store(alice, mailbox_factory, todo("Send the slides"), todo("Book the room"))
     attempts: list[str] = []
@@ -300,7 +299,7 @@ def test_a_calendar_that_is_down_leaves_tasks_pending_for_a_later_sync(
 
 
 def test_a_task_placed_while_another_waits_for_the_calendar_does_not_take_its_block(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     friday = dt.datetime(2026, 12, 4, 17, 0, tzinfo=NY)
     [waiting] = store(alice, mailbox_factory, todo("Send the slides", kind="deadline", due=friday))
@@ -326,7 +325,7 @@ def test_a_task_placed_while_another_waits_for_the_calendar_does_not_take_its_bl
 
 
 def test_a_calendar_error_is_cleared_once_the_write_succeeds(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
 
@@ -345,7 +344,7 @@ def test_a_calendar_error_is_cleared_once_the_write_succeeds(
 
 
 def test_event_ids_are_base32hex_and_stable_across_reruns(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     items = [todo("Send the slides"), todo("Book the room")]
     tasks = store(alice, mailbox_factory, *items)
@@ -372,7 +371,7 @@ def test_event_ids_are_base32hex_and_stable_across_reruns(
 
 
 def test_a_worker_killed_between_calendar_write_and_save_leaves_one_event(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
     real_insert = LocalCalendar.insert
@@ -399,7 +398,7 @@ def test_a_worker_killed_between_calendar_write_and_save_leaves_one_event(
 
 
 def test_moving_or_renaming_a_task_updates_its_event_in_place(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -420,7 +419,7 @@ def test_moving_or_renaming_a_task_updates_its_event_in_place(
 
 
 def test_an_event_deleted_from_the_calendar_is_written_again_on_the_next_change(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, mailbox_factory: MailboxFactory
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -435,7 +434,7 @@ def test_an_event_deleted_from_the_calendar_is_written_again_on_the_next_change(
 
 
 def test_one_users_calendar_never_holds_or_blocks_another_users_tasks(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, mailbox_factory: MailboxFactory
+    alice: User, charlie: User, mailbox_factory: MailboxFactory
 ) -> None:
     busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 12, 0, tzinfo=NY))
     [alice_task] = store(alice, mailbox_factory, todo("Send the slides"))

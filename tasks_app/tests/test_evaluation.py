@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from pytest_django import Settings
 
 from tasks_app.evaluation import (
     DEFAULT_INTENT_PATH,
@@ -221,10 +222,10 @@ def test_extract_tasks_rejects_an_unknown_extractor(django_ready: None) -> None:
         _call("extract_tasks", "--extractor", "nope", stdin="")
 
 
-def test_extract_tasks_defaults_to_the_configured_extractor(django_ready: None, settings: object) -> None:
+def test_extract_tasks_defaults_to_the_configured_extractor(django_ready: None, settings: Settings) -> None:
     from django.core.management.base import CommandError
 
-    settings.TASK_EXTRACTOR = "not-registered"  # type: ignore[attr-defined]
+    settings.TASK_EXTRACTOR = "not-registered"
     with pytest.raises(CommandError, match="not-registered"):
         _call("extract_tasks", stdin="")
 

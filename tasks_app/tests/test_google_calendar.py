@@ -7,8 +7,9 @@ import zoneinfo
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import Settings
 
 from accounts.models import Profile
 from emailsync.models import SyncRun
@@ -35,14 +36,14 @@ class WorkerDied(BaseException):
     """The worker process was killed: not even ``except Exception`` sees it."""
 
 
-def test_a_google_user_gets_the_google_calendar(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+def test_a_google_user_gets_the_google_calendar(google: FakeGoogle, alice: User) -> None:
     assert not isinstance(calendar_for(alice), GoogleCalendar)
     connect(google, alice)
     assert isinstance(calendar_for(alice), GoogleCalendar)
 
 
 def test_events_are_private_without_attendees_linked_to_the_task_and_in_the_calendars_zone(
-    google: FakeGoogle, alice: AbstractBaseUser
+    google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice, time_zone="Europe/Madrid")  # Alice's profile says New York
     account.add_message(mail("Contract", "Please review the contract with legal, it is urgent."))
@@ -59,6 +60,7 @@ def test_events_are_private_without_attendees_linked_to_the_task_and_in_the_cale
     assert "attendees" not in event
     assert event["start"]["timeZone"] == "Europe/Madrid"
     start = dt.datetime.fromisoformat(event["start"]["dateTime"])
+    assert task.event_start is not None
     assert start.utcoffset() == task.event_start.astimezone(MADRID).utcoffset()
     assert start == task.event_start
     assert event["reminders"]["useDefault"] is False
@@ -77,7 +79,7 @@ def test_events_are_private_without_attendees_linked_to_the_task_and_in_the_cale
 
 @pytest.mark.parametrize(("priority", "minutes"), [("high", [60, 10]), ("normal", [10]), ("low", [])])
 def test_reminders_follow_the_priority(
-    google: FakeGoogle, alice: AbstractBaseUser, priority: str, minutes: list[int]
+    google: FakeGoogle, alice: User, priority: str, minutes: list[int]
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
@@ -91,9 +93,7 @@ def test_reminders_follow_the_priority(
     assert [r["minutes"] for r in event["reminders"]["overrides"]] == minutes
 
 
-def test_blocks_avoid_busy_time_but_not_free_or_cancelled_events(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_blocks_avoid_busy_time_but_not_free_or_cancelled_events(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice, time_zone="Europe/Madrid")
     account.add_message(mail())
     monday = dt.datetime(2030, 6, 3, 7, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))  # before 9:00
@@ -128,9 +128,7 @@ def test_blocks_avoid_busy_time_but_not_free_or_cancelled_events(
     assert task.event_start == dt.datetime(2030, 6, 3, 10, 0, tzinfo=new_york)
 
 
-def test_busy_reads_all_day_events_in_the_calendars_time_zone(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_busy_reads_all_day_events_in_the_calendars_time_zone(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice, time_zone="Asia/Tokyo")
     account.add_event({"summary": "Holiday", "start": {"date": "2030-06-03"}, "end": {"date": "2030-06-04"}})
     tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -148,7 +146,7 @@ def test_busy_reads_all_day_events_in_the_calendars_time_zone(
 
 
 def test_a_crash_between_the_insert_and_the_save_leaves_exactly_one_event(
-    google: FakeGoogle, alice: AbstractBaseUser, monkeypatch: pytest.MonkeyPatch
+    google: FakeGoogle, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     account = connect(google, alice)
     for body in REQUESTS[:3]:
@@ -179,7 +177,7 @@ def test_a_crash_between_the_insert_and_the_save_leaves_exactly_one_event(
 
 
 def test_an_insert_whose_answer_is_lost_is_reconciled_by_reading_the_event(
-    google: FakeGoogle, alice: AbstractBaseUser, settings: Any
+    google: FakeGoogle, alice: User, settings: Settings
 ) -> None:
     settings.GOOGLE_NUM_RETRIES = 0
     settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 1
@@ -199,7 +197,7 @@ def test_an_insert_whose_answer_is_lost_is_reconciled_by_reading_the_event(
 
 
 def test_dismiss_removes_the_event_and_reopen_brings_it_back(
-    google: FakeGoogle, alice: AbstractBaseUser, client: Client
+    google: FakeGoogle, alice: User, client: Client
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
@@ -227,7 +225,7 @@ def test_dismiss_removes_the_event_and_reopen_brings_it_back(
     assert (task.status, task.calendar_pending, task.calendar_error) == ("done", False, "")
 
 
-def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: AbstractBaseUser) -> None:
+def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     account.add_message(mail(body=REQUESTS[0]))
     account.add_message(mail(body=REQUESTS[1]))
@@ -251,9 +249,7 @@ def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: A
     assert not Task.objects.filter(user=alice, calendar_pending=True).exists()
 
 
-def test_the_calendar_makes_no_calls_once_the_grant_is_lost(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_the_calendar_makes_no_calls_once_the_grant_is_lost(google: FakeGoogle, alice: User) -> None:
     from accounts.google_auth import google_grant_lost
 
     account = connect(google, alice)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from pytest_django import Settings
 
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
 from tasks_app.extraction import (
@@ -306,13 +307,13 @@ def test_a_thread_ref_is_kept_only_when_it_names_an_open_thread_task(fake: FakeA
     )
 
 
-def test_without_an_api_key_the_claude_extractor_refuses_to_start(settings: Any) -> None:
+def test_without_an_api_key_the_claude_extractor_refuses_to_start(settings: Settings) -> None:
     settings.ANTHROPIC_API_KEY = ""
     with pytest.raises(ValueError, match="ANTHROPIC_API_KEY"):
         get_extractor("claude")
 
 
-def test_extract_tasks_runs_with_the_claude_extractor(fake: FakeAnthropic, settings: Any) -> None:
+def test_extract_tasks_runs_with_the_claude_extractor(fake: FakeAnthropic, settings: Settings) -> None:
     settings.ANTHROPIC_API_KEY = "test-key"
     settings.ANTHROPIC_BASE_URL = fake.base_url
     settings.ANTHROPIC_MAX_RETRIES = 0
@@ -345,7 +346,7 @@ def test_extract_tasks_runs_with_the_claude_extractor(fake: FakeAnthropic, setti
 
 
 def test_evaluate_extractor_scores_the_claude_extractor(
-    fake: FakeAnthropic, settings: Any, tmp_path: Any
+    fake: FakeAnthropic, settings: Settings, tmp_path: Any
 ) -> None:
     settings.ANTHROPIC_API_KEY = "test-key"
     settings.ANTHROPIC_BASE_URL = fake.base_url

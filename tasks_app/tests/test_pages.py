@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.services import api_token_create, profile_for
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
@@ -24,20 +25,20 @@ pytestmark = pytest.mark.django_db
 NY = dt.timezone(dt.timedelta(hours=-5))
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
     run = mailbox_sync(run=run)
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     return run
 
 
-def client_for(user: AbstractBaseUser) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def add_tasks(user: AbstractBaseUser, count: int, *, status: str = Task.Status.SCHEDULED) -> list[Task]:
+def add_tasks(user: User, count: int, *, status: str = Task.Status.SCHEDULED) -> list[Task]:
     """Tasks with blocks every three hours from now, each from its own email, as a sync would leave them."""
     mailbox, _ = Mailbox.objects.get_or_create(user=user)
     base = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -78,7 +79,7 @@ def count_queries(client: Client, url: str) -> int:
     return len(captured.captured_queries)
 
 
-def seeded_client(user: AbstractBaseUser, count: int, status: str) -> Client:
+def seeded_client(user: User, count: int, status: str) -> Client:
     add_tasks(user, count, status=status)
     api_token_create(user=user, name="script")
     run = SyncRun.objects.create(user=user, trigger=SyncRun.Trigger.BUTTON)
@@ -129,9 +130,7 @@ def test_the_task_detail_does_a_fixed_number_of_queries(
 # The week view
 
 
-def test_the_week_shows_blocks_on_their_day_and_hour_in_the_users_zone(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser
-) -> None:
+def test_the_week_shows_blocks_on_their_day_and_hour_in_the_users_zone(alice: User, charlie: User) -> None:
     [task] = add_tasks(alice, 1)
     # 15:00 UTC is 10:00 in New York (Alice's zone) on Tuesday 1 December 2026.
     Task.objects.filter(pk=task.pk).update(
@@ -159,7 +158,7 @@ def test_the_week_shows_blocks_on_their_day_and_hour_in_the_users_zone(
     assert "Do thing 0" in html
 
 
-def test_the_week_lists_undated_and_unscheduled_tasks_beside_it(alice: AbstractBaseUser) -> None:
+def test_the_week_lists_undated_and_unscheduled_tasks_beside_it(alice: User) -> None:
     _, undated, waiting = add_tasks(alice, 3)
     Task.objects.filter(pk=undated.pk).update(due_at=None)
     Task.objects.filter(pk=waiting.pk).update(status=Task.Status.PROPOSED, event_start=None, event_end=None)
@@ -171,7 +170,7 @@ def test_the_week_lists_undated_and_unscheduled_tasks_beside_it(alice: AbstractB
     assert week.proposed_count == 1
 
 
-def test_an_empty_week_points_to_the_nearest_week_with_blocks(alice: AbstractBaseUser) -> None:
+def test_an_empty_week_points_to_the_nearest_week_with_blocks(alice: User) -> None:
     [task] = add_tasks(alice, 1)
     start = timezone.localtime(task.event_start, profile_for(alice).zone).date()
 
@@ -181,7 +180,7 @@ def test_an_empty_week_points_to_the_nearest_week_with_blocks(alice: AbstractBas
     assert f"?start={week_start_for(start).isoformat()}" in response.content.decode()
 
 
-def test_overlapping_blocks_sit_side_by_side(alice: AbstractBaseUser) -> None:
+def test_overlapping_blocks_sit_side_by_side(alice: User) -> None:
     first, second = add_tasks(alice, 2)
     start = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
     Task.objects.filter(pk=first.pk).update(event_start=start, event_end=start + dt.timedelta(hours=1))
@@ -195,7 +194,7 @@ def test_overlapping_blocks_sit_side_by_side(alice: AbstractBaseUser) -> None:
     assert (a.left, a.width, b.left) == (0, 50, 50)
 
 
-def test_a_bad_week_parameter_falls_back_to_this_week(alice: AbstractBaseUser) -> None:
+def test_a_bad_week_parameter_falls_back_to_this_week(alice: User) -> None:
     response = client_for(alice).get("/week/?start=not-a-date")
 
     assert response.status_code == 200
@@ -203,7 +202,7 @@ def test_a_bad_week_parameter_falls_back_to_this_week(alice: AbstractBaseUser) -
     assert response.context["week"].start == week_start_for(today)
 
 
-def test_a_new_user_sees_how_the_week_fills_up(alice: AbstractBaseUser) -> None:
+def test_a_new_user_sees_how_the_week_fills_up(alice: User) -> None:
     html = client_for(alice).get("/week/").content.decode()
 
     assert "No task blocks or meetings yet" in html
@@ -227,7 +226,7 @@ def test_evidence_is_found_in_the_email_text_across_line_breaks_and_quote_marks(
     assert evidence_in_text("", "anything") is None
 
 
-def test_the_detail_highlights_the_sentence_inside_the_email(alice: AbstractBaseUser) -> None:
+def test_the_detail_highlights_the_sentence_inside_the_email(alice: User) -> None:
     [task] = add_tasks(alice, 1)
     MessageReceipt.objects.filter(pk=task.source_id).update(
         sender_name="Bob Builder", body_text="Hello. Please do thing 0 soon. <b>Thanks</b>."
@@ -245,7 +244,7 @@ def test_the_detail_highlights_the_sentence_inside_the_email(alice: AbstractBase
     assert f'action="/tasks/{task.pk}/edit/"' in html
 
 
-def test_another_users_task_detail_is_404(alice: AbstractBaseUser, charlie: AbstractBaseUser) -> None:
+def test_another_users_task_detail_is_404(alice: User, charlie: User) -> None:
     [task] = add_tasks(alice, 1)
 
     response = client_for(charlie).get(f"/tasks/{task.pk}/")
@@ -254,9 +253,7 @@ def test_another_users_task_detail_is_404(alice: AbstractBaseUser, charlie: Abst
     assert "Do thing 0" not in response.content.decode()
 
 
-def test_an_action_returns_to_the_page_it_came_from_but_never_off_site(
-    wiki: Task, alice: AbstractBaseUser
-) -> None:
+def test_an_action_returns_to_the_page_it_came_from_but_never_off_site(wiki: Task, alice: User) -> None:
     client = client_for(alice)
 
     back = client.post(f"/tasks/{wiki.pk}/done/", {"next": "/week/?start=2026-11-30"})
@@ -270,7 +267,7 @@ def test_an_action_returns_to_the_page_it_came_from_but_never_off_site(
 
 
 @pytest.fixture
-def careful(user_factory: Callable, mailbox_factory: Callable) -> AbstractBaseUser:
+def careful(user_factory: Callable, mailbox_factory: Callable) -> User:
     """A user who approves tasks before they go on the calendar, with three proposed tasks."""
     user = user_factory("careful", approval_required=True)
     _, folder = mailbox_factory(user)
@@ -282,7 +279,7 @@ def careful(user_factory: Callable, mailbox_factory: Callable) -> AbstractBaseUs
     return user
 
 
-def test_the_review_queue_lists_proposed_tasks_with_their_actions(careful: AbstractBaseUser) -> None:
+def test_the_review_queue_lists_proposed_tasks_with_their_actions(careful: User) -> None:
     response = client_for(careful).get("/review/")
 
     queue = response.context["queue"]
@@ -294,7 +291,7 @@ def test_the_review_queue_lists_proposed_tasks_with_their_actions(careful: Abstr
         assert f'href="/tasks/{task.pk}/#edit"' in html
 
 
-def test_rejecting_one_keeps_it_off_the_calendar(careful: AbstractBaseUser) -> None:
+def test_rejecting_one_keeps_it_off_the_calendar(careful: User) -> None:
     task = Task.objects.filter(user=careful).first()
     assert task is not None
 
@@ -307,7 +304,7 @@ def test_rejecting_one_keeps_it_off_the_calendar(careful: AbstractBaseUser) -> N
     assert any("Rejected" in str(m) for m in response.context["messages"])
 
 
-def test_approving_several_at_once_puts_them_on_the_calendar(careful: AbstractBaseUser) -> None:
+def test_approving_several_at_once_puts_them_on_the_calendar(careful: User) -> None:
     first, second, third = Task.objects.filter(user=careful).order_by("id")
 
     response = client_for(careful).post(
@@ -321,7 +318,7 @@ def test_approving_several_at_once_puts_them_on_the_calendar(careful: AbstractBa
     assert "Approved 2 tasks: on your calendar now." in [str(m) for m in response.context["messages"]]
 
 
-def test_rejecting_all_at_once_empties_the_queue(careful: AbstractBaseUser) -> None:
+def test_rejecting_all_at_once_empties_the_queue(careful: User) -> None:
     ids = list(Task.objects.filter(user=careful).values_list("pk", flat=True))
 
     response = client_for(careful).post(
@@ -333,9 +330,7 @@ def test_rejecting_all_at_once_empties_the_queue(careful: AbstractBaseUser) -> N
     assert "Nothing to review" in response.content.decode()
 
 
-def test_the_bulk_review_ignores_other_users_tasks(
-    careful: AbstractBaseUser, charlie: AbstractBaseUser
-) -> None:
+def test_the_bulk_review_ignores_other_users_tasks(careful: User, charlie: User) -> None:
     [charlies] = add_tasks(charlie, 1, status=Task.Status.PROPOSED)
 
     response = client_for(careful).post(
@@ -350,7 +345,7 @@ def test_the_bulk_review_ignores_other_users_tasks(
 
 
 @pytest.fixture
-def wiki(alice: AbstractBaseUser, mailbox_factory: Callable) -> Task:
+def wiki(alice: User, mailbox_factory: Callable) -> Task:
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body="Please update the wiki page when you get a chance.")
     sync(alice)
@@ -359,7 +354,7 @@ def wiki(alice: AbstractBaseUser, mailbox_factory: Callable) -> Task:
     return task
 
 
-def test_moving_to_the_next_free_slot_moves_the_event(wiki: Task, alice: AbstractBaseUser) -> None:
+def test_moving_to_the_next_free_slot_moves_the_event(wiki: Task, alice: User) -> None:
     before = wiki.event_start
     assert before is not None
 
@@ -372,7 +367,7 @@ def test_moving_to_the_next_free_slot_moves_the_event(wiki: Task, alice: Abstrac
     assert any(str(m).startswith("Moved to") for m in response.context["messages"])
 
 
-def test_moving_to_a_chosen_time_reads_it_in_the_users_zone(wiki: Task, alice: AbstractBaseUser) -> None:
+def test_moving_to_a_chosen_time_reads_it_in_the_users_zone(wiki: Task, alice: User) -> None:
     target = timezone.localtime(timezone.now() + dt.timedelta(days=3), profile_for(alice).zone).replace(
         hour=14, minute=30, second=0, microsecond=0
     )
@@ -384,7 +379,7 @@ def test_moving_to_a_chosen_time_reads_it_in_the_users_zone(wiki: Task, alice: A
     assert event.end - event.start == dt.timedelta(minutes=wiki.duration_minutes or 30)
 
 
-def test_moving_into_the_past_is_refused(wiki: Task, alice: AbstractBaseUser) -> None:
+def test_moving_into_the_past_is_refused(wiki: Task, alice: User) -> None:
     before = wiki.event_start
 
     response = client_for(alice).post(f"/tasks/{wiki.pk}/move/", {"start": "2020-01-01T10:00"}, follow=True)
@@ -394,10 +389,8 @@ def test_moving_into_the_past_is_refused(wiki: Task, alice: AbstractBaseUser) ->
     assert "Pick a time in the future." in [str(m) for m in response.context["messages"]]
 
 
-def test_a_task_with_no_other_free_slot_keeps_its_block(
-    wiki: Task, alice: AbstractBaseUser, settings: object
-) -> None:
-    settings.SCHEDULING_HORIZON_DAYS = 1  # type: ignore[attr-defined]
+def test_a_task_with_no_other_free_slot_keeps_its_block(wiki: Task, alice: User, settings: Settings) -> None:
+    settings.SCHEDULING_HORIZON_DAYS = 1
     profile = profile_for(alice)
     # Working hours exactly as long as the block: there is nowhere else to go within the horizon.
     start = timezone.localtime(wiki.event_start, profile.zone)
@@ -416,7 +409,7 @@ def test_a_task_with_no_other_free_slot_keeps_its_block(
     assert any("kept its time" in str(m) for m in response.context["messages"])
 
 
-def test_a_proposed_task_cannot_move(careful: AbstractBaseUser) -> None:
+def test_a_proposed_task_cannot_move(careful: User) -> None:
     task = Task.objects.filter(user=careful).first()
     assert task is not None
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import email
 from collections.abc import Callable, Iterator
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from conftest import MailFolder, make_email
 from emailsync.models import Mailbox, SyncRun
@@ -19,18 +19,18 @@ from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_t
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.services import task_update
 
-MailboxFactory = Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]
+MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 NEW_YORK = ZoneInfo("America/New_York")
 MONDAY = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 MEET = "Can we meet Thursday at 2pm to go over the budget?"
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
+def fast_password_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
     assert created
     return mailbox_sync(run=run)
@@ -56,12 +56,12 @@ class Thread:
 
 
 @pytest.fixture
-def thread(alice: AbstractBaseUser, mailbox_factory: MailboxFactory) -> Thread:
+def thread(alice: User, mailbox_factory: MailboxFactory) -> Thread:
     _, folder = mailbox_factory(alice)
     return Thread(folder)
 
 
-def open_tasks(user: AbstractBaseUser) -> list[Task]:
+def open_tasks(user: User) -> list[Task]:
     return list(Task.objects.filter(user=user, status__in=Task.OPEN_STATUSES))
 
 
@@ -69,14 +69,13 @@ def event_of(task: Task) -> LocalCalendarEvent:
     return LocalCalendarEvent.objects.get(user=task.user, event_id=task.event_id)
 
 
-def local(moment: dt.datetime) -> tuple[int, int, int]:
+def local(moment: dt.datetime | None) -> tuple[int, int, int]:
+    assert moment is not None
     at = moment.astimezone(NEW_YORK)
     return at.day, at.hour, at.minute
 
 
-def test_a_reply_that_moves_a_meeting_moves_the_task_and_its_event(
-    alice: AbstractBaseUser, thread: Thread
-) -> None:
+def test_a_reply_that_moves_a_meeting_moves_the_task_and_its_event(alice: User, thread: Thread) -> None:
     thread.send(MEET)
     sync(alice)
     [meeting] = open_tasks(alice)
@@ -92,9 +91,7 @@ def test_a_reply_that_moves_a_meeting_moves_the_task_and_its_event(
     assert "Moved by" in moved.notes
 
 
-def test_a_reply_that_pushes_a_deadline_updates_the_same_task(
-    alice: AbstractBaseUser, thread: Thread
-) -> None:
+def test_a_reply_that_pushes_a_deadline_updates_the_same_task(alice: User, thread: Thread) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
     thread.send("Could you push the Q3 report deadline to Monday?", days_later=1, subject="Q3 report")
@@ -103,9 +100,7 @@ def test_a_reply_that_pushes_a_deadline_updates_the_same_task(
     assert task.title == "Send the Q3 report" and local(task.due_at) == (30, 17, 0)
 
 
-def test_a_reminder_about_the_same_deadline_does_not_add_a_task(
-    alice: AbstractBaseUser, thread: Thread
-) -> None:
+def test_a_reminder_about_the_same_deadline_does_not_add_a_task(alice: User, thread: Thread) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
     for day in (1, 2):
@@ -121,7 +116,7 @@ def test_a_reminder_about_the_same_deadline_does_not_add_a_task(
 
 
 def test_a_reply_that_cancels_the_meeting_dismisses_the_task_and_removes_its_event(
-    alice: AbstractBaseUser, thread: Thread
+    alice: User, thread: Thread
 ) -> None:
     thread.send(MEET)
     sync(alice)
@@ -134,9 +129,7 @@ def test_a_reply_that_cancels_the_meeting_dismisses_the_task_and_removes_its_eve
     assert not LocalCalendarEvent.objects.filter(user=alice).exists()
 
 
-def test_a_new_request_in_the_same_thread_is_a_task_of_its_own(
-    alice: AbstractBaseUser, thread: Thread
-) -> None:
+def test_a_new_request_in_the_same_thread_is_a_task_of_its_own(alice: User, thread: Thread) -> None:
     thread.send(MEET)
     sync(alice)
     thread.send("Also, could you send me the hiring plan slides?", days_later=1)
@@ -145,7 +138,7 @@ def test_a_new_request_in_the_same_thread_is_a_task_of_its_own(
 
 
 def test_the_same_words_in_another_thread_are_another_task(
-    alice: AbstractBaseUser, mailbox_factory: MailboxFactory, thread: Thread
+    alice: User, mailbox_factory: MailboxFactory, thread: Thread
 ) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
@@ -156,7 +149,7 @@ def test_the_same_words_in_another_thread_are_another_task(
 
 
 def test_a_request_to_cancel_something_else_does_not_dismiss_the_open_task(
-    alice: AbstractBaseUser, thread: Thread
+    alice: User, thread: Thread
 ) -> None:
     thread.send("Please send me the Q3 report by Friday EOD.", subject="Q3 report")
     sync(alice)
@@ -166,7 +159,7 @@ def test_a_request_to_cancel_something_else_does_not_dismiss_the_open_task(
     assert titles == ["Cancel my hotel booking for the offsite", "Send the Q3 report"]
 
 
-def test_a_task_the_user_edited_is_flagged_instead_of_moved(alice: AbstractBaseUser, thread: Thread) -> None:
+def test_a_task_the_user_edited_is_flagged_instead_of_moved(alice: User, thread: Thread) -> None:
     thread.send(MEET)
     sync(alice)
     [meeting] = open_tasks(alice)
@@ -180,7 +173,7 @@ def test_a_task_the_user_edited_is_flagged_instead_of_moved(alice: AbstractBaseU
 
 
 @pytest.fixture
-def fake(settings: Any) -> Iterator[FakeAnthropic]:
+def fake(settings: Settings) -> Iterator[FakeAnthropic]:
     with FakeAnthropic(api_key="test-key") as server:
         settings.TASK_EXTRACTOR = "claude"
         settings.ANTHROPIC_API_KEY = "test-key"
@@ -196,7 +189,7 @@ CLAUDE_MEETING = answer_task(
 
 
 def test_claude_naming_the_open_task_it_moves_updates_that_task(
-    fake: FakeAnthropic, alice: AbstractBaseUser, thread: Thread
+    fake: FakeAnthropic, alice: User, thread: Thread
 ) -> None:
     thread.send(MEET)
     fake.script(Reply.tasks(CLAUDE_MEETING))
@@ -227,7 +220,7 @@ def test_claude_naming_the_open_task_it_moves_updates_that_task(
 
 
 def test_claude_naming_the_open_task_it_cancels_dismisses_it(
-    fake: FakeAnthropic, alice: AbstractBaseUser, thread: Thread
+    fake: FakeAnthropic, alice: User, thread: Thread
 ) -> None:
     thread.send(MEET)
     fake.script(Reply.tasks(CLAUDE_MEETING))
@@ -249,7 +242,7 @@ def test_claude_naming_the_open_task_it_cancels_dismisses_it(
 
 
 def test_claude_repeating_a_reminder_as_a_new_task_still_does_not_duplicate_it(
-    fake: FakeAnthropic, alice: AbstractBaseUser, thread: Thread
+    fake: FakeAnthropic, alice: User, thread: Thread
 ) -> None:
     ask = "Please send me the Q3 report by Friday EOD."
     item = answer_task(

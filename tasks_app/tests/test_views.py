@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
@@ -20,14 +20,14 @@ WIKI = "Please update the wiki page when you get a chance."
 BUDGET = "Can we meet on Tuesday at 2pm for 45 minutes to discuss the budget?"
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
     run = mailbox_sync(run=run)
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     return run
 
 
-def client_for(user: AbstractBaseUser) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -41,12 +41,12 @@ def event_of(task: Task) -> LocalCalendarEvent | None:
 
 
 @pytest.fixture
-def alice_client(alice: AbstractBaseUser) -> Client:
+def alice_client(alice: User) -> Client:
     return client_for(alice)
 
 
 @pytest.fixture
-def wiki_task(alice: AbstractBaseUser, alice_client: Client, mailbox_factory: Callable) -> Task:
+def wiki_task(alice: User, alice_client: Client, mailbox_factory: Callable) -> Task:
     """A to-do synced from Alice's mail and placed on her calendar."""
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body=WIKI)
@@ -80,7 +80,7 @@ def test_the_dashboard_requires_login(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_the_dashboard_groups_open_tasks_by_due_time(
-    alice: AbstractBaseUser, alice_client: Client, mailbox_factory: Callable
+    alice: User, alice_client: Client, mailbox_factory: Callable
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     now = timezone.now()
@@ -111,7 +111,7 @@ def test_the_dashboard_groups_open_tasks_by_due_time(
 
 @pytest.mark.django_db
 def test_the_dashboard_shows_the_feed_url_and_the_sync_button(
-    alice: AbstractBaseUser, alice_client: Client, mailbox_factory: Callable
+    alice: User, alice_client: Client, mailbox_factory: Callable
 ) -> None:
     mailbox_factory(alice)
 
@@ -123,9 +123,7 @@ def test_the_dashboard_shows_the_feed_url_and_the_sync_button(
 
 
 @pytest.mark.django_db
-def test_the_dashboard_without_a_mailbox_points_to_the_settings(
-    alice: AbstractBaseUser, alice_client: Client
-) -> None:
+def test_the_dashboard_without_a_mailbox_points_to_the_settings(alice: User, alice_client: Client) -> None:
     response = alice_client.get("/")
 
     html = response.content.decode()
@@ -134,7 +132,7 @@ def test_the_dashboard_without_a_mailbox_points_to_the_settings(
 
 
 @pytest.mark.django_db
-def test_the_dashboard_shows_only_the_users_tasks(wiki_task: Task, charlie: AbstractBaseUser) -> None:
+def test_the_dashboard_shows_only_the_users_tasks(wiki_task: Task, charlie: User) -> None:
     response = client_for(charlie).get("/")
 
     assert response.context["groups"].total == 0
@@ -228,7 +226,7 @@ def test_an_unknown_action_is_404(wiki_task: Task, alice_client: Client) -> None
 
 
 @pytest.mark.django_db
-def test_actions_on_another_users_task_are_404(wiki_task: Task, charlie: AbstractBaseUser) -> None:
+def test_actions_on_another_users_task_are_404(wiki_task: Task, charlie: User) -> None:
     client = client_for(charlie)
 
     assert client.post(f"/tasks/{wiki_task.pk}/dismiss/").status_code == 404
@@ -272,7 +270,7 @@ def test_editing_title_and_duration_moves_the_calendar_along(wiki_task: Task, al
 
 @pytest.mark.django_db
 def test_editing_a_meeting_time_is_read_in_the_users_zone(
-    alice: AbstractBaseUser, alice_client: Client, mailbox_factory: Callable
+    alice: User, alice_client: Client, mailbox_factory: Callable
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(subject="Budget", body=BUDGET)
@@ -307,7 +305,7 @@ def test_an_invalid_edit_shows_errors_and_changes_nothing(wiki_task: Task, alice
 
 @pytest.mark.django_db
 def test_the_feed_lists_one_event_per_calendar_entry_of_that_user_only(
-    alice: AbstractBaseUser, charlie: AbstractBaseUser, alice_client: Client, mailbox_factory: Callable
+    alice: User, charlie: User, alice_client: Client, mailbox_factory: Callable
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body=WIKI)
@@ -339,9 +337,7 @@ def test_the_feed_lists_one_event_per_calendar_entry_of_that_user_only(
 
 
 @pytest.mark.django_db
-def test_the_feed_drops_events_of_dismissed_tasks(
-    wiki_task: Task, alice: AbstractBaseUser, alice_client: Client
-) -> None:
+def test_the_feed_drops_events_of_dismissed_tasks(wiki_task: Task, alice: User, alice_client: Client) -> None:
     feed_url = f"/calendar/{profile_for(alice).feed_token}.ics"
     alice_client.post(f"/tasks/{wiki_task.pk}/dismiss/")
 
@@ -351,12 +347,12 @@ def test_the_feed_drops_events_of_dismissed_tasks(
 
 
 @pytest.mark.django_db
-def test_an_unknown_feed_token_is_404(client: Client, alice: AbstractBaseUser) -> None:
+def test_an_unknown_feed_token_is_404(client: Client, alice: User) -> None:
     assert client.get("/calendar/not-a-real-token.ics").status_code == 404
 
 
 @pytest.mark.django_db
-def test_the_feed_of_a_deactivated_user_is_404(client: Client, alice: AbstractBaseUser) -> None:
+def test_the_feed_of_a_deactivated_user_is_404(client: Client, alice: User) -> None:
     token = profile_for(alice).feed_token
     alice.is_active = False
     alice.save()
