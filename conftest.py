@@ -8,13 +8,14 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     # Imported lazily below so that pure unit tests can run without Django (-p no:django).
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
+    from pytest_django import Settings
     from rest_framework.test import APIClient
 
     from emailsync.models import Mailbox
@@ -23,26 +24,24 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: object) -> None:
+def _fast_password_hashing(settings: Settings) -> None:
     """Real hashing costs a third of a second per user; tests make many users and don't test hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _offline_extractor_by_default(settings: object) -> None:
+def _offline_extractor_by_default(settings: Settings) -> None:
     """A developer with ANTHROPIC_API_KEY exported must not run the suite against the real Claude."""
-    settings.TASK_EXTRACTOR = "offline"  # type: ignore[attr-defined]
+    settings.TASK_EXTRACTOR = "offline"
 
 
 @pytest.fixture
-def user_factory(db: None) -> Callable[..., AbstractBaseUser]:
+def user_factory(db: None) -> Callable[..., User]:
     from django.contrib.auth import get_user_model
 
     from accounts.services import profile_for
 
-    def make(
-        username: str | None = None, *, timezone: str = "America/New_York", **profile: object
-    ) -> AbstractBaseUser:
+    def make(username: str | None = None, *, timezone: str = "America/New_York", **profile: object) -> User:
         name = username or f"user{next(_counter)}"
         user = get_user_model().objects.create_user(
             username=name, email=f"{name}@example.com", password="correct horse battery staple"
@@ -58,21 +57,21 @@ def user_factory(db: None) -> Callable[..., AbstractBaseUser]:
 
 
 @pytest.fixture
-def alice(user_factory: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+def alice(user_factory: Callable[..., User]) -> User:
     return user_factory("alice")
 
 
 @pytest.fixture
-def charlie(user_factory: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+def charlie(user_factory: Callable[..., User]) -> User:
     """Should have no access to Alice's stuff."""
     return user_factory("charlie")
 
 
 @pytest.fixture
-def auth_client() -> Callable[[AbstractBaseUser], APIClient]:
+def auth_client() -> Callable[[User], APIClient]:
     from rest_framework.test import APIClient
 
-    def make(user: AbstractBaseUser) -> APIClient:
+    def make(user: User) -> APIClient:
         client = APIClient()
         client.force_login(user)
         return client
@@ -110,9 +109,9 @@ class MailFolder:
         self.path = path
         self.path.mkdir(parents=True, exist_ok=True)
 
-    def add(self, name: str | None = None, raw: bytes | None = None, **email: object) -> str:
+    def add(self, name: str | None = None, raw: bytes | None = None, **email: Any) -> str:
         name = name or f"{next(_counter):04d}.eml"
-        (self.path / name).write_bytes(raw if raw is not None else make_email(**email))  # type: ignore[arg-type]
+        (self.path / name).write_bytes(raw if raw is not None else make_email(**email))
         return name
 
 
@@ -127,10 +126,10 @@ def mail_folder_factory(tmp_path: Path) -> Callable[[str], MailFolder]:
 @pytest.fixture
 def mailbox_factory(
     mail_folder_factory: Callable[[str], MailFolder],
-) -> Callable[[AbstractBaseUser], tuple[Mailbox, MailFolder]]:
+) -> Callable[[User], tuple[Mailbox, MailFolder]]:
     from emailsync.services import mailbox_connect_local
 
-    def make(user: AbstractBaseUser) -> tuple[Mailbox, MailFolder]:
+    def make(user: User) -> tuple[Mailbox, MailFolder]:
         folder = mail_folder_factory(f"mail-{user.pk}")
         return mailbox_connect_local(user=user, folder=str(folder.path)), folder
 

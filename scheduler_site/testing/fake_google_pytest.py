@@ -9,9 +9,9 @@ at it (client id and secret, OAuth URLs, API endpoints, batch URI) for the lengt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from .fake_google import FakeGoogle
 
@@ -26,7 +26,7 @@ def fake_google() -> Iterator[FakeGoogle]:
 
 
 @pytest.fixture
-def fake_google_settings(fake_google: FakeGoogle, settings: Any) -> FakeGoogle:
+def fake_google_settings(fake_google: FakeGoogle, settings: Settings) -> FakeGoogle:
     for name, value in fake_google.django_settings().items():
         setattr(settings, name, value)
     return fake_google

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from conftest import make_email
 from emailsync.models import Mailbox, SyncRun
@@ -28,13 +29,13 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(name="fast_password_hashing", autouse=True)
-def fast_password_hashing_fixture(settings: Any) -> None:
+def fast_password_hashing_fixture(settings: Settings) -> None:
     # The personas are created with a password; the default hasher would take most of the time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(name="google")
-def google_fixture(settings: Any) -> Iterator[FakeGoogle]:
+def google_fixture(settings: Settings) -> Iterator[FakeGoogle]:
     """A fake Google on a free loopback port; the product's Google settings point at it."""
     with FakeGoogle() as fake:
         for name, value in fake.django_settings().items():
@@ -58,7 +59,7 @@ def mail(
     return make_email(subject=subject, body=body, date=date, **kw)
 
 
-def connect(google: FakeGoogle, user: AbstractBaseUser, *, time_zone: str = "Europe/Madrid") -> FakeUser:
+def connect(google: FakeGoogle, user: User, *, time_zone: str = "Europe/Madrid") -> FakeUser:
     """Give ``user`` a Google account at the fake and connect it the way sign-in does (the pipeline's
     service, with a token response from the fake's token endpoint logic)."""
     from accounts.google_auth import google_account_connect
@@ -80,7 +81,7 @@ def connect(google: FakeGoogle, user: AbstractBaseUser, *, time_zone: str = "Eur
     return fake_user
 
 
-def sync(user: AbstractBaseUser) -> SyncRun:
+def sync(user: User) -> SyncRun:
     from emailsync.services import mailbox_sync, sync_trigger
 
     run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
@@ -88,7 +89,7 @@ def sync(user: AbstractBaseUser) -> SyncRun:
     return mailbox_sync(run=run)
 
 
-def mailbox_of(user: AbstractBaseUser) -> Mailbox:
+def mailbox_of(user: User) -> Mailbox:
     return Mailbox.objects.get(user=user)
 
 
@@ -108,4 +109,4 @@ def gets_per_batch(google: FakeGoogle, user: str | None = None) -> list[int]:
     return sizes
 
 
-MakeUser = Callable[..., AbstractBaseUser]
+MakeUser = Callable[..., User]

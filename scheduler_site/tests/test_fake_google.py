@@ -99,7 +99,7 @@ def event(
     start: str = "2026-03-02T10:00:00+01:00",
     end: str = "2026-03-02T11:00:00+01:00",
     **extra: Any,
-):
+) -> dict[str, Any]:
     return {
         "id": event_id,
         "summary": "Write report",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 
 from emailsync.models import MessageReceipt, SyncRun
@@ -50,13 +50,13 @@ def in_threads(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def run_sync(user: AbstractBaseUser) -> SyncRun:
+def run_sync(user: User) -> SyncRun:
     run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
     return mailbox_sync(run=run)
 
 
 def test_two_users_synced_at_once_never_see_each_others_mail_tasks_or_events(
-    google: FakeGoogle, alice: AbstractBaseUser, charlie: AbstractBaseUser
+    google: FakeGoogle, alice: User, charlie: User
 ) -> None:
     alice_account = connect(google, alice)
     charlie_account = connect(google, charlie)
@@ -96,9 +96,7 @@ def test_two_users_synced_at_once_never_see_each_others_mail_tasks_or_events(
             assert mailbox_owner in (None, "me")
 
 
-def test_two_triggers_at_once_make_one_run_and_one_pass_over_gmail(
-    google: FakeGoogle, alice: AbstractBaseUser
-) -> None:
+def test_two_triggers_at_once_make_one_run_and_one_pass_over_gmail(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     account.add_message(mail())
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from django.views.defaults import server_error
+from pytest_django import Settings
 
 from accounts.models import Profile
 from emailsync.models import Mailbox, SyncRun
@@ -19,13 +20,13 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
 
-def client_for(user: AbstractBaseUser) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def failed_run(user: AbstractBaseUser, error: str = "invalid_grant: Token has been revoked.") -> SyncRun:
+def failed_run(user: User, error: str = "invalid_grant: Token has been revoked.") -> SyncRun:
     return SyncRun.objects.create(
         user=user,
         trigger=SyncRun.Trigger.BUTTON,
@@ -37,7 +38,7 @@ def failed_run(user: AbstractBaseUser, error: str = "invalid_grant: Token has be
 
 
 def test_a_failed_run_asks_to_reconnect_google_when_the_grant_is_lost(
-    alice: AbstractBaseUser, mailbox_factory: Callable
+    alice: User, mailbox_factory: Callable
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
@@ -63,17 +64,17 @@ def test_a_failed_run_asks_to_reconnect_google_when_the_grant_is_lost(
     ],
 )
 def test_a_failed_run_says_what_to_do_next(
-    alice: AbstractBaseUser, mailbox_factory: Callable, state: str, action: str
+    alice: User, mailbox_factory: Callable, state: str, action: str
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=state)
 
-    assert run_as_dict(failed_run(alice, "Timed out"))["next_step"]["action"] == action  # type: ignore[index]
+    next_step = run_as_dict(failed_run(alice, "Timed out"))["next_step"]
+    assert isinstance(next_step, dict)
+    assert next_step["action"] == action
 
 
-def test_a_run_in_progress_or_clean_has_no_next_step(
-    alice: AbstractBaseUser, mailbox_factory: Callable
-) -> None:
+def test_a_run_in_progress_or_clean_has_no_next_step(alice: User, mailbox_factory: Callable) -> None:
     mailbox_factory(alice)
     running = SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.RUNNING)
 
@@ -81,9 +82,9 @@ def test_a_run_in_progress_or_clean_has_no_next_step(
 
 
 def test_the_dashboard_offers_reconnect_google_when_the_site_can(
-    alice: AbstractBaseUser, mailbox_factory: Callable, settings: object
+    alice: User, mailbox_factory: Callable, settings: Settings
 ) -> None:
-    settings.GOOGLE_ENABLED = True  # type: ignore[attr-defined]
+    settings.GOOGLE_ENABLED = True
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
     failed_run(alice)
@@ -96,9 +97,9 @@ def test_the_dashboard_offers_reconnect_google_when_the_site_can(
 
 
 def test_without_google_the_dashboard_points_to_the_settings_instead(
-    alice: AbstractBaseUser, mailbox_factory: Callable, settings: object
+    alice: User, mailbox_factory: Callable, settings: Settings
 ) -> None:
-    settings.GOOGLE_ENABLED = False  # type: ignore[attr-defined]
+    settings.GOOGLE_ENABLED = False
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
     failed_run(alice)
@@ -112,7 +113,7 @@ def test_without_google_the_dashboard_points_to_the_settings_instead(
 
 
 def test_the_sync_button_says_to_reconnect_when_the_mailbox_needs_it(
-    alice: AbstractBaseUser, mailbox_factory: Callable
+    alice: User, mailbox_factory: Callable
 ) -> None:
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
@@ -124,9 +125,9 @@ def test_the_sync_button_says_to_reconnect_when_the_mailbox_needs_it(
 
 
 def test_a_first_visit_explains_what_sync_will_do(
-    alice: AbstractBaseUser, mailbox_factory: Callable, settings: object
+    alice: User, mailbox_factory: Callable, settings: Settings
 ) -> None:
-    settings.SYNC_ON_LOGIN = False  # type: ignore[attr-defined]
+    settings.SYNC_ON_LOGIN = False
     mailbox_factory(alice)
 
     html = client_for(alice).get("/").content.decode()
@@ -135,7 +136,7 @@ def test_a_first_visit_explains_what_sync_will_do(
     assert "We read your new mail" in html
 
 
-def test_the_time_zone_is_matched_without_regard_to_case_or_spaces(alice: AbstractBaseUser) -> None:
+def test_the_time_zone_is_matched_without_regard_to_case_or_spaces(alice: User) -> None:
     response = client_for(alice).post(
         "/accounts/settings/",
         {"timezone": "america/los angeles", "work_start": "09:00", "work_end": "17:00", "work_days": ["1"]},
@@ -145,7 +146,7 @@ def test_the_time_zone_is_matched_without_regard_to_case_or_spaces(alice: Abstra
     assert Profile.objects.get(user=alice).timezone == "America/Los_Angeles"
 
 
-def test_the_settings_page_offers_every_zone_to_search(alice: AbstractBaseUser) -> None:
+def test_the_settings_page_offers_every_zone_to_search(alice: User) -> None:
     html = client_for(alice).get("/accounts/settings/").content.decode()
 
     assert 'list="timezone-list"' in html
@@ -153,8 +154,8 @@ def test_the_settings_page_offers_every_zone_to_search(alice: AbstractBaseUser) 
     assert '<option value="Europe/Berlin">' in html
 
 
-def test_unknown_pages_get_the_sites_404(alice: AbstractBaseUser, settings: object) -> None:
-    settings.DEBUG = False  # type: ignore[attr-defined]
+def test_unknown_pages_get_the_sites_404(alice: User, settings: Settings) -> None:
+    settings.DEBUG = False
 
     response = client_for(alice).get("/no/such/page/")
 
@@ -165,8 +166,8 @@ def test_unknown_pages_get_the_sites_404(alice: AbstractBaseUser, settings: obje
     assert 'href="/week/"' in html
 
 
-def test_the_500_page_renders_without_a_request_context(settings: object) -> None:
-    settings.DEBUG = False  # type: ignore[attr-defined]
+def test_the_500_page_renders_without_a_request_context(settings: Settings) -> None:
+    settings.DEBUG = False
 
     response = server_error(RequestFactory().get("/"))
 
@@ -176,7 +177,7 @@ def test_the_500_page_renders_without_a_request_context(settings: object) -> Non
     assert "/static/css/app.css" in html
 
 
-def test_the_history_shows_model_tokens_when_a_run_used_them(alice: AbstractBaseUser) -> None:
+def test_the_history_shows_model_tokens_when_a_run_used_them(alice: User) -> None:
     run = failed_run(alice, "x")
     SyncRun.objects.filter(pk=run.pk).update(input_tokens=1200, output_tokens=300, cache_read_tokens=800)
 
@@ -187,7 +188,7 @@ def test_the_history_shows_model_tokens_when_a_run_used_them(alice: AbstractBase
 
 @pytest.mark.django_db
 def test_a_form_sent_without_its_csrf_token_gets_a_page_in_the_site_style(
-    user_factory: Callable[..., AbstractBaseUser],
+    user_factory: Callable[..., User],
 ) -> None:
     user = user_factory()
     client = Client(enforce_csrf_checks=True)

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -27,7 +28,7 @@ def _settings_in_subprocess(env: dict[str, str], code: str) -> subprocess.Comple
 
 
 def test_the_queue_is_safe_under_at_least_once_delivery() -> None:
-    q = settings.Q_CLUSTER
+    q: dict[str, Any] = settings.Q_CLUSTER
     assert q["timeout"] < q["retry"]
     assert q["max_attempts"] >= 1
     assert q["ack_failures"] is True

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pytest_django import Settings
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,7 +78,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, settings: Any) -> Iterator[Any]:
+def page(browser: Any, live_server: Any, settings: Settings) -> Iterator[Any]:
     settings.ALLOWED_HOSTS = ["*"]
     settings.SITE_URL = live_server.url
     settings.GOOGLE_ENABLED = False
@@ -107,7 +108,7 @@ def screenshot() -> Callable[[Any, str], Path]:
 
 
 @pytest.fixture
-def demo_user(tmp_path: Path, settings: Any) -> AbstractBaseUser:
+def demo_user(tmp_path: Path, settings: Settings) -> User:
     """The demo account with its sample mailbox moved to the present, as `manage.py demo_setup` leaves it."""
     from django.utils import timezone
 
@@ -131,7 +132,7 @@ def inline_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
-def sync_now(user: AbstractBaseUser) -> None:
+def sync_now(user: User) -> None:
     """Sync a user's mailbox in the test process, for tests about what comes after a sync."""
     from emailsync.models import SyncRun
     from emailsync.services import mailbox_sync, sync_trigger

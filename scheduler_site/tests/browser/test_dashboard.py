@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
@@ -73,12 +73,12 @@ def job_cluster(tmp_path: Path) -> Iterator[None]:
             cluster.wait(timeout=5)
 
 
-def block_week(task: Task, user: AbstractBaseUser) -> str:
+def block_week(task: Task, user: User) -> str:
     assert task.event_start is not None
     return week_start_for(timezone.localtime(task.event_start, profile_for(user).zone).date()).isoformat()
 
 
-def busiest_week(user: AbstractBaseUser) -> str:
+def busiest_week(user: User) -> str:
     """The Monday (ISO date) of the week holding most of the user's blocks."""
     weeks = [block_week(t, user) for t in Task.objects.filter(user=user, event_written=True)]
     assert weeks
@@ -87,7 +87,7 @@ def busiest_week(user: AbstractBaseUser) -> str:
 
 @pytest.mark.slow
 def test_the_demo_user_syncs_and_the_progress_bar_reaches_the_end(
-    page: Any, demo_user: AbstractBaseUser, job_cluster: None, screenshot: Callable
+    page: Any, demo_user: User, job_cluster: None, screenshot: Callable
 ) -> None:
     sign_in_as_demo(page)
     page.get_by_text("What happens when you press “Sync emails”").wait_for()
@@ -121,9 +121,7 @@ def test_the_demo_user_syncs_and_the_progress_bar_reaches_the_end(
     screenshot(page, "dashboard")
 
 
-def test_synced_tasks_appear_in_the_week_view(
-    page: Any, demo_user: AbstractBaseUser, screenshot: Callable
-) -> None:
+def test_synced_tasks_appear_in_the_week_view(page: Any, demo_user: User, screenshot: Callable) -> None:
     sync_now(demo_user)
     placed = Task.objects.filter(user=demo_user, event_written=True)
     start = busiest_week(demo_user)
@@ -155,9 +153,7 @@ def test_synced_tasks_appear_in_the_week_view(
     screenshot(page, "week-phone")
 
 
-def test_approving_one_from_the_review_queue(
-    page: Any, demo_user: AbstractBaseUser, screenshot: Callable
-) -> None:
+def test_approving_one_from_the_review_queue(page: Any, demo_user: User, screenshot: Callable) -> None:
     profile = profile_for(demo_user)
     profile.approval_required = True
     profile.save()
@@ -180,7 +176,7 @@ def test_approving_one_from_the_review_queue(
 
 
 def test_dismissing_a_task_takes_it_out_of_the_week_and_the_feed(
-    page: Any, demo_user: AbstractBaseUser, screenshot: Callable
+    page: Any, demo_user: User, screenshot: Callable
 ) -> None:
     sync_now(demo_user)
     start = busiest_week(demo_user)
@@ -202,7 +198,7 @@ def test_dismissing_a_task_takes_it_out_of_the_week_and_the_feed(
 
 
 def test_a_new_task_is_placed_inside_changed_working_hours(
-    page: Any, demo_user: AbstractBaseUser, inline_jobs: None, screenshot: Callable
+    page: Any, demo_user: User, inline_jobs: None, screenshot: Callable
 ) -> None:
     sync_now(demo_user)
     sign_in_as_demo(page)
@@ -242,9 +238,7 @@ def test_a_new_task_is_placed_inside_changed_working_hours(
     assert f"{start:%H:%M}–{end:%H:%M}" in page.locator(".detail-main .facts").inner_text()
 
 
-def test_creating_and_revoking_an_api_token(
-    page: Any, demo_user: AbstractBaseUser, screenshot: Callable
-) -> None:
+def test_creating_and_revoking_an_api_token(page: Any, demo_user: User, screenshot: Callable) -> None:
     sign_in_as_demo(page)
     page.goto("/accounts/settings/#tokens")
 
@@ -268,7 +262,7 @@ def test_creating_and_revoking_an_api_token(
 
 
 def test_a_second_user_sees_none_of_the_first_users_data(
-    page: Any, demo_user: AbstractBaseUser, screenshot: Callable
+    page: Any, demo_user: User, screenshot: Callable
 ) -> None:
     sync_now(demo_user)
     demo_titles = list(Task.objects.filter(user=demo_user).values_list("title", flat=True))
