@@ -4,73 +4,33 @@ hours, API tokens, and a second user who must see none of it."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db import connection
 from django.utils import timezone
 
 from accounts.services import profile_for
 from conftest import make_email
 from emailsync.models import SyncRun
 from scheduler_site.tests.browser.conftest import sign_in_as_demo, sync_now
+from scheduler_site.tests.cluster import job_cluster
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.selectors import week_start_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
-
-
 @pytest.fixture
-def job_cluster(tmp_path: Path) -> Iterator[None]:
+def job_cluster_running(tmp_path: Path) -> Iterator[None]:
     """A real django-q2 cluster on the test database, so the sync runs apart from the web server and the
     page sees it move."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SETTINGS_MODULE": "scheduler_site.settings",
-        "Q_WORKERS": "1",
-        "REDIS_URL": "",
-        "TASK_EXTRACTOR": "offline",
-    }
-    log_path = tmp_path / "qcluster.log"
-    with log_path.open("wb") as log:
-        cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    try:
+    with job_cluster(tmp_path / "qcluster.log"):
         yield
-    finally:
-        cluster.send_signal(signal.SIGTERM)
-        try:
-            cluster.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            cluster.kill()  # qcluster on SQLite can ignore SIGTERM for a while (FIELD_NOTES)
-            cluster.wait(timeout=5)
 
 
 def block_week(task: Task, user: User) -> str:
@@ -87,7 +47,7 @@ def busiest_week(user: User) -> str:
 
 @pytest.mark.slow
 def test_the_demo_user_syncs_and_the_progress_bar_reaches_the_end(
-    page: Any, demo_user: User, job_cluster: None, screenshot: Callable
+    page: Any, demo_user: User, job_cluster_running: None, screenshot: Callable
 ) -> None:
     sign_in_as_demo(page)
     page.get_by_text("What happens when you press “Sync emails”").wait_for()

@@ -1,0 +1,55 @@
+"""A real django-q2 cluster process on the test database, for tests that need jobs to run apart from
+the test process (as they do in production)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+
+def shared_database_url() -> str:
+    """The URL of the test database this process uses, so the cluster process shares it."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
+@contextlib.contextmanager
+def job_cluster(log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``manage.py qcluster`` on the ORM broker of the test database until the block ends."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": shared_database_url(),
+        "DJANGO_SETTINGS_MODULE": "scheduler_site.settings",
+        "Q_WORKERS": "1",
+        "REDIS_URL": "",
+        # A developer's exported ANTHROPIC_API_KEY must not send the suite to Claude.
+        "TASK_EXTRACTOR": "offline",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env, stdout=log, stderr=log
+        )
+        try:
+            yield process
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                # qcluster on SQLite can ignore SIGTERM for a while (FIELD_NOTES); don't hang the suite.
+                process.kill()
+                process.wait(timeout=5)
