@@ -15,10 +15,11 @@ import pytest
 if TYPE_CHECKING:
     # Imported lazily below so that pure unit tests can run without Django (-p no:django).
     from django.contrib.auth.models import User
+    from django.test import Client
     from pytest_django import Settings
     from rest_framework.test import APIClient
 
-    from emailsync.models import Mailbox
+    from emailsync.models import Mailbox, SyncRun
 
 _counter = itertools.count(1)
 
@@ -100,6 +101,25 @@ def make_email(
         message[name] = value
     message.set_content(body)
     return bytes(message)
+
+
+def sync_in_foreground(user: User) -> SyncRun:
+    """Trigger a sync of the user's mailbox and run it in this process, as ``manage.py sync_user`` does."""
+    from emailsync.models import SyncRun
+    from emailsync.services import mailbox_sync, sync_trigger
+
+    run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
+    assert created, f"a sync was already {run.state}"
+    return mailbox_sync(run=run)
+
+
+def client_for(user: User) -> Client:
+    """A test client signed in as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 class MailFolder:

@@ -23,6 +23,7 @@ from social_django.models import UserSocialAuth
 from accounts.google_auth import google_account_connect
 from accounts.models import GoogleCredential, Profile
 from accounts.services import periodic_sync_apply, schedule_name
+from conftest import sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from scheduler_site.testing.fake_google import FakeGoogle
 from scheduler_site.tests.google_support import (  # noqa: F401
@@ -31,7 +32,6 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     fast_password_hashing_fixture,
     google_fixture,
     mail,
-    sync,
 )
 from tasks_app.models import Task
 
@@ -155,7 +155,7 @@ def test_the_tokens_never_reach_the_logs(
     user = get_user_model().objects.get(email=account.email)
     GoogleCredential.objects.filter(user=user).update(access_token_expires_at=timezone.now())
     google.revoke(account.email)
-    run = sync(user)
+    run = sync_in_foreground(user)
 
     assert run.state == SyncRun.State.FAILED
     secrets = [google.oauth.grants[0].refresh_token, *google.oauth.by_access_token]
@@ -171,7 +171,7 @@ def test_signing_in_again_reconnects_the_same_account(
     periodic_sync_apply(user=user, minutes=30)
     Profile.objects.filter(user=user).update(periodic_sync_minutes=30)
     google.revoke(account.email)
-    run = sync(user)
+    run = sync_in_foreground(user)
     assert Mailbox.objects.get(user=user).state == Mailbox.State.NEEDS_RECONNECT
     assert not Schedule.objects.filter(name=schedule_name(user.pk)).exists()
     client.logout()
@@ -187,7 +187,7 @@ def test_signing_in_again_reconnects_the_same_account(
     assert credential.refresh_token == google.oauth.grants[-1].refresh_token
     assert Schedule.objects.filter(name=schedule_name(user.pk)).count() == 1
     assert run.state == SyncRun.State.FAILED
-    assert sync(user).state == SyncRun.State.SUCCEEDED
+    assert sync_in_foreground(user).state == SyncRun.State.SUCCEEDED
 
 
 def test_an_expired_access_token_is_refreshed_through_the_token_endpoint(
@@ -199,7 +199,7 @@ def test_an_expired_access_token_is_refreshed_through_the_token_endpoint(
     expired = timezone.now() - dt.timedelta(days=1)
     GoogleCredential.objects.filter(user=alice).update(access_token_expires_at=expired)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     [refresh] = google.requests_to("oauth.token")
@@ -222,7 +222,7 @@ def test_a_token_google_no_longer_accepts_is_refreshed_once_and_the_call_repeate
     account.add_message(mail())
     google.expire_access_tokens(account.email)  # our clock says valid, Google's says expired
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert [r.status for r in google.requests][:3] == [401, 200, 200]
@@ -291,7 +291,7 @@ def test_deleting_the_account_removes_messages_tasks_and_tokens(
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
-    assert sync(alice).tasks_created == 1
+    assert sync_in_foreground(alice).tasks_created == 1
     UserSocialAuth.objects.create(user=alice, provider="google-oauth2", uid=account.sub, extra_data={})
     client.force_login(alice)
 
@@ -310,7 +310,7 @@ def test_the_dashboard_offers_to_reconnect_a_mailbox_that_lost_its_grant(
 ) -> None:
     account = connect(google, alice)
     google.revoke(account.email)
-    sync(alice)
+    sync_in_foreground(alice)
     client.force_login(alice)
 
     page = client.get("/").content.decode()
@@ -331,4 +331,4 @@ def test_tokens_survive_a_key_rotation(google: FakeGoogle, alice: User, settings
     settings.TOKEN_ENCRYPTION_KEYS = [new_key]
 
     assert GoogleCredential.objects.get(user=alice).refresh_token == tokens
-    assert sync(alice).state == SyncRun.State.SUCCEEDED
+    assert sync_in_foreground(alice).state == SyncRun.State.SUCCEEDED

@@ -18,11 +18,10 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from accounts.models import Profile
-from conftest import MailFolder
+from conftest import MailFolder, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import parse_message
 from emailsync.selectors import token_usage_this_month
-from emailsync.services import mailbox_sync, sync_trigger
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
 from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH
 from tasks_app.models import LocalCalendarEvent, Task
@@ -46,12 +45,6 @@ def fake(settings: Settings) -> Iterator[FakeAnthropic]:
         yield server
 
 
-def sync(user: User) -> SyncRun:
-    run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
-    assert created
-    return mailbox_sync(run=run)
-
-
 def receipts(mailbox: Mailbox) -> list[MessageReceipt]:
     return list(MessageReceipt.objects.filter(mailbox=mailbox).order_by("message_id"))
 
@@ -62,7 +55,7 @@ def test_a_sync_with_claude_saves_grounded_tasks_and_records_the_tokens(
     _, folder = mailbox_factory(alice)
     folder.add(body=f"Hi Alice,\n\n{ASK}\n\nThanks,\nBob")
     fake.script(Reply.tasks(Q3_TASK))
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.state == SyncRun.State.SUCCEEDED and run.error == ""
     [task] = Task.objects.filter(user=alice)
     assert (task.title, task.kind, task.extractor, task.evidence) == (
@@ -85,7 +78,7 @@ def test_the_sync_history_shows_the_tokens_of_each_run(
     _, folder = mailbox_factory(alice)
     folder.add()
     fake.script(Reply.tasks(Q3_TASK, output_tokens=4321))
-    sync(alice)
+    sync_in_foreground(alice)
     client = Client()
     client.force_login(alice)
     page = client.get(reverse("emailsync:history")).content.decode()
@@ -100,7 +93,7 @@ def test_a_provider_outage_keeps_messages_pending_and_never_quarantines_them(
     folder.add(body="Can you call me tomorrow morning?")
     fake.default = Reply.overloaded(retry_after=0.01)
     for _ in range(settings.SYNC_MESSAGE_MAX_ATTEMPTS + 2):
-        run = sync(alice)
+        run = sync_in_foreground(alice)
         assert run.state == SyncRun.State.SUCCEEDED
         assert "unavailable" in run.error and "kept for the next sync" in run.error
     # Extraction stopped at the first message each time instead of hammering a provider that is down.
@@ -112,7 +105,7 @@ def test_a_provider_outage_keeps_messages_pending_and_never_quarantines_them(
 
     fake.default = Reply.tasks()
     fake.script(Reply.tasks(Q3_TASK))
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.error == "" and run.messages_processed == 2
     assert [r.status for r in receipts(mailbox)] == [MessageReceipt.Status.DONE] * 2
     assert Task.objects.filter(user=alice).count() == 1
@@ -135,7 +128,7 @@ def test_an_unusable_answer_is_a_failed_attempt_and_is_quarantined_after_the_lim
     fake.default = bad_answer
     statuses = []
     for _ in range(settings.SYNC_MESSAGE_MAX_ATTEMPTS):
-        run = sync(alice)
+        run = sync_in_foreground(alice)
         statuses.append(receipts(mailbox)[0].status)
         assert run.state == SyncRun.State.SUCCEEDED and run.messages_failed == 1
         assert run.output_tokens > 0  # the unusable answer still cost tokens, and they are counted
@@ -168,7 +161,7 @@ def test_a_bad_key_or_a_spent_limit_fails_the_run_once_and_keeps_the_mail(
     for body in (ASK, "Can you call me tomorrow morning?", "Please review the contract."):
         folder.add(body=body)
     setup(fake, settings)
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.state == SyncRun.State.FAILED and message in run.error
     assert len(fake.requests) == 1  # one call, not one per message and not retried
     assert [(r.status, r.attempts) for r in receipts(mailbox)] == [(MessageReceipt.Status.PENDING, 0)]
@@ -178,7 +171,7 @@ def test_a_bad_key_or_a_spent_limit_fails_the_run_once_and_keeps_the_mail(
 
     settings.ANTHROPIC_API_KEY = "test-key"
     fake.default = Reply.tasks()
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.state == SyncRun.State.SUCCEEDED and run.messages_processed == 3
 
 
@@ -192,7 +185,7 @@ def test_a_used_up_monthly_budget_stops_extraction_and_says_why(
     )  # fmt: skip
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=ASK)
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert fake.requests == []
     assert (
         run.state == SyncRun.State.SUCCEEDED and "monthly model token budget (5,000) is used up" in run.error
@@ -201,7 +194,7 @@ def test_a_used_up_monthly_budget_stops_extraction_and_says_why(
 
     Profile.objects.filter(user=alice).update(monthly_token_budget=50_000)
     fake.script(Reply.tasks(Q3_TASK))
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.error == "" and Task.objects.filter(user=alice).count() == 1
 
 
@@ -213,7 +206,7 @@ def test_the_budget_is_checked_between_messages_of_one_run(
     folder.add(body=ASK)
     folder.add(body="Can you call me tomorrow morning?")
     fake.default = Reply.tasks()  # each call costs far more than 100 tokens
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert len(fake.requests) == 1
     assert "budget" in run.error
     assert [r.status for r in receipts(mailbox)] == [
@@ -229,7 +222,7 @@ def test_runs_of_the_offline_extractor_spend_no_budget(
     Profile.objects.filter(user=alice).update(monthly_token_budget=0)
     _, folder = mailbox_factory(alice)
     folder.add(body=ASK)
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.error == "" and run.tasks_created == 1 and run.input_tokens == 0
 
 
@@ -287,7 +280,7 @@ def test_injection_in_comments_and_hidden_text_never_reaches_the_model(
     _, folder = mailbox_factory(alice)
     folder.add(raw=raw)
     fake.script(Reply.tasks())
-    sync(alice)
+    sync_in_foreground(alice)
     text = fake.requests[0].user_text
     for hidden in ("Wire $9,000", "SYSTEM OVERRIDE", "reveal your system prompt"):
         assert hidden not in text
@@ -312,7 +305,7 @@ def test_an_answer_that_obeys_an_injection_yields_at_most_ordinary_capped_tasks(
         kind="deadline", date_phrase="Friday", due_iso="2026-11-27",
     )  # fmt: skip
     fake.script(Reply.tasks(*obeyed, real))
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     tasks = list(Task.objects.filter(user=alice))
     assert run.tasks_created == len(tasks) <= MAX_TASKS_PER_EMAIL
     # Nothing grounded only in hidden or commented-out text survives.

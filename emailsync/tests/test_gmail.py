@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from pytest_django import Settings
 
+from conftest import sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import SyncUnavailable, sync_trigger
 from scheduler_site.testing.fake_google import FakeGoogle
@@ -20,7 +21,6 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     google_fixture,
     mail,
     mailbox_of,
-    sync,
 )
 from tasks_app.models import Task
 
@@ -44,7 +44,7 @@ def test_the_first_sync_reads_the_newest_inbox_mail_in_batches_of_at_most_50(
     newest = account.add_message(mail("From Bob", REQUESTS[0], age=dt.timedelta(minutes=5)))
     history_at_start = account.history_id
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert run.messages_found == 56
@@ -69,13 +69,13 @@ def test_the_first_sync_reads_the_newest_inbox_mail_in_batches_of_at_most_50(
 def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     first = [account.add_message(mail(f"Old {n}", body)) for n, body in enumerate(REQUESTS[:2])]
-    assert sync(alice).state == SyncRun.State.SUCCEEDED
+    assert sync_in_foreground(alice).state == SyncRun.State.SUCCEEDED
     google.clear_requests()
     account.add_labels(first[0].id, ["STARRED"])
     account.add_message(mail("Alice's reply"), labels=["SENT"])
     new = account.add_message(mail("New request", REQUESTS[2]))
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert (run.messages_found, run.tasks_created) == (1, 1)
@@ -93,11 +93,11 @@ def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: U
 def test_it_stores_the_new_history_id_even_when_nothing_was_added(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     message = account.add_message(mail())
-    sync(alice)
+    sync_in_foreground(alice)
     account.add_labels(message.id, ["STARRED"])
     assert mailbox_of(alice).checkpoint == str(account.history_id - 1)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     assert run.messages_found == 0
@@ -110,11 +110,11 @@ def test_it_reads_every_page_of_history_and_each_message_once(
     # A small page size stands in for a mailbox with more changes than one page holds.
     monkeypatch.setattr("emailsync.gmail.HISTORY_PAGE_SIZE", 2)
     account = connect(google, alice)
-    sync(alice)
+    sync_in_foreground(alice)
     new = [account.add_message(mail(f"New {n}", body)) for n, body in enumerate(REQUESTS)]
     account.add_labels(new[0].id, ["INBOX"])  # already there: no record, but the id may repeat in history
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert len(google.requests_to("gmail.users.history.list")) == 3
@@ -129,12 +129,12 @@ def test_a_stale_history_id_falls_back_to_a_full_sync_without_duplicates(
 ) -> None:
     account = connect(google, alice)
     old = [account.add_message(mail(f"Old {n}", body)) for n, body in enumerate(REQUESTS[:3])]
-    sync(alice)
+    sync_in_foreground(alice)
     new = [account.add_message(mail(f"New {n}", body)) for n, body in enumerate(REQUESTS[3:])]
     account.prune_history()  # Gmail forgot the history since our checkpoint
     google.clear_requests()
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert [r.status for r in google.requests_to("gmail.users.history.list")] == [404]
@@ -150,7 +150,7 @@ def test_a_stale_history_id_falls_back_to_a_full_sync_without_duplicates(
 
     # The fresh checkpoint works again: the loop-breaker count starts over.
     account.add_message(mail("Newest"))
-    assert sync(alice).state == SyncRun.State.SUCCEEDED
+    assert sync_in_foreground(alice).state == SyncRun.State.SUCCEEDED
     assert mailbox_of(alice).stale_checkpoint_resyncs == 0
 
 
@@ -160,11 +160,11 @@ def test_a_checkpoint_that_stays_stale_stops_the_full_resyncs(
     settings.SYNC_MAX_STALE_RESYNCS = 2
     account = connect(google, alice)
     account.add_message(mail())
-    sync(alice)
+    sync_in_foreground(alice)
     google.fail("gmail.users.history.list", status=404, times=None)
     google.clear_requests()
 
-    runs = [sync(alice) for _ in range(3)]
+    runs = [sync_in_foreground(alice) for _ in range(3)]
 
     assert [run.state for run in runs] == [
         SyncRun.State.SUCCEEDED,
@@ -187,8 +187,8 @@ def test_a_rate_limit_with_retry_after_defers_only_that_mailbox(
     google.fail("gmail.*", status=429, retry_after=120, times=None, user=alice_account.email)
     before = timezone.now()
 
-    alice_run = sync(alice)
-    charlie_run = sync(charlie)
+    alice_run = sync_in_foreground(alice)
+    charlie_run = sync_in_foreground(charlie)
 
     assert alice_run.state == SyncRun.State.FAILED
     assert "rate-limited" in alice_run.error and "slow down" in alice_run.error
@@ -215,12 +215,12 @@ def test_a_long_rate_limit_inside_a_batch_defers_the_mailbox_and_keeps_the_check
     google: FakeGoogle, alice: User
 ) -> None:
     account = connect(google, alice)
-    sync(alice)
+    sync_in_foreground(alice)
     checkpoint = mailbox_of(alice).checkpoint
     account.add_message(mail("New", REQUESTS[0]))
     google.fail("gmail.users.messages.get", status=429, retry_after=300, times=None)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.FAILED
     mailbox = mailbox_of(alice)
@@ -237,7 +237,7 @@ def test_a_part_that_fails_inside_a_batch_is_fetched_again(google: FakeGoogle, a
     flaky = messages[1]
     google.fail(f"/gmail/v1/users/me/messages/{flaky.id}", status=500, times=1)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert gets_per_batch(google) == [3, 1]
@@ -258,9 +258,9 @@ def test_a_message_that_keeps_failing_is_quarantined_and_the_others_go_on(
     bad = account.add_message(mail("Bad", REQUESTS[1]))
     google.fail(f"/gmail/v1/users/me/messages/{bad.id}", status=500, times=None)
 
-    first = sync(alice)
+    first = sync_in_foreground(alice)
     account.add_message(mail("Later", REQUESTS[2]))
-    second = sync(alice)
+    second = sync_in_foreground(alice)
 
     assert (first.state, second.state) == (SyncRun.State.SUCCEEDED, SyncRun.State.SUCCEEDED)
     assert (first.messages_processed, first.messages_failed) == (1, 1)
@@ -276,18 +276,18 @@ def test_a_message_that_keeps_failing_is_quarantined_and_the_others_go_on(
     assert Task.objects.filter(user=alice).count() == 2
     assert mailbox.checkpoint == str(account.history_id)
 
-    third = sync(alice)
+    third = sync_in_foreground(alice)
     assert third.messages_found == 0  # a quarantined message is not tried again by itself
 
 
 def test_the_checkpoint_never_moves_back(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     account.add_message(mail())
-    sync(alice)
+    sync_in_foreground(alice)
     ahead = str(account.history_id + 50)
     Mailbox.objects.filter(user=alice).update(checkpoint=ahead)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     answered = google.requests_to("gmail.users.history.list")[-1]
@@ -301,7 +301,7 @@ def test_gmail_categories_are_skipped_as_bulk_and_threads_are_kept(google: FakeG
     forums = account.add_message(mail("New post", REQUESTS[1]), labels=["INBOX", "CATEGORY_FORUMS"])
     personal = account.add_message(mail("Slides", REQUESTS[2]), thread_id="18f3a1c2d4e5aaaa")
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert (run.messages_skipped, run.tasks_created) == (2, 1)
     receipts = {r.message_id: r for r in MessageReceipt.objects.filter(mailbox__user=alice)}
@@ -317,7 +317,7 @@ def test_a_server_error_is_retried_within_the_call(google: FakeGoogle, alice: Us
     google.fail("gmail.users.getProfile", status=503, times=1)
     google.drop("batch", times=2)  # httplib2 resends once by itself; the second drop reaches us
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert [r.status for r in google.requests_to("gmail.users.getProfile")] == [503, 200]
@@ -330,7 +330,7 @@ def test_a_server_that_keeps_failing_backs_the_mailbox_off(
     connect(google, alice)
     google.fail("gmail.users.getProfile", status=503, times=None)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.FAILED
     assert "HTTP 503" in run.error
@@ -359,7 +359,7 @@ def test_a_revoked_grant_needs_reconnect_and_nothing_is_retried(
     periodic_sync_apply(user=alice, minutes=30)
     google.revoke(account.email)  # the user removed our access in their Google account
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.FAILED
     assert "revoked or has expired" in run.error and "Reconnect" in run.error

@@ -18,7 +18,7 @@ from django_q.models import OrmQ
 from pytest_django import Settings
 
 from accounts.models import Profile
-from conftest import MailFolder
+from conftest import MailFolder, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import (
     SyncUnavailable,
@@ -52,12 +52,6 @@ def fast_password_hashing(settings: Settings) -> None:
 
 class WorkerDied(BaseException):
     """The worker process was killed: not even ``except Exception`` sees it."""
-
-
-def sync(user: User) -> SyncRun:
-    run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
-    assert created
-    return mailbox_sync(run=run)
 
 
 def receipt(mailbox: Mailbox, message_id: str) -> MessageReceipt:
@@ -246,7 +240,7 @@ def test_it_syncs_again_once_the_backoff_has_passed(alice: User, mailbox_factory
         state=Mailbox.State.BACKING_OFF, next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
     )
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     mailbox.refresh_from_db()
@@ -264,7 +258,7 @@ def test_it_turns_new_messages_into_receipts_tasks_and_events(
     first = folder.add(subject="Slides", body=REQUESTS[0])
     second = folder.add(subject="Invoice", body=REQUESTS[1], sender="Dana Doe <dana@example.com>")
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     assert run.phase == SyncRun.Phase.DONE
@@ -302,10 +296,10 @@ def test_it_reads_only_new_messages_on_the_next_run(alice: User, mailbox_factory
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     folder.add(body=REQUESTS[1])
-    sync(alice)
+    sync_in_foreground(alice)
     newest = folder.add(body=REQUESTS[2])
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert (run.messages_found, run.messages_seen, run.messages_processed, run.tasks_created) == (1, 1, 1, 1)
     assert receipt(mailbox, newest).status == MessageReceipt.Status.DONE
@@ -317,11 +311,11 @@ def test_it_reads_only_new_messages_on_the_next_run(alice: User, mailbox_factory
 def test_it_skips_messages_already_processed(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
-    sync(alice)
+    sync_in_foreground(alice)
     # Even when the checkpoint is lost, the receipts keep a message from being processed twice.
     Mailbox.objects.filter(pk=mailbox.pk).update(checkpoint="")
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert (run.messages_found, run.messages_seen, run.tasks_created) == (0, 0, 0)
     assert Task.objects.filter(user=alice).count() == 1
@@ -336,10 +330,10 @@ def test_a_maildir_message_is_not_processed_again_after_it_is_read(
         (folder.path / sub).mkdir()
     folder.add("new/1700000000.M1P2.host", body=REQUESTS[0])
     mailbox = mailbox_connect_local(user=alice, folder=str(folder.path))
-    sync(alice)
+    sync_in_foreground(alice)
     os.rename(folder.path / "new" / "1700000000.M1P2.host", folder.path / "cur" / "1700000000.M1P2.host:2,S")
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.messages_seen == 0
     assert list(MessageReceipt.objects.filter(mailbox=mailbox).values_list("message_id", flat=True)) == [
@@ -372,11 +366,11 @@ def test_it_works_through_a_large_backlog_over_several_runs(
     for body in REQUESTS[:3]:
         folder.add(body=body)
 
-    first = sync(alice)
+    first = sync_in_foreground(alice)
     mailbox.refresh_from_db()
     # The checkpoint moves only once everything it covers is done.
     assert mailbox.checkpoint == ""
-    second = sync(alice)
+    second = sync_in_foreground(alice)
 
     assert (first.messages_found, second.messages_found) == (2, 1)
     mailbox.refresh_from_db()
@@ -402,7 +396,7 @@ def test_it_records_bulk_mail_as_skipped_without_tasks(
     mailbox, folder = mailbox_factory(alice)
     name = folder.add(body=REQUESTS[0], **email)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     skipped = receipt(mailbox, name)
     assert skipped.status == MessageReceipt.Status.SKIPPED
@@ -412,7 +406,7 @@ def test_it_records_bulk_mail_as_skipped_without_tasks(
     assert not Task.objects.exists()
     assert not LocalCalendarEvent.objects.exists()
     # Skipped is final: the next run does not look at it again.
-    assert sync(alice).messages_found == 0
+    assert sync_in_foreground(alice).messages_found == 0
 
 
 def test_it_skips_senders_on_the_users_skip_list(alice: User, mailbox_factory: MailboxFactory) -> None:
@@ -422,7 +416,7 @@ def test_it_skips_senders_on_the_users_skip_list(alice: User, mailbox_factory: M
     domain = folder.add(body=REQUESTS[1], sender="Anyone <sales@spammy.example>")
     kept = folder.add(body=REQUESTS[2], sender="Bob <bob@corp.example>")
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert receipt(mailbox, exact).skip_reason == "Sender boss@corp.example is on your skip list"
     assert receipt(mailbox, domain).skip_reason == "Sender @spammy.example is on your skip list"
@@ -442,7 +436,7 @@ def test_a_broken_message_is_recorded_failed_and_the_rest_go_on(
     broken = folder.add(raw=NOT_EMAIL)
     after = folder.add(body=REQUESTS[1])
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     assert (run.messages_seen, run.messages_processed, run.messages_failed) == (3, 2, 1)
@@ -461,9 +455,9 @@ def test_a_broken_message_is_retried_and_quarantined_after_the_last_attempt(
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
     broken = folder.add(raw=NOT_EMAIL)
-    sync(alice)
+    sync_in_foreground(alice)
 
-    second = sync(alice)
+    second = sync_in_foreground(alice)
 
     assert (second.messages_found, second.messages_failed) == (1, 1)
     poison = receipt(mailbox, broken)
@@ -471,7 +465,7 @@ def test_a_broken_message_is_retried_and_quarantined_after_the_last_attempt(
     assert poison.attempts == 2
     assert "MessageParseError" in poison.last_error
 
-    third = sync(alice)
+    third = sync_in_foreground(alice)
 
     assert third.messages_found == 0
     assert receipt(mailbox, broken).attempts == 2
@@ -482,10 +476,10 @@ def test_a_failed_message_that_becomes_readable_is_processed_on_a_later_run(
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     broken = folder.add(raw=NOT_EMAIL)
-    sync(alice)
+    sync_in_foreground(alice)
     folder.add(broken, body=REQUESTS[0])
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert (run.messages_found, run.messages_processed, run.tasks_created) == (1, 1, 1)
     fixed = receipt(mailbox, broken)
@@ -499,17 +493,17 @@ def test_receipt_retry_gives_a_quarantined_message_new_attempts(
     settings.SYNC_MESSAGE_MAX_ATTEMPTS = 1
     mailbox, folder = mailbox_factory(alice)
     broken = folder.add(raw=NOT_EMAIL)
-    sync(alice)
+    sync_in_foreground(alice)
     assert receipt(mailbox, broken).status == MessageReceipt.Status.QUARANTINED
     # The user fixes the file, then asks for another try.
     folder.add(broken, body=REQUESTS[0])
-    assert sync(alice).messages_found == 0
+    assert sync_in_foreground(alice).messages_found == 0
 
     receipt_retry(receipt=receipt(mailbox, broken))
 
     retried = receipt(mailbox, broken)
     assert (retried.status, retried.attempts, retried.last_error) == (MessageReceipt.Status.FAILED, 0, "")
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert (run.messages_found, run.tasks_created) == (1, 1)
     assert receipt(mailbox, broken).status == MessageReceipt.Status.DONE
 
@@ -517,7 +511,7 @@ def test_receipt_retry_gives_a_quarantined_message_new_attempts(
 def test_receipt_retry_leaves_a_finished_message_alone(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     name = folder.add(body=REQUESTS[0])
-    sync(alice)
+    sync_in_foreground(alice)
 
     receipt_retry(receipt=receipt(mailbox, name))
 
@@ -533,7 +527,7 @@ def test_a_duplicate_delivery_of_a_finished_run_does_nothing(
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     folder.add(body=REQUESTS[0])
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     finished_at = run.finished_at
     folder.add(body=REQUESTS[1])
 
@@ -611,7 +605,7 @@ def test_an_expired_lease_is_taken_over(alice: User, mailbox_factory: MailboxFac
     folder.add(body=REQUESTS[0])
     leave_lease_of_dead_worker(mailbox)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     assert run.messages_processed == 1
@@ -670,7 +664,7 @@ def test_a_missing_folder_fails_the_run_with_a_clear_error(
     mailbox, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.FAILED
     assert str(folder.path) in run.error
@@ -689,12 +683,12 @@ def test_it_disables_the_mailbox_after_repeated_failures(
     settings.SYNC_DISABLE_AFTER_FAILURES = 3
     mailbox, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
-    sync(alice)
-    sync(alice)
+    sync_in_foreground(alice)
+    sync_in_foreground(alice)
     mailbox.refresh_from_db()
     assert mailbox.state == Mailbox.State.ACTIVE
 
-    sync(alice)
+    sync_in_foreground(alice)
 
     mailbox.refresh_from_db()
     assert mailbox.state == Mailbox.State.DISABLED
@@ -711,13 +705,13 @@ def test_connecting_again_re_enables_a_disabled_mailbox(
     settings.SYNC_DISABLE_AFTER_FAILURES = 1
     _, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
-    sync(alice)
+    sync_in_foreground(alice)
     folder.path.mkdir()
     folder.add(body=REQUESTS[0])
 
     mailbox_connect_local(user=alice, folder=str(folder.path))
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.state == SyncRun.State.SUCCEEDED
     assert run.tasks_created == 1
 
@@ -725,11 +719,11 @@ def test_connecting_again_re_enables_a_disabled_mailbox(
 def test_a_successful_run_resets_the_failure_count(alice: User, mailbox_factory: MailboxFactory) -> None:
     mailbox, folder = mailbox_factory(alice)
     shutil.rmtree(folder.path)
-    sync(alice)
-    sync(alice)
+    sync_in_foreground(alice)
+    sync_in_foreground(alice)
     folder.path.mkdir()
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     mailbox.refresh_from_db()
@@ -797,7 +791,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
         run = mailbox_sync(run=SyncRun.objects.get(pk=crashed.pk))
         assert run.pk == crashed.pk
     else:
-        run = sync(alice)
+        run = sync_in_foreground(alice)
         crashed.refresh_from_db()
         assert crashed.state == SyncRun.State.FAILED
         # The two messages finished before the crash are not read again.
@@ -831,7 +825,7 @@ def test_a_worker_killed_between_calendar_write_and_save_makes_no_duplicate_even
     leave_lease_of_dead_worker(mailbox)
     age_run(crashed, settings.SYNC_LEASE_SECONDS * 2 + 60)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     assert run.events_scheduled == 3
@@ -850,8 +844,8 @@ def test_two_users_synced_one_after_another_see_only_their_own_mail(
     alice_folder.add("inbox.eml", subject="For Alice", body=REQUESTS[0])
     charlie_folder.add("inbox.eml", subject="For Charlie", body=REQUESTS[1])
 
-    alice_run = sync(alice)
-    charlie_run = sync(charlie)
+    alice_run = sync_in_foreground(alice)
+    charlie_run = sync_in_foreground(charlie)
 
     assert (alice_run.tasks_created, charlie_run.tasks_created) == (1, 1)
     assert list(MessageReceipt.objects.filter(mailbox=alice_mailbox).values_list("subject", flat=True)) == [

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from pytest_django import Settings
 
 from conftest import make_email
-from emailsync.models import Mailbox, SyncRun
+from emailsync.models import Mailbox
 from scheduler_site.testing.fake_google import FakeGoogle, FakeUser
 
 # Bodies the offline extractor turns into exactly one undated to-do each.
@@ -79,14 +79,6 @@ def connect(google: FakeGoogle, user: User, *, time_zone: str = "Europe/Madrid")
         },
     )
     return fake_user
-
-
-def sync(user: User) -> SyncRun:
-    from emailsync.services import mailbox_sync, sync_trigger
-
-    run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
-    assert created
-    return mailbox_sync(run=run)
 
 
 def mailbox_of(user: User) -> Mailbox:

@@ -12,18 +12,13 @@ from django.views.defaults import server_error
 from pytest_django import Settings
 
 from accounts.models import Profile
+from conftest import client_for
 from emailsync.models import Mailbox, SyncRun
 from emailsync.selectors import run_as_dict
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def failed_run(user: User, error: str = "invalid_grant: Token has been revoked.") -> SyncRun:

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from conftest import sync_in_foreground
 from emailsync.models import MessageReceipt, SyncRun
-from emailsync.services import mailbox_sync, sync_trigger
 from tasks_app.models import LocalCalendarEvent, Task
 
 LIST_URL = "/api/tasks/"
@@ -20,11 +20,6 @@ AuthClient = Callable[[User], APIClient]
 
 def detail_url(task: Task) -> str:
     return f"/api/tasks/{task.pk}/"
-
-
-def sync(user: User) -> SyncRun:
-    run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
-    return mailbox_sync(run=run)
 
 
 @pytest.fixture
@@ -43,7 +38,7 @@ def alice_tasks(alice: User, alice_client: APIClient, mailbox_factory: Callable)
         body="Can we meet on Tuesday at 2pm for 45 minutes to discuss the budget?",
     )
     folder.add(subject="Wiki", body="Please update the wiki page when you get a chance.")
-    run = sync(alice)
+    run = sync_in_foreground(alice)
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     tasks = {task.kind: task for task in Task.objects.filter(user=alice)}
     assert set(tasks) == {"deadline", "meeting", "todo"}

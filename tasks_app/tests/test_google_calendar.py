@@ -12,6 +12,7 @@ from django.test import Client
 from pytest_django import Settings
 
 from accounts.models import Profile
+from conftest import sync_in_foreground
 from emailsync.models import SyncRun
 from scheduler_site.testing.fake_google import FakeGoogle
 from scheduler_site.tests.google_support import (  # noqa: F401
@@ -20,7 +21,6 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     fast_password_hashing_fixture,
     google_fixture,
     mail,
-    sync,
 )
 from tasks_app.calendars import calendar_for
 from tasks_app.google_calendar import GoogleCalendar
@@ -48,7 +48,7 @@ def test_events_are_private_without_attendees_linked_to_the_task_and_in_the_cale
     account = connect(google, alice, time_zone="Europe/Madrid")  # Alice's profile says New York
     account.add_message(mail("Contract", "Please review the contract with legal, it is urgent."))
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert run.events_scheduled == 1
@@ -83,7 +83,7 @@ def test_reminders_follow_the_priority(
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
-    sync(alice)
+    sync_in_foreground(alice)
     task = Task.objects.get(user=alice)
     Task.objects.filter(pk=task.pk).update(priority=priority, calendar_pending=True)
 
@@ -117,7 +117,7 @@ def test_blocks_avoid_busy_time_but_not_free_or_cancelled_events(google: FakeGoo
     account.events[cancelled["id"]]["status"] = "cancelled"
     # Read and extract now, waiting for approval; place the block as if it were Monday 7:00 in New York.
     Profile.objects.filter(user=alice).update(approval_required=True)
-    sync(alice)
+    sync_in_foreground(alice)
     task = Task.objects.get(user=alice)
     assert task.status == Task.Status.PROPOSED and task.event_start is None
     task_update(task=task, status=Task.Status.SCHEDULED)
@@ -159,7 +159,7 @@ def test_a_crash_between_the_insert_and_the_save_leaves_exactly_one_event(
 
     monkeypatch.setattr(GoogleCalendar, "insert", insert_then_die)
     with pytest.raises(WorkerDied):
-        sync(alice)
+        sync_in_foreground(alice)
     monkeypatch.undo()
     assert len(account.calendar_events()) == 1
     assert not Task.objects.filter(user=alice, event_written=True).exists()
@@ -187,7 +187,7 @@ def test_an_insert_whose_answer_is_lost_is_reconciled_by_reading_the_event(
     google.delay("calendar.events.insert", 1.5, times=1)
     google.delay("calendar.events.get", 0.8, times=1)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
     task = Task.objects.get(user=alice)
@@ -201,7 +201,7 @@ def test_dismiss_removes_the_event_and_reopen_brings_it_back(
 ) -> None:
     account = connect(google, alice)
     account.add_message(mail())
-    sync(alice)
+    sync_in_foreground(alice)
     task = Task.objects.get(user=alice)
     client.force_login(alice)
 
@@ -231,7 +231,7 @@ def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: U
     account.add_message(mail(body=REQUESTS[1]))
     google.fail("calendar.*", status=503, times=None)
 
-    run = sync(alice)
+    run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert run.tasks_created == 2 and run.events_scheduled == 0
@@ -242,7 +242,7 @@ def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: U
     assert len(google.requests_to("calendar.*")) == 1 + 2  # one call, retried twice
 
     google.reset_faults()
-    later = sync(alice)
+    later = sync_in_foreground(alice)
 
     assert later.events_scheduled == 2
     assert len(account.calendar_events()) == 2
@@ -255,7 +255,7 @@ def test_the_calendar_makes_no_calls_once_the_grant_is_lost(google: FakeGoogle, 
     account = connect(google, alice)
     account.add_message(mail())
     google.fail("calendar.*", status=503, times=None)
-    sync(alice)
+    sync_in_foreground(alice)
     google.reset_faults()
     google_grant_lost(user=alice, reason="invalid_grant")
     google.clear_requests()

@@ -15,27 +15,14 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from accounts.services import api_token_create, profile_for
+from conftest import client_for, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.services import mailbox_sync, sync_trigger
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.selectors import evidence_in_text, week_start_for
 
 pytestmark = pytest.mark.django_db
 
 NY = dt.timezone(dt.timedelta(hours=-5))
-
-
-def sync(user: User) -> SyncRun:
-    run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
-    run = mailbox_sync(run=run)
-    assert run.state == SyncRun.State.SUCCEEDED, run.error
-    return run
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def add_tasks(user: User, count: int, *, status: str = Task.Status.SCHEDULED) -> list[Task]:
@@ -274,7 +261,7 @@ def careful(user_factory: Callable, mailbox_factory: Callable) -> User:
     folder.add(subject="Wiki", body="Please update the wiki page when you get a chance.")
     folder.add(subject="Deck", body="Could you review the launch deck by Friday?")
     folder.add(subject="Plants", body="Please water the office plants when you get a chance.")
-    sync(user)
+    sync_in_foreground(user)
     assert Task.objects.filter(user=user, status=Task.Status.PROPOSED).count() == 3
     return user
 
@@ -348,7 +335,7 @@ def test_the_bulk_review_ignores_other_users_tasks(careful: User, charlie: User)
 def wiki(alice: User, mailbox_factory: Callable) -> Task:
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body="Please update the wiki page when you get a chance.")
-    sync(alice)
+    sync_in_foreground(alice)
     task = Task.objects.get(user=alice)
     assert task.event_written
     return task

@@ -12,25 +12,12 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.services import profile_for
+from conftest import client_for, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.services import mailbox_sync, sync_trigger
 from tasks_app.models import LocalCalendarEvent, Task
 
 WIKI = "Please update the wiki page when you get a chance."
 BUDGET = "Can we meet on Tuesday at 2pm for 45 minutes to discuss the budget?"
-
-
-def sync(user: User) -> SyncRun:
-    run, _ = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
-    run = mailbox_sync(run=run)
-    assert run.state == SyncRun.State.SUCCEEDED, run.error
-    return run
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def event_of(task: Task) -> LocalCalendarEvent | None:
@@ -50,7 +37,7 @@ def wiki_task(alice: User, alice_client: Client, mailbox_factory: Callable) -> T
     """A to-do synced from Alice's mail and placed on her calendar."""
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body=WIKI)
-    sync(alice)
+    sync_in_foreground(alice)
     task = Task.objects.get(user=alice)
     assert event_of(task) is not None
     return task
@@ -193,7 +180,7 @@ def test_approve_puts_a_proposed_task_on_the_calendar(
     client = client_for(careful)
     _, folder = mailbox_factory(careful)
     folder.add(subject="Wiki", body=WIKI)
-    sync(careful)
+    sync_in_foreground(careful)
     task = Task.objects.get(user=careful)
     assert task.status == Task.Status.PROPOSED
     assert not LocalCalendarEvent.objects.filter(user=careful).exists()
@@ -274,7 +261,7 @@ def test_editing_a_meeting_time_is_read_in_the_users_zone(
 ) -> None:
     _, folder = mailbox_factory(alice)
     folder.add(subject="Budget", body=BUDGET)
-    sync(alice)
+    sync_in_foreground(alice)
     meeting = Task.objects.get(user=alice, kind=Task.Kind.MEETING)
 
     alice_client.post(
@@ -310,12 +297,12 @@ def test_the_feed_lists_one_event_per_calendar_entry_of_that_user_only(
     _, folder = mailbox_factory(alice)
     folder.add(subject="Wiki", body=WIKI)
     folder.add(subject="Budget", body=BUDGET)
-    sync(alice)
+    sync_in_foreground(alice)
     _, charlies_folder = mailbox_factory(charlie)
     charlies_folder.add(
         subject="Charlie's secret", body="Please water the office plants when you get a chance."
     )
-    sync(charlie)
+    sync_in_foreground(charlie)
     assert LocalCalendarEvent.objects.filter(user=charlie).count() == 1
 
     response = Client().get(f"/calendar/{profile_for(alice).feed_token}.ics")
