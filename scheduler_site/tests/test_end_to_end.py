@@ -10,10 +10,13 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.models import Schedule
+from django_q.scheduler import scheduler
 from icalendar import Calendar
 
 from accounts.demo import demo_mailbox_install
-from accounts.services import demo_user_ensure
+from accounts.services import demo_user_ensure, periodic_sync_apply, schedule_name
 from emailsync.models import MessageReceipt, SyncRun
 from emailsync.services import mailbox_connect_local, sync_trigger
 from scheduler_site.tests.cluster import job_cluster
@@ -67,3 +70,33 @@ def test_it_syncs_the_demo_mailbox_through_a_real_cluster(tmp_path: Path) -> Non
     vevents = calendar.walk("VEVENT")
     assert len(vevents) == events.count()
     assert {str(v["SUMMARY"]) for v in vevents} == set(events.values_list("summary", flat=True))
+
+
+def test_a_users_periodic_schedule_syncs_them_through_django_q2(tmp_path: Path) -> None:
+    """The Schedule row we write must be one django-q2's scheduler can run: due, it enqueues our job and a
+    real cluster syncs that one user."""
+    user = demo_user_ensure()
+    folder = tmp_path / "demo-mailbox"
+    count = demo_mailbox_install(target=folder, today=timezone.localdate())
+    mailbox_connect_local(user=user, folder=str(folder))
+    periodic_sync_apply(user=user, minutes=60)
+    Schedule.objects.filter(name=schedule_name(user.pk)).update(next_run=timezone.now())
+
+    scheduler(broker=get_broker())
+
+    schedule = Schedule.objects.get(name=schedule_name(user.pk))
+    assert schedule.next_run > timezone.now()  # moved on by django-q2: it ran
+    log_path = tmp_path / "qcluster.log"
+    with job_cluster(log_path) as cluster:
+        deadline = time.monotonic() + 120
+        run = None
+        while time.monotonic() < deadline:
+            run = SyncRun.objects.filter(user=user).first()
+            if run is not None and not run.is_active:
+                break
+            assert cluster.poll() is None, log_path.read_text()
+            time.sleep(0.5)
+    assert run is not None, log_path.read_text()[-3000:]
+    assert run.trigger == SyncRun.Trigger.SCHEDULE
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.messages_seen == count
