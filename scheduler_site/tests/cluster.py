@@ -28,8 +28,9 @@ def shared_database_url() -> str:
 
 
 @contextlib.contextmanager
-def job_cluster(log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``manage.py qcluster`` on the ORM broker of the test database until the block ends."""
+def job_cluster(log_path: Path, **overrides: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``manage.py qcluster`` on the test database until the block ends: on its ORM broker, unless
+    ``overrides`` (environment variables) say otherwise."""
     env = {
         **os.environ,
         "DATABASE_URL": shared_database_url(),
@@ -38,6 +39,7 @@ def job_cluster(log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
         "REDIS_URL": "",
         # A developer's exported ANTHROPIC_API_KEY must not send the suite to Claude.
         "TASK_EXTRACTOR": "offline",
+        **overrides,
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(

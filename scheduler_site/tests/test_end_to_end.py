@@ -3,15 +3,19 @@ the ORM broker, then the tasks and the ICS feed checked through the web."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_q.brokers import get_broker
-from django_q.models import Schedule
+from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 from icalendar import Calendar
 
@@ -19,7 +23,7 @@ from accounts.demo import demo_mailbox_install
 from accounts.services import demo_user_ensure, periodic_sync_apply, schedule_name
 from emailsync.models import MessageReceipt, SyncRun
 from emailsync.services import mailbox_connect_local, sync_trigger
-from scheduler_site.tests.cluster import job_cluster
+from scheduler_site.tests.cluster import job_cluster, shared_database_url
 from tasks_app.models import LocalCalendarEvent, Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -99,4 +103,41 @@ def test_a_users_periodic_schedule_syncs_them_through_django_q2(tmp_path: Path) 
     assert run is not None, log_path.read_text()[-3000:]
     assert run.trigger == SyncRun.Trigger.SCHEDULE
     assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.messages_seen == count
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_TEST_URL"), reason="REDIS_TEST_URL not set (CI sets it)")
+def test_a_sync_queued_on_redis_is_run_by_a_cluster_on_redis(tmp_path: Path) -> None:
+    """The production queue: ``sync_user --enqueue`` and the cluster both on the Redis broker (as on several
+    worker hosts), sharing only Redis and the database."""
+    user = demo_user_ensure()
+    folder = tmp_path / "demo-mailbox"
+    count = demo_mailbox_install(target=folder, today=timezone.localdate())
+    mailbox_connect_local(user=user, folder=str(folder))
+    on_redis = {"REDIS_URL": os.environ["REDIS_TEST_URL"], "Q_CLUSTER_NAME": f"e2e-{os.getpid()}"}
+    env = {**os.environ, "DATABASE_URL": shared_database_url(), "TASK_EXTRACTOR": "offline", **on_redis}
+
+    queued = subprocess.run(
+        [sys.executable, "manage.py", "sync_user", "--enqueue", str(user.pk)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert queued.returncode == 0, queued.stderr
+    assert not OrmQ.objects.exists()  # it went to Redis, not to the ORM broker
+    run = SyncRun.objects.get(user=user)
+    log_path = tmp_path / "qcluster.log"
+    with job_cluster(log_path, **on_redis) as cluster:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if not run.is_active:
+                break
+            assert cluster.poll() is None, log_path.read_text()
+            time.sleep(0.5)
+    assert run.state == SyncRun.State.SUCCEEDED, run.error or log_path.read_text()[-3000:]
+    assert run.trigger == SyncRun.Trigger.COMMAND
     assert run.messages_seen == count
