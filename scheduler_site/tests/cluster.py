@@ -8,11 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from emailsync.models import SyncRun
 
 
 def shared_database_url() -> str:
@@ -55,3 +58,18 @@ def job_cluster(log_path: Path, **overrides: str) -> Iterator[subprocess.Popen[b
                 # qcluster on SQLite can ignore SIGTERM for a while (FIELD_NOTES); don't hang the suite.
                 process.kill()
                 process.wait(timeout=5)
+
+
+def finished_run_of(
+    user_id: int, cluster: subprocess.Popen[bytes], log_path: Path, timeout: float = 120
+) -> SyncRun:
+    """Wait until the user's latest sync run has finished on the cluster and return it. Fails early, with
+    the cluster's log, if the cluster dies or the run never ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = SyncRun.objects.filter(user_id=user_id).order_by("-created_at").first()
+        if run is not None and not run.is_active:
+            return run
+        assert cluster.poll() is None, log_path.read_text()
+        time.sleep(0.5)
+    raise AssertionError(f"no finished sync within {timeout} s:\n{log_path.read_text()[-3000:]}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from accounts.demo import demo_mailbox_install
 from accounts.services import demo_user_ensure, periodic_sync_apply, schedule_name
 from emailsync.models import MessageReceipt, SyncRun
 from emailsync.services import mailbox_connect_local, sync_trigger
-from scheduler_site.tests.cluster import job_cluster, shared_database_url
+from scheduler_site.tests.cluster import finished_run_of, job_cluster, shared_database_url
 from tasks_app.models import LocalCalendarEvent, Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -43,13 +42,7 @@ def test_it_syncs_the_demo_mailbox_through_a_real_cluster(tmp_path: Path) -> Non
 
     log_path = tmp_path / "qcluster.log"
     with job_cluster(log_path) as cluster:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if not run.is_active:
-                break
-            assert cluster.poll() is None, log_path.read_text()
-            time.sleep(0.5)
+        run = finished_run_of(user.pk, cluster, log_path)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error or log_path.read_text()[-3000:]
     assert run.messages_seen == count
@@ -92,15 +85,7 @@ def test_a_users_periodic_schedule_syncs_them_through_django_q2(tmp_path: Path) 
     assert schedule.next_run > timezone.now()  # moved on by django-q2: it ran
     log_path = tmp_path / "qcluster.log"
     with job_cluster(log_path) as cluster:
-        deadline = time.monotonic() + 120
-        run = None
-        while time.monotonic() < deadline:
-            run = SyncRun.objects.filter(user=user).first()
-            if run is not None and not run.is_active:
-                break
-            assert cluster.poll() is None, log_path.read_text()
-            time.sleep(0.5)
-    assert run is not None, log_path.read_text()[-3000:]
+        run = finished_run_of(user.pk, cluster, log_path)
     assert run.trigger == SyncRun.Trigger.SCHEDULE
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert run.messages_seen == count
@@ -128,16 +113,10 @@ def test_a_sync_queued_on_redis_is_run_by_a_cluster_on_redis(tmp_path: Path) -> 
 
     assert queued.returncode == 0, queued.stderr
     assert not OrmQ.objects.exists()  # it went to Redis, not to the ORM broker
-    run = SyncRun.objects.get(user=user)
+    assert SyncRun.objects.filter(user=user, state=SyncRun.State.QUEUED).exists()
     log_path = tmp_path / "qcluster.log"
     with job_cluster(log_path, **on_redis) as cluster:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if not run.is_active:
-                break
-            assert cluster.poll() is None, log_path.read_text()
-            time.sleep(0.5)
+        run = finished_run_of(user.pk, cluster, log_path)
     assert run.state == SyncRun.State.SUCCEEDED, run.error or log_path.read_text()[-3000:]
     assert run.trigger == SyncRun.Trigger.COMMAND
     assert run.messages_seen == count
