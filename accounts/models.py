@@ -53,6 +53,9 @@ class Profile(models.Model):
     skip_senders = models.TextField(
         blank=True, default="", help_text="Addresses or @domains whose mail is always skipped, one per line."
     )
+    # A throwaway account made by "Try the demo account": deleted after DEMO_TTL_HOURS, and kept from
+    # connecting folders or making API tokens.
+    is_demo = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from django.conf import settings
+
 from emailsync.models import Mailbox
+
+
+def local_mail_area(user_id: int) -> Path:
+    """The one folder under ``LOCAL_MAIL_ROOT`` that belongs to this user (uploads, a demo copy).
+
+    Not created here; the user's mail may be read through the web only from inside it.
+    """
+    return Path(settings.LOCAL_MAIL_ROOT).resolve() / f"user-{user_id}"
 
 
 class FailureKind(enum.Enum):

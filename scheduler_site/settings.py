@@ -14,6 +14,9 @@ from scheduler_site.env import envbool, envint, envlist, envstr
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of a local install (SQLite file, demo mailbox copy) lives here, outside git.
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
+# Local mail (uploads, the demo copies): each user has an area of their own below this folder, and a web
+# user can never make the server read outside it. Operators may connect any folder (connect_mailbox, admin).
+LOCAL_MAIL_ROOT = Path(envstr("LOCAL_MAIL_ROOT", str(VAR_DIR / "mail")))
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY", "")
