@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+# The daily schedule that deletes expired throwaway demo users (its name is how it is found and updated).
+DEMO_CLEANUP_SCHEDULE = "accounts-demo-users-delete-expired"
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
@@ -9,3 +12,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401
+        from scheduler_site.schedules import maintenance_schedule
+
+        maintenance_schedule(
+            name=DEMO_CLEANUP_SCHEDULE, func="accounts.jobs.demo_users_delete_expired", minutes=24 * 60
+        )

@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.models import ApiToken, hash_token
+from accounts.models import ApiToken, Profile, hash_token
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -29,6 +29,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        # Demo users cannot make tokens; one that exists anyway (made before that rule, or in the admin)
+        # must not open the API to a throwaway account either.
+        if Profile.objects.filter(user=token.user, is_demo=True).exists():
+            raise exceptions.AuthenticationFailed("Demo accounts cannot use API tokens.")
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token
 

@@ -1,4 +1,4 @@
-"""Writes about users: profiles, API tokens, the periodic sync schedule, the demo account."""
+"""Writes about users: profiles, API tokens, the periodic sync schedule, demo accounts."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Profile, hash_token, new_feed_token
 
+# A demo user's copy of the sample mailbox, inside their own mail area.
+DEMO_MAILBOX_FOLDER = "sample-mailbox"
+
 
 def profile_for(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
@@ -20,7 +23,13 @@ def profile_for(user: User) -> Profile:
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; the raw value is returned once and never stored."""
+    """Create a token; the raw value is returned once and never stored. Refused (``ValueError``) for a
+    throwaway demo user: a script would outlive the account, and the demo is not a way into the API."""
+    if profile_for(user).is_demo:
+        raise ValueError(
+            f"A demo account cannot make API tokens: it is deleted after {settings.DEMO_TTL_HOURS} hours. "
+            "Sign in with your own account to use the API."
+        )
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name.strip()[:100] or "API token", token_hash=hash_token(raw), hint=raw[:10]
@@ -93,7 +102,9 @@ def profile_update(*, user: User, **fields: object) -> Profile:
     return profile
 
 
-def demo_user_ensure() -> User:
+def demo_password_user_ensure() -> User:
+    """The named local demo account (``DEMO_USERNAME`` / ``DEMO_PASSWORD``) that ``manage.py demo_setup`` makes
+    for password sign-in on a developer's machine. It is an ordinary account, not a throwaway one."""
     from django.contrib.auth import get_user_model
 
     user, created = get_user_model().objects.get_or_create(
@@ -108,3 +119,79 @@ def demo_user_ensure() -> User:
         profile.timezone = "America/New_York"
         profile.save(update_fields=["timezone"])
     return user
+
+
+def demo_offered() -> bool:
+    """Whether "Try the demo account" is offered. Never beside Google sign-in: a demo user could then connect
+    their real Gmail to an account that is deleted the next day."""
+    return bool(settings.DEMO_ACCOUNT and not settings.GOOGLE_ENABLED)
+
+
+def demo_expires_at(*, user: User) -> dt.datetime:
+    return user.date_joined + dt.timedelta(hours=settings.DEMO_TTL_HOURS)
+
+
+def demo_user_is_live(*, user: User) -> bool:
+    """A throwaway demo user that has not yet reached its age limit."""
+    is_demo = Profile.objects.filter(user=user, is_demo=True).exists()
+    return is_demo and timezone.now() < demo_expires_at(user=user)
+
+
+def demo_user_create() -> User:
+    """A new throwaway demo user with its own copy of the sample mailbox, moved to the present, in its own
+    mail area. Nothing is shared with any other visitor; ``demo_users_delete_expired`` deletes it later."""
+    import shutil
+
+    from django.contrib.auth import get_user_model
+
+    from accounts.demo import demo_mailbox_install
+    from emailsync.services import mailbox_connect_local
+    from emailsync.sources import local_mail_area
+
+    with transaction.atomic():
+        user = get_user_model()(username=f"demo-{secrets.token_hex(6)}", first_name="Dana", last_name="Demo")
+        # Nobody can sign in to it with a password; the demo button's session is its only way in.
+        user.set_unusable_password()
+        user.save()
+        profile = profile_for(user)
+        profile.is_demo = True
+        profile.timezone = "America/New_York"
+        profile.save(update_fields=["is_demo", "timezone"])
+        folder = local_mail_area(user.pk) / DEMO_MAILBOX_FOLDER
+        try:
+            demo_mailbox_install(target=folder, today=timezone.localdate())
+            mailbox_connect_local(user=user, folder=str(folder))
+        except BaseException:
+            # The user row is rolled back; leave no folder behind it.
+            shutil.rmtree(local_mail_area(user.pk), ignore_errors=True)
+            raise
+    return user
+
+
+def demo_users_delete_expired(*, now: dt.datetime) -> int:
+    """Delete the throwaway demo users older than ``DEMO_TTL_HOURS``, with all their data, their periodic-sync
+    schedule and their mail area. Returns how many were deleted. Ordinary users, and the named
+    ``demo_setup`` account, are never touched: only ``Profile.is_demo`` marks a user as throwaway."""
+    import shutil
+
+    from django.contrib.auth import get_user_model
+    from django_q.models import Schedule
+
+    from emailsync.sources import local_mail_area
+
+    cutoff = now - dt.timedelta(hours=settings.DEMO_TTL_HOURS)
+    user_ids = list(
+        get_user_model()
+        .objects.filter(profile__is_demo=True, date_joined__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if not user_ids:
+        return 0
+    with transaction.atomic():
+        Schedule.objects.filter(name__in=[schedule_name(pk) for pk in user_ids]).delete()
+        # The database cascades to profiles, tokens, mailboxes, receipts, runs, tasks and calendar events.
+        get_user_model().objects.filter(pk__in=user_ids).delete()
+    # Folders last: if the delete had failed, the users would still have their mail.
+    for pk in user_ids:
+        shutil.rmtree(local_mail_area(pk), ignore_errors=True)
+    return len(user_ids)

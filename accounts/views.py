@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,7 +14,9 @@ from accounts.models import ApiToken
 from accounts.services import (
     api_token_create,
     api_token_revoke,
-    demo_user_ensure,
+    demo_offered,
+    demo_user_create,
+    demo_user_is_live,
     feed_token_regenerate,
     profile_for,
     profile_update,
@@ -26,9 +28,12 @@ from emailsync.services import mailbox_connect_local
 
 @require_POST
 def demo_login(request: HttpRequest) -> HttpResponse:
-    if not (settings.DEMO_LOGIN_ENABLED and not settings.GOOGLE_ENABLED):
-        return HttpResponseNotFound("The demo account is not offered on this site.")
-    user = demo_user_ensure()
+    if not demo_offered():
+        raise Http404("The demo account is not offered on this site.")
+    # Pressing the button again keeps the visitor in their own demo user rather than making another.
+    if isinstance(request.user, User) and demo_user_is_live(user=request.user):
+        return redirect("tasks:dashboard")
+    user = demo_user_create()
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("tasks:dashboard")
 
@@ -69,7 +74,11 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
-        _, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        try:
+            _, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ValueError as e:
+            messages.error(request, str(e))
+            return redirect("accounts:settings")
         # Shown once on the next page, then gone: only the hash is kept.
         request.session["new_api_token"] = raw
         messages.success(request, "Token created. Copy it now: it will not be shown again.")

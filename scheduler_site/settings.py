@@ -188,10 +188,14 @@ TASK_EXTRACTOR = envstr("TASK_EXTRACTOR", "claude" if ANTHROPIC_API_KEY else "of
 DEFAULT_TASK_MINUTES = envint("DEFAULT_TASK_MINUTES", 30, minimum=5)
 SCHEDULING_HORIZON_DAYS = envint("SCHEDULING_HORIZON_DAYS", 28, minimum=1)
 
-# Demo account, offered on the sign-in page when Google is not configured.
+# "Try the demo account" gives each visitor a throwaway user with a private copy of the sample mailbox.
+# Off in production unless asked for (it follows DEBUG), and never beside Google sign-in.
+DEMO_ACCOUNT = envbool("DEMO_ACCOUNT", DEBUG)
+# Throwaway demo users, with their data and mail, are deleted by a daily job once this old.
+DEMO_TTL_HOURS = envint("DEMO_TTL_HOURS", 24, minimum=1)
+# The one named account that `manage.py demo_setup` makes for password sign-in (scripts/run.sh prints it).
 DEMO_USERNAME = envstr("DEMO_USERNAME", "demo@example.com")
 DEMO_PASSWORD = envstr("DEMO_PASSWORD", "demo-password")
-DEMO_LOGIN_ENABLED = envbool("DEMO_LOGIN_ENABLED", True)
 
 # Google: sign-in, Gmail and Google Calendar. Disabled while the client id or secret is empty. Every
 # Google address is a setting so that a local fake Google (scheduler_site.testing.fake_google) can stand in.

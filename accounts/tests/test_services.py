@@ -17,7 +17,7 @@ from accounts.models import ApiToken, Profile, hash_token
 from accounts.services import (
     api_token_create,
     api_token_revoke,
-    demo_user_ensure,
+    demo_password_user_ensure,
     feed_token_regenerate,
     periodic_sync_apply,
     profile_for,
@@ -153,24 +153,25 @@ def test_profile_update_refuses_an_unknown_time_zone(alice: User) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_user_ensure_creates_the_demo_user_once(settings: Settings) -> None:
-    user = demo_user_ensure()
-    again = demo_user_ensure()
+def test_demo_password_user_ensure_creates_the_demo_user_once(settings: Settings) -> None:
+    user = demo_password_user_ensure()
+    again = demo_password_user_ensure()
 
     assert again.pk == user.pk
     assert get_user_model().objects.filter(username=settings.DEMO_USERNAME).count() == 1
     assert user.check_password(settings.DEMO_PASSWORD)
     assert profile_for(user).timezone == "America/New_York"
+    assert not profile_for(user).is_demo  # a named account for password sign-in, never deleted as throwaway
 
 
 @pytest.mark.django_db
-def test_demo_user_ensure_resets_a_changed_password_but_keeps_a_chosen_zone() -> None:
-    user = demo_user_ensure()
+def test_demo_password_user_ensure_resets_a_changed_password_but_keeps_a_chosen_zone() -> None:
+    user = demo_password_user_ensure()
     user.set_password("something else")
     user.save()
     profile_update(user=user, timezone="Europe/Madrid", work_days=[1, 2, 3, 4, 5])
 
-    user = demo_user_ensure()
+    user = demo_password_user_ensure()
 
     assert user.check_password(settings.DEMO_PASSWORD)
     assert profile_for(user).timezone == "Europe/Madrid"

@@ -29,9 +29,10 @@ SETTINGS_URL = "/accounts/settings/"
 
 
 @pytest.fixture
-def no_google(settings: Settings) -> None:
+def no_google(settings: Settings, tmp_path: Path) -> None:
     settings.GOOGLE_ENABLED = False
-    settings.DEMO_LOGIN_ENABLED = True
+    settings.DEMO_ACCOUNT = True
+    settings.LOCAL_MAIL_ROOT = tmp_path / "mail"
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_the_login_page_offers_the_demo_account_without_google(client: Client, n
 
 @pytest.mark.django_db
 def test_the_login_page_hides_the_demo_account_when_google_is_configured(
-    client: Client, settings: Settings
+    client: Client, no_google: None, settings: Settings
 ) -> None:
     settings.GOOGLE_ENABLED = True
 
@@ -87,14 +88,12 @@ def test_the_login_page_hides_the_demo_account_when_google_is_configured(
 
 
 @pytest.mark.django_db
-def test_demo_login_creates_the_demo_user_and_signs_in(
-    client: Client, no_google: None, settings: Settings
-) -> None:
+def test_demo_login_creates_a_throwaway_demo_user_and_signs_in(client: Client, no_google: None) -> None:
     response = client.post("/accounts/demo-login/")
 
     assert response.status_code == 302
     assert response["Location"] == "/"
-    demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)
+    demo = get_user_model().objects.get(profile__is_demo=True)
     assert int(client.session["_auth_user_id"]) == demo.pk
     assert client.get("/").status_code == 200
 
@@ -106,11 +105,14 @@ def test_demo_login_refuses_get(client: Client, no_google: None) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_login_is_404_when_google_is_configured(client: Client, settings: Settings) -> None:
+def test_demo_login_is_404_when_google_is_configured(
+    client: Client, no_google: None, settings: Settings
+) -> None:
     settings.GOOGLE_ENABLED = True
 
     assert client.post("/accounts/demo-login/").status_code == 404
     assert "_auth_user_id" not in client.session
+    assert not get_user_model().objects.exists()
 
 
 @pytest.mark.django_db
