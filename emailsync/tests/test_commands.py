@@ -14,7 +14,9 @@ from django.core.management.base import CommandError
 from django_q.models import OrmQ
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
+from accounts.models import Profile
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.sources import local_mail_area
 from tasks_app.models import LocalCalendarEvent, Task
 
 
@@ -185,17 +187,19 @@ def test_sync_user_fails_loudly_when_the_folder_is_gone(
 
 
 @pytest.mark.django_db
-def test_demo_setup_creates_the_demo_user_with_a_copy_of_the_sample_mailbox(
+def test_demo_setup_creates_the_named_demo_user_with_a_copy_of_the_sample_mailbox_in_its_own_area(
     settings: Settings, tmp_path: Path
 ) -> None:
-    settings.VAR_DIR = tmp_path
+    settings.LOCAL_MAIL_ROOT = tmp_path / "mail"
 
     output = run_command("demo_setup")
 
     demo = get_user_model().objects.get(username=settings.DEMO_USERNAME)
-    mailbox = Mailbox.objects.get(user=demo)
-    target = tmp_path / "demo-mailbox"
-    assert mailbox.location == str(target.resolve())
+    assert demo.check_password(settings.DEMO_PASSWORD)
+    assert not Profile.objects.get(user=demo).is_demo  # not a throwaway user: the cleanup leaves it alone
+    target = Path(Mailbox.objects.get(user=demo).location)
+    assert target.is_relative_to(local_mail_area(demo.pk))
+    assert target.is_relative_to((tmp_path / "mail").resolve())
     assert len(list(target.glob("*.eml"))) >= 20
     assert str(target) in output
 

@@ -1,4 +1,4 @@
-"""The whole product on its embedded defaults: the demo mailbox synced by a real qcluster process on
+"""The whole product on its embedded defaults: a demo user's mailbox synced by a real qcluster process on
 the ORM broker, then the tasks and the ICS feed checked through the web."""
 
 from __future__ import annotations
@@ -17,25 +17,29 @@ from django_q.brokers import get_broker
 from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 from icalendar import Calendar
+from pytest_django import Settings
 
-from accounts.demo import demo_mailbox_install
-from accounts.services import demo_user_ensure, periodic_sync_apply, schedule_name
+from accounts.services import demo_user_create, periodic_sync_apply, schedule_name
 from emailsync.models import MessageReceipt, SyncRun
-from emailsync.services import mailbox_connect_local, sync_trigger
+from emailsync.services import sync_trigger
 from scheduler_site.tests.cluster import finished_run_of, job_cluster, shared_database_url
 from tasks_app.models import LocalCalendarEvent, Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _mail_root(settings: Settings, tmp_path: Path) -> None:
+    """Each test's demo user gets its private copy of the sample mailbox here, as "Try the demo account" does."""
+    settings.LOCAL_MAIL_ROOT = tmp_path / "mail"
+
+
 def test_it_syncs_the_demo_mailbox_through_a_real_cluster(tmp_path: Path) -> None:
     if connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
         pytest.skip("the cluster process needs a database file it can open")
-    user = demo_user_ensure()
-    folder = tmp_path / "demo-mailbox"
-    count = demo_mailbox_install(target=folder, today=timezone.localdate())
+    user = demo_user_create()
+    count = len(list(Path(user.mailbox.location).glob("*.eml")))
     assert count >= 20
-    mailbox_connect_local(user=user, folder=str(folder))
 
     run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.BUTTON)
     assert created
@@ -72,10 +76,8 @@ def test_it_syncs_the_demo_mailbox_through_a_real_cluster(tmp_path: Path) -> Non
 def test_a_users_periodic_schedule_syncs_them_through_django_q2(tmp_path: Path) -> None:
     """The Schedule row we write must be one django-q2's scheduler can run: due, it enqueues our job and a
     real cluster syncs that one user."""
-    user = demo_user_ensure()
-    folder = tmp_path / "demo-mailbox"
-    count = demo_mailbox_install(target=folder, today=timezone.localdate())
-    mailbox_connect_local(user=user, folder=str(folder))
+    user = demo_user_create()
+    count = len(list(Path(user.mailbox.location).glob("*.eml")))
     periodic_sync_apply(user=user, minutes=60)
     Schedule.objects.filter(name=schedule_name(user.pk)).update(next_run=timezone.now())
 
@@ -95,10 +97,8 @@ def test_a_users_periodic_schedule_syncs_them_through_django_q2(tmp_path: Path) 
 def test_a_sync_queued_on_redis_is_run_by_a_cluster_on_redis(tmp_path: Path) -> None:
     """The production queue: ``sync_user --enqueue`` and the cluster both on the Redis broker (as on several
     worker hosts), sharing only Redis and the database."""
-    user = demo_user_ensure()
-    folder = tmp_path / "demo-mailbox"
-    count = demo_mailbox_install(target=folder, today=timezone.localdate())
-    mailbox_connect_local(user=user, folder=str(folder))
+    user = demo_user_create()
+    count = len(list(Path(user.mailbox.location).glob("*.eml")))
     on_redis = {"REDIS_URL": os.environ["REDIS_TEST_URL"], "Q_CLUSTER_NAME": f"e2e-{os.getpid()}"}
     env = {**os.environ, "DATABASE_URL": shared_database_url(), "TASK_EXTRACTOR": "offline", **on_redis}
 

@@ -7,6 +7,7 @@ downloaded: the browser is the system's (`apt-get install chromium`), never `pla
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -78,11 +79,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, settings: Settings) -> Iterator[Any]:
+def page(browser: Any, live_server: Any, settings: Settings, tmp_path: Path) -> Iterator[Any]:
     settings.ALLOWED_HOSTS = ["*"]
     settings.SITE_URL = live_server.url
     settings.GOOGLE_ENABLED = False
-    settings.DEMO_LOGIN_ENABLED = True
+    settings.DEMO_ACCOUNT = True
+    settings.LOCAL_MAIL_ROOT = tmp_path / "mail"
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(15_000)
     tab = context.new_page()
@@ -108,20 +110,24 @@ def screenshot() -> Callable[[Any, str], Path]:
 
 
 @pytest.fixture
-def demo_user(tmp_path: Path, settings: Settings) -> User:
-    """The demo account with its sample mailbox moved to the present, as `manage.py demo_setup` leaves it."""
-    from django.utils import timezone
-
-    from accounts.demo import demo_mailbox_install
-    from accounts.services import demo_user_ensure
-    from emailsync.services import mailbox_connect_local
-
+def demo_user(page: Any, settings: Settings) -> User:
+    """A throwaway demo user made by pressing "Try the demo account", with its private copy of the sample
+    mailbox; the page is left signed in as it."""
     settings.SYNC_ON_LOGIN = False  # tests press the button themselves
-    user = demo_user_ensure()
-    folder = tmp_path / "demo-mailbox"
-    demo_mailbox_install(target=folder, today=timezone.localdate())
-    mailbox_connect_local(user=user, folder=str(folder))
-    return user
+    return sign_in_as_demo(page)
+
+
+@pytest.fixture
+def password_demo_user(settings: Settings) -> User:
+    """The named demo account with its sample mailbox, as `manage.py demo_setup` leaves it for password
+    sign-in (an ordinary account, not a throwaway one)."""
+    from django.core.management import call_command
+
+    from accounts.services import demo_password_user_ensure
+
+    settings.SYNC_ON_LOGIN = False
+    call_command("demo_setup", stdout=io.StringIO())
+    return demo_password_user_ensure()
 
 
 @pytest.fixture
@@ -142,7 +148,22 @@ def sync_now(user: User) -> None:
     assert run.state == SyncRun.State.SUCCEEDED, run.error
 
 
-def sign_in_as_demo(tab: Any) -> None:
+def sign_in_as_demo(tab: Any) -> User:
+    """Press "Try the demo account" and return the throwaway user it made."""
+    from django.contrib.auth import get_user_model
+
+    before = set(get_user_model().objects.values_list("pk", flat=True))
     tab.goto("/accounts/login/")
     tab.get_by_role("button", name="Try the demo account").click()
+    tab.wait_for_url("**/")
+    [user] = get_user_model().objects.exclude(pk__in=before).filter(profile__is_demo=True)
+    return user
+
+
+def sign_in_with_password(tab: Any, username: str, password: str) -> None:
+    tab.goto("/accounts/login/")
+    tab.get_by_text("Sign in with a password").click()
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(password)
+    tab.get_by_role("button", name="Sign in", exact=True).click()
     tab.wait_for_url("**/")

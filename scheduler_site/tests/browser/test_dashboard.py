@@ -1,5 +1,6 @@
-"""The dashboard in a real browser: the demo account from sign-in to sync, week, review, dismiss, working
-hours, API tokens, and a second user who must see none of it."""
+"""The dashboard in a real browser: a throwaway demo user from "Try the demo account" to sync, week,
+review, dismiss and working hours; API tokens on the named demo account; and a second user who must see
+none of it."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.services import profile_for
 from conftest import make_email
 from emailsync.models import SyncRun
-from scheduler_site.tests.browser.conftest import sign_in_as_demo, sync_now
+from scheduler_site.tests.browser.conftest import sign_in_with_password, sync_now
 from scheduler_site.tests.cluster import job_cluster
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.selectors import week_start_for
@@ -49,7 +51,6 @@ def busiest_week(user: User) -> str:
 def test_the_demo_user_syncs_and_the_progress_bar_reaches_the_end(
     page: Any, demo_user: User, job_cluster_running: None, screenshot: Callable
 ) -> None:
-    sign_in_as_demo(page)
     page.get_by_text("What happens when you press “Sync emails”").wait_for()
     page.evaluate("window.__samePage = true")
 
@@ -85,7 +86,6 @@ def test_synced_tasks_appear_in_the_week_view(page: Any, demo_user: User, screen
     sync_now(demo_user)
     placed = Task.objects.filter(user=demo_user, event_written=True)
     start = busiest_week(demo_user)
-    sign_in_as_demo(page)
 
     page.get_by_role("link", name="Week", exact=True).click()
     page.goto(f"/week/?start={start}")
@@ -120,7 +120,6 @@ def test_approving_one_from_the_review_queue(page: Any, demo_user: User, screens
     sync_now(demo_user)
     waiting = Task.objects.filter(user=demo_user, status=Task.Status.PROPOSED).count()
     assert waiting > 5 and not LocalCalendarEvent.objects.filter(user=demo_user).exists()
-    sign_in_as_demo(page)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Review")).click()
     screenshot(page, "review")
@@ -141,7 +140,6 @@ def test_dismissing_a_task_takes_it_out_of_the_week_and_the_feed(
     sync_now(demo_user)
     start = busiest_week(demo_user)
     feed = f"/calendar/{profile_for(demo_user).feed_token}.ics"
-    sign_in_as_demo(page)
     page.goto(f"/week/?start={start}")
     link = page.locator(".wk-block a").first
     title = link.locator(".wk-title").inner_text()
@@ -161,7 +159,6 @@ def test_a_new_task_is_placed_inside_changed_working_hours(
     page: Any, demo_user: User, inline_jobs: None, screenshot: Callable
 ) -> None:
     sync_now(demo_user)
-    sign_in_as_demo(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
 
     page.get_by_label("Working day starts").fill("13:00")
@@ -198,8 +195,10 @@ def test_a_new_task_is_placed_inside_changed_working_hours(
     assert f"{start:%H:%M}–{end:%H:%M}" in page.locator(".detail-main .facts").inner_text()
 
 
-def test_creating_and_revoking_an_api_token(page: Any, demo_user: User, screenshot: Callable) -> None:
-    sign_in_as_demo(page)
+def test_creating_and_revoking_an_api_token(
+    page: Any, password_demo_user: User, settings: Settings, screenshot: Callable
+) -> None:
+    sign_in_with_password(page, settings.DEMO_USERNAME, settings.DEMO_PASSWORD)
     page.goto("/accounts/settings/#tokens")
 
     page.get_by_label("Token name").fill("My laptop script")
@@ -219,6 +218,21 @@ def test_creating_and_revoking_an_api_token(page: Any, demo_user: User, screensh
 
     page.get_by_text("Token revoked.").wait_for()
     assert page.request.get("/api/tasks/", headers=headers).status == 401
+
+
+def test_a_throwaway_demo_user_is_told_it_is_deleted_and_cannot_make_api_tokens(
+    page: Any, demo_user: User, screenshot: Callable
+) -> None:
+    notice = page.locator("#demo-notice")
+    assert "throwaway demo account" in notice.inner_text()
+    assert "24 hours" in notice.inner_text()
+
+    page.goto("/accounts/settings/#tokens")
+
+    assert page.get_by_label("Token name").count() == 0
+    assert page.get_by_role("button", name="Create token").count() == 0
+    assert "A demo account cannot make API tokens" in page.locator("#tokens").inner_text()
+    screenshot(page, "demo-settings-tokens")
 
 
 def test_a_second_user_sees_none_of_the_first_users_data(
