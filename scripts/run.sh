@@ -30,7 +30,7 @@ trap cleanup EXIT INT TERM
 cat <<MSG
 
   Intelligent Scheduler is running at  $SITE_URL/
-  Sign in with "Try the demo account", or with a password:
+  Sign in with "Try the demo account" (a throwaway account of your own), or with a password:
       username: ${DEMO_USERNAME:-demo@example.com}
       password: ${DEMO_PASSWORD:-demo-password}
   Admin: create an admin user with  .venv/bin/python manage.py createsuperuser

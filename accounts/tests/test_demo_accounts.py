@@ -199,16 +199,22 @@ def test_pressing_it_while_signed_in_as_a_real_user_never_turns_them_into_a_demo
 
 
 @pytest.mark.django_db
-def test_a_demo_user_that_cannot_be_given_its_mailbox_is_not_left_behind(
-    settings: Settings, tmp_path: Path
+def test_a_demo_user_whose_mailbox_copy_fails_leaves_no_user_and_no_folder_behind(
+    mail_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.LOCAL_MAIL_ROOT = tmp_path / "not-a-folder"
-    settings.LOCAL_MAIL_ROOT.write_text("a file where the mail root should be")
+    broken_sample = tmp_path / "broken-sample"
+    broken_sample.mkdir()
+    first = sorted(SAMPLE_DIR.glob("*.eml"))[0]
+    (broken_sample / "01.eml").write_bytes(first.read_bytes())
+    )
+    (broken_sample / "02.eml").mkdir()  # unreadable as a file: the copy fails half-way
+    monkeypatch.setattr("accounts.demo.SAMPLE_DIR", broken_sample)
 
-    with pytest.raises(OSError):
+    with pytest.raises(IsADirectoryError):
         demo_user_create()
 
     assert not get_user_model().objects.exists()
+    assert not mail_root.exists() or not any(mail_root.iterdir())
 
 
 @pytest.mark.django_db
