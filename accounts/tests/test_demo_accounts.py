@@ -206,7 +206,6 @@ def test_a_demo_user_whose_mailbox_copy_fails_leaves_no_user_and_no_folder_behin
     broken_sample.mkdir()
     first = sorted(SAMPLE_DIR.glob("*.eml"))[0]
     (broken_sample / "01.eml").write_bytes(first.read_bytes())
-    )
     (broken_sample / "02.eml").mkdir()  # unreadable as a file: the copy fails half-way
     monkeypatch.setattr("accounts.demo.SAMPLE_DIR", broken_sample)
 
