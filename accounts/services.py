@@ -161,7 +161,7 @@ def demo_user_create() -> User:
         try:
             demo_mailbox_install(target=folder, today=timezone.localdate())
             mailbox_connect_local(user=user, folder=str(folder))
-        except BaseException:
+        except Exception:
             # The user row is rolled back; leave no folder behind it.
             shutil.rmtree(local_mail_area(user.pk), ignore_errors=True)
             raise
