@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
 
@@ -78,14 +80,31 @@ def lockout_response(
     return response
 
 
-class ApiRateThrottle(UserRateThrottle):
-    """Every API call, per user (per client address for the unauthenticated): ``API_RATE``."""
+class _ScopedUserThrottle(UserRateThrottle):
+    """Counts per user (per client address when nobody is signed in) in Django's cache."""
+
+    def get_rate(self) -> str | None:
+        # DRF reads the rates once, at import; reading them per request lets settings (and tests) change them.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class ApiRateThrottle(_ScopedUserThrottle):
+    """Every API call: ``API_RATE``."""
 
     scope = "api"
 
 
-class SyncRateThrottle(UserRateThrottle):
-    """Starting a sync, from the API or the dashboard, per user: ``SYNC_RATE``. One scope for both doors so
-    a script cannot add the button's allowance to its own."""
+class SyncRateThrottle(_ScopedUserThrottle):
+    """Starting a sync, from the API or the dashboard's button: ``SYNC_RATE``. One count for both doors,
+    so a script cannot add the button's allowance to its own."""
 
     scope = "sync"
+
+
+def sync_wait_seconds(request: HttpRequest) -> int | None:
+    """For the dashboard's (plain Django) view: None when this user may start a sync now, and the attempt
+    is counted; else the whole seconds until they may."""
+    throttle = SyncRateThrottle()
+    if throttle.allow_request(cast(Request, request), None):  # it reads only .user and .META
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
