@@ -43,9 +43,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
-    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us."""
-    google.auto_approve(email)
+def google_answer(client: Client, google: FakeGoogle) -> str:
+    """Press "Sign in with Google" and return where Google sends the browser back (path and query)."""
     begin = client.post("/auth/login/google-oauth2/")
     assert begin.status_code == 302, begin.content
     authorize = begin["Location"]
@@ -59,7 +58,13 @@ def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
     else:  # pragma: no cover
         raise AssertionError("the fake did not redirect back")
     parts = urllib.parse.urlsplit(callback)
-    return client.get(f"{parts.path}?{parts.query}")
+    return f"{parts.path}?{parts.query}"
+
+
+def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
+    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us."""
+    google.auto_approve(email)
+    return client.get(google_answer(client, google))
 
 
 def test_signing_in_creates_the_user_the_gmail_mailbox_and_encrypted_tokens(
@@ -332,3 +337,128 @@ def test_tokens_survive_a_key_rotation(google: FakeGoogle, alice: User, settings
 
     assert GoogleCredential.objects.get(user=alice).refresh_token == tokens
     assert sync_in_foreground(alice).state == SyncRun.State.SUCCEEDED
+
+
+def landing(client: Client, response: Any) -> tuple[str, str]:
+    """Where a failed sign-in sent the browser, and the text of that page (with its message)."""
+    assert response.status_code == 302, response.status_code
+    return response["Location"], client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_pressing_cancel_at_google_returns_to_the_sign_in_page_with_a_message(
+    google: FakeGoogle, client: Client, settings: Settings, debug: bool
+) -> None:
+    settings.DEBUG = debug  # social_django's own middleware re-raises with DEBUG on
+    google.add_user("dana@gmail.example")
+    google.auto_cancel()
+    answer = google_answer(client, google)
+
+    response = client.get(answer)
+
+    assert "error=access_denied" in answer and "state=" in answer
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "You cancelled at Google, so nothing was changed." in page
+    assert not get_user_model().objects.filter(email="dana@gmail.example").exists()
+
+
+def test_cancelling_a_reconnect_returns_to_the_settings_page(
+    google: FakeGoogle, alice: User, client: Client
+) -> None:
+    client.force_login(alice)
+    google.auto_cancel()
+
+    response = client.get(google_answer(client, google))
+
+    location, page = landing(client, response)
+    assert location == "/accounts/settings/"
+    assert "You cancelled at Google" in page
+    assert client.get("/").wsgi_request.user == alice
+
+
+def test_an_answer_without_its_state_returns_to_the_sign_in_page(google: FakeGoogle, client: Client) -> None:
+    google.add_user("dana@gmail.example")
+    google.auto_approve("dana@gmail.example")
+    path, _, query = google_answer(client, google).partition("?")
+    without_state = urllib.parse.urlencode(
+        [(k, v) for k, v in urllib.parse.parse_qsl(query) if k != "state"]
+    )
+
+    response = client.get(f"{path}?{without_state}")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "missing part of the sign-in" in page
+    assert not GoogleCredential.objects.exists()
+
+
+def test_an_expired_state_returns_to_the_sign_in_page(google: FakeGoogle, client: Client) -> None:
+    google.add_user("dana@gmail.example")
+    google.auto_approve("dana@gmail.example")
+    answer = google_answer(client, google)
+    state = urllib.parse.parse_qs(urllib.parse.urlsplit(answer).query)["state"][0]
+    session = client.session
+    started = session[f"google-oauth2_oauth2_state_{state}"]
+    started["timestamp"] -= 31 * 60  # social-core's state lifetime is 30 minutes
+    session[f"google-oauth2_oauth2_state_{state}"] = started
+    session.save()
+
+    response = client.get(answer)
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "took too long and expired" in page
+    assert not GoogleCredential.objects.exists()
+
+
+def test_an_answer_for_a_sign_in_started_in_another_browser_returns_to_the_sign_in_page(
+    google: FakeGoogle, client: Client
+) -> None:
+    google.add_user("dana@gmail.example")
+    google.auto_approve("dana@gmail.example")
+    answer = google_answer(Client(), google)
+
+    response = client.get(answer)
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "does not belong to a sign-in started in this browser" in page
+
+
+def test_a_google_account_the_site_does_not_allow_is_refused_with_a_message(
+    google: FakeGoogle, client: Client, settings: Settings
+) -> None:
+    settings.SOCIAL_AUTH_GOOGLE_OAUTH2_WHITELISTED_DOMAINS = ["example.org"]
+    google.add_user("dana@gmail.example")
+
+    response = sign_in_with_google(client, google, "dana@gmail.example")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "This Google account is not allowed to sign in here." in page
+    assert not get_user_model().objects.filter(email="dana@gmail.example").exists()
+
+
+def test_google_failing_during_sign_in_returns_to_the_sign_in_page(google: FakeGoogle, client: Client) -> None:
+    google.add_user("dana@gmail.example")
+    google.fail("oauth.token", status=503, times=None)
+
+    response = sign_in_with_google(client, google, "dana@gmail.example")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "Google could not be reached or answered with an error" in page
+
+
+def test_any_other_sign_in_failure_returns_to_the_sign_in_page(
+    google: FakeGoogle, client: Client, settings: Settings
+) -> None:
+    google.add_user("dana@gmail.example")
+    settings.SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = "not-the-secret"  # Google: 401 invalid_client
+
+    response = sign_in_with_google(client, google, "dana@gmail.example")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "Signing in with Google failed. Please try again" in page

@@ -206,6 +206,14 @@ def _approve(google: FakeGoogle, params: dict[str, str], email_address: str) -> 
     return _redirect(params["redirect_uri"], answer)
 
 
+def _cancel(params: dict[str, str]) -> Reply:
+    """The user pressed Cancel: Google sends the browser back with `error=access_denied` and the state."""
+    denial = {"error": "access_denied"}
+    if "state" in params:
+        denial["state"] = params["state"]
+    return _redirect(params["redirect_uri"], denial)
+
+
 def authorize(google: FakeGoogle, call: Call) -> Reply:
     """The consent screen: approves at once as `auto_approve_as` (or `auto_approve()`), else a form."""
     params = {name: values[0] for name, values in call.query.items()}
@@ -214,6 +222,8 @@ def authorize(google: FakeGoogle, call: Call) -> Reply:
         return problem
     approver = params.pop("auto_approve_as", None) or google.auto_approve_as
     with google.lock:
+        if google.auto_cancel_consent:
+            return _cancel(params)
         if approver:
             if approver not in google.users:
                 return _error_page(400, "invalid_request", f"No such fake Google account: {approver}")
@@ -238,10 +248,7 @@ def approve(google: FakeGoogle, call: Call) -> Reply:
     if problem:
         return problem
     if form.get("decision") != "allow":
-        denial = {"error": "access_denied"}
-        if "state" in params:
-            denial["state"] = params["state"]
-        return _redirect(params["redirect_uri"], denial)
+        return _cancel(params)
     with google.lock:
         if form["email"] not in google.users:
             google.add_user(form["email"])

@@ -712,6 +712,16 @@ def test_the_consent_form_approves_or_denies(google: FakeGoogle) -> None:
     assert "newcomer@example.com" in google.users
 
 
+def test_auto_cancel_answers_like_the_cancel_button(google: FakeGoogle) -> None:
+    google.auto_approve(ALICE)
+    google.auto_cancel()
+
+    answer = _authorize(google, access_type="offline")
+
+    assert answer == {"error": "access_denied", "state": "xyz"}
+    assert not google.oauth.codes
+
+
 def test_the_authorize_endpoint_refuses_an_unknown_client(google: FakeGoogle) -> None:
     query = {
         "client_id": "someone-else",
