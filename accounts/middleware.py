@@ -1,8 +1,11 @@
-"""Google sign-in failures end on a page of ours with a message, never in a server error."""
+"""Google sign-in: failures end on a page of ours with a message, never in a server error; and the browser
+remembers which Google account signed in last, so a returning user is not asked for consent again."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from social_core.exceptions import (
     AuthAssociationError,
@@ -15,6 +18,12 @@ from social_core.exceptions import (
     SocialAuthBaseException,
 )
 from social_django.middleware import SocialAuthExceptionMiddleware
+
+from accounts.google_auth import (
+    GOOGLE_ACCOUNT_COOKIE,
+    GOOGLE_ACCOUNT_COOKIE_MAX_AGE,
+    GOOGLE_ACCOUNT_COOKIE_SALT,
+)
 
 # social-core 7 groups its failures in families and tells them apart by `code`; the first match wins.
 # (Older social-core had one class per case: AuthStateMissing and AuthMissingParameter are now
@@ -83,3 +92,26 @@ class SocialAuthErrorMiddleware(SocialAuthExceptionMiddleware):
         if user is not None and user.is_authenticated:
             return reverse("accounts:settings")
         return reverse("accounts:login")
+
+
+class GoogleAccountCookieMiddleware:
+    """Sets the signed cookie with the Google account (subject) that just signed in; the sign-in pipeline
+    (``store_google_credentials``) marks the request, and ``GoogleOAuth2.auth_extra_arguments`` reads it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        subject = getattr(request, "google_account_signed_in", None)
+        if subject:
+            response.set_signed_cookie(
+                GOOGLE_ACCOUNT_COOKIE,
+                subject,
+                salt=GOOGLE_ACCOUNT_COOKIE_SALT,
+                max_age=GOOGLE_ACCOUNT_COOKIE_MAX_AGE,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
+        return response

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Google sign-in errors (Cancel, an expired state...) back to a page with a message instead of a 500.
     "accounts.middleware.SocialAuthErrorMiddleware",
+    # Remembers the Google account of the last sign-in in this browser (asks for consent only when needed).
+    "accounts.middleware.GoogleAccountCookieMiddleware",
     # Last, as django-axes asks: turns a password lockout into our sign-in page with a 429.
     "axes.middleware.AxesMiddleware",
 ]
@@ -279,10 +281,10 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_SCOPE = [
     "https://www.googleapis.com/auth/gmail.readonly",
     "https://www.googleapis.com/auth/calendar.events",
 ]
-# Offline access with consent, so Google issues a refresh token on every sign-in.
+# Offline access, for a refresh token. The consent screen (prompt=consent) is added only when we hold no
+# usable refresh token for the account: accounts.google_auth.GoogleOAuth2.auth_extra_arguments.
 SOCIAL_AUTH_GOOGLE_OAUTH2_AUTH_EXTRA_ARGUMENTS = {
     "access_type": "offline",
-    "prompt": "consent",
     "include_granted_scopes": "true",
 }
 SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
@@ -295,6 +297,8 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_names",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
+    # No refresh token from Google and none held for this account: once more, with the consent screen.
+    "accounts.google_auth.require_refresh_token",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.user.get_username",
     "social_core.pipeline.user.create_user",

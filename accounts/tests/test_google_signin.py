@@ -47,7 +47,11 @@ def google_answer(client: Client, google: FakeGoogle) -> str:
     """Press "Sign in with Google" and return where Google sends the browser back (path and query)."""
     begin = client.post("/auth/login/google-oauth2/")
     assert begin.status_code == 302, begin.content
-    authorize = begin["Location"]
+    return at_google(google, begin["Location"])
+
+
+def at_google(google: FakeGoogle, authorize: str) -> str:
+    """Open Google's authorize address as the browser would; return the callback path and query."""
     assert authorize.startswith(google.auth_uri)
     opener = urllib.request.build_opener(_NoRedirect)
     try:
@@ -62,9 +66,24 @@ def google_answer(client: Client, google: FakeGoogle) -> str:
 
 
 def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
-    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us."""
+    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us, again
+    when we send the browser back to Google (a restart with the consent screen)."""
     google.auto_approve(email)
-    return client.get(google_answer(client, google))
+    response = client.get(google_answer(client, google))
+    for _ in range(3):
+        if response.status_code != 302 or not response["Location"].startswith(google.auth_uri):
+            return response
+        response = client.get(at_google(google, response["Location"]))
+    raise AssertionError("sent back to Google again and again")
+
+
+def sign_out(client: Client) -> None:
+    """Sign out as a browser does; the test client's ``logout()`` would also drop every other cookie."""
+    assert client.post("/accounts/logout/").status_code == 302
+
+
+def authorize_queries(google: FakeGoogle) -> list[dict[str, list[str]]]:
+    return [r.query for r in google.requests_to("oauth.authorize")]
 
 
 def test_signing_in_creates_the_user_the_gmail_mailbox_and_encrypted_tokens(
@@ -462,3 +481,128 @@ def test_any_other_sign_in_failure_returns_to_the_sign_in_page(
     location, page = landing(client, response)
     assert location == "/accounts/login/"
     assert "Signing in with Google failed. Please try again" in page
+
+
+def test_the_first_sign_in_asks_for_consent_and_stores_a_refresh_token(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+
+    sign_in_with_google(client, google, account.email)
+
+    [query] = authorize_queries(google)
+    assert query["prompt"] == ["consent"] and "login_hint" not in query
+    [grant] = google.oauth.grants
+    assert grant.refresh_token
+    assert GoogleCredential.objects.get(subject=account.sub).refresh_token == grant.refresh_token
+
+
+def test_a_returning_user_signs_in_without_the_consent_screen_and_keeps_the_token(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    stored = GoogleCredential.objects.get(subject=account.sub).refresh_token
+    sign_out(client)
+
+    response = sign_in_with_google(client, google, account.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    first, second = authorize_queries(google)
+    assert "prompt" not in second
+    assert second["login_hint"] == [account.sub] and second["access_type"] == ["offline"]
+    assert google.oauth.grants[-1].refresh_token is None  # Google sent none: no consent, no new token
+    credential = GoogleCredential.objects.get(subject=account.sub)
+    assert credential.refresh_token == stored
+    assert sync_in_foreground(credential.user).state == SyncRun.State.SUCCEEDED
+
+
+def test_a_user_whose_grant_was_lost_goes_through_consent_again(google: FakeGoogle, client: Client) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email=account.email)
+    google.revoke(account.email)
+    sync_in_foreground(user)  # Google refuses the token: the grant is marked lost
+    assert GoogleCredential.objects.get(user=user).grant_lost_at is not None
+    sign_out(client)
+
+    sign_in_with_google(client, google, account.email)
+
+    assert authorize_queries(google)[-1]["prompt"] == ["consent"]
+    credential = GoogleCredential.objects.get(user=user)
+    assert credential.grant_lost_at is None
+    assert credential.refresh_token == google.oauth.grants[-1].refresh_token
+
+
+def test_reconnecting_after_a_disconnect_goes_through_consent_again(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    client.post("/accounts/settings/google/disconnect/")
+
+    sign_in_with_google(client, google, account.email)
+
+    query = authorize_queries(google)[-1]
+    assert query["prompt"] == ["consent"]
+    credential = GoogleCredential.objects.get(subject=account.sub)
+    assert credential.refresh_token == google.oauth.grants[-1].refresh_token
+
+
+def test_an_account_we_hold_no_token_for_is_sent_through_consent_once_more(
+    google: FakeGoogle, client: Client
+) -> None:
+    dana = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, dana.email)
+    sign_out(client)
+    # Someone else at this browser picks their own account, which allowed this app long ago: Google skips
+    # the consent screen and sends no refresh token, and we hold none for that account.
+    eve = google.add_user("eve@gmail.example")
+    google.grant(eve.email)
+
+    response = sign_in_with_google(client, google, eve.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    queries = authorize_queries(google)[1:]
+    assert ["prompt" in q for q in queries] == [False, True]
+    assert queries[1]["prompt"] == ["consent"]
+    credential = GoogleCredential.objects.get(subject=eve.sub)
+    assert credential.refresh_token and credential.refresh_token == google.oauth.grants[-1].refresh_token
+    assert client.get("/").wsgi_request.user.email == eve.email
+
+
+def test_the_restart_with_consent_happens_only_once(
+    google: FakeGoogle, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    issue_code = google.oauth.issue_code
+
+    def without_refresh_token(user: Any, params: dict[str, str]) -> str:
+        code = issue_code(user, params)
+        google.oauth.codes[code].issue_refresh_token = False  # as Google does without access_type=offline
+        return code
+
+    monkeypatch.setattr(google.oauth, "issue_code", without_refresh_token)
+
+    response = sign_in_with_google(client, google, account.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert [q.get("prompt") for q in authorize_queries(google)] == [["consent"], ["consent"]]
+    assert GoogleCredential.objects.get(subject=account.sub).refresh_token == ""
+
+
+def test_reconnecting_while_signed_in_names_the_account_and_asks_for_consent(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email=account.email)
+    google.revoke(account.email)
+    sync_in_foreground(user)
+
+    response = sign_in_with_google(client, google, account.email)  # the "Reconnect Google" button
+
+    assert response.status_code == 302
+    query = authorize_queries(google)[-1]
+    assert query["prompt"] == ["consent"] and query["login_hint"] == [account.sub]
+    assert Mailbox.objects.get(user=user).state == Mailbox.State.ACTIVE

@@ -4,7 +4,8 @@ Grant rules that matter to the product and that Google applies:
 - a refresh token is issued only with `access_type=offline`, and only on the first consent of this user
   to this client or when `prompt=consent` forces the consent screen again;
 - a refresh reply carries no new refresh token;
-- revoking either token of a grant kills the whole grant; its refresh token then gets `invalid_grant`.
+- revoking either token of a grant kills the whole grant; its refresh token then gets `invalid_grant`, and
+  the user's consent to the client is gone (the next sign-in is a first consent again).
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ class OAuthRegistry:
     def revoke(self, grant: Grant) -> None:
         grant.revoked = True
         grant.access_tokens.clear()
+        # The app leaves the user's "third-party access" list: the next sign-in is a first consent again.
+        self.google.user(grant.email).consented_clients.discard(grant.client_id)
 
     def _id_token(self, user: FakeUser, grant: Grant) -> str:
         """An OpenID Connect id_token with Google's claims, signed HS256 with the client secret.
