@@ -22,7 +22,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest as DjangoHttpRequest
+from django.http import HttpResponse
 from django.utils import timezone
 from googleapiclient.discovery import build
 from googleapiclient.http import HttpRequest
@@ -116,7 +117,7 @@ class GoogleOAuth2(SocialGoogleOAuth2):
         return {key: value for key, value in data.items() if key not in TOKEN_KEYS}
 
 
-def _expected_subject(request: HttpRequest) -> str | None:
+def _expected_subject(request: DjangoHttpRequest) -> str | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         subject = GoogleCredential.objects.filter(user=user).values_list("subject", flat=True).first()
@@ -157,7 +158,7 @@ def require_refresh_token(
         logger.warning("Google sent no refresh token even with prompt=consent")
         return None
     strategy.session_set(FORCE_CONSENT_SESSION_KEY, True)
-    return strategy.redirect(backend.auth_url())  # type: ignore[no-any-return]
+    return strategy.redirect(backend.auth_url())
 
 
 def store_google_credentials(

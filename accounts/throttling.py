@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
@@ -16,6 +16,10 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
+if TYPE_CHECKING:
+    # Not at run time: rest_framework.views reads DEFAULT_THROTTLE_CLASSES, which names this module.
+    from rest_framework.views import APIView
+
 
 class PasswordLockoutBackend(AxesStandaloneBackend):
     """django-axes' lockout check, for password sign-ins only.
@@ -24,7 +28,7 @@ class PasswordLockoutBackend(AxesStandaloneBackend):
     so a visitor whose address is locked out (a shared office NAT, say) can still use them.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -85,7 +89,8 @@ class _ScopedUserThrottle(UserRateThrottle):
 
     def get_rate(self) -> str | None:
         # DRF reads the rates once, at import; reading them per request lets settings (and tests) change them.
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        rate = api_settings.DEFAULT_THROTTLE_RATES[str(self.scope)]
+        return str(rate) if rate is not None else None
 
 
 class ApiRateThrottle(_ScopedUserThrottle):
@@ -105,6 +110,7 @@ def sync_wait_seconds(request: HttpRequest) -> int | None:
     """For the dashboard's (plain Django) view: None when this user may start a sync now, and the attempt
     is counted; else the whole seconds until they may."""
     throttle = SyncRateThrottle()
-    if throttle.allow_request(cast(Request, request), None):  # it reads only .user and .META
+    # It reads only .user and .META of the request, and nothing of the view.
+    if throttle.allow_request(cast(Request, request), cast("APIView", None)):
         return None
     return max(1, math.ceil(throttle.wait() or 1))

@@ -152,7 +152,9 @@ API_RATE = envstr("API_RATE", "120/minute")
 SYNC_RATE = envstr("SYNC_RATE", "6/minute")
 for _name, _rate in (("API_RATE", API_RATE), ("SYNC_RATE", SYNC_RATE)):
     if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
-        raise ImproperlyConfigured(f"{_name} must look like 120/minute (second, minute, hour, day), got {_rate!r}")
+        raise ImproperlyConfigured(
+            f"{_name} must look like 120/minute (second, minute, hour, day), got {_rate!r}"
+        )
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",

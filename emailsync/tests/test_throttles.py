@@ -157,7 +157,9 @@ def test_the_cache_is_redis_when_redis_url_is_set(redis_url: str, backend: str) 
     env = {**os.environ, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "scheduler_site.settings"}
     code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
 
-    printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    printed = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
 
     assert printed.stdout.strip() == backend
 
@@ -169,4 +171,3 @@ def test_a_malformed_rate_stops_start_up() -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
 
     assert result.returncode != 0 and "SYNC_RATE must look like 120/minute" in result.stderr
-
