@@ -36,6 +36,16 @@ def _offline_extractor_by_default(settings: Settings) -> None:
     settings.TASK_EXTRACTOR = "offline"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings: Settings) -> None:
+    """Request throttles count in the cache: each test starts at zero, in a cache of its own process (never
+    a developer's Redis from REDIS_URL, which clearing would flush)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., User]:
     from django.contrib.auth import get_user_model

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import HttpRequest as DjangoHttpRequest
+from django.http import HttpResponse
 from django.utils import timezone
 from googleapiclient.discovery import build
 from googleapiclient.http import HttpRequest
@@ -35,6 +37,13 @@ logger = logging.getLogger(__name__)
 GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.readonly"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 TOKEN_KEYS = ("access_token", "refresh_token", "id_token")
+# The Google account (subject) of the last Google sign-in in this browser, signed: before Google answers, it
+# is our only clue to whether we already hold a refresh token for the person at the keyboard.
+GOOGLE_ACCOUNT_COOKIE = "google_account"
+GOOGLE_ACCOUNT_COOKIE_SALT = "accounts.google_account"
+GOOGLE_ACCOUNT_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+# Session flag: this sign-in was restarted with prompt=consent because Google sent no refresh token.
+FORCE_CONSENT_SESSION_KEY = "google_force_consent"
 
 
 class GoogleAuthError(Exception):
@@ -70,6 +79,25 @@ class GoogleOAuth2(SocialGoogleOAuth2):
     def revoke_token_url(self, token: str, uid: str) -> str:
         return str(settings.GOOGLE_REVOKE_URL)
 
+    def auth_extra_arguments(self) -> dict[str, str]:
+        """Ask for the consent screen only when we hold no usable refresh token for the expected account.
+
+        Google issues a new refresh token on every consent and silently revokes the oldest beyond a cap, so
+        a returning user signs in without it. The expected account is the signed-in user's (reconnecting),
+        else the one of the last Google sign-in in this browser; Google pre-selects it (``login_hint``). If
+        the person picks another account, ``require_refresh_token`` restarts with consent when needed.
+        """
+        arguments = super().auth_extra_arguments()
+        request = getattr(self.strategy, "request", None)
+        subject = _expected_subject(request) if request is not None else None
+        if subject:
+            arguments["login_hint"] = subject
+        if self.strategy.session_get(FORCE_CONSENT_SESSION_KEY) or not (
+            subject and google_refresh_token_held(subject=subject)
+        ):
+            arguments["prompt"] = "consent"
+        return arguments
+
     def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         response = self.get_json(
             settings.GOOGLE_USERINFO_URL, headers={"Authorization": f"Bearer {access_token}"}
@@ -89,6 +117,50 @@ class GoogleOAuth2(SocialGoogleOAuth2):
         return {key: value for key, value in data.items() if key not in TOKEN_KEYS}
 
 
+def _expected_subject(request: DjangoHttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        subject = GoogleCredential.objects.filter(user=user).values_list("subject", flat=True).first()
+        if subject:
+            return str(subject)
+    cookie = request.get_signed_cookie(
+        GOOGLE_ACCOUNT_COOKIE,
+        default=None,
+        salt=GOOGLE_ACCOUNT_COOKIE_SALT,
+        max_age=GOOGLE_ACCOUNT_COOKIE_MAX_AGE,
+    )
+    return str(cookie) if cookie else None
+
+
+def google_refresh_token_held(*, subject: str) -> bool:
+    """Whether we hold a refresh token for this Google account that Google has not refused."""
+    return (
+        GoogleCredential.objects.filter(subject=subject, grant_lost_at__isnull=True)
+        .exclude(refresh_token_encrypted="")
+        .exists()
+    )
+
+
+def require_refresh_token(
+    backend: Any, uid: str, response: dict[str, Any], *args: Any, **kwargs: Any
+) -> HttpResponse | None:
+    """social-auth pipeline step after ``auth_allowed``: when Google sent no refresh token (a sign-in without
+    the consent screen) and we hold none for this account (never had one, or the grant was lost), start the
+    sign-in again once, with ``prompt=consent``. A second answer without one goes on: sync then works until
+    the access token expires, and the mailbox asks for a reconnect."""
+    if backend.name != GoogleOAuth2.name:
+        return None
+    strategy = backend.strategy
+    if response.get("refresh_token") or google_refresh_token_held(subject=str(uid)):
+        strategy.session_pop(FORCE_CONSENT_SESSION_KEY)
+        return None
+    if strategy.session_pop(FORCE_CONSENT_SESSION_KEY):
+        logger.warning("Google sent no refresh token even with prompt=consent")
+        return None
+    strategy.session_set(FORCE_CONSENT_SESSION_KEY, True)
+    return strategy.redirect(backend.auth_url())
+
+
 def store_google_credentials(
     backend: Any, user: User | None, response: dict[str, Any], *args: Any, **kwargs: Any
 ) -> None:
@@ -104,6 +176,9 @@ def store_google_credentials(
         social.extra_data = {k: v for k, v in social.extra_data.items() if k not in TOKEN_KEYS}
         social.save(update_fields=["extra_data"])
     request = getattr(backend.strategy, "request", None)
+    if request is not None:
+        # accounts.middleware.GoogleAccountCookieMiddleware remembers it in this browser.
+        request.google_account_signed_in = subject
     if request is not None and GMAIL_SCOPE not in granted:
         messages.warning(
             request,

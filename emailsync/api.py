@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.throttling import ApiRateThrottle, SyncRateThrottle
 from accounts.types import api_user
 from emailsync.models import SyncRun
 from emailsync.selectors import run_as_dict, run_for_user
@@ -13,6 +14,7 @@ from emailsync.services import SyncUnavailable, sync_trigger
 
 
 @api_view(["POST"])
+@throttle_classes([ApiRateThrottle, SyncRateThrottle])
 def sync_start(request: Request) -> Response:
     try:
         run, created = sync_trigger(user=api_user(request), trigger=SyncRun.Trigger.API)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.services import profile_for
+from accounts.throttling import sync_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import (
@@ -27,6 +28,9 @@ from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
 def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dashboard's "Sync emails" button. Answers JSON to the page's script, a redirect otherwise."""
     wants_json = "application/json" in request.headers.get("Accept", "")
+    wait = sync_wait_seconds(request)
+    if wait is not None:
+        return _sync_throttled(request, wait=wait, wants_json=wants_json)
     try:
         run, created = sync_trigger(user=request.user, trigger=SyncRun.Trigger.BUTTON)
     except SyncUnavailable as e:
@@ -42,6 +46,21 @@ def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
         return JsonResponse(run_as_dict(run), status=202)
     messages.info(request, "Sync started." if created else "A sync is already running.")
     return redirect("tasks:dashboard")
+
+
+def _sync_throttled(request: AuthenticatedHttpRequest, *, wait: int, wants_json: bool) -> HttpResponse:
+    """Too many syncs started. The page's script (and any client asking for JSON) gets 429, so it can back
+    off by Retry-After and show the message in place; a browser without the script is sent back to the
+    dashboard with the message instead of to an error page, and gets the same header."""
+    message = f"You started several syncs just now. Please wait {wait} seconds before starting another."
+    response: HttpResponse
+    if wants_json:
+        response = JsonResponse({"error": message, "next_step": None}, status=429)
+    else:
+        messages.warning(request, message)
+        response = redirect("tasks:dashboard")
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @login_required

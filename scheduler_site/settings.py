@@ -3,7 +3,9 @@ docs/configuration.md lists them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_q",
     "social_django",
+    "axes",
     "accounts",
     "emailsync",
     "tasks_app",
@@ -55,6 +58,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Google sign-in errors (Cancel, an expired state...) back to a page with a message instead of a 500.
+    "accounts.middleware.SocialAuthErrorMiddleware",
+    # Remembers the Google account of the last sign-in in this browser (asks for consent only when needed).
+    "accounts.middleware.GoogleAccountCookieMiddleware",
+    # Last, as django-axes asks: turns a password lockout into our sign-in page with a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scheduler_site.urls"
@@ -97,12 +106,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username or address is refused before any password is checked.
+    "accounts.throttling.PasswordLockoutBackend",
     "accounts.google_auth.GoogleOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Password sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or from one
+# client address (either alone locks), password sign-in is refused for LOGIN_COOLOFF_MINUTES; a try during
+# the lockout starts the wait again, and a successful sign-in clears the failures.
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_MINUTES = envint("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Failures are kept until they expire; a log of every successful sign-in (address, browser) is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx, a load balancer): the client's
+# address is that many entries from the right. 0: clients connect directly and REMOTE_ADDR is theirs.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -117,6 +146,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Per-user request rates (DRF's "N/second|minute|hour|day"): all of /api, and starting a sync from the
+# API or the dashboard's button together. Over the rate: HTTP 429 with Retry-After.
+API_RATE = envstr("API_RATE", "120/minute")
+SYNC_RATE = envstr("SYNC_RATE", "6/minute")
+for _name, _rate in (("API_RATE", API_RATE), ("SYNC_RATE", SYNC_RATE)):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"{_name} must look like 120/minute (second, minute, hour, day), got {_rate!r}"
+        )
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
@@ -125,6 +163,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # Every API view counts against "api"; starting a sync also against "sync" (emailsync.api).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_RATE, "sync": SYNC_RATE},
+    # Same rule as login lockouts for the address of an unauthenticated caller.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 # django-q2 delivers at least once. A job that outlives `retry` is delivered again while the first copy
@@ -152,6 +195,16 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# Request throttles count in this cache. Several web processes must share the counts, so production with
+# REDIS_URL uses Redis; without it each process counts on its own in memory (fine for one process).
+CACHES: dict[str, dict[str, object]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Sync behaviour.
 SYNC_LEASE_SECONDS = envint("SYNC_LEASE_SECONDS", 300, minimum=10)
@@ -234,10 +287,10 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_SCOPE = [
     "https://www.googleapis.com/auth/gmail.readonly",
     "https://www.googleapis.com/auth/calendar.events",
 ]
-# Offline access with consent, so Google issues a refresh token on every sign-in.
+# Offline access, for a refresh token. The consent screen (prompt=consent) is added only when we hold no
+# usable refresh token for the account: accounts.google_auth.GoogleOAuth2.auth_extra_arguments.
 SOCIAL_AUTH_GOOGLE_OAUTH2_AUTH_EXTRA_ARGUMENTS = {
     "access_type": "offline",
-    "prompt": "consent",
     "include_granted_scopes": "true",
 }
 SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
@@ -250,6 +303,8 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_names",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
+    # No refresh token from Google and none held for this account: once more, with the consent screen.
+    "accounts.google_auth.require_refresh_token",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.user.get_username",
     "social_core.pipeline.user.create_user",

@@ -43,12 +43,15 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
-    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us."""
-    google.auto_approve(email)
+def google_answer(client: Client, google: FakeGoogle) -> str:
+    """Press "Sign in with Google" and return where Google sends the browser back (path and query)."""
     begin = client.post("/auth/login/google-oauth2/")
     assert begin.status_code == 302, begin.content
-    authorize = begin["Location"]
+    return at_google(google, begin["Location"])
+
+
+def at_google(google: FakeGoogle, authorize: str) -> str:
+    """Open Google's authorize address as the browser would; return the callback path and query."""
     assert authorize.startswith(google.auth_uri)
     opener = urllib.request.build_opener(_NoRedirect)
     try:
@@ -59,7 +62,28 @@ def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
     else:  # pragma: no cover
         raise AssertionError("the fake did not redirect back")
     parts = urllib.parse.urlsplit(callback)
-    return client.get(f"{parts.path}?{parts.query}")
+    return f"{parts.path}?{parts.query}"
+
+
+def sign_in_with_google(client: Client, google: FakeGoogle, email: str) -> Any:
+    """Press "Sign in with Google", let the fake approve as ``email``, and follow Google back to us, again
+    when we send the browser back to Google (a restart with the consent screen)."""
+    google.auto_approve(email)
+    response = client.get(google_answer(client, google))
+    for _ in range(3):
+        if response.status_code != 302 or not response["Location"].startswith(google.auth_uri):
+            return response
+        response = client.get(at_google(google, response["Location"]))
+    raise AssertionError("sent back to Google again and again")
+
+
+def sign_out(client: Client) -> None:
+    """Sign out as a browser does; the test client's ``logout()`` would also drop every other cookie."""
+    assert client.post("/accounts/logout/").status_code == 302
+
+
+def authorize_queries(google: FakeGoogle) -> list[dict[str, list[str]]]:
+    return [r.query for r in google.requests_to("oauth.authorize")]
 
 
 def test_signing_in_creates_the_user_the_gmail_mailbox_and_encrypted_tokens(
@@ -332,3 +356,253 @@ def test_tokens_survive_a_key_rotation(google: FakeGoogle, alice: User, settings
 
     assert GoogleCredential.objects.get(user=alice).refresh_token == tokens
     assert sync_in_foreground(alice).state == SyncRun.State.SUCCEEDED
+
+
+def landing(client: Client, response: Any) -> tuple[str, str]:
+    """Where a failed sign-in sent the browser, and the text of that page (with its message)."""
+    assert response.status_code == 302, response.status_code
+    return response["Location"], client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_pressing_cancel_at_google_returns_to_the_sign_in_page_with_a_message(
+    google: FakeGoogle, client: Client, settings: Settings, debug: bool
+) -> None:
+    settings.DEBUG = debug  # social_django's own middleware re-raises with DEBUG on
+    google.add_user("dana@gmail.example")
+    google.auto_cancel()
+    answer = google_answer(client, google)
+
+    response = client.get(answer)
+
+    assert "error=access_denied" in answer and "state=" in answer
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "You cancelled at Google, so nothing was changed." in page
+    assert not get_user_model().objects.filter(email="dana@gmail.example").exists()
+
+
+def test_cancelling_a_reconnect_returns_to_the_settings_page(
+    google: FakeGoogle, alice: User, client: Client
+) -> None:
+    client.force_login(alice)
+    google.auto_cancel()
+
+    response = client.get(google_answer(client, google))
+
+    location, page = landing(client, response)
+    assert location == "/accounts/settings/"
+    assert "You cancelled at Google" in page
+    assert client.get("/").wsgi_request.user == alice
+
+
+def test_an_answer_without_its_state_returns_to_the_sign_in_page(google: FakeGoogle, client: Client) -> None:
+    google.add_user("dana@gmail.example")
+    google.auto_approve("dana@gmail.example")
+    path, _, query = google_answer(client, google).partition("?")
+    without_state = urllib.parse.urlencode([(k, v) for k, v in urllib.parse.parse_qsl(query) if k != "state"])
+
+    response = client.get(f"{path}?{without_state}")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "missing part of the sign-in" in page
+    assert not GoogleCredential.objects.exists()
+
+
+def test_an_expired_state_returns_to_the_sign_in_page(google: FakeGoogle, client: Client) -> None:
+    google.add_user("dana@gmail.example")
+    google.auto_approve("dana@gmail.example")
+    answer = google_answer(client, google)
+    state = urllib.parse.parse_qs(urllib.parse.urlsplit(answer).query)["state"][0]
+    session = client.session
+    started = session[f"google-oauth2_oauth2_state_{state}"]
+    started["timestamp"] -= 31 * 60  # social-core's state lifetime is 30 minutes
+    session[f"google-oauth2_oauth2_state_{state}"] = started
+    session.save()
+
+    response = client.get(answer)
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "took too long and expired" in page
+    assert not GoogleCredential.objects.exists()
+
+
+def test_an_answer_for_a_sign_in_started_in_another_browser_returns_to_the_sign_in_page(
+    google: FakeGoogle, client: Client
+) -> None:
+    google.add_user("dana@gmail.example")
+    google.auto_approve("dana@gmail.example")
+    answer = google_answer(Client(), google)
+
+    response = client.get(answer)
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "does not belong to a sign-in started in this browser" in page
+
+
+def test_a_google_account_the_site_does_not_allow_is_refused_with_a_message(
+    google: FakeGoogle, client: Client, settings: Settings
+) -> None:
+    settings.SOCIAL_AUTH_GOOGLE_OAUTH2_WHITELISTED_DOMAINS = ["example.org"]
+    google.add_user("dana@gmail.example")
+
+    response = sign_in_with_google(client, google, "dana@gmail.example")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "This Google account is not allowed to sign in here." in page
+    assert not get_user_model().objects.filter(email="dana@gmail.example").exists()
+
+
+def test_google_failing_during_sign_in_returns_to_the_sign_in_page(
+    google: FakeGoogle, client: Client
+) -> None:
+    google.add_user("dana@gmail.example")
+    google.fail("oauth.token", status=503, times=None)
+
+    response = sign_in_with_google(client, google, "dana@gmail.example")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "Google could not be reached or answered with an error" in page
+
+
+def test_any_other_sign_in_failure_returns_to_the_sign_in_page(
+    google: FakeGoogle, client: Client, settings: Settings
+) -> None:
+    google.add_user("dana@gmail.example")
+    settings.SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = "not-the-secret"  # Google: 401 invalid_client
+
+    response = sign_in_with_google(client, google, "dana@gmail.example")
+
+    location, page = landing(client, response)
+    assert location == "/accounts/login/"
+    assert "Signing in with Google failed. Please try again" in page
+
+
+def test_the_first_sign_in_asks_for_consent_and_stores_a_refresh_token(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+
+    sign_in_with_google(client, google, account.email)
+
+    [query] = authorize_queries(google)
+    assert query["prompt"] == ["consent"] and "login_hint" not in query
+    [grant] = google.oauth.grants
+    assert grant.refresh_token
+    assert GoogleCredential.objects.get(subject=account.sub).refresh_token == grant.refresh_token
+
+
+def test_a_returning_user_signs_in_without_the_consent_screen_and_keeps_the_token(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    stored = GoogleCredential.objects.get(subject=account.sub).refresh_token
+    sign_out(client)
+
+    response = sign_in_with_google(client, google, account.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    _, second = authorize_queries(google)
+    assert "prompt" not in second
+    assert second["login_hint"] == [account.sub] and second["access_type"] == ["offline"]
+    assert google.oauth.grants[-1].refresh_token is None  # Google sent none: no consent, no new token
+    credential = GoogleCredential.objects.get(subject=account.sub)
+    assert credential.refresh_token == stored
+    assert sync_in_foreground(credential.user).state == SyncRun.State.SUCCEEDED
+
+
+def test_a_user_whose_grant_was_lost_goes_through_consent_again(google: FakeGoogle, client: Client) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email=account.email)
+    google.revoke(account.email)
+    sync_in_foreground(user)  # Google refuses the token: the grant is marked lost
+    assert GoogleCredential.objects.get(user=user).grant_lost_at is not None
+    sign_out(client)
+
+    sign_in_with_google(client, google, account.email)
+
+    assert authorize_queries(google)[-1]["prompt"] == ["consent"]
+    credential = GoogleCredential.objects.get(user=user)
+    assert credential.grant_lost_at is None
+    assert credential.refresh_token == google.oauth.grants[-1].refresh_token
+
+
+def test_reconnecting_after_a_disconnect_goes_through_consent_again(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    client.post("/accounts/settings/google/disconnect/")
+
+    sign_in_with_google(client, google, account.email)
+
+    query = authorize_queries(google)[-1]
+    assert query["prompt"] == ["consent"]
+    credential = GoogleCredential.objects.get(subject=account.sub)
+    assert credential.refresh_token == google.oauth.grants[-1].refresh_token
+
+
+def test_an_account_we_hold_no_token_for_is_sent_through_consent_once_more(
+    google: FakeGoogle, client: Client
+) -> None:
+    dana = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, dana.email)
+    sign_out(client)
+    # Someone else at this browser picks their own account, which allowed this app long ago: Google skips
+    # the consent screen and sends no refresh token, and we hold none for that account.
+    eve = google.add_user("eve@gmail.example")
+    google.grant(eve.email)
+
+    response = sign_in_with_google(client, google, eve.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    queries = authorize_queries(google)[1:]
+    assert ["prompt" in q for q in queries] == [False, True]
+    assert queries[1]["prompt"] == ["consent"]
+    credential = GoogleCredential.objects.get(subject=eve.sub)
+    assert credential.refresh_token and credential.refresh_token == google.oauth.grants[-1].refresh_token
+    assert getattr(client.get("/").wsgi_request.user, "email", None) == eve.email
+
+
+def test_the_restart_with_consent_happens_only_once(
+    google: FakeGoogle, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    issue_code = google.oauth.issue_code
+
+    def without_refresh_token(user: Any, params: dict[str, str]) -> str:
+        code = issue_code(user, params)
+        google.oauth.codes[code].issue_refresh_token = False  # as Google does without access_type=offline
+        return code
+
+    monkeypatch.setattr(google.oauth, "issue_code", without_refresh_token)
+
+    response = sign_in_with_google(client, google, account.email)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert [q.get("prompt") for q in authorize_queries(google)] == [["consent"], ["consent"]]
+    assert GoogleCredential.objects.get(subject=account.sub).refresh_token == ""
+
+
+def test_reconnecting_while_signed_in_names_the_account_and_asks_for_consent(
+    google: FakeGoogle, client: Client
+) -> None:
+    account = google.add_user("dana@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    user = get_user_model().objects.get(email=account.email)
+    google.revoke(account.email)
+    sync_in_foreground(user)
+
+    response = sign_in_with_google(client, google, account.email)  # the "Reconnect Google" button
+
+    assert response.status_code == 302
+    query = authorize_queries(google)[-1]
+    assert query["prompt"] == ["consent"] and query["login_hint"] == [account.sub]
+    assert Mailbox.objects.get(user=user).state == Mailbox.State.ACTIVE

@@ -133,6 +133,7 @@ class FakeGoogle:
         self.users: dict[str, FakeUser] = {}
         self.oauth = OAuthRegistry(self)
         self.auto_approve_as: str | None = None
+        self.auto_cancel_consent = False
         self._faults: list[_Fault] = []
         self._log: list[LoggedRequest] = []
         self.internal_errors: list[str] = []  # tracebacks of the fake's own failures; should stay empty
@@ -281,6 +282,12 @@ class FakeGoogle:
         """Let the authorize endpoint approve at once as `email` (None: show the consent form again)."""
         with self.lock:
             self.auto_approve_as = email
+
+    def auto_cancel(self, cancel: bool = True) -> None:
+        """Let the authorize endpoint answer as when the user presses Cancel on the consent screen: back to
+        the redirect URI with `error=access_denied` and the state (False: approve or show the form again)."""
+        with self.lock:
+            self.auto_cancel_consent = cancel
 
     def fail(
         self,
@@ -599,6 +606,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--time-zone", default="UTC", help="calendar time zone of the accounts created here")
     parser.add_argument("--auto-approve", metavar="EMAIL", help="skip the consent form and sign in as EMAIL")
+    parser.add_argument(
+        "--auto-cancel", action="store_true", help="answer every sign-in as if the user pressed Cancel"
+    )
     args = parser.parse_args(argv)
     google = FakeGoogle(
         host=args.host, port=args.port, client_id=args.client_id, client_secret=args.client_secret
@@ -610,6 +620,7 @@ def main(argv: list[str] | None = None) -> None:
     for address in args.demo:
         _load_demo(google, address, args.time_zone)
     google.auto_approve(args.auto_approve)
+    google.auto_cancel(args.auto_cancel)
     google.start()
     print(f"Fake Google on {google.base_url} with accounts: {', '.join(google.users) or '(none yet)'}")
     print("Point the product at it (e.g. in .env or the shell that runs runserver and qcluster):")

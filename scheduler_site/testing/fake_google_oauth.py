@@ -4,7 +4,8 @@ Grant rules that matter to the product and that Google applies:
 - a refresh token is issued only with `access_type=offline`, and only on the first consent of this user
   to this client or when `prompt=consent` forces the consent screen again;
 - a refresh reply carries no new refresh token;
-- revoking either token of a grant kills the whole grant; its refresh token then gets `invalid_grant`.
+- revoking either token of a grant kills the whole grant; its refresh token then gets `invalid_grant`, and
+  the user's consent to the client is gone (the next sign-in is a first consent again).
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ class OAuthRegistry:
     def revoke(self, grant: Grant) -> None:
         grant.revoked = True
         grant.access_tokens.clear()
+        # The app leaves the user's "third-party access" list: the next sign-in is a first consent again.
+        self.google.user(grant.email).consented_clients.discard(grant.client_id)
 
     def _id_token(self, user: FakeUser, grant: Grant) -> str:
         """An OpenID Connect id_token with Google's claims, signed HS256 with the client secret.
@@ -206,6 +209,14 @@ def _approve(google: FakeGoogle, params: dict[str, str], email_address: str) -> 
     return _redirect(params["redirect_uri"], answer)
 
 
+def _cancel(params: dict[str, str]) -> Reply:
+    """The user pressed Cancel: Google sends the browser back with `error=access_denied` and the state."""
+    denial = {"error": "access_denied"}
+    if "state" in params:
+        denial["state"] = params["state"]
+    return _redirect(params["redirect_uri"], denial)
+
+
 def authorize(google: FakeGoogle, call: Call) -> Reply:
     """The consent screen: approves at once as `auto_approve_as` (or `auto_approve()`), else a form."""
     params = {name: values[0] for name, values in call.query.items()}
@@ -214,6 +225,8 @@ def authorize(google: FakeGoogle, call: Call) -> Reply:
         return problem
     approver = params.pop("auto_approve_as", None) or google.auto_approve_as
     with google.lock:
+        if google.auto_cancel_consent:
+            return _cancel(params)
         if approver:
             if approver not in google.users:
                 return _error_page(400, "invalid_request", f"No such fake Google account: {approver}")
@@ -238,10 +251,7 @@ def approve(google: FakeGoogle, call: Call) -> Reply:
     if problem:
         return problem
     if form.get("decision") != "allow":
-        denial = {"error": "access_denied"}
-        if "state" in params:
-            denial["state"] = params["state"]
-        return _redirect(params["redirect_uri"], denial)
+        return _cancel(params)
     with google.lock:
         if form["email"] not in google.users:
             google.add_user(form["email"])

@@ -687,6 +687,16 @@ def test_a_refresh_token_comes_only_offline_on_first_consent_or_with_prompt_cons
     assert forced["refresh_token"]
 
 
+def test_after_a_revocation_the_next_sign_in_is_a_first_consent_again(google: FakeGoogle) -> None:
+    google.auto_approve(ALICE)
+    _exchange(google, _authorize(google, access_type="offline")["code"])
+    google.revoke(ALICE)
+
+    again = _exchange(google, _authorize(google, access_type="offline")["code"])[1]
+
+    assert again["refresh_token"]
+
+
 def test_the_consent_form_approves_or_denies(google: FakeGoogle) -> None:
     query = {
         "client_id": google.client_id,
@@ -710,6 +720,16 @@ def test_the_consent_form_approves_or_denies(google: FakeGoogle) -> None:
     approved = submit("allow", "newcomer@example.com")
     assert approved["state"] == "s1" and approved["code"]
     assert "newcomer@example.com" in google.users
+
+
+def test_auto_cancel_answers_like_the_cancel_button(google: FakeGoogle) -> None:
+    google.auto_approve(ALICE)
+    google.auto_cancel()
+
+    answer = _authorize(google, access_type="offline")
+
+    assert answer == {"error": "access_denied", "state": "xyz"}
+    assert not google.oauth.codes
 
 
 def test_the_authorize_endpoint_refuses_an_unknown_client(google: FakeGoogle) -> None:
