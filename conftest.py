@@ -31,6 +31,12 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_mail_root(settings: Settings, tmp_path: Path) -> None:
+    """Uploads and demo copies go under LOCAL_MAIL_ROOT; no test may write into the checkout's var/."""
+    settings.LOCAL_MAIL_ROOT = tmp_path / "mail-root"
+
+
+@pytest.fixture(autouse=True)
 def _offline_extractor_by_default(settings: Settings) -> None:
     """A developer with ANTHROPIC_API_KEY exported must not run the suite against the real Claude."""
     settings.TASK_EXTRACTOR = "offline"

@@ -114,7 +114,7 @@ def test_a_successful_sign_in_clears_the_failures(alice: User, client: Client) -
 @pytest.mark.usefixtures("alice")
 def test_the_demo_account_works_from_a_locked_out_address(client: Client, settings: Settings) -> None:
     settings.GOOGLE_ENABLED = False
-    settings.DEMO_LOGIN_ENABLED = True
+    settings.DEMO_ACCOUNT = True
     fail(client)
 
     response = client.post("/accounts/demo-login/")
