@@ -192,7 +192,11 @@ def user_data_export(*, user: User, now: dt.datetime | None = None) -> Iterator[
         "api_tokens": _api_tokens(user),
     }
     yield _json(head)[:-1]  # the object stays open for the long lists that follow
-    for name, rows in (("tasks", _tasks(user)), ("sync_runs", _sync_runs(user)), ("messages", _messages(user))):
+    for name, rows in (
+        ("tasks", _tasks(user)),
+        ("sync_runs", _sync_runs(user)),
+        ("messages", _messages(user)),
+    ):
         yield f', "{name}": '
         yield from _array(rows)
     yield "}\n"
@@ -200,7 +204,9 @@ def user_data_export(*, user: User, now: dt.datetime | None = None) -> Iterator[
 
 def user_data_export_response(*, user: User) -> StreamingHttpResponse:
     """The export as a download, for the settings page and the API alike."""
-    response = StreamingHttpResponse(user_data_export(user=user), content_type="application/json; charset=utf-8")
+    response = StreamingHttpResponse(
+        user_data_export(user=user), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(user=user)}"'
     # Personal data: no shared cache keeps a copy.
     response["Cache-Control"] = "private, no-store"

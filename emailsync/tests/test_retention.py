@@ -125,7 +125,9 @@ def test_the_purge_deletes_the_text_of_messages_read_before_the_cutoff_in_one_up
             mailbox=mailbox, message_id=subject, subject=subject, body_text=BODY, processed_at=processed_at
         )
     # A message never read to the end is aged by when it was first seen.
-    MessageReceipt.objects.filter(message_id="never finished").update(first_seen_at=now - dt.timedelta(days=40))
+    MessageReceipt.objects.filter(message_id="never finished").update(
+        first_seen_at=now - dt.timedelta(days=40)
+    )
     with django_assert_num_queries(1):
         purged = message_bodies_purge(older_than=now - dt.timedelta(days=30))
     assert purged == 2
