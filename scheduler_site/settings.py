@@ -295,6 +295,8 @@ LOGGING = {
         # SQL with its parameters (message bodies, encrypted tokens) when DEBUG is on.
         "django.db.backends": {"level": "WARNING"},
         # NOTSET follows LOG_LEVEL: with LOG_LLM_REQUESTS=1 and LOG_LEVEL=DEBUG the requests are logged.
-        **{name: {"level": "NOTSET" if LOG_LLM_REQUESTS else level} for name, level in _QUIET_LOGGERS.items()},
+        **{
+            name: {"level": "NOTSET" if LOG_LLM_REQUESTS else level} for name, level in _QUIET_LOGGERS.items()
+        },
     },
 }
