@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -67,12 +67,14 @@ def _mailbox(user: User) -> dict[str, Any] | None:
     if mailbox is None:
         return None
     # A Gmail mailbox's location is the user's own address; a local one is a server path, which is not theirs.
-    location = mailbox.pop("location")
-    mailbox["address"] = location if mailbox["source"] == Mailbox.Source.GMAIL else ""
-    return mailbox
+    gmail = mailbox["source"] == Mailbox.Source.GMAIL
+    return {
+        **{k: v for k, v in mailbox.items() if k != "location"},
+        "address": mailbox["location"] if gmail else "",
+    }
 
 
-def _google(user: User) -> dict[str, Any] | None:
+def _google(user: User) -> Mapping[str, object] | None:
     return (
         GoogleCredential.objects.filter(user=user)
         .values("email", "scopes", "created_at", "last_refreshed_at", "grant_lost_at")
@@ -80,7 +82,7 @@ def _google(user: User) -> dict[str, Any] | None:
     )
 
 
-def _api_tokens(user: User) -> list[dict[str, Any]]:
+def _api_tokens(user: User) -> list[Mapping[str, object]]:
     return list(
         ApiToken.objects.filter(user=user)
         .order_by("created_at", "id")
@@ -88,7 +90,7 @@ def _api_tokens(user: User) -> list[dict[str, Any]]:
     )
 
 
-def _tasks(user: User) -> Iterator[dict[str, Any]]:
+def _tasks(user: User) -> Iterator[Mapping[str, object]]:
     return (
         Task.objects.filter(user=user)
         .order_by("id")
@@ -122,7 +124,7 @@ def _tasks(user: User) -> Iterator[dict[str, Any]]:
     )
 
 
-def _sync_runs(user: User) -> Iterator[dict[str, Any]]:
+def _sync_runs(user: User) -> Iterator[Mapping[str, object]]:
     return (
         SyncRun.objects.filter(user=user)
         .order_by("created_at", "id")
@@ -150,7 +152,7 @@ def _sync_runs(user: User) -> Iterator[dict[str, Any]]:
     )
 
 
-def _messages(user: User) -> Iterator[dict[str, Any]]:
+def _messages(user: User) -> Iterator[Mapping[str, object]]:
     # Metadata only: the text of an email is never exported (nor kept long, see docs/privacy.md).
     return (
         MessageReceipt.objects.filter(mailbox__user=user)
@@ -173,7 +175,7 @@ def _messages(user: User) -> Iterator[dict[str, Any]]:
     )
 
 
-def _array(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+def _array(rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
     yield "["
     for index, row in enumerate(rows):
         yield ("," if index else "") + "\n" + _json(row)

@@ -34,7 +34,7 @@ PRIVATE = "The alarm code for the back door is 4711, keep it to yourself."
 def download(response: Any) -> dict[str, Any]:
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"].startswith("application/json")
-    data: dict[str, Any] = json.loads(b"".join(response.streaming_content))
+    data: dict[str, Any] = json.loads(response.getvalue())
     return data
 
 
