@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.export import user_data_export_response
 from accounts.forms import TIMEZONES, ApiTokenForm, LocalMailboxForm, ProfileForm
 from accounts.models import ApiToken
 from accounts.services import (
@@ -117,6 +118,12 @@ def mailbox_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
     return redirect("accounts:settings")
+
+
+@login_required
+@require_GET
+def data_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    return user_data_export_response(user=request.user)
 
 
 @login_required

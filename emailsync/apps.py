@@ -6,3 +6,11 @@ from django.apps import AppConfig
 class EmailsyncConfig(AppConfig):
     name = "emailsync"
     verbose_name = "Email sync"
+
+    def ready(self) -> None:
+        from scheduler_site.schedules import maintenance_schedule
+
+        # Stored email text is kept MESSAGE_BODY_RETENTION_DAYS at most (docs/privacy.md).
+        maintenance_schedule(
+            name="purge-message-bodies", func="emailsync.jobs.purge_message_bodies", minutes=24 * 60
+        )

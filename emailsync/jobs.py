@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from emailsync.models import SyncRun
-from emailsync.services import SyncUnavailable, mailbox_sync, sync_trigger
+from emailsync.services import SyncUnavailable, mailbox_sync, message_bodies_purge, sync_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +36,11 @@ def scheduled_sync(user_id: int) -> str:
     if not created:
         return "already running"
     return mailbox_sync(run=run).state
+
+
+def purge_message_bodies() -> str:
+    """Daily (declared in EmailsyncConfig.ready): delete email text older than MESSAGE_BODY_RETENTION_DAYS."""
+    older_than = timezone.now() - dt.timedelta(days=settings.MESSAGE_BODY_RETENTION_DAYS)
+    purged = message_bodies_purge(older_than=older_than)
+    logger.info("Deleted the stored text of %s messages read before %s", purged, older_than.isoformat())
+    return f"purged {purged}"

@@ -331,6 +331,8 @@ def _process_message(
     # counted and eventually quarantined.
     MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
     receipt.refresh_from_db()
+    # The text is stored only with the tasks it produced (below); any other outcome saves none.
+    receipt.body_text = ""
     try:
         if fetched.raw is None:
             raise ValueError(fetched.error or "The message could not be read.")
@@ -341,7 +343,6 @@ def _process_message(
         receipt.sender = parsed.sender[:320]
         receipt.sender_name = parsed.sender_name[:200]
         receipt.sent_at = parsed.date
-        receipt.body_text = parsed.text[:20000]
         reason = bulk_reason(parsed, fetched.labels) or _skipped_sender_reason(parsed, profile)
         if reason:
             receipt.status = MessageReceipt.Status.SKIPPED
@@ -370,9 +371,14 @@ def _process_message(
         _add_usage(run, result.usage)
         extracted = _with_invites(parsed, result.tasks)
         with transaction.atomic():
+            # Read for cancellations of earlier thread tasks; kept only for a message that has tasks to show
+            # it with, and only for MESSAGE_BODY_RETENTION_DAYS (message_bodies_purge).
+            receipt.body_text = parsed.text[:20000]
             created = tasks_store_extracted(
                 receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
             )
+            if not settings.MESSAGE_BODY_RETENTION_DAYS or not receipt.tasks.exists():
+                receipt.body_text = ""
             receipt.status = MessageReceipt.Status.DONE
             receipt.processed_at = timezone.now()
             receipt.last_error = ""
@@ -566,6 +572,14 @@ def mailbox_connect_gmail(*, user: User, address: str) -> Mailbox:
     Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
     mailbox.refresh_from_db()
     return mailbox
+
+
+def message_bodies_purge(*, older_than: dt.datetime) -> int:
+    """Delete the stored text of every message read before ``older_than`` (or first seen then, for one never
+    read to the end), in one UPDATE. Subject, sender, dates and the tasks with their evidence stay.
+    Returns how many texts were deleted."""
+    read_before = Q(processed_at__lt=older_than) | Q(processed_at__isnull=True, first_seen_at__lt=older_than)
+    return MessageReceipt.objects.filter(read_before).exclude(body_text="").update(body_text="")
 
 
 def receipt_retry(*, receipt: MessageReceipt) -> None:

@@ -217,6 +217,9 @@ SYNC_BACKOFF_BASE_SECONDS = envint("SYNC_BACKOFF_BASE_SECONDS", 60, minimum=1)
 SYNC_BACKOFF_MAX_SECONDS = envint("SYNC_BACKOFF_MAX_SECONDS", 3600, minimum=1)
 SYNC_ON_LOGIN = envbool("SYNC_ON_LOGIN", True)
 PERIODIC_SYNC_MIN_MINUTES = envint("PERIODIC_SYNC_MIN_MINUTES", 15, minimum=1)
+# The text of an email that produced a task is kept this many days (the task page shows it), then a daily job
+# deletes it; the task keeps its evidence sentence, subject and sender. 0: the text is never stored.
+MESSAGE_BODY_RETENTION_DAYS = envint("MESSAGE_BODY_RETENTION_DAYS", 30, minimum=0)
 
 # Anthropic (Claude extraction). Without a key the offline extractor stays the default.
 ANTHROPIC_API_KEY = envstr("ANTHROPIC_API_KEY", "")
@@ -315,11 +318,44 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.user.user_details",
 )
 
+# Client libraries log whole requests at DEBUG: the Anthropic SDK writes each email body it sends, and
+# Google's clients write URLs and, with request dumping, headers with the access token. They are held at
+# INFO/WARNING whatever LOG_LEVEL says, unless LOG_LLM_REQUESTS=1 is set on purpose (docs/privacy.md).
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
+LOG_LLM_REQUESTS = envbool("LOG_LLM_REQUESTS", False)
+if os.environ.get("ANTHROPIC_LOG", "").strip().lower() == "debug" and not LOG_LLM_REQUESTS:
+    # The SDK reads ANTHROPIC_LOG at import and sets its own loggers to DEBUG, over this configuration.
+    raise ImproperlyConfigured(
+        "ANTHROPIC_LOG=debug writes whole email bodies to the log; unset it, or set LOG_LLM_REQUESTS=1 as well "
+        "to allow that on purpose"
+    )
+_QUIET_LOGGERS = {
+    "anthropic": "INFO",
+    "httpx": "WARNING",
+    "httpx2": "WARNING",
+    "httpcore": "WARNING",
+    "httpcore2": "WARNING",
+    "googleapiclient": "WARNING",
+    "google": "WARNING",
+    "google_auth_httplib2": "WARNING",
+    "httplib2": "WARNING",
+    "urllib3": "WARNING",
+    "oauthlib": "WARNING",
+    "requests_oauthlib": "WARNING",
+    "social": "INFO",
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # SQL with its parameters (message bodies, encrypted tokens) when DEBUG is on.
+        "django.db.backends": {"level": "WARNING"},
+        # NOTSET follows LOG_LEVEL: with LOG_LLM_REQUESTS=1 and LOG_LEVEL=DEBUG the requests are logged.
+        **{
+            name: {"level": "NOTSET" if LOG_LLM_REQUESTS else level} for name, level in _QUIET_LOGGERS.items()
+        },
+    },
 }

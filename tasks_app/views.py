@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -159,6 +160,8 @@ def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse
                 "task": task,
                 "profile": profile,
                 "evidence": evidence_in_text(task.source.body_text, task.evidence),
+                # Email text is deleted after this many days; the page then says so under the evidence.
+                "body_retention_days": settings.MESSAGE_BODY_RETENTION_DAYS,
                 "duration": duration_label(task.duration_minutes),
                 "edit_form": TaskEditForm(
                     initial={
