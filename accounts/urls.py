@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("settings/feed/regenerate/", views.feed_regenerate, name="feed-regenerate"),
     path("settings/mailbox/", views.mailbox_connect, name="mailbox-connect"),
+    path("settings/mailbox/upload/", views.mailbox_upload_view, name="mailbox-upload"),
     path("settings/delete/", views.account_delete, name="delete"),
     path("settings/google/disconnect/", views.google_disconnect, name="google-disconnect"),
 ]
