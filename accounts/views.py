@@ -129,13 +129,16 @@ def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     except MailAreaError as e:
         messages.error(request, str(e))
         return redirect("accounts:settings")
-    added = f"{outcome.added} new message{'' if outcome.added == 1 else 's'}"
     notes = [f"{outcome.already_there} already uploaded"] if outcome.already_there else []
     notes += [f"{outcome.not_email} not emails, left out"] if outcome.not_email else []
-    messages.success(
-        request,
-        f"Added {added}{' (' + ', '.join(notes) + ')' if notes else ''}. Press “Sync emails” to read them.",
-    )
+    detail = f" ({', '.join(notes)})" if notes else ""
+    if outcome.added:
+        plural = "" if outcome.added == 1 else "s"
+        messages.success(
+            request, f"Added {outcome.added} new message{plural}{detail}. Press “Sync emails” to read them."
+        )
+    else:
+        messages.info(request, f"No new messages{detail}.")
     return redirect("accounts:settings")
 
 

@@ -208,6 +208,9 @@ class LocalFolderSource:
 
 def source_for(mailbox: Mailbox) -> MailSource:
     if mailbox.source == Mailbox.Source.LOCAL:
+        if not mailbox.location:
+            # An empty path would mean the worker's current folder.
+            raise SourceError("No mail folder is set for this mailbox.", kind=FailureKind.PERMANENT)
         return LocalFolderSource(mailbox.location, confine_to=mailbox_confining_area(mailbox))
     if mailbox.source == Mailbox.Source.GMAIL:
         from emailsync.gmail import GmailSource

@@ -85,11 +85,14 @@ def upload_check(files: Sequence[UploadedFile]) -> None:
 def upload_store(*, folder: Path, area: Path, files: Sequence[UploadedFile]) -> UploadOutcome:
     """Store checked files (see ``upload_check``) as messages under ``folder / uploads``."""
     target = folder / UPLOAD_FOLDER
-    target.mkdir(parents=True, exist_ok=True)
-    if not path_inside(target, area):
-        # Only a symlink put there on the server can do this; never write through it.
-        logger.error("Upload folder %s leaves the mail area %s; refusing the upload", target, area)
-        raise UploadRejected("Your mail area cannot be written to. Please tell the site's operator.")
+    # Checked before creating anything and again after: only a symlink put there on the server can lead
+    # out of the area, and nothing is ever written through one.
+    for when in ("before", "after"):
+        if not path_inside(target, area):
+            logger.error("Upload folder %s leaves the mail area %s; refusing the upload", target, area)
+            raise UploadRejected("Your mail area cannot be written to. Please tell the site's operator.")
+        if when == "before":
+            target.mkdir(parents=True, exist_ok=True)
     added = already_there = not_email = 0
     for file in files:
         if Path(file.name or "").suffix.lower() == ".mbox":
