@@ -114,7 +114,7 @@ class MultipleFileField(forms.FileField):
 
 
 class MailUploadForm(forms.Form):
-    files = MultipleFileField(
+    mail = MultipleFileField(
         # Empty files and a missing choice are refused by the upload service, with a message naming them.
         allow_empty_file=True,
         required=False,

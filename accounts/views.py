@@ -125,7 +125,7 @@ def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, "Choose one or more .eml files, or one .mbox file.")
         return redirect("accounts:settings")
     try:
-        outcome = mailbox_upload(user=request.user, files=form.cleaned_data["files"])
+        outcome = mailbox_upload(user=request.user, files=form.cleaned_data["mail"])
     except MailAreaError as e:
         messages.error(request, str(e))
         return redirect("accounts:settings")

@@ -12,7 +12,17 @@ from emailsync.models import Mailbox, MessageReceipt, SyncRun
 class MailboxAdminForm(forms.ModelForm):
     class Meta:
         model = Mailbox
-        fields = "__all__"
+        fields = [
+            "user",
+            "source",
+            "location",
+            "checkpoint",
+            "state",
+            "next_attempt_at",
+            "consecutive_failures",
+            "stale_checkpoint_resyncs",
+            "last_error",
+        ]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

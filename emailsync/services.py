@@ -555,7 +555,9 @@ def mailbox_connect_area(*, user: User, folder: str) -> Mailbox:
     folders.
     """
     if Profile.objects.filter(user=user, is_demo=True).exists():
-        raise MailAreaError("The demo account cannot connect mail folders. Upload .eml or .mbox files instead.")
+        raise MailAreaError(
+            "The demo account cannot connect mail folders. Upload .eml or .mbox files instead."
+        )
     area = local_mail_area(user.pk)
     if not folder.strip():
         area.mkdir(parents=True, exist_ok=True)

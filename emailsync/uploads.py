@@ -79,7 +79,9 @@ def upload_check(files: Sequence[UploadedFile]) -> None:
         if extension == ".eml" and not looks_like_email(_read_all(file)):
             raise UploadRejected(f"“{name}” is not an email. Nothing was stored.")
         if extension == ".mbox" and not any(looks_like_email(raw) for raw in _mbox_messages(file)):
-            raise UploadRejected(f"“{name}” holds no emails: it is empty or not an mbox file. Nothing was stored.")
+            raise UploadRejected(
+                f"“{name}” holds no emails: it is empty or not an mbox file. Nothing was stored."
+            )
 
 
 def upload_store(*, folder: Path, area: Path, files: Sequence[UploadedFile]) -> UploadOutcome:

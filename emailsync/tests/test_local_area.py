@@ -64,7 +64,9 @@ def test_a_symlinked_file_planted_in_the_area_is_not_read(
     run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED
-    assert list(MessageReceipt.objects.filter(mailbox__user=alice).values_list("subject", flat=True)) == ["Mine"]
+    assert list(MessageReceipt.objects.filter(mailbox__user=alice).values_list("subject", flat=True)) == [
+        "Mine"
+    ]
     assert not Task.objects.filter(user=alice, title__icontains="wire").exists()
 
 
@@ -201,7 +203,7 @@ def test_a_superuser_can_point_a_mailbox_at_any_folder(
     archive = tmp_path / "archive"
     archive.mkdir()
 
-    assert mailbox_change(root, mailbox, str(archive / "." / "")) == 302
+    assert mailbox_change(root, mailbox, f"{tmp_path}/archive/../archive") == 302
     assert Mailbox.objects.get(pk=mailbox.pk).location == str(archive.resolve())
     assert mailbox_change(root, mailbox, str(tmp_path / "missing")) == 200  # the form shows the error
     assert Mailbox.objects.get(pk=mailbox.pk).location == str(archive.resolve())
