@@ -101,20 +101,25 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("accounts:settings")
 
 
+def _to_mail_card() -> HttpResponse:
+    # Back to the card the form was on; the message shows above the page.
+    return redirect(reverse("accounts:settings") + "#accounts")
+
+
 @login_required
 @require_POST
 def mailbox_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LocalMailboxForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Name a folder in your mail area, or leave the box empty.")
-        return redirect("accounts:settings")
+        return _to_mail_card()
     try:
         mailbox_connect_area(user=request.user, folder=form.cleaned_data["folder"])
     except MailAreaError as e:
         messages.error(request, str(e))
     else:
         messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
-    return redirect("accounts:settings")
+    return _to_mail_card()
 
 
 @login_required
@@ -123,12 +128,12 @@ def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = MailUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose one or more .eml files, or one .mbox file.")
-        return redirect("accounts:settings")
+        return _to_mail_card()
     try:
         outcome = mailbox_upload(user=request.user, files=form.cleaned_data["mail"])
     except MailAreaError as e:
         messages.error(request, str(e))
-        return redirect("accounts:settings")
+        return _to_mail_card()
     notes = [f"{outcome.already_there} already uploaded"] if outcome.already_there else []
     notes += [f"{outcome.not_email} not emails, left out"] if outcome.not_email else []
     detail = f" ({', '.join(notes)})" if notes else ""
@@ -139,7 +144,7 @@ def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     else:
         messages.info(request, f"No new messages{detail}.")
-    return redirect("accounts:settings")
+    return _to_mail_card()
 
 
 @login_required

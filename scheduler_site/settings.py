@@ -20,7 +20,7 @@ LOCAL_MAIL_ROOT = Path(envstr("LOCAL_MAIL_ROOT", str(VAR_DIR / "mail")))
 # The most one upload of .eml files or an .mbox on the settings page may hold. Files above Django's
 # FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a temporary file, so a large Takeout export is not held in
 # memory; a proxy in front may need its own body size limit raised to match.
-MAIL_UPLOAD_MAX_BYTES = envint("MAIL_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+MAIL_UPLOAD_MAX_BYTES = envint("MAIL_UPLOAD_MAX_BYTES", 50_000_000, minimum=1)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY", "")
