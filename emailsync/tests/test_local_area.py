@@ -3,6 +3,7 @@ see of local folders names no server path; only superusers re-point a mailbox in
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -207,3 +208,42 @@ def test_a_superuser_can_point_a_mailbox_at_any_folder(
     assert Mailbox.objects.get(pk=mailbox.pk).location == str(archive.resolve())
     assert mailbox_change(root, mailbox, str(tmp_path / "missing")) == 200  # the form shows the error
     assert Mailbox.objects.get(pk=mailbox.pk).location == str(archive.resolve())
+
+
+# Errors stored by older versions
+
+
+@pytest.mark.django_db
+def test_the_migration_takes_server_paths_out_of_stored_errors(
+    alice: User, mailbox_factory: Callable
+) -> None:
+    from django.apps import apps
+
+    scrub = importlib.import_module("emailsync.migrations.0004_scrub_server_paths_from_errors")
+    mailbox, _ = mailbox_factory(alice)
+    missing = "The mail folder /srv/mail/user-7 does not exist or is not a folder."
+    unlistable = (
+        "Could not list /srv/mail/user-7: [Errno 13] Permission denied: '/srv/mail/user-7/new' "
+        "The mail provider asked us to slow down; the next attempt is after 10:00 UTC."
+    )
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        last_error=f"Disabled after 5 failed syncs in a row. Last error: {missing}"
+    )
+    runs = [
+        SyncRun.objects.create(
+            user=alice, trigger="button", state="failed", finished_at=mailbox.created_at, error=e
+        )
+        for e in (missing, unlistable, "Another sync of this mailbox is still running.")
+    ]
+
+    scrub.scrub_rows(apps, None)
+
+    assert [SyncRun.objects.get(pk=run.pk).error for run in runs] == [
+        "The mail folder does not exist or is not a folder.",
+        "Could not list the mail folder (Permission denied). The mail provider asked us to slow down; the next "
+        "attempt is after 10:00 UTC.",
+        "Another sync of this mailbox is still running.",
+    ]
+    assert Mailbox.objects.get(pk=mailbox.pk).last_error == (
+        "Disabled after 5 failed syncs in a row. Last error: The mail folder does not exist or is not a folder."
+    )
