@@ -119,6 +119,18 @@ def test_an_operator_folder_outside_the_root_may_hold_symlinks(
 
 
 @pytest.mark.django_db
+def test_a_local_mailbox_without_a_location_reads_nothing(alice: User) -> None:
+    # As a staff member who may not set locations would leave one made in the admin: an empty path must not
+    # mean the worker's current folder (this checkout holds the demo's .eml files).
+    Mailbox.objects.create(user=alice, source=Mailbox.Source.LOCAL, location="")
+
+    run = sync_in_foreground(alice)
+
+    assert (run.state, run.error) == (SyncRun.State.FAILED, "No mail folder is set for this mailbox.")
+    assert not MessageReceipt.objects.filter(mailbox__user=alice).exists()
+
+
+@pytest.mark.django_db
 def test_a_sync_error_for_a_missing_folder_shows_no_path_to_the_user(
     alice: User, alice_area: Path, mail_root: Path, auth_client: Callable, settings: Settings
 ) -> None:
