@@ -17,6 +17,7 @@ urlpatterns = [
     path("settings/feed/regenerate/", views.feed_regenerate, name="feed-regenerate"),
     path("settings/mailbox/", views.mailbox_connect, name="mailbox-connect"),
     path("settings/export/", views.data_export, name="export"),
+    path("settings/mailbox/upload/", views.mailbox_upload_view, name="mailbox-upload"),
     path("settings/delete/", views.account_delete, name="delete"),
     path("settings/google/disconnect/", views.google_disconnect, name="google-disconnect"),
 ]

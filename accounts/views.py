@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.export import user_data_export_response
-from accounts.forms import TIMEZONES, ApiTokenForm, LocalMailboxForm, ProfileForm
+from accounts.forms import TIMEZONES, ApiTokenForm, LocalMailboxForm, MailUploadForm, ProfileForm
 from accounts.models import ApiToken
 from accounts.services import (
     api_token_create,
@@ -24,7 +25,8 @@ from accounts.services import (
 )
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.selectors import mailbox_for, reconnect_url
-from emailsync.services import mailbox_connect_local
+from emailsync.services import MailAreaError, mailbox_connect_area, mailbox_upload
+from emailsync.sources import mailbox_location_label
 
 
 @require_POST
@@ -51,6 +53,7 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(instance=profile, initial={"work_days": profile.working_days})
     new_token = request.session.pop("new_api_token", None)
+    mailbox = mailbox_for(user=request.user)
     return render(
         request,
         "accounts/settings.html",
@@ -60,8 +63,11 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "token_form": ApiTokenForm(),
             "tokens": ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at"),
             "new_token": new_token,
-            "mailbox": mailbox_for(user=request.user),
+            "mailbox": mailbox,
+            "mailbox_label": mailbox_location_label(mailbox) if mailbox else "",
             "mailbox_form": LocalMailboxForm(),
+            "upload_form": MailUploadForm(),
+            "upload_limit_mb": settings.MAIL_UPLOAD_MAX_BYTES // 1_000_000 or 1,
             "feed_url": request.build_absolute_uri(reverse("calendar-feed", args=[profile.feed_token])),
             "timezones": TIMEZONES,
             "reconnect_url": reconnect_url(),
@@ -106,18 +112,50 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("accounts:settings")
 
 
+def _to_mail_card() -> HttpResponse:
+    # Back to the card the form was on; the message shows above the page.
+    return redirect(reverse("accounts:settings") + "#accounts")
+
+
 @login_required
 @require_POST
 def mailbox_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LocalMailboxForm(request.POST)
-    if form.is_valid():
-        try:
-            mailbox_connect_local(user=request.user, folder=form.cleaned_data["folder"])
-        except ValueError as e:
-            messages.error(request, str(e))
-        else:
-            messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
-    return redirect("accounts:settings")
+    if not form.is_valid():
+        messages.error(request, "Name a folder in your mail area, or leave the box empty.")
+        return _to_mail_card()
+    try:
+        mailbox_connect_area(user=request.user, folder=form.cleaned_data["folder"])
+    except MailAreaError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
+    return _to_mail_card()
+
+
+@login_required
+@require_POST
+def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = MailUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose one or more .eml files, or one .mbox file.")
+        return _to_mail_card()
+    try:
+        outcome = mailbox_upload(user=request.user, files=form.cleaned_data["mail"])
+    except MailAreaError as e:
+        messages.error(request, str(e))
+        return _to_mail_card()
+    notes = [f"{outcome.already_there} already uploaded"] if outcome.already_there else []
+    notes += [f"{outcome.not_email} not emails, left out"] if outcome.not_email else []
+    detail = f" ({', '.join(notes)})" if notes else ""
+    if outcome.added:
+        plural = "" if outcome.added == 1 else "s"
+        messages.success(
+            request, f"Added {outcome.added} new message{plural}{detail}. Press “Sync emails” to read them."
+        )
+    else:
+        messages.info(request, f"No new messages{detail}.")
+    return _to_mail_card()
 
 
 @login_required

@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -20,7 +21,18 @@ from emailsync.bulk import bulk_reason
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import ParsedMessage, parse_message
 from emailsync.selectors import token_usage_this_month
-from emailsync.sources import FailureKind, FetchedMessage, Listing, MailSource, SourceError, source_for
+from emailsync.sources import (
+    FailureKind,
+    FetchedMessage,
+    Listing,
+    LocalFolderSource,
+    MailSource,
+    SourceError,
+    local_mail_area,
+    path_inside,
+    source_for,
+)
+from emailsync.uploads import UploadOutcome, UploadRejected, upload_check, upload_store
 from tasks_app.extraction import (
     MAX_TITLE_LENGTH,
     EmailForExtraction,
@@ -526,24 +538,90 @@ def _finish(
 
 
 def mailbox_connect_local(*, user: User, folder: str) -> Mailbox:
-    """Connect (or re-point) a user's mailbox to a local folder of .eml files or a Maildir."""
+    """Connect (or re-point) a user's mailbox to any local folder of .eml files or a Maildir.
+
+    For operators only (``manage.py connect_mailbox``, the admin for superusers): it reads whatever
+    folder it is given, and its error names the path. Web users go through ``mailbox_connect_area``.
+    """
     path = Path(folder).expanduser().resolve()
     if not path.is_dir():
         raise ValueError(f"{path} is not a folder.")
+    return _mailbox_point_local(user=user, path=path)
+
+
+class MailAreaError(ValueError):
+    """A web user's folder or upload was refused; the message is for them and names no server path."""
+
+
+def mailbox_connect_area(*, user: User, folder: str) -> Mailbox:
+    """Connect a user's mailbox to a folder inside their own mail area, given relative to it.
+
+    An empty ``folder`` is the area itself (created if need be). Symlinks, ``..`` and absolute paths are
+    resolved first, and anything that then lies outside the area is refused. Demo users cannot connect
+    folders.
+    """
+    if Profile.objects.filter(user=user, is_demo=True).exists():
+        raise MailAreaError(
+            "The demo account cannot connect mail folders. Upload .eml or .mbox files instead."
+        )
+    area = local_mail_area(user.pk)
+    if not folder.strip():
+        area.mkdir(parents=True, exist_ok=True)
+    path = area / folder.strip()
+    if not path_inside(path, area):
+        logger.warning("User %s asked for mail folder %r, which leaves their area %s", user.pk, folder, area)
+        raise MailAreaError("Only folders inside your own mail area can be connected. Nothing was changed.")
+    if not path.is_dir():
+        raise MailAreaError("There is no such folder in your mail area. Nothing was changed.")
+    return _mailbox_point_local(user=user, path=path.resolve())
+
+
+def mailbox_upload(*, user: User, files: Sequence[UploadedFile]) -> UploadOutcome:
+    """Store uploaded .eml files or .mbox exports in the user's mail area and make their mailbox read it.
+
+    A user with no mailbox, or a local one outside their area, is connected to the area; a local mailbox
+    already inside the area (not a Maildir) keeps its folder and gets the upload there, so the message
+    ids of what it holds do not change. A Gmail mailbox is refused: switching sources is the user's call.
+    """
+    mailbox = Mailbox.objects.filter(user=user).first()
+    if mailbox is not None and mailbox.source != Mailbox.Source.LOCAL:
+        raise MailAreaError(
+            f"Your mailbox is your {mailbox.get_source_display()} account; uploaded mail is read only by a "
+            "local mailbox. Nothing was stored."
+        )
+    area = local_mail_area(user.pk)
+    folder = area
+    if mailbox is not None:
+        current = Path(mailbox.location)
+        if current.is_relative_to(area) and not LocalFolderSource(current).is_maildir():
+            folder = current
+    try:
+        upload_check(files)
+        outcome = upload_store(folder=folder, area=area, files=files)
+    except UploadRejected as e:
+        raise MailAreaError(str(e)) from e
+    # Also re-enables a mailbox disabled because its folder had gone: the upload brought it back.
+    _mailbox_point_local(user=user, path=folder)
+    return outcome
+
+
+def _mailbox_point_local(*, user: User, path: Path) -> Mailbox:
+    """Point the user's mailbox at a folder and make it active (connecting again is how a user re-enables
+    a disabled mailbox). Only the named fields are written, so a sync holding the lease keeps it."""
     mailbox, created = Mailbox.objects.get_or_create(
         user=user, defaults={"source": Mailbox.Source.LOCAL, "location": str(path)}
     )
-    if not created:
-        changed = mailbox.location != str(path) or mailbox.source != Mailbox.Source.LOCAL
-        mailbox.source = Mailbox.Source.LOCAL
-        mailbox.location = str(path)
-        if changed:
-            mailbox.checkpoint = ""
-        # Connecting again is how a user re-enables a disabled mailbox.
-        mailbox.state = Mailbox.State.ACTIVE
-        mailbox.consecutive_failures = 0
-        mailbox.next_attempt_at = None
-        mailbox.save()
+    if created:
+        return mailbox
+    fields: dict[str, object] = {
+        "state": Mailbox.State.ACTIVE,
+        "consecutive_failures": 0,
+        "next_attempt_at": None,
+    }
+    if mailbox.location != str(path) or mailbox.source != Mailbox.Source.LOCAL:
+        fields.update(source=Mailbox.Source.LOCAL, location=str(path), checkpoint="")
+    Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+    mailbox.refresh_from_db()
     return mailbox
 
 

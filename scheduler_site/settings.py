@@ -19,6 +19,10 @@ VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 # Local mail (uploads, the demo copies): each user has an area of their own below this folder, and a web
 # user can never make the server read outside it. Operators may connect any folder (connect_mailbox, admin).
 LOCAL_MAIL_ROOT = Path(envstr("LOCAL_MAIL_ROOT", str(VAR_DIR / "mail")))
+# The most one upload of .eml files or an .mbox on the settings page may hold. Files above Django's
+# FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a temporary file, so a large Takeout export is not held in
+# memory; a proxy in front may need its own body size limit raised to match.
+MAIL_UPLOAD_MAX_BYTES = envint("MAIL_UPLOAD_MAX_BYTES", 50_000_000, minimum=1)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY", "")

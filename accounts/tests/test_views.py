@@ -329,24 +329,30 @@ def test_regenerating_the_feed_retires_the_old_address(alice: User, alice_client
 
 
 @pytest.mark.django_db
-def test_connecting_a_mail_folder(alice: User, alice_client: Client, tmp_path: Path) -> None:
-    response = alice_client.post("/accounts/settings/mailbox/", {"folder": str(tmp_path)}, follow=True)
+def test_connecting_a_mail_folder_in_ones_area(
+    alice: User, alice_client: Client, tmp_path: Path, settings: Settings
+) -> None:
+    settings.LOCAL_MAIL_ROOT = tmp_path
+    folder = tmp_path / f"user-{alice.pk}" / "work"
+    folder.mkdir(parents=True)
+
+    response = alice_client.post("/accounts/settings/mailbox/", {"folder": "work"}, follow=True)
 
     mailbox = Mailbox.objects.get(user=alice)
     assert mailbox.source == Mailbox.Source.LOCAL
-    assert mailbox.location == str(tmp_path.resolve())
+    assert mailbox.location == str(folder.resolve())
     assert any("connected" in m for m in messages_of(response))
 
 
 @pytest.mark.django_db
 def test_connecting_a_folder_that_does_not_exist_shows_an_error(
-    alice: User, alice_client: Client, tmp_path: Path
+    alice: User, alice_client: Client, tmp_path: Path, settings: Settings
 ) -> None:
-    missing = tmp_path / "nope"
+    settings.LOCAL_MAIL_ROOT = tmp_path
 
-    response = alice_client.post("/accounts/settings/mailbox/", {"folder": str(missing)}, follow=True)
+    response = alice_client.post("/accounts/settings/mailbox/", {"folder": "nope"}, follow=True)
 
-    assert [f"{missing} is not a folder."] == messages_of(response)
+    assert ["There is no such folder in your mail area. Nothing was changed."] == messages_of(response)
     assert not Mailbox.objects.filter(user=alice).exists()
 
 

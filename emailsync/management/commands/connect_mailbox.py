@@ -7,7 +7,10 @@ from emailsync.services import mailbox_connect_local
 
 
 class Command(BaseCommand):
-    help = "Connect a user's mailbox to a local folder of .eml files or a Maildir."
+    help = (
+        "Connect a user's mailbox to any local folder of .eml files or a Maildir. For operators: through the "
+        "web a user can only use their own area under LOCAL_MAIL_ROOT. Keep folders given here outside it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("user", help="User id, email or username")

@@ -1,0 +1,160 @@
+"""Mail a user uploads (``.eml`` files, or an ``.mbox`` such as a Google Takeout export), stored as one
+``.eml`` file per message in their local mail area, where the local folder source reads it.
+
+Each message is named by the SHA-256 of its bytes, so uploading the same file again adds nothing: the file
+is already there, and its receipt (keyed by the relative path) says it was processed. Files are written
+to a temporary name and renamed, so a sync never reads half a message and a failed upload leaves nothing
+half-written behind. Nothing stored is ever changed or removed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mailbox
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from emailsync.sources import path_inside
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_FOLDER = "uploads"
+# A message needs a sender and one more header we would expect of any email; a text file, a PDF or a
+# picture has neither.
+_OTHER_HEADERS = ("Date", "Message-ID", "Subject", "To")
+
+
+class UploadRejected(ValueError):
+    """The upload cannot be stored; the message says why in words for the user (no server path)."""
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    added: int  # new messages stored
+    already_there: int  # messages uploaded before (same bytes)
+    not_email: int  # entries of an mbox that were not emails, left out
+
+
+def looks_like_email(raw: bytes) -> bool:
+    if not raw.strip():
+        return False
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536], headersonly=True)
+    return bool(headers["From"]) and any(headers[name] for name in _OTHER_HEADERS)
+
+
+def _size_label(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, size // 1000)} kB"
+
+
+def upload_check(files: Sequence[UploadedFile]) -> None:
+    """Refuse the whole upload before anything is stored: a wrong extension, an empty file, too much, a
+    file that is not an email, an mbox without any (a quick first pass over it, still streamed)."""
+    if not files:
+        raise UploadRejected("Choose one or more .eml files, or one .mbox file.")
+    limit = settings.MAIL_UPLOAD_MAX_BYTES
+    total = sum(file.size or 0 for file in files)
+    if total > limit:
+        raise UploadRejected(
+            f"That upload is {_size_label(total)}; the limit is {_size_label(limit)} per upload. "
+            "Upload fewer files at a time."
+        )
+    for file in files:
+        name = file.name or "the file"
+        extension = Path(name).suffix.lower()
+        if extension not in (".eml", ".mbox"):
+            raise UploadRejected(f"“{name}” is not an .eml or .mbox file. Nothing was stored.")
+        if not file.size:
+            raise UploadRejected(f"“{name}” is empty. Nothing was stored.")
+        if extension == ".eml" and not looks_like_email(_read_all(file)):
+            raise UploadRejected(f"“{name}” is not an email. Nothing was stored.")
+        if extension == ".mbox" and not any(looks_like_email(raw) for raw in _mbox_messages(file)):
+            raise UploadRejected(
+                f"“{name}” holds no emails: it is empty or not an mbox file. Nothing was stored."
+            )
+
+
+def upload_store(*, folder: Path, area: Path, files: Sequence[UploadedFile]) -> UploadOutcome:
+    """Store checked files (see ``upload_check``) as messages under ``folder / uploads``."""
+    target = folder / UPLOAD_FOLDER
+    # Checked before creating anything and again after: only a symlink put there on the server can lead
+    # out of the area, and nothing is ever written through one.
+    for when in ("before", "after"):
+        if not path_inside(target, area):
+            logger.error("Upload folder %s leaves the mail area %s; refusing the upload", target, area)
+            raise UploadRejected("Your mail area cannot be written to. Please tell the site's operator.")
+        if when == "before":
+            target.mkdir(parents=True, exist_ok=True)
+    added = already_there = not_email = 0
+    for file in files:
+        if Path(file.name or "").suffix.lower() == ".mbox":
+            for raw in _mbox_messages(file):
+                if not looks_like_email(raw):
+                    not_email += 1
+                elif _store_message(target, raw):
+                    added += 1
+                else:
+                    already_there += 1
+        elif _store_message(target, _read_all(file)):
+            added += 1
+        else:
+            already_there += 1
+    return UploadOutcome(added=added, already_there=already_there, not_email=not_email)
+
+
+def _read_all(file: UploadedFile) -> bytes:
+    file.seek(0)
+    data = file.read()
+    file.seek(0)
+    return data
+
+
+def _store_message(target: Path, raw: bytes) -> bool:
+    """Write one message under its hash; False when it is already there."""
+    path = target / f"{hashlib.sha256(raw).hexdigest()}.eml"
+    if path.exists():
+        return False
+    descriptor, temporary = tempfile.mkstemp(dir=target, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(raw)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+@contextmanager
+def _on_disk(file: UploadedFile) -> Iterator[str]:
+    """A path to the upload's bytes: Django's temporary file when it streamed one, else a copy."""
+    temporary_file_path = getattr(file, "temporary_file_path", None)
+    if temporary_file_path is not None:
+        yield temporary_file_path()
+        return
+    with tempfile.NamedTemporaryFile(suffix=".mbox") as copy:
+        file.seek(0)
+        shutil.copyfileobj(file, copy)
+        copy.flush()
+        yield copy.name
+
+
+def _mbox_messages(file: UploadedFile) -> Iterator[bytes]:
+    """Each message of an mbox, one at a time: a Takeout export of gigabytes is never held in memory."""
+    with _on_disk(file) as path:
+        box = mailbox.mbox(path, create=False)
+        try:
+            for key in box.iterkeys():
+                yield box.get_bytes(key)
+        finally:
+            box.close()
