@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.utils import unquote
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.text import capfirst
@@ -69,12 +70,6 @@ class MailContentAdminMixin(_Base):
         names = super().get_list_display(request)
         return names if may_see_mail_content(request) else self._without_content(names)
 
-    def get_list_display_links(self, request: HttpRequest, list_display: Sequence[Any]) -> Sequence[Any] | None:
-        links = super().get_list_display_links(request, list_display)
-        if links is None or may_see_mail_content(request):
-            return links
-        return self._without_content(links) or list(list_display)[:1]
-
     def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
         filters = super().get_list_filter(request)
         return filters if may_see_mail_content(request) else self._without_content(filters)
@@ -94,11 +89,9 @@ class MailContentAdminMixin(_Base):
             raise DisallowedModelAdminLookup(f"Filtering on {lookup} is not allowed")
         return super().lookup_allowed(lookup, value, request)
 
-    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Sequence[Any]:
-        fields = super().get_fields(request, obj)
-        return fields if may_see_mail_content(request) else self._without_content(fields)
-
-    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> list[tuple[Any, dict[str, Any]]]:
+    def get_fieldsets(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[tuple[Any, dict[str, Any]]]:
         fieldsets = super().get_fieldsets(request, obj)
         if may_see_mail_content(request):
             return list(fieldsets)
@@ -116,13 +109,6 @@ class MailContentAdminMixin(_Base):
                 kept.append((name, {**options, "fields": fields}))
         return kept
 
-    def get_exclude(self, request: HttpRequest, obj: Model | None = None) -> Sequence[str] | None:
-        exclude = super().get_exclude(request, obj)
-        if may_see_mail_content(request):
-            return exclude
-        # Left out of the form, a content field is neither shown nor overwritten when the object is saved.
-        return [*(exclude or ()), *(name for name in self.content_fields if "__" not in name)]
-
     def action_checkbox(self, obj: Model) -> str:
         # The checkbox's label is the object's name; the request is not at hand, so it never names it.
         return super().action_checkbox(RedactedObject(obj))
@@ -135,8 +121,6 @@ class MailContentAdminMixin(_Base):
     ) -> dict[str, Any] | None:
         if may_see_mail_content(request):
             return extra_context
-        from django.contrib.admin.utils import unquote
-
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return extra_context
@@ -145,7 +129,11 @@ class MailContentAdminMixin(_Base):
         return {**(extra_context or {}), **context, "original": redacted, "object": redacted}
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         context = self._redacted_context(request, object_id, extra_context, subtitle="%s")
         return super().change_view(request, object_id, form_url, context)
@@ -159,7 +147,9 @@ class MailContentAdminMixin(_Base):
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        return super().delete_view(request, object_id, self._redacted_context(request, object_id, extra_context))
+        return super().delete_view(
+            request, object_id, self._redacted_context(request, object_id, extra_context)
+        )
 
     def get_deleted_objects(
         self, objs: Sequence[Model] | QuerySet[Any], request: HttpRequest
@@ -172,9 +162,6 @@ class MailContentAdminMixin(_Base):
         hidden = [f"{len(protected)} protected object(s)"] if protected else []
         return summary, model_count, perms_needed, hidden
 
-    def response_add(self, request: HttpRequest, obj: Model, post_url_continue: str | None = None) -> HttpResponse:
-        return super().response_add(request, self._named(request, obj), post_url_continue)
-
     def response_change(self, request: HttpRequest, obj: Model) -> HttpResponse:
         return super().response_change(request, self._named(request, obj))
 
@@ -184,12 +171,8 @@ class MailContentAdminMixin(_Base):
         return super().response_delete(request, obj_display, obj_id)
 
     # The admin's log keeps each object's name; a staff member's own "Recent actions" would show it.
-    def log_addition(self, request: HttpRequest, obj: Model, message: Any) -> Any:
-        return super().log_addition(request, self._named(request, obj), message)
-
     def log_change(self, request: HttpRequest, obj: Model, message: Any) -> Any:
         return super().log_change(request, self._named(request, obj), message)
 
     def log_deletions(self, request: HttpRequest, queryset: Iterable[Model]) -> Any:
         return super().log_deletions(request, [self._named(request, obj) for obj in queryset])
-

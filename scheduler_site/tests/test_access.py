@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
-from django_q.models import OrmQ, Schedule, Success
+from django_q.models import OrmQ, Schedule
 from django_q.models import Task as QueueTask
 from pytest_django import Settings
 from social_django.models import Association, Nonce, UserSocialAuth
@@ -251,7 +251,11 @@ def make_owner(name: str, tmp_path: Path, user_factory: Callable[..., User]) -> 
         user=user, source=receipt, position=1, title=secrets["proposed_title"], status=Task.Status.PROPOSED
     )
     LocalCalendarEvent.objects.create(
-        user=user, event_id=event_id, summary=secrets["summary"], start=start, end=start + dt.timedelta(minutes=30)
+        user=user,
+        event_id=event_id,
+        summary=secrets["summary"],
+        start=start,
+        end=start + dt.timedelta(minutes=30),
     )
     run = SyncRun.objects.create(
         user=user, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=timezone.now()
@@ -287,7 +291,9 @@ class World:
         return [
             User.objects.filter(pk=user.pk, is_active=True).exists(),
             profile_for(user).feed_token,
-            list(Task.objects.filter(user=user).values_list("pk", "title", "status", "due_at", "event_start")),
+            list(
+                Task.objects.filter(user=user).values_list("pk", "title", "status", "due_at", "event_start")
+            ),
             list(MessageReceipt.objects.filter(mailbox__user=user).values_list("pk", "status", "attempts")),
             list(ApiToken.objects.filter(user=user).values_list("pk", "revoked_at")),
             list(Mailbox.objects.filter(user=user).values_list("location", "state", "source")),
@@ -336,7 +342,11 @@ def world(tmp_path: Path, user_factory: Callable[..., User]) -> World:
         "group": Group.objects.create(name="support").pk,
         "nonce": Nonce.objects.create(server_url="https://idp.example.com", timestamp=1, salt="s").pk,
         "association": Association.objects.create(
-            server_url="https://idp.example.com", handle="h", secret="c2VjcmV0", issued=1, lifetime=60,
+            server_url="https://idp.example.com",
+            handle="h",
+            secret="c2VjcmV0",
+            issued=1,
+            lifetime=60,
             assoc_type="HMAC-SHA1",
         ).pk,
         "schedule": Schedule.objects.create(name="access-table", func="math.floor", args="1").pk,
@@ -372,7 +382,7 @@ def ask(client: Client, row: Row, ids: dict[str, Any]) -> HttpResponse | str:
         if row.method == "POST":
             return client.post(url, data)
         return client.generic(row.method, url, json.dumps(data), content_type="application/json")
-    except Exception as e:  # noqa: BLE001 - every exception is a 500 to report with the row
+    except Exception as e:
         return f"500 ({type(e).__name__}: {e})"
 
 
@@ -422,7 +432,9 @@ def check_row(world: World, row: Row, bearer: bool) -> list[str]:
             problems.append(f"Alice's data changed after the others asked {row}")
         response = ask(clients[persona], row, world.ids)
         got = outcome(response)
-        if got != expected[persona] and not (expected[persona] == REDIRECT and got in (302, LOGIN, ADMIN_LOGIN)):
+        if got != expected[persona] and not (
+            expected[persona] == REDIRECT and got in (302, LOGIN, ADMIN_LOGIN)
+        ):
             problems.append(f"{persona}: expected {expected[persona]}, got {got}")
         if isinstance(response, str):
             continue
@@ -433,12 +445,17 @@ def check_row(world: World, row: Row, bearer: bool) -> list[str]:
         if got == 200 and (persona in ("alice", "root") or row.public):
             for key in row.shows:
                 if world.alice.secrets[key] not in text:
-                    problems.append(f"{persona} does not see Alice's {key}: the leak check would prove nothing")
+                    problems.append(
+                        f"{persona} does not see Alice's {key}: the leak check would prove nothing"
+                    )
     return problems
 
 
 def with_known_bugs(rows: Sequence[Row]) -> list[Any]:
-    return [pytest.param(row, marks=pytest.mark.xfail(strict=True, reason=row.bug)) if row.bug else row for row in rows]
+    return [
+        pytest.param(row, marks=pytest.mark.xfail(strict=True, reason=row.bug)) if row.bug else row
+        for row in rows
+    ]
 
 
 @pytest.mark.parametrize("row", with_known_bugs(TABLE), ids=str)
@@ -489,7 +506,9 @@ def pattern_key(namespace: str, name: str | None, route: str) -> str:
     return f"{namespace}:{name}" if namespace else name
 
 
-def served_patterns(resolver: URLResolver | None = None, route: str = "", namespace: str = "") -> Iterator[tuple[str, str, str]]:
+def served_patterns(
+    resolver: URLResolver | None = None, route: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, str]]:
     """(key, route, view) for every pattern the resolver serves, through includes."""
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
@@ -512,10 +531,16 @@ def missing_rows(table: Sequence[Row]) -> list[str]:
         if key not in keys
     ]
     served_keys = {key for key, _, _ in served} | {NO_PATTERN}
-    problems += [f"Row {row} names a pattern that is not served" for row in table if row.pattern not in served_keys]
+    problems += [
+        f"Row {row} names a pattern that is not served" for row in table if row.pattern not in served_keys
+    ]
     for model in admin.site._registry:
         stem = f"admin:{model._meta.app_label}_{model._meta.model_name}"
-        lacking = [view for view in ("changelist", "add", "change", "delete", "history") if f"{stem}_{view}" not in keys]
+        lacking = [
+            view
+            for view in ("changelist", "add", "change", "delete", "history")
+            if f"{stem}_{view}" not in keys
+        ]
         if lacking:
             problems.append(
                 f"The admin of {model._meta.label} lacks rows for {', '.join(lacking)}: add "
