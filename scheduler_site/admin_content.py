@@ -17,6 +17,7 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.utils import unquote
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 if TYPE_CHECKING:
@@ -66,16 +67,16 @@ class MailContentAdminMixin(_Base):
     def _without_content(self, names: Iterable[Any]) -> list[Any]:
         return [name for name in names if not self.is_content(name)]
 
-    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
-        names = super().get_list_display(request)
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        names = list(super().get_list_display(request))
         return names if may_see_mail_content(request) else self._without_content(names)
 
-    def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
-        filters = super().get_list_filter(request)
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        filters = list(super().get_list_filter(request))
         return filters if may_see_mail_content(request) else self._without_content(filters)
 
-    def get_search_fields(self, request: HttpRequest) -> Sequence[str]:
-        fields = super().get_search_fields(request)
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        fields = list(super().get_search_fields(request))
         if may_see_mail_content(request):
             return fields
         # The autocomplete view answers with each match's name, which is content: offer none.
@@ -89,15 +90,13 @@ class MailContentAdminMixin(_Base):
             raise DisallowedModelAdminLookup(f"Filtering on {lookup} is not allowed")
         return super().lookup_allowed(lookup, value, request)
 
-    def get_fieldsets(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> list[tuple[Any, dict[str, Any]]]:
-        fieldsets = super().get_fieldsets(request, obj)
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> list[Any]:
+        fieldsets = list(super().get_fieldsets(request, obj))
         if may_see_mail_content(request):
-            return list(fieldsets)
-        kept = []
+            return fieldsets
+        kept: list[Any] = []
         for name, options in fieldsets:
-            fields = []
+            fields: list[Any] = []
             for entry in options.get("fields", ()):
                 if isinstance(entry, list | tuple):  # fields shown on one line
                     line = self._without_content(entry)
@@ -109,7 +108,7 @@ class MailContentAdminMixin(_Base):
                 kept.append((name, {**options, "fields": fields}))
         return kept
 
-    def action_checkbox(self, obj: Model) -> str:
+    def action_checkbox(self, obj: Model) -> SafeString:
         # The checkbox's label is the object's name; the request is not at hand, so it never names it.
         return super().action_checkbox(RedactedObject(obj))
 
@@ -175,4 +174,6 @@ class MailContentAdminMixin(_Base):
         return super().log_change(request, self._named(request, obj), message)
 
     def log_deletions(self, request: HttpRequest, queryset: Iterable[Model]) -> Any:
-        return super().log_deletions(request, [self._named(request, obj) for obj in queryset])
+        # Django's own delete view passes a list too; the stubs say QuerySet.
+        named = [self._named(request, obj) for obj in queryset]
+        return super().log_deletions(request, named)  # type: ignore[arg-type]

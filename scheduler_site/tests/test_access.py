@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib import admin
@@ -38,6 +38,9 @@ from accounts.services import api_token_create, profile_for
 from conftest import client_for
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from tasks_app.models import LocalCalendarEvent, Task
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -372,7 +375,7 @@ def fill(template: str, ids: dict[str, Any]) -> str:
     return template.format(**ids)
 
 
-def ask(client: Client, row: Row, ids: dict[str, Any]) -> HttpResponse | str:
+def ask(client: Client, row: Row, ids: dict[str, Any]) -> TestResponse | str:
     """One request; an exception in the view is an outcome to report, not a crash of the table."""
     url = fill(row.url, ids)
     data = {key: fill(str(value), ids) for key, value in (row.data or {}).items()}
@@ -386,7 +389,7 @@ def ask(client: Client, row: Row, ids: dict[str, Any]) -> HttpResponse | str:
         return f"500 ({type(e).__name__}: {e})"
 
 
-def outcome(response: HttpResponse | str) -> Expect:
+def outcome(response: TestResponse | str) -> Expect:
     if isinstance(response, str):
         return response
     if response.status_code == 302:
@@ -398,7 +401,7 @@ def outcome(response: HttpResponse | str) -> Expect:
     return response.status_code
 
 
-def text_of(response: HttpResponse) -> str:
+def text_of(response: TestResponse) -> str:
     body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
     return body.decode("utf-8", "replace") + response.get("Location", "")
 
