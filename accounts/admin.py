@@ -10,6 +10,7 @@ from accounts.models import ApiToken, Profile
 from emailsync.models import SyncRun
 from emailsync.selectors import token_usage_this_month
 from emailsync.services import SyncUnavailable, sync_trigger
+from scheduler_site.admin_content import MailContentAdminMixin
 
 
 class ProfileInline(admin.StackedInline):
@@ -59,7 +60,9 @@ class SchedulerUserAdmin(UserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(MailContentAdminMixin, admin.ModelAdmin):
+    # The hash is as good as the token for looking one up; names and hints are what staff need.
+    content_fields = ["token_hash"]
     list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]
     list_filter = ["revoked_at"]

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from scheduler_site.admin_content import MailContentAdminMixin
 
 
 class MailboxAdminForm(forms.ModelForm):
@@ -88,7 +89,8 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageReceipt)
-class MessageReceiptAdmin(admin.ModelAdmin):
+class MessageReceiptAdmin(MailContentAdminMixin, admin.ModelAdmin):
+    content_fields = ["subject", "sender", "sender_name", "body_text"]
     list_display = ["subject", "sender", "mailbox", "status", "attempts", "sent_at", "skip_reason"]
     list_filter = ["status"]
     search_fields = ["subject", "sender", "message_id", "header_message_id"]
