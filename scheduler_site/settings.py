@@ -132,6 +132,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 # Failures are kept until they expire; a log of every successful sign-in (address, browser) is not needed.
 AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner on every manage.py command.
+AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx, a load balancer): the client's
 # address is that many entries from the right. 0: clients connect directly and REMOTE_ADDR is theirs.
@@ -357,6 +359,8 @@ LOGGING = {
     "loggers": {
         # SQL with its parameters (message bodies, encrypted tokens) when DEBUG is on.
         "django.db.backends": {"level": "WARNING"},
+        # axes notes every sign-in at INFO; its lockouts, at WARNING, are what an operator needs.
+        "axes": {"level": "WARNING"},
         # NOTSET follows LOG_LEVEL: with LOG_LLM_REQUESTS=1 and LOG_LEVEL=DEBUG the requests are logged.
         **{
             name: {"level": "NOTSET" if LOG_LLM_REQUESTS else level} for name, level in _QUIET_LOGGERS.items()
