@@ -173,6 +173,8 @@ Q_CLUSTER: dict[str, object] = {
     "poll": 0.5,
     "label": "Job queue",
     "sync": envbool("Q_SYNC", False),
+    # Every cluster fires due schedules unless told not to; with several worker hosts one is enough.
+    "scheduler": envbool("Q_SCHEDULER", True),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
