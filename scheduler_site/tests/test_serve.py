@@ -60,6 +60,15 @@ def test_it_refuses_to_start_in_debug_mode() -> None:
     assert "==>" not in result.stdout
 
 
+def test_it_stops_before_migrating_when_a_token_key_is_malformed(tmp_path: Path) -> None:
+    result = _run(_production_env(TOKEN_ENCRYPTION_KEYS="not-a-fernet-key", VAR_DIR=str(tmp_path)))
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr
+    assert "Collecting static files" not in result.stdout
+    assert not (tmp_path / "scheduler.sqlite3").exists()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

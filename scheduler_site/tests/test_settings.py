@@ -214,15 +214,33 @@ def test_the_proxy_ssl_header_is_trusted_only_when_named() -> None:
     ]
 
 
-def test_it_stops_at_start_up_without_a_secret_key_when_debug_is_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["check"], ["migrate", "--noinput"], ["qcluster"]])
+def test_it_stops_at_start_up_without_a_secret_key_when_debug_is_off(
+    command: list[str], tmp_path: Path
+) -> None:
     env = {key: value for key, value in _production_env().items() if key != "SECRET_KEY"}
-    result = _manage(env, "check", tmp_path=tmp_path)
+    result = _manage(env, *command, tmp_path=tmp_path)
     assert result.returncode != 0
-    assert "SECRET_KEY is not set" in result.stderr
+    assert result.stderr.startswith("Configuration error: SECRET_KEY is not set."), result.stderr
     assert "token_urlsafe" in result.stderr  # it says how to make one
+    assert "Traceback" not in result.stderr
     # An empty value is no key either.
-    result = _manage({**env, "SECRET_KEY": ""}, "check", tmp_path=tmp_path)
+    result = _manage({**env, "SECRET_KEY": ""}, *command, tmp_path=tmp_path)
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_web_server_stops_at_start_up_without_a_secret_key() -> None:
+    env = {key: value for key, value in _production_env().items() if key != "SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import scheduler_site.wsgi"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
 def test_a_local_checkout_in_debug_mode_runs_without_a_secret_key(tmp_path: Path) -> None:
