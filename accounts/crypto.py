@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "reencrypt"]
+__all__ = ["MAKE_KEY_HINT", "InvalidToken", "decrypt", "encrypt", "invalid_key_positions", "reencrypt"]
 
 
 def derived_key(secret: str) -> bytes:
@@ -25,21 +26,31 @@ def derived_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(digest)
 
 
+MAKE_KEY_HINT = 'Make a key with `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+
+
+def invalid_key_positions(keys: Sequence[str]) -> list[int]:
+    """The 1-based positions of the keys in ``keys`` that are not Fernet keys (32 url-safe base64 bytes)."""
+    bad = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            bad.append(position)
+    return bad
+
+
 @functools.lru_cache(maxsize=8)
 def _fernet(keys: tuple[str, ...], secret: str) -> MultiFernet:
     if not keys:
         return MultiFernet([Fernet(derived_key(secret))])
-    fernets = []
-    for position, key in enumerate(keys, start=1):
-        try:
-            fernets.append(Fernet(key.encode()))
-        except ValueError as e:
-            raise ImproperlyConfigured(
-                f"TOKEN_ENCRYPTION_KEYS: key number {position} is not a Fernet key "
-                "(32 url-safe base64-encoded bytes; make one with "
-                '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`)'
-            ) from e
-    return MultiFernet(fernets)
+    bad = invalid_key_positions(keys)
+    if bad:
+        raise ImproperlyConfigured(
+            f"TOKEN_ENCRYPTION_KEYS: key number {bad[0]} is not a Fernet key "
+            f"(32 url-safe base64-encoded bytes). {MAKE_KEY_HINT}"
+        )
+    return MultiFernet([Fernet(key.encode()) for key in keys])
 
 
 def _current() -> MultiFernet:

@@ -21,6 +21,7 @@ import httplib2
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest as DjangoHttpRequest
 from django.http import HttpResponse
@@ -55,6 +56,20 @@ class GoogleAuthError(Exception):
 class GrantLost(GoogleAuthError):
     """No usable grant: never connected, disconnected, or revoked/expired (``invalid_grant``). Only the user
     can fix it, by signing in with Google again."""
+
+
+class ServerMisconfigured(GoogleAuthError):
+    """The server's own configuration keeps it from using a grant that is fine (the token keys changed).
+
+    Only an administrator can fix it, so it must never count against the user's mailbox or ask them to
+    reconnect; once the configuration is fixed the next sync works. The message speaks to both.
+    """
+
+
+TOKEN_KEY_LOST = (
+    "The server cannot decrypt the stored Google tokens: TOKEN_ENCRYPTION_KEYS does not hold the key they "
+    "were stored with. An administrator must restore it."
+)
 
 
 class AuthUnavailable(GoogleAuthError):
@@ -329,10 +344,13 @@ def google_credentials(user: User) -> StoredCredentials:
     try:
         access_token = credential.access_token or None
         refresh_token = credential.refresh_token or None
-    except InvalidToken:
-        raise GoogleAuthError(
-            "The stored Google tokens cannot be decrypted with TOKEN_ENCRYPTION_KEYS; "
-            "was a key removed before `manage.py rotate_token_keys` ran?"
+    except (InvalidToken, ImproperlyConfigured) as e:
+        # A removed key (InvalidToken) or a malformed one: the operator's error, not the user's.
+        reason = TOKEN_KEY_LOST if isinstance(e, InvalidToken) else f"The server cannot decrypt tokens: {e}"
+        logger.error("Google tokens of user %s unusable: %s", user.pk, reason)
+        raise ServerMisconfigured(
+            f"The service has a configuration problem; it is not your account, nothing is lost and there is "
+            f"nothing to reconnect. For the administrator: {reason}"
         ) from None
     if refresh_token is None and access_token is None:
         raise GrantLost("No Google tokens are stored; reconnect Google.")

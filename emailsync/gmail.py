@@ -33,7 +33,7 @@ from django.utils import timezone
 from googleapiclient.errors import BatchError, HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from accounts.google_auth import GoogleAuthError, GrantLost, google_service
+from accounts.google_auth import GoogleAuthError, GrantLost, ServerMisconfigured, google_service
 from emailsync.models import Mailbox
 from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError
 
@@ -113,6 +113,8 @@ def source_error(error: HttpError, what: str) -> SourceError:
 def _auth_source_error(error: GoogleAuthError) -> SourceError:
     if isinstance(error, GrantLost):
         return SourceError(str(error), kind=FailureKind.NEEDS_RECONNECT)
+    if isinstance(error, ServerMisconfigured):
+        return SourceError(str(error), kind=FailureKind.SERVER_MISCONFIGURED)
     return SourceError(str(error), kind=FailureKind.TRANSIENT if error.transient else FailureKind.PERMANENT)
 
 

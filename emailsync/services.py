@@ -480,6 +480,17 @@ def _backoff_delay(failures: int, retry_after: float | None) -> dt.timedelta:
 
 
 def _handle_source_error(run: SyncRun, mailbox: Mailbox, error: SourceError) -> None:
+    if error.kind == FailureKind.SERVER_MISCONFIGURED:
+        # The operator's error: the mailbox keeps its state, failure count and schedule, so fixing the
+        # configuration is all it takes for the next sync to go through.
+        logger.error(
+            "Sync %s of mailbox %s stopped by the server's configuration: %s",
+            run.public_id,
+            mailbox.pk,
+            error,
+        )
+        _finish(run, mailbox, error=str(error), failed=True, count_failure=False)
+        return
     if error.kind == FailureKind.NEEDS_RECONNECT:
         from accounts.services import periodic_sync_apply
 

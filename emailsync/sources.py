@@ -78,6 +78,9 @@ class FailureKind(enum.Enum):
     STALE_CHECKPOINT = "stale_checkpoint"  # the checkpoint is too old: full resync
     NEEDS_RECONNECT = "needs_reconnect"  # the grant is gone: stop until the user reconnects
     PERMANENT = "permanent"  # configuration problem; retrying will not help
+    # The server is misconfigured (e.g. a lost token key): an administrator must fix it. Never counted against
+    # the mailbox, no backoff, no reconnect; the first sync after the fix goes through.
+    SERVER_MISCONFIGURED = "server_misconfigured"
 
 
 class SourceError(Exception):

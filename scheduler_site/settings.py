@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -27,14 +28,39 @@ MAIL_UPLOAD_MAX_BYTES = envint("MAIL_UPLOAD_MAX_BYTES", 50_000_000, minimum=1)
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and envbool("REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # A fixed key is fine for a local checkout; production sets SECRET_KEY (docs/deployment.md).
+    if not DEBUG:
+        # Falling back to a key that is in the repository would let anyone forge sessions and password
+        # reset links, so without DEBUG a missing key stops every process (web, cluster, manage.py).
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off (the default) the server needs a secret key of its own: "
+            "set SECRET_KEY to a long random value, e.g. the output of "
+            '`python -c "import secrets; print(secrets.token_urlsafe(50))"`. '
+            "For a local checkout set DEBUG=1 instead (scripts/run.sh does). See docs/deployment.md."
+        )
+    # A fixed key is fine for a local checkout in debug mode; production sets SECRET_KEY (docs/deployment.md).
     SECRET_KEY = "insecure-local-development-key-change-me-in-production"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "scheduler_site.views.csrf_failure"
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_SITE = urllib.parse.urlsplit(SITE_URL)
+# Form posts must come from the site's own origin; behind a proxy Django may not see that host itself.
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [f"{_SITE.scheme}://{_SITE.netloc}"])
+
+# HTTPS. A site whose SITE_URL is https:// is served only over TLS, so redirects, secure cookies and HSTS
+# follow from it; each can still be set on its own (e.g. SECURE_SSL_REDIRECT=0 when the proxy redirects).
+_HTTPS = _SITE.scheme == "https"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _HTTPS)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _HTTPS)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _HTTPS)
+# Browsers remember HSTS for this many seconds (one year when on); start lower on a first rollout.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if _HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", _HTTPS)
+# Opt-in only: it makes Django trust a request header for "this came over https", which any client can
+# send unless every request passes through a proxy that sets or strips it (docs/deployment.md).
+_PROXY_SSL_HEADER = envstr("SECURE_PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -196,6 +222,8 @@ Q_CLUSTER: dict[str, object] = {
     "poll": 0.5,
     "label": "Job queue",
     "sync": envbool("Q_SYNC", False),
+    # Every cluster fires due schedules unless told not to; with several worker hosts one is enough.
+    "scheduler": envbool("Q_SCHEDULER", True),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

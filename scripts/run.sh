@@ -33,7 +33,7 @@ cat <<MSG
   Sign in with "Try the demo account" (a throwaway account of your own), or with a password:
       username: ${DEMO_USERNAME:-demo@example.com}
       password: ${DEMO_PASSWORD:-demo-password}
-  Admin: create an admin user with  .venv/bin/python manage.py createsuperuser
+  Admin: create an admin user with  DEBUG=1 .venv/bin/python manage.py createsuperuser
   Press Ctrl-C to stop.
 
 MSG

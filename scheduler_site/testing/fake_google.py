@@ -573,7 +573,8 @@ def _load_demo(google: FakeGoogle, address: str, time_zone: str) -> None:
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scheduler_site.settings")
+    # The testing settings: only the sample folder is read, and they need no SECRET_KEY.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scheduler_site.testing.settings")
     django.setup()
     from accounts.demo import SAMPLE_DIR, shift_message, weeks_to_shift
 
