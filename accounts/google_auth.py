@@ -24,7 +24,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest as DjangoHttpRequest
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from googleapiclient.discovery import build
 from googleapiclient.http import HttpRequest
@@ -78,9 +78,23 @@ class AuthUnavailable(GoogleAuthError):
     transient = True
 
 
+def _require_google_enabled() -> None:
+    # Without a client id, Google would show its own error page to whoever started a sign-in.
+    if not settings.GOOGLE_ENABLED:
+        raise Http404("Google sign-in is not configured on this site.")
+
+
 class GoogleOAuth2(SocialGoogleOAuth2):
     """social-auth's Google backend with every address taken from settings (so a local fake Google can
     stand in) and without tokens in ``extra_data``: ``store_google_credentials`` keeps them encrypted."""
+
+    def start(self) -> Any:
+        _require_google_enabled()
+        return super().start()
+
+    def complete(self, *args: Any, **kwargs: Any) -> Any:
+        _require_google_enabled()
+        return super().complete(*args, **kwargs)
 
     def authorization_url(self) -> str:
         return str(settings.GOOGLE_AUTHORIZATION_URL)

@@ -606,3 +606,17 @@ def test_reconnecting_while_signed_in_names_the_account_and_asks_for_consent(
     query = authorize_queries(google)[-1]
     assert query["prompt"] == ["consent"] and query["login_hint"] == [account.sub]
     assert Mailbox.objects.get(user=user).state == Mailbox.State.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("post", "/auth/login/google-oauth2/"), ("get", "/auth/complete/google-oauth2/?code=x&state=y")],
+)
+def test_google_sign_in_is_not_found_where_google_is_not_configured(
+    client: Client, settings: Settings, method: str, url: str
+) -> None:
+    settings.GOOGLE_ENABLED = False
+
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 404
