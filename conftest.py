@@ -31,9 +31,12 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _private_mail_root(settings: Settings, tmp_path: Path) -> None:
-    """Uploads and demo copies go under LOCAL_MAIL_ROOT; no test may write into the checkout's var/."""
-    settings.LOCAL_MAIL_ROOT = tmp_path / "mail-root"
+def mail_root(settings: Settings, tmp_path: Path) -> Path:
+    """Uploads and demo copies go under LOCAL_MAIL_ROOT: each test has its own, never the checkout's var/."""
+    root = tmp_path / "mail-root"
+    root.mkdir()
+    settings.LOCAL_MAIL_ROOT = root
+    return root
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,18 @@ from accounts.models import ApiToken, Profile
 from emailsync.models import SyncRun
 from emailsync.selectors import token_usage_this_month
 from emailsync.services import SyncUnavailable, sync_trigger
-from scheduler_site.admin_content import MailContentAdminMixin
+from scheduler_site.admin_content import MailContentAdminMixin, may_see_mail_content
 
 
 class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
-    exclude = ["feed_token"]
+
+    def get_exclude(self, request: HttpRequest, obj: object = None) -> list[str]:
+        # The feed address is a credential. The senders a person skips name who writes to them: mail
+        # content, like a subject, and so for superusers only.
+        hidden = ["feed_token"]
+        return hidden if may_see_mail_content(request) else [*hidden, "skip_senders"]
 
 
 @admin.action(description="Sync email now")

@@ -23,8 +23,8 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.http import HttpRequest as DjangoHttpRequest
 from django.http import Http404, HttpResponse
+from django.http import HttpRequest as DjangoHttpRequest
 from django.utils import timezone
 from googleapiclient.discovery import build
 from googleapiclient.http import HttpRequest

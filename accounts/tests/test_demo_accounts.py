@@ -41,12 +41,6 @@ SAMPLE_COUNT = len(list(SAMPLE_DIR.glob("*.eml")))
 
 
 @pytest.fixture
-def mail_root(settings: Settings, tmp_path: Path) -> Path:
-    settings.LOCAL_MAIL_ROOT = tmp_path / "mail"
-    return tmp_path / "mail"
-
-
-@pytest.fixture
 def demo_on(settings: Settings, mail_root: Path) -> None:
     settings.GOOGLE_ENABLED = False
     settings.DEMO_ACCOUNT = True
@@ -113,7 +107,7 @@ def test_without_debug_or_demo_account_the_button_is_absent_and_the_view_404s(
     assert response.status_code == 404
     assert "_auth_user_id" not in client.session
     assert not get_user_model().objects.exists()
-    assert not mail_root.exists()
+    assert not any(mail_root.iterdir())
 
 
 @pytest.mark.django_db

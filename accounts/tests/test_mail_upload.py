@@ -32,14 +32,6 @@ DECK = "Could you review the launch deck by Friday?"
 PLANTS = "Please water the office plants when you get a chance."
 
 
-@pytest.fixture(autouse=True)
-def mail_root(settings: Settings, tmp_path: Path) -> Path:
-    root = tmp_path / "mail-root"
-    root.mkdir()
-    settings.LOCAL_MAIL_ROOT = root
-    return root
-
-
 @pytest.fixture
 def bob(user_factory: Callable[..., User]) -> User:
     return user_factory("bob")

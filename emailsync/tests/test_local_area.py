@@ -21,14 +21,6 @@ WIKI = "Please update the wiki page when you get a chance."
 SECRET = "Please wire the acquisition money to the usual account by Friday."
 
 
-@pytest.fixture(autouse=True)
-def mail_root(settings: Settings, tmp_path: Path) -> Path:
-    root = tmp_path / "mail-root"
-    root.mkdir()
-    settings.LOCAL_MAIL_ROOT = root
-    return root
-
-
 @pytest.fixture
 def bob(user_factory: Callable[..., User]) -> User:
     return user_factory("bob")

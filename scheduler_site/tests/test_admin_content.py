@@ -192,3 +192,19 @@ def test_a_filter_on_mail_content_is_offered_to_superusers_only(
     for client, expected in [(staff, ["status"]), (root, ["status", "sender"])]:
         request = client.get("/admin/").wsgi_request
         assert list(model_admin.get_list_filter(request)) == expected
+
+
+def test_the_senders_a_user_skips_are_shown_to_superusers_only(
+    alice: Owner, user_factory: Callable[..., User], root: Client
+) -> None:
+    profile = alice.user.profile
+    profile.skip_senders = "ex-partner.q7@example.net"
+    profile.save()
+    user = user_factory("support")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(codename__in=["view_user", "view_profile"]))
+    url = f"/admin/auth/user/{alice.user.pk}/change/"
+
+    assert "ex-partner.q7@example.net" not in page(client_for(user), url)
+    assert "ex-partner.q7@example.net" in page(root, url)

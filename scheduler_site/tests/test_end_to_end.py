@@ -17,7 +17,6 @@ from django_q.brokers import get_broker
 from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 from icalendar import Calendar
-from pytest_django import Settings
 
 from accounts.services import demo_user_create, periodic_sync_apply, schedule_name
 from emailsync.models import MessageReceipt, SyncRun
@@ -26,12 +25,6 @@ from scheduler_site.tests.cluster import finished_run_of, job_cluster, shared_da
 from tasks_app.models import LocalCalendarEvent, Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _mail_root(settings: Settings, tmp_path: Path) -> None:
-    """Each test's demo user gets its private copy of the sample mailbox here, as "Try the demo account" does."""
-    settings.LOCAL_MAIL_ROOT = tmp_path / "mail"
 
 
 def test_it_syncs_the_demo_mailbox_through_a_real_cluster(tmp_path: Path) -> None:
