@@ -172,12 +172,8 @@ def demo_users_delete_expired(*, now: dt.datetime) -> int:
     """Delete the throwaway demo users older than ``DEMO_TTL_HOURS``, with all their data, their periodic-sync
     schedule and their mail area. Returns how many were deleted. Ordinary users, and the named
     ``demo_setup`` account, are never touched: only ``Profile.is_demo`` marks a user as throwaway."""
-    import shutil
-
     from django.contrib.auth import get_user_model
     from django_q.models import Schedule
-
-    from emailsync.sources import local_mail_area
 
     cutoff = now - dt.timedelta(hours=settings.DEMO_TTL_HOURS)
     user_ids = list(
@@ -189,9 +185,7 @@ def demo_users_delete_expired(*, now: dt.datetime) -> int:
         return 0
     with transaction.atomic():
         Schedule.objects.filter(name__in=[schedule_name(pk) for pk in user_ids]).delete()
-        # The database cascades to profiles, tokens, mailboxes, receipts, runs, tasks and calendar events.
+        # The database cascades to profiles, tokens, mailboxes, receipts, runs, tasks and calendar events;
+        # emailsync removes each user's mail area once the delete is committed.
         get_user_model().objects.filter(pk__in=user_ids).delete()
-    # Folders last: if the delete had failed, the users would still have their mail.
-    for pk in user_ids:
-        shutil.rmtree(local_mail_area(pk), ignore_errors=True)
     return len(user_ids)

@@ -8,6 +8,7 @@ class EmailsyncConfig(AppConfig):
     verbose_name = "Email sync"
 
     def ready(self) -> None:
+        from emailsync import receivers  # noqa: F401
         from scheduler_site.schedules import maintenance_schedule
 
         # Stored email text is kept MESSAGE_BODY_RETENTION_DAYS at most (docs/privacy.md).

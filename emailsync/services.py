@@ -32,7 +32,13 @@ from emailsync.sources import (
     path_inside,
     source_for,
 )
-from emailsync.uploads import UploadOutcome, UploadRejected, upload_check, upload_store
+from emailsync.uploads import (
+    UploadOutcome,
+    UploadRejected,
+    upload_check,
+    upload_store,
+    uploads_read_remove,
+)
 from tasks_app.extraction import (
     MAX_TITLE_LENGTH,
     EmailForExtraction,
@@ -261,6 +267,7 @@ def _sync_messages(
             break
     if complete:
         _advance_checkpoint(mailbox, listing.checkpoint)
+    uploads_read_remove(mailbox=mailbox)
 
 
 def _list_new(source: MailSource, mailbox: Mailbox) -> Listing:
@@ -606,9 +613,18 @@ def mailbox_upload(*, user: User, files: Sequence[UploadedFile]) -> UploadOutcom
         current = Path(mailbox.location)
         if current.is_relative_to(area) and not LocalFolderSource(current).is_maildir():
             folder = current
+    relative = folder.relative_to(area)
+
+    def already_read(upload_id: str) -> bool:
+        # Message ids are paths relative to the mailbox's folder.
+        message_id = (relative / upload_id).as_posix()
+        return MessageReceipt.objects.filter(
+            mailbox=mailbox, message_id=message_id, status__in=MessageReceipt.FINAL_STATUSES
+        ).exists()
+
     try:
         upload_check(files)
-        outcome = upload_store(folder=folder, area=area, files=files)
+        outcome = upload_store(folder=folder, area=area, files=files, already_read=already_read)
     except UploadRejected as e:
         raise MailAreaError(str(e)) from e
     # Also re-enables a mailbox disabled because its folder had gone: the upload brought it back.

@@ -2,9 +2,13 @@
 ``.eml`` file per message in their local mail area, where the local folder source reads it.
 
 Each message is named by the SHA-256 of its bytes, so uploading the same file again adds nothing: the file
-is already there, and its receipt (keyed by the relative path) says it was processed. Files are written
-to a temporary name and renamed, so a sync never reads half a message and a failed upload leaves nothing
-half-written behind. Nothing stored is ever changed or removed here.
+is already there, or its receipt (keyed by the relative path) says it was read. Files are written to a
+temporary name and renamed, so a sync never reads half a message and a failed upload leaves nothing
+half-written behind.
+
+Uploaded mail is read once: after a sync, each uploaded file whose message is done or skipped is deleted
+(``uploads_read_remove``), so we keep no copy of bulk mail and no raw email beyond the stored text that
+``MESSAGE_BODY_RETENTION_DAYS`` bounds. Files of messages that failed stay, for the retry.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import mailbox
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
@@ -25,7 +29,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from emailsync.sources import path_inside
+from emailsync.models import Mailbox, MessageReceipt
+from emailsync.sources import local_mail_area, mailbox_confining_area, path_inside
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +89,13 @@ def upload_check(files: Sequence[UploadedFile]) -> None:
             )
 
 
-def upload_store(*, folder: Path, area: Path, files: Sequence[UploadedFile]) -> UploadOutcome:
-    """Store checked files (see ``upload_check``) as messages under ``folder / uploads``."""
+def upload_store(
+    *, folder: Path, area: Path, files: Sequence[UploadedFile], already_read: Callable[[str], bool]
+) -> UploadOutcome:
+    """Store checked files (see ``upload_check``) as messages under ``folder / uploads``.
+
+    ``already_read(message_id)`` says whether the mailbox read a message before (its file is gone by then).
+    """
     target = folder / UPLOAD_FOLDER
     # Checked before creating anything and again after: only a symlink put there on the server can lead
     # out of the area, and nothing is ever written through one.
@@ -96,20 +106,58 @@ def upload_store(*, folder: Path, area: Path, files: Sequence[UploadedFile]) -> 
         if when == "before":
             target.mkdir(parents=True, exist_ok=True)
     added = already_there = not_email = 0
+
+    def store(raw: bytes) -> None:
+        nonlocal added, already_there
+        name = _message_name(raw)
+        if already_read(f"{UPLOAD_FOLDER}/{name}") or not _store_message(target / name, raw):
+            already_there += 1
+        else:
+            added += 1
+
     for file in files:
         if Path(file.name or "").suffix.lower() == ".mbox":
             for raw in _mbox_messages(file):
-                if not looks_like_email(raw):
-                    not_email += 1
-                elif _store_message(target, raw):
-                    added += 1
+                if looks_like_email(raw):
+                    store(raw)
                 else:
-                    already_there += 1
-        elif _store_message(target, _read_all(file)):
-            added += 1
+                    not_email += 1
         else:
-            already_there += 1
+            store(_read_all(file))
     return UploadOutcome(added=added, already_there=already_there, not_email=not_email)
+
+
+def uploads_read_remove(*, mailbox: Mailbox) -> int:
+    """Delete the uploaded files of this mailbox whose messages are done or skipped. Returns how many.
+
+    Only files this module wrote are touched: ``uploads/<sha256>.eml`` in a folder inside the owner's area.
+    """
+    area = mailbox_confining_area(mailbox)
+    folder = Path(mailbox.location)
+    if area is None or not path_inside(folder / UPLOAD_FOLDER, area):
+        return 0
+    try:
+        names = [path.name for path in (folder / UPLOAD_FOLDER).glob("*.eml")]
+    except OSError:
+        return 0
+    read = MessageReceipt.objects.filter(
+        mailbox=mailbox,
+        status__in=[MessageReceipt.Status.DONE, MessageReceipt.Status.SKIPPED],
+        message_id__in=[f"{UPLOAD_FOLDER}/{name}" for name in names],
+    ).values_list("message_id", flat=True)
+    removed = 0
+    for message_id in read:
+        try:
+            (folder / message_id).unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
+
+
+def mail_area_remove(*, user_id: int) -> None:
+    """Delete a user's whole mail area: uploads, a demo copy, folders they connected inside it."""
+    shutil.rmtree(local_mail_area(user_id), ignore_errors=True)
 
 
 def _read_all(file: UploadedFile) -> bytes:
@@ -119,12 +167,15 @@ def _read_all(file: UploadedFile) -> bytes:
     return data
 
 
-def _store_message(target: Path, raw: bytes) -> bool:
-    """Write one message under its hash; False when it is already there."""
-    path = target / f"{hashlib.sha256(raw).hexdigest()}.eml"
+def _message_name(raw: bytes) -> str:
+    return f"{hashlib.sha256(raw).hexdigest()}.eml"
+
+
+def _store_message(path: Path, raw: bytes) -> bool:
+    """Write one message at ``path``; False when it is already there."""
     if path.exists():
         return False
-    descriptor, temporary = tempfile.mkstemp(dir=target, prefix=".upload-", suffix=".part")
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
     try:
         with os.fdopen(descriptor, "wb") as out:
             out.write(raw)

@@ -280,6 +280,7 @@ def test_the_cleanup_deletes_only_expired_demo_users_with_their_data_and_folders
     mail_root: Path,
     alice: User,
     mailbox_factory: Callable,
+    django_capture_on_commit_callbacks: Callable,
 ) -> None:
     expired = press_demo_button(Client())
     fresh = press_demo_button(Client())
@@ -298,7 +299,9 @@ def test_the_cleanup_deletes_only_expired_demo_users_with_their_data_and_folders
     alice_tasks = Task.objects.filter(user=alice).count()
     assert expired_area.is_dir() and alice_tasks
 
-    deleted = demo_users_delete_expired(now=timezone.now())
+    # The mail areas go once the delete is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        deleted = demo_users_delete_expired(now=timezone.now())
 
     assert deleted == 1
     assert not get_user_model().objects.filter(pk=expired.pk).exists()

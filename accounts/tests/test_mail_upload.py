@@ -229,7 +229,7 @@ def test_uploading_the_same_file_again_adds_nothing(alice: User, tmp_path: Path)
     second = sync_in_foreground(alice)
 
     assert messages_of(response) == ["No new messages (2 already uploaded)."]
-    assert len(stored(alice)) == 2
+    assert stored(alice) == []  # read once, and not written again
     assert first.tasks_created == 2
     assert (second.messages_seen, second.tasks_created) == (0, 0)
     assert MessageReceipt.objects.filter(mailbox__user=alice).count() == 2
@@ -352,3 +352,68 @@ def test_an_upload_never_writes_through_a_symlinked_area(
 
     assert messages_of(response) == ["Your mail area cannot be written to. Please tell the site's operator."]
     assert not (bobs_area / "uploads").exists()
+
+
+@pytest.mark.django_db
+def test_uploaded_files_are_deleted_once_read_and_bulk_mail_keeps_nothing(alice: User) -> None:
+    client = client_for(alice)
+    upload(
+        client,
+        eml("task.eml", subject="Wiki", body=WIKI),
+        eml("news.eml", subject="Weekly digest", body=PLANTS, headers={"List-Unsubscribe": "<mailto:u@x>"}),
+    )
+    assert len(stored(alice)) == 2
+
+    run = sync_in_foreground(alice)
+
+    statuses = sorted(MessageReceipt.objects.filter(mailbox__user=alice).values_list("status", flat=True))
+    assert statuses == [MessageReceipt.Status.DONE, MessageReceipt.Status.SKIPPED]
+    assert run.tasks_created == 1
+    assert stored(alice) == []
+
+
+@pytest.mark.django_db
+def test_the_file_of_a_message_that_failed_stays_for_its_retry(alice: User) -> None:
+    upload(
+        client_for(alice), eml("a.eml", subject="Wiki", body=WIKI), eml("b.eml", subject="Deck", body=DECK)
+    )
+    sync_in_foreground(alice)
+    failed = MessageReceipt.objects.filter(mailbox__user=alice).first()
+    assert failed is not None
+    # As if reading it had failed: put its file back and mark it so.
+    path = local_mail_area(alice.pk) / failed.message_id
+    path.write_bytes(make_email(subject=failed.subject, body=WIKI))
+    MessageReceipt.objects.filter(pk=failed.pk).update(status=MessageReceipt.Status.FAILED)
+
+    sync_in_foreground(alice)
+
+    failed.refresh_from_db()
+    assert failed.status == MessageReceipt.Status.DONE
+    assert not path.exists()  # read on the retry, then deleted
+
+
+@pytest.mark.django_db
+def test_an_operator_folder_is_never_emptied_by_a_sync(alice: User, tmp_path: Path) -> None:
+    from emailsync.services import mailbox_connect_local
+
+    folder = tmp_path / "operator-mail"
+    (folder / "uploads").mkdir(parents=True)
+    (folder / "uploads" / "one.eml").write_bytes(make_email(subject="Wiki", body=WIKI))
+    mailbox_connect_local(user=alice, folder=str(folder))
+
+    sync_in_foreground(alice)
+
+    assert Task.objects.filter(user=alice).count() == 1
+    assert (folder / "uploads" / "one.eml").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_the_account_deletes_the_uploaded_mail(alice: User) -> None:
+    client = client_for(alice)
+    upload(client, eml("a.eml", subject="Wiki", body=WIKI))
+    assert local_mail_area(alice.pk).exists()
+
+    client.post("/accounts/settings/delete/")
+
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not local_mail_area(alice.pk).exists()
