@@ -770,21 +770,13 @@ def assert_everything_synced_once(user: User, mailbox: Mailbox, messages: int) -
 
 @pytest.mark.parametrize("rerun", ["redelivered", "new trigger"])
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
-    alice: User,
-    mailbox_factory: MailboxFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    settings: Settings,
-    rerun: str,
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings, rerun: str
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     names = [folder.add(body=body) for body in REQUESTS]
-    monkeypatch.setattr(
-        "emailsync.services.get_extractor", lambda name=None: DyingExtractor(get_extractor(name), die_on=3)
-    )
     crashed, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
     with pytest.raises(WorkerDied):
-        mailbox_sync(run=crashed)
-    monkeypatch.undo()
+        mailbox_sync(run=crashed, extractor=DyingExtractor(get_extractor(), die_on=3))
     assert Task.objects.filter(user=alice).count() == 2
     leave_lease_of_dead_worker(mailbox)
     age_run(crashed, settings.SYNC_LEASE_SECONDS * 2 + 60)
