@@ -14,15 +14,18 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django_q.models import OrmQ
+from django_q.models import OrmQ, Schedule
 from pytest_django import Settings
 
 from accounts.models import Profile
+from accounts.services import periodic_sync_apply, schedule_name
 from conftest import MailFolder, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import token_usage_this_month
 from emailsync.services import (
     SyncUnavailable,
     mailbox_connect_local,
+    mailbox_mark_needs_reconnect,
     mailbox_sync,
     receipt_retry,
     sync_trigger,
@@ -732,6 +735,62 @@ def test_a_successful_run_resets_the_failure_count(alice: User, mailbox_factory:
     assert mailbox.consecutive_failures == 0
     assert mailbox.state == Mailbox.State.ACTIVE
     assert mailbox.last_success_at is not None
+
+
+def test_needs_reconnect_shows_the_reason_pauses_the_schedule_and_keeps_a_running_syncs_lease(
+    alice: User,
+) -> None:
+    Mailbox.objects.create(user=alice, source=Mailbox.Source.GMAIL, location="alice@gmail.com")
+    token = uuid.uuid4()
+    expires = timezone.now() + dt.timedelta(minutes=5)
+    Mailbox.objects.filter(user=alice).update(
+        lease_token=token, lease_expires_at=expires, next_attempt_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    periodic_sync_apply(user=alice, minutes=30)
+
+    mailbox_mark_needs_reconnect(user=alice, reason="Google no longer accepts our access.")
+
+    mailbox = Mailbox.objects.get(user=alice)
+    assert mailbox.state == Mailbox.State.NEEDS_RECONNECT
+    assert mailbox.last_error == "Google no longer accepts our access."
+    assert mailbox.last_error_at is not None and mailbox.next_attempt_at is None
+    assert (mailbox.lease_token, mailbox.lease_expires_at) == (token, expires)
+    assert not Schedule.objects.filter(name=schedule_name(alice.pk)).exists()
+    with pytest.raises(SyncUnavailable, match="reconnected"):
+        sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
+
+
+def test_needs_reconnect_leaves_a_local_folder_alone(alice: User, mailbox_factory: MailboxFactory) -> None:
+    mailbox, _ = mailbox_factory(alice)
+
+    mailbox_mark_needs_reconnect(user=alice, reason="Google no longer accepts our access.")
+
+    mailbox.refresh_from_db()
+    assert (mailbox.state, mailbox.last_error) == (Mailbox.State.ACTIVE, "")
+
+
+def test_token_usage_counts_every_token_of_this_months_runs_only(alice: User, user_factory: Any) -> None:
+    now = timezone.now()
+    tokens = {"input_tokens": 100, "output_tokens": 20, "cache_read_tokens": 3000, "cache_write_tokens": 400}
+    this_month = SyncRun.objects.create(
+        user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=now, **tokens
+    )
+    last_month = SyncRun.objects.create(
+        user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=now, **tokens
+    )
+    first_of_month = now.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    SyncRun.objects.filter(pk=last_month.pk).update(created_at=first_of_month - dt.timedelta(seconds=1))
+    SyncRun.objects.create(
+        user=user_factory(),
+        trigger=SyncRun.Trigger.BUTTON,
+        state=SyncRun.State.SUCCEEDED,
+        finished_at=now,
+        **tokens,
+    )
+
+    assert this_month.tokens_used == 3520
+    assert SyncRun.objects.filter(user=alice).this_month().tokens_used() == 3520
+    assert token_usage_this_month(user=alice) == 3520
 
 
 # Crash and rerun
