@@ -297,11 +297,9 @@ def _advance_checkpoint(mailbox: Mailbox, checkpoint: str) -> None:
     """Store the new checkpoint, never moving back: numeric checkpoints (Gmail history ids) only grow."""
     if not checkpoint:
         return
-    query = Mailbox.objects.filter(pk=mailbox.pk)
-    if checkpoint.isdigit() and mailbox.checkpoint.isdigit() and mailbox.source != Mailbox.Source.LOCAL:
-        if int(checkpoint) <= int(mailbox.checkpoint):
-            return
-    query.update(checkpoint=checkpoint)
+    if checkpoint.isdigit() and mailbox.checkpoint.isdigit() and int(checkpoint) <= int(mailbox.checkpoint):
+        return
+    Mailbox.objects.filter(pk=mailbox.pk).update(checkpoint=checkpoint)
 
 
 class _BudgetReached(Exception):

@@ -370,14 +370,9 @@ def test_it_works_through_a_large_backlog_over_several_runs(
         folder.add(body=body)
 
     first = sync_in_foreground(alice)
-    mailbox.refresh_from_db()
-    # The checkpoint moves only once everything it covers is done.
-    assert mailbox.checkpoint == ""
     second = sync_in_foreground(alice)
 
     assert (first.messages_found, second.messages_found) == (2, 1)
-    mailbox.refresh_from_db()
-    assert mailbox.checkpoint == "3"
     assert MessageReceipt.objects.filter(mailbox=mailbox, status=MessageReceipt.Status.DONE).count() == 3
     assert Task.objects.filter(user=alice).count() == 3
 
