@@ -1,9 +1,55 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Protocol
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
+
+
+class MailboxQuerySet(models.QuerySet["Mailbox"]):
+    """The state transitions of mailboxes. Each is one UPDATE of the fields it names, so a sync holding the
+    lease at that moment keeps its lease (and a transition never writes back a stale copy of the row)."""
+
+    def mark_succeeded(self, *, at: dt.datetime) -> int:
+        """A sync went through: healthy again, whatever the failures before it."""
+        return self.update(
+            state=Mailbox.State.ACTIVE, consecutive_failures=0, next_attempt_at=None, last_success_at=at
+        )
+
+    def mark_reconnected(self, **also: object) -> int:
+        """Connected again by its owner (the way a user re-enables a mailbox): no backoff, no failures.
+        ``also`` names other fields to write in the same UPDATE (a new source or location, a cleared error)."""
+        return self.update(state=Mailbox.State.ACTIVE, consecutive_failures=0, next_attempt_at=None, **also)
+
+    def mark_backing_off(self, *, until: dt.datetime) -> int:
+        return self.update(state=Mailbox.State.BACKING_OFF, next_attempt_at=until)
+
+    def mark_needs_reconnect(self, *, error: str, at: dt.datetime) -> int:
+        """The grant is gone: no retry will help until the user reconnects, so no next attempt either."""
+        return self.update(
+            state=Mailbox.State.NEEDS_RECONNECT,
+            next_attempt_at=None,
+            last_error=error[:2000],
+            last_error_at=at,
+        )
+
+    def count_failure(self, *, error: str, at: dt.datetime) -> int:
+        return self.update(
+            consecutive_failures=F("consecutive_failures") + 1, last_error=error[:2000], last_error_at=at
+        )
+
+    def disable_after_failures(self, *, limit: int, error: str) -> int:
+        """Disable the mailboxes that failed ``limit`` times in a row, with the reason shown. One that needs
+        reconnecting keeps that state: reconnecting is what the user must do."""
+        return (
+            self.filter(consecutive_failures__gte=limit)
+            .exclude(state=Mailbox.State.NEEDS_RECONNECT)
+            .update(state=Mailbox.State.DISABLED, last_error=error[:2000])
+        )
 
 
 class Mailbox(models.Model):
@@ -38,6 +84,8 @@ class Mailbox(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MailboxQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "mailboxes"
         constraints = [
@@ -49,6 +97,30 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} mailbox of {self.user}"
+
+
+class TokenUsage(Protocol):
+    """Model tokens spent by one extraction (``tasks_app.extraction.ExtractionUsage`` is one)."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+
+
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+class SyncRunQuerySet(models.QuerySet["SyncRun"]):
+    def this_month(self) -> SyncRunQuerySet:
+        """Runs created since the 1st of this month, UTC: the period of a user's token budget."""
+        start = timezone.now().astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return self.filter(created_at__gte=start)
+
+    def tokens_used(self) -> int:
+        """What counts toward a user's budget, as ``SyncRun.tokens_used`` adds it up, over these runs."""
+        per_run = sum((F(name) for name in TOKEN_FIELDS[1:]), start=F(TOKEN_FIELDS[0]))
+        return int(self.aggregate(total=models.Sum(per_run))["total"] or 0)
 
 
 class SyncRun(models.Model):
@@ -100,6 +172,8 @@ class SyncRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = SyncRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -127,6 +201,16 @@ class SyncRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+    @property
+    def tokens_used(self) -> int:
+        """What counts toward the user's monthly budget: every input token, cached or not, plus output."""
+        return sum(getattr(self, name) for name in TOKEN_FIELDS)
+
+    def add_usage(self, usage: TokenUsage) -> None:
+        """Count an extraction's tokens in this run (saved with the run's next progress save)."""
+        for name in TOKEN_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(usage, name))
 
 
 class MessageReceipt(models.Model):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import F, QuerySet, Sum
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 
@@ -147,13 +145,6 @@ def run_summary(run: SyncRun) -> str:
     return sentence + "."
 
 
-def token_usage_this_month(*, user: User, exclude_run: SyncRun | None = None) -> int:
+def token_usage_this_month(*, user: User) -> int:
     """Model tokens (input, cached input and output) the user's syncs used since the 1st of this month, UTC."""
-    start = timezone.now().astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    runs = SyncRun.objects.filter(user=user, created_at__gte=start)
-    if exclude_run is not None:
-        runs = runs.exclude(pk=exclude_run.pk)
-    total = runs.aggregate(
-        total=Sum(F("input_tokens") + F("output_tokens") + F("cache_read_tokens") + F("cache_write_tokens"))
-    )["total"]
-    return int(total or 0)
+    return SyncRun.objects.filter(user=user).this_month().tokens_used()

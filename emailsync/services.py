@@ -17,10 +17,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Profile
+from accounts.services import periodic_sync_apply
 from emailsync.bulk import bulk_reason
-from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.models import TOKEN_FIELDS, Mailbox, MessageReceipt, SyncRun
 from emailsync.parsing import ParsedMessage, parse_message
-from emailsync.selectors import token_usage_this_month
 from emailsync.sources import (
     FailureKind,
     FetchedMessage,
@@ -40,11 +40,9 @@ from emailsync.uploads import (
     uploads_read_remove,
 )
 from tasks_app.extraction import (
-    MAX_TITLE_LENGTH,
     EmailForExtraction,
     ExtractedTask,
     ExtractionError,
-    ExtractionUsage,
     Extractor,
     ExtractorFatal,
     ExtractorUnavailable,
@@ -52,7 +50,8 @@ from tasks_app.extraction import (
     get_extractor,
     is_metered,
 )
-from tasks_app.services import calendar_sync, tasks_store_extracted
+from tasks_app.intake import tasks_store_extracted, tasks_with_invites
+from tasks_app.services import calendar_sync
 from tasks_app.threads import thread_open_tasks, thread_tasks_for_prompt
 
 logger = logging.getLogger(__name__)
@@ -157,11 +156,14 @@ class LeaseLost(Exception):
     pass
 
 
-def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> SyncRun:
+def mailbox_sync(
+    *, run: SyncRun, progress: ProgressCallback | None = None, extractor: Extractor | None = None
+) -> SyncRun:
     """Run one sync: list new mail, record and process each message, place tasks on the calendar.
 
     Safe to call more than once for the same run (the queue delivers at least once): a run that has
     finished is left alone, and a run whose mailbox lease is held elsewhere is left to that worker.
+    ``extractor`` reads the tasks; None means the configured one (``TASK_EXTRACTOR``).
     """
     run.refresh_from_db()
     if not run.is_active:
@@ -175,40 +177,34 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
         holder = Mailbox.objects.filter(pk=mailbox.pk).values_list("lease_token", flat=True).first()
         if holder != token and run.state == SyncRun.State.QUEUED:
             # Not the mailbox's fault: the other sync's outcome decides its health.
-            _finish(
-                run,
-                mailbox,
-                error="Another sync of this mailbox is still running.",
-                failed=True,
-                count_failure=False,
-            )
+            _finish_failed(run, error="Another sync of this mailbox is still running.")
         return run
     try:
         mailbox.refresh_from_db()
         if mailbox.next_attempt_at and mailbox.next_attempt_at > now:
-            _finish(run, mailbox, error=_backoff_message(mailbox), failed=True, count_failure=False)
+            _finish_failed(run, error=_backoff_message(mailbox))
             return run
         run.state = SyncRun.State.RUNNING
         run.started_at = run.started_at or now
         run.phase = SyncRun.Phase.LISTING
         _save_progress(run, progress, "state", "started_at", "phase")
-        _sync_messages(run, mailbox, token, progress)
+        _sync_messages(run, mailbox, token, progress, extractor)
         run.phase = SyncRun.Phase.SCHEDULING
         _save_progress(run, progress, "phase")
         run.events_scheduled = calendar_sync(user=run.user)
         # A run whose extraction paused (model budget reached, provider down) still succeeds; its error says why.
-        _finish(run, mailbox, error=run.error)
+        _finish_succeeded(run, mailbox)
     except SourceError as e:
         _handle_source_error(run, mailbox, e)
     except ExtractorFatal as e:
         # Not the mailbox's fault (a bad API key, a spend limit): fail this run once, don't count it against
         # the mailbox.
-        _finish(run, mailbox, error=str(e), failed=True, count_failure=False)
+        _finish_failed(run, error=str(e))
     except LeaseLost:
         logger.warning("Sync %s lost its mailbox lease; another worker took over", run.public_id)
     except Exception as e:
         logger.exception("Sync %s failed", run.public_id)
-        _finish(run, mailbox, error=f"The sync failed unexpectedly: {e}", failed=True)
+        _finish_failed_by_mailbox(run, mailbox, error=f"The sync failed unexpectedly: {e}")
     finally:
         _release_lease(mailbox, token)
     if progress:
@@ -217,7 +213,11 @@ def mailbox_sync(*, run: SyncRun, progress: ProgressCallback | None = None) -> S
 
 
 def _sync_messages(
-    run: SyncRun, mailbox: Mailbox, token: uuid.UUID, progress: ProgressCallback | None
+    run: SyncRun,
+    mailbox: Mailbox,
+    token: uuid.UUID,
+    progress: ProgressCallback | None,
+    extractor: Extractor | None,
 ) -> None:
     source = source_for(mailbox)
     listing = _list_new(source, mailbox)
@@ -241,10 +241,11 @@ def _sync_messages(
     _save_progress(run, progress, "messages_found", "phase")
 
     profile = Profile.objects.get(user=run.user)
-    extractor = get_extractor(settings.TASK_EXTRACTOR)
+    extractor = extractor or get_extractor(settings.TASK_EXTRACTOR)
     budget_left = None
     if is_metered(extractor) and profile.monthly_token_budget is not None:
-        budget_left = profile.monthly_token_budget - token_usage_this_month(user=run.user, exclude_run=run)
+        earlier_runs = SyncRun.objects.filter(user=run.user).exclude(pk=run.pk).this_month()
+        budget_left = profile.monthly_token_budget - earlier_runs.tokens_used()
     for fetched in source.fetch(todo):
         paused = _process_message(run, mailbox, profile, extractor, fetched, budget_left=budget_left)
         run.messages_seen += 1
@@ -303,33 +304,17 @@ def _advance_checkpoint(mailbox: Mailbox, checkpoint: str) -> None:
     """Store the new checkpoint, never moving back: numeric checkpoints (Gmail history ids) only grow."""
     if not checkpoint:
         return
-    query = Mailbox.objects.filter(pk=mailbox.pk)
-    if checkpoint.isdigit() and mailbox.checkpoint.isdigit() and mailbox.source != Mailbox.Source.LOCAL:
-        if int(checkpoint) <= int(mailbox.checkpoint):
-            return
-    query.update(checkpoint=checkpoint)
-
-
-def _thread_key(parsed: ParsedMessage, fetched: FetchedMessage) -> str:
-    if fetched.thread_id:
-        return fetched.thread_id
-    if parsed.references:
-        return parsed.references[0]
-    return parsed.in_reply_to or parsed.message_id
-
-
-TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
-
-
-def _add_usage(run: SyncRun, usage: ExtractionUsage) -> None:
-    run.input_tokens += usage.input_tokens
-    run.output_tokens += usage.output_tokens
-    run.cache_read_tokens += usage.cache_read_tokens
-    run.cache_write_tokens += usage.cache_write_tokens
+    if checkpoint.isdigit() and mailbox.checkpoint.isdigit() and int(checkpoint) <= int(mailbox.checkpoint):
+        return
+    Mailbox.objects.filter(pk=mailbox.pk).update(checkpoint=checkpoint)
 
 
 class _BudgetReached(Exception):
     pass
+
+
+# Outcomes that say nothing about the message: it stays pending and its attempt is given back.
+_POSTPONING = (ExtractorUnavailable, ExtractorFatal, _BudgetReached)
 
 
 def _process_message(
@@ -343,6 +328,40 @@ def _process_message(
 ) -> str | None:
     """Record, parse and extract one message. Returns why extraction must pause for the rest of the run
     (the model budget is spent or the provider is down: the message stays pending), else None."""
+    receipt = _receipt_begin(mailbox, fetched)
+    if receipt is None:
+        return None
+    try:
+        parsed = _parse(receipt, fetched)
+        reason = _skip_reason(parsed, fetched, profile)
+        if reason:
+            _receipt_skipped(receipt, reason)
+            run.messages_skipped += 1
+            return None
+        extracted = _extract(run, extractor, receipt, parsed, profile, budget_left=budget_left)
+        with transaction.atomic():
+            # Read for cancellations of earlier thread tasks; kept only for a message that has tasks to show
+            # it with (_receipt_done).
+            receipt.body_text = parsed.text[:20000]
+            created = tasks_store_extracted(
+                receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
+            )
+            _receipt_done(receipt)
+        run.messages_processed += 1
+        run.tasks_created += created
+    except _POSTPONING as e:
+        _receipt_postponed(run, receipt, e)
+        if isinstance(e, ExtractorFatal):
+            raise
+        return str(e)
+    except Exception as e:  # one bad message must not stop the others
+        logger.warning("Message %s of mailbox %s failed: %s", fetched.message_id, mailbox.pk, e)
+        _receipt_failed(run, receipt, e)
+    return None
+
+
+def _receipt_begin(mailbox: Mailbox, fetched: FetchedMessage) -> MessageReceipt | None:
+    """The message's receipt with this attempt counted, or None when it is already final."""
     receipt, _ = MessageReceipt.objects.get_or_create(mailbox=mailbox, message_id=fetched.message_id)
     if receipt.status in MessageReceipt.FINAL_STATUSES:
         return None
@@ -350,114 +369,110 @@ def _process_message(
     # counted and eventually quarantined.
     MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
     receipt.refresh_from_db()
-    # The text is stored only with the tasks it produced (below); any other outcome saves none.
+    # The text is stored only with the tasks it produced (_receipt_done); any other outcome saves none.
     receipt.body_text = ""
-    try:
-        if fetched.raw is None:
-            raise ValueError(fetched.error or "The message could not be read.")
-        parsed = parse_message(fetched.raw)
-        receipt.header_message_id = parsed.message_id[:500]
-        receipt.thread_id = _thread_key(parsed, fetched)[:500]
-        receipt.subject = parsed.subject[:500]
-        receipt.sender = parsed.sender[:320]
-        receipt.sender_name = parsed.sender_name[:200]
-        receipt.sent_at = parsed.date
-        reason = bulk_reason(parsed, fetched.labels) or _skipped_sender_reason(parsed, profile)
-        if reason:
-            receipt.status = MessageReceipt.Status.SKIPPED
-            receipt.skip_reason = reason[:200]
-            receipt.processed_at = timezone.now()
-            receipt.last_error = ""
-            receipt.save()
-            run.messages_skipped += 1
-            return None
-        email = EmailForExtraction(
-            id=fetched.message_id,
-            subject=parsed.subject,
-            body=parsed.text,
-            sender=parsed.sender,
-            sent_at=parsed.date or receipt.first_seen_at,
-            timezone=profile.timezone,
-            thread_tasks=thread_tasks_for_prompt(thread_open_tasks(receipt=receipt)),
-        )
-        used = sum(getattr(run, name) for name in TOKEN_FIELDS)
-        if budget_left is not None and used >= budget_left:
-            raise _BudgetReached(
-                f"The monthly model token budget ({profile.monthly_token_budget:,}) is used up; extraction is "
-                "paused and the remaining messages stay pending until next month or a larger budget."
-            )
-        result = extract_with_usage(extractor, email)
-        _add_usage(run, result.usage)
-        extracted = _with_invites(parsed, result.tasks)
-        with transaction.atomic():
-            # Read for cancellations of earlier thread tasks; kept only for a message that has tasks to show
-            # it with, and only for MESSAGE_BODY_RETENTION_DAYS (message_bodies_purge).
-            receipt.body_text = parsed.text[:20000]
-            created = tasks_store_extracted(
-                receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
-            )
-            if not settings.MESSAGE_BODY_RETENTION_DAYS or not receipt.tasks.exists():
-                receipt.body_text = ""
-            receipt.status = MessageReceipt.Status.DONE
-            receipt.processed_at = timezone.now()
-            receipt.last_error = ""
-            receipt.save()
-        run.messages_processed += 1
-        run.tasks_created += created
-    except (ExtractorUnavailable, ExtractorFatal, _BudgetReached) as e:
-        # Nothing is wrong with the message: give its attempt back so an outage never quarantines it.
-        if isinstance(e, ExtractionError):
-            _add_usage(run, e.usage)
-        receipt.attempts = max(0, receipt.attempts - 1)
-        receipt.status = MessageReceipt.Status.PENDING
-        receipt.last_error = str(e)[:2000]
-        receipt.save()
-        if isinstance(e, ExtractorFatal):
-            run.save(update_fields=list(TOKEN_FIELDS))
-            raise
-        return str(e)
-    except Exception as e:  # one bad message must not stop the others
-        if isinstance(e, ExtractionError):
-            _add_usage(run, e.usage)  # an unusable answer still cost tokens
-        logger.warning("Message %s of mailbox %s failed: %s", fetched.message_id, mailbox.pk, e)
-        receipt.last_error = f"{type(e).__name__}: {e}"[:2000]
-        if receipt.attempts >= settings.SYNC_MESSAGE_MAX_ATTEMPTS:
-            receipt.status = MessageReceipt.Status.QUARANTINED
-        else:
-            receipt.status = MessageReceipt.Status.FAILED
-        receipt.save()
-        run.messages_failed += 1
-    return None
+    return receipt
 
 
-def _with_invites(parsed: ParsedMessage, extracted: list[ExtractedTask]) -> list[ExtractedTask]:
-    """A calendar invitation states its meeting exactly: it becomes the email's first task, and a meeting
-    the extractor read from the text at the same time is dropped as the same thing said twice."""
-    meetings: list[ExtractedTask] = []
-    for invite in parsed.invites:
-        if invite.method.upper() == "CANCEL" or invite.start is None or invite.all_day:
-            continue
-        minutes = None
-        if invite.end is not None and invite.end > invite.start:
-            minutes = int((invite.end - invite.start).total_seconds() // 60)
-        summary = invite.summary or parsed.subject or "Meeting"
-        meetings.append(
-            ExtractedTask(
-                title=summary[:MAX_TITLE_LENGTH],
-                kind="meeting",
-                evidence=f"Calendar invitation: {summary}",
-                due=invite.start,
-                due_phrase="calendar invitation",
-                duration_minutes=minutes,
-                confidence=0.95,
-                notes=f"Location: {invite.location}" if invite.location else "",
-            )
+def _parse(receipt: MessageReceipt, fetched: FetchedMessage) -> ParsedMessage:
+    """Parse the message and copy its headers onto the receipt (saved with the receipt's outcome)."""
+    if fetched.raw is None:
+        raise ValueError(fetched.error or "The message could not be read.")
+    parsed = parse_message(fetched.raw)
+    receipt.header_message_id = parsed.message_id[:500]
+    receipt.thread_id = _thread_key(parsed, fetched)[:500]
+    receipt.subject = parsed.subject[:500]
+    receipt.sender = parsed.sender[:320]
+    receipt.sender_name = parsed.sender_name[:200]
+    receipt.sent_at = parsed.date
+    return parsed
+
+
+def _thread_key(parsed: ParsedMessage, fetched: FetchedMessage) -> str:
+    if fetched.thread_id:
+        return fetched.thread_id
+    if parsed.references:
+        return parsed.references[0]
+    return parsed.in_reply_to or parsed.message_id
+
+
+def _skip_reason(parsed: ParsedMessage, fetched: FetchedMessage, profile: Profile) -> str | None:
+    """Why this message is not read for tasks (bulk mail, a sender the user skips), or None."""
+    return bulk_reason(parsed, fetched.labels) or _skipped_sender_reason(parsed, profile)
+
+
+def _extract(
+    run: SyncRun,
+    extractor: Extractor,
+    receipt: MessageReceipt,
+    parsed: ParsedMessage,
+    profile: Profile,
+    *,
+    budget_left: int | None,
+) -> list[ExtractedTask]:
+    """The email's tasks, invitations first, with what they cost counted in the run."""
+    email = EmailForExtraction(
+        id=receipt.message_id,
+        subject=parsed.subject,
+        body=parsed.text,
+        sender=parsed.sender,
+        sent_at=parsed.date or receipt.first_seen_at,
+        timezone=profile.timezone,
+        thread_tasks=thread_tasks_for_prompt(thread_open_tasks(receipt=receipt)),
+    )
+    if budget_left is not None and run.tokens_used >= budget_left:
+        raise _BudgetReached(
+            f"The monthly model token budget ({profile.monthly_token_budget:,}) is used up; extraction is "
+            "paused and the remaining messages stay pending until next month or a larger budget."
         )
-    if not meetings:
-        return extracted
-    starts = {m.due for m in meetings}
-    rest = [t for t in extracted if not (t.kind == "meeting" and t.due in starts)]
-    return meetings + rest
+    result = extract_with_usage(extractor, email)
+    run.add_usage(result.usage)
+    return tasks_with_invites(result.tasks, invites=parsed.invites, subject=parsed.subject)
+
+
+def _receipt_skipped(receipt: MessageReceipt, reason: str) -> None:
+    receipt.status = MessageReceipt.Status.SKIPPED
+    receipt.skip_reason = reason[:200]
+    receipt.processed_at = timezone.now()
+    receipt.last_error = ""
+    receipt.save()
+
+
+def _receipt_done(receipt: MessageReceipt) -> None:
+    """Mark the message read. Its text stays only with tasks to show it by, and only when bodies are kept
+    (for MESSAGE_BODY_RETENTION_DAYS, see message_bodies_purge)."""
+    if not settings.MESSAGE_BODY_RETENTION_DAYS or not receipt.tasks.exists():
+        receipt.body_text = ""
+    receipt.status = MessageReceipt.Status.DONE
+    receipt.processed_at = timezone.now()
+    receipt.last_error = ""
+    receipt.save()
+
+
+def _receipt_postponed(run: SyncRun, receipt: MessageReceipt, error: Exception) -> None:
+    """Nothing is wrong with the message: give its attempt back so an outage never quarantines it."""
+    if isinstance(error, ExtractionError):
+        run.add_usage(error.usage)
+    receipt.attempts = max(0, receipt.attempts - 1)
+    receipt.status = MessageReceipt.Status.PENDING
+    receipt.last_error = str(error)[:2000]
+    receipt.save()
+    if isinstance(error, ExtractorFatal):
+        # The run stops here: save what the failed call cost before the error leaves the loop.
+        run.save(update_fields=list(TOKEN_FIELDS))
+
+
+def _receipt_failed(run: SyncRun, receipt: MessageReceipt, error: Exception) -> None:
+    """A failed attempt for this message; after SYNC_MESSAGE_MAX_ATTEMPTS of them it is quarantined."""
+    if isinstance(error, ExtractionError):
+        run.add_usage(error.usage)  # an unusable answer still cost tokens
+    receipt.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if receipt.attempts >= settings.SYNC_MESSAGE_MAX_ATTEMPTS:
+        receipt.status = MessageReceipt.Status.QUARANTINED
+    else:
+        receipt.status = MessageReceipt.Status.FAILED
+    receipt.save()
+    run.messages_failed += 1
 
 
 def _skipped_sender_reason(parsed: ParsedMessage, profile: Profile) -> str | None:
@@ -496,63 +511,64 @@ def _handle_source_error(run: SyncRun, mailbox: Mailbox, error: SourceError) -> 
             mailbox.pk,
             error,
         )
-        _finish(run, mailbox, error=str(error), failed=True, count_failure=False)
+        _finish_failed(run, error=str(error))
         return
     if error.kind == FailureKind.NEEDS_RECONNECT:
-        from accounts.services import periodic_sync_apply
-
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            state=Mailbox.State.NEEDS_RECONNECT, next_attempt_at=None
-        )
-        # Pause the periodic schedule until the user reconnects (the interval stays in the profile).
-        periodic_sync_apply(user=run.user, minutes=None)
-        _finish(run, mailbox, error=f"{error} Reconnect your account to sync again.", failed=True)
+        message = f"{error} Reconnect your account to sync again."
+        mailbox_mark_needs_reconnect(user=run.user, reason=message)
+        _finish_failed_by_mailbox(run, mailbox, error=message)
         return
     if error.kind in (FailureKind.RATE_LIMITED, FailureKind.TRANSIENT):
         delay = _backoff_delay(mailbox.consecutive_failures + 1, error.retry_after)
-        next_attempt = timezone.now() + delay
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            state=Mailbox.State.BACKING_OFF, next_attempt_at=next_attempt
-        )
-        mailbox.next_attempt_at = next_attempt
-        _finish(run, mailbox, error=f"{error} {_backoff_message(mailbox)}", failed=True)
+        mailbox.next_attempt_at = timezone.now() + delay
+        Mailbox.objects.filter(pk=mailbox.pk).mark_backing_off(until=mailbox.next_attempt_at)
+        _finish_failed_by_mailbox(run, mailbox, error=f"{error} {_backoff_message(mailbox)}")
         return
-    _finish(run, mailbox, error=str(error), failed=True)
+    _finish_failed_by_mailbox(run, mailbox, error=str(error))
 
 
-def _finish(
-    run: SyncRun, mailbox: Mailbox, *, error: str = "", failed: bool = False, count_failure: bool = True
-) -> None:
-    now = timezone.now()
-    run.state = SyncRun.State.FAILED if failed else SyncRun.State.SUCCEEDED
+def _finish_run(run: SyncRun, state: SyncRun.State, error: str) -> None:
+    run.state = state
     run.phase = SyncRun.Phase.DONE
     run.error = error
-    run.finished_at = now
+    run.finished_at = timezone.now()
     run.save(update_fields=["state", "phase", "error", "finished_at", "events_scheduled", "heartbeat_at"])
-    if not failed:
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            state=Mailbox.State.ACTIVE,
-            consecutive_failures=0,
-            next_attempt_at=None,
-            last_success_at=now,
-        )
-        return
-    if not count_failure:
-        return
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        consecutive_failures=F("consecutive_failures") + 1, last_error=error[:2000], last_error_at=now
-    )
+
+
+def _finish_succeeded(run: SyncRun, mailbox: Mailbox) -> None:
+    """The run went through (its error, if any, says why extraction paused); the mailbox is healthy."""
+    _finish_run(run, SyncRun.State.SUCCEEDED, run.error)
+    assert run.finished_at is not None
+    Mailbox.objects.filter(pk=mailbox.pk).mark_succeeded(at=run.finished_at)
+
+
+def _finish_failed(run: SyncRun, *, error: str) -> None:
+    """The run failed for a reason that is not the mailbox's: its health and schedule stay as they are."""
+    _finish_run(run, SyncRun.State.FAILED, error)
+
+
+def _finish_failed_by_mailbox(run: SyncRun, mailbox: Mailbox, *, error: str) -> None:
+    """The run failed because of the mailbox: count it, and disable the mailbox after too many in a row."""
+    _finish_run(run, SyncRun.State.FAILED, error)
+    assert run.finished_at is not None
+    Mailbox.objects.filter(pk=mailbox.pk).count_failure(error=error, at=run.finished_at)
     mailbox.refresh_from_db()
-    if (
-        mailbox.consecutive_failures >= settings.SYNC_DISABLE_AFTER_FAILURES
-        and mailbox.state != Mailbox.State.NEEDS_RECONNECT
-    ):
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            state=Mailbox.State.DISABLED,
-            last_error=f"Disabled after {mailbox.consecutive_failures} failed syncs in a row. Last error: {error}"[
-                :2000
-            ],
-        )
+    Mailbox.objects.filter(pk=mailbox.pk).disable_after_failures(
+        limit=settings.SYNC_DISABLE_AFTER_FAILURES,
+        error=f"Disabled after {mailbox.consecutive_failures} failed syncs in a row. Last error: {error}",
+    )
+
+
+def mailbox_mark_needs_reconnect(*, user: User, reason: str) -> None:
+    """The user's grant to their mail account is gone: show "needs reconnect" with ``reason`` (the words the
+    user sees) and pause the periodic schedule until they reconnect (the interval stays in the profile).
+
+    A local folder has no grant to lose, so only a mailbox of another source changes; the schedule is
+    paused either way, since every scheduled sync would fail the same way.
+    """
+    mailboxes = Mailbox.objects.filter(user=user).exclude(source=Mailbox.Source.LOCAL)
+    mailboxes.mark_needs_reconnect(error=reason, at=timezone.now())
+    periodic_sync_apply(user=user, minutes=None)
 
 
 def mailbox_connect_local(*, user: User, folder: str) -> Mailbox:
@@ -640,14 +656,10 @@ def _mailbox_point_local(*, user: User, path: Path) -> Mailbox:
     )
     if created:
         return mailbox
-    fields: dict[str, object] = {
-        "state": Mailbox.State.ACTIVE,
-        "consecutive_failures": 0,
-        "next_attempt_at": None,
-    }
+    also: dict[str, object] = {}
     if mailbox.location != str(path) or mailbox.source != Mailbox.Source.LOCAL:
-        fields.update(source=Mailbox.Source.LOCAL, location=str(path), checkpoint="")
-    Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+        also.update(source=Mailbox.Source.LOCAL, location=str(path), checkpoint="")
+    Mailbox.objects.filter(pk=mailbox.pk).mark_reconnected(**also)
     mailbox.refresh_from_db()
     return mailbox
 
@@ -663,18 +675,11 @@ def mailbox_connect_gmail(*, user: User, address: str) -> Mailbox:
     )
     if created:
         return mailbox
-    fields: dict[str, object] = {
-        "state": Mailbox.State.ACTIVE,
-        "consecutive_failures": 0,
-        "next_attempt_at": None,
-        "last_error": "",
-    }
+    also: dict[str, object] = {"last_error": ""}
     if mailbox.source != Mailbox.Source.GMAIL or mailbox.location.lower() != address.lower():
         # Another source or another Gmail account: its position means nothing here.
-        fields.update(
-            source=Mailbox.Source.GMAIL, location=address, checkpoint="", stale_checkpoint_resyncs=0
-        )
-    Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+        also.update(source=Mailbox.Source.GMAIL, location=address, checkpoint="", stale_checkpoint_resyncs=0)
+    Mailbox.objects.filter(pk=mailbox.pk).mark_reconnected(**also)
     mailbox.refresh_from_db()
     return mailbox
 

@@ -117,8 +117,8 @@ class LocalFolderSource:
 
     The message id is the file's path relative to the folder; for a Maildir it is the unique part of the
     file name, which survives flag changes (``cur/1700000000.M1P2.host:2,S`` has id ``1700000000.M1P2.host``).
-    Receipts, not the checkpoint, decide what is new: listing a folder is cheap, and a file copied in with
-    an old modification time must not be missed.
+    Receipts, not a checkpoint, decide what is new: listing a folder is cheap, and a file copied in with
+    an old modification time must not be missed. So the listing hands back no checkpoint to store.
 
     With ``confine_to`` (a user's area) the folder and every file read must resolve inside that area: a
     symlink planted there, to ``/etc/passwd`` or to another user's area, is never read.
@@ -177,7 +177,7 @@ class LocalFolderSource:
                 return (0, item[0])
 
         ordered = [message_id for message_id, _ in sorted(paths.items(), key=order)]
-        return Listing(message_ids=ordered, checkpoint=str(len(ordered)))
+        return Listing(message_ids=ordered, checkpoint="")
 
     def fetch(self, message_ids: Iterable[str]) -> Iterator[FetchedMessage]:
         paths = self._paths()

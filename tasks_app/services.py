@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
 from types import EllipsisType
 from typing import Any
 
@@ -14,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Profile
-from emailsync.models import MessageReceipt
 from tasks_app.calendars import (
     Calendar,
     CalendarError,
@@ -25,10 +23,9 @@ from tasks_app.calendars import (
     calendar_for,
     event_id_for,
 )
-from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH, ExtractedTask
+from tasks_app.extraction import MAX_TITLE_LENGTH
 from tasks_app.models import Task
 from tasks_app.scheduling import Interval, WorkingHours, place_task
-from tasks_app.threads import cancellation_in, match_thread_task, thread_open_tasks, thread_tasks_for_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -36,104 +33,6 @@ logger = logging.getLogger(__name__)
 def task_key(task: Task) -> str:
     """A key that stays the same for the same task across reruns: mailbox, source message and position."""
     return f"{task.source.mailbox_id}:{task.source.message_id}:{task.position}"
-
-
-@transaction.atomic
-def tasks_store_extracted(
-    *, receipt: MessageReceipt, extracted: Sequence[ExtractedTask], profile: Profile, extractor: str
-) -> int:
-    """Save an email's tasks, keyed by (message, position) so that running extraction again updates the
-    same rows instead of adding new ones. A task that moves, repeats or cancels an open task of the same
-    thread changes that task instead (see ``tasks_app.threads``). Returns how many tasks were new."""
-    created_count = 0
-    initial_status = Task.Status.PROPOSED if profile.approval_required else Task.Status.SCHEDULED
-    candidates = thread_open_tasks(receipt=receipt)
-    refs = dict(zip((t.ref for t in thread_tasks_for_prompt(candidates)), candidates, strict=True))
-    items = list(extracted[:MAX_TASKS_PER_EMAIL])
-    for position, item in enumerate(items):
-        match = match_thread_task(item, candidates, zone=profile.zone, refs=refs)
-        if match is not None:
-            _thread_task_change(match.task, item, match.action, receipt)
-            candidates = [t for t in candidates if t.pk != match.task.pk or match.action == "update"]
-            continue
-        if item.thread_action == "cancel":
-            continue  # a cancellation of something we can't find is not a task of its own
-        status = Task.Status.PROPOSED if item.review_reason else initial_status
-        fields = {
-            "title": item.title[:MAX_TITLE_LENGTH] or "Follow up on email",
-            "notes": item.notes[:2000],
-            "kind": item.kind,
-            "due_at": item.due,
-            "due_phrase": item.due_phrase[:100],
-            "duration_minutes": item.duration_minutes,
-            "priority": item.priority,
-            "confidence": item.confidence,
-            "evidence": item.evidence[:2000],
-            "extractor": extractor,
-            "needs_review": bool(item.review_reason),
-            "review_reason": item.review_reason[:1000],
-        }
-        task = Task.objects.select_for_update().filter(source=receipt, position=position).first()
-        if task is None:
-            Task.objects.create(
-                user=profile.user,
-                source=receipt,
-                position=position,
-                status=status,
-                calendar_pending=status == Task.Status.SCHEDULED,
-                **fields,
-            )
-            created_count += 1
-        elif not task.edited_by_user:
-            for name, value in fields.items():
-                setattr(task, name, value)
-            task.calendar_pending = task.status == Task.Status.SCHEDULED or task.event_written
-            task.save()
-    # An author who calls something off rarely phrases it as a task; read the body for it as well.
-    evidence = [item.evidence for item in items]
-    for task, sentence in cancellation_in(receipt.body_text, candidates, skip=evidence):
-        _thread_task_change(task, None, "cancel", receipt, sentence=sentence)
-    return created_count
-
-
-def _thread_task_change(
-    task: Task, item: ExtractedTask | None, action: str, receipt: MessageReceipt, *, sentence: str = ""
-) -> None:
-    """Apply a later email of the thread to an open task: move it, or cancel it (its event follows)."""
-    task = Task.objects.select_for_update().get(pk=task.pk)
-    said = " ".join((sentence or (item.evidence if item else "")).split())[:300]
-    subject = receipt.subject or "a later email"
-    if task.edited_by_user:
-        # The user's own edits win; tell them instead of overwriting.
-        task.needs_review = True
-        task.review_reason = (
-            f"“{subject}” in the same thread says: “{said}”. Your edits were kept; check the task."
-        )
-        task.save(update_fields=["needs_review", "review_reason", "updated_at"])
-        return
-    if action == "cancel":
-        task.status = Task.Status.DISMISSED
-        task.calendar_pending = task.event_written
-        task.notes = (f"{task.notes}\n" if task.notes else "") + f"Cancelled by “{subject}”: “{said}”"
-        task.save()
-        return
-    assert item is not None
-    moved = item.due is not None and item.due != task.due_at
-    if moved:
-        task.due_at = item.due
-        task.due_phrase = item.due_phrase[:100]
-        if item.duration_minutes:
-            task.duration_minutes = item.duration_minutes
-        # Planned afresh by calendar_sync: a meeting at its new time, other tasks before their new due.
-        task.event_start = task.event_end = None
-        task.calendar_pending = task.status == Task.Status.SCHEDULED or task.event_written
-        task.notes = (f"{task.notes}\n" if task.notes else "") + f"Moved by “{subject}”: “{said}”"
-    if item.priority == "high" and task.priority != "high":
-        task.priority = item.priority
-    if item.review_reason:
-        task.needs_review = True
-        task.review_reason = item.review_reason[:1000]
-    task.save()
 
 
 def _working_hours(profile: Profile) -> WorkingHours:

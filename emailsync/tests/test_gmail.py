@@ -90,6 +90,28 @@ def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: U
     assert Task.objects.filter(user=alice).count() == 3
 
 
+def test_a_backlog_larger_than_one_run_keeps_the_checkpoint_until_it_is_read(
+    google: FakeGoogle, alice: User, settings: Settings
+) -> None:
+    account = connect(google, alice)
+    account.add_message(mail("Old", REQUESTS[0]))
+    sync_in_foreground(alice)
+    before = mailbox_of(alice).checkpoint
+    for n, body in enumerate(REQUESTS[1:4]):
+        account.add_message(mail(f"New {n}", body))
+    settings.SYNC_MAX_MESSAGES_PER_RUN = 2
+
+    first = sync_in_foreground(alice)
+
+    assert (first.state, first.messages_found) == (SyncRun.State.SUCCEEDED, 2)
+    # The third new message is not read yet: the checkpoint must not move past it.
+    assert mailbox_of(alice).checkpoint == before
+    second = sync_in_foreground(alice)
+    assert second.messages_found == 1
+    assert mailbox_of(alice).checkpoint == str(account.history_id)
+    assert Task.objects.filter(user=alice).count() == 4
+
+
 def test_it_stores_the_new_history_id_even_when_nothing_was_added(google: FakeGoogle, alice: User) -> None:
     account = connect(google, alice)
     message = account.add_message(mail())

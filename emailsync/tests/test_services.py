@@ -14,15 +14,18 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django_q.models import OrmQ
+from django_q.models import OrmQ, Schedule
 from pytest_django import Settings
 
 from accounts.models import Profile
+from accounts.services import periodic_sync_apply, schedule_name
 from conftest import MailFolder, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import token_usage_this_month
 from emailsync.services import (
     SyncUnavailable,
     mailbox_connect_local,
+    mailbox_mark_needs_reconnect,
     mailbox_sync,
     receipt_retry,
     sync_trigger,
@@ -367,14 +370,9 @@ def test_it_works_through_a_large_backlog_over_several_runs(
         folder.add(body=body)
 
     first = sync_in_foreground(alice)
-    mailbox.refresh_from_db()
-    # The checkpoint moves only once everything it covers is done.
-    assert mailbox.checkpoint == ""
     second = sync_in_foreground(alice)
 
     assert (first.messages_found, second.messages_found) == (2, 1)
-    mailbox.refresh_from_db()
-    assert mailbox.checkpoint == "3"
     assert MessageReceipt.objects.filter(mailbox=mailbox, status=MessageReceipt.Status.DONE).count() == 3
     assert Task.objects.filter(user=alice).count() == 3
 
@@ -734,6 +732,62 @@ def test_a_successful_run_resets_the_failure_count(alice: User, mailbox_factory:
     assert mailbox.last_success_at is not None
 
 
+def test_needs_reconnect_shows_the_reason_pauses_the_schedule_and_keeps_a_running_syncs_lease(
+    alice: User,
+) -> None:
+    Mailbox.objects.create(user=alice, source=Mailbox.Source.GMAIL, location="alice@gmail.com")
+    token = uuid.uuid4()
+    expires = timezone.now() + dt.timedelta(minutes=5)
+    Mailbox.objects.filter(user=alice).update(
+        lease_token=token, lease_expires_at=expires, next_attempt_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    periodic_sync_apply(user=alice, minutes=30)
+
+    mailbox_mark_needs_reconnect(user=alice, reason="Google no longer accepts our access.")
+
+    mailbox = Mailbox.objects.get(user=alice)
+    assert mailbox.state == Mailbox.State.NEEDS_RECONNECT
+    assert mailbox.last_error == "Google no longer accepts our access."
+    assert mailbox.last_error_at is not None and mailbox.next_attempt_at is None
+    assert (mailbox.lease_token, mailbox.lease_expires_at) == (token, expires)
+    assert not Schedule.objects.filter(name=schedule_name(alice.pk)).exists()
+    with pytest.raises(SyncUnavailable, match="reconnected"):
+        sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
+
+
+def test_needs_reconnect_leaves_a_local_folder_alone(alice: User, mailbox_factory: MailboxFactory) -> None:
+    mailbox, _ = mailbox_factory(alice)
+
+    mailbox_mark_needs_reconnect(user=alice, reason="Google no longer accepts our access.")
+
+    mailbox.refresh_from_db()
+    assert (mailbox.state, mailbox.last_error) == (Mailbox.State.ACTIVE, "")
+
+
+def test_token_usage_counts_every_token_of_this_months_runs_only(alice: User, user_factory: Any) -> None:
+    now = timezone.now()
+    tokens = {"input_tokens": 100, "output_tokens": 20, "cache_read_tokens": 3000, "cache_write_tokens": 400}
+    this_month = SyncRun.objects.create(
+        user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=now, **tokens
+    )
+    last_month = SyncRun.objects.create(
+        user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=now, **tokens
+    )
+    first_of_month = now.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    SyncRun.objects.filter(pk=last_month.pk).update(created_at=first_of_month - dt.timedelta(seconds=1))
+    SyncRun.objects.create(
+        user=user_factory(),
+        trigger=SyncRun.Trigger.BUTTON,
+        state=SyncRun.State.SUCCEEDED,
+        finished_at=now,
+        **tokens,
+    )
+
+    assert this_month.tokens_used == 3520
+    assert SyncRun.objects.filter(user=alice).this_month().tokens_used() == 3520
+    assert token_usage_this_month(user=alice) == 3520
+
+
 # Crash and rerun
 
 
@@ -770,21 +824,13 @@ def assert_everything_synced_once(user: User, mailbox: Mailbox, messages: int) -
 
 @pytest.mark.parametrize("rerun", ["redelivered", "new trigger"])
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
-    alice: User,
-    mailbox_factory: MailboxFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    settings: Settings,
-    rerun: str,
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings, rerun: str
 ) -> None:
     mailbox, folder = mailbox_factory(alice)
     names = [folder.add(body=body) for body in REQUESTS]
-    monkeypatch.setattr(
-        "emailsync.services.get_extractor", lambda name=None: DyingExtractor(get_extractor(name), die_on=3)
-    )
     crashed, _ = sync_trigger(user=alice, trigger=SyncRun.Trigger.BUTTON, enqueue=False)
     with pytest.raises(WorkerDied):
-        mailbox_sync(run=crashed)
-    monkeypatch.undo()
+        mailbox_sync(run=crashed, extractor=DyingExtractor(get_extractor(), die_on=3))
     assert Task.objects.filter(user=alice).count() == 2
     leave_lease_of_dead_worker(mailbox)
     age_run(crashed, settings.SYNC_LEASE_SECONDS * 2 + 60)

@@ -18,8 +18,9 @@ from conftest import MailFolder
 from emailsync.models import Mailbox, MessageReceipt
 from tasks_app.calendars import CalendarError, EventSpec, LocalCalendar, event_id_for
 from tasks_app.extraction import ExtractedTask
+from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import LocalCalendarEvent, Task
-from tasks_app.services import calendar_sync, task_key, task_update, tasks_store_extracted
+from tasks_app.services import calendar_sync, task_key, task_update
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
