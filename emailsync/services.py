@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from emailsync.bulk import bulk_reason
+from emailsync.mime import ParsedMessage, parse_message
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.parsing import ParsedMessage, parse_message
 from emailsync.selectors import token_usage_this_month
 from emailsync.sources import (
     FailureKind,

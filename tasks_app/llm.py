@@ -130,7 +130,7 @@ def _defang(text: str) -> str:
 def _prepare_body(body: str, limit: int) -> tuple[str, str]:
     """The body as the model sees it, and a note stating the cut when it was too long."""
     # Imported here: the parser is heavy and only needed when a body is prepared.
-    from emailsync.parsing import reply_text
+    from emailsync.mime import reply_text
 
     text = reply_text(body) or body
     if len(text) <= limit:

@@ -1,4 +1,4 @@
-"""Tests for emailsync.parsing. Pure Python: no Django, no database, fixtures only from this tree."""
+"""Tests for emailsync.mime. Pure Python: no Django, no database, fixtures only from this tree."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emailsync.parsing import (
+from emailsync.mime import (
     CalendarInvite,
     MessageParseError,
     ParsedMessage,
