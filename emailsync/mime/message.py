@@ -46,7 +46,6 @@ class ParsedMessage:
     html_only: bool
     forwarded: bool
     invites: list[CalendarInvite] = field(default_factory=list)
-    cc: list[str] = field(default_factory=list)
 
 
 def _parse_structure(raw: bytes) -> Message:
@@ -105,7 +104,6 @@ def _build(msg: Message) -> ParsedMessage:
         sender=sender,
         sender_name=sender_name,
         to=[addr for _, addr in addresses(first_raw(raw_headers, "to"))],
-        cc=[addr for _, addr in addresses(first_raw(raw_headers, "cc"))],
         date=message_date,
         in_reply_to=next(iter(message_ids(headers.get("in-reply-to", ""))), ""),
         references=message_ids(headers.get("references", "")),

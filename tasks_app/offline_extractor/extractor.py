@@ -102,11 +102,6 @@ class OfflineExtractor:
 
     name = "offline"
 
-    def __init__(self, *, questions_are_tasks: bool = True) -> None:
-        # A direct question ("Where did you get yours?") asks the reader to answer: a todo. The flag lets
-        # callers that only want explicit requests turn that off.
-        self.questions_are_tasks = questions_are_tasks
-
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
         tasks = self._extract_from(_units(email.body), email)
         forwarded_start = _forwarded_text_start(email.body)
@@ -164,7 +159,8 @@ class OfflineExtractor:
     def _candidate(self, text: str, email: EmailForExtraction, following: str = "") -> _Candidate | None:
         intent = classify_sentence(text)
         actionable = intent.request or intent.commitment or intent.meeting
-        if not actionable and not (self.questions_are_tasks and intent.question):
+        # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
+        if not actionable and not intent.question:
             return None
         resolved = resolve_first_due(text, email)
         asks_for_a_thing = bool(

@@ -68,6 +68,12 @@ def test_it_takes_the_authors_commitments_as_tasks() -> None:
     assert task.due is not None and task.due.replace(tzinfo=None) == dt.datetime(2026, 3, 9, 17, 0)
 
 
+def test_a_direct_question_to_the_reader_is_a_todo_to_answer() -> None:
+    task = only("Which hotel did you book?")
+    assert (task.title, task.kind, task.due) == ("Which hotel did you book", "todo", None)
+    assert task.extra["intent"] == ["question"]
+
+
 def test_a_request_without_a_date_is_a_todo() -> None:
     task = only("Could you forward the invoice to accounting?")
     assert task.kind == "todo"
