@@ -165,6 +165,21 @@ def _strip_reply_lines(lines: list[str], keep_signature: bool, forwarded: bool) 
     return _finish(kept)
 
 
+def own_words_end(lines: list[str], start: int) -> int:
+    """Index of the first line from ``start`` on where the author's own words stop: a quoted line, the
+    header of quoted or forwarded history, or a signature. ``len(lines)`` if they run to the end.
+
+    For text that :func:`reply_text` keeps as it is, such as a forwarded message inside a forward.
+    """
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if _is_quoted(line) or _SIG_DELIMITER.match(line) or _MOBILE_SIGNATURE.match(line):
+            return i
+        if quote_header(lines, i)[0]:
+            return i
+    return len(lines)
+
+
 def reply_text(text: str, *, keep_signature: bool = False, forwarded: bool = False) -> str:
     """The author's own words: ``text`` without quoted history and (by default) the signature.
 

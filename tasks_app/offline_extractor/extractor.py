@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import cast
 
+from emailsync.mime import forwarded_region
 from tasks_app.extraction import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
@@ -52,18 +53,6 @@ _PREPARATION = re.compile(r"^(?:bring|prepare|print|have\b.*\bready\b)|\bbeforeh
 _DELEGATION = re.compile(
     r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b", FLAGS
 )
-_FORWARD_MARKER = re.compile(
-    r"^[ \t]*(?:-+\s*Forwarded message\s*-+|Begin forwarded message:)[ \t]*$", re.IGNORECASE | re.MULTILINE
-)
-
-
-def _forwarded_text_start(body: str) -> int | None:
-    """Offset in ``body`` where the forwarded message's own text begins (after its header lines)."""
-    marker = _FORWARD_MARKER.search(body)
-    if marker is None:
-        return None
-    headers_end = re.compile(r"\n[ \t]*\n").search(body, marker.end())
-    return headers_end.end() if headers_end else None
 
 
 @dataclass(frozen=True)
@@ -103,12 +92,15 @@ class OfflineExtractor:
     name = "offline"
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
-        tasks = self._extract_from(_units(email.body), email)
-        forwarded_start = _forwarded_text_start(email.body)
-        if forwarded_start is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
+        # The parser keeps a forwarded message in the text (it is what the forwarder asks about); the
+        # forwarder's own note ends where it begins.
+        region = forwarded_region(email.body)
+        own = email.body[: region.marker_start] if region is not None else email.body
+        tasks = self._extract_from(_units(own), email)
+        if region is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
             forwarded = [
-                Sentence(unit.text, unit.start + forwarded_start, unit.end + forwarded_start)
-                for unit in _units(email.body[forwarded_start:])
+                Sentence(unit.text, unit.start + region.text_start, unit.end + region.text_start)
+                for unit in _units(email.body[region.text_start : region.text_end])
             ]
             # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
             asks = [

@@ -20,13 +20,8 @@ _ABBREVIATIONS = {
     "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
 }  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
-_BULLET = re.compile(r"^\s*(?:[-*•·>]+|\d{1,2}[.)]|[a-z][.)])\s+")
-# Lines after which the rest of the body is not the author's new text.
-_STOP_LINE = re.compile(
-    r"^\s*(?:--\s*|__+|-{5,}.*|On .{5,200} wrote:\s*|-+\s*Original Message\s*-+|From:\s.*|"
-    r"Sent from my \w+.*|Get Outlook for \w+.*)$",
-    re.IGNORECASE,
-)
+_BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}[.)]|[a-z][.)])\s+")
+# A sign-off: what follows is the author's name, not more requests.
 _CLOSING = re.compile(
     r"^\s*(?:thanks|thank you|thx|cheers|best|best regards|kind regards|regards|warm regards|sincerely|"
     r"all the best|talk soon|br)[\s,.!]*$",
@@ -44,21 +39,23 @@ def _lines(body: str) -> Iterator[tuple[int, int]]:
 
 
 def _content_blocks(body: str) -> Iterator[tuple[int, int]]:
-    """Spans of running text: blank lines, bullets and short lines end a block; quotes and signatures
-    are dropped. The body is meant to arrive clean, but we don't bet a task on that."""
+    """Spans of running text: blank lines, bullets and short lines end a block, a sign-off ends the text.
+
+    The body arrives clean: the parser (``emailsync.mime.reply_text``) has already removed quoted history
+    and signatures, so they are not looked for again here."""
     block_start: int | None = None
     block_end = 0
     for start, end in _lines(body):
         line = body[start:end]
-        if _STOP_LINE.match(line) or _CLOSING.match(line):
+        if _CLOSING.match(line):
             break
-        if not line.strip() or line.lstrip().startswith(">"):
+        if not line.strip():
             if block_start is not None:
                 yield block_start, block_end
                 block_start = None
             continue
         bullet = _BULLET.match(line)
-        if bullet and not line.lstrip().startswith(">"):
+        if bullet:
             if block_start is not None:
                 yield block_start, block_end
             block_start, block_end = start + bullet.end(), end
