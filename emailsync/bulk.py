@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from emailsync.parsing import ParsedMessage
+from emailsync.mime import ParsedMessage
 
 __all__ = ["BULK_LABELS", "bulk_reason"]
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 from accounts.models import Profile
 from accounts.services import periodic_sync_apply
 from emailsync.bulk import bulk_reason
+from emailsync.mime import ParsedMessage, parse_message
 from emailsync.models import TOKEN_FIELDS, Mailbox, MessageReceipt, SyncRun
-from emailsync.parsing import ParsedMessage, parse_message
 from emailsync.sources import (
     FailureKind,
     FetchedMessage,

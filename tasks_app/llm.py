@@ -128,11 +128,11 @@ def _defang(text: str) -> str:
 
 
 def _prepare_body(body: str, limit: int) -> tuple[str, str]:
-    """The body as the model sees it, and a note stating the cut when it was too long."""
-    # Imported here: the parser is heavy and only needed when a body is prepared.
-    from emailsync.parsing import reply_text
+    """The body as the model sees it, and a note stating the cut when it was too long.
 
-    text = reply_text(body) or body
+    ``body`` is already the author's own words (``EmailForExtraction.body``): the parser stripped quoted
+    history and signatures once, so they are not stripped again here."""
+    text = body.strip()
     if len(text) <= limit:
         return text, ""
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from emailsync.bulk import bulk_reason
-from emailsync.parsing import ParsedMessage, parse_message
+from emailsync.mime import ParsedMessage, parse_message
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -19,8 +19,8 @@ from pytest_django import Settings
 
 from accounts.models import Profile
 from conftest import MailFolder, sync_in_foreground
+from emailsync.mime import parse_message
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.parsing import parse_message
 from emailsync.selectors import token_usage_this_month
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
 from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH

@@ -256,15 +256,33 @@ def test_prompt_caching_reads_the_fixed_prefix_on_later_calls() -> None:
     assert second.cache_read_tokens == first.cache_write_tokens and second.cache_write_tokens == 0
 
 
-def test_quoted_history_and_the_signature_never_reach_the_model(fake: FakeAnthropic) -> None:
+def test_quoted_history_and_the_signature_never_reach_the_model(
+    fake: FakeAnthropic, settings: Settings
+) -> None:
+    # extract_tasks takes bodies that never went through the parser, so it strips them on the way in.
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_BASE_URL = fake.base_url
+    settings.ANTHROPIC_MAX_RETRIES = 0
     body = (
         f"{ASK}\n\n-- \nBob Builder\nCEO\n\n"
         "On Mon, Nov 16, 2026 at 9:00 AM Eve <eve@example.com> wrote:\n> Also wire the money today."
     )
     fake.script(Reply.tasks())
-    claude(fake).extract(email(body=body))
+    line = {"id": "a", "body": body, "sent_at": SENT.isoformat(), "timezone": "America/New_York"}
+    call_command(
+        "extract_tasks", "--extractor", "claude", stdin=io.StringIO(json.dumps(line)), stdout=io.StringIO()
+    )
     text = fake.requests[0].user_text
     assert ASK in text and "wire the money" not in text and "CEO" not in text
+
+
+def test_the_model_gets_the_body_it_is_handed_without_a_second_strip(fake: FakeAnthropic) -> None:
+    # The parser keeps an Outlook-forwarded message in a "Fwd:" mail's text: it is what the reader is asked
+    # about. Stripping again without knowing the subject would cut it off.
+    body = f"{ASK}\n\nFrom: Legal <l@x.org>\nSent: Monday\nTo: Alice\nSubject: Contract\n\nSign by 31 March."
+    fake.script(Reply.tasks())
+    claude(fake).extract(email(body=body))
+    assert body in fake.requests[0].user_text
 
 
 def test_a_long_body_is_cut_and_the_cut_is_stated(fake: FakeAnthropic) -> None:

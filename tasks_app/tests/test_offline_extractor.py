@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from emailsync.mime import parse_message
 from tasks_app.extraction import (
     MAX_TASKS_PER_EMAIL,
     MAX_TITLE_LENGTH,
@@ -66,6 +68,12 @@ def test_it_takes_the_authors_commitments_as_tasks() -> None:
     assert task.kind == "deadline"
     # Monday 9 March is after the DST change: still 17:00 local.
     assert task.due is not None and task.due.replace(tzinfo=None) == dt.datetime(2026, 3, 9, 17, 0)
+
+
+def test_a_direct_question_to_the_reader_is_a_todo_to_answer() -> None:
+    task = only("Which hotel did you book?")
+    assert (task.title, task.kind, task.due) == ("Which hotel did you book", "todo", None)
+    assert task.extra["intent"] == ["question"]
 
 
 def test_a_request_without_a_date_is_a_todo() -> None:
@@ -152,7 +160,17 @@ def test_evidence_is_a_verbatim_substring_of_the_body() -> None:
     assert tasks[2].evidence == "Please book the room"
 
 
-def test_it_ignores_quoted_text_and_signatures() -> None:
+def parsed_body(body: str) -> str:
+    """``body`` as the sync hands it over: sent as a mail and read back by the parser."""
+    message = EmailMessage()
+    message["From"] = "Alex Kim <alex@example.com>"
+    message["To"] = "me@example.com"
+    message["Subject"] = "Re: Plans"
+    message.set_content(body)
+    return parse_message(message.as_bytes()).text
+
+
+def test_quoted_text_and_signatures_never_reach_the_extractor() -> None:
     body = (
         "Sounds good, I'll call you tomorrow morning.\n\n"
         "> Could you send the contract by Friday?\n"
@@ -160,15 +178,15 @@ def test_it_ignores_quoted_text_and_signatures() -> None:
         "--\n"
         "Alex Kim | Please consider the environment before printing\n"
     )
-    tasks = extract(body)
+    tasks = extract(parsed_body(body))
     assert [task.evidence for task in tasks] == ["Sounds good, I'll call you tomorrow morning."]
 
 
-def test_it_stops_at_an_on_date_wrote_line() -> None:
+def test_what_follows_an_on_date_wrote_line_never_reaches_the_extractor() -> None:
     body = (
         "Let me know if Friday works.\n\nOn Mon, Mar 2, 2026 at 9:00 AM Bo <bo@x.com> wrote:\nPlease call me."
     )
-    assert [task.evidence for task in extract(body)] == ["Let me know if Friday works."]
+    assert [task.evidence for task in extract(parsed_body(body))] == ["Let me know if Friday works."]
 
 
 def test_it_never_returns_more_than_the_cap() -> None:
@@ -370,3 +388,28 @@ def test_a_delegated_forward_becomes_the_forwarded_ask() -> None:
     assert task.title == "Return the intake form"
     assert task.due == dt.datetime(2026, 3, 9, 17, 0, tzinfo=ZoneInfo(NY))
     assert task.evidence in body
+
+
+def test_only_the_forwarded_messages_own_words_give_the_delegated_ask() -> None:
+    body = (
+        "Could you handle this?\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Clinic <desk@clinic.example>\n"
+        "Subject: Forms\n\n"
+        "Please return the intake form by March 9.\n\n"
+        "On Mon, Mar 2, 2026 at 9:00 AM Bo <bo@x.com> wrote:\n"
+        "> Please send your insurance card by March 6.\n"
+    )
+    task = only(parsed_body(body), subject="Fwd: Forms")
+    assert task.title == "Return the intake form"
+
+
+def test_the_forwarders_own_note_ends_at_the_forward_marker() -> None:
+    body = (
+        "FYI, nothing to do.\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Clinic <desk@clinic.example>\n"
+        "Subject: Forms\n\n"
+        "Please return the intake form by March 9.\n"
+    )
+    assert extract(parsed_body(body), subject="Fwd: Forms") == []

@@ -1,6 +1,8 @@
 """Extract tasks from emails given as JSON lines on stdin; write one JSON line per email on stdout.
 
 Input:  {"id", "subject", "body", "sender", "sent_at" (ISO 8601 with offset), "timezone" (IANA)}
+        The body is a plain-text email body; quoted history and signatures are stripped here, once, as the
+        parser does for synced mail.
 Output: {"id", "tasks": [{"title", "due", "kind", "duration_minutes", "priority", "evidence"}]}
 A line that can't be used yields {"id": <id or null>, "error": "<reason>"} and the run goes on, so one bad
 email never hides the results for the rest.
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from emailsync.mime import reply_text
 from tasks_app.extraction import EmailForExtraction, ExtractedTask, Extractor, get_extractor
 
 
@@ -46,7 +49,7 @@ def parse_email_line(raw: Any) -> EmailForExtraction:
     return EmailForExtraction(
         id=str(raw["id"]),
         subject=raw.get("subject") or "",
-        body=raw["body"],
+        body=reply_text(raw["body"]),
         sender=raw.get("sender") or "",
         sent_at=sent_at,
         timezone=raw["timezone"],

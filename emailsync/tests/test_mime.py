@@ -1,4 +1,4 @@
-"""Tests for emailsync.parsing. Pure Python: no Django, no database, fixtures only from this tree."""
+"""Tests for emailsync.mime. Pure Python: no Django, no database, fixtures only from this tree."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from emailsync.parsing import (
+from emailsync.mime import (
     CalendarInvite,
     MessageParseError,
     ParsedMessage,
     decode_bytes,
     decode_header_value,
+    forwarded_region,
     html_to_text,
     parse_message,
     reply_text,
@@ -186,6 +187,43 @@ def test_forwarded_flag_turns_an_outlook_header_block_into_forwarded_content() -
     text = "FYI\n\nFrom: Legal <l@x.org>\nSent: Monday\nTo: Alice\nSubject: Contract\n\nSign by 31 March."
     assert reply_text(text) == "FYI"
     assert "Sign by 31 March." in reply_text(text, forwarded=True)
+
+
+def test_forwarded_region_splits_the_note_from_the_forwarded_messages_own_words() -> None:
+    text = (
+        "Can you take care of this?\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Legal <l@x.org>\nSubject: Contract\n\n"
+        "Sign by 31 March.\n\n"
+        "-- \nLegal team\n"
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert text[: region.marker_start] == "Can you take care of this?\n\n"
+    assert text[region.text_start : region.text_end] == "Sign by 31 March.\n\n"
+
+
+def test_forwarded_region_ends_the_forwarded_words_at_their_own_quoted_history() -> None:
+    text = (
+        "---------- Forwarded message ---------\nFrom: Bob <b@x.org>\n\nBring the keys.\n"
+        "On Mon, 3 Mar 2025, Ann <a@x.org> wrote:\n> Who has the keys?\n"
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert text[region.text_start : region.text_end] == "Bring the keys.\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Just a note, nothing forwarded.",
+        "Done.\n\nOn Mon, 3 Mar 2025, Bob <b@x.org> wrote:\n> ---------- Forwarded message ---------\n> old",
+        "See below.\n---------- Forwarded message ---------\nFrom: Bob <b@x.org>",
+    ],
+    ids=["no-forward", "marker-in-quoted-history", "headers-only"],
+)
+def test_forwarded_region_is_none_without_a_forward_of_its_own(text: str) -> None:
+    assert forwarded_region(text) is None
 
 
 # --------------------------------------------------------------------------- transfer encodings and charsets

@@ -1,0 +1,193 @@
+"""The offline extractor: sentences in, at most ``MAX_TASKS_PER_EMAIL`` tasks out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import cast
+
+from emailsync.mime import forwarded_region
+from tasks_app.extraction import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
+
+from .patterns import (
+    ASK_MODAL,
+    FLAGS,
+    IMPERATIVE,
+    SentenceIntent,
+    classify_sentence,
+    priority_of,
+    resolve_first_due,
+    stated_duration,
+)
+from .sentences import Sentence, split_sentences
+from .titles import LEAD_IN, drop_scene, task_title
+
+# Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
+_SECOND_ASK = re.compile(
+    r"(?:,\s+(?:and|but|also)\s+|;\s+(?:and\s+|also\s+)?)(?=(?:can|could|would|will)\s+(?:you|we)\b|"
+    r"please\b|let'?s\b)",
+    FLAGS,
+)
+# The ask names an action on a thing ("confirm the headcount for the dinner at 3pm"): the meeting word is
+# only what the thing is about, so this is a deadline, not a meeting to attend.
+_ACTION_ON_A_THING = re.compile(
+    r"(?:send|forward|confirm|review|approve|sign|submit|update|fill(?: out| in)?|complete|prepare|draft|"
+    r"finish|fix|check|book|reserve|order|buy|share|print|bring|pick up|add|remove|pay|file|reply to|"
+    r"respond to|write|read|find|put together|get(?! together))\s+(?:me\s+|us\s+)?"
+    r"(?:the|a|an|your|our|my|his|her|their|these|those|some|all)\b",
+    FLAGS,
+)
+# An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
+_ADDRESSED_TO_READER = re.compile(
+    rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
+    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{ASK_MODAL}|\b(?:can|could|shall) we\b",
+    FLAGS,
+)
+# The author says what "we" must do and then asks the reader to do it: the ask is the task.
+_WE_NEED = re.compile(r"\bwe\s+(?:really\s+)?(?:need|have|must|should|ought)\b", FLAGS)
+# Getting ready for a meeting just proposed is part of that meeting.
+_PREPARATION = re.compile(r"^(?:bring|prepare|print|have\b.*\bready\b)|\bbeforehand\b", FLAGS)
+
+
+# "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
+_DELEGATION = re.compile(
+    r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b", FLAGS
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    task: ExtractedTask
+    intent: SentenceIntent
+
+
+def _units(body: str) -> list[Sentence]:
+    """Sentences, with a sentence that joins two asks cut into one unit per ask."""
+    units: list[Sentence] = []
+    for sentence in split_sentences(body):
+        start = 0
+        for m in _SECOND_ASK.finditer(sentence.text):
+            head = sentence.text[start : m.start()]
+            if classify_sentence(head).any:
+                units.append(Sentence(head, sentence.start + start, sentence.start + m.start()))
+                start = m.end()
+        units.append(Sentence(sentence.text[start:], sentence.start + start, sentence.end))
+    return units
+
+
+def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
+    """A sentence right after a task that only adds detail to it ("I mostly need the revenue figures",
+    "I'll send a link", "Please bring your numbers" after a meeting) is not a task of its own."""
+    if candidate.task.due is not None:
+        return False
+    flat = " ".join(candidate.task.evidence.split())
+    if not (_ADDRESSED_TO_READER.search(flat) or IMPERATIVE.search(flat) or candidate.intent.meeting):
+        return True
+    return previous.task.kind == "meeting" and bool(_PREPARATION.search(candidate.task.title))
+
+
+class OfflineExtractor:
+    """Rule-based extractor; deterministic and offline."""
+
+    name = "offline"
+
+    def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
+        # The parser keeps a forwarded message in the text (it is what the forwarder asks about); the
+        # forwarder's own note ends where it begins.
+        region = forwarded_region(email.body)
+        own = email.body[: region.marker_start] if region is not None else email.body
+        tasks = self._extract_from(_units(own), email)
+        if region is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
+            forwarded = [
+                Sentence(unit.text, unit.start + region.text_start, unit.end + region.text_start)
+                for unit in _units(email.body[region.text_start : region.text_end])
+            ]
+            # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
+            asks = [
+                task
+                for task in self._extract_from(forwarded, email)
+                if "request" in cast("list[str]", task.extra["intent"])
+            ]
+            if asks:
+                rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]
+                tasks = (asks + rest)[:MAX_TASKS_PER_EMAIL]
+        return tasks
+
+    def _extract_from(self, units: list[Sentence], email: EmailForExtraction) -> list[ExtractedTask]:
+        found: list[tuple[int, _Candidate]] = []
+        for index, unit in enumerate(units):
+            # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
+            following = units[index + 1].text if index + 1 < len(units) else ""
+            candidate = self._candidate(unit.text, email, following)
+            if candidate is not None:
+                found.append((index, candidate))
+        tasks: list[ExtractedTask] = []
+        seen_titles: set[str] = set()
+        kept: tuple[int, _Candidate] | None = None
+        for position, (index, candidate) in enumerate(found):
+            # One plain sentence may sit between ("I booked the room. Please bring your numbers.").
+            if kept is not None and index - kept[0] <= 2 and _is_detail_of(candidate, kept[1]):
+                kept = (index, kept[1])  # the detail belongs to the task before it; so may the next one
+                continue
+            after = found[position + 1] if position + 1 < len(found) else None
+            if (
+                after is not None
+                and after[0] == index + 1
+                and after[1].intent.request
+                and candidate.task.due is None
+                and not candidate.intent.request
+                and _WE_NEED.search(candidate.task.evidence)
+            ):
+                continue
+            if candidate.task.title.lower() in seen_titles:
+                continue
+            seen_titles.add(candidate.task.title.lower())
+            tasks.append(candidate.task)
+            kept = (index, candidate)
+            if len(tasks) >= MAX_TASKS_PER_EMAIL:
+                break
+        return tasks
+
+    def _candidate(self, text: str, email: EmailForExtraction, following: str = "") -> _Candidate | None:
+        intent = classify_sentence(text)
+        actionable = intent.request or intent.commitment or intent.meeting
+        # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
+        if not actionable and not intent.question:
+            return None
+        resolved = resolve_first_due(text, email)
+        asks_for_a_thing = bool(
+            intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
+        )
+        meeting = intent.meeting and not asks_for_a_thing
+        kind: TaskKind
+        if meeting and resolved is not None and resolved.has_time:
+            kind = "meeting"
+        elif resolved is not None and actionable:
+            kind = "deadline"
+        else:
+            kind = "todo"
+        if kind == "todo" and resolved is not None and meeting:
+            # A meeting on a day but at no time: the task is to fix the time; keep the day as its due.
+            kind = "deadline"
+        confidence = 0.7 if (intent.request or intent.meeting) else 0.6 if intent.commitment else 0.4
+        task = ExtractedTask(
+            title=task_title(
+                text,
+                kind == "meeting" or (meeting and not intent.request),
+                email.sender,
+                subject=email.subject,
+                following=following,
+            ),
+            kind=kind,
+            evidence=text,
+            due=resolved.due if resolved else None,
+            due_phrase=resolved.phrase if resolved else "",
+            duration_minutes=stated_duration(text, resolved) if meeting or kind == "meeting" else None,
+            priority=priority_of(" ".join((text, email.subject, following if len(following) < 60 else ""))),
+            confidence=confidence,
+            extra={
+                "intent": [k for k in ("request", "commitment", "meeting", "question") if getattr(intent, k)],
+                "has_time": bool(resolved and resolved.has_time),
+            },
+        )
+        return _Candidate(task, intent)
