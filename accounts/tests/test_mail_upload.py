@@ -276,6 +276,20 @@ def test_it_refuses_an_upload_above_the_limit(alice: User, settings: Settings) -
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("limit", "shown"), [(200_000, "200 kB"), (2_500_000, "2.5 MB"), (50_000_000, "50 MB")]
+)
+def test_the_settings_page_states_the_upload_limit_it_enforces(
+    alice: User, settings: Settings, limit: int, shown: str
+) -> None:
+    settings.MAIL_UPLOAD_MAX_BYTES = limit
+
+    page = client_for(alice).get("/accounts/settings/").content.decode()
+
+    assert f"up to {shown} per upload" in page
+
+
+@pytest.mark.django_db
 def test_it_asks_for_a_file_when_none_was_chosen(alice: User) -> None:
     response = client_for(alice).post(UPLOAD_URL, {}, follow=True)
 
