@@ -114,8 +114,9 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _to_mail_card() -> HttpResponse:
-    # Back to the card the form was on; the message shows above the page.
-    return redirect(reverse("accounts:settings") + "#accounts")
+    # Back to the top of the settings page, not to the card's anchor: the message is shown above the page,
+    # and jumping to the card scrolled it out of view, so an upload seemed to do nothing.
+    return redirect("accounts:settings")
 
 
 @login_required
