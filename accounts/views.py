@@ -27,6 +27,7 @@ from accounts.types import AuthenticatedHttpRequest
 from emailsync.selectors import mailbox_for, reconnect_url
 from emailsync.services import MailAreaError, mailbox_connect_area, mailbox_upload
 from emailsync.sources import mailbox_location_label
+from emailsync.uploads import size_label
 
 
 @require_POST
@@ -67,7 +68,7 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "mailbox_label": mailbox_location_label(mailbox) if mailbox else "",
             "mailbox_form": LocalMailboxForm(),
             "upload_form": MailUploadForm(),
-            "upload_limit_mb": settings.MAIL_UPLOAD_MAX_BYTES // 1_000_000 or 1,
+            "upload_limit": size_label(settings.MAIL_UPLOAD_MAX_BYTES),
             "feed_url": request.build_absolute_uri(reverse("calendar-feed", args=[profile.feed_token])),
             "timezones": TIMEZONES,
             "reconnect_url": reconnect_url(),
@@ -113,8 +114,9 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _to_mail_card() -> HttpResponse:
-    # Back to the card the form was on; the message shows above the page.
-    return redirect(reverse("accounts:settings") + "#accounts")
+    # Back to the top of the settings page, not to the card's anchor: the message is shown above the page,
+    # and jumping to the card scrolled it out of view, so an upload seemed to do nothing.
+    return redirect("accounts:settings")
 
 
 @login_required

@@ -605,7 +605,11 @@ def mailbox_connect_area(*, user: User, folder: str) -> Mailbox:
     if not path_inside(path, area):
         logger.warning("User %s asked for mail folder %r, which leaves their area %s", user.pk, folder, area)
         raise MailAreaError("Only folders inside your own mail area can be connected. Nothing was changed.")
-    if not path.is_dir():
+    try:
+        is_folder = path.is_dir()
+    except OSError:  # a name too long for the file system, say: no such folder either
+        is_folder = False
+    if not is_folder:
         raise MailAreaError("There is no such folder in your mail area. Nothing was changed.")
     return _mailbox_point_local(user=user, path=path.resolve())
 

@@ -58,8 +58,11 @@ def looks_like_email(raw: bytes) -> bool:
     return bool(headers["From"]) and any(headers[name] for name in _OTHER_HEADERS)
 
 
-def _size_label(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, size // 1000)} kB"
+def size_label(size: int) -> str:
+    """A size in words for users: "50 MB", "2.5 MB", "200 kB"."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, size // 1000)} kB"
 
 
 def upload_check(files: Sequence[UploadedFile]) -> None:
@@ -71,7 +74,7 @@ def upload_check(files: Sequence[UploadedFile]) -> None:
     total = sum(file.size or 0 for file in files)
     if total > limit:
         raise UploadRejected(
-            f"That upload is {_size_label(total)}; the limit is {_size_label(limit)} per upload. "
+            f"That upload is {size_label(total)}; the limit is {size_label(limit)} per upload. "
             "Upload fewer files at a time."
         )
     for file in files:

@@ -107,6 +107,19 @@ def test_it_refuses_an_absolute_path_outside_the_area(alice: User, mail_root: Pa
 
 
 @pytest.mark.django_db
+def test_it_refuses_a_folder_name_too_long_for_the_file_system(alice: User, mail_root: Path) -> None:
+    local_mail_area(alice.pk).mkdir()
+
+    # 300 characters: within the form's limit, beyond the 255 a file name may have.
+    response = client_for(alice).post(CONNECT_URL, {"folder": "a" * 300}, follow=True)
+
+    assert response.status_code == 200
+    assert messages_of(response) == ["There is no such folder in your mail area. Nothing was changed."]
+    assert_no_server_path(response, mail_root)
+    assert not Mailbox.objects.filter(user=alice).exists()
+
+
+@pytest.mark.django_db
 def test_it_refuses_a_symlink_in_the_area_that_points_outside(
     alice: User, bobs_area: Path, mail_root: Path
 ) -> None:
@@ -273,6 +286,20 @@ def test_it_refuses_an_upload_above_the_limit(alice: User, settings: Settings) -
     assert "the limit is 1 kB per upload" in message
     assert stored(alice) == []
     assert not Mailbox.objects.filter(user=alice).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("limit", "shown"), [(200_000, "200 kB"), (2_500_000, "2.5 MB"), (50_000_000, "50 MB")]
+)
+def test_the_settings_page_states_the_upload_limit_it_enforces(
+    alice: User, settings: Settings, limit: int, shown: str
+) -> None:
+    settings.MAIL_UPLOAD_MAX_BYTES = limit
+
+    page = client_for(alice).get("/accounts/settings/").content.decode()
+
+    assert f"up to {shown} per upload" in page
 
 
 @pytest.mark.django_db

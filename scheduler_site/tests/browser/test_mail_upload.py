@@ -52,3 +52,30 @@ def test_a_user_uploads_eml_files_and_their_tasks_follow_a_sync(
     page.goto("/")
     page.get_by_text("Review the launch deck").first.wait_for()
     assert Task.objects.filter(user=user).count() == 2
+
+
+def test_a_refused_upload_says_why_where_the_user_can_see_it(
+    page: Any, live_server: Any, settings: Settings, tmp_path: Path
+) -> None:
+    # Imported here: without playwright installed the browser tests are skipped, not failed at collection.
+    from playwright.sync_api import expect
+
+    settings.LOCAL_MAIL_ROOT = tmp_path / "mail-root"
+    user = get_user_model().objects.create_user("erin", "erin@example.com", PASSWORD)
+    not_mail = tmp_path / "notes.eml"
+    not_mail.write_text("Shopping list: milk, eggs.\n")
+    signed_in = Client()
+    signed_in.force_login(user)
+    session = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+    page.goto("/accounts/settings/#accounts")
+    page.get_by_label("Upload mail").set_input_files([str(not_mail)])
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+    # The page comes back with the message; the visitor must not have to scroll to find out what happened.
+    message = page.get_by_text("“notes.eml” is not an email. Nothing was stored.")
+    message.wait_for()
+    expect(message).to_be_in_viewport()
