@@ -106,11 +106,29 @@ class SyncRateThrottle(_ScopedUserThrottle):
     scope = "sync"
 
 
-def sync_wait_seconds(request: HttpRequest) -> int | None:
-    """For the dashboard's (plain Django) view: None when this user may start a sync now, and the attempt
-    is counted; else the whole seconds until they may."""
-    throttle = SyncRateThrottle()
-    # It reads only .user and .META of the request, and nothing of the view.
+class DemoRateThrottle(_ScopedUserThrottle):
+    """Making throwaway demo users: ``DEMO_RATE`` per client address, signed in or not, so one script
+    cannot fill the database and the mail root with sample mailboxes before the daily clean-up."""
+
+    scope = "demo"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _wait_seconds(throttle: _ScopedUserThrottle, request: HttpRequest) -> int | None:
+    # A DRF throttle reads only .user and .META of the request, and nothing of the view.
     if throttle.allow_request(cast(Request, request), cast("APIView", None)):
         return None
     return max(1, math.ceil(throttle.wait() or 1))
+
+
+def sync_wait_seconds(request: HttpRequest) -> int | None:
+    """For the dashboard's (plain Django) view: None when this user may start a sync now, and the attempt
+    is counted; else the whole seconds until they may."""
+    return _wait_seconds(SyncRateThrottle(), request)
+
+
+def demo_wait_seconds(request: HttpRequest) -> int | None:
+    """None when this address may make a demo user now (the attempt is counted); else seconds to wait."""
+    return _wait_seconds(DemoRateThrottle(), request)

@@ -23,6 +23,7 @@ from accounts.services import (
     profile_for,
     profile_update,
 )
+from accounts.throttling import demo_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.selectors import mailbox_for, reconnect_url
 from emailsync.services import MailAreaError, mailbox_connect_area, mailbox_upload
@@ -37,6 +38,16 @@ def demo_login(request: HttpRequest) -> HttpResponse:
     # Pressing the button again keeps the visitor in their own demo user rather than making another.
     if isinstance(request.user, User) and demo_user_is_live(user=request.user):
         return redirect("tasks:dashboard")
+    wait = demo_wait_seconds(request)
+    if wait is not None:
+        messages.error(
+            request,
+            f"Too many demo accounts were made from your network just now. Please try again in "
+            f"{max(1, round(wait / 60))} minutes.",
+        )
+        response = redirect("accounts:login")
+        response["Retry-After"] = str(wait)
+        return response
     user = demo_user_create()
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("tasks:dashboard")

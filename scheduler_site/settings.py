@@ -182,7 +182,9 @@ STORAGES = {
 # API or the dashboard's button together. Over the rate: HTTP 429 with Retry-After.
 API_RATE = envstr("API_RATE", "120/minute")
 SYNC_RATE = envstr("SYNC_RATE", "6/minute")
-for _name, _rate in (("API_RATE", API_RATE), ("SYNC_RATE", SYNC_RATE)):
+# Throwaway demo users made per client address: each is a user and a copy of the sample mailbox.
+DEMO_RATE = envstr("DEMO_RATE", "10/hour")
+for _name, _rate in (("API_RATE", API_RATE), ("SYNC_RATE", SYNC_RATE), ("DEMO_RATE", DEMO_RATE)):
     if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
         raise ImproperlyConfigured(
             f"{_name} must look like 120/minute (second, minute, hour, day), got {_rate!r}"
@@ -197,7 +199,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     # Every API view counts against "api"; starting a sync also against "sync" (emailsync.api).
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ApiRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api": API_RATE, "sync": SYNC_RATE},
+    "DEFAULT_THROTTLE_RATES": {"api": API_RATE, "sync": SYNC_RATE, "demo": DEMO_RATE},
     # Same rule as login lockouts for the address of an unauthenticated caller.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

@@ -343,3 +343,32 @@ def test_the_daily_cleanup_schedule_exists_after_migrate_and_runs_the_cleanup(de
 
     assert import_string(schedule.func)() == 1
     assert not get_user_model().objects.filter(pk=expired.pk).exists()
+
+
+@pytest.mark.django_db
+def test_one_address_can_make_only_so_many_demo_users(demo_on: None, settings: Settings) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"demo": "2/hour"}}
+    made = [press_demo_button(Client()) for _ in range(2)]
+
+    refused = Client().post("/accounts/demo-login/")
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7").post("/accounts/demo-login/")
+
+    assert len({user.pk for user in made}) == 2
+    assert refused.status_code == 302 and refused["Location"] == "/accounts/login/"
+    assert int(refused["Retry-After"]) > 0
+    page = Client().get("/accounts/login/")  # a fresh visitor sees nothing of it
+    assert "Too many demo accounts" not in page.content.decode()
+    assert get_user_model().objects.filter(profile__is_demo=True).count() == 3
+    assert elsewhere.status_code == 302 and elsewhere["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_the_refused_visitor_is_told_when_to_try_again(demo_on: None, settings: Settings) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"demo": "1/hour"}}
+    client = Client()
+    press_demo_button(client)
+    client.post("/accounts/logout/")
+
+    page = client.post("/accounts/demo-login/", follow=True)
+
+    assert "Too many demo accounts were made from your network just now." in page.content.decode()
