@@ -164,7 +164,9 @@ def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if outcome.added:
         plural = "" if outcome.added == 1 else "s"
         messages.success(
-            request, f"Added {outcome.added} new message{plural}{detail}. Press “Sync emails” to read them."
+            request,
+            f"Added {outcome.added} new message{plural}{detail}. "
+            f"Press “Sync emails” to read {'them' if plural else 'it'}.",
         )
     else:
         messages.info(request, f"No new messages{detail}.")

@@ -38,6 +38,7 @@ from emailsync.uploads import (
     upload_check,
     upload_store,
     uploads_read_remove,
+    uploads_waiting_bytes,
 )
 from tasks_app.extraction import (
     EmailForExtraction,
@@ -643,7 +644,7 @@ def mailbox_upload(*, user: User, files: Sequence[UploadedFile]) -> UploadOutcom
         ).exists()
 
     try:
-        upload_check(files)
+        upload_check(files, waiting=uploads_waiting_bytes(folder=folder))
         outcome = upload_store(folder=folder, area=area, files=files, already_read=already_read)
     except UploadRejected as e:
         raise MailAreaError(str(e)) from e

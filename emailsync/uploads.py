@@ -65,9 +65,10 @@ def size_label(size: int) -> str:
     return f"{max(1, size // 1000)} kB"
 
 
-def upload_check(files: Sequence[UploadedFile]) -> None:
-    """Refuse the whole upload before anything is stored: a wrong extension, an empty file, too much, a
-    file that is not an email, an mbox without any (a quick first pass over it, still streamed)."""
+def upload_check(files: Sequence[UploadedFile], *, waiting: int = 0) -> None:
+    """Refuse the whole upload before anything is stored: a wrong extension, an empty file, too much (in
+    this upload, or with the ``waiting`` bytes of earlier uploads not yet read), a file that is not an
+    email, an mbox without any (a quick first pass over it, still streamed)."""
     if not files:
         raise UploadRejected("Choose one or more .eml files, or one .mbox file.")
     limit = settings.MAIL_UPLOAD_MAX_BYTES
@@ -76,6 +77,12 @@ def upload_check(files: Sequence[UploadedFile]) -> None:
         raise UploadRejected(
             f"That upload is {size_label(total)}; the limit is {size_label(limit)} per upload. "
             "Upload fewer files at a time."
+        )
+    room = settings.MAIL_AREA_MAX_BYTES
+    if waiting + total > room:
+        raise UploadRejected(
+            f"{size_label(waiting)} of mail you uploaded is still waiting to be read, and at most "
+            f"{size_label(room)} may wait. Press “Sync emails” first, then upload the rest. Nothing was stored."
         )
     for file in files:
         name = file.name or "the file"
@@ -156,6 +163,14 @@ def uploads_read_remove(*, mailbox: Mailbox) -> int:
             continue
         removed += 1
     return removed
+
+
+def uploads_waiting_bytes(*, folder: Path) -> int:
+    """The bytes of uploaded messages under ``folder`` that no sync has read (and so deleted) yet."""
+    try:
+        return sum(path.stat().st_size for path in (folder / UPLOAD_FOLDER).glob("*.eml"))
+    except OSError:
+        return 0
 
 
 def mail_area_remove(*, user_id: int) -> None:

@@ -24,6 +24,8 @@ LOCAL_MAIL_ROOT = Path(envstr("LOCAL_MAIL_ROOT", str(VAR_DIR / "mail")))
 # FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a temporary file, so a large Takeout export is not held in
 # memory; a proxy in front may need its own body size limit raised to match.
 MAIL_UPLOAD_MAX_BYTES = envint("MAIL_UPLOAD_MAX_BYTES", 50_000_000, minimum=1)
+# Uploaded mail not yet read by a sync, per user (read files are deleted), so no one fills the disk.
+MAIL_AREA_MAX_BYTES = envint("MAIL_AREA_MAX_BYTES", 500_000_000, minimum=1)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY", "")

@@ -169,7 +169,7 @@ def test_a_demo_user_cannot_connect_a_folder_but_may_upload(user_factory: Callab
     assert messages_of(refused) == [
         "The demo account cannot connect mail folders. Upload .eml or .mbox files instead."
     ]
-    assert "Added 1 new message. Press “Sync emails” to read them." in messages_of(uploaded)
+    assert "Added 1 new message. Press “Sync emails” to read it." in messages_of(uploaded)
     assert Mailbox.objects.get(user=demo).location == str(local_mail_area(demo.pk))
     assert "Use a folder in your mail area" not in uploaded.content.decode()
 
@@ -444,3 +444,18 @@ def test_deleting_the_account_deletes_the_uploaded_mail(alice: User) -> None:
 
     assert not User.objects.filter(pk=alice.pk).exists()
     assert not local_mail_area(alice.pk).exists()
+
+
+@pytest.mark.django_db
+def test_uploads_waiting_to_be_read_are_capped_and_a_sync_makes_room(alice: User, settings: Settings) -> None:
+    client = client_for(alice)
+    first = eml("a.eml", subject="Wiki", body=WIKI)
+    settings.MAIL_AREA_MAX_BYTES = first.size + 10
+    upload(client, first)
+
+    refused = upload(client, eml("b.eml", subject="Deck", body=DECK))
+    sync_in_foreground(alice)
+    accepted = upload(client, eml("b.eml", subject="Deck", body=DECK))
+
+    assert "still waiting to be read" in messages_of(refused)[0]
+    assert messages_of(accepted) == ["Added 1 new message. Press “Sync emails” to read it."]
