@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,17 +32,21 @@ from tasks_app.selectors import (
 from tasks_app.services import (
     TaskChangeError,
     calendar_sync,
+    task_approve,
+    task_dismiss,
+    task_edit_fields,
+    task_mark_done,
+    task_move_to,
     task_move_to_next_free_slot,
-    task_update,
-    tasks_apply_and_sync,
+    task_reopen,
 )
 
-ACTIONS = {
-    "approve": (Task.Status.SCHEDULED, "Approved: it goes on your calendar."),
-    "done": (Task.Status.DONE, "Marked done and taken off your calendar."),
-    "dismiss": (Task.Status.DISMISSED, "Dismissed and taken off your calendar."),
-    "reject": (Task.Status.DISMISSED, "Rejected: it stays off your calendar."),
-    "reopen": (Task.Status.SCHEDULED, "Back on your list and your calendar."),
+ACTIONS: dict[str, tuple[Callable[..., Task], str]] = {
+    "approve": (task_approve, "Approved: it goes on your calendar."),
+    "done": (task_mark_done, "Marked done and taken off your calendar."),
+    "dismiss": (task_dismiss, "Dismissed and taken off your calendar."),
+    "reject": (task_dismiss, "Rejected: it stays off your calendar."),
+    "reopen": (task_reopen, "Back on your list and your calendar."),
 }
 
 
@@ -131,9 +136,9 @@ def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("tasks:review")
     approve = form.cleaned_data["decision"] == "approve"
-    status = Task.Status.SCHEDULED if approve else Task.Status.DISMISSED
+    decide = task_approve if approve else task_dismiss
     for task_id in form.cleaned_data["task_ids"]:
-        task_update(task=queue[task_id], status=status)
+        decide(task=queue[task_id])
     calendar_sync(user=request.user)
     count = len(form.cleaned_data["task_ids"])
     noun = f"{count} task{'s' if count != 1 else ''}"
@@ -185,8 +190,9 @@ def task_action(request: AuthenticatedHttpRequest, task_id: int, action: str) ->
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None or action not in ACTIONS:
         raise Http404("No such task or action")
-    new_status, message = ACTIONS[action]
-    tasks_apply_and_sync(task=task, status=new_status)
+    change, message = ACTIONS[action]
+    change(task=task)
+    calendar_sync(user=request.user)
     messages.success(request, f"“{task.title}”: {message}")
     return _back(request, "tasks:dashboard")
 
@@ -202,15 +208,18 @@ def task_edit(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
             form = TaskEditForm(request.POST)
             if form.is_valid():
                 try:
-                    tasks_apply_and_sync(
+                    task_edit_fields(
                         task=task,
-                        title=form.cleaned_data["title"],
-                        due_at=form.cleaned_data["due_at"],
-                        duration_minutes=form.cleaned_data["duration_minutes"],
+                        changes={
+                            "title": form.cleaned_data["title"],
+                            "due_at": form.cleaned_data["due_at"],
+                            "duration_minutes": form.cleaned_data["duration_minutes"],
+                        },
                     )
                 except TaskChangeError as e:
                     form.add_error(None, str(e))
                 else:
+                    calendar_sync(user=request.user)
                     messages.success(request, "Task updated; the calendar follows.")
                     return _back(request, reverse("tasks:detail", args=[task.pk]))
         else:
@@ -253,7 +262,8 @@ def task_move(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
         if start < timezone.now():
             messages.error(request, "Pick a time in the future.")
             return redirect(detail)
-        tasks_apply_and_sync(task=task, event_start=start)
+        task_move_to(task=task, start=start)
+        calendar_sync(user=request.user)
         messages.success(request, f"Moved to {timezone.localtime(start):%a %d %b, %H:%M}.")
         return _back(request, detail)
 

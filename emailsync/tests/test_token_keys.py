@@ -24,7 +24,7 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     mailbox_of,
 )
 from tasks_app.models import Task
-from tasks_app.services import calendar_sync, task_update
+from tasks_app.services import calendar_sync, task_retitle
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_the_calendar_waits_for_the_key_and_catches_up_once_it_is_back(
     calls = len(google.requests)
 
     settings.TOKEN_ENCRYPTION_KEYS = [key_b]
-    task_update(task=task, title="Review the contract with legal (v2)")
+    task_retitle(task=task, title="Review the contract with legal (v2)")
     calendar_sync(user=alice)
 
     task.refresh_from_db()
