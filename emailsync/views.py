@@ -5,10 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.services import profile_for
 from accounts.throttling import sync_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
@@ -65,7 +63,7 @@ def _sync_throttled(request: AuthenticatedHttpRequest, *, wait: int, wants_json:
 
 @login_required
 def history(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = profile_for(request.user)
+    profile = request.profile
     context = {
         "runs": runs_for_user(user=request.user),
         "problems": problem_receipts(user=request.user),
@@ -75,8 +73,7 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
         "nav": "history",
         "max_attempts": settings.SYNC_MESSAGE_MAX_ATTEMPTS,
     }
-    with timezone.override(profile.zone):
-        return render(request, "emailsync/history.html", context)
+    return render(request, "emailsync/history.html", context)
 
 
 @login_required
