@@ -10,14 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.throttling import sync_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.selectors import (
-    RECONNECT_TEXT,
-    mailbox_for,
-    problem_receipts,
-    reconnect_url,
-    run_as_dict,
-    runs_for_user,
-)
+from emailsync.selectors import mailbox_for, problem_receipts, reconnect_url, runs_for_user
+from emailsync.serializers import RECONNECT_TEXT, SyncRunSerializer
 from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
 
 
@@ -41,7 +35,7 @@ def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, str(e))
         return redirect("tasks:dashboard")
     if wants_json:
-        return JsonResponse(run_as_dict(run), status=202)
+        return JsonResponse(SyncRunSerializer(run).data, status=202)
     messages.info(request, "Sync started." if created else "A sync is already running.")
     return redirect("tasks:dashboard")
 

@@ -296,12 +296,3 @@ def evidence_in_text(text: str, evidence: str) -> EvidenceSpan | None:
     if found is None:
         return None
     return EvidenceSpan(text[: found.start()], found.group(0), text[found.end() :])
-
-
-def duration_label(minutes: int | None) -> str:
-    if not minutes:
-        return ""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Profile
 from accounts.types import AuthenticatedHttpRequest
-from emailsync.selectors import latest_run, mailbox_for, reconnect_url, run_as_dict
+from emailsync.selectors import latest_run, mailbox_for, reconnect_url
+from emailsync.serializers import SyncRunSerializer
 from tasks_app.forms import ReviewForm, TaskEditForm, TaskMoveForm
 from tasks_app.ics import ics_feed
 from tasks_app.models import Task
 from tasks_app.selectors import (
     dashboard_groups,
-    duration_label,
     evidence_in_text,
     review_queue,
     task_for_user,
@@ -74,7 +74,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "groups": groups,
             "mailbox": mailbox_for(user=request.user),
             "run": run,
-            "run_data": run_as_dict(run) if run else None,
+            "run_data": SyncRunSerializer(run).data if run else None,
             "feed_url": _feed_url(request, profile),
             "reconnect_url": reconnect_url(),
             "review_count": len(groups.proposed),
@@ -162,7 +162,6 @@ def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse
             "evidence": evidence_in_text(task.source.body_text, task.evidence),
             # Email text is deleted after this many days; the page then says so under the evidence.
             "body_retention_days": settings.MESSAGE_BODY_RETENTION_DAYS,
-            "duration": duration_label(task.duration_minutes),
             "edit_form": TaskEditForm(
                 initial={
                     "title": task.title,
