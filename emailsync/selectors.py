@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import F, QuerySet, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
@@ -44,24 +44,12 @@ def problem_receipts(*, user: User) -> QuerySet[MessageReceipt]:
     ).order_by("-first_seen_at")
 
 
-# URL names the Google path may give its "reconnect" view, most specific first.
-RECONNECT_URL_NAMES = ("accounts:google-reconnect", "accounts:reconnect-google", "accounts:reconnect")
-
-
 def reconnect_url() -> str | None:
     """Where a "Reconnect Google" button should POST, or None when this site has no way to reconnect.
 
     Starting Google's consent again is a POST (social-auth's begin view refuses GET)."""
-    for name in RECONNECT_URL_NAMES:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
     if settings.GOOGLE_ENABLED:
-        try:
-            return reverse("social:begin", args=["google-oauth2"])
-        except NoReverseMatch:
-            return None
+        return reverse("social:begin", args=["google-oauth2"])
     return None
 
 

@@ -146,10 +146,6 @@ class Week:
     def block_count(self) -> int:
         return sum(len(day.blocks) for day in self.days)
 
-    @property
-    def hour_height(self) -> float:
-        return 100.0 / max(1, self.last_hour - self.first_hour)
-
 
 def _assign_lanes(blocks: list[WeekBlock]) -> None:
     """Greedy lanes inside each cluster of overlapping blocks (like a calendar app's day view)."""

@@ -32,7 +32,7 @@ from tasks_app.threads import cancellation_in, match_thread_task, thread_open_ta
 logger = logging.getLogger(__name__)
 
 
-def task_key(task: Task) -> str:
+def task_stable_key(task: Task) -> str:
     """A key that stays the same for the same task across reruns: mailbox, source message and position."""
     return f"{task.source.mailbox_id}:{task.source.message_id}:{task.position}"
 
@@ -158,7 +158,6 @@ def _event_spec(task: Task, profile: Profile) -> EventSpec:
         description="\n".join(lines),
         start=task.event_start,
         end=task.event_end,
-        timezone=profile.timezone,
         task_key=str(task.pk),
         priority=task.priority,
     )
@@ -221,7 +220,7 @@ def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
                     task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
                     continue
                 if not task.event_id:
-                    task.event_id = event_id_for(task_key(task))
+                    task.event_id = event_id_for(task_stable_key(task))
                 task.save(
                     update_fields=["event_id", "event_start", "event_end", "calendar_error", "updated_at"]
                 )

@@ -25,11 +25,11 @@ from tasks_app.services import (
     task_approve,
     task_dismiss,
     task_edit_fields,
-    task_key,
     task_mark_done,
     task_move_to,
     task_reopen,
     task_retitle,
+    task_stable_key,
     tasks_store_extracted,
 )
 
@@ -374,7 +374,7 @@ def test_event_ids_are_base32hex_and_stable_across_reruns(
     assert len(set(ids)) == 2
     for task, event_id in zip(tasks, ids, strict=True):
         assert BASE32HEX_ID.match(event_id), event_id
-        assert event_id == event_id_for(task_key(fresh(task)))
+        assert event_id == event_id_for(task_stable_key(fresh(task)))
         assert fresh(task).event_id == event_id
     events = LocalCalendarEvent.objects.filter(user=alice)
     assert sorted(events.values_list("event_id", flat=True)) == sorted(ids)
