@@ -1,12 +1,16 @@
 """Google sign-in: failures end on a page of ours with a message, never in a server error; and the browser
-remembers which Google account signed in last, so a returning user is not asked for consent again."""
+remembers which Google account signed in last, so a returning user is not asked for consent again. And every
+page of a signed-in user is in that user's profile and time zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.views import APIView
 from social_core.exceptions import (
     AuthAssociationError,
     AuthCanceled,
@@ -24,6 +28,8 @@ from accounts.google_auth import (
     GOOGLE_ACCOUNT_COOKIE_MAX_AGE,
     GOOGLE_ACCOUNT_COOKIE_SALT,
 )
+from accounts.services import profile_for
+from accounts.types import AuthenticatedHttpRequest
 
 # social-core 7 groups its failures in families and tells them apart by `code`; the first match wins.
 # (Older social-core had one class per case: AuthStateMissing and AuthMissingParameter are now
@@ -115,3 +121,38 @@ class GoogleAccountCookieMiddleware:
                 samesite="Lax",
             )
         return response
+
+
+class ProfileMiddleware:
+    """Loads the signed-in user's profile once, as ``request.profile``, and shows the page in their time
+    zone (forms read times in it, templates print them in it); the zone is dropped when the response is made.
+
+    API views are left alone: DRF authenticates a Bearer token only inside the view, after this runs, so the
+    user seen here may be nobody or a different browser session; and the API answers in UTC for every caller.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:
+            # The thread serves other users next.
+            timezone.deactivate()
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
+        view_class = getattr(view_func, "cls", None)
+        if not request.user.is_authenticated or (
+            isinstance(view_class, type) and issubclass(view_class, APIView)
+        ):
+            return
+        profile = profile_for(request.user)
+        cast(AuthenticatedHttpRequest, request).profile = profile
+        timezone.activate(profile.zone)

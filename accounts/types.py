@@ -13,11 +13,15 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from rest_framework.request import Request
 
+from accounts.models import Profile
+
 
 class AuthenticatedHttpRequest(HttpRequest):
     """The request a `login_required` view receives. Only an annotation: never instantiated."""
 
     user: User
+    # Set by `accounts.middleware.ProfileMiddleware`, which also activates the profile's time zone.
+    profile: Profile
 
 
 def api_user(request: Request) -> User:

@@ -20,7 +20,6 @@ from accounts.services import (
     demo_user_create,
     demo_user_is_live,
     feed_token_regenerate,
-    profile_for,
     profile_update,
 )
 from accounts.throttling import demo_wait_seconds
@@ -55,7 +54,7 @@ def demo_login(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = profile_for(request.user)
+    profile = request.profile
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=profile)
         if form.is_valid():

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from accounts.throttling import ApiRateThrottle, SyncRateThrottle
 from accounts.types import api_user
 from emailsync.models import SyncRun
-from emailsync.selectors import run_as_dict, run_for_user
+from emailsync.selectors import run_for_user
+from emailsync.serializers import SyncRunSerializer
 from emailsync.services import SyncUnavailable, sync_trigger
 
 
@@ -38,4 +39,4 @@ def sync_status(request: Request, task_id: str) -> Response:
     run = run_for_user(user=api_user(request), public_id=task_id)
     if run is None:
         return Response({"detail": "No such sync run."}, status=status.HTTP_404_NOT_FOUND)
-    return Response(run_as_dict(run))
+    return Response(SyncRunSerializer(run).data)

@@ -5,21 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.services import profile_for
 from accounts.throttling import sync_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.selectors import (
-    RECONNECT_TEXT,
-    mailbox_for,
-    problem_receipts,
-    reconnect_url,
-    run_as_dict,
-    runs_for_user,
-)
+from emailsync.selectors import mailbox_for, problem_receipts, reconnect_url, runs_for_user
+from emailsync.serializers import RECONNECT_TEXT, SyncRunSerializer
 from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
 
 
@@ -43,7 +35,7 @@ def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, str(e))
         return redirect("tasks:dashboard")
     if wants_json:
-        return JsonResponse(run_as_dict(run), status=202)
+        return JsonResponse(SyncRunSerializer(run).data, status=202)
     messages.info(request, "Sync started." if created else "A sync is already running.")
     return redirect("tasks:dashboard")
 
@@ -65,7 +57,7 @@ def _sync_throttled(request: AuthenticatedHttpRequest, *, wait: int, wants_json:
 
 @login_required
 def history(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = profile_for(request.user)
+    profile = request.profile
     context = {
         "runs": runs_for_user(user=request.user),
         "problems": problem_receipts(user=request.user),
@@ -75,8 +67,7 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
         "nav": "history",
         "max_attempts": settings.SYNC_MESSAGE_MAX_ATTEMPTS,
     }
-    with timezone.override(profile.zone):
-        return render(request, "emailsync/history.html", context)
+    return render(request, "emailsync/history.html", context)
 
 
 @login_required

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.types import api_user
 from tasks_app.models import Task
 from tasks_app.selectors import task_for_user, tasks_for_user
-from tasks_app.services import TaskChangeError, tasks_apply_and_sync
+from tasks_app.services import TaskChangeError, TaskEdit, calendar_sync, task_edit_fields
 
 
 def _datetime(value: dt.datetime | None) -> str | None:
@@ -91,16 +91,20 @@ def task_detail(request: Request, task_id: int) -> Response:
     serializer = TaskPatchSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    changes: dict[str, object] = {}
-    for name in ("status", "title", "duration_minutes"):
-        if name in data:
-            changes[name] = data[name]
+    changes = TaskEdit()
+    if "status" in data:
+        changes["status"] = data["status"]
+    if "title" in data:
+        changes["title"] = data["title"]
     if "due" in data:
         changes["due_at"] = data["due"]
+    if "duration_minutes" in data:
+        changes["duration_minutes"] = data["duration_minutes"]
     if not changes:
         return Response({"detail": "Nothing to change."}, status=status.HTTP_400_BAD_REQUEST)
     try:
-        task = tasks_apply_and_sync(task=task, **changes)
+        task = task_edit_fields(task=task, changes=changes)
     except TaskChangeError as e:
         return Response({"detail": str(e)}, status=status.HTTP_400_BAD_REQUEST)
+    calendar_sync(user=api_user(request))
     return Response(TaskOutSerializer(task_for_user(user=api_user(request), task_id=task.pk)).data)

@@ -46,7 +46,7 @@ class EventSpec:
     description: str
     start: dt.datetime
     end: dt.datetime
-    timezone: str
+    # The task's id, kept with the event (the local calendar's column, Google's private "taskId").
     task_key: str
     priority: str
 
@@ -72,9 +72,9 @@ class Calendar(Protocol):
     def busy(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]: ...
 
 
-def event_id_for(task_key: str) -> str:
+def event_id_for(stable_key: str) -> str:
     """A calendar event id derived from a task's stable key: base32hex (``[a-v0-9]``), as Google requires."""
-    digest = hashlib.sha256(task_key.encode()).digest()[:20]
+    digest = hashlib.sha256(stable_key.encode()).digest()[:20]
     return "is" + base64.b32hexencode(digest).decode().lower().rstrip("=")
 
 

@@ -146,10 +146,6 @@ class Week:
     def block_count(self) -> int:
         return sum(len(day.blocks) for day in self.days)
 
-    @property
-    def hour_height(self) -> float:
-        return 100.0 / max(1, self.last_hour - self.first_hour)
-
 
 def _assign_lanes(blocks: list[WeekBlock]) -> None:
     """Greedy lanes inside each cluster of overlapping blocks (like a calendar app's day view)."""
@@ -296,12 +292,3 @@ def evidence_in_text(text: str, evidence: str) -> EvidenceSpan | None:
     if found is None:
         return None
     return EvidenceSpan(text[: found.start()], found.group(0), text[found.end() :])
-
-
-def duration_label(minutes: int | None) -> str:
-    if not minutes:
-        return ""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from types import EllipsisType
-from typing import Any
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -30,7 +29,7 @@ from tasks_app.scheduling import Interval, WorkingHours, place_task
 logger = logging.getLogger(__name__)
 
 
-def task_key(task: Task) -> str:
+def task_stable_key(task: Task) -> str:
     """A key that stays the same for the same task across reruns: mailbox, source message and position."""
     return f"{task.source.mailbox_id}:{task.source.message_id}:{task.position}"
 
@@ -58,7 +57,6 @@ def _event_spec(task: Task, profile: Profile) -> EventSpec:
         description="\n".join(lines),
         start=task.event_start,
         end=task.event_end,
-        timezone=profile.timezone,
         task_key=str(task.pk),
         priority=task.priority,
     )
@@ -121,7 +119,7 @@ def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
                     task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
                     continue
                 if not task.event_id:
-                    task.event_id = event_id_for(task_key(task))
+                    task.event_id = event_id_for(task_stable_key(task))
                 task.save(
                     update_fields=["event_id", "event_start", "event_end", "calendar_error", "updated_at"]
                 )
@@ -168,66 +166,132 @@ class TaskChangeError(ValueError):
     pass
 
 
-@transaction.atomic
-def task_update(
-    *,
-    task: Task,
-    status: str | None = None,
-    title: str | None = None,
-    due_at: dt.datetime | EllipsisType | None = ...,
-    duration_minutes: int | EllipsisType | None = ...,
-    event_start: dt.datetime | None = None,
-) -> Task:
-    """Change a task as its owner asked; the calendar follows on the next ``calendar_sync``."""
-    task = Task.objects.select_for_update().get(pk=task.pk)
-    if status is not None:
-        if status not in Task.Status.values:
-            raise TaskChangeError(f"Unknown status {status!r}")
-        if status != task.status:
-            task.status = status
-            task.calendar_pending = True
-            if status == Task.Status.SCHEDULED and not task.event_written:
-                task.event_start = task.event_end = None  # place it afresh from now
-    if title is not None:
-        title = title.strip()
-        if not title:
-            raise TaskChangeError("The title cannot be empty.")
-        task.title = title[:MAX_TITLE_LENGTH]
-        task.calendar_pending = task.calendar_pending or task.event_written
-    reschedule = False
-    if due_at is not ...:
-        task.due_at = due_at
-        reschedule = True
-    if duration_minutes is not ...:
-        if duration_minutes is not None and not (5 <= int(duration_minutes) <= 24 * 60):
-            raise TaskChangeError("The duration must be between 5 minutes and 24 hours.")
-        task.duration_minutes = duration_minutes
-        reschedule = True
-    if event_start is not None:
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+def _set_status(task: Task, status: str) -> None:
+    if status not in Task.Status.values:
+        raise TaskChangeError(f"Unknown status {status!r}")
+    if status != task.status:
+        task.status = status
+        task.calendar_pending = True
+        if status == Task.Status.SCHEDULED and not task.event_written:
+            task.event_start = task.event_end = None  # place it afresh from now
+
+
+def _set_title(task: Task, title: str) -> None:
+    title = title.strip()
+    if not title:
+        raise TaskChangeError("The title cannot be empty.")
+    task.title = title[:MAX_TITLE_LENGTH]
+    task.calendar_pending = task.calendar_pending or task.event_written
+
+
+def _set_duration(task: Task, minutes: int | None) -> None:
+    if minutes is not None and not (5 <= int(minutes) <= 24 * 60):
+        raise TaskChangeError("The duration must be between 5 minutes and 24 hours.")
+    task.duration_minutes = minutes
+
+
+def _replan(task: Task) -> None:
+    """After a new due time or duration: a meeting sits at its due time, anything else is placed afresh."""
+    if task.kind == Task.Kind.MEETING and task.due_at:
         minutes = task.duration_minutes or settings.DEFAULT_TASK_MINUTES
-        task.event_start = event_start
-        task.event_end = event_start + dt.timedelta(minutes=minutes)
-        task.calendar_pending = True
-    elif reschedule:
-        if task.kind == Task.Kind.MEETING and task.due_at:
-            minutes = task.duration_minutes or settings.DEFAULT_TASK_MINUTES
-            task.event_start = task.due_at
-            task.event_end = task.due_at + dt.timedelta(minutes=minutes)
-        else:
-            task.event_start = task.event_end = None
-        task.calendar_pending = True
+        task.event_start = task.due_at
+        task.event_end = task.due_at + dt.timedelta(minutes=minutes)
+    else:
+        task.event_start = task.event_end = None
+    task.calendar_pending = True
+
+
+def _save_edit(task: Task) -> Task:
+    # From now on extraction running again leaves the task alone: the user's word wins.
     task.edited_by_user = True
     task.save()
     return task
 
 
-def tasks_apply_and_sync(*, task: Task, **changes: Any) -> Task:
-    """Change a task and bring the calendar along at once (the local calendar is always reachable;
-    a remote one that fails leaves the task pending for the next sync)."""
-    task = task_update(task=task, **changes)
-    calendar_sync(user=task.user)
-    task.refresh_from_db()
-    return task
+# The services below change a task as its owner asked. The calendar follows on the next ``calendar_sync``,
+# which the views call right after (the local calendar is always reachable; a remote one that fails leaves
+# the task pending for the next sync).
+
+
+@transaction.atomic
+def task_approve(*, task: Task) -> Task:
+    """Put a proposed task on the calendar."""
+    task = _locked(task)
+    _set_status(task, Task.Status.SCHEDULED)
+    return _save_edit(task)
+
+
+@transaction.atomic
+def task_reopen(*, task: Task) -> Task:
+    """Put a done or dismissed task back on the list and the calendar (under its old event id)."""
+    task = _locked(task)
+    _set_status(task, Task.Status.SCHEDULED)
+    return _save_edit(task)
+
+
+@transaction.atomic
+def task_mark_done(*, task: Task) -> Task:
+    task = _locked(task)
+    _set_status(task, Task.Status.DONE)
+    return _save_edit(task)
+
+
+@transaction.atomic
+def task_dismiss(*, task: Task) -> Task:
+    """Dismiss a task (or reject a proposed one): it leaves the calendar."""
+    task = _locked(task)
+    _set_status(task, Task.Status.DISMISSED)
+    return _save_edit(task)
+
+
+@transaction.atomic
+def task_retitle(*, task: Task, title: str) -> Task:
+    """Rename a task; its event, if written, is renamed too. Raises ``TaskChangeError`` for a blank title."""
+    task = _locked(task)
+    _set_title(task, title)
+    return _save_edit(task)
+
+
+@transaction.atomic
+def task_move_to(*, task: Task, start: dt.datetime) -> Task:
+    """Put a task's block at ``start``, keeping its length."""
+    task = _locked(task)
+    minutes = task.duration_minutes or settings.DEFAULT_TASK_MINUTES
+    task.event_start = start
+    task.event_end = start + dt.timedelta(minutes=minutes)
+    task.calendar_pending = True
+    return _save_edit(task)
+
+
+class TaskEdit(TypedDict, total=False):
+    """The fields a form or an API PATCH may change at once; a field left out stays as it is."""
+
+    status: str
+    title: str
+    due_at: dt.datetime | None
+    duration_minutes: int | None
+
+
+@transaction.atomic
+def task_edit_fields(*, task: Task, changes: TaskEdit) -> Task:
+    """Change several fields at once, all or none (``TaskChangeError`` changes nothing). A new due time or
+    duration plans the block again, once, from the task as it ends up."""
+    task = _locked(task)
+    if "status" in changes:
+        _set_status(task, changes["status"])
+    if "title" in changes:
+        _set_title(task, changes["title"])
+    if "due_at" in changes:
+        task.due_at = changes["due_at"]
+    if "duration_minutes" in changes:
+        _set_duration(task, changes["duration_minutes"])
+    if "due_at" in changes or "duration_minutes" in changes:
+        _replan(task)
+    return _save_edit(task)
 
 
 def task_move_to_next_free_slot(*, task: Task) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,15 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import Profile
-from accounts.services import profile_for
 from accounts.types import AuthenticatedHttpRequest
-from emailsync.selectors import latest_run, mailbox_for, reconnect_url, run_as_dict
+from emailsync.selectors import latest_run, mailbox_for, reconnect_url
+from emailsync.serializers import SyncRunSerializer
 from tasks_app.forms import ReviewForm, TaskEditForm, TaskMoveForm
 from tasks_app.ics import ics_feed
 from tasks_app.models import Task
 from tasks_app.selectors import (
     dashboard_groups,
-    duration_label,
     evidence_in_text,
     review_queue,
     task_for_user,
@@ -31,17 +31,21 @@ from tasks_app.selectors import (
 from tasks_app.services import (
     TaskChangeError,
     calendar_sync,
+    task_approve,
+    task_dismiss,
+    task_edit_fields,
+    task_mark_done,
+    task_move_to,
     task_move_to_next_free_slot,
-    task_update,
-    tasks_apply_and_sync,
+    task_reopen,
 )
 
-ACTIONS = {
-    "approve": (Task.Status.SCHEDULED, "Approved: it goes on your calendar."),
-    "done": (Task.Status.DONE, "Marked done and taken off your calendar."),
-    "dismiss": (Task.Status.DISMISSED, "Dismissed and taken off your calendar."),
-    "reject": (Task.Status.DISMISSED, "Rejected: it stays off your calendar."),
-    "reopen": (Task.Status.SCHEDULED, "Back on your list and your calendar."),
+ACTIONS: dict[str, tuple[Callable[..., Task], str]] = {
+    "approve": (task_approve, "Approved: it goes on your calendar."),
+    "done": (task_mark_done, "Marked done and taken off your calendar."),
+    "dismiss": (task_dismiss, "Dismissed and taken off your calendar."),
+    "reject": (task_dismiss, "Rejected: it stays off your calendar."),
+    "reopen": (task_reopen, "Back on your list and your calendar."),
 }
 
 
@@ -59,30 +63,29 @@ def _feed_url(request: HttpRequest, profile: Profile) -> str:
 
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = profile_for(request.user)
+    profile = request.profile
     run = latest_run(user=request.user)
     groups = dashboard_groups(user=request.user, zone=profile.zone)
-    with timezone.override(profile.zone):
-        return render(
-            request,
-            "tasks_app/dashboard.html",
-            {
-                "profile": profile,
-                "groups": groups,
-                "mailbox": mailbox_for(user=request.user),
-                "run": run,
-                "run_data": run_as_dict(run) if run else None,
-                "feed_url": _feed_url(request, profile),
-                "reconnect_url": reconnect_url(),
-                "review_count": len(groups.proposed),
-                "nav": "dashboard",
-            },
-        )
+    return render(
+        request,
+        "tasks_app/dashboard.html",
+        {
+            "profile": profile,
+            "groups": groups,
+            "mailbox": mailbox_for(user=request.user),
+            "run": run,
+            "run_data": SyncRunSerializer(run).data if run else None,
+            "feed_url": _feed_url(request, profile),
+            "reconnect_url": reconnect_url(),
+            "review_count": len(groups.proposed),
+            "nav": "dashboard",
+        },
+    )
 
 
 @login_required
 def week(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = profile_for(request.user)
+    profile = request.profile
     today = timezone.localtime(timezone.now(), profile.zone).date()
     try:
         asked = dt.date.fromisoformat(request.GET["start"]) if request.GET.get("start") else today
@@ -96,30 +99,28 @@ def week(request: AuthenticatedHttpRequest) -> HttpResponse:
         work_end=profile.work_end,
         work_days=profile.working_days,
     )
-    with timezone.override(profile.zone):
-        return render(
-            request,
-            "tasks_app/week.html",
-            {
-                "profile": profile,
-                "week": data,
-                "this_week": week_start_for(today),
-                "review_count": data.proposed_count,
-                "nav": "week",
-            },
-        )
+    return render(
+        request,
+        "tasks_app/week.html",
+        {
+            "profile": profile,
+            "week": data,
+            "this_week": week_start_for(today),
+            "review_count": data.proposed_count,
+            "nav": "week",
+        },
+    )
 
 
 @login_required
 def review(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = profile_for(request.user)
+    profile = request.profile
     queue = review_queue(user=request.user)
-    with timezone.override(profile.zone):
-        return render(
-            request,
-            "tasks_app/review.html",
-            {"profile": profile, "queue": queue, "review_count": len(queue), "nav": "review"},
-        )
+    return render(
+        request,
+        "tasks_app/review.html",
+        {"profile": profile, "queue": queue, "review_count": len(queue), "nav": "review"},
+    )
 
 
 @login_required
@@ -131,9 +132,9 @@ def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("tasks:review")
     approve = form.cleaned_data["decision"] == "approve"
-    status = Task.Status.SCHEDULED if approve else Task.Status.DISMISSED
+    decide = task_approve if approve else task_dismiss
     for task_id in form.cleaned_data["task_ids"]:
-        task_update(task=queue[task_id], status=status)
+        decide(task=queue[task_id])
     calendar_sync(user=request.user)
     count = len(form.cleaned_data["task_ids"])
     noun = f"{count} task{'s' if count != 1 else ''}"
@@ -149,34 +150,32 @@ def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None:
         raise Http404("No such task")
-    profile = profile_for(request.user)
-    with timezone.override(profile.zone):
-        due_local = timezone.localtime(task.due_at) if task.due_at else None
-        start_local = timezone.localtime(task.event_start) if task.event_start else None
-        return render(
-            request,
-            "tasks_app/task_detail.html",
-            {
-                "task": task,
-                "profile": profile,
-                "evidence": evidence_in_text(task.source.body_text, task.evidence),
-                # Email text is deleted after this many days; the page then says so under the evidence.
-                "body_retention_days": settings.MESSAGE_BODY_RETENTION_DAYS,
-                "duration": duration_label(task.duration_minutes),
-                "edit_form": TaskEditForm(
-                    initial={
-                        "title": task.title,
-                        "due_at": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
-                        "duration_minutes": task.duration_minutes,
-                    }
-                ),
-                "move_form": TaskMoveForm(
-                    initial={"start": start_local.strftime("%Y-%m-%dT%H:%M") if start_local else ""}
-                ),
-                "block_week": week_start_for(start_local.date()) if start_local else None,
-                "on_local_calendar": profile.calendar_provider == Profile.CalendarProvider.LOCAL,
-            },
-        )
+    profile = request.profile
+    due_local = timezone.localtime(task.due_at) if task.due_at else None
+    start_local = timezone.localtime(task.event_start) if task.event_start else None
+    return render(
+        request,
+        "tasks_app/task_detail.html",
+        {
+            "task": task,
+            "profile": profile,
+            "evidence": evidence_in_text(task.source.body_text, task.evidence),
+            # Email text is deleted after this many days; the page then says so under the evidence.
+            "body_retention_days": settings.MESSAGE_BODY_RETENTION_DAYS,
+            "edit_form": TaskEditForm(
+                initial={
+                    "title": task.title,
+                    "due_at": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
+                    "duration_minutes": task.duration_minutes,
+                }
+            ),
+            "move_form": TaskMoveForm(
+                initial={"start": start_local.strftime("%Y-%m-%dT%H:%M") if start_local else ""}
+            ),
+            "block_week": week_start_for(start_local.date()) if start_local else None,
+            "on_local_calendar": profile.calendar_provider == Profile.CalendarProvider.LOCAL,
+        },
+    )
 
 
 @login_required
@@ -185,8 +184,9 @@ def task_action(request: AuthenticatedHttpRequest, task_id: int, action: str) ->
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None or action not in ACTIONS:
         raise Http404("No such task or action")
-    new_status, message = ACTIONS[action]
-    tasks_apply_and_sync(task=task, status=new_status)
+    change, message = ACTIONS[action]
+    change(task=task)
+    calendar_sync(user=request.user)
     messages.success(request, f"“{task.title}”: {message}")
     return _back(request, "tasks:dashboard")
 
@@ -196,33 +196,35 @@ def task_edit(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(user=request.user, task_id=task_id)
     if task is None:
         raise Http404("No such task")
-    profile = profile_for(request.user)
-    with timezone.override(profile.zone):
-        if request.method == "POST":
-            form = TaskEditForm(request.POST)
-            if form.is_valid():
-                try:
-                    tasks_apply_and_sync(
-                        task=task,
-                        title=form.cleaned_data["title"],
-                        due_at=form.cleaned_data["due_at"],
-                        duration_minutes=form.cleaned_data["duration_minutes"],
-                    )
-                except TaskChangeError as e:
-                    form.add_error(None, str(e))
-                else:
-                    messages.success(request, "Task updated; the calendar follows.")
-                    return _back(request, reverse("tasks:detail", args=[task.pk]))
-        else:
-            due_local = timezone.localtime(task.due_at) if task.due_at else None
-            form = TaskEditForm(
-                initial={
-                    "title": task.title,
-                    "due_at": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
-                    "duration_minutes": task.duration_minutes,
-                }
-            )
-        return render(request, "tasks_app/task_edit.html", {"task": task, "form": form, "profile": profile})
+    profile = request.profile
+    if request.method == "POST":
+        form = TaskEditForm(request.POST)
+        if form.is_valid():
+            try:
+                task_edit_fields(
+                    task=task,
+                    changes={
+                        "title": form.cleaned_data["title"],
+                        "due_at": form.cleaned_data["due_at"],
+                        "duration_minutes": form.cleaned_data["duration_minutes"],
+                    },
+                )
+            except TaskChangeError as e:
+                form.add_error(None, str(e))
+            else:
+                calendar_sync(user=request.user)
+                messages.success(request, "Task updated; the calendar follows.")
+                return _back(request, reverse("tasks:detail", args=[task.pk]))
+    else:
+        due_local = timezone.localtime(task.due_at) if task.due_at else None
+        form = TaskEditForm(
+            initial={
+                "title": task.title,
+                "due_at": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
+                "duration_minutes": task.duration_minutes,
+            }
+        )
+    return render(request, "tasks_app/task_edit.html", {"task": task, "form": form, "profile": profile})
 
 
 @login_required
@@ -235,27 +237,26 @@ def task_move(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     if task.status != Task.Status.SCHEDULED:
         messages.error(request, "Only a task on your calendar can move; approve it first.")
         return redirect(detail)
-    profile = profile_for(request.user)
-    with timezone.override(profile.zone):
-        form = TaskMoveForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-            return redirect(detail)
-        if form.cleaned_data["next_free"]:
-            if task_move_to_next_free_slot(task=task):
-                task.refresh_from_db()
-                start = timezone.localtime(task.event_start)
-                messages.success(request, f"Moved to {start:%a %d %b, %H:%M}.")
-            else:
-                messages.error(request, "No other free block in your working hours; the task kept its time.")
-            return _back(request, detail)
-        start = form.cleaned_data["start"]
-        if start < timezone.now():
-            messages.error(request, "Pick a time in the future.")
-            return redirect(detail)
-        tasks_apply_and_sync(task=task, event_start=start)
-        messages.success(request, f"Moved to {timezone.localtime(start):%a %d %b, %H:%M}.")
+    form = TaskMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(detail)
+    if form.cleaned_data["next_free"]:
+        if task_move_to_next_free_slot(task=task):
+            task.refresh_from_db()
+            start = timezone.localtime(task.event_start)
+            messages.success(request, f"Moved to {start:%a %d %b, %H:%M}.")
+        else:
+            messages.error(request, "No other free block in your working hours; the task kept its time.")
         return _back(request, detail)
+    start = form.cleaned_data["start"]
+    if start < timezone.now():
+        messages.error(request, "Pick a time in the future.")
+        return redirect(detail)
+    task_move_to(task=task, start=start)
+    calendar_sync(user=request.user)
+    messages.success(request, f"Moved to {timezone.localtime(start):%a %d %b, %H:%M}.")
+    return _back(request, detail)
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:

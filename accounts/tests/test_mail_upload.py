@@ -450,7 +450,7 @@ def test_deleting_the_account_deletes_the_uploaded_mail(alice: User) -> None:
 def test_uploads_waiting_to_be_read_are_capped_and_a_sync_makes_room(alice: User, settings: Settings) -> None:
     client = client_for(alice)
     first = eml("a.eml", subject="Wiki", body=WIKI)
-    settings.MAIL_AREA_MAX_BYTES = first.size + 10
+    settings.MAIL_AREA_MAX_BYTES = (first.size or 0) + 10
     upload(client, first)
 
     refused = upload(client, eml("b.eml", subject="Deck", body=DECK))

@@ -13,7 +13,7 @@ from pytest_django import Settings
 
 from conftest import client_for, sync_in_foreground
 from emailsync.models import Mailbox, SyncRun
-from emailsync.selectors import run_as_dict
+from emailsync.serializers import SyncRunSerializer
 from scheduler_site.testing.fake_google import FakeGoogle
 from scheduler_site.tests.google_support import (  # noqa: F401
     REQUESTS,
@@ -24,7 +24,7 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     mailbox_of,
 )
 from tasks_app.models import Task
-from tasks_app.services import calendar_sync, task_update
+from tasks_app.services import calendar_sync, task_retitle
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_a_lost_token_key_fails_every_run_for_the_operator_and_never_disables_th
         assert OPERATOR_REASON in run.error and "An administrator must restore it" in run.error
         assert "not your account" in run.error
         assert "Reconnect your account" not in run.error
-        next_step = run_as_dict(run)["next_step"]
+        next_step = SyncRunSerializer(run).data["next_step"]
         assert isinstance(next_step, dict) and next_step["action"] != "reconnect"
     mailbox = mailbox_of(alice)
     assert mailbox.state == Mailbox.State.ACTIVE
@@ -110,7 +110,7 @@ def test_the_calendar_waits_for_the_key_and_catches_up_once_it_is_back(
     calls = len(google.requests)
 
     settings.TOKEN_ENCRYPTION_KEYS = [key_b]
-    task_update(task=task, title="Review the contract with legal (v2)")
+    task_retitle(task=task, title="Review the contract with legal (v2)")
     calendar_sync(user=alice)
 
     task.refresh_from_db()

@@ -14,7 +14,7 @@ from pytest_django import Settings
 from accounts.models import Profile
 from conftest import client_for
 from emailsync.models import Mailbox, SyncRun
-from emailsync.selectors import run_as_dict
+from emailsync.serializers import SyncRunSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_a_failed_run_asks_to_reconnect_google_when_the_grant_is_lost(
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=Mailbox.State.NEEDS_RECONNECT)
 
-    data = run_as_dict(failed_run(alice))
+    data = SyncRunSerializer(failed_run(alice)).data
 
     assert data["next_step"] == {
         "action": "reconnect",
@@ -64,7 +64,7 @@ def test_a_failed_run_says_what_to_do_next(
     mailbox, _ = mailbox_factory(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(state=state)
 
-    next_step = run_as_dict(failed_run(alice, "Timed out"))["next_step"]
+    next_step = SyncRunSerializer(failed_run(alice, "Timed out")).data["next_step"]
     assert isinstance(next_step, dict)
     assert next_step["action"] == action
 
@@ -73,7 +73,7 @@ def test_a_run_in_progress_or_clean_has_no_next_step(alice: User, mailbox_factor
     mailbox_factory(alice)
     running = SyncRun.objects.create(user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.RUNNING)
 
-    assert run_as_dict(running)["next_step"] is None
+    assert SyncRunSerializer(running).data["next_step"] is None
 
 
 def test_the_dashboard_offers_reconnect_google_when_the_site_can(

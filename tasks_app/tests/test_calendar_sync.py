@@ -20,7 +20,18 @@ from tasks_app.calendars import CalendarError, EventSpec, LocalCalendar, event_i
 from tasks_app.extraction import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import LocalCalendarEvent, Task
-from tasks_app.services import calendar_sync, task_key, task_update
+from tasks_app.services import (
+    TaskChangeError,
+    calendar_sync,
+    task_approve,
+    task_dismiss,
+    task_edit_fields,
+    task_mark_done,
+    task_move_to,
+    task_reopen,
+    task_retitle,
+    task_stable_key,
+)
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
@@ -126,7 +137,7 @@ def test_approving_a_proposed_task_places_it(
     [task] = store(dana, mailbox_factory, todo())
     calendar_sync(user=dana, now=MONDAY_8AM)
 
-    task_update(task=task, status=Task.Status.SCHEDULED)
+    task_approve(task=task)
     assert calendar_sync(user=dana, now=MONDAY_8AM) == 1
 
     task = fresh(task)
@@ -134,14 +145,14 @@ def test_approving_a_proposed_task_places_it(
     assert event_of(task).start == task.event_start
 
 
-@pytest.mark.parametrize("status", [Task.Status.DONE, Task.Status.DISMISSED])
+@pytest.mark.parametrize("finish", [task_mark_done, task_dismiss])
 def test_a_finished_task_leaves_the_calendar(
-    alice: User, mailbox_factory: MailboxFactory, status: str
+    alice: User, mailbox_factory: MailboxFactory, finish: Callable[..., Task]
 ) -> None:
     [task, other] = store(alice, mailbox_factory, todo("Send the slides"), todo("Book the room"))
     calendar_sync(user=alice, now=MONDAY_8AM)
 
-    task_update(task=task, status=status)
+    finish(task=task)
     calendar_sync(user=alice, now=MONDAY_8AM)
 
     task = fresh(task)
@@ -157,10 +168,10 @@ def test_a_reopened_task_goes_back_on_the_calendar_under_the_same_id(
     [task] = store(alice, mailbox_factory, todo())
     calendar_sync(user=alice, now=MONDAY_8AM)
     event_id = fresh(task).event_id
-    task_update(task=task, status=Task.Status.DONE)
+    task_mark_done(task=task)
     calendar_sync(user=alice, now=MONDAY_8AM)
 
-    task_update(task=task, status=Task.Status.SCHEDULED)
+    task_reopen(task=task)
     calendar_sync(user=alice, now=MONDAY_8AM)
 
     task = fresh(task)
@@ -363,7 +374,7 @@ def test_event_ids_are_base32hex_and_stable_across_reruns(
     assert len(set(ids)) == 2
     for task, event_id in zip(tasks, ids, strict=True):
         assert BASE32HEX_ID.match(event_id), event_id
-        assert event_id == event_id_for(task_key(fresh(task)))
+        assert event_id == event_id_for(task_stable_key(fresh(task)))
         assert fresh(task).event_id == event_id
     events = LocalCalendarEvent.objects.filter(user=alice)
     assert sorted(events.values_list("event_id", flat=True)) == sorted(ids)
@@ -406,7 +417,8 @@ def test_moving_or_renaming_a_task_updates_its_event_in_place(
     event_id = fresh(task).event_id
     new_start = dt.datetime(2026, 12, 2, 14, 0, tzinfo=NY)
 
-    task_update(task=task, title="Send the final slides", event_start=new_start)
+    task_retitle(task=task, title="Send the final slides")
+    task_move_to(task=task, start=new_start)
     calendar_sync(user=alice, now=MONDAY_8AM)
 
     [event] = LocalCalendarEvent.objects.filter(user=alice)
@@ -426,7 +438,7 @@ def test_an_event_deleted_from_the_calendar_is_written_again_on_the_next_change(
     calendar_sync(user=alice, now=MONDAY_8AM)
     LocalCalendarEvent.objects.filter(user=alice).delete()
 
-    task_update(task=task, title="Send the final slides")
+    task_retitle(task=task, title="Send the final slides")
     calendar_sync(user=alice, now=MONDAY_8AM)
 
     task = fresh(task)
@@ -454,3 +466,46 @@ def test_one_users_calendar_never_holds_or_blocks_another_users_tasks(
     assert set(LocalCalendarEvent.objects.filter(user=charlie).values_list("event_id", flat=True)) == {
         fresh(charlie_task).event_id
     }
+
+
+def test_an_edit_changes_only_the_fields_it_names(alice: User, mailbox_factory: MailboxFactory) -> None:
+    due = dt.datetime(2026, 12, 4, 17, 0, tzinfo=NY)
+    [task] = store(alice, mailbox_factory, todo(due=due, kind="deadline", duration_minutes=45))
+    calendar_sync(user=alice, now=MONDAY_8AM)
+    placed = fresh(task)
+
+    task_edit_fields(task=task, changes={"title": "Send the final slides"})
+
+    task = fresh(task)
+    assert task.title == "Send the final slides" and task.edited_by_user
+    # No new due time or duration: the block stays where it was, only the event's title follows.
+    assert (task.due_at, task.duration_minutes) == (due, 45)
+    assert (task.event_start, task.event_end) == (placed.event_start, placed.event_end)
+
+
+def test_a_new_due_time_and_length_put_a_meeting_at_its_new_time(
+    alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    [meeting] = store(
+        alice, mailbox_factory, todo("Budget review", kind="meeting", due=MONDAY_8AM + dt.timedelta(hours=3))
+    )
+    calendar_sync(user=alice, now=MONDAY_8AM)
+    new_time = dt.datetime(2026, 12, 1, 15, 0, tzinfo=NY)
+
+    task_edit_fields(task=meeting, changes={"due_at": new_time, "duration_minutes": 90})
+    calendar_sync(user=alice, now=MONDAY_8AM)
+
+    event = event_of(meeting)
+    assert (event.start, event.end) == (new_time, new_time + dt.timedelta(minutes=90))
+
+
+def test_an_edit_with_a_bad_field_changes_nothing(alice: User, mailbox_factory: MailboxFactory) -> None:
+    [task] = store(alice, mailbox_factory, todo())
+
+    with pytest.raises(TaskChangeError, match="between 5 minutes and 24 hours"):
+        task_edit_fields(task=task, changes={"title": "Send the final slides", "duration_minutes": 2})
+    with pytest.raises(TaskChangeError, match="cannot be empty"):
+        task_retitle(task=task, title="   ")
+
+    task = fresh(task)
+    assert task.title == "Send the slides" and not task.edited_by_user

@@ -25,7 +25,7 @@ from scheduler_site.tests.google_support import (  # noqa: F401
 from tasks_app.calendars import calendar_for
 from tasks_app.google_calendar import GoogleCalendar
 from tasks_app.models import Task
-from tasks_app.services import calendar_sync, task_update
+from tasks_app.services import calendar_sync, task_approve
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_blocks_avoid_busy_time_but_not_free_or_cancelled_events(google: FakeGoo
     sync_in_foreground(alice)
     task = Task.objects.get(user=alice)
     assert task.status == Task.Status.PROPOSED and task.event_start is None
-    task_update(task=task, status=Task.Status.SCHEDULED)
+    task_approve(task=task)
 
     calendar_sync(user=alice, now=monday.astimezone(dt.UTC))
 

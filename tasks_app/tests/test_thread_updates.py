@@ -16,7 +16,7 @@ from conftest import MailFolder, make_email, sync_in_foreground
 from emailsync.models import Mailbox
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
 from tasks_app.models import LocalCalendarEvent, Task
-from tasks_app.services import task_update
+from tasks_app.services import task_retitle
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 NEW_YORK = ZoneInfo("America/New_York")
@@ -156,7 +156,7 @@ def test_a_task_the_user_edited_is_flagged_instead_of_moved(alice: User, thread:
     thread.send(MEET)
     sync_in_foreground(alice)
     [meeting] = open_tasks(alice)
-    task_update(task=meeting, title="Budget review with Bob")
+    task_retitle(task=meeting, title="Budget review with Bob")
     thread.send("Can we move the budget meeting to Friday at 3pm instead?", days_later=1)
     sync_in_foreground(alice)
     meeting.refresh_from_db()

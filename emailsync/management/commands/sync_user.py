@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.lookup import user_by_id_or_email
 from emailsync.models import SyncRun
-from emailsync.selectors import run_summary
+from emailsync.serializers import run_summary
 from emailsync.services import SyncUnavailable, mailbox_sync, sync_trigger
 
 
