@@ -23,7 +23,7 @@ from social_core.exceptions import (
 )
 from social_django.middleware import SocialAuthExceptionMiddleware
 
-from accounts.google_auth import (
+from accounts.google.backend import (
     GOOGLE_ACCOUNT_COOKIE,
     GOOGLE_ACCOUNT_COOKIE_MAX_AGE,
     GOOGLE_ACCOUNT_COOKIE_SALT,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.export import user_data_export_response
 from accounts.forms import TIMEZONES, ApiTokenForm, LocalMailboxForm, MailUploadForm, ProfileForm
+from accounts.google import grant as google_grant
 from accounts.models import ApiToken
 from accounts.services import (
     api_token_create,
@@ -182,12 +183,11 @@ def data_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
 @require_POST
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    from accounts.google_auth import google_disconnect
     from accounts.services import periodic_sync_apply
 
     periodic_sync_apply(user=user, minutes=None)
     # Revoke our Google access as well: nothing of the grant may outlive the account.
-    google_disconnect(user=user)
+    google_grant.google_disconnect(user=user)
     get_user_model().objects.filter(pk=user.pk).delete()
     messages.success(request, "Your account and all its data were deleted.")
     return redirect("accounts:login")
@@ -196,9 +196,7 @@ def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def google_disconnect(request: AuthenticatedHttpRequest) -> HttpResponse:
-    from accounts.google_auth import google_disconnect as disconnect
-
-    if disconnect(user=request.user):
+    if google_grant.google_disconnect(user=request.user):
         messages.success(request, "Google disconnected: our access is revoked and your tokens are deleted.")
     else:
         messages.warning(

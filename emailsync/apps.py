@@ -8,8 +8,10 @@ class EmailsyncConfig(AppConfig):
     verbose_name = "Email sync"
 
     def ready(self) -> None:
-        from emailsync import receivers  # noqa: F401
+        from emailsync import receivers
         from scheduler_site.schedules import maintenance_schedule
+
+        receivers.connect()
 
         # Stored email text is kept MESSAGE_BODY_RETENTION_DAYS at most (docs/privacy.md).
         maintenance_schedule(

@@ -8,8 +8,9 @@
   means the checkpoint is too old: ``STALE_CHECKPOINT``, and the sync service falls back to a full sync.
 - Bodies: ``messages.get(format="raw")`` in batches of at most ``GMAIL_BATCH_SIZE`` (≤ 50) sent to
   ``GMAIL_BATCH_URI``. Parts that fail inside a batch are sent again in a new batch after a backoff.
-- Errors: every call has ``num_retries``; what is left after the retries is graded: 429 and rate-limit 403
-  → ``RATE_LIMITED`` with Retry-After (this mailbox backs off), 5xx and timeouts → ``TRANSIENT``, a lost
+- Errors: calls go through ``accounts.google.client.execute`` (retries included); what is left arrives
+  graded as a ``GoogleApiError`` and maps onto ``FailureKind`` (``FAILURE_KINDS``): rate limits →
+  ``RATE_LIMITED`` with Retry-After (this mailbox backs off), 5xx and timeouts → ``TRANSIENT``, a lost
   grant → ``NEEDS_RECONNECT``.
 
 A source is built per sync, with its own HTTP connection: httplib2 is not thread-safe.
@@ -18,110 +19,42 @@ A source is built per sync, with its own HTTP connection: httplib2 is not thread
 from __future__ import annotations
 
 import base64
-import email.utils
-import json
 import logging
-import random
-import socket
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import httplib2
 from django.conf import settings
-from django.utils import timezone
-from googleapiclient.errors import BatchError, HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from accounts.google_auth import GoogleAuthError, GrantLost, ServerMisconfigured, google_service
+from accounts.google.client import MAX_INLINE_WAIT_SECONDS, backoff_sleep, execute, google_service
+from accounts.google.errors import GoogleApiError, GoogleErrorKind, grade
 from emailsync.models import Mailbox
 from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError
 
 logger = logging.getLogger(__name__)
 
 INBOX = "INBOX"
-RATE_LIMIT_REASONS = {
-    "rateLimitExceeded",
-    "userRateLimitExceeded",
-    "RATE_LIMIT_EXCEEDED",
-    "RESOURCE_EXHAUSTED",
-}
-SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "PERMISSION_DENIED"}
-# Longest wait between batch rounds spent inside the worker; a longer Retry-After defers the mailbox.
-MAX_INLINE_WAIT_SECONDS = 10.0
 HISTORY_PAGE_SIZE = 500
-NETWORK_ERRORS = (socket.timeout, TimeoutError, ConnectionError, OSError, httplib2.HttpLib2Error)
+# What each graded Google failure means for a mail source; anything else is PERMANENT.
+FAILURE_KINDS = {
+    GoogleErrorKind.RATE_LIMITED: FailureKind.RATE_LIMITED,
+    GoogleErrorKind.UNAVAILABLE: FailureKind.TRANSIENT,
+    GoogleErrorKind.NO_ANSWER: FailureKind.TRANSIENT,
+    GoogleErrorKind.TOKEN_UNAVAILABLE: FailureKind.TRANSIENT,
+    GoogleErrorKind.UNAUTHORIZED: FailureKind.NEEDS_RECONNECT,
+    GoogleErrorKind.GRANT_LOST: FailureKind.NEEDS_RECONNECT,
+    GoogleErrorKind.SERVER_MISCONFIGURED: FailureKind.SERVER_MISCONFIGURED,
+}
+# Failures inside a batch that a new batch after a backoff may get past.
+PART_RETRY_KINDS = (GoogleErrorKind.RATE_LIMITED, GoogleErrorKind.UNAVAILABLE)
 
 
-def _reason(error: HttpError) -> str:
-    try:
-        data = json.loads(error.content or b"{}")
-        body = data.get("error", {}) if isinstance(data, dict) else {}
-        if not isinstance(body, dict):
-            return ""
-        errors = body.get("errors") or []
-        if errors and isinstance(errors[0], dict) and errors[0].get("reason"):
-            return str(errors[0]["reason"])
-        return str(body.get("status", ""))
-    except (ValueError, AttributeError):
-        return ""
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - timezone.now()).total_seconds())
-
-
-def is_rate_limited(error: HttpError) -> bool:
-    status = error.resp.status
-    return status == 429 or (status == 403 and _reason(error) in RATE_LIMIT_REASONS)
-
-
-def _is_retryable(error: HttpError) -> bool:
-    return is_rate_limited(error) or error.resp.status >= 500
-
-
-def source_error(error: HttpError, what: str) -> SourceError:
-    status = error.resp.status
-    if is_rate_limited(error):
-        return SourceError(
-            f"Gmail rate-limited {what} (HTTP {status}).",
-            kind=FailureKind.RATE_LIMITED,
-            retry_after=retry_after_seconds(error.resp.get("retry-after")),
-        )
-    if status >= 500:
-        return SourceError(f"Gmail failed while {what} (HTTP {status}).", kind=FailureKind.TRANSIENT)
-    if status == 401 or (status == 403 and _reason(error) in SCOPE_REASONS):
-        return SourceError(
-            f"Gmail refused our access while {what} (HTTP {status}: {_reason(error) or 'unauthorized'}).",
-            kind=FailureKind.NEEDS_RECONNECT,
-        )
-    return SourceError(f"Gmail refused {what} (HTTP {status} {_reason(error)}).", kind=FailureKind.PERMANENT)
-
-
-def _auth_source_error(error: GoogleAuthError) -> SourceError:
-    if isinstance(error, GrantLost):
-        return SourceError(str(error), kind=FailureKind.NEEDS_RECONNECT)
-    if isinstance(error, ServerMisconfigured):
-        return SourceError(str(error), kind=FailureKind.SERVER_MISCONFIGURED)
-    return SourceError(str(error), kind=FailureKind.TRANSIENT if error.transient else FailureKind.PERMANENT)
-
-
-def _sleep_backoff(round_number: int, at_least: float = 0.0) -> None:
-    # Jitter spreads the retries of many workers.
-    base = random.uniform(0.5, 1.0) * 2**round_number * settings.GOOGLE_RETRY_BASE_MS / 1000
-    time.sleep(max(base, at_least))
+def source_error(error: GoogleApiError, what: str) -> SourceError:
+    return SourceError(
+        f"Gmail, {what}: {error}",
+        kind=FAILURE_KINDS.get(error.kind, FailureKind.PERMANENT),
+        retry_after=error.retry_after,
+    )
 
 
 def _decode_raw(raw: str) -> bytes:
@@ -140,21 +73,15 @@ class GmailSource:
                 self._service = google_service(
                     user=self.mailbox.user, api="gmail", version="v1", endpoint=settings.GMAIL_API_ENDPOINT
                 )
-            except GoogleAuthError as e:
-                raise _auth_source_error(e) from e
+            except GoogleApiError as e:
+                raise source_error(e, "connecting") from e
         return self._service
 
     def _execute(self, request: Any, what: str) -> dict[str, Any]:
         try:
-            result: dict[str, Any] = request.execute(num_retries=settings.GOOGLE_NUM_RETRIES)
-        except HttpError as e:
+            result: dict[str, Any] = execute(request)
+        except GoogleApiError as e:
             raise source_error(e, what) from e
-        except GoogleAuthError as e:
-            raise _auth_source_error(e) from e
-        except NETWORK_ERRORS as e:
-            raise SourceError(
-                f"Gmail could not be reached while {what} ({type(e).__name__}).", kind=FailureKind.TRANSIENT
-            ) from e
         return result
 
     # Listing
@@ -210,21 +137,14 @@ class GmailSource:
                 pageToken=page_token,
             )
             try:
-                response = request.execute(num_retries=settings.GOOGLE_NUM_RETRIES)
-            except HttpError as e:
-                if e.resp.status == 404:
+                response = execute(request)
+            except GoogleApiError as e:
+                if e.kind is GoogleErrorKind.NOT_FOUND:
                     raise SourceError(
                         f"Gmail no longer has the changes since history id {checkpoint} (HTTP 404).",
                         kind=FailureKind.STALE_CHECKPOINT,
                     ) from e
                 raise source_error(e, "listing new messages") from e
-            except GoogleAuthError as e:
-                raise _auth_source_error(e) from e
-            except NETWORK_ERRORS as e:
-                raise SourceError(
-                    f"Gmail could not be reached while listing new messages ({type(e).__name__}).",
-                    kind=FailureKind.TRANSIENT,
-                ) from e
             for record in response.get("history", []):
                 for added in record.get("messagesAdded", []):
                     message = added.get("message", {})
@@ -259,7 +179,7 @@ class GmailSource:
             retry = [
                 message_id
                 for message_id in pending
-                if message_id in failures and _is_retryable(failures[message_id])
+                if message_id in failures and failures[message_id].kind in PART_RETRY_KINDS
             ]
             for message_id, error in failures.items():
                 if message_id not in retry:
@@ -267,13 +187,8 @@ class GmailSource:
             if not retry:
                 break
             round_number += 1
-            waits = [
-                retry_after_seconds(failures[m].resp.get("retry-after")) or 0.0
-                for m in retry
-                if is_rate_limited(failures[m])
-            ]
-            wait = max(waits, default=0.0)
-            rate_limited = any(is_rate_limited(failures[m]) for m in retry)
+            wait = max((failures[m].retry_after or 0.0 for m in retry), default=0.0)
+            rate_limited = any(failures[m].kind is GoogleErrorKind.RATE_LIMITED for m in retry)
             if round_number > settings.GMAIL_BATCH_RETRY_ROUNDS or wait > MAX_INLINE_WAIT_SECONDS:
                 if rate_limited:
                     # Hand over what was read, then defer the mailbox; the checkpoint stays where it was.
@@ -293,69 +208,38 @@ class GmailSource:
                 self.mailbox.pk,
                 len(retry),
             )
-            _sleep_backoff(round_number, at_least=wait)
+            backoff_sleep(round_number, at_least=wait)
             pending = retry
         for message_id in ids:
             if message_id in results:
                 yield results[message_id]
 
-    def _send_batch(self, ids: list[str], results: dict[str, FetchedMessage]) -> dict[str, HttpError]:
-        """Send one batch of ``messages.get(format=raw)``, retrying the whole batch on 5xx, rate limits and
-        network errors. Fills ``results`` and returns the parts that failed inside the batch."""
+    def _send_batch(self, ids: list[str], results: dict[str, FetchedMessage]) -> dict[str, GoogleApiError]:
+        """Send one batch of ``messages.get(format=raw)`` (``execute`` retries the whole batch). Fills
+        ``results`` and returns the parts that failed inside the batch."""
         messages = self.service.users().messages()
-        attempts = settings.GOOGLE_NUM_RETRIES + 1
-        for attempt in range(attempts):
-            collector = _BatchCollector()
-            batch = BatchHttpRequest(callback=collector, batch_uri=settings.GMAIL_BATCH_URI)
-            for message_id in ids:
-                batch.add(messages.get(userId="me", id=message_id, format="raw"), request_id=message_id)
-            try:
-                batch.execute(http=self.service._http)
-            except BatchError as e:
-                # A reply that is not a well-formed multipart answer (a proxy, a cut connection).
-                if attempt == attempts - 1:
-                    raise SourceError(
-                        f"Gmail sent a malformed batch reply while reading messages: {e.reason}",
-                        kind=FailureKind.TRANSIENT,
-                    ) from e
-                _sleep_backoff(attempt + 1)
-                continue
-            except HttpError as e:
-                if not _is_retryable(e) or attempt == attempts - 1:
-                    raise source_error(e, "reading messages") from e
-                wait = retry_after_seconds(e.resp.get("retry-after")) or 0.0
-                if wait > MAX_INLINE_WAIT_SECONDS:
-                    raise source_error(e, "reading messages") from e
-                _sleep_backoff(attempt + 1, at_least=wait)
-                continue
-            except GoogleAuthError as e:
-                raise _auth_source_error(e) from e
-            except NETWORK_ERRORS as e:
-                if attempt == attempts - 1:
-                    raise SourceError(
-                        f"Gmail could not be reached while reading messages ({type(e).__name__}).",
-                        kind=FailureKind.TRANSIENT,
-                    ) from e
-                _sleep_backoff(attempt + 1)
-                continue
-            results.update(collector.received)
-            return collector.failures
-        raise AssertionError("unreachable")  # pragma: no cover
+        collector = _BatchCollector()
+        batch = BatchHttpRequest(callback=collector, batch_uri=settings.GMAIL_BATCH_URI)
+        for message_id in ids:
+            batch.add(messages.get(userId="me", id=message_id, format="raw"), request_id=message_id)
+        try:
+            execute(batch, http=self.service._http)
+        except GoogleApiError as e:
+            raise source_error(e, "reading messages") from e
+        results.update(collector.received)
+        return collector.failures
 
 
 class _BatchCollector:
-    """The callback of one batch: bodies read, and the parts that failed with an HTTP error."""
+    """The callback of one batch: bodies read, and the parts that failed (graded)."""
 
     def __init__(self) -> None:
         self.received: dict[str, FetchedMessage] = {}
-        self.failures: dict[str, HttpError] = {}
+        self.failures: dict[str, GoogleApiError] = {}
 
     def __call__(self, request_id: str, response: dict[str, Any] | None, exception: Exception | None) -> None:
         if exception is not None:
-            if isinstance(exception, HttpError):
-                self.failures[request_id] = exception
-            else:
-                self.received[request_id] = FetchedMessage(message_id=request_id, error=str(exception)[:500])
+            self.failures[request_id] = grade(exception)
             return
         try:
             raw = _decode_raw((response or {})["raw"])
@@ -373,8 +257,7 @@ class _BatchCollector:
         )
 
 
-def _part_error(error: HttpError) -> str:
-    status = error.resp.status
-    if status in (404, 410):
+def _part_error(error: GoogleApiError) -> str:
+    if error.kind in (GoogleErrorKind.NOT_FOUND, GoogleErrorKind.GONE):
         return "The message is no longer in Gmail."
-    return f"Gmail could not read this message (HTTP {status} {_reason(error)})."
+    return f"Gmail could not read this message: {error}"

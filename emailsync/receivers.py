@@ -1,20 +1,36 @@
-"""What emailsync does when something happens in another app."""
+"""What emailsync does when another app's events concern it. Connected in ``EmailsyncConfig.ready``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models.signals import post_delete
-from django.dispatch import receiver
 
+from accounts.signals import GOOGLE_DISCONNECTED, google_access_ended
+from emailsync.services import mailbox_mark_needs_reconnect
 from emailsync.uploads import mail_area_remove
 
 
-@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
-def remove_mail_area(sender: Any, instance: Any, **kwargs: Any) -> None:
+def gmail_access_ended(sender: Any, *, user: User, reason: str, **kwargs: Any) -> None:
+    """Google access ended: the Gmail mailbox shows "needs reconnect" with why (and a reconnect button), and
+    the periodic schedule is paused; the chosen interval stays in the profile and comes back on reconnect."""
+    if reason == GOOGLE_DISCONNECTED:
+        message = "Google was disconnected. Reconnect Google to sync your mail again."
+    else:
+        message = f"Google no longer accepts our access ({reason}). Reconnect Google to sync again."
+    mailbox_mark_needs_reconnect(user=user, reason=message[:2000])
+
+
+def remove_mail_area(sender: Any, instance: User, **kwargs: Any) -> None:
     """A deleted user's uploaded mail goes with the account, however it was deleted ("Delete my data", the
     demo clean-up, the admin). Only once the delete is committed: a rolled-back delete keeps the mail."""
     user_id = instance.pk
     transaction.on_commit(lambda: mail_area_remove(user_id=user_id))
+
+
+def connect() -> None:
+    google_access_ended.connect(gmail_access_ended, dispatch_uid="emailsync.gmail_access_ended")
+    post_delete.connect(remove_mail_area, sender=settings.AUTH_USER_MODEL, dispatch_uid="emailsync.mail_area")

@@ -142,7 +142,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username or address is refused before any password is checked.
     "accounts.throttling.PasswordLockoutBackend",
-    "accounts.google_auth.GoogleOAuth2",
+    "accounts.google.backend.GoogleOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -331,7 +331,7 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_SCOPE = [
     "https://www.googleapis.com/auth/calendar.events",
 ]
 # Offline access, for a refresh token. The consent screen (prompt=consent) is added only when we hold no
-# usable refresh token for the account: accounts.google_auth.GoogleOAuth2.auth_extra_arguments.
+# usable refresh token for the account: accounts.google.backend.GoogleOAuth2.auth_extra_arguments.
 SOCIAL_AUTH_GOOGLE_OAUTH2_AUTH_EXTRA_ARGUMENTS = {
     "access_type": "offline",
     "include_granted_scopes": "true",
@@ -347,14 +347,17 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     # No refresh token from Google and none held for this account: once more, with the consent screen.
-    "accounts.google_auth.require_refresh_token",
+    "accounts.google.backend.require_refresh_token",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.user.get_username",
     "social_core.pipeline.user.create_user",
     "social_core.pipeline.social_auth.associate_user",
     "social_core.pipeline.social_auth.load_extra_data",
-    # Moves the tokens into accounts.GoogleCredential (encrypted) and connects Gmail and the calendar.
-    "accounts.google_auth.store_google_credentials",
+    # Moves the tokens into accounts.GoogleCredential (encrypted); the apps' steps after it use the grant.
+    "accounts.google.backend.store_google_credentials",
+    # Gmail becomes the mailbox, Google Calendar the calendar, when the grant allows them.
+    "emailsync.pipeline.connect_gmail",
+    "tasks_app.pipeline.connect_google_calendar",
     "social_core.pipeline.user.user_details",
 )
 

@@ -13,24 +13,36 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import zoneinfo
 from typing import Any
 
-import httplib2
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
-from googleapiclient.errors import HttpError
 
-from accounts.google_auth import GoogleAuthError, google_service
+from accounts.google.client import execute, google_service
+from accounts.google.errors import GoogleApiError, GoogleErrorKind
 from tasks_app.calendars import CalendarError, EventExists, EventMissing, EventRef, EventSpec
 
 logger = logging.getLogger(__name__)
 
 CALENDAR_ID = "primary"
-RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-NETWORK_ERRORS = (socket.timeout, TimeoutError, ConnectionError, OSError, httplib2.HttpLib2Error)
+# Failures that stop the pass, leaving the tasks pending for a later sync. A lost or unusable grant is
+# among them: the tasks wait until the user reconnects (or the operator fixes the keys).
+TRANSIENT_KINDS = frozenset(
+    {
+        GoogleErrorKind.RATE_LIMITED,
+        GoogleErrorKind.UNAVAILABLE,
+        GoogleErrorKind.NO_ANSWER,
+        GoogleErrorKind.GRANT_LOST,
+        GoogleErrorKind.TOKEN_UNAVAILABLE,
+        GoogleErrorKind.TOKEN_REFUSED,
+        GoogleErrorKind.SERVER_MISCONFIGURED,
+    }
+)
+# An insert that got no answer, or a server error, may have been stored all the same.
+AMBIGUOUS_KINDS = (GoogleErrorKind.UNAVAILABLE, GoogleErrorKind.NO_ANSWER)
+GONE_KINDS = (GoogleErrorKind.NOT_FOUND, GoogleErrorKind.GONE)
 # Popup reminders by priority: an important task warns earlier and twice; a low one does not interrupt.
 REMINDERS: dict[str, list[dict[str, Any]]] = {
     "high": [{"method": "popup", "minutes": 60}, {"method": "popup", "minutes": 10}],
@@ -39,24 +51,8 @@ REMINDERS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-class _Ambiguous(Exception):
-    """The request may or may not have reached Google: no answer came back."""
-
-
-def _reason(error: HttpError) -> str:
-    details = getattr(error, "error_details", None)
-    if isinstance(details, list) and details and isinstance(details[0], dict):
-        return str(details[0].get("reason", ""))
-    return ""
-
-
-def _calendar_error(error: HttpError, what: str) -> CalendarError:
-    status = error.resp.status
-    reason = _reason(error)
-    transient = status >= 500 or status == 429 or (status == 403 and reason in RATE_LIMIT_REASONS)
-    return CalendarError(
-        f"Google Calendar refused {what} (HTTP {status} {reason}).".strip(), transient=transient
-    )
+def calendar_error(error: GoogleApiError, what: str) -> CalendarError:
+    return CalendarError(f"Google Calendar, {what}: {error}", transient=error.kind in TRANSIENT_KINDS)
 
 
 def _parse_time(value: dict[str, Any], zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -92,30 +88,17 @@ class GoogleCalendar:
                     version="v3",
                     endpoint=settings.GOOGLE_CALENDAR_API_ENDPOINT,
                 )
-            except GoogleAuthError as e:
-                # A lost grant stops the pass (transient): the tasks wait until the user reconnects.
-                raise CalendarError(str(e), transient=True) from e
+            except GoogleApiError as e:
+                raise calendar_error(e, "connecting") from e
         return self._service.events()
-
-    def _execute(self, request: Any, what: str) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = request.execute(num_retries=settings.GOOGLE_NUM_RETRIES)
-        except HttpError:
-            raise
-        except GoogleAuthError as e:
-            raise CalendarError(str(e), transient=True) from e
-        except NETWORK_ERRORS as e:
-            raise _Ambiguous(f"Google Calendar did not answer while {what} ({type(e).__name__})") from e
-        return result or {}
 
     def _call(self, request: Any, what: str) -> dict[str, Any]:
         """Execute and turn every failure into a ``CalendarError``."""
         try:
-            return self._execute(request, what)
-        except HttpError as e:
-            raise _calendar_error(e, what) from e
-        except _Ambiguous as e:
-            raise CalendarError(str(e), transient=True) from e
+            result: dict[str, Any] = execute(request)
+        except GoogleApiError as e:
+            raise calendar_error(e, what) from e
+        return result or {}
 
     def _ref(self, event: dict[str, Any]) -> EventRef:
         zone = self.zone()
@@ -170,45 +153,39 @@ class GoogleCalendar:
         body = {"id": spec.event_id, **self._body(spec)}
         request = self.events.insert(calendarId=CALENDAR_ID, body=body, sendUpdates="none")
         try:
-            return self._ref(self._execute(request, "adding an event"))
-        except HttpError as e:
-            if e.resp.status == 409:
+            return self._ref(execute(request) or {})
+        except GoogleApiError as e:
+            if e.kind is GoogleErrorKind.CONFLICT:
                 raise EventExists(spec.event_id) from e
-            if not (e.resp.status >= 500):
-                raise _calendar_error(e, "adding an event") from e
-            problem = f"Google Calendar failed while adding an event (HTTP {e.resp.status})"
-        except _Ambiguous as e:
-            problem = str(e)
+            if e.kind not in AMBIGUOUS_KINDS:
+                raise calendar_error(e, "adding an event") from e
+            problem = calendar_error(e, "adding an event")
         # The insert may have been stored although no answer came back: read the event to find out.
         existing = self.get(spec.event_id)
         if existing is not None:
             logger.info("Event %s was stored although its insert got no answer", spec.event_id)
             return existing
-        raise CalendarError(problem, transient=True)
+        raise problem
 
     def update(self, spec: EventSpec) -> EventRef:
         request = self.events.patch(
             calendarId=CALENDAR_ID, eventId=spec.event_id, body=self._body(spec), sendUpdates="none"
         )
         try:
-            return self._ref(self._execute(request, "changing an event"))
-        except HttpError as e:
-            if e.resp.status in (404, 410):
+            return self._ref(execute(request) or {})
+        except GoogleApiError as e:
+            if e.kind in GONE_KINDS:
                 raise EventMissing(spec.event_id) from e
-            raise _calendar_error(e, "changing an event") from e
-        except _Ambiguous as e:
-            raise CalendarError(str(e), transient=True) from e
+            raise calendar_error(e, "changing an event") from e
 
     def get(self, event_id: str) -> EventRef | None:
         request = self.events.get(calendarId=CALENDAR_ID, eventId=event_id)
         try:
-            event = self._execute(request, "reading an event")
-        except HttpError as e:
-            if e.resp.status in (404, 410):
+            event: dict[str, Any] = execute(request) or {}
+        except GoogleApiError as e:
+            if e.kind in GONE_KINDS:
                 return None
-            raise _calendar_error(e, "reading an event") from e
-        except _Ambiguous as e:
-            raise CalendarError(str(e), transient=True) from e
+            raise calendar_error(e, "reading an event") from e
         if event.get("status") == "cancelled":
             return None
         return self._ref(event)
@@ -216,13 +193,11 @@ class GoogleCalendar:
     def delete(self, event_id: str) -> None:
         request = self.events.delete(calendarId=CALENDAR_ID, eventId=event_id, sendUpdates="none")
         try:
-            self._execute(request, "removing an event")
-        except HttpError as e:
-            if e.resp.status in (404, 410):
+            execute(request)
+        except GoogleApiError as e:
+            if e.kind in GONE_KINDS:
                 return  # already gone
-            raise _calendar_error(e, "removing an event") from e
-        except _Ambiguous as e:
-            raise CalendarError(str(e), transient=True) from e
+            raise calendar_error(e, "removing an event") from e
 
     def busy(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
         intervals: list[tuple[dt.datetime, dt.datetime]] = []

@@ -20,7 +20,7 @@ from django_q.models import Schedule
 from pytest_django import Settings
 from social_django.models import UserSocialAuth
 
-from accounts.google_auth import google_account_connect
+from accounts.google.grant import google_account_connect
 from accounts.models import GoogleCredential, Profile
 from accounts.services import periodic_sync_apply, schedule_name
 from conftest import sync_in_foreground

@@ -12,9 +12,12 @@ import pytest
 from django.contrib.auth.models import User
 from pytest_django import Settings
 
+from accounts.google.grant import google_account_connect
 from conftest import make_email
 from emailsync.models import Mailbox
+from emailsync.pipeline import mailbox_connect_google
 from scheduler_site.testing.fake_google import FakeGoogle, FakeUser
+from tasks_app.pipeline import calendar_connect_google
 
 # Bodies the offline extractor turns into exactly one undated to-do each.
 REQUESTS = [
@@ -60,10 +63,8 @@ def mail(
 
 
 def connect(google: FakeGoogle, user: User, *, time_zone: str = "Europe/Madrid") -> FakeUser:
-    """Give ``user`` a Google account at the fake and connect it the way sign-in does (the pipeline's
-    service, with a token response from the fake's token endpoint logic)."""
-    from accounts.google_auth import google_account_connect
-
+    """Give ``user`` a Google account at the fake and connect it the way sign-in does (the pipeline steps'
+    services, with a token response from the fake's token endpoint logic)."""
     address = f"{user.username}.{next(_numbers)}@gmail.example"
     fake_user = google.add_user(address, time_zone=time_zone)
     tokens = google.grant(address)
@@ -78,6 +79,8 @@ def connect(google: FakeGoogle, user: User, *, time_zone: str = "Europe/Madrid")
             "scope": " ".join(tokens.scopes),
         },
     )
+    mailbox_connect_google(user=user)
+    calendar_connect_google(user=user)
     return fake_user
 
 

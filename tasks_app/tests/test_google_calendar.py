@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django import Settings
 
+from accounts.google.grant import google_grant_lost
 from accounts.models import Profile
 from conftest import sync_in_foreground
 from emailsync.models import SyncRun
@@ -250,8 +251,6 @@ def test_a_calendar_outage_does_not_block_mail_sync(google: FakeGoogle, alice: U
 
 
 def test_the_calendar_makes_no_calls_once_the_grant_is_lost(google: FakeGoogle, alice: User) -> None:
-    from accounts.google_auth import google_grant_lost
-
     account = connect(google, alice)
     account.add_message(mail())
     google.fail("calendar.*", status=503, times=None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.google_auth import google_keys_rotate
+from accounts.google.grant import google_keys_rotate
 
 
 class Command(BaseCommand):
