@@ -3,10 +3,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.admin import SchedulerUserAdmin
+from accounts.models import Profile
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import token_usage_this_month
+from emailsync.services import SyncUnavailable, sync_trigger
 from scheduler_site.admin_content import MailContentAdminMixin
 
 
@@ -95,3 +102,44 @@ class MessageReceiptAdmin(MailContentAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["subject", "sender", "message_id", "header_message_id"]
     readonly_fields = ["first_seen_at", "processed_at"]
+
+
+@admin.action(description="Sync email now")
+def sync_email_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    started, reused, refused = 0, 0, []
+    for user in queryset:
+        try:
+            _, created = sync_trigger(user=user, trigger=SyncRun.Trigger.ADMIN)
+        except SyncUnavailable as e:
+            refused.append(f"{user}: {e}")
+            continue
+        started += created
+        reused += not created
+    modeladmin.message_user(
+        request, f"Started {started} sync(s); {reused} already running.", messages.SUCCESS
+    )
+    for line in refused:
+        modeladmin.message_user(request, line, messages.WARNING)
+
+
+# accounts registers the User admin without knowing about mail; the sync action and the model usage are
+# emailsync's, so it extends that admin here rather than accounts calling up into emailsync.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class SyncUserAdmin(SchedulerUserAdmin):
+    actions = [sync_email_now]
+    # The stubs cannot type list_display on the class (it is generic in the model) nor know that UserAdmin
+    # sets fieldsets; both are plain tuples in Django.
+    list_display = [*UserAdmin.list_display, "model_tokens_this_month"]  # type: ignore[misc]
+    readonly_fields = ["model_tokens_this_month"]
+    fieldsets = [*UserAdmin.fieldsets, ("Model usage", {"fields": ["model_tokens_this_month"]})]  # type: ignore[misc]
+
+    @admin.display(description="Model tokens this month")
+    def model_tokens_this_month(self, user: User) -> str:
+        if user.pk is None:
+            return "—"
+        used = token_usage_this_month(user=user)
+        budget = Profile.objects.filter(user=user).values_list("monthly_token_budget", flat=True).first()
+        return f"{used:,} of {budget:,}" if budget is not None else f"{used:,} (no budget)"
