@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import Profile
 
@@ -85,39 +83,3 @@ class ProfileForm(forms.ModelForm):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name", initial="My script")
-
-
-class LocalMailboxForm(forms.Form):
-    # Relative to the user's own mail area; the service resolves it and refuses anything outside.
-    folder = forms.CharField(
-        max_length=500,
-        required=False,
-        label="Folder in your mail area",
-        help_text="Leave empty for your uploaded mail, or name a folder the site's operator placed there.",
-    )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Every chosen file, as a list (a plain FileField keeps only the last one)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
-
-
-class MailUploadForm(forms.Form):
-    mail = MultipleFileField(
-        # Empty files and a missing choice are refused by the upload service, with a message naming them.
-        allow_empty_file=True,
-        required=False,
-        label="Upload mail",
-        widget=MultipleFileInput(attrs={"accept": ".eml,.mbox,message/rfc822,application/mbox"}),
-    )

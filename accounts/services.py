@@ -13,9 +13,6 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Profile, hash_token, new_feed_token
 
-# A demo user's copy of the sample mailbox, inside their own mail area.
-DEMO_MAILBOX_FOLDER = "sample-mailbox"
-
 
 def profile_for(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
@@ -137,34 +134,19 @@ def demo_user_is_live(*, user: User) -> bool:
     return is_demo and timezone.now() < demo_expires_at(user=user)
 
 
-def demo_user_create() -> User:
-    """A new throwaway demo user with its own copy of the sample mailbox, moved to the present, in its own
-    mail area. Nothing is shared with any other visitor; ``demo_users_delete_expired`` deletes it later."""
-    import shutil
-
+def demo_account_create() -> User:
+    """A new throwaway demo user and its profile, with no mail: ``emailsync.demo.demo_user_create`` gives it
+    its copy of the sample mailbox in the same transaction. ``demo_users_delete_expired`` deletes it later."""
     from django.contrib.auth import get_user_model
 
-    from accounts.demo import demo_mailbox_install
-    from emailsync.services import mailbox_connect_local
-    from emailsync.sources import local_mail_area
-
-    with transaction.atomic():
-        user = get_user_model()(username=f"demo-{secrets.token_hex(6)}", first_name="Dana", last_name="Demo")
-        # Nobody can sign in to it with a password; the demo button's session is its only way in.
-        user.set_unusable_password()
-        user.save()
-        profile = profile_for(user)
-        profile.is_demo = True
-        profile.timezone = "America/New_York"
-        profile.save(update_fields=["is_demo", "timezone"])
-        folder = local_mail_area(user.pk) / DEMO_MAILBOX_FOLDER
-        try:
-            demo_mailbox_install(target=folder, today=timezone.localdate())
-            mailbox_connect_local(user=user, folder=str(folder))
-        except Exception:
-            # The user row is rolled back; leave no folder behind it.
-            shutil.rmtree(local_mail_area(user.pk), ignore_errors=True)
-            raise
+    user = get_user_model()(username=f"demo-{secrets.token_hex(6)}", first_name="Dana", last_name="Demo")
+    # Nobody can sign in to it with a password; the demo button's session is its only way in.
+    user.set_unusable_password()
+    user.save()
+    profile = profile_for(user)
+    profile.is_demo = True
+    profile.timezone = "America/New_York"
+    profile.save(update_fields=["is_demo", "timezone"])
     return user
 
 

@@ -10,14 +10,10 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("demo-login/", views.demo_login, name="demo-login"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/tokens/", views.token_create, name="token-create"),
     path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("settings/feed/regenerate/", views.feed_regenerate, name="feed-regenerate"),
-    path("settings/mailbox/", views.mailbox_connect, name="mailbox-connect"),
-    path("settings/export/", views.data_export, name="export"),
-    path("settings/mailbox/upload/", views.mailbox_upload_view, name="mailbox-upload"),
     path("settings/delete/", views.account_delete, name="delete"),
     path("settings/google/disconnect/", views.google_disconnect, name="google-disconnect"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from rest_framework import status
 from rest_framework.decorators import api_view, throttle_classes
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.throttling import ApiRateThrottle, SyncRateThrottle
 from accounts.types import api_user
+from emailsync.export import user_data_export_response
 from emailsync.models import SyncRun
 from emailsync.selectors import run_for_user
 from emailsync.serializers import SyncRunSerializer
@@ -40,3 +42,9 @@ def sync_status(request: Request, task_id: str) -> Response:
     if run is None:
         return Response({"detail": "No such sync run."}, status=status.HTTP_404_NOT_FOUND)
     return Response(SyncRunSerializer(run).data)
+
+
+@api_view(["GET"])
+def data_export(request: Request) -> StreamingHttpResponse:
+    """All the user's data, from every app, as one JSON document (``GET /api/export``)."""
+    return user_data_export_response(user=api_user(request))

@@ -2,17 +2,32 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.throttling import sync_wait_seconds
+from accounts.services import demo_offered, demo_user_is_live
+from accounts.throttling import demo_wait_seconds, sync_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
+from emailsync.demo import demo_user_create
+from emailsync.export import user_data_export_response
+from emailsync.forms import LocalMailboxForm, MailUploadForm
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import mailbox_for, problem_receipts, reconnect_url, runs_for_user
 from emailsync.serializers import RECONNECT_TEXT, SyncRunSerializer
-from emailsync.services import SyncUnavailable, receipt_retry, sync_trigger
+from emailsync.services import (
+    MailAreaError,
+    SyncUnavailable,
+    mailbox_connect_area,
+    mailbox_upload,
+    receipt_retry,
+    sync_trigger,
+)
+from emailsync.sources import mailbox_location_label
+from emailsync.uploads import size_label
 
 
 @login_required
@@ -79,3 +94,94 @@ def retry_message(request: AuthenticatedHttpRequest, receipt_id: int) -> HttpRes
     receipt_retry(receipt=receipt)
     messages.success(request, "The message will be read again on the next sync.")
     return redirect("emailsync:history")
+
+
+def settings_page_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
+    """The mail card of the settings page (named in ACCOUNT_SETTINGS_CONTEXT): the mailbox, its forms, and
+    where to reconnect Google."""
+    mailbox = mailbox_for(user=request.user)
+    return {
+        "mailbox": mailbox,
+        "mailbox_label": mailbox_location_label(mailbox) if mailbox else "",
+        "mailbox_form": LocalMailboxForm(),
+        "upload_form": MailUploadForm(),
+        "upload_limit": size_label(settings.MAIL_UPLOAD_MAX_BYTES),
+        "reconnect_url": reconnect_url(),
+    }
+
+
+@require_POST
+def demo_login(request: HttpRequest) -> HttpResponse:
+    if not demo_offered():
+        raise Http404("The demo account is not offered on this site.")
+    # Pressing the button again keeps the visitor in their own demo user rather than making another.
+    if isinstance(request.user, User) and demo_user_is_live(user=request.user):
+        return redirect("tasks:dashboard")
+    wait = demo_wait_seconds(request)
+    if wait is not None:
+        messages.error(
+            request,
+            f"Too many demo accounts were made from your network just now. Please try again in "
+            f"{max(1, round(wait / 60))} minutes.",
+        )
+        response = redirect("accounts:login")
+        response["Retry-After"] = str(wait)
+        return response
+    user = demo_user_create()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("tasks:dashboard")
+
+
+def _to_mail_card() -> HttpResponse:
+    # Back to the top of the settings page, not to the card's anchor: the message is shown above the page,
+    # and jumping to the card scrolled it out of view, so an upload seemed to do nothing.
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+def mailbox_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = LocalMailboxForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name a folder in your mail area, or leave the box empty.")
+        return _to_mail_card()
+    try:
+        mailbox_connect_area(user=request.user, folder=form.cleaned_data["folder"])
+    except MailAreaError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
+    return _to_mail_card()
+
+
+@login_required
+@require_POST
+def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = MailUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose one or more .eml files, or one .mbox file.")
+        return _to_mail_card()
+    try:
+        outcome = mailbox_upload(user=request.user, files=form.cleaned_data["mail"])
+    except MailAreaError as e:
+        messages.error(request, str(e))
+        return _to_mail_card()
+    notes = [f"{outcome.already_there} already uploaded"] if outcome.already_there else []
+    notes += [f"{outcome.not_email} not emails, left out"] if outcome.not_email else []
+    detail = f" ({', '.join(notes)})" if notes else ""
+    if outcome.added:
+        plural = "" if outcome.added == 1 else "s"
+        messages.success(
+            request,
+            f"Added {outcome.added} new message{plural}{detail}. "
+            f"Press “Sync emails” to read {'them' if plural else 'it'}.",
+        )
+    else:
+        messages.info(request, f"No new messages{detail}.")
+    return _to_mail_card()
+
+
+@login_required
+@require_GET
+def data_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    return user_data_export_response(user=request.user)

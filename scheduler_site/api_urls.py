@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import api as account_api
 from emailsync import api as email_api
 from tasks_app import api as task_api
 
@@ -13,5 +12,5 @@ urlpatterns = [
     path("email/sync/status/<str:task_id>", email_api.sync_status, name="sync-status"),
     path("tasks/", task_api.task_list, name="task-list"),
     path("tasks/<int:task_id>/", task_api.task_detail, name="task-detail"),
-    path("export", account_api.data_export, name="export"),
+    path("export", email_api.data_export, name="export"),
 ]

@@ -145,6 +145,9 @@ AUTHENTICATION_BACKENDS = [
     "accounts.google.backend.GoogleOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Functions that add an app's part to the account settings page's context (the mail card is emailsync's).
+# Wiring, not a knob: accounts may import no other app, so the apps above it register here instead.
+ACCOUNT_SETTINGS_CONTEXT = ["emailsync.views.settings_page_context"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -21,17 +21,16 @@ from django_q.models import Schedule
 from pytest_django import Settings
 
 from accounts.apps import DEMO_CLEANUP_SCHEDULE
-from accounts.demo import SAMPLE_DIR
 from accounts.models import ApiToken, Profile, hash_token
 from accounts.services import (
     api_token_create,
     demo_password_user_ensure,
-    demo_user_create,
     demo_users_delete_expired,
     periodic_sync_apply,
     schedule_name,
 )
 from conftest import client_for, sync_in_foreground
+from emailsync.demo import SAMPLE_DIR, demo_user_create
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.sources import local_mail_area
 from scheduler_site.schedules import maintenance_schedules_ensure
@@ -201,7 +200,7 @@ def test_a_demo_user_whose_mailbox_copy_fails_leaves_no_user_and_no_folder_behin
     first = sorted(SAMPLE_DIR.glob("*.eml"))[0]
     (broken_sample / "01.eml").write_bytes(first.read_bytes())
     (broken_sample / "02.eml").mkdir()  # unreadable as a file: the copy fails half-way
-    monkeypatch.setattr("accounts.demo.SAMPLE_DIR", broken_sample)
+    monkeypatch.setattr("emailsync.demo.SAMPLE_DIR", broken_sample)
 
     with pytest.raises(IsADirectoryError):
         demo_user_create()

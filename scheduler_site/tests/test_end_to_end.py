@@ -18,7 +18,8 @@ from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 from icalendar import Calendar
 
-from accounts.services import demo_user_create, periodic_sync_apply, schedule_name
+from accounts.services import periodic_sync_apply, schedule_name
+from emailsync.demo import demo_user_create
 from emailsync.models import MessageReceipt, SyncRun
 from emailsync.services import sync_trigger
 from scheduler_site.tests.cluster import finished_run_of, job_cluster, shared_database_url

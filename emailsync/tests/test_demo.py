@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.demo import SAMPLE_DIR, demo_mailbox_install, shift_message, shift_text, weeks_to_shift
+from emailsync.demo import SAMPLE_DIR, demo_mailbox_install, shift_message, shift_text, weeks_to_shift
 
 ONE_WEEK = dt.timedelta(weeks=1)
 TWO_WEEKS = dt.timedelta(weeks=2)

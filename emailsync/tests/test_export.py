@@ -19,10 +19,10 @@ from django.utils import timezone
 from pytest_django import Settings
 from rest_framework.test import APIClient
 
-from accounts.export import EXPORT_SCHEMA_VERSION, user_data_export
 from accounts.models import ApiToken
 from accounts.services import api_token_create
 from conftest import MailFolder, client_for, sync_in_foreground
+from emailsync.export import EXPORT_SCHEMA_VERSION, user_data_export
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from tasks_app.models import Task
 

@@ -1,4 +1,4 @@
-"""The demo account: a user and a copy of the sample mailbox in ``demo/mailbox`` moved to the present.
+"""The demo accounts' mail: a copy of the sample mailbox in ``demo/mailbox`` moved to the present.
 
 The sample emails were written for the week of Monday 2026-11-23. The copy is shifted forward by whole
 weeks, so that the newest email is from the last few days and weekday words ("Friday EOD") still name
@@ -14,9 +14,18 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import demo_account_create
+from emailsync.services import mailbox_connect_local
+from emailsync.sources import local_mail_area
 
 SAMPLE_DIR = Path(settings.BASE_DIR) / "demo" / "mailbox"
 SAMPLE_WEEK_END = dt.date(2026, 11, 27)  # the Friday of the sample week
+# A demo user's copy of the sample mailbox, inside their own mail area.
+DEMO_MAILBOX_FOLDER = "sample-mailbox"
 
 _MONTHS = [
     "january",
@@ -155,3 +164,19 @@ def demo_mailbox_install(*, target: Path, today: dt.date) -> int:
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return count
+
+
+def demo_user_create() -> User:
+    """A new throwaway demo user with its own copy of the sample mailbox, moved to the present, in its own
+    mail area. Nothing is shared with any other visitor; ``demo_users_delete_expired`` deletes it later."""
+    with transaction.atomic():
+        user = demo_account_create()
+        folder = local_mail_area(user.pk) / DEMO_MAILBOX_FOLDER
+        try:
+            demo_mailbox_install(target=folder, today=timezone.localdate())
+            mailbox_connect_local(user=user, folder=str(folder))
+        except Exception:
+            # The user row is rolled back; leave no folder behind it.
+            shutil.rmtree(local_mail_area(user.pk), ignore_errors=True)
+            raise
+    return user

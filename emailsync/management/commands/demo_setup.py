@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from accounts.demo import demo_mailbox_install
-from accounts.services import DEMO_MAILBOX_FOLDER, demo_password_user_ensure
+from accounts.services import demo_password_user_ensure
+from emailsync.demo import DEMO_MAILBOX_FOLDER, demo_mailbox_install
 from emailsync.services import mailbox_connect_local
 from emailsync.sources import local_mail_area
 
