@@ -146,7 +146,7 @@ def demo_user_create() -> User:
 
     from accounts.demo import demo_mailbox_install
     from emailsync.services import mailbox_connect_local
-    from emailsync.sources import local_mail_area
+    from emailsync.sources.local import local_mail_area
 
     with transaction.atomic():
         user = get_user_model()(username=f"demo-{secrets.token_hex(6)}", first_name="Dana", last_name="Demo")

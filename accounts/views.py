@@ -27,7 +27,7 @@ from accounts.throttling import demo_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.selectors import mailbox_for, reconnect_url
 from emailsync.services import MailAreaError, mailbox_connect_area, mailbox_upload
-from emailsync.sources import mailbox_location_label
+from emailsync.sources.local import mailbox_location_label
 from emailsync.uploads import size_label
 
 

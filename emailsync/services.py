@@ -25,13 +25,11 @@ from emailsync.sources import (
     FailureKind,
     FetchedMessage,
     Listing,
-    LocalFolderSource,
     MailSource,
     SourceError,
-    local_mail_area,
-    path_inside,
     source_for,
 )
+from emailsync.sources.local import LocalFolderSource, local_mail_area, path_inside
 from emailsync.uploads import (
     UploadOutcome,
     UploadRejected,

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import make_email
-from emailsync.sources import FailureKind, LocalFolderSource, SourceError
+from emailsync.sources import FailureKind, SourceError
+from emailsync.sources.local import LocalFolderSource
 
 
 def write(path: Path, raw: bytes | None = None, *, mtime: int | None = None) -> Path:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.demo import demo_mailbox_install
 from accounts.services import DEMO_MAILBOX_FOLDER, demo_password_user_ensure
 from emailsync.services import mailbox_connect_local
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 
 
 class Command(BaseCommand):
