@@ -30,7 +30,7 @@ from emailsync.services import (
     receipt_retry,
     sync_trigger,
 )
-from tasks_app.calendars import LocalCalendar
+from tasks_app.calendars.local import LocalCalendar
 from tasks_app.extraction import EmailForExtraction, ExtractedTask, Extractor, get_extractor
 from tasks_app.models import LocalCalendarEvent, Task
 

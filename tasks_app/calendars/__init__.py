@@ -1,8 +1,11 @@
 """The calendar seam. A calendar stores events under ids chosen by us, so writes are idempotent:
 inserting an id that exists raises ``EventExists`` and the caller reconciles with ``update``.
 
-The local calendar keeps events in our database and publishes them as an ICS feed; it is what a fresh
-install schedules onto.
+This module holds the protocol and its data classes only. The implementations are named in ``CALENDARS``
+by dotted path and imported on first use: the local calendar (``local.py``: events in our database,
+published as an ICS feed; what a fresh install schedules onto) and Google Calendar (``google.py``). A new
+calendar is one module with a class built from the user, and one line in ``CALENDARS`` (plus a
+``Profile.CalendarProvider`` choice).
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.utils.module_loading import import_string
 
-from tasks_app.models import LocalCalendarEvent
+from accounts.models import Profile
+
+# Keyed by ``Profile.CalendarProvider`` values; a user without a provider gets the local calendar.
+CALENDARS = {
+    "local": "tasks_app.calendars.local.LocalCalendar",
+    "google": "tasks_app.calendars.google.GoogleCalendar",
+}
 
 
 class CalendarError(Exception):
@@ -78,68 +85,9 @@ def event_id_for(stable_key: str) -> str:
     return "is" + base64.b32hexencode(digest).decode().lower().rstrip("=")
 
 
-class LocalCalendar:
-    def __init__(self, user: User) -> None:
-        self.user = user
-
-    def _link(self, event_id: str) -> str:
-        return f"{settings.SITE_URL}{reverse('tasks:dashboard')}#event-{event_id}"
-
-    def _ref(self, event: LocalCalendarEvent) -> EventRef:
-        return EventRef(
-            event_id=event.event_id, start=event.start, end=event.end, link=self._link(event.event_id)
-        )
-
-    def insert(self, spec: EventSpec) -> EventRef:
-        try:
-            with transaction.atomic():
-                event = LocalCalendarEvent.objects.create(
-                    user=self.user,
-                    event_id=spec.event_id,
-                    summary=spec.summary[:250],
-                    description=spec.description,
-                    start=spec.start,
-                    end=spec.end,
-                    task_key=spec.task_key,
-                )
-        except IntegrityError as e:
-            if LocalCalendarEvent.objects.filter(user=self.user, event_id=spec.event_id).exists():
-                raise EventExists(spec.event_id) from e
-            raise
-        return self._ref(event)
-
-    def update(self, spec: EventSpec) -> EventRef:
-        event = LocalCalendarEvent.objects.filter(user=self.user, event_id=spec.event_id).first()
-        if event is None:
-            raise EventMissing(spec.event_id)
-        event.summary = spec.summary[:250]
-        event.description = spec.description
-        event.start = spec.start
-        event.end = spec.end
-        event.task_key = spec.task_key
-        event.sequence += 1
-        event.save()
-        return self._ref(event)
-
-    def get(self, event_id: str) -> EventRef | None:
-        event = LocalCalendarEvent.objects.filter(user=self.user, event_id=event_id).first()
-        return self._ref(event) if event else None
-
-    def delete(self, event_id: str) -> None:
-        LocalCalendarEvent.objects.filter(user=self.user, event_id=event_id).delete()
-
-    def busy(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-        rows = LocalCalendarEvent.objects.filter(user=self.user, start__lt=end, end__gt=start)
-        return [(row.start, row.end) for row in rows.only("start", "end")]
-
-
 def calendar_for(user: User) -> Calendar:
     """The user's calendar: Google Calendar once they connected it at Google sign-in, else the local one."""
-    from accounts.models import Profile
-
     provider = Profile.objects.filter(user=user).values_list("calendar_provider", flat=True).first()
-    if provider == Profile.CalendarProvider.GOOGLE:
-        from tasks_app.google_calendar import GoogleCalendar
-
-        return GoogleCalendar(user)
-    return LocalCalendar(user)
+    path = CALENDARS.get(provider or "", CALENDARS[Profile.CalendarProvider.LOCAL])
+    calendar: Calendar = import_string(path)(user)
+    return calendar

@@ -16,7 +16,8 @@ from pytest_django import Settings
 from accounts.models import Profile
 from conftest import MailFolder
 from emailsync.models import Mailbox, MessageReceipt
-from tasks_app.calendars import CalendarError, EventSpec, LocalCalendar, event_id_for
+from tasks_app.calendars import CalendarError, EventSpec, event_id_for
+from tasks_app.calendars.local import LocalCalendar
 from tasks_app.extraction import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import LocalCalendarEvent, Task
