@@ -18,7 +18,7 @@ from conftest import MailFolder
 from emailsync.models import Mailbox, MessageReceipt
 from tasks_app.calendars import CalendarError, EventSpec, event_id_for
 from tasks_app.calendars.local import LocalCalendar
-from tasks_app.extraction import ExtractedTask
+from tasks_app.extractors import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.services import (

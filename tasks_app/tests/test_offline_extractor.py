@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from emailsync.mime import parse_message
-from tasks_app.extraction import (
+from tasks_app.extractors import (
     MAX_TASKS_PER_EMAIL,
     MAX_TITLE_LENGTH,
     EmailForExtraction,
     ExtractedTask,
     get_extractor,
 )
-from tasks_app.offline_extractor import OfflineExtractor, split_sentences
+from tasks_app.extractors.offline import OfflineExtractor, split_sentences
 
 NY = "America/New_York"
 WEDNESDAY = dt.datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo(NY))
