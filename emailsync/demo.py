@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.services import demo_account_create
 from emailsync.services import mailbox_connect_local
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 
 SAMPLE_DIR = Path(settings.BASE_DIR) / "demo" / "mailbox"
 SAMPLE_WEEK_END = dt.date(2026, 11, 27)  # the Friday of the sample week

@@ -100,7 +100,7 @@ class Mailbox(models.Model):
 
 
 class TokenUsage(Protocol):
-    """Model tokens spent by one extraction (``tasks_app.extraction.ExtractionUsage`` is one)."""
+    """Model tokens spent by one extraction (``tasks_app.extractors.ExtractionUsage`` is one)."""
 
     input_tokens: int
     output_tokens: int

@@ -25,13 +25,11 @@ from emailsync.sources import (
     FailureKind,
     FetchedMessage,
     Listing,
-    LocalFolderSource,
     MailSource,
     SourceError,
-    local_mail_area,
-    path_inside,
     source_for,
 )
+from emailsync.sources.local import LocalFolderSource, local_mail_area, path_inside
 from emailsync.uploads import (
     UploadOutcome,
     UploadRejected,
@@ -40,7 +38,7 @@ from emailsync.uploads import (
     uploads_read_remove,
     uploads_waiting_bytes,
 )
-from tasks_app.extraction import (
+from tasks_app.extractors import (
     EmailForExtraction,
     ExtractedTask,
     ExtractionError,
@@ -49,7 +47,6 @@ from tasks_app.extraction import (
     ExtractorUnavailable,
     extract_with_usage,
     get_extractor,
-    is_metered,
 )
 from tasks_app.intake import tasks_store_extracted, tasks_with_invites
 from tasks_app.services import calendar_sync
@@ -244,7 +241,7 @@ def _sync_messages(
     profile = Profile.objects.get(user=run.user)
     extractor = extractor or get_extractor(settings.TASK_EXTRACTOR)
     budget_left = None
-    if is_metered(extractor) and profile.monthly_token_budget is not None:
+    if extractor.metered and profile.monthly_token_budget is not None:
         earlier_runs = SyncRun.objects.filter(user=run.user).exclude(pk=run.pk).this_month()
         budget_left = profile.monthly_token_budget - earlier_runs.tokens_used()
     for fetched in source.fetch(todo):

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from emailsync.models import Mailbox, MessageReceipt
-from emailsync.sources import local_mail_area, mailbox_confining_area, path_inside
+from emailsync.sources.local import local_mail_area, mailbox_confining_area, path_inside
 
 logger = logging.getLogger(__name__)
 

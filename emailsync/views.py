@@ -26,7 +26,7 @@ from emailsync.services import (
     receipt_retry,
     sync_trigger,
 )
-from emailsync.sources import mailbox_location_label
+from emailsync.sources.local import mailbox_location_label
 from emailsync.uploads import size_label
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extraction import EmailForExtraction, ExtractedTask, Extractor
+from tasks_app.extractors import EmailForExtraction, ExtractedTask, Extractor
 
 __all__ = [
     "DEFAULT_EMAILS_PATH",

@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts.models import Profile
 from emailsync.mime import CalendarInvite
 from emailsync.models import MessageReceipt
-from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH, ExtractedTask
+from tasks_app.extractors import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH, ExtractedTask
 from tasks_app.models import Task
 from tasks_app.threads import cancellation_in, match_thread_task, thread_open_tasks, thread_tasks_for_prompt
 

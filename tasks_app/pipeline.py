@@ -13,7 +13,7 @@ from accounts.google.grant import CALENDAR_SCOPE, google_granted_scopes
 from accounts.models import Profile
 from accounts.services import profile_for
 from tasks_app.calendars import CalendarError
-from tasks_app.google_calendar import GoogleCalendar
+from tasks_app.calendars.google import GoogleCalendar
 
 logger = logging.getLogger(__name__)
 

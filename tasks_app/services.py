@@ -22,7 +22,7 @@ from tasks_app.calendars import (
     calendar_for,
     event_id_for,
 )
-from tasks_app.extraction import MAX_TITLE_LENGTH
+from tasks_app.extractors import MAX_TITLE_LENGTH
 from tasks_app.models import Task
 from tasks_app.scheduling import Interval, WorkingHours, place_task
 

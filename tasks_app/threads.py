@@ -22,7 +22,7 @@ from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from emailsync.models import MessageReceipt
-from tasks_app.extraction import ExtractedTask, TaskKind, ThreadTask
+from tasks_app.extractors import ExtractedTask, TaskKind, ThreadTask
 from tasks_app.models import Task
 
 __all__ = [

@@ -9,6 +9,6 @@
   request or batch with the one retry policy and raises only ``GoogleApiError``.
 - ``backend``: the social-auth backend and the accounts steps of ``SOCIAL_AUTH_PIPELINE``.
 
-Gmail (``emailsync.gmail``) and Google Calendar (``tasks_app.google_calendar``) build on ``client`` and map
+Gmail (``emailsync.sources.gmail``) and Google Calendar (``tasks_app.calendars.google``) build on ``client`` and map
 ``GoogleErrorKind`` onto their seam's errors; sign-in reaches them through their own pipeline steps.
 """

@@ -1,6 +1,6 @@
 """Every way a Google call can fail, graded once into ``GoogleApiError(kind, status, reason, retry_after)``.
 
-The seams (Gmail in ``emailsync.gmail``, Calendar in ``tasks_app.google_calendar``) map ``kind`` onto their
+The seams (Gmail in ``emailsync.sources.gmail``, Calendar in ``tasks_app.calendars.google``) map ``kind`` onto their
 own errors and never look at ``HttpError``, ``httplib2`` or ``socket``.
 """
 

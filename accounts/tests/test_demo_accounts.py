@@ -32,7 +32,7 @@ from accounts.services import (
 from conftest import client_for, sync_in_foreground
 from emailsync.demo import SAMPLE_DIR, demo_user_create
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 from scheduler_site.schedules import maintenance_schedules_ensure
 from tasks_app.models import Task
 

@@ -18,7 +18,7 @@ from pytest_django import Settings
 from conftest import client_for, make_email, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import mailbox_connect_gmail
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 from tasks_app.models import Task
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from emailsync.mime import parse_message
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import token_usage_this_month
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
-from tasks_app.extraction import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH
+from tasks_app.extractors import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH
 from tasks_app.models import LocalCalendarEvent, Task
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]

@@ -16,7 +16,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from accounts.models import Profile
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 from tasks_app.models import LocalCalendarEvent, Task
 
 

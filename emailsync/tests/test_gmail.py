@@ -130,7 +130,7 @@ def test_it_reads_every_page_of_history_and_each_message_once(
     google: FakeGoogle, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A small page size stands in for a mailbox with more changes than one page holds.
-    monkeypatch.setattr("emailsync.gmail.HISTORY_PAGE_SIZE", 2)
+    monkeypatch.setattr("emailsync.sources.gmail.HISTORY_PAGE_SIZE", 2)
     account = connect(google, alice)
     sync_in_foreground(alice)
     new = [account.add_message(mail(f"New {n}", body)) for n, body in enumerate(REQUESTS)]

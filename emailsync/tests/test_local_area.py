@@ -14,7 +14,8 @@ from pytest_django import Settings
 from conftest import client_for, make_email, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import mailbox_connect_area, mailbox_connect_local
-from emailsync.sources import LocalFolderSource, local_mail_area, source_for
+from emailsync.sources import source_for
+from emailsync.sources.local import LocalFolderSource, local_mail_area
 from tasks_app.models import Task
 
 WIKI = "Please update the wiki page when you get a chance."

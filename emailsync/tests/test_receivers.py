@@ -18,7 +18,7 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     mailbox_of,
 )
 from tasks_app.calendars import CalendarError
-from tasks_app.google_calendar import GoogleCalendar
+from tasks_app.calendars.google import GoogleCalendar
 
 pytestmark = pytest.mark.django_db
 

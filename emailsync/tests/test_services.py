@@ -30,8 +30,8 @@ from emailsync.services import (
     receipt_retry,
     sync_trigger,
 )
-from tasks_app.calendars import LocalCalendar
-from tasks_app.extraction import EmailForExtraction, ExtractedTask, Extractor, get_extractor
+from tasks_app.calendars.local import LocalCalendar
+from tasks_app.extractors import EmailForExtraction, ExtractedTask, Extractor, get_extractor
 from tasks_app.models import LocalCalendarEvent, Task
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
@@ -797,6 +797,8 @@ class DyingExtractor:
     def __init__(self, real: Extractor, die_on: int) -> None:
         self.real = real
         self.name = real.name
+        # It reports no usage of its own (it calls only ``extract``), so no budget applies.
+        self.metered = False
         self.die_on = die_on
         self.calls = 0
 

@@ -6,9 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.utils.module_loading import import_string
 
 from conftest import make_email
-from emailsync.sources import FailureKind, LocalFolderSource, SourceError
+from emailsync.models import Mailbox
+from emailsync.sources import SOURCES, FailureKind, SourceError, source_for
+from emailsync.sources.gmail import GmailSource
+from emailsync.sources.local import LocalFolderSource
 
 
 def write(path: Path, raw: bytes | None = None, *, mtime: int | None = None) -> Path:
@@ -116,3 +121,27 @@ def test_a_file_in_place_of_the_folder_is_a_permanent_error(tmp_path: Path) -> N
         LocalFolderSource(not_a_folder).list_new("")
 
     assert error.value.kind == FailureKind.PERMANENT
+
+
+def test_every_mailbox_source_names_a_class_that_builds_from_a_mailbox() -> None:
+    assert set(SOURCES) == set(Mailbox.Source.values)
+    for path in SOURCES.values():
+        assert callable(import_string(path).for_mailbox)
+
+
+@pytest.mark.django_db
+def test_source_for_picks_the_implementation_by_the_mailboxs_source(alice: User, tmp_path: Path) -> None:
+    local = Mailbox(user=alice, source=Mailbox.Source.LOCAL, location=str(tmp_path))
+    gmail = Mailbox(user=alice, source=Mailbox.Source.GMAIL, location="alice@example.com")
+
+    assert isinstance(source_for(local), LocalFolderSource)
+    assert isinstance(source_for(gmail), GmailSource)
+
+
+@pytest.mark.django_db
+def test_an_unknown_mail_source_is_a_permanent_error(alice: User) -> None:
+    mailbox = Mailbox(user=alice, source="imap", location="imap.example.com")
+
+    with pytest.raises(SourceError, match="Unknown mail source 'imap'") as caught:
+        source_for(mailbox)
+    assert caught.value.kind == FailureKind.PERMANENT

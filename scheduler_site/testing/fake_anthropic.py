@@ -53,7 +53,7 @@ class _Server(ThreadingHTTPServer):
 
 
 def answer_task(title: str, evidence: str, **fields: object) -> dict[str, object]:
-    """One task in the answer schema of tasks_app.llm (every field present, as structured output gives)."""
+    """One task in the answer schema of tasks_app.extractors.claude (every field present, as structured output gives)."""
     task: dict[str, object] = {
         "title": title,
         "kind": "todo",

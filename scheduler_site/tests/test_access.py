@@ -38,7 +38,7 @@ from accounts.models import ApiToken
 from accounts.services import api_token_create, profile_for
 from conftest import client_for
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 from tasks_app.models import LocalCalendarEvent, Task
 
 if TYPE_CHECKING:

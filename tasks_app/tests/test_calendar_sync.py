@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils.module_loading import import_string
 from pytest_django import Settings
 
 from accounts.models import Profile
 from conftest import MailFolder
 from emailsync.models import Mailbox, MessageReceipt
-from tasks_app.calendars import CalendarError, EventSpec, LocalCalendar, event_id_for
-from tasks_app.extraction import ExtractedTask
+from tasks_app.calendars import CALENDARS, CalendarError, EventSpec, calendar_for, event_id_for
+from tasks_app.calendars.local import LocalCalendar
+from tasks_app.extractors import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.services import (
@@ -509,3 +511,15 @@ def test_an_edit_with_a_bad_field_changes_nothing(alice: User, mailbox_factory: 
 
     task = fresh(task)
     assert task.title == "Send the slides" and not task.edited_by_user
+
+
+def test_every_calendar_provider_names_a_calendar_class() -> None:
+    assert set(CALENDARS) == set(Profile.CalendarProvider.values)
+    for path in CALENDARS.values():
+        assert isinstance(import_string(path), type)
+
+
+def test_a_user_without_a_profile_gets_the_local_calendar(alice: User) -> None:
+    Profile.objects.filter(user=alice).delete()
+
+    assert isinstance(calendar_for(alice), LocalCalendar)

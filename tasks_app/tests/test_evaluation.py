@@ -21,13 +21,14 @@ from tasks_app.evaluation import (
     render_emails_table,
     render_intent_table,
 )
-from tasks_app.extraction import EmailForExtraction, ExtractedTask
+from tasks_app.extractors import EmailForExtraction, ExtractedTask
 
 
 class KeywordExtractor:
     """A stand-in extractor: one task per email whose body mentions "please", due at a fixed time."""
 
     name = "keyword"
+    metered = False
 
     def __init__(self, due: dt.datetime | None = None) -> None:
         self.due = due

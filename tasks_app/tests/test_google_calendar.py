@@ -24,7 +24,7 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     mail,
 )
 from tasks_app.calendars import calendar_for
-from tasks_app.google_calendar import GoogleCalendar
+from tasks_app.calendars.google import GoogleCalendar
 from tasks_app.models import Task
 from tasks_app.services import calendar_sync, task_approve
 

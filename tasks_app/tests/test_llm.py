@@ -13,7 +13,7 @@ from django.core.management import call_command
 from pytest_django import Settings
 
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
-from tasks_app.extraction import (
+from tasks_app.extractors import (
     MAX_TASKS_PER_EMAIL,
     MAX_TITLE_LENGTH,
     EmailForExtraction,
@@ -23,7 +23,7 @@ from tasks_app.extraction import (
     ThreadTask,
     get_extractor,
 )
-from tasks_app.llm import MAX_NOTES_LENGTH, SYSTEM_PROMPT, ClaudeExtractor
+from tasks_app.extractors.claude import MAX_NOTES_LENGTH, SYSTEM_PROMPT, ClaudeExtractor
 
 NEW_YORK = dt.timezone(dt.timedelta(hours=-5))
 SENT = dt.datetime(2026, 11, 23, 9, 30, tzinfo=NEW_YORK)  # a Monday

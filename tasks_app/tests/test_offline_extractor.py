@@ -8,16 +8,18 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils.module_loading import import_string
 
 from emailsync.mime import parse_message
-from tasks_app.extraction import (
+from tasks_app.extractors import (
+    EXTRACTORS,
     MAX_TASKS_PER_EMAIL,
     MAX_TITLE_LENGTH,
     EmailForExtraction,
     ExtractedTask,
     get_extractor,
 )
-from tasks_app.offline_extractor import OfflineExtractor, split_sentences
+from tasks_app.extractors.offline import OfflineExtractor, split_sentences
 
 NY = "America/New_York"
 WEDNESDAY = dt.datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo(NY))
@@ -229,6 +231,13 @@ def test_the_registry_returns_the_offline_extractor_by_default() -> None:
     assert get_extractor().name == "offline"
     assert get_extractor(None).name == "offline"
     assert isinstance(get_extractor("offline"), OfflineExtractor)
+
+
+def test_every_extractor_name_resolves_to_a_class_that_says_whether_it_is_metered() -> None:
+    classes = {name: import_string(path) for name, path in EXTRACTORS.items()}
+
+    assert {name: cls.metered for name, cls in classes.items()} == {"offline": False, "claude": True}
+    assert all(callable(cls.from_settings) for cls in classes.values())
 
 
 def test_the_registry_rejects_an_unknown_name_with_the_known_ones() -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.services import demo_password_user_ensure
 from emailsync.demo import DEMO_MAILBOX_FOLDER, demo_mailbox_install
 from emailsync.services import mailbox_connect_local
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 
 
 class Command(BaseCommand):

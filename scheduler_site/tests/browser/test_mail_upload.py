@@ -13,7 +13,7 @@ from pytest_django import Settings
 
 from conftest import make_email
 from emailsync.models import Mailbox
-from emailsync.sources import local_mail_area
+from emailsync.sources.local import local_mail_area
 from scheduler_site.tests.browser.conftest import sync_now
 from tasks_app.models import Task
 

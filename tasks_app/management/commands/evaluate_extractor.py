@@ -17,7 +17,7 @@ from tasks_app.evaluation import (
     render_emails_table,
     render_intent_table,
 )
-from tasks_app.extraction import get_extractor
+from tasks_app.extractors import get_extractor
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from emailsync.mime import reply_text
-from tasks_app.extraction import EmailForExtraction, ExtractedTask, Extractor, get_extractor
+from tasks_app.extractors import EmailForExtraction, ExtractedTask, Extractor, get_extractor
 
 
 class InputError(ValueError):

@@ -27,10 +27,11 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 import anthropic
+from django.conf import settings
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .dates import resolve_due
-from .extraction import (
+from tasks_app.dates import resolve_due
+from tasks_app.extractors import (
     MAX_TASKS_PER_EMAIL,
     MAX_TITLE_LENGTH,
     EmailForExtraction,
@@ -215,6 +216,7 @@ class ClaudeExtractor:
     """Extract tasks with Claude through the official SDK; see the module docstring for the safeguards."""
 
     name = "claude"
+    metered = True
 
     def __init__(
         self,
@@ -254,8 +256,6 @@ class ClaudeExtractor:
 
     @classmethod
     def from_settings(cls) -> ClaudeExtractor:
-        from django.conf import settings
-
         return cls(
             api_key=settings.ANTHROPIC_API_KEY,
             model=settings.ANTHROPIC_MODEL,

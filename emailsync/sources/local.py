@@ -1,22 +1,19 @@
-"""The mail source seam. A source lists the messages of a mailbox that came after a checkpoint and
-hands over each one as RFC 822 bytes; everything after that (parsing, dedup, extraction) is shared.
+"""A local folder as a mail source, and the per-user mail areas under ``LOCAL_MAIL_ROOT`` that confine it.
 
 The local folder source is a first-class source: it is what a fresh install syncs from.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
 
 from django.conf import settings
 
 from emailsync.models import Mailbox
+from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -72,46 +69,6 @@ def mailbox_location_label(mailbox: Mailbox) -> str:
     return "A mail folder set up for you by the site's operator"
 
 
-class FailureKind(enum.Enum):
-    TRANSIENT = "transient"  # try again later with backoff
-    RATE_LIMITED = "rate_limited"  # defer this mailbox, honour retry_after
-    STALE_CHECKPOINT = "stale_checkpoint"  # the checkpoint is too old: full resync
-    NEEDS_RECONNECT = "needs_reconnect"  # the grant is gone: stop until the user reconnects
-    PERMANENT = "permanent"  # configuration problem; retrying will not help
-    # The server is misconfigured (e.g. a lost token key): an administrator must fix it. Never counted against
-    # the mailbox, no backoff, no reconnect; the first sync after the fix goes through.
-    SERVER_MISCONFIGURED = "server_misconfigured"
-
-
-class SourceError(Exception):
-    def __init__(self, message: str, *, kind: FailureKind, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Listing:
-    message_ids: list[str]
-    # The position to store once every listed message is recorded.
-    checkpoint: str
-
-
-@dataclass(frozen=True)
-class FetchedMessage:
-    message_id: str
-    raw: bytes | None = None
-    error: str = ""  # set when this one message could not be read
-    labels: Sequence[str] = field(default_factory=tuple)
-    thread_id: str = ""
-
-
-class MailSource(Protocol):
-    def list_new(self, checkpoint: str) -> Listing: ...
-
-    def fetch(self, message_ids: Sequence[str]) -> Iterator[FetchedMessage]: ...
-
-
 class LocalFolderSource:
     """A folder of ``.eml`` files (searched recursively) or a Maildir (``cur/`` and ``new/``).
 
@@ -129,6 +86,13 @@ class LocalFolderSource:
     def __init__(self, folder: str | os.PathLike[str], *, confine_to: Path | None = None) -> None:
         self.folder = Path(folder)
         self.confine_to = confine_to
+
+    @classmethod
+    def for_mailbox(cls, mailbox: Mailbox) -> LocalFolderSource:
+        if not mailbox.location:
+            # An empty path would mean the worker's current folder.
+            raise SourceError("No mail folder is set for this mailbox.", kind=FailureKind.PERMANENT)
+        return cls(mailbox.location, confine_to=mailbox_confining_area(mailbox))
 
     def _inside(self, path: Path) -> bool:
         return self.confine_to is None or path_inside(path, self.confine_to)
@@ -207,16 +171,3 @@ class LocalFolderSource:
         descriptor = os.open(resolved, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(descriptor, "rb") as file:
             return file.read()
-
-
-def source_for(mailbox: Mailbox) -> MailSource:
-    if mailbox.source == Mailbox.Source.LOCAL:
-        if not mailbox.location:
-            # An empty path would mean the worker's current folder.
-            raise SourceError("No mail folder is set for this mailbox.", kind=FailureKind.PERMANENT)
-        return LocalFolderSource(mailbox.location, confine_to=mailbox_confining_area(mailbox))
-    if mailbox.source == Mailbox.Source.GMAIL:
-        from emailsync.gmail import GmailSource
-
-        return GmailSource(mailbox)
-    raise SourceError(f"Unknown mail source {mailbox.source!r}", kind=FailureKind.PERMANENT)

@@ -1,16 +1,21 @@
 """The extractor seam: turns one email into at most a few task candidates.
 
-Every extractor (the offline rule-based one shipped here, Claude later) takes an
-``EmailForExtraction`` and returns ``ExtractedTask`` objects. Nothing here touches
-the database; the sync service decides what to store.
+Every extractor takes an ``EmailForExtraction`` and returns ``ExtractedTask`` objects. Nothing here
+touches the database; the sync service decides what to store.
+
+This module holds the protocol, its data classes and errors only. The implementations are named in
+``EXTRACTORS`` by dotted path and imported on first use: the offline rule-based one (``offline/``) and
+Claude (``claude.py``, and with it the anthropic SDK, is imported only when "claude" is asked for). A new
+extractor is one module with a class that has ``from_settings()``, and one line in ``EXTRACTORS``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
+
+from django.utils.module_loading import import_string
 
 TaskKind = Literal["deadline", "meeting", "todo"]
 Priority = Literal["low", "normal", "high"]
@@ -80,11 +85,6 @@ class ExtractionUsage:
             self.cache_write_tokens + other.cache_write_tokens,
         )
 
-    @property
-    def total(self) -> int:
-        """What counts toward a user's monthly budget: every input token, cached or not, plus output."""
-        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
-
 
 @dataclass
 class ExtractionResult:
@@ -94,14 +94,11 @@ class ExtractionResult:
 
 class Extractor(Protocol):
     name: str
+    # Pays per token (Claude): the user's monthly token budget applies, and the extractor also has
+    # ``extract_with_usage(email) -> ExtractionResult`` to report what each call cost.
+    metered: bool
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]: ...
-
-
-class MeteredExtractor(Extractor, Protocol):
-    """An extractor that pays per token (Claude): it also reports what each call cost."""
-
-    def extract_with_usage(self, email: EmailForExtraction) -> ExtractionResult: ...
 
 
 def extract_with_usage(extractor: Extractor, email: EmailForExtraction) -> ExtractionResult:
@@ -111,10 +108,6 @@ def extract_with_usage(extractor: Extractor, email: EmailForExtraction) -> Extra
         result: ExtractionResult = metered(email)
         return result
     return ExtractionResult(list(extractor.extract(email)))
-
-
-def is_metered(extractor: Extractor) -> bool:
-    return hasattr(extractor, "extract_with_usage")
 
 
 # Failures any extractor may raise. The sync treats them differently from a crash on one message:
@@ -141,43 +134,20 @@ class ExtractorFatal(ExtractionError):
     with this message instead of failing every message."""
 
 
-# --- registry ---------------------------------------------------------------------------------------------
-# Extractors are registered by name and built lazily, so importing this module never pulls in a network
-# client (tasks_app.llm, and with it the anthropic SDK, is imported only when "claude" is asked for).
+# Keyed by the ``TASK_EXTRACTOR`` names. Each class is built with ``from_settings()``.
+EXTRACTORS = {
+    "offline": "tasks_app.extractors.offline.OfflineExtractor",
+    "claude": "tasks_app.extractors.claude.ClaudeExtractor",
+}
 DEFAULT_EXTRACTOR = "offline"
-_FACTORIES: dict[str, Callable[[], Extractor]] = {}
-
-
-def register_extractor(name: str, factory: Callable[[], Extractor]) -> None:
-    """Make ``get_extractor(name)`` build an extractor with ``factory``; a later call replaces it."""
-    _FACTORIES[name.strip().lower()] = factory
-
-
-def _offline() -> Extractor:
-    from .offline_extractor import OfflineExtractor  # local import: offline_extractor imports this module
-
-    return OfflineExtractor()
-
-
-def _claude() -> Extractor:
-    from .llm import ClaudeExtractor
-
-    return ClaudeExtractor.from_settings()
-
-
-register_extractor(DEFAULT_EXTRACTOR, _offline)
-register_extractor("claude", _claude)
-
-
-def available_extractors() -> list[str]:
-    return sorted(_FACTORIES)
 
 
 def get_extractor(name: str | None = None) -> Extractor:
     """The extractor called ``name``; None or "" means the offline one. Unknown names raise ValueError."""
     key = (name or DEFAULT_EXTRACTOR).strip().lower()
-    factory = _FACTORIES.get(key)
-    if factory is None:
-        known = ", ".join(available_extractors())
+    path = EXTRACTORS.get(key)
+    if path is None:
+        known = ", ".join(sorted(EXTRACTORS))
         raise ValueError(f"Unknown task extractor {name!r}; available extractors: {known}")
-    return factory()
+    extractor: Extractor = import_string(path).from_settings()
+    return extractor

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from emailsync.mime import forwarded_region
-from tasks_app.extraction import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
+from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
     ASK_MODAL,
@@ -90,6 +90,11 @@ class OfflineExtractor:
     """Rule-based extractor; deterministic and offline."""
 
     name = "offline"
+    metered = False
+
+    @classmethod
+    def from_settings(cls) -> OfflineExtractor:
+        return cls()
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
         # The parser keeps a forwarded message in the text (it is what the forwarder asks about); the

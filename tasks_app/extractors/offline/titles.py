@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tasks_app.dates import find_due_phrases
-from tasks_app.extraction import MAX_TITLE_LENGTH
+from tasks_app.extractors import MAX_TITLE_LENGTH
 
 from .patterns import ASK_MODAL, FLAGS, YOU
 

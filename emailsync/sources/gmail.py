@@ -66,6 +66,10 @@ class GmailSource:
         self.mailbox = mailbox
         self._service: Any = None
 
+    @classmethod
+    def for_mailbox(cls, mailbox: Mailbox) -> GmailSource:
+        return cls(mailbox)
+
     @property
     def service(self) -> Any:
         if self._service is None:

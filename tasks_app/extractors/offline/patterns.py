@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from tasks_app.dates import ResolvedDate, find_due_phrases, resolve_due
-from tasks_app.extraction import EmailForExtraction, Priority
+from tasks_app.extractors import EmailForExtraction, Priority
 
 FLAGS = re.IGNORECASE
 YOU = r"(?:you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
