@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.services import profile_for
 from accounts.types import api_user
+from tasks_app.extractors import MAX_TITLE_LENGTH
 from tasks_app.models import Task
 from tasks_app.selectors import task_for_user, tasks_for_user
 from tasks_app.services import TaskChangeError, TaskEdit, calendar_sync, task_edit_fields
@@ -65,13 +68,33 @@ class TaskOutSerializer(serializers.ModelSerializer):
         }
 
 
+class WallClockDateTimeField(serializers.DateTimeField):
+    """A date-time whose offset, when missing, is the user's zone; a wall-clock time the zone skips (the hour
+    lost when clocks go forward) is refused rather than silently moved, as zoneinfo would."""
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            zone = self.timezone
+            aware = value.replace(tzinfo=zone)
+            if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+                self.fail("make_aware", timezone=zone)
+            return aware
+        return super().enforce_timezone(value)
+
+
 class TaskPatchSerializer(serializers.Serializer):
+    """A change to a task. A ``due`` without an offset is a wall-clock time in ``zone``, the user's own, as
+    on the web; the API activates no zone, so DRF would otherwise read it as UTC."""
+
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False)
-    title = serializers.CharField(max_length=200, required=False, allow_blank=False)
-    due = serializers.DateTimeField(required=False, allow_null=True)
+    title = serializers.CharField(max_length=MAX_TITLE_LENGTH, required=False, allow_blank=False)
     duration_minutes = serializers.IntegerField(
         min_value=5, max_value=24 * 60, required=False, allow_null=True
     )
+
+    def __init__(self, *args: Any, zone: dt.tzinfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["due"] = WallClockDateTimeField(required=False, allow_null=True, default_timezone=zone)
 
 
 @api_view(["GET"])
@@ -88,7 +111,7 @@ def task_detail(request: Request, task_id: int) -> Response:
         return Response({"detail": "No such task."}, status=status.HTTP_404_NOT_FOUND)
     if request.method == "GET":
         return Response(TaskOutSerializer(task).data)
-    serializer = TaskPatchSerializer(data=request.data)
+    serializer = TaskPatchSerializer(data=request.data, zone=profile_for(api_user(request)).zone)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     changes = TaskEdit()

@@ -4,11 +4,13 @@ from typing import Any, cast
 
 from django import forms
 
+from tasks_app.extractors import MAX_TITLE_LENGTH
+
 _LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class TaskEditForm(forms.Form):
-    title = forms.CharField(max_length=120)
+    title = forms.CharField(max_length=MAX_TITLE_LENGTH)
     due_at = forms.DateTimeField(
         required=False,
         label="Due",

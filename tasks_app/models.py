@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from emailsync.models import MessageReceipt
+from tasks_app.extractors import MAX_TITLE_LENGTH
 
 
 class Task(models.Model):
@@ -30,7 +31,8 @@ class Task(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
     source = models.ForeignKey(MessageReceipt, on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveSmallIntegerField(help_text="Order of the task within its email.")
-    title = models.CharField(max_length=200)
+    # One limit for every way a title arrives: extractors, the edit form and the API.
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
     notes = models.TextField(blank=True, default="")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TODO)
     due_at = models.DateTimeField(null=True, blank=True)

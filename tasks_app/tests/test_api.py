@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from conftest import sync_in_foreground
+from accounts.services import profile_for
+from conftest import client_for, sync_in_foreground
 from emailsync.models import MessageReceipt, SyncRun
 from tasks_app.models import LocalCalendarEvent, Task
 
@@ -178,6 +179,84 @@ def test_changing_a_meetings_time_moves_its_event(
     assert event is not None
     assert event.start == new_time
     assert event.end == new_time + dt.timedelta(minutes=45)
+
+
+@pytest.fixture
+def alice_in_new_york(alice: User) -> User:
+    profile = profile_for(alice)
+    profile.timezone = "America/New_York"
+    profile.save()
+    return alice
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("sent", "meant"),
+    [
+        # No offset: the user's wall clock, as on the web (15:00 in New York in December is 20:00 UTC).
+        ("2026-12-08T15:00", dt.datetime(2026, 12, 8, 20, 0, tzinfo=dt.UTC)),
+        ("2026-12-08T15:00:00", dt.datetime(2026, 12, 8, 20, 0, tzinfo=dt.UTC)),
+        # In summer the same wall-clock time is an hour earlier in UTC.
+        ("2027-07-08T15:00", dt.datetime(2027, 7, 8, 19, 0, tzinfo=dt.UTC)),
+        # An offset or Z says which instant is meant, whatever the user's zone.
+        ("2026-12-08T15:00:00Z", dt.datetime(2026, 12, 8, 15, 0, tzinfo=dt.UTC)),
+        ("2026-12-08T15:00:00+01:00", dt.datetime(2026, 12, 8, 14, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_a_due_without_an_offset_is_read_in_the_users_zone(
+    alice_in_new_york: User,
+    alice_client: APIClient,
+    alice_tasks: dict[str, Task],
+    sent: str,
+    meant: dt.datetime,
+) -> None:
+    task = alice_tasks["deadline"]
+
+    response = alice_client.patch(detail_url(task), {"due": sent}, format="json")
+
+    assert response.status_code == 200, response.json()
+    task.refresh_from_db()
+    assert task.due_at == meant
+
+
+@pytest.mark.django_db
+def test_a_due_that_does_not_exist_in_the_users_zone_is_refused(
+    alice_in_new_york: User, alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
+    task = alice_tasks["deadline"]
+    before = task.due_at
+
+    # New York's clocks jump from 02:00 to 03:00 on 14 March 2027: there is no 02:30 that day.
+    response = alice_client.patch(detail_url(task), {"due": "2027-03-14T02:30"}, format="json")
+
+    assert response.status_code == 400
+    assert "due" in response.json()
+    task.refresh_from_db()
+    assert task.due_at == before
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_web_accept_the_same_longest_title(
+    alice: User, alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
+    task = alice_tasks["todo"]
+    limit = Task._meta.get_field("title").max_length
+    assert limit is not None
+    longest, too_long = "x" * limit, "y" * (limit + 1)
+
+    assert alice_client.patch(detail_url(task), {"title": too_long}, format="json").status_code == 400
+    web = client_for(alice).post(f"/tasks/{task.pk}/edit/", {"title": too_long})
+    assert web.status_code == 200 and web.context["form"].errors["title"]
+    task.refresh_from_db()
+    assert task.title != too_long
+
+    assert alice_client.patch(detail_url(task), {"title": longest}, format="json").status_code == 200
+    task.refresh_from_db()
+    assert task.title == longest
+    web = client_for(alice).post(f"/tasks/{task.pk}/edit/", {"title": longest[:-1] + "z"})
+    assert web.status_code == 302
+    task.refresh_from_db()
+    assert task.title == longest[:-1] + "z"
 
 
 @pytest.mark.django_db
