@@ -1,8 +1,13 @@
 """The demo accounts' mail: a copy of the sample mailbox in ``demo/mailbox`` moved to the present.
 
-The sample emails were written for the week of Monday 2026-11-23. The copy is shifted forward by whole
-weeks, so that the newest email is from the last few days and weekday words ("Friday EOD") still name
-the right days; dates written in headers, bodies and calendar parts are moved by the same amount.
+The sample emails were written for the week of Monday 2026-11-23 and are read as on its Friday afternoon,
+just after the newest one: then only two urgent "today" asks are late and the rest is due next week. The
+copy is shifted forward by whole days so that the sample's newest email lands in the last 24 hours. A whole
+week would keep weekday words true by itself, but would leave the sample up to six days old, and most of its
+deadlines past. So dates written in headers, bodies and calendar parts move by the same days, and weekday
+words turn with them: a Monday email asking for "Friday" becomes a Wednesday email asking for "Sunday", still
+four days out. The sample's relative words are chosen so that this holds: a bare weekday is at most a week
+after its email, and no body that is base64-encoded names a weekday.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from emailsync.services import mailbox_connect_local
 from emailsync.sources.local import local_mail_area
 
 SAMPLE_DIR = Path(settings.BASE_DIR) / "demo" / "mailbox"
-SAMPLE_WEEK_END = dt.date(2026, 11, 27)  # the Friday of the sample week
+# The newest sample email (24, Friday 10:15 PT): the copy is dated so that this is at most a day ago.
+SAMPLE_NEWEST = dt.datetime(2026, 11, 27, 18, 15, 44, tzinfo=dt.UTC)
 # A demo user's copy of the sample mailbox, inside their own mail area.
 DEMO_MAILBOX_FOLDER = "sample-mailbox"
 
@@ -66,10 +72,41 @@ _SUBJECT_HEADER = re.compile(rb"^(Subject:[ \t]*)(.+)$", re.MULTILINE | re.IGNOR
 _SAMPLE_YEAR = 2026
 
 
-def weeks_to_shift(today: dt.date) -> int:
-    """Whole weeks that bring the sample week's Friday to the latest Friday before today, so that no sample
-    email is dated later than now."""
-    return max(0, ((today - SAMPLE_WEEK_END).days - 1) // 7)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_ES_WEEKDAYS = ["lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"]
+# Full names anywhere; the short forms only before a month ("Fri, Nov 20", "Tue Dec 1"), where they cannot
+# be the words "sun" or "sat".
+_WEEKDAY_RE = re.compile(
+    rf"\b(?:({'|'.join(_WEEKDAYS)})|({'|'.join(d[:3] for d in _WEEKDAYS)})(?=,? (?:{_MONTH_RE})\b)"
+    rf"|({'|'.join(w for w in _ES_WEEKDAYS if w.isascii() and w not in ('miercoles', 'sabado'))}))\b",
+    re.IGNORECASE,
+)
+
+
+def days_to_shift(now: dt.datetime) -> int:
+    """Whole days that bring the sample's newest email into the 24 hours before ``now``, so that no sample
+    email is dated later than now and none of its asks is older than the sample meant."""
+    return max(0, (now - SAMPLE_NEWEST) // dt.timedelta(days=1))
+
+
+def _same_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    return word.capitalize() if like[0].isupper() else word
+
+
+def _turn_weekdays(text: str, days: int) -> str:
+    def turn(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if match.group(1):
+            return _same_case(_WEEKDAYS[(_WEEKDAYS.index(word.lower()) + days) % 7], word)
+        if match.group(2):
+            short = [d[:3] for d in _WEEKDAYS]
+            return _same_case(short[(short.index(word.lower()) + days) % 7], word)
+        turned = _ES_WEEKDAYS[(_ES_WEEKDAYS.index(word.lower()) + days) % 7]
+        return _same_case(turned.replace("miercoles", "miércoles").replace("sabado", "sábado"), word)
+
+    return _WEEKDAY_RE.sub(turn, text)
 
 
 def _month_number(name: str) -> int:
@@ -88,7 +125,7 @@ def _shift(year: int, month: int, day: int, delta: dt.timedelta) -> dt.date | No
 
 
 def shift_text(text: str, delta: dt.timedelta) -> str:
-    """Move the dates written in an email's text by ``delta`` (a whole number of weeks)."""
+    """Move the dates written in an email's text by ``delta`` (whole days), and turn weekday words with them."""
     if not delta:
         return text
 
@@ -117,6 +154,7 @@ def shift_text(text: str, delta: dt.timedelta) -> str:
         moved = _shift(int(match.group(1)), int(match.group(2)), int(match.group(3)), delta)
         return match.group(0) if moved is None else moved.isoformat()
 
+    text = _turn_weekdays(text, delta.days % 7)
     text = _EN_DATE.sub(english, text)
     text = _ES_DATE.sub(spanish, text)
     text = _ICS_DATE.sub(compact, text)
@@ -146,12 +184,12 @@ def shift_message(raw: bytes, delta: dt.timedelta) -> bytes:
     return head + sep + body
 
 
-def demo_mailbox_install(*, target: Path, today: dt.date) -> int:
-    """Copy the sample mailbox into ``target``, shifted to the present. Returns the number of messages.
+def demo_mailbox_install(*, target: Path, now: dt.datetime) -> int:
+    """Copy the sample mailbox into ``target``, shifted to ``now``. Returns the number of messages.
 
     The copy is rebuilt only when missing, so messages already synced keep their ids and are not read again.
     """
-    delta = dt.timedelta(weeks=weeks_to_shift(today))
+    delta = dt.timedelta(days=days_to_shift(now))
     if target.exists() and any(target.glob("*.eml")):
         return len(list(target.glob("*.eml")))
     tmp = target.with_name(target.name + ".tmp")
@@ -173,7 +211,7 @@ def demo_user_create() -> User:
         user = demo_account_create()
         folder = local_mail_area(user.pk) / DEMO_MAILBOX_FOLDER
         try:
-            demo_mailbox_install(target=folder, today=timezone.localdate())
+            demo_mailbox_install(target=folder, now=timezone.now())
             mailbox_connect_local(user=user, folder=str(folder))
         except Exception:
             # The user row is rolled back; leave no folder behind it.

@@ -4,37 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
-from emailsync.demo import SAMPLE_DIR, demo_mailbox_install, shift_message, shift_text, weeks_to_shift
+from accounts.services import demo_account_create
+from conftest import sync_in_foreground
+from emailsync.demo import (
+    DEMO_MAILBOX_FOLDER,
+    SAMPLE_DIR,
+    days_to_shift,
+    demo_mailbox_install,
+    shift_message,
+    shift_text,
+)
+from emailsync.models import SyncRun
+from emailsync.services import mailbox_connect_local
+from emailsync.sources.local import local_mail_area
+from tasks_app.models import Task
 
 ONE_WEEK = dt.timedelta(weeks=1)
 TWO_WEEKS = dt.timedelta(weeks=2)
-
-
-@pytest.mark.parametrize(
-    ("today", "weeks"),
-    [
-        (dt.date(2026, 11, 1), 0),  # before the sample week: never shifted backwards
-        (dt.date(2026, 11, 27), 0),  # the sample week's Friday itself
-        (dt.date(2026, 12, 3), 0),  # the Thursday after: the latest Friday is still the sample one
-        (dt.date(2026, 12, 4), 0),  # a Friday: the sample Friday's mail may be later in the day than now
-        (dt.date(2026, 12, 5), 1),
-        (dt.date(2026, 12, 10), 1),
-        (dt.date(2027, 3, 6), 14),
-    ],
-)
-def test_weeks_to_shift_brings_the_sample_friday_to_the_latest_friday_before_today(
-    today: dt.date, weeks: int
-) -> None:
-    assert weeks_to_shift(today) == weeks
-    moved_friday = dt.date(2026, 11, 27) + dt.timedelta(weeks=weeks)
-    assert moved_friday.isoweekday() == 5
-    assert moved_friday < today or weeks == 0
-    assert today - moved_friday <= dt.timedelta(weeks=1) or today < dt.date(2026, 11, 27)
 
 
 @pytest.mark.parametrize(
@@ -165,21 +157,89 @@ def test_every_sample_message_keeps_its_weekday_when_shifted() -> None:
 def test_demo_mailbox_install_copies_the_sample_shifted_to_today(tmp_path: Path) -> None:
     target = tmp_path / "demo-mailbox"
 
-    count = demo_mailbox_install(target=target, today=dt.date(2026, 12, 12))
+    count = demo_mailbox_install(target=target, now=dt.datetime(2026, 12, 12, 12, 0, tzinfo=dt.UTC))
 
     assert count == len(list(SAMPLE_DIR.glob("*.eml"))) >= 20
     assert sorted(p.name for p in target.glob("*.eml")) == sorted(p.name for p in SAMPLE_DIR.glob("*.eml"))
     copied = email.message_from_bytes((target / "01-q3-numbers-request.eml").read_bytes())
-    assert parsedate_to_datetime(copied["Date"]).date() == dt.date(2026, 12, 7)
+    assert parsedate_to_datetime(copied["Date"]).date() == dt.date(2026, 12, 7)  # 14 days: Mon to Mon
     assert not (tmp_path / "demo-mailbox.tmp").exists()
 
 
 def test_demo_mailbox_install_keeps_an_existing_copy(tmp_path: Path) -> None:
     target = tmp_path / "demo-mailbox"
-    demo_mailbox_install(target=target, today=dt.date(2026, 11, 29))
+    demo_mailbox_install(target=target, now=dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
     first = (target / "01-q3-numbers-request.eml").read_bytes()
 
-    count = demo_mailbox_install(target=target, today=dt.date(2027, 1, 29))
+    count = demo_mailbox_install(target=target, now=dt.datetime(2027, 1, 29, tzinfo=dt.UTC))
 
     assert count >= 20
     assert (target / "01-q3-numbers-request.eml").read_bytes() == first
+
+
+# A fresh demo on any day of the week: few overdue tasks, most deadlines in the coming days.
+
+SEVEN_CLOCKS = [
+    # One per weekday, at different hours, in the demo's Eastern time (UTC-5 in winter).
+    dt.datetime(2027, 1, 4, 7, 0, tzinfo=dt.UTC) + dt.timedelta(days=day, hours=3 * day + 5)
+    for day in range(7)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("now", SEVEN_CLOCKS, ids=lambda now: now.strftime("%a-%H%M"))
+def test_a_fresh_demo_shows_at_most_two_overdue_tasks_on_any_day(now: dt.datetime) -> None:
+    user = demo_account_create()
+    folder = local_mail_area(user.pk) / DEMO_MAILBOX_FOLDER
+    demo_mailbox_install(target=folder, now=now)
+    mailbox_connect_local(user=user, folder=str(folder))
+
+    sent = [
+        parsedate_to_datetime(email.message_from_bytes(p.read_bytes())["Date"]) for p in folder.glob("*.eml")
+    ]
+    assert max(sent) <= now
+    assert now - max(sent) < dt.timedelta(days=1)
+    run = sync_in_foreground(user)
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+
+    tasks = list(Task.objects.filter(user=user))
+    dated = [t for t in tasks if t.due_at is not None and t.kind != Task.Kind.MEETING]
+    overdue = [t.title for t in dated if t.due_at < now]
+    coming = [t for t in dated if now <= t.due_at <= now + dt.timedelta(days=7)]
+    assert len(tasks) >= 18
+    assert len(overdue) <= 2, overdue
+    assert len(coming) > len(dated) / 2, [(t.title, t.due_at) for t in dated]
+
+
+@pytest.mark.parametrize("days", range(1, 8))
+def test_weekday_words_still_name_the_same_day_relative_to_each_email(days: int) -> None:
+    delta = dt.timedelta(days=days)
+    for path in sorted(SAMPLE_DIR.glob("*.eml")):
+        raw = path.read_bytes()
+        before, after = email.message_from_bytes(raw), email.message_from_bytes(shift_message(raw, delta))
+        sent_before, sent_after = parsedate_to_datetime(before["Date"]), parsedate_to_datetime(after["Date"])
+        assert sent_after - sent_before == delta, path.name
+        words_before = _weekday_offsets(raw.decode("latin-1"), sent_before.date())
+        words_after = _weekday_offsets(shift_message(raw, delta).decode("latin-1"), sent_after.date())
+        assert words_after == words_before, path.name
+
+
+def _weekday_offsets(text: str, sent: dt.date) -> list[int]:
+    """Days from the email's date to the next day of each weekday word it names (1 to 7)."""
+    names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    found = re.findall(r"\b(" + "|".join(names) + r")\b", text.split("\n\n", 1)[1], re.IGNORECASE)
+    return [(names.index(word.lower()) - sent.weekday() - 1) % 7 + 1 for word in found]
+
+
+@pytest.mark.parametrize(
+    ("now", "days"),
+    [
+        (dt.datetime(2026, 11, 20, tzinfo=dt.UTC), 0),  # before the sample: never shifted backwards
+        (dt.datetime(2026, 11, 27, 18, 15, 44, tzinfo=dt.UTC), 0),  # the newest email's own moment
+        (dt.datetime(2026, 11, 28, 18, 15, 43, tzinfo=dt.UTC), 0),  # a second short of a day later
+        (dt.datetime(2026, 11, 28, 18, 15, 44, tzinfo=dt.UTC), 1),
+        (dt.datetime(2026, 12, 1, 10, 45, tzinfo=dt.UTC), 3),
+    ],
+)
+def test_days_to_shift_puts_the_newest_email_in_the_last_day(now: dt.datetime, days: int) -> None:
+    assert days_to_shift(now) == days

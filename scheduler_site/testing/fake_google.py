@@ -576,10 +576,10 @@ def _load_demo(google: FakeGoogle, address: str, time_zone: str) -> None:
     # The testing settings: only the sample folder is read, and they need no SECRET_KEY.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scheduler_site.testing.settings")
     django.setup()
-    from emailsync.demo import SAMPLE_DIR, shift_message, weeks_to_shift
+    from emailsync.demo import SAMPLE_DIR, days_to_shift, shift_message
 
     user = google.users.get(address) or google.add_user(address, time_zone=time_zone)
-    delta = dt.timedelta(weeks=weeks_to_shift(dt.date.today()))
+    delta = dt.timedelta(days=days_to_shift(dt.datetime.now(dt.UTC)))
     for path in sorted(SAMPLE_DIR.glob("*.eml")):
         user.add_message(shift_message(path.read_bytes(), delta))
 

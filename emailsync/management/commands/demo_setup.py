@@ -28,7 +28,7 @@ class Command(BaseCommand):
         user = demo_password_user_ensure()
         folder = str(options["folder"] or "")
         target = Path(folder) if folder else local_mail_area(user.pk) / DEMO_MAILBOX_FOLDER
-        count = demo_mailbox_install(target=target, today=timezone.localdate())
+        count = demo_mailbox_install(target=target, now=timezone.now())
         mailbox_connect_local(user=user, folder=str(target))
         self.stdout.write(
             self.style.SUCCESS(
