@@ -16,10 +16,9 @@ from django.utils import timezone
 
 from tasks_app.calendars import CalendarError, calendar_for
 from tasks_app.models import Task
+from tasks_app.scheduling import Interval
 
 logger = logging.getLogger(__name__)
-
-Interval = tuple[dt.datetime, dt.datetime]
 
 
 def tasks_for_user(*, user: User, include_closed: bool = False) -> QuerySet[Task]:
