@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass, field
-
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -267,11 +266,11 @@ def week_view(
         day.blocks.sort(key=lambda b: (b.start, b.end))
         origin = dt.datetime.combine(day.date, dt.time(first_hour), zone)
         drawn: list[_Drawn] = [*day.blocks, *day.busy]
-        for block in drawn:
-            offset = (block.start - origin).total_seconds() / 60
-            length = max(15.0, (block.end - block.start).total_seconds() / 60)
-            block.top = round(100.0 * offset / span, 3)
-            block.height = round(min(100.0 - block.top, 100.0 * length / span), 3)
+        for item in drawn:
+            offset = (item.start - origin).total_seconds() / 60
+            length = max(15.0, (item.end - item.start).total_seconds() / 60)
+            item.top = round(100.0 * offset / span, 3)
+            item.height = round(min(100.0 - item.top, 100.0 * length / span), 3)
         # Other events share the lanes, so a block that overlaps one stays visible beside it.
         _assign_lanes(drawn)
 
