@@ -21,7 +21,8 @@ class TaskEditForm(forms.Form):
 
 
 class TaskMoveForm(forms.Form):
-    """Either a new start for the block (in the user's zone) or "next free slot"."""
+    """Either a new start for the block (in the user's zone) or "next free slot"; ``confirm`` accepts a start
+    that is outside working hours or over something else."""
 
     start = forms.DateTimeField(
         required=False,
@@ -30,6 +31,8 @@ class TaskMoveForm(forms.Form):
         input_formats=_LOCAL_INPUT,
     )
     next_free = forms.BooleanField(required=False)
+    # Set by the "Move anyway" button, after the page showed why the time may be a bad idea.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from tasks_app.calendars import CalendarError, calendar_for
 from tasks_app.models import Task
+from tasks_app.scheduling import Interval
+
+logger = logging.getLogger(__name__)
 
 
 def tasks_for_user(*, user: User, include_closed: bool = False) -> QuerySet[Task]:
@@ -75,12 +82,11 @@ def week_start_for(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-@dataclass
-class WeekBlock:
-    """A task's calendar block as drawn in one day column: position and height in percent of the day's
-    visible hours, and a lane so that overlapping blocks sit side by side."""
+@dataclass(kw_only=True)
+class _Drawn:
+    """Something drawn in one day column: position and height in percent of the day's visible hours, and a
+    lane so that overlapping items sit side by side."""
 
-    task: Task
     start: dt.datetime
     end: dt.datetime
     top: float = 0.0
@@ -90,7 +96,7 @@ class WeekBlock:
 
     @property
     def is_short(self) -> bool:
-        """Too short for two lines: drawn as one line, cut with an ellipsis."""
+        """Too short for two lines: the time and the title share the first line."""
         return (self.end - self.start) <= dt.timedelta(minutes=30)
 
     @property
@@ -102,12 +108,29 @@ class WeekBlock:
         return 100.0 / self.lanes
 
 
+@dataclass(kw_only=True)
+class WeekBlock(_Drawn):
+    """A task's calendar block."""
+
+    task: Task
+
+
+@dataclass(kw_only=True)
+class BusyBlock(_Drawn):
+    """Time taken by another event in the user's calendar (not one of ours). The calendar seam gives bare
+    intervals, so it is shown as "Busy"."""
+
+    title: str = "Busy"
+
+
 @dataclass
 class WeekDay:
     date: dt.date
     is_today: bool
     is_workday: bool
     blocks: list[WeekBlock] = field(default_factory=list)
+    # The user's other events (Google Calendar), greyed out: why a block landed where it did.
+    busy: list[BusyBlock] = field(default_factory=list)
     # Open tasks due this day that have no block (waiting for approval, or no free time was found).
     due_unplaced: list[Task] = field(default_factory=list)
 
@@ -125,6 +148,8 @@ class Week:
     now_day: dt.date | None
     # When this week has no blocks: the Monday of the nearest week that has some, to point the user there.
     nearest_week_with_blocks: dt.date | None = None
+    # The calendar could not be read for other events: the week shows our blocks only, and says so.
+    busy_unreadable: bool = False
 
     @property
     def end(self) -> dt.date:
@@ -147,10 +172,10 @@ class Week:
         return sum(len(day.blocks) for day in self.days)
 
 
-def _assign_lanes(blocks: list[WeekBlock]) -> None:
+def _assign_lanes(blocks: Sequence[_Drawn]) -> None:
     """Greedy lanes inside each cluster of overlapping blocks (like a calendar app's day view)."""
-    blocks.sort(key=lambda b: (b.start, b.end))
-    cluster: list[WeekBlock] = []
+    blocks = sorted(blocks, key=lambda b: (b.start, b.end))
+    cluster: list[_Drawn] = []
     cluster_end: dt.datetime | None = None
     lane_ends: list[dt.datetime] = []
 
@@ -185,8 +210,10 @@ def week_view(
     work_days: list[int],
     now: dt.datetime | None = None,
 ) -> Week:
-    """The open tasks of one Monday-to-Sunday week in the user's zone, laid out for the week grid, with the
-    tasks that have no block beside it. One query whatever the number of tasks."""
+    """The open tasks of one Monday-to-Sunday week in the user's zone, laid out for the week grid with the
+    user's other calendar events, and the tasks that have no block beside it. One query for the tasks
+    whatever their number, and one read of the calendar (a failed read leaves the other events out and
+    sets ``busy_unreadable``)."""
     now = now or timezone.now()
     local_now = timezone.localtime(now, zone)
     today = local_now.date()
@@ -228,20 +255,24 @@ def week_view(
             end_hour = 24 if block.end.date() > day.date else block.end.hour + (1 if block.end.minute else 0)
             last_hour = max(last_hour, end_hour)
     first_hour, last_hour = max(0, first_hour), min(24, max(last_hour, first_hour + 1))
+    busy_unreadable = False
+    try:
+        _add_busy_blocks(user=user, zone=zone, days=days, first_hour=first_hour, last_hour=last_hour)
+    except CalendarError as e:
+        logger.warning("Could not read busy time for the week view of user %s: %s", user.pk, e)
+        busy_unreadable = True
     span = (last_hour - first_hour) * 60
     for day in days:
-        origin = (
-            dt.datetime.combine(day.date, dt.time(first_hour), day.blocks[0].start.tzinfo)
-            if day.blocks
-            else None
-        )
-        for block in day.blocks:
-            assert origin is not None
-            offset = (block.start - origin).total_seconds() / 60
-            length = max(15.0, (block.end - block.start).total_seconds() / 60)
-            block.top = round(100.0 * offset / span, 3)
-            block.height = round(min(100.0 - block.top, 100.0 * length / span), 3)
-        _assign_lanes(day.blocks)
+        day.blocks.sort(key=lambda b: (b.start, b.end))
+        origin = dt.datetime.combine(day.date, dt.time(first_hour), zone)
+        drawn: list[_Drawn] = [*day.blocks, *day.busy]
+        for item in drawn:
+            offset = (item.start - origin).total_seconds() / 60
+            length = max(15.0, (item.end - item.start).total_seconds() / 60)
+            item.top = round(100.0 * offset / span, 3)
+            item.height = round(min(100.0 - item.top, 100.0 * length / span), 3)
+        # Other events share the lanes, so a block that overlaps one stays visible beside it.
+        _assign_lanes(drawn)
 
     now_top = None
     if today in by_date and first_hour <= local_now.hour < last_hour:
@@ -261,7 +292,59 @@ def week_view(
         now_top=now_top,
         now_day=today if today in by_date else None,
         nearest_week_with_blocks=nearest,
+        busy_unreadable=busy_unreadable,
     )
+
+
+def _to_the_second(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(microsecond=0)
+
+
+def calendar_busy_not_ours(*, user: User, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    """Busy time in the user's calendar between ``start`` and ``end`` from events that are not our task
+    blocks, soonest first. Raises ``CalendarError`` when the calendar cannot be read.
+
+    The seam answers bare intervals, so our own events are told apart by their times: each written task
+    block takes away one interval with exactly its start and end (one, so that another event at the very
+    same time still shows)."""
+    busy = calendar_for(user).busy(start, end)
+    ours = Counter(
+        (_to_the_second(s), _to_the_second(e))
+        for s, e in Task.objects.filter(
+            user=user, event_written=True, event_start__lt=end, event_end__gt=start
+        ).values_list("event_start", "event_end")
+        if s is not None and e is not None
+    )
+    others: list[Interval] = []
+    for s, e in busy:
+        key = (_to_the_second(s), _to_the_second(e))
+        if ours[key] > 0:
+            ours[key] -= 1
+        else:
+            others.append((s, e))
+    return sorted(others)
+
+
+def _add_busy_blocks(
+    *, user: User, zone: dt.tzinfo, days: list[WeekDay], first_hour: int, last_hour: int
+) -> None:
+    """Put the user's other events into the day columns, cut to the hours the grid shows."""
+    week_begins = dt.datetime.combine(days[0].date, dt.time(0), zone)
+    week_ends = dt.datetime.combine(days[-1].date + dt.timedelta(days=1), dt.time(0), zone)
+    others = calendar_busy_not_ours(user=user, start=week_begins, end=week_ends)
+    for day in days:
+        shown_from = dt.datetime.combine(day.date, dt.time(first_hour), zone)
+        shown_until = (
+            dt.datetime.combine(day.date + dt.timedelta(days=1), dt.time(0), zone)
+            if last_hour >= 24
+            else dt.datetime.combine(day.date, dt.time(last_hour), zone)
+        )
+        for busy_start, busy_end in others:
+            start, end = max(busy_start, shown_from), min(busy_end, shown_until)
+            if start < end:
+                day.busy.append(
+                    BusyBlock(start=timezone.localtime(start, zone), end=timezone.localtime(end, zone))
+                )
 
 
 @dataclass

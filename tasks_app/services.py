@@ -25,6 +25,7 @@ from tasks_app.calendars import (
 from tasks_app.extractors import MAX_TITLE_LENGTH
 from tasks_app.models import Task
 from tasks_app.scheduling import Interval, WorkingHours, place_task
+from tasks_app.selectors import calendar_busy_not_ours
 
 logger = logging.getLogger(__name__)
 
@@ -256,15 +257,99 @@ def task_retitle(*, task: Task, title: str) -> Task:
     return _save_edit(task)
 
 
-@transaction.atomic
-def task_move_to(*, task: Task, start: dt.datetime) -> Task:
-    """Put a task's block at ``start``, keeping its length."""
-    task = _locked(task)
+class TaskMoveRefused(TaskChangeError):
+    """The block cannot go there at all (it would start in the past)."""
+
+
+class TaskMoveNeedsConfirmation(TaskChangeError):
+    """The block can go there, but the user should know why it may be a bad idea before it does."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+_DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _outside_working_hours(profile: Profile, start: dt.datetime, end: dt.datetime) -> str | None:
+    local_start = timezone.localtime(start, profile.zone)
+    local_end = timezone.localtime(end, profile.zone)
+    inside = (
+        local_start.isoweekday() in profile.working_days
+        and local_start.date() == local_end.date()
+        and profile.work_start <= local_start.time()
+        and local_end.time() <= profile.work_end
+    )
+    if inside:
+        return None
+    days = ", ".join(_DAY_NAMES[d - 1] for d in sorted(profile.working_days))
+    return (
+        f"{local_start:%a %d %b, %H:%M}–{local_end:%H:%M} is outside your working hours "
+        f"({days}, {profile.work_start:%H:%M}–{profile.work_end:%H:%M}, {profile.timezone})."
+    )
+
+
+def _move_concerns(task: Task, profile: Profile, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """Why a block at [start, end) may be a bad idea: outside working hours, over another of the user's
+    blocks or meetings, over another event in their calendar (or that calendar could not be checked)."""
+    zone = profile.zone
+    concerns: list[str] = []
+    hours = _outside_working_hours(profile, start, end)
+    if hours:
+        concerns.append(hours)
+    others = Task.objects.filter(
+        user=task.user, status=Task.Status.SCHEDULED, event_start__lt=end, event_end__gt=start
+    ).exclude(pk=task.pk)
+    for other in others.order_by("event_start", "id"):
+        assert other.event_start is not None and other.event_end is not None
+        what = "the meeting" if other.kind == Task.Kind.MEETING else "the block for"
+        concerns.append(
+            f"It overlaps {what} “{other.title}” "
+            f"({timezone.localtime(other.event_start, zone):%H:%M}–"
+            f"{timezone.localtime(other.event_end, zone):%H:%M})."
+        )
+    try:
+        busy = calendar_busy_not_ours(user=task.user, start=start, end=end)
+    except CalendarError as e:
+        logger.warning("Could not read busy time to check a move of task %s: %s", task.pk, e)
+        concerns.append("Your calendar could not be read, so other events at that time were not checked.")
+    else:
+        for busy_start, busy_end in busy:
+            concerns.append(
+                f"It overlaps another event in your calendar "
+                f"({timezone.localtime(busy_start, zone):%H:%M}–{timezone.localtime(busy_end, zone):%H:%M})."
+            )
+    return concerns
+
+
+def task_move_to(
+    *, task: Task, start: dt.datetime, confirmed: bool = False, now: dt.datetime | None = None
+) -> Task:
+    """Put a task's block at ``start``, keeping its length; the calendar follows on the next sync.
+
+    A start in the past raises ``TaskMoveRefused``. A block outside the user's working hours, or over one
+    of their meetings, another block or another event in their calendar, raises
+    ``TaskMoveNeedsConfirmation`` with the reasons, unless the user ``confirmed`` the move."""
+    now = now or timezone.now()
+    if start < now:
+        raise TaskMoveRefused(
+            "Pick a time in the future: that time has already passed, and a block there would never happen."
+        )
     minutes = task.duration_minutes or settings.DEFAULT_TASK_MINUTES
-    task.event_start = start
-    task.event_end = start + dt.timedelta(minutes=minutes)
-    task.calendar_pending = True
-    return _save_edit(task)
+    end = start + dt.timedelta(minutes=minutes)
+    if not confirmed:
+        # Read outside the transaction: the check may call a remote calendar, and no row is locked yet.
+        profile = Profile.objects.get(user=task.user)
+        concerns = _move_concerns(task, profile, start, end)
+        if concerns:
+            raise TaskMoveNeedsConfirmation(concerns)
+    with transaction.atomic():
+        task = _locked(task)
+        task.event_start = start
+        task.event_end = end
+        task.calendar_pending = True
+        return _save_edit(task)
 
 
 class TaskEdit(TypedDict, total=False):

@@ -30,6 +30,8 @@ from tasks_app.selectors import (
 )
 from tasks_app.services import (
     TaskChangeError,
+    TaskMoveNeedsConfirmation,
+    TaskMoveRefused,
     calendar_sync,
     task_approve,
     task_dismiss,
@@ -145,11 +147,14 @@ def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("tasks:review")
 
 
-@login_required
-def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
-    task = task_for_user(user=request.user, task_id=task_id)
-    if task is None:
-        raise Http404("No such task")
+def _detail_page(
+    request: AuthenticatedHttpRequest,
+    task: Task,
+    *,
+    move_form: TaskMoveForm | None = None,
+    move_concerns: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     profile = request.profile
     due_local = timezone.localtime(task.due_at) if task.due_at else None
     start_local = timezone.localtime(task.event_start) if task.event_start else None
@@ -169,13 +174,23 @@ def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse
                     "duration_minutes": task.duration_minutes,
                 }
             ),
-            "move_form": TaskMoveForm(
-                initial={"start": start_local.strftime("%Y-%m-%dT%H:%M") if start_local else ""}
-            ),
+            "move_form": move_form
+            or TaskMoveForm(initial={"start": start_local.strftime("%Y-%m-%dT%H:%M") if start_local else ""}),
+            # Why the asked time may be a bad idea; the page asks to confirm with a second submit.
+            "move_concerns": move_concerns or [],
             "block_week": week_start_for(start_local.date()) if start_local else None,
             "on_local_calendar": profile.calendar_provider == Profile.CalendarProvider.LOCAL,
         },
+        status=status,
     )
+
+
+@login_required
+def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    task = task_for_user(user=request.user, task_id=task_id)
+    if task is None:
+        raise Http404("No such task")
+    return _detail_page(request, task)
 
 
 @login_required
@@ -250,10 +265,13 @@ def task_move(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
             messages.error(request, "No other free block in your working hours; the task kept its time.")
         return _back(request, detail)
     start = form.cleaned_data["start"]
-    if start < timezone.now():
-        messages.error(request, "Pick a time in the future.")
-        return redirect(detail)
-    task_move_to(task=task, start=start)
+    try:
+        task_move_to(task=task, start=start, confirmed=form.cleaned_data["confirm"])
+    except TaskMoveRefused as e:
+        form.add_error("start", str(e))
+        return _detail_page(request, task, move_form=form, status=400)
+    except TaskMoveNeedsConfirmation as e:
+        return _detail_page(request, task, move_form=form, move_concerns=e.reasons)
     calendar_sync(user=request.user)
     messages.success(request, f"Moved to {timezone.localtime(start):%a %d %b, %H:%M}.")
     return _back(request, detail)

@@ -420,7 +420,7 @@ def test_moving_or_renaming_a_task_updates_its_event_in_place(
     new_start = dt.datetime(2026, 12, 2, 14, 0, tzinfo=NY)
 
     task_retitle(task=task, title="Send the final slides")
-    task_move_to(task=task, start=new_start)
+    task_move_to(task=task, start=new_start, now=MONDAY_8AM)
     calendar_sync(user=alice, now=MONDAY_8AM)
 
     [event] = LocalCalendarEvent.objects.filter(user=alice)

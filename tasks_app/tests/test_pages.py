@@ -358,6 +358,9 @@ def test_moving_to_a_chosen_time_reads_it_in_the_users_zone(wiki: Task, alice: U
     target = timezone.localtime(timezone.now() + dt.timedelta(days=3), profile_for(alice).zone).replace(
         hour=14, minute=30, second=0, microsecond=0
     )
+    # A working day, so that the move needs no confirmation.
+    while target.isoweekday() > 5:
+        target += dt.timedelta(days=1)
 
     client_for(alice).post(f"/tasks/{wiki.pk}/move/", {"start": target.strftime("%Y-%m-%dT%H:%M")})
 
@@ -369,11 +372,12 @@ def test_moving_to_a_chosen_time_reads_it_in_the_users_zone(wiki: Task, alice: U
 def test_moving_into_the_past_is_refused(wiki: Task, alice: User) -> None:
     before = wiki.event_start
 
-    response = client_for(alice).post(f"/tasks/{wiki.pk}/move/", {"start": "2020-01-01T10:00"}, follow=True)
+    response = client_for(alice).post(f"/tasks/{wiki.pk}/move/", {"start": "2020-01-01T10:00"})
 
     wiki.refresh_from_db()
     assert wiki.event_start == before
-    assert "Pick a time in the future." in [str(m) for m in response.context["messages"]]
+    assert response.status_code == 400
+    assert "Pick a time in the future" in response.content.decode()
 
 
 def test_a_task_with_no_other_free_slot_keeps_its_block(wiki: Task, alice: User, settings: Settings) -> None:
