@@ -341,7 +341,7 @@ def test_connecting_a_mail_folder_in_ones_area(
     mailbox = Mailbox.objects.get(user=alice)
     assert mailbox.source == Mailbox.Source.LOCAL
     assert mailbox.location == str(folder.resolve())
-    assert any("connected" in m for m in messages_of(response))
+    assert any(m.startswith("Connected the folder “work”") for m in messages_of(response))
 
 
 @pytest.mark.django_db
