@@ -154,7 +154,9 @@ def test_an_empty_folder_connects_the_area_itself(alice: User) -> None:
     response = client_for(alice).post(CONNECT_URL, {"folder": ""}, follow=True)
 
     assert Mailbox.objects.get(user=alice).location == str(local_mail_area(alice.pk))
-    assert "Connected your mail area, where uploads go. Press “Sync emails” to read it." in messages_of(response)
+    assert "Connected your mail area, where uploads go. Press “Sync emails” to read it." in messages_of(
+        response
+    )
     assert "Your uploaded mail" in response.content.decode()
 
 
