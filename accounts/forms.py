@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 
 from accounts.models import Profile
+from accounts.timezones import UnknownTimeZone, timezone_resolve, zone_options
 
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
 SYNC_CHOICES = [
@@ -17,15 +16,17 @@ SYNC_CHOICES = [
 ]
 
 
-TIMEZONES = sorted(zoneinfo.available_timezones())
+# The suggestions of the time-zone box: every zone, labelled with its city and country.
+TIMEZONES = zone_options()
 
 
 class ProfileForm(forms.ModelForm):
-    # A text box with a list of suggestions: typing "ber" offers Europe/Berlin, no script needed.
+    # A text box with a list of suggestions: typing "ber" or "germ" offers Europe/Berlin, no script needed;
+    # a city or country typed in full is resolved on the server.
     timezone = forms.CharField(
         label="Time zone",
         widget=forms.TextInput(attrs={"list": "timezone-list", "autocomplete": "off", "spellcheck": "false"}),
-        help_text="Type a city or region, e.g. New York, Berlin, Kolkata.",
+        help_text="Type a city or country, e.g. New York, Berlin, Kolkata, Germany.",
     )
     work_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="Working days"
@@ -64,18 +65,15 @@ class ProfileForm(forms.ModelForm):
         }
 
     def clean_timezone(self) -> str:
-        value = self.cleaned_data["timezone"].strip()
-        by_lower = {zone.lower(): zone for zone in TIMEZONES}
-        zone = by_lower.get(value.lower()) or by_lower.get(value.lower().replace(" ", "_"))
-        if zone is None:
-            raise forms.ValidationError(f"“{value}” is not a time zone we know. Pick one from the list.")
-        return zone
+        try:
+            return timezone_resolve(self.cleaned_data["timezone"])
+        except UnknownTimeZone as e:
+            raise forms.ValidationError(str(e)) from e
 
     def clean(self) -> dict[str, object]:
+        # Hours that end before they start are refused by the model's work_hours_order constraint, with
+        # its plain message, so the admin and the form say the same once.
         data = super().clean() or {}
-        start, end = data.get("work_start"), data.get("work_end")
-        if start and end and start >= end:
-            raise forms.ValidationError("Working hours must end after they start.")
         if not data.get("work_days"):
             self.add_error("work_days", "Pick at least one working day.")
         return data

@@ -59,8 +59,12 @@ class Profile(models.Model):
 
     class Meta:
         constraints = [
+            # The message is what every form, the admin and profile_update show, instead of Django's
+            # "Constraint “work_hours_order” is violated."
             models.CheckConstraint(
-                condition=models.Q(work_start__lt=models.F("work_end")), name="work_hours_order"
+                condition=models.Q(work_start__lt=models.F("work_end")),
+                name="work_hours_order",
+                violation_error_message="Working hours must end after they start.",
             ),
         ]
 

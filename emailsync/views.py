@@ -145,12 +145,15 @@ def mailbox_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Name a folder in your mail area, or leave the box empty.")
         return _to_mail_card()
+    folder = form.cleaned_data["folder"].strip()
     try:
-        mailbox_connect_area(user=request.user, folder=form.cleaned_data["folder"])
+        mailbox_connect_area(user=request.user, folder=folder)
     except MailAreaError as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, "Mail folder connected. Press “Sync emails” to read it.")
+        # An empty box connects the whole area: say so, so it does not read as nothing having happened.
+        what = f"the folder “{folder}” of your mail area" if folder else "your mail area, where uploads go"
+        messages.success(request, f"Connected {what}. Press “Sync emails” to read it.")
     return _to_mail_card()
 
 

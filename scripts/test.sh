@@ -11,5 +11,16 @@ if [ -x "$chromium" ]; then
 else
   echo "Browser tests: SKIPPED (Chromium not found at $chromium)"
 fi
+# axe-core, the accessibility engine the browser tests run on every page, from npm into a local folder.
+axe=".cache/axe/node_modules/axe-core/axe.min.js"
+if [ -f "$axe" ]; then
+  echo "Accessibility checks: running with $axe"
+elif ! command -v npm >/dev/null 2>&1; then
+  echo "Accessibility checks: SKIPPED (npm not found; apt-get install npm)"
+elif npm install --prefix .cache/axe --no-audit --no-fund --loglevel=error "axe-core@4" >/dev/null; then
+  echo "Accessibility checks: installed axe-core into .cache/axe"
+else
+  echo "Accessibility checks: SKIPPED (npm could not install axe-core)"
+fi
 echo "==> Running tests on ${DATABASE_URL:-SQLite (default)}"
 exec .venv/bin/python -m pytest "$@"

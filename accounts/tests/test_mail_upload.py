@@ -154,7 +154,9 @@ def test_an_empty_folder_connects_the_area_itself(alice: User) -> None:
     response = client_for(alice).post(CONNECT_URL, {"folder": ""}, follow=True)
 
     assert Mailbox.objects.get(user=alice).location == str(local_mail_area(alice.pk))
-    assert "Mail folder connected. Press “Sync emails” to read it." in messages_of(response)
+    assert "Connected your mail area, where uploads go. Press “Sync emails” to read it." in messages_of(
+        response
+    )
     assert "Your uploaded mail" in response.content.decode()
 
 
@@ -459,3 +461,27 @@ def test_uploads_waiting_to_be_read_are_capped_and_a_sync_makes_room(alice: User
 
     assert "still waiting to be read" in messages_of(refused)[0]
     assert messages_of(accepted) == ["Added 1 new message. Press “Sync emails” to read it."]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["", "   ", "\t"])
+def test_an_empty_folder_connects_the_area_and_says_so(alice: User, mail_root: Path, typed: str) -> None:
+    response = client_for(alice).post(CONNECT_URL, {"folder": typed}, follow=True)
+
+    assert messages_of(response) == [
+        "Connected your mail area, where uploads go. Press “Sync emails” to read it."
+    ]
+    assert "Connected your mail area" in response.content.decode()
+    mailbox = Mailbox.objects.get(user=alice)
+    assert mailbox.location == str(local_mail_area(alice.pk).resolve())
+
+
+@pytest.mark.django_db
+def test_a_named_folder_is_named_in_the_message(alice: User, mail_root: Path) -> None:
+    (local_mail_area(alice.pk) / "work").mkdir(parents=True)
+
+    response = client_for(alice).post(CONNECT_URL, {"folder": "work"}, follow=True)
+
+    assert messages_of(response) == [
+        "Connected the folder “work” of your mail area. Press “Sync emails” to read it."
+    ]

@@ -175,3 +175,13 @@ def test_demo_password_user_ensure_resets_a_changed_password_but_keeps_a_chosen_
 
     assert user.check_password(settings.DEMO_PASSWORD)
     assert profile_for(user).timezone == "Europe/Madrid"
+
+
+@pytest.mark.django_db
+def test_profile_update_refuses_hours_in_the_wrong_order_in_plain_words(alice: User) -> None:
+    with pytest.raises(ValidationError) as refused:
+        profile_update(user=alice, work_start=dt.time(17), work_end=dt.time(9))
+
+    assert refused.value.messages == ["Working hours must end after they start."]
+    profile = Profile.objects.get(user=alice)
+    assert (profile.work_start, profile.work_end) == (dt.time(9), dt.time(17))

@@ -341,7 +341,7 @@ def test_connecting_a_mail_folder_in_ones_area(
     mailbox = Mailbox.objects.get(user=alice)
     assert mailbox.source == Mailbox.Source.LOCAL
     assert mailbox.location == str(folder.resolve())
-    assert any("connected" in m for m in messages_of(response))
+    assert any(m.startswith("Connected the folder “work”") for m in messages_of(response))
 
 
 @pytest.mark.django_db
@@ -440,3 +440,45 @@ def test_the_admin_sync_action_reports_runs_already_in_progress(
 
     assert list(SyncRun.objects.values_list("pk", flat=True)) == [existing.pk]
     assert "Started 0 sync(s); 1 already running." in messages_of(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [("Berlin", "Europe/Berlin"), ("new york", "America/New_York"), ("DE", "Europe/Berlin")],
+)
+def test_settings_take_a_city_or_country_as_the_time_zone(
+    alice: User, alice_client: Client, typed: str, zone: str
+) -> None:
+    response = alice_client.post(SETTINGS_URL, settings_form(timezone=typed))
+
+    assert response.status_code == 302
+    assert Profile.objects.get(user=alice).timezone == zone
+
+
+@pytest.mark.django_db
+def test_settings_explain_a_country_with_several_time_zones(alice: User, alice_client: Client) -> None:
+    response = alice_client.post(SETTINGS_URL, settings_form(timezone="United States"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "United States has " in page
+    assert "Type a city instead, e.g. New York" in page
+    assert Profile.objects.get(user=alice).timezone == "America/New_York"
+
+
+@pytest.mark.django_db
+def test_the_time_zone_list_labels_zones_with_city_and_country(alice_client: Client) -> None:
+    page = alice_client.get(SETTINGS_URL).content.decode()
+
+    assert '<option value="Europe/Berlin" label="Berlin — Germany (Europe/Berlin)">' in page
+
+
+@pytest.mark.django_db
+def test_working_hours_in_the_wrong_order_get_one_plain_message(alice: User, alice_client: Client) -> None:
+    response = alice_client.post(SETTINGS_URL, settings_form(work_start="17:00", work_end="09:00"))
+
+    page = response.content.decode()
+    assert page.count("Working hours must end after they start.") == 1
+    assert "work_hours_order" not in page
+    assert "Constraint" not in page

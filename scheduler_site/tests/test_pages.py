@@ -145,8 +145,8 @@ def test_the_settings_page_offers_every_zone_to_search(alice: User) -> None:
     html = client_for(alice).get("/accounts/settings/").content.decode()
 
     assert 'list="timezone-list"' in html
-    assert '<option value="Asia/Kolkata">' in html
-    assert '<option value="Europe/Berlin">' in html
+    assert '<option value="Asia/Kolkata" label="Kolkata — India (Asia/Kolkata)">' in html
+    assert '<option value="Europe/Berlin" label="Berlin — Germany (Europe/Berlin)">' in html
 
 
 def test_unknown_pages_get_the_sites_404(alice: User, settings: Settings) -> None:

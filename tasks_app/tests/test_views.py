@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -285,6 +286,23 @@ def test_an_invalid_edit_shows_errors_and_changes_nothing(wiki_task: Task, alice
     assert response.status_code == 200
     assert {"title", "duration_minutes"} <= set(response.context["form"].errors)
     assert Task.objects.filter(pk=wiki_task.pk).values().get() == before
+
+
+@pytest.mark.django_db
+def test_edit_errors_are_shown_under_their_field_as_alerts(wiki_task: Task, alice_client: Client) -> None:
+    response = alice_client.post(f"/tasks/{wiki_task.pk}/edit/", {"title": "", "duration_minutes": "2"})
+
+    page = response.content.decode()
+    # Styled as the settings page's errors, right under the field they are about, and announced.
+    assert re.search(
+        r'name="title"[^>]*aria-invalid="true"[^>]*>\s*<p class="error" role="alert">This field is required\.</p>',
+        page,
+    )
+    assert re.search(
+        r'name="duration_minutes"[^>]*>\s*<p class="error" role="alert">Ensure this value is greater than or equal to 5\.</p>',
+        page,
+    )
+    assert 'class="errorlist' not in page
 
 
 # The calendar feed
