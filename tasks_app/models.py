@@ -6,7 +6,6 @@ from django.db.models import Case, F, Value, When
 
 from emailsync.models import MessageReceipt
 
-
 # How tasks are listed everywhere: soonest due first with undated ones last (SQLite puts NULLs first and
 # PostgreSQL last unless told), then high priority first, then the block's time and the id so that ties never
 # reorder between page loads. Outside the class so that Task.Meta can use it.

@@ -64,7 +64,9 @@ def mixed(alice: User) -> list[str]:
     ]
 
 
-def test_tasks_are_listed_by_due_time_with_undated_last_then_by_priority(alice: User, mixed: list[str]) -> None:
+def test_tasks_are_listed_by_due_time_with_undated_last_then_by_priority(
+    alice: User, mixed: list[str]
+) -> None:
     assert titles(tasks_for_user(user=alice)) == mixed
     # The model's default order is the same, for the admin and any query that names none.
     assert titles(Task.objects.filter(user=alice)) == mixed
@@ -80,8 +82,16 @@ def test_the_review_queue_puts_undated_tasks_after_dated_ones(alice: User) -> No
     now = timezone.now()
     task(alice, "Undated", status=Task.Status.PROPOSED, priority=Task.Priority.HIGH)
     task(alice, "Next week", status=Task.Status.PROPOSED, due_at=now + dt.timedelta(days=7))
-    task(alice, "Tomorrow, high", status=Task.Status.PROPOSED, due_at=now + dt.timedelta(days=1), priority="high")
-    task(alice, "Tomorrow, low", status=Task.Status.PROPOSED, due_at=now + dt.timedelta(days=1), priority="low")
+    task(
+        alice,
+        "Tomorrow, high",
+        status=Task.Status.PROPOSED,
+        due_at=now + dt.timedelta(days=1),
+        priority="high",
+    )
+    task(
+        alice, "Tomorrow, low", status=Task.Status.PROPOSED, due_at=now + dt.timedelta(days=1), priority="low"
+    )
     assert titles(review_queue(user=alice)) == ["Tomorrow, high", "Tomorrow, low", "Next week", "Undated"]
 
 
@@ -134,9 +144,14 @@ def test_a_meeting_under_way_is_today_until_it_ends(alice: User) -> None:
 
 def test_the_dashboard_shows_ended_meetings_under_past_without_a_done_button(alice: User) -> None:
     ended = task(
-        alice, "Checkout redesign review", kind=Task.Kind.MEETING, due_at=timezone.now() - dt.timedelta(hours=3)
+        alice,
+        "Checkout redesign review",
+        kind=Task.Kind.MEETING,
+        due_at=timezone.now() - dt.timedelta(hours=3),
     )
-    late = task(alice, "Submit the expense report", kind="deadline", due_at=timezone.now() - dt.timedelta(hours=3))
+    late = task(
+        alice, "Submit the expense report", kind="deadline", due_at=timezone.now() - dt.timedelta(hours=3)
+    )
 
     page = client_for(alice).get(reverse("tasks:dashboard")).content.decode()
 
