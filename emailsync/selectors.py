@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from accounts.models import Profile
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from tasks_app.models import Task
 
 
 def run_for_user(*, user: User, public_id: uuid.UUID | str) -> SyncRun | None:
@@ -54,3 +57,61 @@ def reconnect_url() -> str | None:
 def token_usage_this_month(*, user: User) -> int:
     """Model tokens (input, cached input and output) the user's syncs used since the 1st of this month, UTC."""
     return SyncRun.objects.filter(user=user).this_month().tokens_used()
+
+
+class WaitingReason:
+    """Why messages wait for a later sync, as the status API names it."""
+
+    EXTRACTOR_UNAVAILABLE = "extractor_unavailable"
+    BUDGET_SPENT = "budget_spent"
+    SYNC_FAILED = "sync_failed"
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """What a finished sync left for later, counted from the database: the mailbox's pending receipts and the
+    scheduled tasks whose event is not written yet."""
+
+    messages: int
+    messages_reason: str  # a WaitingReason, or "" when not known
+    tasks: int
+    tasks_reason: str  # the calendar's last error for those tasks, or "" when not known
+
+
+def waiting_work(*, run: SyncRun) -> WaitingWork:
+    """What is waiting now, read in the light of ``run`` (the run the user is looking at)."""
+    messages = MessageReceipt.objects.filter(
+        mailbox__user_id=run.user_id, status=MessageReceipt.Status.PENDING
+    ).count()
+    reason = ""
+    if messages:
+        if run.state == SyncRun.State.FAILED:
+            reason = WaitingReason.SYNC_FAILED
+        elif _budget_spent(user_id=run.user_id):
+            reason = WaitingReason.BUDGET_SPENT
+        elif run.error:
+            # A run succeeds with an error only when extraction paused because the extractor was down.
+            reason = WaitingReason.EXTRACTOR_UNAVAILABLE
+    unplaced = Task.objects.filter(
+        user_id=run.user_id, status=Task.Status.SCHEDULED, calendar_pending=True, event_written=False
+    )
+    tasks = unplaced.count()
+    # A pass stops at the first transient error, so only the first task tried carries it.
+    tasks_reason = (
+        unplaced.exclude(calendar_error="")
+        .order_by("-updated_at")
+        .values_list("calendar_error", flat=True)
+        .first()
+        if tasks
+        else None
+    )
+    return WaitingWork(
+        messages=messages, messages_reason=reason, tasks=tasks, tasks_reason=tasks_reason or ""
+    )
+
+
+def _budget_spent(*, user_id: int) -> bool:
+    budget = Profile.objects.filter(user_id=user_id).values_list("monthly_token_budget", flat=True).first()
+    if budget is None:
+        return False
+    return SyncRun.objects.filter(user_id=user_id).this_month().tokens_used() >= budget

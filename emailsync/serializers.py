@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from rest_framework import serializers
 
 from emailsync.models import Mailbox, SyncRun
-from emailsync.selectors import mailbox_state_for
+from emailsync.selectors import WaitingReason, WaitingWork, mailbox_state_for, waiting_work
 
 RECONNECT_TEXT = "Reconnect Google so we can read your mail again."
 
@@ -38,6 +39,44 @@ def run_summary(run: SyncRun) -> str:
     if run.messages_failed:
         sentence += f"; {_plural(run.messages_failed, 'message')} could not be read (see sync history)"
     return sentence + "."
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
+
+
+def _extractor_name() -> str:
+    return "Claude" if settings.TASK_EXTRACTOR == "claude" else "the task reader"
+
+
+def waiting_sentences(waiting: WaitingWork) -> list[str]:
+    """What a finished sync left for later, one sentence per kind of work, for people."""
+    sentences = []
+    if waiting.messages:
+        count = waiting.messages
+        head = f"{_plural(count, 'message')} {_are(count)} waiting"
+        they, them = ("it", "it") if count == 1 else ("they", "them")
+        if waiting.messages_reason == WaitingReason.BUDGET_SPENT:
+            sentences.append(
+                f"{head}: this month's model token budget is spent; {they} will be read next month, or "
+                "sooner if you raise the budget in settings."
+            )
+        elif waiting.messages_reason == WaitingReason.EXTRACTOR_UNAVAILABLE:
+            sentences.append(
+                f"{head}: {_extractor_name()} was unavailable; {they} will be read on the next sync."
+            )
+        elif waiting.messages_reason == WaitingReason.SYNC_FAILED:
+            sentences.append(
+                f"{head}: the sync stopped before reading {them}; {they} will be read on the next sync."
+            )
+        else:
+            sentences.append(f"{head}; {they} will be read on the next sync.")
+    if waiting.tasks:
+        count = waiting.tasks
+        head = f"{_plural(count, 'task')} {_are(count)} waiting to be placed on your calendar"
+        why = f": {waiting.tasks_reason.rstrip('.')}" if waiting.tasks_reason else ""
+        sentences.append(f"{head}{why}; we will try again on the next sync.")
+    return sentences
 
 
 def run_next_step(run: SyncRun, mailbox_state: str | None) -> dict[str, str] | None:
@@ -79,6 +118,7 @@ class SyncRunSerializer(serializers.Serializer):
     finished_at = serializers.SerializerMethodField()
     tokens = serializers.SerializerMethodField()
     next_step = serializers.SerializerMethodField()
+    waiting = serializers.SerializerMethodField()
 
     def get_finished(self, run: SyncRun) -> bool:
         return not run.is_active
@@ -119,3 +159,16 @@ class SyncRunSerializer(serializers.Serializer):
             else None
         )
         return run_next_step(run, state)
+
+    def get_waiting(self, run: SyncRun) -> dict[str, object] | None:
+        """What is left for a later sync once this run has finished (None while it runs)."""
+        if run.is_active:
+            return None
+        waiting = waiting_work(run=run)
+        return {
+            "messages": waiting.messages,
+            "messages_reason": waiting.messages_reason,
+            "tasks": waiting.tasks,
+            "tasks_reason": waiting.tasks_reason,
+            "sentences": waiting_sentences(waiting),
+        }

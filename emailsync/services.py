@@ -245,7 +245,11 @@ def _sync_messages(
         earlier_runs = SyncRun.objects.filter(user=run.user).exclude(pk=run.pk).this_month()
         budget_left = profile.monthly_token_budget - earlier_runs.tokens_used()
     for fetched in source.fetch(todo):
-        paused = _process_message(run, mailbox, profile, extractor, fetched, budget_left=budget_left)
+        try:
+            paused = _process_message(run, mailbox, profile, extractor, fetched, budget_left=budget_left)
+        except ExtractorFatal:
+            _receipts_keep_pending(mailbox, todo)
+            raise
         run.messages_seen += 1
         _save_progress(
             run,
@@ -263,10 +267,21 @@ def _sync_messages(
             # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
             run.error = paused
             complete = False
+            _receipts_keep_pending(mailbox, todo)
             break
     if complete:
         _advance_checkpoint(mailbox, listing.checkpoint)
     uploads_read_remove(mailbox=mailbox)
+
+
+def _receipts_keep_pending(mailbox: Mailbox, message_ids: list[str]) -> None:
+    """Record the listed messages this run did not reach as pending, so that what waits for the next sync is
+    counted from the receipts (the dashboard's "N messages are waiting") and retried even if the source
+    stops listing them. Messages that already have a receipt keep it."""
+    MessageReceipt.objects.bulk_create(
+        [MessageReceipt(mailbox=mailbox, message_id=message_id) for message_id in message_ids],
+        ignore_conflicts=True,
+    )
 
 
 def _list_new(source: MailSource, mailbox: Mailbox) -> Listing:

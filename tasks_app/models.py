@@ -2,9 +2,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, Value, When
 
 from emailsync.models import MessageReceipt
 from tasks_app.extractors import MAX_TITLE_LENGTH
+
+# How tasks are listed everywhere: soonest due first with undated ones last (SQLite puts NULLs first and
+# PostgreSQL last unless told), then high priority first, then the block's time and the id so that ties never
+# reorder between page loads. Outside the class so that Task.Meta can use it.
+TASK_LIST_ORDER = (
+    F("due_at").asc(nulls_last=True),
+    Case(
+        When(priority="high", then=Value(0)),
+        When(priority="normal", then=Value(1)),
+        default=Value(2),
+        output_field=models.IntegerField(),
+    ).asc(),
+    F("event_start").asc(nulls_last=True),
+    F("id").asc(),
+)
 
 
 class Task(models.Model):
@@ -27,6 +43,7 @@ class Task(models.Model):
         DISMISSED = "dismissed", "Dismissed"
 
     OPEN_STATUSES = (Status.PROPOSED, Status.SCHEDULED)
+    LIST_ORDER = TASK_LIST_ORDER
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
     source = models.ForeignKey(MessageReceipt, on_delete=models.CASCADE, related_name="tasks")
@@ -63,7 +80,7 @@ class Task(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["due_at", "id"]
+        ordering = TASK_LIST_ORDER
         constraints = [
             models.UniqueConstraint(fields=["source", "position"], name="one_task_per_source_position"),
             models.UniqueConstraint(

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -24,7 +25,7 @@ def tasks_for_user(*, user: User, include_closed: bool = False) -> QuerySet[Task
     qs = Task.objects.filter(user=user).select_related("source")
     if not include_closed:
         qs = qs.filter(status__in=Task.OPEN_STATUSES)
-    return qs.order_by("due_at", "event_start", "id")
+    return qs.order_by(*Task.LIST_ORDER)
 
 
 def task_for_user(*, user: User, task_id: int) -> Task | None:
@@ -36,7 +37,7 @@ def review_queue(*, user: User) -> list[Task]:
     return list(
         Task.objects.filter(user=user, status=Task.Status.PROPOSED)
         .select_related("source")
-        .order_by("due_at", "id")
+        .order_by(*Task.LIST_ORDER)
     )
 
 
@@ -46,17 +47,31 @@ class TaskGroups:
     today: list[Task] = field(default_factory=list)
     upcoming: list[Task] = field(default_factory=list)
     undated: list[Task] = field(default_factory=list)
+    # Meetings that have ended: nothing is left to do, so they are not overdue. Latest first.
+    past: list[Task] = field(default_factory=list)
     proposed: list[Task] = field(default_factory=list)
     calendar_problems: list[Task] = field(default_factory=list)
+    # Whether the user has any task at all, open or closed (asked only when none is open).
+    has_any_task: bool = True
 
     @property
     def total(self) -> int:
-        return len(self.overdue) + len(self.today) + len(self.upcoming) + len(self.undated)
+        return len(self.overdue) + len(self.today) + len(self.upcoming) + len(self.undated) + len(self.past)
+
+
+def meeting_end(task: Task) -> dt.datetime | None:
+    """When a meeting is over: its calendar block's end, else its start plus its length."""
+    if task.event_end is not None:
+        return task.event_end
+    if task.due_at is None:
+        return None
+    return task.due_at + dt.timedelta(minutes=task.duration_minutes or settings.DEFAULT_TASK_MINUTES)
 
 
 def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
     """Open tasks grouped as the dashboard shows them, by their due time (or, for undated tasks, their
-    calendar block) in the user's zone. One query whatever the number of tasks."""
+    calendar block) in the user's zone. A meeting that has ended goes to ``past``, one under way to today.
+    At most two queries whatever the number of tasks."""
     now = now or timezone.now()
     today = timezone.localtime(now, zone).date()
     groups = TaskGroups()
@@ -68,12 +83,17 @@ def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = N
         when = task.due_at
         if when is None:
             groups.undated.append(task)
-        elif when < now:
+        elif task.kind == Task.Kind.MEETING and (end := meeting_end(task)) is not None and end <= now:
+            groups.past.append(task)
+        elif when < now and task.kind != Task.Kind.MEETING:
             groups.overdue.append(task)
-        elif timezone.localtime(when, zone).date() == today:
+        elif timezone.localtime(when, zone).date() == today or when < now:
             groups.today.append(task)
         else:
             groups.upcoming.append(task)
+    groups.past.reverse()
+    if not groups.total:
+        groups.has_any_task = Task.objects.filter(user=user).exists()
     return groups
 
 

@@ -98,8 +98,8 @@ def test_a_provider_outage_keeps_messages_pending_and_never_quarantines_them(
         assert "unavailable" in run.error and "kept for the next sync" in run.error
     # Extraction stopped at the first message each time instead of hammering a provider that is down.
     assert len(fake.requests) == (settings.SYNC_MESSAGE_MAX_ATTEMPTS + 2) * 2
-    [first] = receipts(mailbox)
-    assert (first.status, first.attempts) == (MessageReceipt.Status.PENDING, 0)
+    # Both wait for the next sync, the second recorded without being read; neither is charged an attempt.
+    assert [(r.status, r.attempts) for r in receipts(mailbox)] == [(MessageReceipt.Status.PENDING, 0)] * 2
     mailbox.refresh_from_db()
     assert mailbox.consecutive_failures == 0 and mailbox.state == Mailbox.State.ACTIVE
 
@@ -164,7 +164,8 @@ def test_a_bad_key_or_a_spent_limit_fails_the_run_once_and_keeps_the_mail(
     run = sync_in_foreground(alice)
     assert run.state == SyncRun.State.FAILED and message in run.error
     assert len(fake.requests) == 1  # one call, not one per message and not retried
-    assert [(r.status, r.attempts) for r in receipts(mailbox)] == [(MessageReceipt.Status.PENDING, 0)]
+    # The messages it never reached are recorded as waiting too, none of them charged an attempt.
+    assert [(r.status, r.attempts) for r in receipts(mailbox)] == [(MessageReceipt.Status.PENDING, 0)] * 3
     mailbox.refresh_from_db()
     assert mailbox.consecutive_failures == 0 and mailbox.state == Mailbox.State.ACTIVE
 

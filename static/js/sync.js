@@ -17,6 +17,7 @@
   var reconnect = document.getElementById("reconnect-form");
   var toSettings = document.getElementById("next-settings");
   var toHistory = document.getElementById("next-history");
+  var waitingList = document.getElementById("sync-waiting");
   var template = wrap.dataset.statusUrlTemplate;
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var order = ["waiting", "listing", "reading", "scheduling", "done"];
@@ -37,6 +38,18 @@
     if (reconnect) reconnect.hidden = !(action === "reconnect" && canReconnect);
     toSettings.hidden = !(action === "settings" || (action === "reconnect" && !canReconnect));
     toHistory.hidden = action !== "history";
+  }
+
+  // Work the finished run left for later (messages not read, tasks not on the calendar), one line each.
+  function showWaiting(waiting) {
+    var sentences = waiting ? waiting.sentences : [];
+    waitingList.replaceChildren();
+    sentences.forEach(function (sentence) {
+      var li = document.createElement("li");
+      li.textContent = sentence;
+      waitingList.appendChild(li);
+    });
+    waitingList.hidden = sentences.length === 0;
   }
 
   function showPhase(phase) {
@@ -91,9 +104,11 @@
       button.disabled = false;
       button.textContent = "Sync emails";
       showNextStep(run.next_step);
-      if (run.state === "succeeded") refreshTasks();
+      showWaiting(run.waiting);
+      refreshTasks();
     } else {
       showNextStep(null);
+      showWaiting(null);
     }
   }
 
@@ -124,7 +139,11 @@
           return;
         }
         show(res.body);
-        if (!res.body.finished) follow(res.body.task_id);
+        if (!res.body.finished) {
+          // With nothing listed yet, let the task region say that the mail is being read.
+          if (!document.querySelector("#task-region .groups")) refreshTasks();
+          follow(res.body.task_id);
+        }
       })
       .catch(function () {
         result.textContent = "The sync could not start: the server did not answer. Check your connection and try again.";
