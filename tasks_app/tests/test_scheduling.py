@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from tasks_app.scheduling import Placement, WorkingHours, free_block, place_task
+from tasks_app.scheduling import BusyTimes, Placement, Planner, WorkingHours, free_block, place_task
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -35,7 +35,7 @@ def block(
         earliest=earliest,
         latest_end=latest_end or earliest + HORIZON,
         hours=hours,
-        busy=busy or [],
+        busy=BusyTimes(busy or []),
     )
 
 
@@ -201,7 +201,7 @@ def test_on_the_day_the_clocks_change_the_working_day_is_eight_wall_clock_hours(
     last_quarter = block(
         midnight,
         hours=every_day,
-        busy=[(midnight, utc_end - dt.timedelta(minutes=15))],
+        busy=BusyTimes([(midnight, utc_end - dt.timedelta(minutes=15))]),
         duration=dt.timedelta(minutes=15),
     )
 
@@ -217,7 +217,7 @@ def test_a_meeting_goes_at_its_stated_time_whatever_else_is_there() -> None:
         duration=dt.timedelta(minutes=45),
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(28, 19), ny(28, 22))],
+        busy=BusyTimes([(ny(28, 19), ny(28, 22))]),
         horizon=HORIZON,
     )
 
@@ -228,7 +228,13 @@ def test_a_meeting_goes_at_its_stated_time_whatever_else_is_there() -> None:
 
 def test_a_meeting_without_a_time_goes_in_the_next_free_block() -> None:
     placement = place_task(
-        kind="meeting", due=None, duration=HALF_HOUR, now=ny(30, 9, 5), hours=HOURS, busy=[], horizon=HORIZON
+        kind="meeting",
+        due=None,
+        duration=HALF_HOUR,
+        now=ny(30, 9, 5),
+        hours=HOURS,
+        busy=BusyTimes(),
+        horizon=HORIZON,
     )
 
     assert placement == Placement(ny(30, 9, 15), ny(30, 9, 45))
@@ -241,7 +247,7 @@ def test_a_deadline_goes_in_a_free_block_before_it() -> None:
         duration=dt.timedelta(hours=2),
         now=ny(30, 16),
         hours=HOURS,
-        busy=[],
+        busy=BusyTimes([]),
         horizon=HORIZON,
     )
 
@@ -256,7 +262,7 @@ def test_a_deadline_without_room_before_it_goes_after_with_a_note() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 9), ny(30, 12, 30))],
+        busy=BusyTimes([(ny(30, 9), ny(30, 12, 30))]),
         horizon=HORIZON,
     )
 
@@ -272,7 +278,7 @@ def test_a_deadline_already_past_goes_in_the_next_free_block_with_a_note() -> No
         duration=HALF_HOUR,
         now=ny(30, 10),
         hours=HOURS,
-        busy=[],
+        busy=BusyTimes([]),
         horizon=HORIZON,
     )
 
@@ -288,7 +294,7 @@ def test_a_deadline_with_no_room_at_all_is_not_placed() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 0), ny(30, 0) + HORIZON * 2)],
+        busy=BusyTimes([(ny(30, 0), ny(30, 0) + HORIZON * 2)]),
         horizon=HORIZON,
     )
 
@@ -302,7 +308,7 @@ def test_a_todo_goes_in_the_next_free_block() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 9), ny(30, 9, 30))],
+        busy=BusyTimes([(ny(30, 9), ny(30, 9, 30))]),
         horizon=HORIZON,
     )
 
@@ -316,7 +322,7 @@ def test_a_todo_is_not_placed_beyond_the_horizon() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 0), ny(30, 0) + dt.timedelta(days=3))],
+        busy=BusyTimes([(ny(30, 0), ny(30, 0) + dt.timedelta(days=3))]),
         horizon=dt.timedelta(days=2),
     )
 
