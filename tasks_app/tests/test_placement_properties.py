@@ -114,9 +114,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         horizon_days=horizon_days,
         hours=draw(working_hours()),
         events=draw(
-            st.lists(
-                st.tuples(st.integers(-24 * 60, horizon_minutes), st.integers(5, 8 * 60)), max_size=12
-            )
+            st.lists(st.tuples(st.integers(-24 * 60, horizon_minutes), st.integers(5, 8 * 60)), max_size=12)
         ),
         syncs=draw(st.lists(st.lists(emails, min_size=1, max_size=5), min_size=1, max_size=2)),
     )
