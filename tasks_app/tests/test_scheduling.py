@@ -210,7 +210,7 @@ def test_on_the_day_the_clocks_change_the_working_day_is_eight_wall_clock_hours(
     last_quarter = block(
         midnight,
         hours=every_day,
-        busy=BusyTimes([(midnight, utc_end - dt.timedelta(minutes=15))]),
+        busy=[(midnight, utc_end - dt.timedelta(minutes=15))],
         duration=dt.timedelta(minutes=15),
     )
 
