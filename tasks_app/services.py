@@ -9,6 +9,7 @@ from typing import TypedDict
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -24,7 +25,14 @@ from tasks_app.calendars import (
 )
 from tasks_app.extractors import MAX_TITLE_LENGTH
 from tasks_app.models import Task
-from tasks_app.scheduling import Interval, WorkingHours, place_task
+from tasks_app.scheduling import (
+    BusyTimes,
+    Interval,
+    Placement,
+    Planner,
+    WorkingHours,
+    fixed_block,
+)
 from tasks_app.selectors import calendar_busy_not_ours
 
 logger = logging.getLogger(__name__)
@@ -63,40 +71,91 @@ def _event_spec(task: Task, profile: Profile) -> EventSpec:
     )
 
 
-def _busy(calendar: Calendar, user: User, start: dt.datetime, end: dt.datetime) -> list[Interval]:
-    busy = list(calendar.busy(start, end))
-    planned = Task.objects.filter(
-        user=user, status=Task.Status.SCHEDULED, event_start__lt=end, event_end__gt=start, event_written=False
-    ).values_list("event_start", "event_end")
-    busy.extend((s, e) for s, e in planned if s and e)
+# Among tasks due at the same time, the more important one is placed first.
+_PRIORITY_RANK: dict[str, int] = {Task.Priority.HIGH: 0, Task.Priority.NORMAL: 1, Task.Priority.LOW: 2}
+_NO_DUE = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _has_fixed_time(task: Task) -> bool:
+    return task.kind == Task.Kind.MEETING and task.due_at is not None
+
+
+def _placement_order(task: Task) -> tuple[bool, dt.datetime, int, int]:
+    """Blocks that are not ours to choose first (a meeting's stated time, a block already chosen), then the
+    tasks that need a free block: by due time, undated last, then by priority, then oldest first."""
+    fixed = _has_fixed_time(task) or task.event_start is not None
+    return (not fixed, task.due_at or _NO_DUE, _PRIORITY_RANK.get(task.priority, 1), task.pk)
+
+
+def _busy_times(calendar: Calendar, user: User, start: dt.datetime, end: dt.datetime) -> BusyTimes:
+    """What already takes time between ``start`` and ``end``: the calendar's busy events, read in one call,
+    and the blocks we chose that the calendar does not show yet (a write that failed, a block moved by hand
+    that waits to be written)."""
+    busy = BusyTimes(calendar.busy(start, end))
+    unwritten = (
+        Task.objects.filter(user=user, status=Task.Status.SCHEDULED, event_start__lt=end, event_end__gt=start)
+        .filter(Q(event_written=False) | Q(calendar_pending=True))
+        .values_list("event_start", "event_end")
+    )
+    for block_start, block_end in unwritten:
+        if block_start and block_end:
+            busy.add(block_start, block_end)
     return busy
 
 
-def _plan(task: Task, profile: Profile, calendar: Calendar, now: dt.datetime) -> bool:
-    """Choose the block for a task that has none. Returns False when no block could be found."""
-    duration = dt.timedelta(minutes=task.duration_minutes or settings.DEFAULT_TASK_MINUTES)
-    horizon = dt.timedelta(days=settings.SCHEDULING_HORIZON_DAYS)
-    window_start = min(now, task.due_at) if task.due_at else now
-    busy = _busy(calendar, profile.user, window_start, now + horizon + duration)
-    placement = place_task(
-        kind=task.kind,
-        due=task.due_at,
-        duration=duration,
-        now=now,
-        hours=_working_hours(profile),
-        busy=busy,
-        horizon=horizon,
-    )
-    if placement is None:
-        task.calendar_error = f"No free block in your working hours in the next {horizon.days} days."
-        return False
-    task.event_start, task.event_end = placement.start, placement.end
-    task.calendar_error = ""
-    return True
+class _PlacementPass:
+    """The blocks of one ``calendar_sync``. Busy time is read from the calendar at most once, when the first
+    task that needs a free block comes up (a meeting at its stated time needs none); a read that failed is
+    not repeated for each task."""
+
+    def __init__(self, *, calendar: Calendar, profile: Profile, now: dt.datetime) -> None:
+        self.calendar = calendar
+        self.profile = profile
+        self.now = now
+        self.horizon = dt.timedelta(days=settings.SCHEDULING_HORIZON_DAYS)
+        self._planner: Planner | None = None
+        self._read_error: CalendarError | None = None
+        self._fixed: list[Interval] = []
+
+    def _planner_for_pass(self) -> Planner:
+        if self._planner is None:
+            if self._read_error is not None:
+                raise self._read_error
+            try:
+                busy = _busy_times(self.calendar, self.profile.user, self.now, self.now + self.horizon)
+            except CalendarError as e:
+                self._read_error = e
+                raise
+            for block_start, block_end in self._fixed:
+                busy.add(block_start, block_end)
+            self._planner = Planner(
+                now=self.now, hours=_working_hours(self.profile), horizon=self.horizon, busy=busy
+            )
+        return self._planner
+
+    def place(self, task: Task) -> Placement | None:
+        duration = dt.timedelta(minutes=task.duration_minutes or settings.DEFAULT_TASK_MINUTES)
+        if _has_fixed_time(task):
+            assert task.due_at is not None
+            placement = fixed_block(start=task.due_at, duration=duration)
+            if self._planner is None:
+                self._fixed.append((placement.start, placement.end))
+            else:
+                self._planner.busy.add(placement.start, placement.end)
+            return placement
+        return self._planner_for_pass().place(kind=task.kind, due=task.due_at, duration=duration)
+
+    def no_room_message(self) -> str:
+        return f"No free block in your working hours in the next {self.horizon.days} days."
 
 
 def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
     """Bring the calendar in line with every task that waits for it: place, move or remove events.
+
+    Events to remove go first (their time is free again), then meetings at their stated times and blocks
+    already chosen, then the tasks that need a free block: by due time (undated last), then priority. The
+    calendar's busy time is read once for the whole pass, and every block placed is added to it, so no task
+    block overlaps an event or another block; meetings may overlap each other (see ``Planner``).
 
     Each task's event id is stored before the calendar is called; if we crash after the calendar wrote the
     event but before we saved that, the next call meets ``EventExists`` and updates instead of duplicating.
@@ -106,19 +165,24 @@ def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     profile = Profile.objects.select_related("user").get(user=user)
     calendar = calendar_for(user)
+    placing = _PlacementPass(calendar=calendar, profile=profile, now=now)
     written = 0
-    pending = (
-        Task.objects.filter(user=user, calendar_pending=True)
-        .select_related("source")
-        .order_by("due_at", "id")
+    pending = list(Task.objects.filter(user=user, calendar_pending=True).select_related("source"))
+    removals = [task for task in pending if task.status != Task.Status.SCHEDULED]
+    scheduled = sorted(
+        (task for task in pending if task.status == Task.Status.SCHEDULED), key=_placement_order
     )
-    for task in pending:
+    for task in [*removals, *scheduled]:
         try:
             if task.status == Task.Status.SCHEDULED:
-                if task.event_start is None and not _plan(task, profile, calendar, now):
-                    task.calendar_pending = False
-                    task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
-                    continue
+                if task.event_start is None:
+                    placement = placing.place(task)
+                    if placement is None:
+                        task.calendar_error = placing.no_room_message()
+                        task.calendar_pending = False
+                        task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
+                        continue
+                    task.event_start, task.event_end = placement.start, placement.end
                 if not task.event_id:
                     task.event_id = event_id_for(task_stable_key(task))
                 task.save(

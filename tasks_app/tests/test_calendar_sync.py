@@ -17,6 +17,7 @@ from pytest_django import Settings
 from accounts.models import Profile
 from conftest import MailFolder
 from emailsync.models import Mailbox, MessageReceipt
+from tasks_app import scheduling
 from tasks_app.calendars import CALENDARS, CalendarError, EventSpec, calendar_for, event_id_for
 from tasks_app.calendars.local import LocalCalendar
 from tasks_app.extractors import ExtractedTask
@@ -523,3 +524,116 @@ def test_a_user_without_a_profile_gets_the_local_calendar(alice: User) -> None:
     Profile.objects.filter(user=alice).delete()
 
     assert isinstance(calendar_for(alice), LocalCalendar)
+
+
+def test_a_meeting_due_later_is_busy_before_a_task_due_sooner_is_placed(
+    alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    # The deadline has passed, so its block goes in the first free time from now: 9:00 is the meeting's.
+    [meeting] = store(
+        alice,
+        mailbox_factory,
+        todo("Design review", kind="meeting", due=MONDAY_8AM + dt.timedelta(hours=1), duration_minutes=45),
+    )
+    [report] = store(
+        alice, mailbox_factory, todo("Submit the expense report", kind="deadline", due=MONDAY_8AM)
+    )
+
+    calendar_sync(user=alice, now=MONDAY_8AM)
+
+    meeting, report = fresh(meeting), fresh(report)
+    assert local(meeting.event_start) == dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY)
+    assert (local(report.event_start), local(report.event_end)) == (
+        dt.datetime(2026, 11, 30, 9, 45, tzinfo=NY),
+        dt.datetime(2026, 11, 30, 10, 15, tzinfo=NY),
+    )
+
+
+def test_two_meetings_at_the_same_time_both_keep_it(alice: User, mailbox_factory: MailboxFactory) -> None:
+    nine = dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY)
+    first, second = store(
+        alice,
+        mailbox_factory,
+        todo("Budget call", kind="meeting", due=nine, duration_minutes=60),
+        todo("Vendor call", kind="meeting", due=nine + dt.timedelta(minutes=30), duration_minutes=60),
+    )
+    [slides] = store(alice, mailbox_factory, todo("Send the slides"))
+
+    calendar_sync(user=alice, now=MONDAY_8AM)
+
+    assert fresh(first).event_start == nine
+    assert fresh(second).event_start == nine + dt.timedelta(minutes=30)
+    assert local(fresh(slides).event_start) == dt.datetime(2026, 11, 30, 10, 30, tzinfo=NY)
+
+
+def test_tasks_go_by_due_time_undated_last_then_by_priority(
+    alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    friday = dt.datetime(2026, 12, 4, 17, 0, tzinfo=NY)
+    undated, low, high, due_sooner = store(
+        alice,
+        mailbox_factory,
+        todo("Tidy the wiki"),
+        todo("Book the room", kind="deadline", due=friday, priority="low"),
+        todo("Sign the contract", kind="deadline", due=friday, priority="high"),
+        todo("Send the slides", kind="deadline", due=friday - dt.timedelta(days=1), priority="low"),
+    )
+
+    calendar_sync(user=alice, now=MONDAY_8AM)
+
+    starts = {task.title: local(fresh(task).event_start).time() for task in (undated, low, high, due_sooner)}
+    assert starts == {
+        "Send the slides": dt.time(9, 0),
+        "Sign the contract": dt.time(9, 30),
+        "Book the room": dt.time(10, 0),
+        "Tidy the wiki": dt.time(10, 30),
+    }
+
+
+def test_the_calendar_is_read_once_per_pass_however_many_tasks(
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for email in range(4):
+        store(alice, mailbox_factory, *(todo(f"Task {email}.{n}") for n in range(3)))
+    reads: list[tuple[dt.datetime, dt.datetime]] = []
+    real_busy = LocalCalendar.busy
+
+    def counted(self: LocalCalendar, start: dt.datetime, end: dt.datetime) -> Any:
+        reads.append((start, end))
+        return real_busy(self, start, end)
+
+    monkeypatch.setattr(LocalCalendar, "busy", counted)
+
+    assert calendar_sync(user=alice, now=MONDAY_8AM) == 12
+
+    assert reads == [(MONDAY_8AM, MONDAY_8AM + dt.timedelta(days=28))]
+
+
+def test_a_full_horizon_is_searched_once_and_every_task_is_told(
+    alice: User, mailbox_factory: MailboxFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.SCHEDULING_HORIZON_DAYS = 1
+    busy(alice, dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), dt.datetime(2026, 11, 30, 17, 0, tzinfo=NY))
+    tasks = [
+        task
+        for email in range(3)
+        for task in store(
+            alice, mailbox_factory, *(todo(f"Task {email}.{n}", duration_minutes=30 + n) for n in range(3))
+        )
+    ]
+    searches: list[dt.timedelta] = []
+    real_free_block = scheduling.free_block
+
+    def counted(**kwargs: Any) -> Any:
+        searches.append(kwargs["duration"])
+        return real_free_block(**kwargs)
+
+    monkeypatch.setattr(scheduling, "free_block", counted)
+
+    assert calendar_sync(user=alice, now=MONDAY_8AM) == 0
+
+    assert searches == [dt.timedelta(minutes=30)]
+    for task in tasks:
+        task = fresh(task)
+        assert task.event_start is None and not task.calendar_pending
+        assert task.calendar_error == "No free block in your working hours in the next 1 days."

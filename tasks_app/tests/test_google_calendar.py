@@ -14,7 +14,7 @@ from pytest_django import Settings
 from accounts.google.grant import google_grant_lost
 from accounts.models import Profile
 from conftest import sync_in_foreground
-from emailsync.models import SyncRun
+from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from scheduler_site.testing.fake_google import FakeGoogle
 from scheduler_site.tests.google_support import (  # noqa: F401
     REQUESTS,
@@ -25,6 +25,8 @@ from scheduler_site.tests.google_support import (  # noqa: F401
 )
 from tasks_app.calendars import calendar_for
 from tasks_app.calendars.google import GoogleCalendar
+from tasks_app.extractors import ExtractedTask
+from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import Task
 from tasks_app.services import calendar_sync, task_approve
 
@@ -263,3 +265,53 @@ def test_the_calendar_makes_no_calls_once_the_grant_is_lost(google: FakeGoogle, 
 
     assert google.requests == []
     assert Task.objects.get(user=alice).calendar_pending
+
+
+def _store_requests(user: User, count: int) -> None:
+    """Store ``count`` to-dos on the user's mailbox as the sync does after reading them, one per email."""
+    mailbox = Mailbox.objects.get(user=user)
+    profile = Profile.objects.get(user=user)
+    for _ in range(count):
+        receipt = MessageReceipt.objects.create(
+            mailbox=mailbox,
+            message_id=f"msg{MessageReceipt.objects.count()}",
+            subject="Request",
+            sender="bob@example.com",
+            status=MessageReceipt.Status.DONE,
+        )
+        item = ExtractedTask(title="Send the slides", kind="todo", evidence=REQUESTS[0])
+        tasks_store_extracted(receipt=receipt, extracted=[item], profile=profile, extractor="offline")
+
+
+def test_busy_time_is_read_once_per_placement_pass_however_many_tasks(
+    google: FakeGoogle, alice: User
+) -> None:
+    account = connect(google, alice)
+    monday = dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC)
+    account.add_event(
+        {
+            "summary": "Standup",
+            "start": {"dateTime": "2030-06-03T13:00:00Z"},
+            "end": {"dateTime": "2030-06-03T14:00:00Z"},
+        }
+    )
+    _store_requests(alice, 30)
+    google.clear_requests()
+
+    assert calendar_sync(user=alice, now=monday) == 30
+
+    [read] = google.requests_to("calendar.events.list")
+    assert read.query["timeMin"] == ["2030-06-03T07:00:00Z"]
+    assert read.query["timeMax"] == ["2030-07-01T07:00:00Z"]
+    # Writes stay one call per event (they are not batched).
+    assert len(google.requests_to("calendar.events.insert")) == 30
+    standup = (dt.datetime(2030, 6, 3, 13, 0, tzinfo=dt.UTC), dt.datetime(2030, 6, 3, 14, 0, tzinfo=dt.UTC))
+    for task in Task.objects.filter(user=alice):
+        assert task.event_start and task.event_end
+        assert not (task.event_start < standup[1] and standup[0] < task.event_end), task
+
+    google.clear_requests()
+    _store_requests(alice, 3)
+
+    assert calendar_sync(user=alice, now=monday) == 3
+    assert len(google.requests_to("calendar.events.list")) == 1

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 import pytest
 
-from tasks_app.scheduling import Placement, WorkingHours, free_block, place_task
+from tasks_app.scheduling import (
+    BusyTimes,
+    Placement,
+    Planner,
+    WorkingHours,
+    free_block,
+    place_task,
+    working_day,
+)
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -35,7 +44,7 @@ def block(
         earliest=earliest,
         latest_end=latest_end or earliest + HORIZON,
         hours=hours,
-        busy=busy or [],
+        busy=BusyTimes(busy or []),
     )
 
 
@@ -217,7 +226,7 @@ def test_a_meeting_goes_at_its_stated_time_whatever_else_is_there() -> None:
         duration=dt.timedelta(minutes=45),
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(28, 19), ny(28, 22))],
+        busy=BusyTimes([(ny(28, 19), ny(28, 22))]),
         horizon=HORIZON,
     )
 
@@ -228,7 +237,13 @@ def test_a_meeting_goes_at_its_stated_time_whatever_else_is_there() -> None:
 
 def test_a_meeting_without_a_time_goes_in_the_next_free_block() -> None:
     placement = place_task(
-        kind="meeting", due=None, duration=HALF_HOUR, now=ny(30, 9, 5), hours=HOURS, busy=[], horizon=HORIZON
+        kind="meeting",
+        due=None,
+        duration=HALF_HOUR,
+        now=ny(30, 9, 5),
+        hours=HOURS,
+        busy=BusyTimes(),
+        horizon=HORIZON,
     )
 
     assert placement == Placement(ny(30, 9, 15), ny(30, 9, 45))
@@ -241,7 +256,7 @@ def test_a_deadline_goes_in_a_free_block_before_it() -> None:
         duration=dt.timedelta(hours=2),
         now=ny(30, 16),
         hours=HOURS,
-        busy=[],
+        busy=BusyTimes([]),
         horizon=HORIZON,
     )
 
@@ -256,7 +271,7 @@ def test_a_deadline_without_room_before_it_goes_after_with_a_note() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 9), ny(30, 12, 30))],
+        busy=BusyTimes([(ny(30, 9), ny(30, 12, 30))]),
         horizon=HORIZON,
     )
 
@@ -272,7 +287,7 @@ def test_a_deadline_already_past_goes_in_the_next_free_block_with_a_note() -> No
         duration=HALF_HOUR,
         now=ny(30, 10),
         hours=HOURS,
-        busy=[],
+        busy=BusyTimes([]),
         horizon=HORIZON,
     )
 
@@ -288,7 +303,7 @@ def test_a_deadline_with_no_room_at_all_is_not_placed() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 0), ny(30, 0) + HORIZON * 2)],
+        busy=BusyTimes([(ny(30, 0), ny(30, 0) + HORIZON * 2)]),
         horizon=HORIZON,
     )
 
@@ -302,7 +317,7 @@ def test_a_todo_goes_in_the_next_free_block() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 9), ny(30, 9, 30))],
+        busy=BusyTimes([(ny(30, 9), ny(30, 9, 30))]),
         horizon=HORIZON,
     )
 
@@ -316,8 +331,118 @@ def test_a_todo_is_not_placed_beyond_the_horizon() -> None:
         duration=HALF_HOUR,
         now=ny(30, 9),
         hours=HOURS,
-        busy=[(ny(30, 0), ny(30, 0) + dt.timedelta(days=3))],
+        busy=BusyTimes([(ny(30, 0), ny(30, 0) + dt.timedelta(days=3))]),
         horizon=dt.timedelta(days=2),
     )
 
     assert placement is None
+
+
+def test_busy_times_merge_overlapping_and_touching_intervals_and_keep_them_sorted() -> None:
+    busy = BusyTimes([(ny(30, 13), ny(30, 14)), (ny(30, 9), ny(30, 10))])
+    busy.add(ny(30, 10), ny(30, 11))  # touches 9–10
+    busy.add(ny(30, 15), ny(30, 16))
+    busy.add(ny(30, 13, 30), ny(30, 15, 30))  # bridges 13–14 and 15–16
+    busy.add(ny(30, 12), ny(30, 12))  # empty: ignored
+
+    assert list(busy) == [(ny(30, 9), ny(30, 11)), (ny(30, 13), ny(30, 16))]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "until"),
+    [
+        (ny(30, 8), ny(30, 9), None),  # ends as the busy time starts
+        (ny(30, 11), ny(30, 12), None),  # between two busy stretches
+        (ny(30, 8, 30), ny(30, 9, 15), ny(30, 11)),
+        (ny(30, 10), ny(30, 10, 15), ny(30, 11)),  # inside
+        (ny(30, 12, 45), ny(30, 17), ny(30, 16)),  # covers one
+        (ny(30, 16), ny(30, 17), None),  # starts as it ends
+    ],
+)
+def test_busy_times_say_until_when_a_block_is_blocked(
+    start: dt.datetime, end: dt.datetime, until: dt.datetime | None
+) -> None:
+    busy = BusyTimes([(ny(30, 9), ny(30, 11)), (ny(30, 13), ny(30, 16))])
+
+    assert busy.blocked_until(start, end) == until
+
+
+def test_the_planner_adds_each_block_it_places_to_the_busy_time() -> None:
+    planner = Planner(now=ny(30, 9), hours=HOURS, horizon=HORIZON, busy=BusyTimes())
+
+    first = planner.place(kind="todo", due=None, duration=HALF_HOUR)
+    second = planner.place(kind="deadline", due=ny(4, 17, month=12), duration=HALF_HOUR)
+
+    assert first == Placement(ny(30, 9), ny(30, 9, 30))
+    assert second == Placement(ny(30, 9, 30), ny(30, 10))
+    assert list(planner.busy) == [(ny(30, 9), ny(30, 10))]
+
+
+def test_the_planner_keeps_a_meeting_at_its_time_over_another_meeting() -> None:
+    planner = Planner(now=ny(30, 8), hours=HOURS, horizon=HORIZON, busy=BusyTimes())
+    planner.place(kind="meeting", due=ny(30, 9), duration=dt.timedelta(hours=1))
+
+    overlapping = planner.place(kind="meeting", due=ny(30, 9, 30), duration=dt.timedelta(hours=1))
+    task = planner.place(kind="todo", due=None, duration=HALF_HOUR)
+
+    assert overlapping == Placement(ny(30, 9, 30), ny(30, 10, 30))
+    assert task == Placement(ny(30, 10, 30), ny(30, 11))
+
+
+def test_once_nothing_of_a_length_fits_longer_tasks_are_refused_without_a_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tasks_app import scheduling
+
+    searches: list[dt.timedelta] = []
+    real_free_block = scheduling.free_block
+
+    def counted(**kwargs: Any) -> Any:
+        searches.append(kwargs["duration"])
+        return real_free_block(**kwargs)
+
+    monkeypatch.setattr(scheduling, "free_block", counted)
+    # Only one 30-minute gap is left in the horizon, at 12:00 on the first day.
+    busy = BusyTimes([(ny(30, 0), ny(30, 12)), (ny(30, 12, 30), ny(30, 0) + HORIZON * 2)])
+    planner = Planner(now=ny(30, 9), hours=HOURS, horizon=HORIZON, busy=busy)
+
+    assert planner.place(kind="todo", due=None, duration=dt.timedelta(hours=1)) is None
+    assert planner.place(kind="todo", due=None, duration=dt.timedelta(hours=2)) is None
+    assert planner.place(kind="deadline", due=ny(1, 9, month=12), duration=dt.timedelta(hours=1)) is None
+    assert planner.place(kind="todo", due=None, duration=HALF_HOUR) == Placement(ny(30, 12), ny(30, 12, 30))
+
+    assert searches == [dt.timedelta(hours=1), HALF_HOUR]
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "opens_local", "closes_local"),
+    [
+        # 8 March 2026: New York's clocks jump from 2:00 to 3:00. A day from 2:30 opens at 3:30 summer time
+        # (2:30 winter time); a day until 2:30 closes at 1:30 winter time (2:30 summer time).
+        (dt.date(2026, 3, 8), dt.time(2, 30), dt.time(9), dt.time(3, 30), dt.time(9)),
+        (dt.date(2026, 3, 8), dt.time(0, 30), dt.time(2, 30), dt.time(0, 30), dt.time(1, 30)),
+        # 1 November 2026: 1:00–2:00 happens twice. The day opens at the second 1:30 and closes at the first.
+        (dt.date(2026, 11, 1), dt.time(1, 30), dt.time(9), dt.time(1, 30), dt.time(9)),
+        (dt.date(2026, 11, 1), dt.time(0), dt.time(1, 30), dt.time(0), dt.time(1, 30)),
+    ],
+)
+def test_a_working_day_lies_within_its_wall_clock_hours_when_the_clocks_change(
+    day: dt.date, start: dt.time, end: dt.time, opens_local: dt.time, closes_local: dt.time
+) -> None:
+    every_day = WorkingHours(zone=NEW_YORK, start=start, end=end, days=(1, 2, 3, 4, 5, 6, 7))
+
+    window = working_day(every_day, day)
+
+    assert window is not None
+    opens, closes = (moment.astimezone(NEW_YORK) for moment in window)
+    assert (opens.date(), opens.time(), closes.date(), closes.time()) == (day, opens_local, day, closes_local)
+    assert start <= opens.time() and closes.time() <= end
+
+
+def test_a_working_day_opening_in_the_repeated_hour_opens_at_its_second_reading() -> None:
+    every_day = WorkingHours(zone=NEW_YORK, start=dt.time(1, 30), end=dt.time(9), days=(7,))
+
+    window = working_day(every_day, dt.date(2026, 11, 1))
+
+    assert window is not None
+    assert window[0] == dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC)  # 1:30 winter time, UTC-5
