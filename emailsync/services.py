@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Profile
+from accounts.models import GoogleCredential, Profile
 from accounts.services import periodic_sync_apply
 from emailsync.bulk import bulk_reason
 from emailsync.mime import ParsedMessage, parse_message
@@ -45,6 +45,8 @@ from tasks_app.extractors import (
     Extractor,
     ExtractorFatal,
     ExtractorUnavailable,
+    Reader,
+    Recipient,
     extract_with_usage,
     get_extractor,
 )
@@ -432,6 +434,10 @@ def _extract(
         sent_at=parsed.date or receipt.first_seen_at,
         timezone=profile.timezone,
         thread_tasks=thread_tasks_for_prompt(thread_open_tasks(receipt=receipt)),
+        sender_name=parsed.sender_name,
+        reader=_reader(profile, receipt.mailbox),
+        to=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.to),
+        cc=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.cc),
     )
     if budget_left is not None and run.tokens_used >= budget_left:
         raise _BudgetReached(
@@ -441,6 +447,20 @@ def _extract(
     result = extract_with_usage(extractor, email)
     run.add_usage(result.usage)
     return tasks_with_invites(result.tasks, invites=parsed.invites, subject=parsed.subject)
+
+
+def _reader(profile: Profile, mailbox: Mailbox) -> Reader:
+    """The user's names and addresses: the account's email and, for Gmail, the address of the grant."""
+    user = profile.user
+    names = [user.get_full_name(), user.first_name]
+    addresses = [user.email]
+    if mailbox.source == Mailbox.Source.GMAIL:
+        credential = GoogleCredential.objects.filter(user=user).only("email").first()
+        addresses.append(credential.email if credential else "")
+    return Reader(
+        names=tuple(dict.fromkeys(n.strip() for n in names if n.strip())),
+        addresses=tuple(dict.fromkeys(a.strip().lower() for a in addresses if "@" in a)),
+    )
 
 
 def _receipt_skipped(receipt: MessageReceipt, reason: str) -> None:

@@ -46,6 +46,10 @@ class ParsedMessage:
     html_only: bool
     forwarded: bool
     invites: list[CalendarInvite] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    # Display names of the To and Cc addresses, by address (an address without a name is absent), so the
+    # extractor can tell "Bob, could you…" is for bob@ and not for the reader.
+    recipient_names: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_structure(raw: bytes) -> Message:
@@ -87,6 +91,8 @@ def _build(msg: Message) -> ParsedMessage:
         headers.setdefault(name.lower(), collapse(decode_header_value(value)))
 
     senders = addresses(first_raw(raw_headers, "from"))
+    to = addresses(first_raw(raw_headers, "to"))
+    cc = addresses(first_raw(raw_headers, "cc"))
     sender_name, sender = senders[0] if senders else ("", "")
     message_date = parse_date(first_raw(raw_headers, "date"))
     fallback_tz: tzinfo = message_date.tzinfo if message_date and message_date.tzinfo else UTC
@@ -103,7 +109,7 @@ def _build(msg: Message) -> ParsedMessage:
         subject=subject,
         sender=sender,
         sender_name=sender_name,
-        to=[addr for _, addr in addresses(first_raw(raw_headers, "to"))],
+        to=[addr for _, addr in to],
         date=message_date,
         in_reply_to=next(iter(message_ids(headers.get("in-reply-to", ""))), ""),
         references=message_ids(headers.get("references", "")),
@@ -113,6 +119,8 @@ def _build(msg: Message) -> ParsedMessage:
         html_only=body.used_html and not body.used_plain,
         forwarded=forwarded,
         invites=invites,
+        cc=[addr for _, addr in cc],
+        recipient_names={addr: name for name, addr in reversed(to + cc) if name},
     )
 
 

@@ -69,7 +69,8 @@ def test_a_sync_with_claude_saves_grounded_tasks_and_records_the_tokens(
     assert ASK in fake.requests[0].user_text
     run.refresh_from_db()
     assert run.input_tokens > 0 and run.output_tokens > 0
-    assert token_usage_this_month(user=alice) == run.input_tokens + run.output_tokens
+    assert token_usage_this_month(user=alice) == run.tokens_used > run.input_tokens + run.output_tokens
+    assert run.cache_write_tokens > 0  # the system prompt is long enough to be cached
 
 
 def test_the_sync_history_shows_the_tokens_of_each_run(

@@ -39,6 +39,28 @@ class ThreadTask:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    address: str  # lowercased
+    name: str = ""  # the display name of the header, "" when none
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who the email is read for: the user's names and every address their mail arrives at. Empty when the
+    caller does not know (a JSON line without it, the labelled sets); extractors then cannot judge roles."""
+
+    names: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()  # lowercased
+
+    def owns(self, address: str) -> bool:
+        return address.strip().lower() in self.addresses
+
+
+# Where the reader stands in the email's headers; "unknown" when no reader address is known.
+ReaderRole = Literal["sender", "to", "cc", "not_listed", "unknown"]
+
+
+@dataclass(frozen=True)
 class EmailForExtraction:
     id: str
     subject: str
@@ -47,6 +69,36 @@ class EmailForExtraction:
     sent_at: dt.datetime  # aware; the email's Date header
     timezone: str  # IANA name of the reader's home zone
     thread_tasks: tuple[ThreadTask, ...] = ()
+    sender_name: str = ""
+    reader: Reader = Reader()
+    to: tuple[Recipient, ...] = ()
+    cc: tuple[Recipient, ...] = ()
+
+    @property
+    def reader_role(self) -> ReaderRole:
+        """Sender first (the reader's own mail), then To before Cc: a request in the body is meant for the
+        To line, a Cc is told for information unless the body names them."""
+        if not self.reader.addresses:
+            return "unknown"
+        if self.reader.owns(self.sender):
+            return "sender"
+        if any(self.reader.owns(r.address) for r in self.to):
+            return "to"
+        if any(self.reader.owns(r.address) for r in self.cc):
+            return "cc"
+        return "not_listed"
+
+    @property
+    def other_recipients(self) -> tuple[Recipient, ...]:
+        """To and Cc without the reader, each address once, To first."""
+        seen: set[str] = set()
+        others: list[Recipient] = []
+        for recipient in (*self.to, *self.cc):
+            if recipient.address in seen or self.reader.owns(recipient.address):
+                continue
+            seen.add(recipient.address)
+            others.append(recipient)
+        return tuple(others)
 
 
 @dataclass
