@@ -7,7 +7,10 @@ It speaks the wire format the real service speaks where we depend on it: ``POST 
 "cache_read_input_tokens"}}`` and a ``request-id`` header; errors as
 ``{"type": "error", "error": {"type", "message"[, "details": {"error_code"}]}, "request_id"}`` with the
 real status codes (401, 429 + ``retry-after``, 500, 529). Prompt caching is imitated: a system block with
-``cache_control`` whose prefix is long enough is written to the cache on first use and read afterwards.
+``cache_control`` whose prefix reaches the model's minimum (``cache_min_tokens_for``) is written to the
+cache on first use and read afterwards; a shorter prefix is silently not cached, as the real service does.
+``POST /v1/messages/count_tokens`` answers ``{"input_tokens"}``. Token figures come from
+``approximate_tokens``, a deterministic approximation: the real tokenizer is not published.
 
 Tests script the answers (``server.script(Reply.json({...}), Reply.overloaded(), ...)``); each request
 takes the next scripted reply, or ``default`` when the script is empty. ``server.requests`` logs every
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,14 +34,66 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeAnthropic", "RecordedRequest", "Reply", "answer_task"]
+__all__ = [
+    "FakeAnthropic",
+    "RecordedRequest",
+    "Reply",
+    "answer_task",
+    "approximate_tokens",
+    "cache_min_tokens_for",
+]
 
 _ids = itertools.count(1)
 
 
+# A deterministic stand-in for the real tokenizer, which is not published. It counts a token per started
+# 8 letters of a word (most English words are one token), per started 3 digits and per started 2
+# characters of a punctuation run: about 4 characters per token on English prose, a little denser on
+# JSON, addresses and dates. It errs low rather than high, so a prompt the fake finds long enough to cache
+# is likely long enough for the real service too. Figures from the fake (``count_tokens``, ``usage``) are
+# this approximation, never the real count.
+_PIECES = re.compile(r"[^\W\d_]+|\d+|[^\w\s]+|_")
+
+
+def approximate_tokens(text: str) -> int:
+    count = 0
+    for piece in _PIECES.findall(text):
+        if piece[0].isdigit():
+            count += -(-len(piece) // 3)
+        elif piece[0].isalpha():
+            count += -(-len(piece) // 8)
+        else:
+            count += -(-len(piece) // 2)
+    return count
+
+
 def _tokens(text: str) -> int:
-    # Close enough to a real tokenizer for usage accounting: about four characters per token.
-    return max(1, len(text) // 4)
+    return max(1, approximate_tokens(text))
+
+
+# The shortest cacheable prefix per model, as the providers' documentation published it. Below it the
+# real service answers normally and silently caches nothing. Claude Haiku 5.5 has no published figure
+# here, so it (like any model not listed) gets the strictest one known, 4,096 tokens, as Haiku 4.5 has.
+CACHE_MIN_TOKENS = {
+    "claude-opus-4-6": 4096,
+    "claude-opus-4-5": 4096,
+    "claude-haiku-4-5": 4096,
+    "claude-sonnet-4-6": 2048,
+    "claude-haiku-3-5": 2048,
+    "claude-sonnet-4-5": 1024,
+    "claude-opus-4-1": 1024,
+    "claude-opus-4-0": 1024,
+    "claude-sonnet-4-0": 1024,
+}
+DEFAULT_CACHE_MIN_TOKENS = 4096
+
+
+def cache_min_tokens_for(model: str) -> int:
+    """The caching minimum the fake applies to ``model`` (dated ids match their family)."""
+    for family, minimum in CACHE_MIN_TOKENS.items():
+        if model == family or model.startswith(family + "-"):
+            return minimum
+    return DEFAULT_CACHE_MIN_TOKENS
 
 
 class _Server(ThreadingHTTPServer):
@@ -194,11 +250,12 @@ class FakeAnthropic:
         api_key: str = "test-key",
         port: int = 0,
         default: Reply | Callable[[RecordedRequest], Reply] | None = None,
-        cache_min_tokens: int = 1024,
+        cache_min_tokens: int | None = None,
     ) -> None:
         self.api_key = api_key
         self.default = default or Reply()
-        # Below this many prefix tokens the real service silently does not cache.
+        # Below this many prefix tokens the real service silently does not cache; None: the model's own
+        # minimum (cache_min_tokens_for), a number: the same minimum for every model.
         self.cache_min_tokens = cache_min_tokens
         self.requests: list[RecordedRequest] = []
         self._script: list[Reply] = []
@@ -249,32 +306,62 @@ class FakeAnthropic:
                 return self._script.pop(0)
         return self.default(request) if callable(self.default) else self.default
 
-    def _usage(self, body: dict[str, Any], output_text: str, reply: Reply) -> dict[str, int]:
-        prefix, rest = "", ""
+    def _split_prompt(self, body: dict[str, Any]) -> tuple[str, str]:
+        """(the cacheable prefix: system blocks up to the last one with cache_control, the rest)."""
+        blocks: list[tuple[str, bool]] = []
         system = body.get("system")
         if isinstance(system, list):
-            for block in system:
-                text = block.get("text", "") if isinstance(block, dict) else ""
-                if isinstance(block, dict) and block.get("cache_control"):
-                    prefix += text
-                else:
-                    rest += text
+            blocks = [
+                (str(block.get("text", "")), bool(block.get("cache_control")))
+                for block in system
+                if isinstance(block, dict)
+            ]
         elif isinstance(system, str):
-            rest += system
-        rest += json.dumps(body.get("messages", []))
+            blocks = [(system, False)]
+        marked = [i for i, (_, cached) in enumerate(blocks) if cached]
+        cut = marked[-1] + 1 if marked else 0
+        prefix = "".join(text for text, _ in blocks[:cut])
+        rest = "".join(text for text, _ in blocks[cut:])
+        for message in body.get("messages") or []:
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, str):
+                rest += "\n" + content
+            elif isinstance(content, list):
+                rest += "".join(
+                    "\n" + (b.get("text", "") if b.get("type") == "text" else json.dumps(b))
+                    for b in content
+                    if isinstance(b, dict)
+                )
+        output_format = (body.get("output_config") or {}).get("format")
+        if output_format:
+            rest += json.dumps(output_format)
+        return prefix, rest
+
+    def count_tokens(self, body: dict[str, Any]) -> int:
+        """What ``POST /v1/messages/count_tokens`` answers: every input token of the request, cached or not
+        (the fake's approximation, see ``approximate_tokens``)."""
+        prefix, rest = self._split_prompt(body)
+        return approximate_tokens(prefix) + _tokens(rest)
+
+    def _usage(self, body: dict[str, Any], output_text: str, reply: Reply) -> dict[str, int]:
+        prefix, rest = self._split_prompt(body)
+        model = str(body.get("model", ""))
+        minimum = self.cache_min_tokens if self.cache_min_tokens is not None else cache_min_tokens_for(model)
         cache_read = cache_write = 0
-        if prefix and _tokens(prefix) >= self.cache_min_tokens:
-            key = f"{body.get('model')}\n{prefix}"
+        prefix_tokens = approximate_tokens(prefix)
+        input_tokens = _tokens(rest)
+        if prefix and prefix_tokens >= minimum:
+            key = f"{model}\n{prefix}"
             with self._lock:
                 if key in self._cached_prefixes:
-                    cache_read = _tokens(prefix)
+                    cache_read = prefix_tokens
                 else:
                     self._cached_prefixes.add(key)
-                    cache_write = _tokens(prefix)
+                    cache_write = prefix_tokens
         else:
-            rest = prefix + rest
+            input_tokens += prefix_tokens
         return {
-            "input_tokens": _tokens(rest),
+            "input_tokens": input_tokens,
             "output_tokens": reply.output_tokens if reply.output_tokens is not None else _tokens(output_text),
             "cache_creation_input_tokens": cache_write,
             "cache_read_input_tokens": cache_read,
@@ -317,6 +404,14 @@ class FakeAnthropic:
                 request_id = f"req_fake{next(_ids):06d}"
                 self._send(status, {"type": "error", "error": error, "request_id": request_id}, headers)
 
+            def _count_tokens(self, body: dict[str, Any]) -> None:
+                # Counting is free and unscripted on the real service too: it never takes a scripted reply.
+                for key in ("model", "messages"):
+                    if key not in body:
+                        self._error(400, "invalid_request_error", f"{key}: Field required")
+                        return
+                self._send(200, {"input_tokens": fake.count_tokens(body)})
+
             def do_GET(self) -> None:
                 self._error(404, "not_found_error", f"Not found: {self.path}")
 
@@ -332,7 +427,7 @@ class FakeAnthropic:
                 )
                 with fake._lock:
                     fake.requests.append(request)
-                if request.path != "/v1/messages":
+                if request.path not in ("/v1/messages", "/v1/messages/count_tokens"):
                     self._error(404, "not_found_error", f"Not found: {request.path}")
                     return
                 if (
@@ -346,6 +441,9 @@ class FakeAnthropic:
                     return
                 if not isinstance(body, dict):
                     self._error(400, "invalid_request_error", "The request body is not valid JSON.")
+                    return
+                if request.path == "/v1/messages/count_tokens":
+                    self._count_tokens(body)
                     return
                 for key in ("model", "max_tokens", "messages"):
                     if key not in body:

@@ -287,7 +287,9 @@ Subject: Q1 supplier review
 
 Hi Alice,
 
+Thanks for pulling the delivery figures together last week; the numbers for March look much better.
 Could you send me the updated supplier scorecard by Friday EOD? Priya will present it at the review.
+The review itself moved to the large meeting room on the third floor.
 Let me know if you need the raw data from last quarter.
 
 Thanks,
@@ -319,7 +321,9 @@ Cc: Sam Okafor <sam@kestrel.example>, Finance <finance@kestrel.example>
 Subject: Travel budget
 
 Marco, please submit the revised travel budget to finance by Thursday noon.
-FYI, the new per diem rates apply from April.
+FYI, the new per diem rates apply from April. Hotel bookings above the limit now need a second
+approval, and the booking tool will flag them for you. Everyone on this list will get the updated
+policy document once the board has signed it off.
 
 Dana
 </email>
@@ -327,8 +331,9 @@ Dana
 Answer:
 {"tasks": []}
 
-Why: the request names Marco, who is in To; Sam is copied to stay informed. The per diem note is
-information only.
+Why: the request names Marco, who is in To; Sam is copied to stay informed. The per diem rates, the
+second approval and the policy document to come are information only: nobody asks Sam to act on them.
+If Dana had written "everyone, please read the new policy by Friday", the request would be Sam's too.
 
 ## Example 3: the reader is in Cc but the email asks them by name
 
@@ -373,7 +378,9 @@ Subject: Re: contract redlines
 Hi Jordan,
 
 Our legal team has finished the redlines. I'll send you the revised contract by Monday, and we will
-countersign as soon as you are happy with it. The pricing annex has not changed.
+countersign as soon as you are happy with it. The pricing annex has not changed, and the liability
+clause now follows the wording your team proposed in February. Our finance department will also issue
+the first invoice once both signatures are in.
 
 Best,
 Lena
@@ -447,8 +454,12 @@ For anything urgent, please contact Priya Nair at priya@northwind.example.
 Answer:
 {"tasks": []}
 
-Why: the first is a stranger selling a product; saying no to a demo is not work. The second is an
-automatic reply: "please contact Priya" only tells Alice where to turn if she wants to, it asks nothing.
+Why: the first is a stranger selling a product; saying no to a demo is not work, and the days it names
+are not a meeting being arranged with Alice, since she never asked for one. The second is an automatic
+reply: "please contact Priya" only tells Alice where to turn if she wants to, it asks nothing, and
+Tom's return date is information. Had a colleague Alice works with written "can we do a 15-minute call
+on Tuesday to go through your numbers?", that would be a meeting to arrange: what makes the first email
+a pitch is a stranger offering a product, not the shape of the question.
 """
 
 _DELIMITERS = re.compile(r"<(\s*/?\s*)(email|open_tasks)\b", re.IGNORECASE)
