@@ -45,7 +45,7 @@ from tasks_app.extractors import (
     ThreadAction,
 )
 
-__all__ = ["SYSTEM_PROMPT", "ClaudeExtractor", "build_user_message"]
+__all__ = ["SYSTEM_PROMPT", "ClaudeExtractor", "build_user_message", "count_system_prompt_tokens"]
 
 logger = logging.getLogger(__name__)
 
@@ -544,6 +544,24 @@ def build_user_message(email: EmailForExtraction, *, now: dt.datetime, max_body_
             lines.append(f"{task.ref}: [{task.kind}] {_defang(task.title)} (due: {due})")
         lines.append("</open_tasks>")
     return "\n".join(lines)
+
+
+def count_system_prompt_tokens(client: anthropic.Anthropic, *, model: str) -> int:
+    """Tokens of the cached prefix (the system prompt) as the service counts them for ``model``.
+
+    ``POST /v1/messages/count_tokens`` counts a whole request, so this is the count of a one-word request
+    with the system prompt less the same request without it. Counting is free and sends no email. Any
+    failure is ``ExtractorUnavailable`` with the service's reason."""
+    probe: list[anthropic.types.MessageParam] = [{"role": "user", "content": "Hello"}]
+    system: list[anthropic.types.TextBlockParam] = [
+        {"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}
+    ]
+    try:
+        with_prompt = client.messages.count_tokens(model=model, system=system, messages=probe)
+        without = client.messages.count_tokens(model=model, messages=probe)
+    except anthropic.APIError as e:
+        raise ExtractorUnavailable(f"Claude could not count the prompt's tokens: {e}") from e
+    return with_prompt.input_tokens - without.input_tokens
 
 
 def _flat(text: str) -> str:
