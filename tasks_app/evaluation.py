@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, Extractor
+from tasks_app.extractors.people import people_from_json
 
 __all__ = [
     "DEFAULT_EMAILS_PATH",
@@ -164,7 +165,8 @@ def _parse_aware(value: str, what: str) -> dt.datetime:
 
 def load_labelled_emails(path: Path | str = DEFAULT_EMAILS_PATH) -> list[LabelledEmail]:
     """One JSON object per line: id, subject, body, sender, sent_at (ISO with offset), timezone (IANA),
-    expected: [{kind, due (ISO with offset, or null), title_keywords: [...]}]."""
+    expected: [{kind, due (ISO with offset, or null), title_keywords: [...]}]; optionally the reader and
+    recipients (tasks_app/extractors/people.py)."""
     emails: list[LabelledEmail] = []
     with open(path, encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, 1):
@@ -179,6 +181,7 @@ def load_labelled_emails(path: Path | str = DEFAULT_EMAILS_PATH) -> list[Labelle
                     sender=raw.get("sender") or "",
                     sent_at=_parse_aware(raw["sent_at"], "sent_at"),
                     timezone=raw["timezone"],
+                    **people_from_json(raw),
                 )
                 expected = tuple(
                     ExpectedTask(

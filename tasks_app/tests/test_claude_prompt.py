@@ -249,3 +249,39 @@ def test_a_claude_extractor_sends_the_reader_context(fake: FakeAnthropic) -> Non
     )
     extractor.extract(email())
     assert "only in Cc" in fake.message_requests[0].user_text
+
+
+LINE = {"id": "e1", "body": "Could you send it?", "sent_at": "2026-11-23T09:30:00-05:00", "timezone": "UTC"}
+
+
+def test_an_extract_tasks_line_can_say_who_the_reader_is() -> None:
+    from tasks_app.management.commands.extract_tasks import parse_email_line
+
+    mail = parse_email_line(
+        {
+            **LINE,
+            "sender_name": "Dana",
+            "reader": {"names": ["Sam Okafor"], "addresses": ["SAM@example.com"]},
+            "to": ["marco@example.com"],
+            "cc": [{"address": "sam@example.com", "name": "Sam Okafor"}],
+        }
+    )
+    assert mail.reader == Reader(names=("Sam Okafor",), addresses=("sam@example.com",))
+    assert mail.to == (Recipient("marco@example.com"),) and mail.reader_role == "cc"
+    assert parse_email_line(LINE).reader_role == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"reader": ["sam@example.com"]}, "reader must be an object"),
+        ({"reader": {"addresses": "sam@example.com"}}, "reader.addresses must be a list of strings"),
+        ({"to": ["not an address"]}, "to has an entry that is not an email address"),
+        ({"cc": [{"name": "Sam"}]}, "cc entries must be addresses"),
+    ],
+)
+def test_an_extract_tasks_line_with_bad_people_gets_a_clear_error(extra: dict[str, Any], error: str) -> None:
+    from tasks_app.management.commands.extract_tasks import InputError, parse_email_line
+
+    with pytest.raises(InputError, match=error):
+        parse_email_line({**LINE, **extra})

@@ -1,6 +1,8 @@
 """Extract tasks from emails given as JSON lines on stdin; write one JSON line per email on stdout.
 
-Input:  {"id", "subject", "body", "sender", "sent_at" (ISO 8601 with offset), "timezone" (IANA)}
+Input:  {"id", "subject", "body", "sender", "sent_at" (ISO 8601 with offset), "timezone" (IANA)}, and
+        optionally who the reader is: "sender_name", "reader" {"names", "addresses"}, "to" and "cc"
+        (lists of addresses or {"address", "name"} objects); see tasks_app/extractors/people.py.
         The body is a plain-text email body; quoted history and signatures are stripped here, once, as the
         parser does for synced mail.
 Output: {"id", "tasks": [{"title", "due", "kind", "duration_minutes", "priority", "evidence"}]}
@@ -21,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from emailsync.mime import reply_text
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, Extractor, get_extractor
+from tasks_app.extractors.people import people_from_json
 
 
 class InputError(ValueError):
@@ -46,6 +49,10 @@ def parse_email_line(raw: Any) -> EmailForExtraction:
         ZoneInfo(raw["timezone"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InputError(f"unknown IANA timezone: {raw['timezone']!r}") from exc
+    try:
+        people = people_from_json(raw)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
     return EmailForExtraction(
         id=str(raw["id"]),
         subject=raw.get("subject") or "",
@@ -53,6 +60,7 @@ def parse_email_line(raw: Any) -> EmailForExtraction:
         sender=raw.get("sender") or "",
         sent_at=sent_at,
         timezone=raw["timezone"],
+        **people,
     )
 
 
