@@ -340,7 +340,9 @@ def test_a_request_level_400_fails_each_run_once_and_charges_no_message(
         assert run.state == SyncRun.State.FAILED
         assert "rejected the request itself" in run.error and "output_config.effort 'xhigh'" in run.error
     assert len(fake.requests) == 3
-    statuses = [(r.status, r.attempts) for r in receipts(mailbox) if r.status != MessageReceipt.Status.SKIPPED]
+    statuses = [
+        (r.status, r.attempts) for r in receipts(mailbox) if r.status != MessageReceipt.Status.SKIPPED
+    ]
     assert statuses and set(statuses) == {(MessageReceipt.Status.PENDING, 0)}
     assert len(receipts(mailbox)) == count
     mailbox.refresh_from_db()

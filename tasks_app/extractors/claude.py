@@ -33,7 +33,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, cast
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 import anthropic
@@ -410,11 +410,17 @@ class ClaudeExtractor:
                 shown = min(body_chars, len(email.body.strip()))
                 if cut or shown < 200:
                     raise ExtractionFailed(
-                        f"This email is too long for Claude even cut to {shown} characters ({e}).", usage=usage
+                        f"This email is too long for Claude even cut to {shown} characters ({e}).",
+                        usage=usage,
                     ) from e
                 # Leave room for the instructions: aim a fifth under the size the API said would fit.
                 body_chars, cut = int(shown / (e.ratio or 2.0) * 0.8), True
-                logger.info("Email %s is too long for %s; asking again with %d characters", email.id, model, body_chars)
+                logger.info(
+                    "Email %s is too long for %s; asking again with %d characters",
+                    email.id,
+                    model,
+                    body_chars,
+                )
             except _CutOff as e:
                 usage = e.usage
                 if grown:

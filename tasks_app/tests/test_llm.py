@@ -240,7 +240,11 @@ def test_a_refusal_is_not_retried_and_names_its_category(fake: FakeAnthropic) ->
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply.effort_not_supported("xhigh"), Reply.extra_inputs("output_config"), Reply.bad_request("max_tokens: Field required")],
+    [
+        Reply.effort_not_supported("xhigh"),
+        Reply.extra_inputs("output_config"),
+        Reply.bad_request("max_tokens: Field required"),
+    ],
     ids=["effort", "extra-input", "schema"],
 )
 def test_a_400_about_the_request_itself_is_fatal_and_not_blamed_on_the_email(
