@@ -607,7 +607,12 @@ class ClaudeExtractor:
         if len(title) > MAX_TITLE_LENGTH:
             title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
         due, phrase, review = self._due(item, email)
-        unsupported = _unsupported_words(title, f"{evidence} {email.subject}")
+        refs = {task.ref: task for task in email.thread_tasks}
+        action: ThreadAction = item.thread_action if item.thread_ref in refs else "new"
+        # An update or cancellation may name the open task it is about in that task's own words, and any
+        # title may name the sender ("Go over the budget with Bob"): neither lets the title say more.
+        named = refs[item.thread_ref or ""].title if action != "new" else ""
+        unsupported = _unsupported_words(title, f"{evidence} {email.subject} {email.sender} {named}")
         if not _is_quote(evidence):
             review = (
                 f"Claude's evidence “{evidence[:60]}” is too short to show where this task comes from."
@@ -621,8 +626,6 @@ class ClaudeExtractor:
         duration = (
             item.duration_minutes if item.duration_minutes and 5 <= item.duration_minutes <= 720 else None
         )
-        refs = {task.ref for task in email.thread_tasks}
-        action: ThreadAction = item.thread_action if item.thread_ref in refs else "new"
         return ExtractedTask(
             title=title,
             kind=item.kind,
