@@ -42,6 +42,7 @@ from tasks_app.extractors import (
     EmailForExtraction,
     ExtractedTask,
     ExtractionError,
+    ExtractionRefused,
     Extractor,
     ExtractorFatal,
     ExtractorUnavailable,
@@ -200,6 +201,12 @@ def mailbox_sync(
         # Not the mailbox's fault (a bad API key, a spend limit): fail this run once, don't count it against
         # the mailbox.
         _finish_failed(run, error=str(e))
+    except ExtractorUnavailable as e:
+        # Only a provider that asked for a long wait gets here (see _process_message): defer the mailbox
+        # until then rather than hold its lease, without counting it as the mailbox's failure.
+        until = timezone.now() + dt.timedelta(seconds=e.retry_after or 0)
+        Mailbox.objects.filter(pk=mailbox.pk).mark_backing_off(until=until)
+        _finish_failed(run, error=f"{e} Extraction resumes after {timezone.localtime(until):%H:%M:%S %Z}.")
     except LeaseLost:
         logger.warning("Sync %s lost its mailbox lease; another worker took over", run.public_id)
     except Exception as e:
@@ -249,7 +256,7 @@ def _sync_messages(
     for fetched in source.fetch(todo):
         try:
             paused = _process_message(run, mailbox, profile, extractor, fetched, budget_left=budget_left)
-        except ExtractorFatal:
+        except (ExtractorFatal, ExtractorUnavailable):
             _receipts_keep_pending(mailbox, todo)
             raise
         run.messages_seen += 1
@@ -364,9 +371,14 @@ def _process_message(
             _receipt_done(receipt)
         run.messages_processed += 1
         run.tasks_created += created
+    except ExtractionRefused as e:
+        # Asking again gets the same refusal: skip the message for good, with the category as the reason.
+        run.add_usage(e.usage)
+        _receipt_skipped(receipt, f"Claude declined to read it (refusal: {e.category or 'no category'})")
+        run.messages_skipped += 1
     except _POSTPONING as e:
         _receipt_postponed(run, receipt, e)
-        if isinstance(e, ExtractorFatal):
+        if isinstance(e, ExtractorFatal) or (isinstance(e, ExtractorUnavailable) and e.retry_after):
             raise
         return str(e)
     except Exception as e:  # one bad message must not stop the others

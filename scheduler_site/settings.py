@@ -272,15 +272,20 @@ ANTHROPIC_MODEL = envstr("ANTHROPIC_MODEL", "claude-haiku-5-5")
 ANTHROPIC_ESCALATION_MODEL = envstr("ANTHROPIC_ESCALATION_MODEL", "")
 ANTHROPIC_ESCALATION_MIN_CONFIDENCE = envint("ANTHROPIC_ESCALATION_MIN_CONFIDENCE", 50, minimum=0)  # percent
 ANTHROPIC_ESCALATION_BODY_CHARS = envint("ANTHROPIC_ESCALATION_BODY_CHARS", 6000, minimum=1)
-ANTHROPIC_EFFORT = envstr("ANTHROPIC_EFFORT", "")  # low/medium/high/xhigh/max; empty: the model's default
+# low/medium/high/xhigh/max; empty: the model's default (medium on Haiku 5.5, which thinks by default and
+# counts the thinking toward max_tokens). Finding tasks in one email needs little thought.
+ANTHROPIC_EFFORT = envstr("ANTHROPIC_EFFORT", "low")
 if ANTHROPIC_EFFORT not in ("", "low", "medium", "high", "xhigh", "max"):
     raise ImproperlyConfigured(
         f"ANTHROPIC_EFFORT must be low, medium, high, xhigh or max, got {ANTHROPIC_EFFORT!r}"
     )
-ANTHROPIC_MAX_OUTPUT_TOKENS = envint("ANTHROPIC_MAX_OUTPUT_TOKENS", 2048, minimum=256)
+# Thinking and the answer together; an answer cut off here is asked once more with twice this budget.
+ANTHROPIC_MAX_OUTPUT_TOKENS = envint("ANTHROPIC_MAX_OUTPUT_TOKENS", 4096, minimum=256)
 ANTHROPIC_MAX_BODY_CHARS = envint("ANTHROPIC_MAX_BODY_CHARS", 12000, minimum=500)
 ANTHROPIC_TIMEOUT_SECONDS = envint("ANTHROPIC_TIMEOUT_SECONDS", 60, minimum=1)
 ANTHROPIC_MAX_RETRIES = envint("ANTHROPIC_MAX_RETRIES", 2, minimum=0)
+# A provider that asks for a longer wait (retry-after) is not waited for: the mailbox is deferred until then.
+ANTHROPIC_MAX_RETRY_WAIT_SECONDS = envint("ANTHROPIC_MAX_RETRY_WAIT_SECONDS", 10, minimum=0)
 
 # Extraction and scheduling.
 TASK_EXTRACTOR = envstr("TASK_EXTRACTOR", "claude" if ANTHROPIC_API_KEY else "offline")

@@ -4,9 +4,11 @@ the real database and the local calendar."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from conftest import MailFolder, sync_in_foreground
 from emailsync.mime import parse_message
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import token_usage_this_month
+from emailsync.services import SyncUnavailable
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, answer_task
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH
 from tasks_app.models import LocalCalendarEvent, Task
@@ -316,3 +319,74 @@ def test_an_answer_that_obeys_an_injection_yields_at_most_ordinary_capped_tasks(
     # What remains are plain tasks quoting visible sentences of the email: the worst case is a to-do the
     # reader can see is nonsense, never an action taken for them.
     assert all(t.evidence in parse_message(_html_email(INJECTION_HTML)).text for t in tasks)
+
+
+def _demo_mailbox(folder: MailFolder) -> int:
+    demo = sorted((Path(__file__).resolve().parents[2] / "demo" / "mailbox").glob("*.eml"))
+    for path in demo:
+        folder.add(raw=path.read_bytes())
+    return len(demo)
+
+
+def test_a_request_level_400_fails_each_run_once_and_charges_no_message(
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    # Measured before: 3 syncs of the demo mailbox against an API that always answers 400 quarantined 24 of
+    # 24 messages after 72 requests, and every run said "Done".
+    mailbox, folder = mailbox_factory(alice)
+    count = _demo_mailbox(folder)
+    fake.default = Reply.effort_not_supported("xhigh")
+    for _ in range(3):
+        run = sync_in_foreground(alice)
+        assert run.state == SyncRun.State.FAILED
+        assert "rejected the request itself" in run.error and "output_config.effort 'xhigh'" in run.error
+    assert len(fake.requests) == 3
+    statuses = [
+        (r.status, r.attempts) for r in receipts(mailbox) if r.status != MessageReceipt.Status.SKIPPED
+    ]
+    assert statuses and set(statuses) == {(MessageReceipt.Status.PENDING, 0)}
+    assert len(receipts(mailbox)) == count
+    mailbox.refresh_from_db()
+    assert mailbox.consecutive_failures == 0 and mailbox.state == Mailbox.State.ACTIVE
+
+
+def test_a_refused_message_is_skipped_with_the_refusal_category(
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    mailbox, folder = mailbox_factory(alice)
+    folder.add(body="Please look at the attached exploit and make it work against our server.")
+    folder.add(body=ASK)
+    fake.script(Reply.refusal("cyber"), Reply.tasks(Q3_TASK))
+    run = sync_in_foreground(alice)
+    assert run.state == SyncRun.State.SUCCEEDED and run.messages_skipped == 1 and run.messages_failed == 0
+    refused, done = receipts(mailbox)
+    assert refused.status == MessageReceipt.Status.SKIPPED and "refusal: cyber" in refused.skip_reason
+    assert done.status == MessageReceipt.Status.DONE and len(fake.requests) == 2
+    sync_in_foreground(alice)
+    assert len(fake.requests) == 2  # a refusal is final: it is not asked again
+
+
+def test_a_long_retry_after_defers_the_mailbox_instead_of_holding_its_lease(
+    fake: FakeAnthropic, alice: User, mailbox_factory: MailboxFactory, settings: Settings
+) -> None:
+    settings.ANTHROPIC_MAX_RETRY_WAIT_SECONDS = 10
+    mailbox, folder = mailbox_factory(alice)
+    folder.add(body=ASK)
+    folder.add(body="Can you call me tomorrow morning?")
+    fake.default = Reply.rate_limited(retry_after=20)
+    started = time.monotonic()
+    run = sync_in_foreground(alice)
+    assert time.monotonic() - started < 2
+    assert run.state == SyncRun.State.FAILED and "wait 20 s" in run.error
+    mailbox.refresh_from_db()
+    assert mailbox.state == Mailbox.State.BACKING_OFF and mailbox.consecutive_failures == 0
+    assert mailbox.next_attempt_at is not None
+    deferred = (mailbox.next_attempt_at - timezone.now()).total_seconds()
+    assert 17 < deferred <= 20
+    assert mailbox.lease_token is None
+    assert [(r.status, r.attempts) for r in receipts(mailbox)] == [(MessageReceipt.Status.PENDING, 0)] * 2
+    assert len(fake.requests) == 1
+    # Until then no sync starts, so the provider is not called again.
+    with pytest.raises(SyncUnavailable, match="next attempt is after"):
+        sync_in_foreground(alice)
+    assert len(fake.requests) == 1

@@ -6,11 +6,15 @@ It speaks the wire format the real service speaks where we depend on it: ``POST 
 "stop_sequence", "usage": {"input_tokens", "output_tokens", "cache_creation_input_tokens",
 "cache_read_input_tokens"}}`` and a ``request-id`` header; errors as
 ``{"type": "error", "error": {"type", "message"[, "details": {"error_code"}]}, "request_id"}`` with the
-real status codes (401, 429 + ``retry-after``, 500, 529). Prompt caching is imitated: a system block with
-``cache_control`` whose prefix reaches the model's minimum (``cache_min_tokens_for``) is written to the
-cache on first use and read afterwards; a shorter prefix is silently not cached, as the real service does.
-``POST /v1/messages/count_tokens`` answers ``{"input_tokens"}``. Token figures come from
-``approximate_tokens``, a deterministic approximation: the real tokenizer is not published.
+real status codes (400 ``invalid_request_error`` with the API's wording, 401, 429 + ``retry-after``, 500,
+529). A prompt longer than ``context_window`` gets the API's 400 "prompt is too long: N tokens > M
+maximum"; an answer that needs more than the request's ``max_tokens`` is cut off with stop_reason
+``max_tokens``; a refusal has stop_reason ``refusal`` and ``stop_details.category``; a thinking block may
+precede the text. Prompt caching is imitated: a system block with ``cache_control`` whose prefix reaches
+the model's minimum (``cache_min_tokens_for``) is written to the cache on first use and read afterwards; a
+shorter prefix is silently not cached, as the real service does. ``POST /v1/messages/count_tokens``
+answers ``{"input_tokens"}``. Token figures come from ``approximate_tokens``, a deterministic
+approximation: the real tokenizer is not published.
 
 Tests script the answers (``server.script(Reply.json({...}), Reply.overloaded(), ...)``); each request
 takes the next scripted reply, or ``default`` when the script is empty. ``server.requests`` logs every
@@ -140,6 +144,13 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     output_tokens: int | None = None
+    # A refusal's ``stop_details.category`` ("cyber", "bio", ...; None: a refusal with no named category).
+    refusal_category: str | None = None
+    # Thinking text shown before the answer (a thinking block, as models that think by default send).
+    thinking: str = ""
+    # Output tokens the whole answer needs, thinking included: a request whose max_tokens is lower gets
+    # the answer cut off there with stop_reason "max_tokens", as the real service does.
+    needs_tokens: int | None = None
 
     @classmethod
     def json(cls, answer: object, **kwargs: Any) -> Reply:
@@ -205,6 +216,36 @@ class Reply:
         )
 
     @classmethod
+    def bad_request(cls, message: str) -> Reply:
+        """A 400 about the request itself, with one of the API's messages (see the helpers below)."""
+        return cls.error(400, "invalid_request_error", message)
+
+    @classmethod
+    def effort_not_supported(cls, effort: str = "xhigh") -> Reply:
+        return cls.bad_request(
+            f"output_config.effort '{effort}' is not supported when thinking is disabled on this model. "
+            "Use effort 'high' or below, or enable thinking."
+        )
+
+    @classmethod
+    def extra_inputs(cls, name: str = "output_config") -> Reply:
+        return cls.bad_request(f"{name}: Extra inputs are not permitted")
+
+    @classmethod
+    def prompt_too_long(cls, tokens: int = 208656, maximum: int = 200000) -> Reply:
+        return cls.bad_request(f"prompt is too long: {tokens} tokens > {maximum} maximum")
+
+    @classmethod
+    def refusal(cls, category: str | None = "cyber") -> Reply:
+        """The model declines: stop_reason "refusal" with ``stop_details`` naming the category."""
+        return cls(text="", stop_reason="refusal", refusal_category=category)
+
+    @classmethod
+    def long_answer(cls, answer: object, *, needs_tokens: int, thinking: str = "") -> Reply:
+        """An answer that needs ``needs_tokens`` output tokens (thinking included) to finish."""
+        return cls(text=json.dumps(answer), needs_tokens=needs_tokens, thinking=thinking)
+
+    @classmethod
     def auth_error(cls) -> Reply:
         return cls.error(401, "authentication_error", "invalid x-api-key")
 
@@ -251,8 +292,11 @@ class FakeAnthropic:
         port: int = 0,
         default: Reply | Callable[[RecordedRequest], Reply] | None = None,
         cache_min_tokens: int | None = None,
+        context_window: int | None = None,
     ) -> None:
         self.api_key = api_key
+        # Prompts of more tokens than this get the API's 400 "prompt is too long"; None: no limit.
+        self.context_window = context_window
         self.default = default or Reply()
         # Below this many prefix tokens the real service silently does not cache; None: the model's own
         # minimum (cache_min_tokens_for), a number: the same minimum for every model.
@@ -449,6 +493,16 @@ class FakeAnthropic:
                     if key not in body:
                         self._error(400, "invalid_request_error", f"{key}: Field required")
                         return
+                prompt_tokens = _tokens(json.dumps(body.get("system", ""))) + _tokens(
+                    json.dumps(body["messages"])
+                )
+                if fake.context_window is not None and prompt_tokens > fake.context_window:
+                    self._error(
+                        400,
+                        "invalid_request_error",
+                        f"prompt is too long: {prompt_tokens} tokens > {fake.context_window} maximum",
+                    )
+                    return
                 reply = fake._next_reply(request)
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -461,20 +515,37 @@ class FakeAnthropic:
                         headers=reply.headers,
                     )
                     return
-                self._send(
-                    200,
-                    {
-                        "id": f"msg_fake{next(_ids):06d}",
-                        "type": "message",
-                        "role": "assistant",
-                        "model": body["model"],
-                        "content": [{"type": "text", "text": reply.text}],
-                        "stop_reason": reply.stop_reason,
-                        "stop_sequence": None,
-                        "usage": fake._usage(body, reply.text, reply),
-                    },
-                    reply.headers,
-                )
+                text, stop_reason, usage = reply.text, reply.stop_reason, fake._usage(body, reply.text, reply)
+                if reply.needs_tokens is not None:
+                    if reply.needs_tokens > int(body["max_tokens"]):
+                        # Cut where the budget ran out: the thinking may take it all, the JSON stops midway.
+                        share = max(0, int(body["max_tokens"]) - _tokens(reply.thinking))
+                        text, stop_reason = text[: min(len(text) - 1, share * 4)], "max_tokens"
+                        usage["output_tokens"] = int(body["max_tokens"])
+                    else:
+                        usage["output_tokens"] = reply.needs_tokens
+                content: list[dict[str, Any]] = []
+                if reply.thinking:
+                    content.append({"type": "thinking", "thinking": reply.thinking, "signature": "fake-sig"})
+                if text or stop_reason != "refusal":
+                    content.append({"type": "text", "text": text})
+                payload: dict[str, Any] = {
+                    "id": f"msg_fake{next(_ids):06d}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": body["model"],
+                    "content": content,
+                    "stop_reason": stop_reason,
+                    "stop_sequence": None,
+                    "usage": usage,
+                }
+                if stop_reason == "refusal":
+                    payload["stop_details"] = {
+                        "type": "refusal",
+                        "category": reply.refusal_category,
+                        "explanation": "The request was declined under the usage policy.",
+                    }
+                self._send(200, payload, reply.headers)
 
         return Handler
 

@@ -176,14 +176,33 @@ class ExtractionFailed(ExtractionError):
     message, retried on later syncs and quarantined after the usual number of attempts."""
 
 
+class ExtractionRefused(ExtractionError):
+    """The model declined to read this email (a safety refusal). Asking again gives the same answer, so the
+    message is skipped for good with ``category`` (the provider's refusal category, "" when it names none)
+    recorded as the reason."""
+
+    def __init__(self, message: str, *, category: str = "", usage: ExtractionUsage | None = None) -> None:
+        super().__init__(message, usage=usage)
+        self.category = category
+
+
 class ExtractorUnavailable(ExtractionError):
     """The provider is down or overloaded even after the client's own retries. Nothing is wrong with the
-    message: it stays pending, the attempt does not count toward quarantine, and the next sync retries."""
+    message: it stays pending, the attempt does not count toward quarantine, and the next sync retries.
+
+    ``retry_after`` is set when the provider asked for a wait longer than we hold a mailbox for: the sync
+    then stops and defers the mailbox by that many seconds instead of waiting."""
+
+    def __init__(
+        self, message: str, *, usage: ExtractionUsage | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, usage=usage)
+        self.retry_after = retry_after
 
 
 class ExtractorFatal(ExtractionError):
-    """Extraction cannot work until someone acts (bad API key, spend limit reached): the run fails once
-    with this message instead of failing every message."""
+    """Extraction cannot work until someone acts (bad API key, spend limit reached, a request the model
+    rejects whatever the email): the run fails once with this message instead of failing every message."""
 
 
 # Keyed by the ``TASK_EXTRACTOR`` names. Each class is built with ``from_settings()``.

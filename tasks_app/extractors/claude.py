@@ -12,18 +12,28 @@ An email is untrusted text written by a stranger, so the design leaves it nothin
 - the date phrase the model quotes is resolved again with ``tasks_app.dates.resolve_due``, the resolver the
   offline extractor uses; where the two readings differ the task is flagged for review.
 
-Provider failures map onto the seam's exceptions: 429/5xx/529 and connection errors left after the SDK's own
-retries are ``ExtractorUnavailable`` (the message stays pending); a rejected key, a refused permission, an
-unknown model or an exhausted spend limit are ``ExtractorFatal`` (the run stops once, with the reason).
+Provider failures map onto the seam's exceptions (``_create`` holds the only retry loop; the SDK's own is off):
+408/409/429/5xx/529 and connection errors are retried a few times after short waits, then are
+``ExtractorUnavailable`` (the message stays pending); a ``retry-after`` longer than ``max_retry_wait`` is
+``ExtractorUnavailable`` at once with that ``retry_after`` (the sync defers the mailbox rather than sleep on
+its lease). A rejected key, a refused permission, an unknown model, an exhausted spend limit or a 400 about
+the request itself (a parameter, effort or schema the model rejects) are ``ExtractorFatal`` (the run stops
+once, with the reason). A prompt too long for the context window is about the email: the body is cut and
+asked once more. An answer cut off at ``max_tokens`` is asked once more with twice the budget; a refusal is
+``ExtractionRefused`` (never retried: the message is skipped with its category).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import logging
+import random
 import re
-from collections.abc import Callable
-from typing import Any, Literal, cast
+import time
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 import anthropic
@@ -37,6 +47,7 @@ from tasks_app.extractors import (
     EmailForExtraction,
     ExtractedTask,
     ExtractionFailed,
+    ExtractionRefused,
     ExtractionResult,
     ExtractionUsage,
     ExtractorFatal,
@@ -63,6 +74,11 @@ SPEND_LIMIT_CODES = frozenset(
         "linked_organization_spend_limit_reached",
     }
 )
+# An answer cut off at max_tokens is asked once more with this many times the budget (thinking included).
+OUTPUT_TOKENS_GROWTH = 2
+# Evidence is a real quote: this many words, or characters in scripts written without spaces.
+MIN_EVIDENCE_WORDS = 4
+MIN_EVIDENCE_CHARS_UNSPACED = 20
 
 
 class AnswerTask(BaseModel):
@@ -569,6 +585,54 @@ def _flat(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+# Words a title may add without the email saying them (English, Spanish, French, German).
+STOP_WORDS = frozenset(
+    """a an and the of to for in on at by with from about into as or our my your his her their its it this
+    that these those me you him them us we i be is are was were do does up out off all any some than then
+    el la los las un una unos unas de del al y o en con por para sobre su sus mi tu que se lo le les
+    le la les un une des de du et ou en au aux avec pour par sur son sa ses mon ma mes ton ta que qui
+    der die das den dem des ein eine einen einem einer und oder zu zum zur mit für von auf an im in am bei
+    über sein seine ihr ihre mein meine dein deine""".split()
+)
+
+
+def _is_quote(evidence: str) -> bool:
+    """At least MIN_EVIDENCE_WORDS words, or MIN_EVIDENCE_CHARS_UNSPACED characters of a script written
+    without spaces between words (Chinese, Japanese, Thai...)."""
+    if len(re.findall(r"\w+", evidence)) >= MIN_EVIDENCE_WORDS:
+        return True
+    unspaced = [c for c in evidence if _unspaced_script(c)]
+    return len(unspaced) >= MIN_EVIDENCE_CHARS_UNSPACED
+
+
+def _unspaced_script(char: str) -> bool:
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN"))
+
+
+def _unsupported_words(title: str, source: str) -> list[str]:
+    """The title's content words (not stop words) found nowhere in ``source``. A word counts as found when
+    a word of the source starts the same way, so "Send"/"sending" and "meet"/"meeting" match."""
+    found = re.findall(r"\w+", _flat(source))
+    missing = []
+    for word in re.findall(r"\w+", _flat(title)):
+        if word in STOP_WORDS or word in missing:
+            continue
+        if any(_same_stem(word, other) for other in found):
+            continue
+        if any(_unspaced_script(c) for c in word) and word in _flat(source).replace(" ", ""):
+            continue
+        missing.append(word)
+    return missing
+
+
+def _same_stem(a: str, b: str) -> bool:
+    shorter = min(len(a), len(b))
+    if shorter < 4:
+        return a == b
+    return a[: min(shorter, 5)] == b[: min(shorter, 5)]
+
+
 def _parse_iso(value: str, zone: ZoneInfo) -> tuple[dt.datetime, bool] | None:
     """The model's due reading as (aware datetime, has_time); a bare date means 17:00 local like ours."""
     value = value.strip()
@@ -584,29 +648,71 @@ def _parse_iso(value: str, zone: ZoneInfo) -> tuple[dt.datetime, bool] | None:
     return parsed, True
 
 
-def _stop_on_spend_limit(request: Any, call_next: Callable[[Any], Any]) -> Any:
-    """SDK middleware: a 429 naming a spend limit won't clear this month, so the SDK must not retry it."""
-    response = call_next(request)
-    if response.status_code == 429:
-        raw = response.http_response
-        raw.read()
+def _retryable(status: int) -> bool:
+    """Statuses worth asking again after a pause: timeout, lock conflict, rate limit, server error."""
+    return status in (408, 409, 429) or status >= 500
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the provider asks us to wait: ``retry-after-ms``, else ``retry-after`` in seconds or as an
+    HTTP date (the forms the SDK reads); None when it names no wait."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
         try:
-            body = raw.json()
+            return max(0.0, float(millis) / 1000)
         except ValueError:
-            return response
-        error = body.get("error") if isinstance(body, dict) else None
-        details = error.get("details") if isinstance(error, dict) else None
-        code = details.get("error_code") if isinstance(details, dict) else None
-        if code in SPEND_LIMIT_CODES:
-            message = error.get("message", "") if isinstance(error, dict) else ""
-            raise _SpendLimitReached(str(code), str(message), raw.headers.get("request-id", ""))
-    return response
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        return None if parsed is None else max(0.0, email.utils.mktime_tz(parsed) - time.time())
 
 
-class _SpendLimitReached(Exception):
-    def __init__(self, code: str, message: str, request_id: str) -> None:
+# The API's words for a prompt that does not fit the context window ("prompt is too long: 208656 tokens >
+# 200000 maximum"; "input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000 ...").
+_TOO_LONG = re.compile(r"prompt is too long|exceed context limit|context window", re.IGNORECASE)
+_TOO_LONG_COUNT = re.compile(r"(\d+) tokens > (\d+) maximum")
+
+
+class _PromptTooLong(Exception):
+    """The email does not fit the model's context window; ``tokens`` and ``maximum`` as the API said, if it
+    did."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        usage: ExtractionUsage,
+        tokens: int | None = None,
+        maximum: int | None = None,
+    ) -> None:
         super().__init__(message)
-        self.code, self.message, self.request_id = code, message, request_id
+        self.usage, self.tokens, self.maximum = usage, tokens, maximum
+
+    def body_chars_to_fit(self, *, shown: int, prompt_chars: int) -> int:
+        """How much of the body to show so that the prompt fits, with a margin: there is one retry.
+
+        Only the body shrinks; the instructions (a large, fixed part) stay, so the excess comes out of the
+        body alone, at the prompt's average characters per token. Prose packs fewer characters into a token
+        than that average, hence the margin of two fifths of what is left.
+        """
+        if not self.tokens or not self.maximum or self.tokens <= self.maximum:
+            return int(shown / 2 * 0.6)
+        chars_per_token = prompt_chars / self.tokens
+        excess_chars = (self.tokens - self.maximum) * chars_per_token
+        return max(0, int((shown - excess_chars) * 0.6))
+
+
+class _CutOff(Exception):
+    """The answer (thinking included) ran into ``max_tokens``."""
+
+    def __init__(self, *, usage: ExtractionUsage) -> None:
+        super().__init__("cut off at max_tokens")
+        self.usage = usage
 
 
 class ClaudeExtractor:
@@ -624,24 +730,29 @@ class ClaudeExtractor:
         escalation_model: str = "",
         escalation_min_confidence: float = 0.5,
         escalation_body_chars: int = 6000,
-        effort: str = "",
-        max_output_tokens: int = 2048,
+        effort: str = "low",
+        max_output_tokens: int = 4096,
         max_body_chars: int = 12000,
         timeout: float = 60.0,
         max_retries: int = 2,
+        max_retry_wait: float = 10.0,
+        time_budget: float = 240.0,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if not api_key:
             raise ValueError(
                 "The Claude extractor needs ANTHROPIC_API_KEY; without it use the offline extractor."
             )
+        # The SDK would sleep on any retry-after, however long: our own loop (_create) retries instead.
         self.client = anthropic.Anthropic(
-            api_key=api_key,
-            base_url=base_url or None,
-            timeout=timeout,
-            max_retries=max_retries,
-            middleware=[_stop_on_spend_limit],
+            api_key=api_key, base_url=base_url or None, timeout=timeout, max_retries=0
         )
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        # All calls for one email (retries, a second try, escalation) end within this many seconds, so one
+        # message never holds the mailbox's lease past its length.
+        self.time_budget = time_budget
         self.model = model
         self.escalation_model = escalation_model
         self.escalation_min_confidence = escalation_min_confidence
@@ -665,20 +776,26 @@ class ClaudeExtractor:
             max_body_chars=settings.ANTHROPIC_MAX_BODY_CHARS,
             timeout=settings.ANTHROPIC_TIMEOUT_SECONDS,
             max_retries=settings.ANTHROPIC_MAX_RETRIES,
+            max_retry_wait=settings.ANTHROPIC_MAX_RETRY_WAIT_SECONDS,
+            # The lease is renewed after each message: leave a fifth of it for storing the tasks.
+            time_budget=settings.SYNC_LEASE_SECONDS * 0.8,
         )
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
         return self.extract_with_usage(email).tasks
 
     def extract_with_usage(self, email: EmailForExtraction) -> ExtractionResult:
-        user_message = build_user_message(email, now=self.clock(), max_body_chars=self.max_body_chars)
+        deadline = time.monotonic() + self.time_budget
+        now = self.clock()
         long_email = len(email.body) > self.escalation_body_chars
         model = self.escalation_model if (self.escalation_model and long_email) else self.model
-        answer, usage = self._ask(model, user_message)
+        answer, usage = self._answer(model, email, now=now, spent=ExtractionUsage(), deadline=deadline)
         if self.escalation_model and model != self.escalation_model and self._unsure(answer):
             try:
-                better, more = self._ask(self.escalation_model, user_message, spent=usage)
-            except ExtractionFailed as e:
+                better, more = self._answer(
+                    self.escalation_model, email, now=now, spent=usage, deadline=deadline
+                )
+            except (ExtractionFailed, ExtractionRefused) as e:
                 # The first answer was valid; a failed second opinion doesn't make it worse.
                 logger.warning("Escalation to %s failed for email %s: %s", self.escalation_model, email.id, e)
                 usage = e.usage
@@ -689,38 +806,128 @@ class ClaudeExtractor:
     def _unsure(self, answer: Answer) -> bool:
         return any(task.confidence < self.escalation_min_confidence for task in answer.tasks)
 
-    def _ask(
-        self, model: str, user_message: str, *, spent: ExtractionUsage | None = None
+    def _answer(
+        self,
+        model: str,
+        email: EmailForExtraction,
+        *,
+        now: dt.datetime,
+        spent: ExtractionUsage,
+        deadline: float,
     ) -> tuple[Answer, ExtractionUsage]:
-        usage = spent or ExtractionUsage()
+        """Ask ``model`` about ``email``; once more with a shorter body if the prompt is too long for the
+        model, and once more with a larger budget if the answer was cut off at ``max_tokens``."""
+        body_chars, max_tokens = self.max_body_chars, self.max_output_tokens
+        usage, cut, grown = spent, False, False
+        while True:
+            user_message = build_user_message(email, now=now, max_body_chars=body_chars)
+            try:
+                return self._ask(model, user_message, spent=usage, max_tokens=max_tokens, deadline=deadline)
+            except _PromptTooLong as e:
+                usage = e.usage
+                shown = min(body_chars, len(email.body.strip()))
+                if cut or shown < 200:
+                    raise ExtractionFailed(
+                        f"This email is too long for Claude even cut to {shown} characters ({e}).",
+                        usage=usage,
+                    ) from e
+                prompt_chars = len(SYSTEM_PROMPT) + len(user_message)
+                body_chars, cut = e.body_chars_to_fit(shown=shown, prompt_chars=prompt_chars), True
+                logger.info(
+                    "Email %s is too long for %s; asking again with %d characters",
+                    email.id,
+                    model,
+                    body_chars,
+                )
+            except _CutOff as e:
+                usage = e.usage
+                if grown:
+                    raise ExtractionFailed(
+                        f"Claude's answer was cut off at {max_tokens} tokens even with a larger budget; "
+                        "nothing from it was saved.",
+                        usage=usage,
+                    ) from e
+                max_tokens, grown = max_tokens * OUTPUT_TOKENS_GROWTH, True
+
+    def _create(
+        self, *, model: str, user_message: str, max_tokens: int, usage: ExtractionUsage, deadline: float
+    ) -> anthropic.types.Message:
+        """One Messages API call with our retry policy: short waits are waited (a few times), a wait
+        longer than ``max_retry_wait`` or past ``deadline`` is not."""
         output_config: anthropic.types.OutputConfigParam = {
             "format": {"type": "json_schema", "schema": anthropic.transform_schema(Answer)}
         }
         if self.effort:
             # settings.py refuses any ANTHROPIC_EFFORT outside the API's values at start-up.
             output_config["effort"] = cast(Effort, self.effort)
-        try:
-            response = self.client.messages.create(
-                model=model,
-                max_tokens=self.max_output_tokens,
-                # The fixed instructions are the cacheable prefix; the email varies and comes after them.
-                system=[{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
-                messages=[{"role": "user", "content": user_message}],
-                output_config=output_config,
+        attempt = 0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ExtractorUnavailable(
+                    f"Claude took longer than {self.time_budget:.0f} s for this email; "
+                    "the message is kept for the next sync.",
+                    usage=usage,
+                )
+            try:
+                return self.client.messages.create(
+                    model=model,
+                    max_tokens=max_tokens,
+                    # The fixed instructions are the cacheable prefix; the email varies and comes after them.
+                    system=[{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
+                    messages=[{"role": "user", "content": user_message}],
+                    output_config=output_config,
+                    timeout=min(self.timeout, left),
+                    extra_headers={"x-stainless-retry-count": str(attempt)},
+                )
+            except anthropic.APIStatusError as e:
+                if (
+                    e.error_code in SPEND_LIMIT_CODES
+                    or not _retryable(e.status_code)
+                    or e.response.headers.get("x-should-retry") == "false"
+                ):
+                    raise self._classify(e, usage) from e
+                failure: Exception = e
+                asked = _retry_after(e.response.headers)
+            except anthropic.APIConnectionError as e:
+                failure, asked = e, None
+            if asked is not None and asked > self.max_retry_wait:
+                status = failure.status_code if isinstance(failure, anthropic.APIStatusError) else 0
+                raise ExtractorUnavailable(
+                    f"Claude is unavailable (HTTP {status}) and asked us to wait {asked:.0f} s; "
+                    "the message is kept for the next sync.",
+                    usage=usage,
+                    retry_after=asked,
+                ) from failure
+            # The SDK's own backoff when no wait is named: 0.5 s doubling to 8 s, less up to a quarter.
+            wait = asked if asked is not None else min(0.5 * 2**attempt, 8.0) * random.uniform(0.75, 1.0)
+            if attempt >= self.max_retries or time.monotonic() + wait >= deadline:
+                raise self._unavailable(failure, usage) from failure
+            time.sleep(wait)
+            attempt += 1
+
+    @staticmethod
+    def _unavailable(failure: Exception, usage: ExtractionUsage) -> ExtractorUnavailable:
+        if isinstance(failure, anthropic.APIStatusError):
+            reason = failure.api_message or str(failure)
+            request = f" (request id {failure.request_id})" if failure.request_id else ""
+            return ExtractorUnavailable(
+                f"Claude is unavailable (HTTP {failure.status_code}: {reason}){request}; "
+                "the message is kept for the next sync.",
+                usage=usage,
             )
-        except _SpendLimitReached as e:
-            raise ExtractorFatal(
-                f"Claude refused the request: the organisation's spend limit is reached ({e.code}). "
-                "Extraction is stopped until the limit is raised; the messages wait for a later sync.",
-                usage=usage,
-            ) from e
-        except anthropic.APIStatusError as e:
-            raise self._classify(e, usage) from e
-        except anthropic.APIConnectionError as e:
-            raise ExtractorUnavailable(
-                f"Claude could not be reached ({type(e).__name__}); the message is kept for the next sync.",
-                usage=usage,
-            ) from e
+        return ExtractorUnavailable(
+            f"Claude could not be reached ({type(failure).__name__}); the message is kept for the next sync.",
+            usage=usage,
+        )
+
+    def _ask(
+        self, model: str, user_message: str, *, spent: ExtractionUsage, max_tokens: int, deadline: float
+    ) -> tuple[Answer, ExtractionUsage]:
+        usage = spent
+        response = self._create(
+            model=model, user_message=user_message, max_tokens=max_tokens, usage=usage, deadline=deadline
+        )
         got = response.usage
         usage = usage + ExtractionUsage(
             input_tokens=got.input_tokens,
@@ -729,12 +936,17 @@ class ClaudeExtractor:
             cache_write_tokens=got.cache_creation_input_tokens or 0,
         )
         if response.stop_reason == "max_tokens":
-            raise ExtractionFailed(
-                f"Claude's answer was cut off at {self.max_output_tokens} tokens; nothing from it was saved.",
+            raise _CutOff(usage=usage)
+        if response.stop_reason == "model_context_window_exceeded":
+            raise _PromptTooLong("the answer ran past the model's context window", usage=usage)
+        if response.stop_reason == "refusal":
+            details = response.stop_details
+            category = (details.category or "") if details is not None else ""
+            raise ExtractionRefused(
+                f"Claude declined to read this email (refusal category: {category or 'none given'}).",
+                category=category,
                 usage=usage,
             )
-        if response.stop_reason == "refusal":
-            raise ExtractionFailed("Claude declined to answer for this email.", usage=usage)
         text = "".join(block.text for block in response.content if block.type == "text")
         try:
             return Answer.model_validate_json(text), usage
@@ -749,6 +961,21 @@ class ClaudeExtractor:
     def _classify(error: anthropic.APIStatusError, usage: ExtractionUsage) -> Exception:
         reason = error.api_message or str(error)
         request = f" (request id {error.request_id})" if error.request_id else ""
+        if error.status_code == 413 or (error.status_code == 400 and _TOO_LONG.search(reason)):
+            counts = _TOO_LONG_COUNT.search(reason)
+            if counts:
+                return _PromptTooLong(reason, usage=usage, tokens=int(counts[1]), maximum=int(counts[2]))
+            return _PromptTooLong(reason, usage=usage)
+        if error.status_code == 400:
+            # Not about this email (its length is handled above): a parameter, effort value or schema the
+            # model rejects, so every other email would get the same answer.
+            return ExtractorFatal(
+                f"Claude rejected the request itself (HTTP 400 {error.type or 'error'}: {reason}){request}. "
+                "Every email would fail the same way, so extraction stops until the Claude settings "
+                "(ANTHROPIC_MODEL, ANTHROPIC_EFFORT, ANTHROPIC_MAX_OUTPUT_TOKENS) are fixed; "
+                "the messages wait for a later sync.",
+                usage=usage,
+            )
         if error.error_code in SPEND_LIMIT_CODES:
             return ExtractorFatal(f"Claude's spend limit is reached: {reason}{request}", usage=usage)
         if error.status_code == 401:
@@ -783,10 +1010,14 @@ class ClaudeExtractor:
         return tasks
 
     def _grounded(self, item: AnswerTask, email: EmailForExtraction) -> ExtractedTask | None:
-        """Our own checks on one task of the answer; None drops it."""
+        """Our own checks on one task of the answer; None drops it.
+
+        Evidence that is not in the email at all was made up: the task is dropped. Evidence that is in the
+        email but too short to be a quote ("the"), or a title whose words are in neither the evidence nor
+        the subject, proves nothing about the task: it is kept for the user to approve (review)."""
         haystacks = (_flat(email.body), _flat(_defang(email.body)), _flat(email.subject))
         evidence = " ".join(item.evidence.split())
-        if len(evidence) < 3 or not any(_flat(evidence) in text for text in haystacks):
+        if not _flat(evidence) or not any(_flat(evidence) in text for text in haystacks):
             logger.info("Dropped a task of email %s: its evidence is not in the email", email.id)
             return None
         title = " ".join(item.title.split())
@@ -795,11 +1026,25 @@ class ClaudeExtractor:
         if len(title) > MAX_TITLE_LENGTH:
             title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
         due, phrase, review = self._due(item, email)
+        refs = {task.ref: task for task in email.thread_tasks}
+        action: ThreadAction = item.thread_action if item.thread_ref in refs else "new"
+        # An update or cancellation may name the open task it is about in that task's own words, and any
+        # title may name the sender ("Go over the budget with Bob"): neither lets the title say more.
+        named = refs[item.thread_ref or ""].title if action != "new" else ""
+        unsupported = _unsupported_words(title, f"{evidence} {email.subject} {email.sender} {named}")
+        if not _is_quote(evidence):
+            review = (
+                f"Claude's evidence “{evidence[:60]}” is too short to show where this task comes from."
+                + (f" {review}" if review else "")
+            )
+        elif unsupported:
+            review = (
+                f"The title's words {', '.join(unsupported[:5])} are not in the quoted sentence or the "
+                "subject." + (f" {review}" if review else "")
+            )
         duration = (
             item.duration_minutes if item.duration_minutes and 5 <= item.duration_minutes <= 720 else None
         )
-        refs = {task.ref for task in email.thread_tasks}
-        action: ThreadAction = item.thread_action if item.thread_ref in refs else "new"
         return ExtractedTask(
             title=title,
             kind=item.kind,
@@ -832,6 +1077,14 @@ class ClaudeExtractor:
         if ours is None:
             if theirs is None:
                 return None, phrase, ""
+            if theirs[0] < email.sent_at - dt.timedelta(days=1):
+                # An email asks for things ahead of it: a date before it was sent is a misreading.
+                return (
+                    None,
+                    phrase,
+                    f"Claude read “{phrase}” as {theirs[0].astimezone(zone):%a %d %b %Y}, before the email "
+                    "was sent, and our date rules could not check it; no due date was set.",
+                )
             return (
                 theirs[0],
                 phrase,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from tasks_app.extractors import (
     MAX_TITLE_LENGTH,
     EmailForExtraction,
     ExtractionFailed,
+    ExtractionRefused,
     ExtractorFatal,
     ExtractorUnavailable,
     ThreadTask,
@@ -159,6 +161,17 @@ def test_a_date_only_reading_that_agrees_on_the_day_is_trusted(fake: FakeAnthrop
     assert task.review_reason == "" and task.due == dt.datetime(2026, 11, 27, 17, 0, tzinfo=NEW_YORK)
 
 
+def test_a_model_date_before_the_email_that_our_rules_cannot_check_gives_no_due(fake: FakeAnthropic) -> None:
+    body = "Please file the expenses by the 15th."
+    item = answer_task(
+        "File the expenses", body, kind="deadline", date_phrase="the 15th", due_iso="2026-11-15"
+    )  # sent on 23 November: the 15th that is meant is in December
+    fake.script(Reply.tasks(item))
+    [task] = claude(fake).extract(email(body=body))
+    assert task.due is None and task.due_phrase == "the 15th"
+    assert "before the email was sent" in task.review_reason
+
+
 def test_a_date_phrase_that_is_not_in_the_email_gives_no_due(fake: FakeAnthropic) -> None:
     fake.script(Reply.tasks(dict(Q3_TASK, date_phrase="next Tuesday 9am", due_iso="2026-12-01T09:00-05:00")))
     [task] = claude(fake).extract(email())
@@ -187,11 +200,138 @@ def test_titles_notes_and_the_number_of_tasks_are_capped(fake: FakeAnthropic) ->
     assert all(len(t.title) <= MAX_TITLE_LENGTH and len(t.notes) <= MAX_NOTES_LENGTH for t in tasks)
 
 
-def test_an_answer_cut_off_at_max_tokens_is_a_failed_attempt_with_its_cost(fake: FakeAnthropic) -> None:
-    fake.script(Reply.truncated({"tasks": [Q3_TASK, Q3_TASK]}))
-    with pytest.raises(ExtractionFailed, match="cut off") as caught:
+def test_an_answer_cut_off_twice_at_max_tokens_is_a_failed_attempt_with_its_cost(fake: FakeAnthropic) -> None:
+    fake.script(Reply.truncated({"tasks": [Q3_TASK, Q3_TASK]}), Reply.truncated({"tasks": [Q3_TASK]}))
+    with pytest.raises(ExtractionFailed, match="cut off at 8192 tokens even with a larger budget") as caught:
         claude(fake).extract(email())
+    assert [r.body["max_tokens"] for r in fake.requests] == [4096, 8192]
     assert caught.value.usage.output_tokens > 0
+
+
+def test_an_answer_cut_off_at_max_tokens_is_asked_once_more_with_a_larger_budget(fake: FakeAnthropic) -> None:
+    # The model thinks first, and the thinking counts toward max_tokens: 6000 tokens do not fit in 4096.
+    fake.script(Reply.long_answer({"tasks": [Q3_TASK]}, needs_tokens=6000, thinking="Let me look. " * 300))
+    fake.default = Reply.long_answer({"tasks": [Q3_TASK]}, needs_tokens=6000, thinking="Let me look. " * 300)
+    result = claude(fake).extract_with_usage(email())
+    assert [r.body["max_tokens"] for r in fake.requests] == [4096, 8192]
+    assert [t.title for t in result.tasks] == ["Send the Q3 report"]
+    assert result.usage.output_tokens == 4096 + 6000  # both calls are paid for
+
+
+def test_extraction_asks_for_low_effort_and_a_budget_sized_for_thinking(
+    fake: FakeAnthropic, settings: Settings
+) -> None:
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_BASE_URL = fake.base_url
+    fake.script(Reply.tasks())
+    get_extractor("claude").extract(email())
+    body = fake.requests[0].body
+    assert body["output_config"]["effort"] == "low" and body["max_tokens"] == 4096
+    assert "thinking" not in body  # whether thinking may be disabled depends on the model; effort is safe
+
+
+def test_a_refusal_is_not_retried_and_names_its_category(fake: FakeAnthropic) -> None:
+    fake.script(Reply.refusal("cyber"), Reply.tasks(Q3_TASK))
+    with pytest.raises(ExtractionRefused) as caught:
+        claude(fake).extract(email())
+    assert caught.value.category == "cyber" and "cyber" in str(caught.value)
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply.effort_not_supported("xhigh"),
+        Reply.extra_inputs("output_config"),
+        Reply.bad_request("max_tokens: Field required"),
+    ],
+    ids=["effort", "extra-input", "schema"],
+)
+def test_a_400_about_the_request_itself_is_fatal_and_not_blamed_on_the_email(
+    fake: FakeAnthropic, reply: Reply
+) -> None:
+    fake.script(reply)
+    with pytest.raises(ExtractorFatal, match="rejected the request itself") as caught:
+        claude(fake).extract(email())
+    assert reply.error_message in str(caught.value)
+    assert len(fake.requests) == 1
+
+
+def test_a_prompt_too_long_is_asked_once_more_with_a_shorter_body() -> None:
+    # About 13,000 characters: with the system prompt (about 4,800 tokens here) over the 6,500-token window.
+    body = ASK + " " + "More background on the numbers. " * 400
+    with FakeAnthropic(api_key="test-key", context_window=6500) as fake:
+        fake.script(Reply.tasks(Q3_TASK))
+        [task] = claude(fake).extract(email(body=body))
+        first, second = fake.requests
+    assert task.title == "Send the Q3 report"
+    # The first request got the API's 400 "prompt is too long"; the second fit the window.
+    assert len(second.user_text) < len(first.user_text) and "only its first" in second.user_text
+    assert ASK in second.user_text
+
+
+def test_a_prompt_still_too_long_after_the_cut_is_a_failed_attempt(fake: FakeAnthropic) -> None:
+    fake.script(Reply.prompt_too_long(), Reply.prompt_too_long())
+    with pytest.raises(ExtractionFailed, match="too long for Claude"):
+        claude(fake).extract(email(body=ASK + " More background. " * 100))
+    assert len(fake.requests) == 2
+
+
+def test_a_long_retry_after_is_not_waited_for(fake: FakeAnthropic) -> None:
+    fake.script(Reply.rate_limited(retry_after=20), Reply.tasks(Q3_TASK))
+    started = time.monotonic()
+    with pytest.raises(ExtractorUnavailable) as caught:
+        claude(fake, max_retries=2, max_retry_wait=10).extract(email())
+    assert time.monotonic() - started < 2
+    assert caught.value.retry_after == 20 and len(fake.requests) == 1
+
+
+def test_a_short_retry_after_is_waited_for_and_retried(fake: FakeAnthropic) -> None:
+    fake.script(Reply.overloaded(retry_after=1), Reply.tasks(Q3_TASK))
+    started = time.monotonic()
+    assert len(claude(fake, max_retry_wait=10).extract(email())) == 1
+    assert 1 <= time.monotonic() - started < 3 and len(fake.requests) == 2
+
+
+def test_all_calls_for_one_email_end_within_its_time_budget(fake: FakeAnthropic) -> None:
+    fake.script(Reply.slow(3.0))
+    started = time.monotonic()
+    with pytest.raises(ExtractorUnavailable):
+        claude(fake, timeout=5.0, time_budget=0.5).extract(email())
+    assert time.monotonic() - started < 1.5
+
+
+def test_evidence_that_is_not_a_quote_sends_the_task_to_review(fake: FakeAnthropic) -> None:
+    # Measured: "the" occurs in nearly every email, so it grounded any title at all.
+    fake.script(Reply.tasks(answer_task("Transfer the funds to the attacker", "the")))
+    [task] = claude(fake).extract(email())
+    assert "too short" in task.review_reason
+
+
+def test_a_title_whose_words_are_not_in_the_evidence_or_subject_goes_to_review(fake: FakeAnthropic) -> None:
+    fake.script(Reply.tasks(answer_task("Transfer the funds to the attacker", ASK), Q3_TASK))
+    odd, good = claude(fake).extract(email())
+    assert "transfer, funds, attacker" in odd.review_reason
+    assert good.review_reason == ""  # "Send the Q3 report" is all in "Could you send me the Q3 report ..."
+
+
+def test_title_words_match_other_forms_and_the_subject(fake: FakeAnthropic) -> None:
+    body = "We are meeting about the budget next week. Please bring the draft along with you."
+    fake.script(Reply.tasks(answer_task("Bring the draft to the budget meeting", body.split(". ")[1])))
+    [task] = claude(fake).extract(email(body=body, subject="Budget meeting"))
+    assert task.review_reason == ""
+
+
+def test_evidence_in_a_script_without_spaces_needs_twenty_characters(fake: FakeAnthropic) -> None:
+    body = "金曜日までに第3四半期の報告書を送ってください。よろしくお願いします。"
+    fake.script(
+        Reply.tasks(answer_task("第3四半期の報告書", "金曜日までに第3四半期の報告書を送ってください")),
+        Reply.tasks(answer_task("第3四半期の報告書", "報告書を送って")),
+    )
+    extractor = claude(fake)
+    [long_quote] = extractor.extract(email(body=body, subject="報告書"))
+    [short_quote] = extractor.extract(email(body=body, subject="報告書"))
+    assert long_quote.review_reason == "" and "too short" in short_quote.review_reason
 
 
 @pytest.mark.parametrize(
