@@ -291,6 +291,9 @@ ANTHROPIC_MAX_RETRY_WAIT_SECONDS = envint("ANTHROPIC_MAX_RETRY_WAIT_SECONDS", 10
 TASK_EXTRACTOR = envstr("TASK_EXTRACTOR", "claude" if ANTHROPIC_API_KEY else "offline")
 DEFAULT_TASK_MINUTES = envint("DEFAULT_TASK_MINUTES", 30, minimum=5)
 SCHEDULING_HORIZON_DAYS = envint("SCHEDULING_HORIZON_DAYS", 28, minimum=1)
+# Tasks shown per dashboard group (and per list beside the week view); "Show all" pages through the rest, so
+# a page costs the same at 100 tasks and at 10,000.
+DASHBOARD_GROUP_SIZE = envint("DASHBOARD_GROUP_SIZE", 25, minimum=1)
 
 # "Try the demo account" gives each visitor a throwaway user with a private copy of the sample mailbox.
 # Off in production unless asked for (it follows DEBUG), and never beside Google sign-in.

@@ -8,15 +8,31 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from tasks_app.calendars import CalendarError, calendar_for
 from tasks_app.models import Task
 from tasks_app.scheduling import Interval
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +57,39 @@ def review_queue(*, user: User) -> list[Task]:
     )
 
 
+# The dashboard's groups, in the order it shows them, and the lists the week view puts beside the grid. Each
+# is a filter on open tasks, so a page reads only what it shows and counts the rest in SQL.
+DASHBOARD_GROUPS = ("overdue", "today", "upcoming", "undated", "past")
+TASK_GROUPS = (*DASHBOARD_GROUPS, "unscheduled")
+GROUP_TITLES = {
+    "overdue": "Overdue",
+    "today": "Today",
+    "upcoming": "Upcoming",
+    "undated": "No date",
+    "past": "Past",
+    "unscheduled": "Not on the calendar",
+}
+
+
 @dataclass
 class TaskGroups:
+    """The first ``DASHBOARD_GROUP_SIZE`` tasks of each group, and each group's full count."""
+
     overdue: list[Task] = field(default_factory=list)
     today: list[Task] = field(default_factory=list)
     upcoming: list[Task] = field(default_factory=list)
     undated: list[Task] = field(default_factory=list)
     # Meetings that have ended: nothing is left to do, so they are not overdue. Latest first.
     past: list[Task] = field(default_factory=list)
-    proposed: list[Task] = field(default_factory=list)
-    calendar_problems: list[Task] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    proposed_count: int = 0
+    calendar_problem_count: int = 0
     # Whether the user has any task at all, open or closed (asked only when none is open).
     has_any_task: bool = True
 
     @property
     def total(self) -> int:
-        return len(self.overdue) + len(self.today) + len(self.upcoming) + len(self.undated) + len(self.past)
+        return sum(self.counts.get(name, 0) for name in DASHBOARD_GROUPS)
 
 
 def meeting_end(task: Task) -> dt.datetime | None:
@@ -68,30 +101,82 @@ def meeting_end(task: Task) -> dt.datetime | None:
     return task.due_at + dt.timedelta(minutes=task.duration_minutes or settings.DEFAULT_TASK_MINUTES)
 
 
-def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
-    """Open tasks grouped as the dashboard shows them, by their due time (or, for undated tasks, their
-    calendar block) in the user's zone. A meeting that has ended goes to ``past``, one under way to today.
-    At most two queries whatever the number of tasks."""
-    now = now or timezone.now()
+class _Minutes(Func):
+    """A whole number of minutes as a duration. SQLite keeps durations as microseconds and Django has no
+    portable integer-times-interval, so each database gets its own spelling."""
+
+    arity = 1
+    output_field = DurationField()
+    template = "(%(expressions)s * 60000000)"
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        return self.as_sql(compiler, connection, template="make_interval(mins => %(expressions)s)", **extra_context)
+
+
+def _meeting_end_expression() -> Coalesce:
+    """``meeting_end`` in SQL: the block's end, else the due time plus the length (0 or none: the default)."""
+    minutes = Coalesce(NullIf(F("duration_minutes"), Value(0)), Value(settings.DEFAULT_TASK_MINUTES))
+    return Coalesce(F("event_end"), ExpressionWrapper(F("due_at") + _Minutes(minutes), output_field=DateTimeField()))
+
+
+def _open_tasks(*, user: User) -> QuerySet[Task]:
+    return tasks_for_user(user=user).alias(meeting_end=_meeting_end_expression())
+
+
+def _group_filters(*, zone: dt.tzinfo, now: dt.datetime) -> dict[str, Q]:
+    """Each group as a filter, by due time (in the user's zone for "today"). A meeting that has ended is
+    past, one under way is today; only non-meetings are overdue. The first five split the open tasks."""
     today = timezone.localtime(now, zone).date()
-    groups = TaskGroups()
-    for task in tasks_for_user(user=user):
-        if task.status == Task.Status.PROPOSED:
-            groups.proposed.append(task)
-        elif task.calendar_error and not task.event_start:
-            groups.calendar_problems.append(task)
-        when = task.due_at
-        if when is None:
-            groups.undated.append(task)
-        elif task.kind == Task.Kind.MEETING and (end := meeting_end(task)) is not None and end <= now:
-            groups.past.append(task)
-        elif when < now and task.kind != Task.Kind.MEETING:
-            groups.overdue.append(task)
-        elif timezone.localtime(when, zone).date() == today or when < now:
-            groups.today.append(task)
-        else:
-            groups.upcoming.append(task)
-    groups.past.reverse()
+    tomorrow_begins = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), zone)
+    meeting = Q(kind=Task.Kind.MEETING)
+    not_meeting = ~Q(kind=Task.Kind.MEETING)
+    not_ended = not_meeting | Q(meeting_end__gt=now)
+    return {
+        "overdue": not_meeting & Q(due_at__lt=now),
+        "today": Q(due_at__lt=tomorrow_begins)
+        & ((not_meeting & Q(due_at__gte=now)) | (meeting & Q(meeting_end__gt=now))),
+        "upcoming": Q(due_at__gte=tomorrow_begins) & not_ended,
+        "undated": Q(due_at__isnull=True),
+        "past": meeting & Q(due_at__isnull=False, meeting_end__lte=now),
+        # Dated tasks without a calendar block (waiting for approval, or no free time was found).
+        "unscheduled": Q(due_at__isnull=False) & ~_placed(),
+    }
+
+
+def _placed() -> Q:
+    return Q(status=Task.Status.SCHEDULED, event_start__isnull=False, event_end__isnull=False)
+
+
+def group_tasks(*, user: User, group: str, zone: dt.tzinfo, now: dt.datetime | None = None) -> QuerySet[Task]:
+    """Every open task of one group in the order the dashboard lists it (past meetings latest first).
+    Raises ``KeyError`` for a group that does not exist."""
+    condition = _group_filters(zone=zone, now=now or timezone.now())[group]
+    tasks = _open_tasks(user=user).filter(condition)
+    return tasks.reverse() if group == "past" else tasks
+
+
+def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
+    """Open tasks grouped as the dashboard shows them: the first ``DASHBOARD_GROUP_SIZE`` of each group and
+    every group's count. One query for all the counts and one per non-empty group, whatever the number of
+    tasks."""
+    now = now or timezone.now()
+    filters = _group_filters(zone=zone, now=now)
+    counts = _open_tasks(user=user).aggregate(
+        **{name: Count("pk", filter=filters[name]) for name in DASHBOARD_GROUPS},
+        proposed=Count("pk", filter=Q(status=Task.Status.PROPOSED)),
+        calendar_problems=Count("pk", filter=~Q(calendar_error="") & Q(event_start__isnull=True)),
+    )
+    groups = TaskGroups(
+        counts={name: counts[name] for name in DASHBOARD_GROUPS},
+        proposed_count=counts["proposed"],
+        calendar_problem_count=counts["calendar_problems"],
+    )
+    size = settings.DASHBOARD_GROUP_SIZE
+    for name in DASHBOARD_GROUPS:
+        if counts[name]:
+            setattr(groups, name, list(group_tasks(user=user, group=name, zone=zone, now=now)[:size]))
     if not groups.total:
         groups.has_any_task = Task.objects.filter(user=user).exists()
     return groups

@@ -9,6 +9,7 @@ app_name = "tasks"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("week/", views.week, name="week"),
+    path("tasks/", views.task_group, name="group"),
     path("review/", views.review, name="review"),
     path("review/decide/", views.review_decide, name="review-decide"),
     path("tasks/<int:task_id>/", views.task_detail, name="detail"),

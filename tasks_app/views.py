@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +22,10 @@ from tasks_app.forms import ReviewForm, TaskEditForm, TaskMoveForm
 from tasks_app.ics import ics_feed
 from tasks_app.models import Task
 from tasks_app.selectors import (
+    GROUP_TITLES,
     dashboard_groups,
     evidence_in_text,
+    group_tasks,
     review_queue,
     task_for_user,
     week_start_for,
@@ -79,7 +82,36 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "run_data": SyncRunSerializer(run).data if run else None,
             "feed_url": _feed_url(request, profile),
             "reconnect_url": reconnect_url(),
-            "review_count": len(groups.proposed),
+            "review_count": groups.proposed_count,
+            "nav": "dashboard",
+        },
+    )
+
+
+GROUP_PAGE_SIZE = 50
+
+
+@login_required
+def task_group(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every open task of one dashboard group (``?group=overdue&page=2``), 50 a page; 404 for an unknown
+    group or page."""
+    group = request.GET.get("group", "")
+    if group not in GROUP_TITLES:
+        raise Http404("No such group of tasks.")
+    tasks = group_tasks(user=request.user, group=group, zone=request.profile.zone)
+    try:
+        page = Paginator(tasks, GROUP_PAGE_SIZE).page(request.GET.get("page") or 1)
+    except InvalidPage as e:
+        raise Http404("No such page.") from e
+    return render(
+        request,
+        "tasks_app/group.html",
+        {
+            "profile": request.profile,
+            "group": group,
+            "title": GROUP_TITLES[group],
+            "page": page,
+            "past": group == "past",
             "nav": "dashboard",
         },
     )
