@@ -19,6 +19,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    Max,
+    Min,
     Q,
     QuerySet,
     Value,
@@ -246,8 +248,8 @@ class Week:
     days: list[WeekDay]
     first_hour: int
     last_hour: int
-    unscheduled: list[Task]  # dated tasks without a block
-    undated: list[Task]  # tasks without a due date, with or without a block
+    unscheduled: list[Task]  # dated tasks without a block, the first DASHBOARD_GROUP_SIZE
+    undated: list[Task]  # tasks without a due date, with or without a block, the first DASHBOARD_GROUP_SIZE
     proposed_count: int
     now_top: float | None
     now_day: dt.date | None
@@ -255,6 +257,9 @@ class Week:
     nearest_week_with_blocks: dt.date | None = None
     # The calendar could not be read for other events: the week shows our blocks only, and says so.
     busy_unreadable: bool = False
+    # The side lists hold at most DASHBOARD_GROUP_SIZE tasks; these are their full counts.
+    unscheduled_count: int = 0
+    undated_count: int = 0
 
     @property
     def end(self) -> dt.date:
@@ -327,31 +332,32 @@ def week_view(
         for d in (week_start + dt.timedelta(days=i) for i in range(7))
     ]
     by_date = {day.date: day for day in days}
-    unscheduled: list[Task] = []
-    undated: list[Task] = []
-    proposed_count = 0
-    block_weeks: set[dt.date] = set()
-    for task in tasks_for_user(user=user):
-        if task.status == Task.Status.PROPOSED:
-            proposed_count += 1
-        placed = task.status == Task.Status.SCHEDULED and task.event_start and task.event_end
-        if placed:
+    week_begins = dt.datetime.combine(days[0].date, dt.time(0), zone)
+    week_ends = dt.datetime.combine(days[-1].date + dt.timedelta(days=1), dt.time(0), zone)
+    open_tasks = _open_tasks(user=user)
+    filters = _group_filters(zone=zone, now=now)
+    counts = open_tasks.aggregate(
+        proposed=Count("pk", filter=Q(status=Task.Status.PROPOSED)),
+        unscheduled=Count("pk", filter=filters["unscheduled"]),
+        undated=Count("pk", filter=filters["undated"]),
+    )
+    # Only this week's blocks and due times are read; the side lists are capped like the dashboard's groups.
+    in_week = (_placed() & Q(event_start__gte=week_begins, event_start__lt=week_ends)) | (
+        ~_placed() & Q(due_at__gte=week_begins, due_at__lt=week_ends)
+    )
+    for task in open_tasks.filter(in_week):
+        if task.status == Task.Status.SCHEDULED and task.event_start and task.event_end:
             start = timezone.localtime(task.event_start, zone)
             end = timezone.localtime(task.event_end, zone)
-            block_weeks.add(week_start_for(start.date()))
-            day = by_date.get(start.date())
-            if day is not None:
-                # A block that runs past midnight is drawn to the end of its first day.
-                day_end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(0), start.tzinfo)
-                day.blocks.append(WeekBlock(task=task, start=start, end=min(end, day_end)))
+            day = by_date[start.date()]
+            # A block that runs past midnight is drawn to the end of its first day.
+            day_end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(0), start.tzinfo)
+            day.blocks.append(WeekBlock(task=task, start=start, end=min(end, day_end)))
         elif task.due_at is not None:
-            due_day = by_date.get(timezone.localtime(task.due_at, zone).date())
-            if due_day is not None:
-                due_day.due_unplaced.append(task)
-        if task.due_at is None:
-            undated.append(task)
-        elif not placed:
-            unscheduled.append(task)
+            by_date[timezone.localtime(task.due_at, zone).date()].due_unplaced.append(task)
+    size = settings.DASHBOARD_GROUP_SIZE
+    unscheduled = list(open_tasks.filter(filters["unscheduled"])[:size])
+    undated = list(open_tasks.filter(filters["undated"])[:size])
 
     first_hour, last_hour = work_start.hour, work_end.hour + (1 if work_end.minute else 0)
     for day in days:
@@ -384,8 +390,14 @@ def week_view(
         minutes = (local_now.hour - first_hour) * 60 + local_now.minute
         now_top = round(100.0 * minutes / span, 3)
     nearest = None
-    if not any(day.blocks for day in days) and block_weeks:
-        nearest = min(block_weeks, key=lambda w: (abs((w - week_start).days), w))
+    if not any(day.blocks for day in days):
+        around = open_tasks.filter(_placed()).aggregate(
+            before=Max("event_start", filter=Q(event_start__lt=week_begins)),
+            after=Min("event_start", filter=Q(event_start__gte=week_ends)),
+        )
+        block_weeks = {week_start_for(timezone.localtime(m, zone).date()) for m in around.values() if m}
+        if block_weeks:
+            nearest = min(block_weeks, key=lambda w: (abs((w - week_start).days), w))
     return Week(
         start=week_start,
         days=days,
@@ -393,7 +405,9 @@ def week_view(
         last_hour=last_hour,
         unscheduled=unscheduled,
         undated=undated,
-        proposed_count=proposed_count,
+        proposed_count=counts["proposed"],
+        unscheduled_count=counts["unscheduled"],
+        undated_count=counts["undated"],
         now_top=now_top,
         now_day=today if today in by_date else None,
         nearest_week_with_blocks=nearest,
