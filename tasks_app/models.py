@@ -91,7 +91,11 @@ class Task(models.Model):
                 name="event_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["user", "status"])]
+        indexes = [
+            models.Index(fields=["user", "status"]),
+            # The dashboard's groups and the API read open tasks of one user by due time.
+            models.Index(fields=["user", "status", "due_at"], name="task_user_status_due"),
+        ]
 
     def __str__(self) -> str:
         return self.title
