@@ -159,7 +159,7 @@ TABLE: list[Row] = [
     # Pages
     Row("tasks:dashboard", "GET", "/", (LOGIN, 200, 200, 200), shows=("title", "feed_token")),
     Row("tasks:week", "GET", "/week/?start={event_day}", (LOGIN, 200, 200, 200), shows=("title",)),
-    Row("tasks:group", "GET", "/tasks/?group=upcoming", (LOGIN, 200, 200, 200), shows=("title",)),
+    Row("tasks:group", "GET", "/tasks/?group=undated", (LOGIN, 200, 200, 200), shows=("title",)),
     Row("tasks:review", "GET", "/review/", (LOGIN, 200, 200, 200), shows=("proposed_title",)),
     Row("tasks:review-decide", "POST", "/review/decide/", (LOGIN, 302, 302, 302), {"decision": "approve", "task_ids": "{proposed}"}),
     Row("tasks:review-decide", "GET", "/review/decide/", (LOGIN, 405, 405, 405)),
