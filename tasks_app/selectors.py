@@ -114,13 +114,17 @@ class _Minutes(Func):
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
-        return self.as_sql(compiler, connection, template="make_interval(mins => %(expressions)s)", **extra_context)
+        return self.as_sql(
+            compiler, connection, template="make_interval(mins => %(expressions)s)", **extra_context
+        )
 
 
 def _meeting_end_expression() -> Coalesce:
     """``meeting_end`` in SQL: the block's end, else the due time plus the length (0 or none: the default)."""
     minutes = Coalesce(NullIf(F("duration_minutes"), Value(0)), Value(settings.DEFAULT_TASK_MINUTES))
-    return Coalesce(F("event_end"), ExpressionWrapper(F("due_at") + _Minutes(minutes), output_field=DateTimeField()))
+    return Coalesce(
+        F("event_end"), ExpressionWrapper(F("due_at") + _Minutes(minutes), output_field=DateTimeField())
+    )
 
 
 def _open_tasks(*, user: User) -> QuerySet[Task]:

@@ -1,0 +1,124 @@
+"""The dashboard and the week view read what they show: capped groups counted in SQL, "Show all" pages, and a
+query count that does not grow with the number of tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conftest import client_for
+from emailsync.models import Mailbox, MessageReceipt
+from tasks_app.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def add_overdue(user: User, count: int, *, undated: int = 0) -> None:
+    """``count`` overdue to-dos (one a minute back from an hour ago) and ``undated`` undated ones."""
+    mailbox, _ = Mailbox.objects.get_or_create(user=user)
+    base = timezone.now() - dt.timedelta(hours=1)
+    existing = Task.objects.filter(user=user).count()
+    receipts = MessageReceipt.objects.bulk_create(
+        MessageReceipt(mailbox=mailbox, message_id=f"m{existing + i}", subject="s", sent_at=base)
+        for i in range(count + undated)
+    )
+    Task.objects.bulk_create(
+        Task(
+            user=user,
+            source=receipt,
+            position=0,
+            title=f"Task {existing + i:04d}",
+            kind=Task.Kind.TODO,
+            due_at=None if i >= count else base - dt.timedelta(minutes=i),
+        )
+        for i, receipt in enumerate(receipts)
+    )
+
+
+def queries(client: object, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/", "/week/", "/tasks/?group=overdue&page=1"])
+def test_the_query_count_does_not_grow_with_the_number_of_tasks(alice: User, url: str) -> None:
+    client = client_for(alice)
+    add_overdue(alice, 30, undated=5)
+    client.get("/")
+    at_30 = queries(client, url)
+    add_overdue(alice, 270, undated=30)
+    assert queries(client, url) == at_30
+
+
+def test_the_dashboard_shows_at_most_the_group_size_with_the_full_count(alice: User) -> None:
+    add_overdue(alice, 40, undated=3)
+
+    response = client_for(alice).get("/")
+
+    groups = response.context["groups"]
+    assert len(groups.overdue) == 25 and groups.counts["overdue"] == 40
+    assert groups.counts["undated"] == 3 and len(groups.undated) == 3
+    html = response.content.decode()
+    assert '<span class="count">40</span>' in html
+    assert 'href="/tasks/?group=overdue">Show all 40</a>' in html
+    assert "group=undated" not in html  # every undated task is already shown
+    assert "Task 0039" not in html
+
+
+def test_the_group_size_follows_the_setting(alice: User, settings: object) -> None:
+    settings.DASHBOARD_GROUP_SIZE = 3  # type: ignore[attr-defined]
+    add_overdue(alice, 5)
+
+    groups = client_for(alice).get("/").context["groups"]
+
+    assert len(groups.overdue) == 3 and groups.counts["overdue"] == 5
+
+
+def test_show_all_pages_list_every_task_of_the_group_in_order(alice: User) -> None:
+    add_overdue(alice, 120, undated=2)
+    client = client_for(alice)
+    expected = [
+        t.pk for t in Task.objects.filter(user=alice, due_at__isnull=False).order_by(*Task.LIST_ORDER)
+    ]
+
+    seen: list[int] = []
+    pages = [client.get(f"/tasks/?group=overdue&page={n}") for n in (1, 2, 3)]
+    for page in pages:
+        seen += [t.pk for t in page.context["page"].object_list]
+
+    assert seen == expected
+    assert 'rel="next" href="?group=overdue&amp;page=2"' in pages[0].content.decode()
+    assert 'rel="prev" href="?group=overdue&amp;page=2"' in pages[2].content.decode()
+    assert 'rel="next"' not in pages[2].content.decode()
+
+
+@pytest.mark.parametrize("query", ["group=nonsense", "", "group=overdue&page=9", "group=overdue&page=x"])
+def test_an_unknown_group_or_page_is_not_found(alice: User, query: str) -> None:
+    add_overdue(alice, 3)
+
+    assert client_for(alice).get(f"/tasks/?{query}").status_code == 404
+
+
+def test_the_week_reads_only_its_own_blocks(alice: User) -> None:
+    add_overdue(alice, 2)
+    [inside, outside] = Task.objects.filter(user=alice)
+    monday = dt.date(2026, 11, 30)
+    zone = dt.UTC
+    start = dt.datetime.combine(monday, dt.time(10), zone)
+    Task.objects.filter(pk=inside.pk).update(event_start=start, event_end=start + dt.timedelta(hours=1))
+    later = start + dt.timedelta(days=14)
+    Task.objects.filter(pk=outside.pk).update(event_start=later, event_end=later + dt.timedelta(hours=1))
+
+    with CaptureQueriesContext(connection) as captured:
+        week = client_for(alice).get("/week/?start=2026-11-30").context["week"]
+
+    assert [b.task.pk for day in week.days for b in day.blocks] == [inside.pk]
+    # The query that reads the week's tasks is bounded by the week's range.
+    assert any("event_start" in q["sql"] and ">=" in q["sql"] for q in captured.captured_queries)
