@@ -113,7 +113,7 @@ class _Minutes(Func):
 
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
+    ) -> tuple[str, Any]:
         return self.as_sql(
             compiler, connection, template="make_interval(mins => %(expressions)s)", **extra_context
         )
