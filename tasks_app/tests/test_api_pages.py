@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
-from emailsync.models import MessageReceipt
+from emailsync.models import Mailbox, MessageReceipt
 from tasks_app.models import Task
 
 LIST_URL = "/api/tasks/"
@@ -24,7 +24,7 @@ _numbers = count()
 @pytest.fixture
 def make_tasks(mailbox_factory: Callable) -> Callable[..., list[Task]]:
     """``n`` open tasks for ``user``, each from an email of its own, made in bulk so hundreds stay cheap."""
-    mailboxes: dict[int, object] = {}
+    mailboxes: dict[int, Mailbox] = {}
 
     def make(user: User, n: int, *, status: str = Task.Status.SCHEDULED) -> list[Task]:
         if user.pk not in mailboxes:
