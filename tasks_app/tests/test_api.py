@@ -59,7 +59,7 @@ def test_it_lists_the_users_tasks_with_their_email_and_event(
     response = alice_client.get(LIST_URL)
 
     assert response.status_code == 200
-    rows = {row["kind"]: row for row in response.json()}
+    rows = {row["kind"]: row for row in response.json()["results"]}
     assert set(rows) == {"deadline", "meeting", "todo"}
     meeting = rows["meeting"]
     task = alice_tasks["meeting"]
@@ -86,7 +86,7 @@ def test_it_lists_only_the_callers_tasks(
     response = auth_client(charlie).get(LIST_URL)
 
     assert response.status_code == 200
-    assert response.json() == []
+    assert response.json() == {"next": None, "previous": None, "results": []}
 
 
 @pytest.mark.django_db
@@ -95,8 +95,8 @@ def test_it_hides_closed_tasks_unless_asked_for_all(
 ) -> None:
     Task.objects.filter(pk=alice_tasks["todo"].pk).update(status=Task.Status.DONE)
 
-    open_ids = {row["id"] for row in alice_client.get(LIST_URL).json()}
-    all_ids = {row["id"] for row in alice_client.get(LIST_URL, {"all": "1"}).json()}
+    open_ids = {row["id"] for row in alice_client.get(LIST_URL).json()["results"]}
+    all_ids = {row["id"] for row in alice_client.get(LIST_URL, {"all": "1"}).json()["results"]}
 
     assert alice_tasks["todo"].pk not in open_ids
     assert alice_tasks["todo"].pk in all_ids
@@ -116,7 +116,7 @@ def test_a_task_made_by_hand_lists_without_an_event(
     )
     Task.objects.create(user=alice, source=receipt, position=0, title="Reply to Bob", kind=Task.Kind.TODO)
 
-    [row] = alice_client.get(LIST_URL).json()
+    [row] = alice_client.get(LIST_URL).json()["results"]
 
     assert row["title"] == "Reply to Bob"
     assert row["event"] is None
