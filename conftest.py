@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rest_framework.test import APIClient
 
     from emailsync.models import Mailbox, SyncRun
+    from scheduler_site.testing.fake_anthropic import FakeAnthropic
 
 _counter = itertools.count(1)
 
@@ -53,6 +54,20 @@ def _fresh_cache(settings: Settings) -> None:
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+
+
+@pytest.fixture
+def claude_fake(settings: Settings) -> Iterator[FakeAnthropic]:
+    """The project's fake Anthropic on loopback, made the site's extractor (Claude), with no SDK retries."""
+    from scheduler_site.testing.fake_anthropic import FakeAnthropic
+
+    with FakeAnthropic(api_key="test-key") as server:
+        settings.TASK_EXTRACTOR = "claude"
+        settings.ANTHROPIC_API_KEY = "test-key"
+        settings.ANTHROPIC_BASE_URL = server.base_url
+        settings.ANTHROPIC_MAX_RETRIES = 0
+        settings.ANTHROPIC_TIMEOUT_SECONDS = 5
+        yield server
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@ the second email on (the fake applies the model's caching minimum as the real se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
-from pytest_django import Settings
 
 from accounts.models import GoogleCredential
 from conftest import MailFolder, sync_in_foreground
@@ -21,14 +20,8 @@ MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
 
 @pytest.fixture
-def fake(settings: Settings) -> Iterator[FakeAnthropic]:
-    with FakeAnthropic(api_key="test-key") as server:
-        settings.TASK_EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "test-key"
-        settings.ANTHROPIC_BASE_URL = server.base_url
-        settings.ANTHROPIC_MAX_RETRIES = 0
-        settings.ANTHROPIC_TIMEOUT_SECONDS = 5
-        yield server
+def fake(claude_fake: FakeAnthropic) -> FakeAnthropic:
+    return claude_fake
 
 
 def test_the_second_email_of_a_sync_reads_the_prompt_from_the_cache(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -37,15 +37,9 @@ Q3_TASK = answer_task(
 
 
 @pytest.fixture
-def fake(settings: Settings) -> Iterator[FakeAnthropic]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with FakeAnthropic(api_key="test-key") as server:
-        settings.TASK_EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "test-key"
-        settings.ANTHROPIC_BASE_URL = server.base_url
-        settings.ANTHROPIC_MAX_RETRIES = 1
-        settings.ANTHROPIC_TIMEOUT_SECONDS = 5
-        yield server
+def fake(claude_fake: FakeAnthropic, settings: Settings) -> FakeAnthropic:
+    settings.ANTHROPIC_MAX_RETRIES = 1
+    return claude_fake
 
 
 def receipts(mailbox: Mailbox) -> list[MessageReceipt]:

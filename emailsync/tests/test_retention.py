@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
@@ -186,14 +186,8 @@ def test_the_task_page_shows_the_evidence_and_says_the_text_is_gone_after_the_pu
 
 
 @pytest.fixture
-def claude(settings: Settings) -> Iterator[FakeAnthropic]:
-    with FakeAnthropic(api_key="test-key") as server:
-        settings.TASK_EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "test-key"
-        settings.ANTHROPIC_BASE_URL = server.base_url
-        settings.ANTHROPIC_MAX_RETRIES = 0
-        settings.ANTHROPIC_TIMEOUT_SECONDS = 5
-        yield server
+def claude(claude_fake: FakeAnthropic) -> FakeAnthropic:
+    return claude_fake
 
 
 def test_a_failed_message_keeps_no_text_and_a_retry_reads_it_again_from_the_source(

@@ -4,7 +4,7 @@ against the project's fake Anthropic and fake Google, the real database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,15 +34,10 @@ MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
 
 @pytest.fixture
-def fake(settings: Settings) -> Iterator[FakeAnthropic]:
-    with FakeAnthropic(api_key="test-key") as server:
-        settings.TASK_EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "test-key"
-        settings.ANTHROPIC_BASE_URL = server.base_url
-        settings.ANTHROPIC_MAX_RETRIES = 1
-        settings.ANTHROPIC_TIMEOUT_SECONDS = 5
-        settings.SYNC_ON_LOGIN = False
-        yield server
+def fake(claude_fake: FakeAnthropic, settings: Settings) -> FakeAnthropic:
+    settings.ANTHROPIC_MAX_RETRIES = 1
+    settings.SYNC_ON_LOGIN = False
+    return claude_fake
 
 
 def status(user: User, run: SyncRun) -> dict[str, Any]:

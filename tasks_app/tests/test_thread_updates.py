@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -166,13 +166,8 @@ def test_a_task_the_user_edited_is_flagged_instead_of_moved(alice: User, thread:
 
 
 @pytest.fixture
-def fake(settings: Settings) -> Iterator[FakeAnthropic]:
-    with FakeAnthropic(api_key="test-key") as server:
-        settings.TASK_EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "test-key"
-        settings.ANTHROPIC_BASE_URL = server.base_url
-        settings.ANTHROPIC_MAX_RETRIES = 0
-        yield server
+def fake(claude_fake: FakeAnthropic) -> FakeAnthropic:
+    return claude_fake
 
 
 CLAUDE_MEETING = answer_task(
