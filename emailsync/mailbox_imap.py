@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.crypto import reencrypt
-from accounts.models import Profile, User
+from accounts.models import Profile
 from emailsync.models import ImapAccount, Mailbox
 from emailsync.sources.imap import ImapDetails, ImapError, imap_test
 

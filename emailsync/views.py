@@ -227,7 +227,8 @@ def mailbox_imap(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+            f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}"
+            for name, errors in form.errors.items()
         )
         messages.error(request, f"Nothing was changed. {problems}")
         return _to_mail_card()

@@ -21,7 +21,14 @@ fi
 
 stop() {
   if [ -f "$dir/dovecot.conf" ]; then
+    # Its children too (login proxies and IMAP sessions outlive the master for a while): a stopped server
+    # must drop every open connection, as a crashed or restarted one does.
+    children=""
+    if [ -f "$dir/run/master.pid" ]; then
+      children=$(pgrep -P "$(cat "$dir/run/master.pid")" 2>/dev/null || true)
+    fi
     dovecot -c "$dir/dovecot.conf" stop >/dev/null 2>&1 || true
+    for pid in $children; do kill -9 "$pid" 2>/dev/null || true; done
     for _ in $(seq 1 50); do
       [ -f "$dir/run/master.pid" ] && kill -0 "$(cat "$dir/run/master.pid")" 2>/dev/null || break
       sleep 0.1
@@ -90,7 +97,8 @@ protocol imap {
   imap_max_line_length = 64k
 }
 CONF
-  dovecot -c "$dir/dovecot.conf"
+  # Its own output goes to the log: a daemon holding our stdout open would keep callers waiting.
+  dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1
   for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break
     sleep 0.1

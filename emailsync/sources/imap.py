@@ -284,7 +284,7 @@ class ImapSession:
 
     def _check_certificate(self) -> None:
         assert self.client is not None
-        der = self.client.socket().getpeercert(binary_form=True)  # type: ignore[attr-defined]
+        der = self.client.socket().getpeercert(binary_form=True)
         if not self.details.allow_self_signed:
             return
         self.fingerprint = hashlib.sha256(der or b"").hexdigest()
