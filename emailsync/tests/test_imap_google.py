@@ -55,3 +55,16 @@ def test_connect_google_on_the_settings_page_switches_to_gmail(google: FakeGoogl
     assert response["Location"] == "/accounts/settings/"
     mailbox.refresh_from_db()
     assert (mailbox.source, mailbox.location) == (Mailbox.Source.GMAIL, account.email)
+
+
+def test_the_export_names_the_imap_account_but_never_the_password(google: FakeGoogle, client: Client) -> None:
+    account = google.add_user("gale@gmail.example")
+    sign_in_with_google(client, google, account.email)
+    make_imap(account.email)
+
+    export = client.get("/accounts/settings/export/")
+    body = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+
+    assert '"address": "me@imap.example.com/INBOX"' in body
+    assert "app-password" not in body
+    assert ImapAccount.objects.get().password_encrypted not in body
