@@ -18,7 +18,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from emailsync.mime import html_to_text, reply_text
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, Extractor
 from tasks_app.extractors.people import people_from_json
 
@@ -163,10 +165,26 @@ def _parse_aware(value: str, what: str) -> dt.datetime:
     return parsed
 
 
+def _body(raw: dict[str, Any]) -> str:
+    """The body as the sync hands it to an extractor: ``body`` is already that text; ``html`` is an HTML
+    part, rendered and stripped of quotes and signature by the same mail parser functions as synced mail,
+    so an ask in a table is scored as the parser presents it."""
+    if "body" in raw:
+        if not isinstance(raw["body"], str):
+            raise ValueError("body must be a string")
+        return str(raw["body"])
+    if "html" in raw:
+        if not isinstance(raw["html"], str):
+            raise ValueError("html must be a string")
+        return reply_text(html_to_text(raw["html"]))
+    raise KeyError("body (or html)")
+
+
 def load_labelled_emails(path: Path | str = DEFAULT_EMAILS_PATH) -> list[LabelledEmail]:
-    """One JSON object per line: id, subject, body, sender, sent_at (ISO with offset), timezone (IANA),
-    expected: [{kind, due (ISO with offset, or null), title_keywords: [...]}]; optionally the reader and
-    recipients (tasks_app/extractors/people.py)."""
+    """One JSON object per line: id, subject, body (plain text as the parser leaves it) or html (rendered
+    by the parser), sender, sent_at (ISO with offset), timezone (IANA), expected: [{kind, due (ISO with
+    offset, or null), title_keywords: [...]}]; optionally sender_name, the reader and the To/Cc recipients
+    (tasks_app/extractors/people.py), and a free-text ``note`` for people reading the set."""
     emails: list[LabelledEmail] = []
     with open(path, encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, 1):
@@ -177,7 +195,7 @@ def load_labelled_emails(path: Path | str = DEFAULT_EMAILS_PATH) -> list[Labelle
                 email = EmailForExtraction(
                     id=str(raw["id"]),
                     subject=raw.get("subject") or "",
-                    body=raw["body"],
+                    body=_body(raw),
                     sender=raw.get("sender") or "",
                     sent_at=_parse_aware(raw["sent_at"], "sent_at"),
                     timezone=raw["timezone"],
