@@ -268,21 +268,27 @@ _VERBS = frozenset(
     redo refresh register reimburse remind remove renew reorder repeat reply report request reschedule
     reserve resend resolve respond return review revise run schedule scan see select send set settle
     share sign sort speak start submit suggest summarise summarize supply swap take talk tell test tidy
-    track transfer update upload validate verify visit walk write
+    track transfer update upload validate verify visit walk write discuss edit investigate message ping
+    prep proofread research ship text think translate
     abrir actualizar aprobar avisar cambiar comprar comprobar confirmar contestar enviar firmar hablar
     hacer llamar mandar organizar pagar preparar rellenar renovar repasar reservar responder revisar subir
     validar ver envia enviad envie firma firme llama llame manda mande confirma confirme revisa revise
-    reserva reserve renueva renueve prepara prepare
+    reserva reserve renueva renueve prepara prepare aceptar asistir decidir devolver elegir elige elija
+    escoger pedir recoger reenviar seleccionar traer
     appeler confirmer corriger envoyer faire organiser payer planifier preparer relire remplir renouveler
     renvoyer reserver retourner signer transmettre valider verifier envoyez renvoyez signez validez
-    confirmez reservez verifiez appelez preparez envoie renvoie valide confirme
+    confirmez reservez verifiez appelez preparez envoie renvoie valide confirme accepter acheter choisir
+    discuter lancer partager prendre prevoir rappeler rendre repondre
+    schick schicke sende prufe buche ruf bestatige unterschreibe
     """.split()
 )
 _GERMAN_INFINITIVES = frozenset(
     """
     abstimmen anrufen bestatigen bezahlen buchen erledigen freigeben korrigieren prufen schicken senden
     unterschreiben vereinbaren vorbereiten zuruckschicken zusenden ubermitteln besprechen klaren
-    erneuern abschicken einreichen
+    erneuern abschicken einreichen abholen absagen aktualisieren ausfullen auswahlen beantworten bestellen
+    besorgen erstellen kontaktieren organisieren planen reservieren schreiben teilen uberprufen
+    verschieben weiterleiten zuschicken
     """.split()
 )
 _MEETING_WORDS = frozenset(

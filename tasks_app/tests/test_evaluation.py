@@ -178,6 +178,8 @@ def _task(title: str, kind: TaskKind = "deadline", due: dt.datetime | None = Non
         ("Call with Rob about the pricing page (30 min)", "deadline"),
         ("Enviar el presupuesto definitivo del stand", "deadline"),
         ("Vertrag zurückschicken", "deadline"),
+        ("Elegir las mejores fotos", "deadline"),
+        ("Discuss the pricing page", "todo"),
         ("Send the quarterly report", "deadline"),
     ],
 )
