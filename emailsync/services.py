@@ -10,7 +10,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -23,8 +23,9 @@ from django.utils import timezone
 from accounts.models import GoogleCredential, Profile
 from accounts.services import periodic_sync_apply
 from emailsync.bulk import bulk_reason
-from emailsync.mime import ParsedMessage, parse_message
+from emailsync.mime import MessageParseError, ParsedMessage, parse_headers, parse_message
 from emailsync.models import TOKEN_FIELDS, Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import waiting_work
 from emailsync.sources import (
     FailureKind,
     FetchedMessage,
@@ -88,11 +89,14 @@ def sync_unavailable_reason(mailbox: Mailbox | None, now: dt.datetime) -> str | 
     return None
 
 
-def sync_trigger(*, user: User, trigger: str, enqueue: bool = True) -> tuple[SyncRun, bool]:
+def sync_trigger(
+    *, user: User, trigger: str, enqueue: bool = True, continues: SyncRun | None = None
+) -> tuple[SyncRun, bool]:
     """Start a sync of one user's mailbox, or return the one already queued or running.
 
     Returns (run, created). The database allows one active run per user, so two triggers at the same
-    moment end with one run. The job is enqueued only once the run row is committed.
+    moment end with one run. The job is enqueued only once the run row is committed. ``continues`` is the
+    finished run whose backlog the new run goes on reading (a follow-up, see ``mailbox_sync``).
     """
     now = timezone.now()
     mailbox = Mailbox.objects.filter(user=user).first()
@@ -110,7 +114,15 @@ def sync_trigger(*, user: User, trigger: str, enqueue: bool = True) -> tuple[Syn
         )
     try:
         with transaction.atomic():
-            run = SyncRun.objects.create(user=user, trigger=trigger)
+            run = SyncRun.objects.create(
+                user=user,
+                trigger=trigger,
+                backlog_read_before=continues.backlog_read if continues else 0,
+                backlog_total=continues.backlog_total if continues else 0,
+            )
+            if continues is not None:
+                SyncRun.objects.filter(pk=continues.pk).update(continued_by=run)
+                continues.continued_by = run
     except IntegrityError:
         existing = SyncRun.objects.filter(user=user, state__in=SyncRun.ACTIVE_STATES).first()
         if existing is None:
@@ -194,12 +206,14 @@ def mailbox_sync(
         run.started_at = run.started_at or now
         run.phase = SyncRun.Phase.LISTING
         _save_progress(run, progress, "state", "started_at", "phase")
-        _sync_messages(run, mailbox, token, progress, extractor)
+        more_to_read = _sync_messages(run, mailbox, token, progress, extractor)
         run.phase = SyncRun.Phase.SCHEDULING
         _save_progress(run, progress, "phase", *_PROGRESS_FIELDS)
         run.events_scheduled = calendar_sync(user=run.user)
         # A run whose extraction paused (model budget reached, provider down) still succeeds; its error says why.
         _finish_succeeded(run, mailbox)
+        if more_to_read:
+            _sync_follow_up(run)
     except SourceError as e:
         _handle_source_error(run, mailbox, e)
     except ExtractorFatal as e:
@@ -224,13 +238,33 @@ def mailbox_sync(
     return run
 
 
+def _sync_follow_up(run: SyncRun) -> None:
+    """Go on reading a backlog larger than ``SYNC_MAX_MESSAGES_PER_RUN`` in a new run, enqueued now: the
+    user does not have to press the button again (the sync card follows the new run)."""
+    try:
+        follow_up, created = sync_trigger(user=run.user, trigger=SyncRun.Trigger.FOLLOW_UP, continues=run)
+    except SyncUnavailable as e:
+        logger.info("Sync %s leaves its backlog to a later sync: %s", run.public_id, e)
+        return
+    if created:
+        logger.info(
+            "Sync %s continues in %s (%s of %s read)",
+            run.public_id,
+            follow_up.public_id,
+            run.backlog_read,
+            run.backlog_total,
+        )
+
+
 def _sync_messages(
     run: SyncRun,
     mailbox: Mailbox,
     token: uuid.UUID,
     progress: ProgressCallback | None,
     extractor: Extractor | None,
-) -> None:
+) -> bool:
+    """Read what is new. Returns whether the listing had more than one run may read, all of this run's share
+    read without a pause: a follow-up run should go on."""
     source = source_for(mailbox)
     listing = _list_new(source, mailbox)
     final = set(
@@ -247,10 +281,13 @@ def _sync_messages(
     todo.extend(message_id for message_id in retry if message_id not in listed)
     limit = settings.SYNC_MAX_MESSAGES_PER_RUN
     complete = len(todo) <= limit
+    if not complete or run.backlog_read_before:
+        # Part of a backlog read over several runs: the progress counts the whole of it.
+        run.backlog_total = run.backlog_read_before + len(todo)
     todo = todo[:limit]
     run.messages_found = len(todo)
     run.phase = SyncRun.Phase.READING
-    _save_progress(run, progress, "messages_found", "phase")
+    _save_progress(run, progress, "messages_found", "backlog_total", "phase")
 
     profile = Profile.objects.select_related("user").get(user=run.user)
     extractor = extractor or get_extractor(settings.TASK_EXTRACTOR)
@@ -272,7 +309,7 @@ def _sync_messages(
     )
     try:
         try:
-            for fetched in source.fetch(todo):
+            for fetched in source.fetch(todo, wants_body=reading.wants_body):
                 reading.read(fetched, receipts.get(fetched.message_id))
                 if reading.stopping:
                     break
@@ -282,6 +319,7 @@ def _sync_messages(
         paused = reading.finish()
     finally:
         reading.close()
+    more_to_read = not complete and not paused and run.messages_seen > 0
     if paused:
         # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
         run.error = paused
@@ -289,6 +327,7 @@ def _sync_messages(
     if complete:
         _advance_checkpoint(mailbox, listing.checkpoint)
     uploads_read_remove(mailbox=mailbox)
+    return more_to_read
 
 
 def _receipts_for(mailbox: Mailbox, message_ids: list[str]) -> dict[str, MessageReceipt]:
@@ -441,13 +480,26 @@ class _MessageReading:
         if receipt is None or receipt.status in MessageReceipt.FINAL_STATUSES:
             self.run.messages_seen += 1
             return
-        # Record the attempt before the work, so a message that crashes the worker every time is still
-        # counted and eventually quarantined.
-        MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
-        receipt.attempts += 1
         # The text is stored only with the tasks it produced (_receipt_done); any other outcome saves none.
         receipt.body_text = ""
         message = _Message(receipt=receipt)
+        receipt.attempts += 1
+        if fetched.headers_only:
+            # Bulk mail, decided from its headers and labels (``wants_body``): its body was never read, and
+            # the attempt is saved with the skip, in one statement.
+            try:
+                message.parsed = _parse(receipt, fetched)
+                message.skip = _skip_reason(message.parsed, fetched, self.profile) or ""
+            except Exception as e:
+                message.failure = e
+            if not message.skip and message.failure is None:
+                message.failure = ValueError("The message's body was not read.")
+            self.queue.append(message)
+            self._write_ready()
+            return
+        # Record the attempt before the work, so a message that crashes the worker every time is still
+        # counted and eventually quarantined.
+        MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
         try:
             message.parsed = _parse(receipt, fetched)
             message.skip = _skip_reason(message.parsed, fetched, self.profile) or ""
@@ -458,6 +510,15 @@ class _MessageReading:
             return
         self.queue.append(message)
         self._write_ready()
+
+    def wants_body(self, head: FetchedMessage) -> bool:
+        """Whether a message is worth reading in full: not when its headers and labels already say it is
+        bulk mail or from a skipped sender. Headers that cannot be read are left to the full read."""
+        try:
+            parsed = parse_headers(head.raw or b"")
+        except MessageParseError:
+            return True
+        return _skip_reason(parsed, head, self.profile) is None
 
     def _extract(self, message: _Message, parsed: ParsedMessage) -> bool:
         """Start the message's extraction; False when it must wait for a later sync instead (the budget is
@@ -634,7 +695,7 @@ def _parse(receipt: MessageReceipt, fetched: FetchedMessage) -> ParsedMessage:
     """Parse the message and copy its headers onto the receipt (saved with the receipt's outcome)."""
     if fetched.raw is None:
         raise ValueError(fetched.error or "The message could not be read.")
-    parsed = parse_message(fetched.raw)
+    parsed = parse_headers(fetched.raw) if fetched.headers_only else parse_message(fetched.raw)
     receipt.header_message_id = parsed.message_id[:500]
     receipt.thread_id = _thread_key(parsed, fetched)[:500]
     receipt.subject = parsed.subject[:500]
@@ -770,6 +831,7 @@ def _finish_run(run: SyncRun, state: SyncRun.State, error: str) -> None:
     run.phase = SyncRun.Phase.DONE
     run.error = error
     run.finished_at = timezone.now()
+    run.waiting = asdict(waiting_work(run=run))
     run.save(
         update_fields=[
             "state",
@@ -779,6 +841,8 @@ def _finish_run(run: SyncRun, state: SyncRun.State, error: str) -> None:
             "events_scheduled",
             "heartbeat_at",
             "messages_found",
+            "backlog_total",
+            "waiting",
             *_PROGRESS_FIELDS,
         ]
     )
