@@ -253,7 +253,9 @@ class _Atom:
     match: re.Match[str]
 
 
-def _atoms(text: str) -> list[_Atom]:
+# The extractor asks about the same sentence several times (its due date, its title): parse it once.
+@functools.lru_cache(maxsize=4096)
+def _atoms(text: str) -> tuple[_Atom, ...]:
     found: list[_Atom] = []
     for m in _TIME_ATOM.finditer(text):
         found.append(_Atom("time", m.start(), m.end(), m))
@@ -270,7 +272,7 @@ def _atoms(text: str) -> list[_Atom]:
                 kept[-1] = atom
             continue
         kept.append(atom)
-    return kept
+    return tuple(kept)
 
 
 def _groups(text: str) -> list[list[_Atom]]:
@@ -301,8 +303,24 @@ def _is_weekday_date_pair(group: list[_Atom], atom: _Atom) -> bool:
 
 
 def find_due_phrases(text: str) -> list[tuple[str, int, int]]:
-    """Return (phrase, start, end) for each date/time phrase in ``text``, in order."""
-    return [(text[g[0].start : g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
+    """Return (phrase, start, end) for each date/time phrase in ``text``, in order; in Spanish, French
+    or German (tasks_app.date_languages) too."""
+    found = [(text[g[0].start : g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
+    language = _other_language(text)
+    if language is None:
+        return found
+    from tasks_app.date_languages import find_foreign_due_phrases
+
+    foreign = find_foreign_due_phrases(text, language)
+    # The other language's reading wins where both found something ("a las 15:00" over "15:00").
+    kept = [p for p in found if not any(p[1] < f[2] and f[1] < p[2] for f in foreign)]
+    return sorted(foreign + kept, key=lambda p: p[1])
+
+
+def _other_language(text: str) -> str | None:
+    from tasks_app.date_languages import date_language
+
+    return date_language(text)
 
 
 def _zone_of(word: str | None) -> str | None:
@@ -590,6 +608,31 @@ def _localize(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
 
 
+_FOREIGN_PLACE_ZONE = re.compile(
+    rf"\s*,?\s*\(?(?P<zone>(?:hora|heure)\s+(?:de\s+|d'|en\s+)?{_PLACE}"
+    rf"|(?:{_PLACE}|deutscher|spanischer|französischer|britischer)\s+Zeit\b)\)?",
+    re.IGNORECASE,
+)
+
+
+def foreign_place_zone(text: str, *, anchored: bool) -> tuple[str, int, int] | None:
+    """A zone named by place in Spanish, French or German ("hora de Londres", "heure de Paris",
+    "Londoner Zeit") at the start of ``text`` (``anchored``) or anywhere in it: (IANA zone, length of
+    the words, where they start), or None when there is none or the place is unknown."""
+    matches = [_FOREIGN_PLACE_ZONE.match(text)] if anchored else list(_FOREIGN_PLACE_ZONE.finditer(text))
+    for m in matches:
+        if m is None:
+            continue
+        words = m.group("zone").split()
+        # The capitalised words may start too early ("Uhr Londoner Zeit"): try the shorter tails.
+        for skip in range(len(words) - 1):
+            zone = _zone_of(" ".join(words[skip:]))
+            if zone:
+                start = m.start() if skip == 0 else text.index(words[skip], m.start("zone"))
+                return zone, m.end() - start, start
+    return None
+
+
 _CITY_AFTER = re.compile(rf"\s+(?P<city>{_PLACE})(?=\s*(?:[.,;!?)]|$|(?-i:[a-z])))")
 
 
@@ -611,6 +654,14 @@ def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> Resolv
     """
     if reference.tzinfo is None or reference.utcoffset() is None:
         raise ValueError("reference must be an aware datetime (the email's Date header)")
+    language = _other_language(phrase)
+    if language is not None:
+        # Imported here: tasks_app.date_languages builds on this module's conventions.
+        from tasks_app.date_languages import resolve_foreign_due
+
+        resolved = resolve_foreign_due(phrase, reference=reference, timezone=timezone, language=language)
+        if resolved is not None:
+            return resolved
     groups = _groups(phrase)
     if not groups:
         return None
