@@ -91,6 +91,7 @@ _TIME_CUES = {
 _CUE = {
     language: re.compile(rf"{_day_pattern(language)}|{_TIME_CUES[language]}", FLAGS) for language in LANGUAGES
 }
+_ANY_CUE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in _CUE.values()), FLAGS)
 # Words that mark the language itself, to tell "mañana" (es) from an English sentence quoting it: at
 # least one date word and the language wins when it has more of these than the others.
 _FUNCTION_WORDS = {
@@ -104,6 +105,8 @@ _FUNCTION = {language: re.compile(pattern, FLAGS) for language, pattern in _FUNC
 @functools.lru_cache(maxsize=4096)
 def date_language(text: str) -> str | None:
     """The language ("es", "fr", "de") of the date words in ``text``, or None (English or no date)."""
+    if not _ANY_CUE.search(text) and not _NUMERIC.search(text):
+        return None
     best: tuple[int, int, str] | None = None
     for language in LANGUAGES:
         cues = len(_CUE[language].findall(text))
@@ -235,7 +238,9 @@ def _locale(language: str) -> Any:
     return duckling.default_locale_lang(duckling.parse_lang(language.upper()))
 
 
-def _parse(text: str, language: str, wall: dt.datetime) -> list[dict[str, Any]]:
+# A sentence is parsed for its phrases and again for its due date: keep the answers.
+@functools.lru_cache(maxsize=1024)
+def _parse(text: str, language: str, wall: dt.datetime) -> tuple[dict[str, Any], ...]:
     """Duckling's time entities in ``text`` with ``wall`` (naive, the sender's clock) as now.
 
     Duckling reads zone files in the system's layout and silently falls back to UTC on the tzdata
@@ -244,7 +249,7 @@ def _parse(text: str, language: str, wall: dt.datetime) -> list[dict[str, Any]]:
     now = int(wall.replace(tzinfo=dt.UTC).timestamp())
     context = duckling.Context(duckling.parse_ref_time(zones, "UTC", now), _locale(language))
     found: list[dict[str, Any]] = duckling.parse(text, context, dimensions, False)
-    return found
+    return tuple(found)
 
 
 def _entity_day(entity: dict[str, Any], wall: dt.datetime) -> dt.date | None:

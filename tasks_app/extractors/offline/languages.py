@@ -11,12 +11,13 @@ and more of them than English ones: "¿Podrías enviarme el informe antes del vi
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
-__all__ = ["sentence_language", "other_language_intent", "other_language_title"]
+__all__ = ["other_language_intent", "other_language_title", "sentence_language"]
 
 FLAGS = re.IGNORECASE
 _WORD = r"[^\W\d_]+"
@@ -36,8 +37,16 @@ _SMALL = {
 }
 
 
+# Any small word of the other languages: one search settles most English sentences.
+_OTHER_WORDS = sorted({re.escape(word) for lang in ("es", "fr", "de") for word in _SMALL_WORDS[lang].split()})
+_ANY_OTHER = re.compile(rf"(?<![\w'])(?:{'|'.join(_OTHER_WORDS)})(?![\w'])", FLAGS)
+
+
+@functools.lru_cache(maxsize=4096)
 def sentence_language(text: str) -> str | None:
     """ "es", "fr" or "de" when ``text`` reads as that language, else None (English or unknown)."""
+    if not _ANY_OTHER.search(text):
+        return None
     counts = {
         language: len(set(m.lower() for m in pattern.findall(text))) for language, pattern in _SMALL.items()
     }
