@@ -328,8 +328,9 @@ def _zone_of(word: str | None) -> str | None:
         return None
     word = " ".join(word.strip("() ").split())
     place = _PLACE_WORDS.match(word)
-    if place:
-        return zone_for_place(next(g for g in place.groups() if g))
+    if place and (zone := zone_for_place(next(g for g in place.groups() if g))):
+        return zone
+    # "Pacific time", "Eastern Time": region words, not places.
     token = re.split(r"[\s/+\-]", word.upper())[0]
     return ZONE_ABBREVIATIONS.get(token)
 
@@ -381,6 +382,16 @@ def zone_for_place(name: str) -> str | None:
 
 
 _COUNTRY_ZONES_CHECKED_ON = dt.date(2026, 1, 1)
+
+
+def _city_zone(name: str) -> str | None:
+    """The zone of a city written right after a time ("9am Paris"). Only cities: after a time, a country
+    or region name is more often a person ("call me at 3pm Jordan")."""
+    zone = zone_for_place(name)
+    key = " ".join(name.split()).lower()
+    if zone and (key in PLACE_ALIASES or zone.rsplit("/", 1)[-1].replace("_", " ").lower() == key):
+        return zone
+    return None
 
 
 def _hm(text: str) -> tuple[int, int]:
@@ -680,7 +691,7 @@ def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> Resolv
     if time_spec is not None and time_spec.zone is None:
         # "9am Paris": a known city right after the time names its zone too.
         city = _CITY_AFTER.match(phrase, group[-1].end)
-        if city and (city_zone := zone_for_place(city.group("city"))):
+        if city and (city_zone := _city_zone(city.group("city"))):
             time_spec.zone = city_zone
             text = phrase[group[0].start : city.end("city")]
     zone_name = (time_spec.zone if time_spec and time_spec.zone else None) or timezone

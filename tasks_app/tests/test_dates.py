@@ -308,7 +308,9 @@ def test_friday_eod_london_time_is_not_the_readers_eod() -> None:
     assert resolved.due.astimezone(ZoneInfo(NY)).replace(tzinfo=None) == dt.datetime(2026, 3, 6, 12, 0)
 
 
-@pytest.mark.parametrize("phrase", ["Friday 3pm Sarah", "at 9am Any time is fine", "3pm Monday time"])
+@pytest.mark.parametrize(
+    "phrase", ["Friday 3pm Sarah", "at 9am Any time is fine", "3pm Monday time", "Call me at 3pm Jordan."]
+)
 def test_a_capitalised_word_that_is_no_place_leaves_the_readers_zone(phrase: str) -> None:
     resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
     assert resolved is not None
@@ -368,3 +370,14 @@ def test_it_reads_within_n_days_the_nth_and_n_weeks_from_today() -> None:
     assert local("by the 15th") == dt.datetime(2026, 3, 15, 17, 0)
     assert local("by the 2nd") == dt.datetime(2026, 4, 2, 17, 0)  # the 2nd of March has passed
     assert local("a week from today") == dt.datetime(2026, 3, 11, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "zone"),
+    [("4pm Pacific time", LA), ("9am Eastern time", NY), ("3pm Central Time", "America/Chicago"),
+     ("3pm Mountain time", "America/Denver"), ("noon UK time", "Europe/London")],
+)  # fmt: skip
+def test_region_words_before_time_still_name_their_zone(phrase: str, zone: str) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone="Asia/Tokyo")
+    assert resolved is not None and resolved.zone_stated
+    assert resolved.zone == zone
