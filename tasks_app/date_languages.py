@@ -84,12 +84,20 @@ _NUMERIC = re.compile(_NUMERIC_DATE[1:])
 _DAY = {language: re.compile(_day_pattern(language) + _NUMERIC_DATE, FLAGS) for language in LANGUAGES}
 # Time words that only one language uses; with _DAY they decide that a text is in that language.
 _TIME_CUES = {
-    "es": r"\ba\s+las?\s+\d|\bde\s+la\s+(?:mañana|tarde|noche)\b|\bmediodía\b|\besta\s+(?:tarde|noche)\b",
-    "fr": r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\bce\s+soir\b|\bcet\s+après-midi\b|\bmidi\b|\bfin\s+de\s+journée\b",
-    "de": r"\b\d{1,2}(?:[:.]\d{2})?\s*uhr\b|\bum\s+\d|\bfeierabend\b|\b(?:mittag|nachmittag|abend)\b",
+    "es": r"\ba\s+las?\s+\d|\bde\s+la\s+(?:mañana|tarde|noche)\b|\besta\s+(?:tarde|noche)\b",
+    "fr": r"\b(?:à|vers|avant|dès|jusqu'à|de)\s+\d{1,2}\s*h(?:\s*\d{2})?\b|\b\d{1,2}h\d{2}\b|\bce\s+soir\b|\bcet\s+après-midi\b|\bfin\s+de\s+journée\b",
+    "de": r"\b\d{1,2}(?:[:.]\d{2})?\s*uhr\b|\bum\s+\d|\bfeierabend\b",
+}
+# Single words that are a time of day only in that language's context ("midi" is also MIDI).
+_WEAK_TIME_CUES = {"es": r"\bmediodía\b", "fr": r"\bmidi\b", "de": r"\b(?:mittag|nachmittag|abend)\b"}
+_STRONG = {
+    language: re.compile(rf"{_day_pattern(language)}|{_TIME_CUES[language]}", FLAGS) for language in LANGUAGES
 }
 _CUE = {
-    language: re.compile(rf"{_day_pattern(language)}|{_TIME_CUES[language]}", FLAGS) for language in LANGUAGES
+    language: re.compile(
+        rf"{_day_pattern(language)}|{_TIME_CUES[language]}|{_WEAK_TIME_CUES[language]}", FLAGS
+    )
+    for language in LANGUAGES
 }
 _ANY_CUE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in _CUE.values()), FLAGS)
 # Words that mark the language itself, to tell "mañana" (es) from an English sentence quoting it: at
@@ -112,7 +120,11 @@ def date_language(text: str) -> str | None:
         cues = len(_CUE[language].findall(text))
         if not cues:
             continue
-        score = (cues, len(_FUNCTION[language].findall(text)), language)
+        words = len(_FUNCTION[language].findall(text))
+        if not words and not _STRONG[language].search(text):
+            # Only a time word ("midi", "Abend") in an English sentence: not enough to call it French.
+            continue
+        score = (cues, words, language)
         if best is None or score[:2] > best[:2]:
             best = score
     if best is None and _NUMERIC.search(text):

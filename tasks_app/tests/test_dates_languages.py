@@ -32,6 +32,9 @@ def wall(phrase: str, reference: dt.datetime = FRIDAY, zone: str = MADRID) -> tu
         ("Can you send it by Friday?", None),
         ("We offer 24/7 support", None),
         ("I am free on 3/12", None),
+        ("Let's book a 2h meeting on Friday", None),
+        ("The MIDI export is done, send it by Friday", None),
+        ("Happy Abend everyone, please reply by Monday", None),
     ],
 )
 def test_it_tells_the_language_of_the_date_words(text: str, language: str | None) -> None:
