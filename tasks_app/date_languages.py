@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -35,6 +36,8 @@ from tasks_app.dates import (
     foreign_place_zone,
     sender_date,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["LANGUAGES", "date_language", "find_foreign_due_phrases", "resolve_foreign_due"]
 
@@ -235,18 +238,27 @@ def _clock(text: str, language: str) -> _Clock | None:
 
 
 @functools.cache
-def _duckling() -> tuple[Any, Any, Any]:
-    """The Duckling module, its zone table and the "time" dimension, loaded once per process."""
-    import duckling
-
-    # Duckling is only given UTC (see _day): the table just has to exist.
+def _duckling() -> tuple[Any, Any, Any] | None:
+    """The Duckling module, its zone table and the "time" dimension, loaded once per process; None where
+    the wheel is not installed (it is built for Linux x86-64 only, see requirements.txt)."""
+    try:
+        import duckling
+    except ImportError:
+        logger.warning(
+            "pyduckling-native-phihos is not installed: Spanish, French and German dates are not read "
+            "(only weekdays, clock times and end of week / month). It has wheels for Linux x86-64 only."
+        )
+        return None
+    # Duckling is only given UTC (see _parse): the table just has to exist.
     zones = duckling.load_time_zones(str(resources.files("tzdata").joinpath("zoneinfo")))
     return duckling, zones, duckling.parse_dimensions(["time"])
 
 
 @functools.cache
 def _locale(language: str) -> Any:
-    duckling, _zones, _dimensions = _duckling()
+    loaded = _duckling()
+    assert loaded is not None
+    duckling, _zones, _dimensions = loaded
     return duckling.default_locale_lang(duckling.parse_lang(language.upper()))
 
 
@@ -257,7 +269,10 @@ def _parse(text: str, language: str, wall: dt.datetime) -> tuple[dict[str, Any],
 
     Duckling reads zone files in the system's layout and silently falls back to UTC on the tzdata
     package's; so it is told the wall clock is UTC, and its answers are read as wall times."""
-    duckling, zones, dimensions = _duckling()
+    loaded = _duckling()
+    if loaded is None:
+        return ()
+    duckling, zones, dimensions = loaded
     now = int(wall.replace(tzinfo=dt.UTC).timestamp())
     context = duckling.Context(duckling.parse_ref_time(zones, "UTC", now), _locale(language))
     found: list[dict[str, Any]] = duckling.parse(text, context, dimensions, False)

@@ -155,3 +155,26 @@ def test_the_labelled_date_phrases_score_at_least_what_docs_report() -> None:
     assert len(rows) >= 150
     assert score.rate("holdout") >= 0.95
     assert score.rate("tune") >= 0.95
+
+
+def test_without_the_duckling_wheel_other_languages_give_no_date_and_say_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    from tasks_app import date_languages
+
+    # Where the wheel is not built (macOS, ARM) the import fails; English dates must go on working.
+    monkeypatch.setitem(sys.modules, "duckling", None)
+    date_languages._duckling.cache_clear()
+    date_languages._parse.cache_clear()
+    try:
+        assert resolve_due("pasado mañana", reference=FRIDAY, timezone=MADRID) is None
+        assert "pyduckling-native-phihos is not installed" in caplog.text
+        # Our own rules still read weekdays, clocks and end of month.
+        assert wall("el martes a las 10") == (dt.datetime(2026, 6, 16, 10, 0), True)
+        assert wall("a final de mes") == (dt.datetime(2026, 6, 30, 17, 0), False)
+        assert wall("Friday at 10am") == (dt.datetime(2026, 6, 19, 10, 0), True)
+    finally:
+        date_languages._duckling.cache_clear()
+        date_languages._parse.cache_clear()
