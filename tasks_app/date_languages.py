@@ -132,9 +132,9 @@ def date_language(text: str) -> str | None:
             best = score
     if best is None and _NUMERIC.search(text):
         # "para el 20/06": a numeric date names no language; two of its small words do.
-        words = sorted((len(set(_FUNCTION[lang].findall(text.lower()))), lang) for lang in LANGUAGES)
-        if words[-1][0] >= 2 and words[-1][0] > words[-2][0]:
-            return words[-1][1]
+        ranked = sorted((len(set(_FUNCTION[lang].findall(text.lower()))), lang) for lang in LANGUAGES)
+        if ranked[-1][0] >= 2 and ranked[-1][0] > ranked[-2][0]:
+            return ranked[-1][1]
     return best[2] if best else None
 
 
