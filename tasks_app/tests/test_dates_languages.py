@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -178,3 +179,16 @@ def test_without_the_duckling_wheel_other_languages_give_no_date_and_say_why(
     finally:
         date_languages._duckling.cache_clear()
         date_languages._parse.cache_clear()
+
+
+def test_a_malformed_date_phrase_line_is_reported_with_its_line_number(tmp_path: Path) -> None:
+    path = tmp_path / "phrases.jsonl"
+    path.write_text(
+        '{"phrase": "Friday", "language": "en", "reference": "2026-03-04T10:00:00+01:00",'
+        ' "timezone": "Europe/Berlin", "due": null, "has_time": false}\n'
+        '{"phrase": "Friday", "language": "en", "reference": "2026-03-04T10:00:00",'
+        ' "timezone": "Europe/Berlin", "due": null, "has_time": false}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"phrases.jsonl:2: reference must be ISO 8601 with an offset"):
+        load_date_phrases(path)
