@@ -131,9 +131,11 @@ def date_language(text: str) -> str | None:
         if best is None or score[:2] > best[:2]:
             best = score
     if best is None and _NUMERIC.search(text):
-        # "para el 20/06": a numeric date names no language; two of its small words do.
+        # "para el 20/06": a numeric date names no language; two of its small words do, or one in a short
+        # phrase ("del 10/06", the phrase found in a longer Spanish sentence).
         ranked = sorted((len(set(_FUNCTION[lang].findall(text.lower()))), lang) for lang in LANGUAGES)
-        if ranked[-1][0] >= 2 and ranked[-1][0] > ranked[-2][0]:
+        needed = 1 if len(text.split()) <= 3 else 2
+        if ranked[-1][0] >= needed and ranked[-1][0] > ranked[-2][0]:
             return ranked[-1][1]
     return best[2] if best else None
 

@@ -218,7 +218,7 @@ _TIME_ATOM = re.compile(
         (?![\d:.]|\s*{_MERIDIEM}))(?:\s*(?P<hzone>{_ZONE}))?
     |(?P<clock>{_CLOCK})(?:\s*(?P<czone>{_ZONE}))?
     |(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+(?P<bare>\d{{1,2}})(?:\s*o'?clock)?
-        (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|{_WEEKDAY})))
+        (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|{_WEEKDAY}|(?:to|for)\s+(?![\d:]))))
     |(?P<eod>(?-i:EOD|COB|EOB|C\.O\.B\.?)|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|close\s+of\s+(?:business|play)
         |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
     |(?:this\s+|the\s+)?(?P<part>morning|afternoon|evening|night|lunchtime|lunch|midday)\b
@@ -421,6 +421,9 @@ def _parse_clock(text: str) -> dt.time | None:
     hour, minute = _hm(m.group(1))
     if m.group(2) and not 1 <= hour <= 12:
         return None
+    if not m.group(2) and not m.group(1).startswith("0"):
+        # "call at 3:30" is 15:30, as "at 3" is 15:00; "03:30" is written as a 24-hour time.
+        hour = _business_hour(hour)
     hour = _apply_meridiem(hour, m.group(2))
     return dt.time(hour, minute) if _valid_time(hour, minute) else None
 

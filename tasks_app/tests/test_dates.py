@@ -381,3 +381,16 @@ def test_region_words_before_time_still_name_their_zone(phrase: str, zone: str) 
     resolved = resolve_due(phrase, reference=WEDNESDAY, timezone="Asia/Tokyo")
     assert resolved is not None and resolved.zone_stated
     assert resolved.zone == zone
+
+
+def test_a_clock_time_without_am_pm_uses_business_hours_unless_written_with_a_zero() -> None:
+    assert local("tomorrow at 3:30") == dt.datetime(2026, 3, 5, 15, 30)
+    assert local("tomorrow at 9:30") == dt.datetime(2026, 3, 5, 9, 30)
+    assert local("tomorrow at 03:30") == dt.datetime(2026, 3, 5, 3, 30)
+    assert local("tomorrow at 15:30") == dt.datetime(2026, 3, 5, 15, 30)
+
+
+def test_a_bare_hour_followed_by_what_the_meeting_is_for_is_still_a_time() -> None:
+    assert local("Wednesday at 11 to go over the options") == dt.datetime(2026, 3, 11, 11, 0)
+    assert local("Friday at 2 for half an hour") == dt.datetime(2026, 3, 6, 14, 0)
+    assert find_due_phrases("We are at 11 to 12 people") == []

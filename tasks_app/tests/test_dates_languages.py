@@ -30,6 +30,8 @@ def wall(phrase: str, reference: dt.datetime = FRIDAY, zone: str = MADRID) -> tu
         ("on peut se voir jeudi à 14h ?", "fr"),
         ("Können wir uns am Montag um 9 Uhr treffen?", "de"),
         ("para el 20/06", "es"),
+        ("del 10/06", "es"),
+        ("bis zum 25.11.", "de"),
         ("Can you send it by Friday?", None),
         ("We offer 24/7 support", None),
         ("I am free on 3/12", None),

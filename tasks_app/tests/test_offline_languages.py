@@ -106,3 +106,39 @@ def test_a_statement_in_another_language_is_not_a_task() -> None:
 def test_english_sentences_still_go_to_the_english_rules() -> None:
     [task] = extract("Please send the report by Friday.", "Europe/Berlin")
     assert task.title == "Send the report"
+
+
+@pytest.mark.parametrize(
+    ("body", "zone", "title", "due"),
+    [
+        ("Marta, recuerda que tienes que renovar la póliza del seguro antes del 10/06.", "Europe/Madrid",
+         "Renovar la póliza del seguro", dt.datetime(2026, 6, 10, 17, 0)),
+        ("¿Me puedes mandar mañana el contrato firmado?", "Europe/Madrid", "Mandar el contrato firmado",
+         dt.datetime(2026, 6, 11, 17, 0)),
+        ("Paul, n'oublie pas de signer le bon de commande avant vendredi.", "Europe/Paris",
+         "Signer le bon de commande", dt.datetime(2026, 6, 12, 17, 0)),
+        ("Denk bitte daran, die Rechnung bis Freitag zu bezahlen.", "Europe/Berlin",
+         "Die Rechnung zu bezahlen", dt.datetime(2026, 6, 12, 17, 0)),
+    ],
+)  # fmt: skip
+def test_reminders_and_obligations_put_to_the_reader_are_requests(
+    body: str, zone: str, title: str, due: dt.datetime
+) -> None:
+    [task] = extract(body, zone)
+    assert (task.title, task.kind) == (title, "deadline")
+    assert task.due == due.replace(tzinfo=ZoneInfo(zone))
+
+
+@pytest.mark.parametrize(
+    ("body", "zone", "title"),
+    [
+        ("hättest du am Donnerstag von 9:30 bis 10:30 Uhr Zeit für eine kurze Abstimmung zu den Busverträgen?",
+         "Europe/Berlin", "Abstimmung zu den Busverträgen"),
+        ("¿Podemos tener una llamada sobre el presupuesto el jueves a las 10?", "Europe/Madrid",
+         "Llamada sobre el presupuesto"),
+        ("On peut se voir jeudi à 14h pour un point sur le budget ?", "Europe/Paris", "Point sur le budget"),
+    ],
+)  # fmt: skip
+def test_a_meeting_proposal_is_named_by_its_topic_when_it_gives_one(body: str, zone: str, title: str) -> None:
+    [task] = extract(body, zone)
+    assert (task.title, task.kind) == (title, "meeting")

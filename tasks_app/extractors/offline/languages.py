@@ -61,16 +61,19 @@ def sentence_language(text: str) -> str | None:
 _REQUEST = {
     "es": r"^[¿¡]?\s*por\s+favor\b|\bpor\s+favor\b|[¿]?\s*\b(?:podrías|podría|puedes|puede|podrían|pueden|"
     r"serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría)\b|\b(?:te|le|les)\s+agradecería\b|"
-    r"\bnecesito\s+que\b|\bno\s+olvides\b|\bacuérdate\s+de\b|^(?:hola\s+\w+,\s*)?(?:revisa|envía|envíame|manda|"
+    r"\bnecesito\s+que\b|\bno\s+olvides\b|\bacuérdate\s+de\b|\brecuerda\s+(?:que|de)\b|"
+    r"\b(?:tienes|tiene|tenéis)\s+que\b|\bdebes\b|^(?:hola\s+\w+,\s*)?(?:revisa|envía|envíame|manda|"
     r"mándame|confirma|confírmame|prepara|firma|llama|llámame|responde|completa|actualiza|comparte|reserva|"
     r"avísame|avisa)\b",
     "fr": r"\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|^(?:bonjour\s+\w+,\s*)?"
     r"merci\s+de\b|\bmerci\s+d'|\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\bje\s+vous\s+prie\s+de\b|\bveuillez\b|"
-    r"\bj'aurais\s+besoin\s+que\b|\bn'oubliez\s+pas\b|^(?:envoyez|envoie|confirmez|vérifiez|relisez|validez|"
+    r"\bj'aurais\s+besoin\s+que\b|\bn'oubli(?:ez|e)\s+pas\b|\bpensez?\s+à\b|\b(?:tu\s+dois|vous\s+devez)\b|"
+    r"\bil\s+faut\s+que\s+(?:tu|vous)\b|^(?:envoyez|envoie|confirmez|vérifiez|relisez|validez|"
     r"signez|appelez|rappelez|préparez|remplissez|réservez)\b",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
-    r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|^(?:schicken|senden|prüfen|bestätigen|rufen|unterschreiben|"
+    r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
+    r"\b(?:du\s+musst|sie\s+müssen)\b|^(?:schicken|senden|prüfen|bestätigen|rufen|unterschreiben|"
     r"füllen|buchen)\s+sie\b|^(?:schick|sende|prüf|prüfe|bestätige|ruf)\b",
 }
 _MEETING = {
@@ -82,7 +85,7 @@ _MEETING = {
     r"\b(?:vous|te)\s+convient\b|\bêtes[- ]vous\s+disponible\b|\bes[- ]tu\s+dispo(?:nible)?\b",
     "de": r"\b(?:können|könnten|sollen|wollen|sollten)\s+wir\s+(?:uns\b.*\b(?:treffen|sprechen|zusammensetzen|"
     r"austauschen)|(?:kurz\s+)?(?:telefonieren|sprechen))\b|\b(?:treffen|termin|besprechung|telefonat|anruf|"
-    r"meeting)\b.*\?|\bpasst\s+(?:es\s+)?(?:ihnen|dir)\b|\bhätten\s+sie\s+zeit\b|\bhast\s+du\s+zeit\b",
+    r"meeting)\b.*\?|\bpasst\s+(?:es\s+)?(?:ihnen|dir)\b|\b(?:hätten\s+sie|hättest\s+du|hast\s+du|haben\s+sie)\b.*\bzeit\b",
 }
 # Courtesy, FYI and bulk mail: no task even when an ask word appears.
 _NOT_A_TASK = {
@@ -115,12 +118,14 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
 # The ask's lead-in, removed from titles: "¿Podrías", "Por favor,", "Pourriez-vous", "Merci de", "Bitte",
 # "Könnten Sie".
 _LEAD_IN = {
-    "es": r"^(?:hola\s+\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:podrías|podría|puedes|puede|podrían|pueden)"
-    r"(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|necesito\s+que|no\s+olvides|"
-    r"acuérdate\s+de)?\s*(?:por\s+favor,?\s*)?",
-    "fr": r"^(?:bonjour\s+\w+,\s*)?(?:(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
+    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos)\s+)?(?:(?:podrías|podría|puedes|"
+    r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
+    r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
+    r"(?:tienes|tiene|tenéis)\s+que|debes)?\s*(?:por\s+favor,?\s*)?",
+    "fr": r"^(?:(?:bonjour\s+)?\w+,\s*)?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
+    r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
     r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de)?\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
-    "de": r"^(?:hallo\s+\w+,\s*)?(?:bitte,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
+    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denk\s+(?:bitte\s+)?daran,?\s*|vergiss\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?)?"
     r"\s*(?:bitte\s+)?",
 }
@@ -137,6 +142,16 @@ _TO_ME = {
     "de": (r"^(\w+)\s+sie\s+(?:mir|uns)\s+", r"\1 Sie "),
 }
 _MEETING_TITLE = {"es": "Reunión con {name}", "fr": "Réunion avec {name}", "de": "Treffen mit {name}"}
+# "una llamada sobre el presupuesto", "un point sur le budget", "eine kurze Abstimmung zu den Busverträgen":
+# the meeting named by its topic.
+_MEETING_TOPIC = {
+    "es": r"\b(?P<noun>reunión|llamada|videollamada|charla)\s+(?P<topic>(?:sobre|acerca\s+de|para\s+(?:hablar\s+de|"
+    r"revisar|ver))\s+[^?.!,;]+)",
+    "fr": r"\b(?P<noun>réunion|point|appel|visio|échange)\s+(?P<topic>(?:sur|au\s+sujet\s+de|concernant|pour\s+"
+    r"(?:parler\s+de|faire\s+le\s+point\s+sur))\s+[^?.!,;]+)",
+    "de": r"\b(?P<noun>Abstimmung|Besprechung|Telefonat|Termin|Austausch|Gespräch|Meeting|Call)\s+(?P<topic>(?:zu|zum|"
+    r"zur|über|wegen)\s+[^?.!,;]+)",
+}
 _MEETING_TITLE_ALONE = {"es": "Reunión", "fr": "Réunion", "de": "Treffen"}
 
 
@@ -157,6 +172,9 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
     if language is None:
         return None
     if meeting:
+        topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
+        if topic:
+            return _finish(f"{topic.group('noun')} {topic.group('topic')}")
         name = _sender_first_name(sender)
         return _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
     text = flat
@@ -166,6 +184,12 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
+    return _finish(text)
+
+
+def _finish(text: str) -> str | None:
+    for _phrase, start, end in reversed(find_due_phrases(text)):
+        text = text[:start] + text[end:]
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?¿¡")
     if not text:
