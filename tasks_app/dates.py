@@ -1,8 +1,11 @@
 """Find date/time phrases in email text and resolve them to aware datetimes.
 
 Everything resolves against ``reference`` (the email's Date header), never the clock, so the same email
-always yields the same due dates. A phrase is resolved in the zone it states ("3pm PT", "10:00 CET"),
-else in the reader's home zone. Calendar arithmetic is done on naive local dates and only then attached
+always yields the same due dates. A phrase is resolved in the zone it states ("3pm PT", "10:00 CET") or
+names by place ("Friday EOD London time", "hora de Madrid"), else in the reader's home zone. Relative days
+count from the sender's date: the Date header in its own offset (``sender_date``). Spanish, French and
+German phrases go to tasks_app.date_languages (Duckling for the day, these conventions for the time).
+Calendar arithmetic is done on naive local dates and only then attached
 to the zone, so a date across a DST change keeps its wall-clock time (9am stays 9am).
 
 Conventions (see docs/extraction.md; each is pinned by a test in tests/test_dates.py):
@@ -22,7 +25,9 @@ Conventions (see docs/extraction.md; each is pinned by a test in tests/test_date
 - "in N days/weeks" adds calendar days; "in N business days" skips Saturdays and Sundays; "in N hours"
   / "in N minutes" is exact elapsed time.
 - A month/day that has already passed this year rolls to next year; "3/12" is US month/day.
-- A bare hour after "at" ("at 3") is pm for 1-6 and am for 7-11 (business hours).
+- A bare hour after "at", "by", "before", "until", "no later than" ("at 3", "before 10") and a clock time
+  without am/pm ("3:30") are pm for 1-6 and as said for 7-12 (business hours); "03:30" is 24-hour.
+- "10–11:30", "from 2 to 3:30", "10 until 11:30": a range, both ends in business hours.
 - Zone abbreviations name the region's wall clock, not a fixed offset: people write "EST" in July and
   mean New York time, so EST, EDT and ET all resolve in America/New_York.
 """
