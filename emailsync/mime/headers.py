@@ -120,4 +120,14 @@ def parse_date(value: str) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         # "-0000" or no zone at all: UTC is the only defensible reading.
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    return within_utc_range(parsed)
+
+
+def within_utc_range(moment: datetime) -> datetime | None:
+    """``moment``, or None when it has no UTC instant: "31 Dec 9999 23:00 -1200" is in year 10000 there.
+    Every aware time is stored in UTC, so such a date would fail each save of the message's receipt."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
