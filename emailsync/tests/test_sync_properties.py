@@ -28,7 +28,7 @@ from emailsync.tests.mail_strategies import any_message, messages, nested_messag
 pytestmark = pytest.mark.django_db
 
 _users = itertools.count(1)
-ENDED_WITH_A_REASON = {
+ENDED_WITH_A_REASON: dict[str, str] = {
     MessageReceipt.Status.DONE: "",
     MessageReceipt.Status.SKIPPED: "skip_reason",
     MessageReceipt.Status.QUARANTINED: "last_error",
