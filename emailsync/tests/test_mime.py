@@ -333,10 +333,13 @@ def test_a_message_without_date_has_date_none_and_empty_ids() -> None:
         ("Mon, 2 Apr 2012 13:56:12 -0000", datetime(2012, 4, 2, 13, 56, 12, tzinfo=UTC)),
         ("2012-04-02 13:56:12", datetime(2012, 4, 2, 13, 56, 12, tzinfo=UTC)),
         ("yesterday-ish", None),
-        # A date with no UTC instant (year 10000 there) could not be stored: no date rather than a crash.
+        # A date that some clock cannot show (year 10000 in UTC, year 0 in New York) is no date.
         ("Fri, 31 Dec 9999 23:59:59 -1200", None),
         ("0001-01-01T00:00:00+14:00", None),
-        ("Fri, 31 Dec 9999 10:00:00 -1200", datetime(9999, 12, 31, 22, 0, tzinfo=UTC)),
+        ("0001-01-01T00:00:00Z", None),
+        ("9999-12-31T12:00:00Z", None),
+        ("Thu, 30 Dec 9999 10:00:00 -1200", datetime(9999, 12, 30, 22, 0, tzinfo=UTC)),
+        ("0001-01-02T00:00:00Z", datetime(1, 1, 2, tzinfo=UTC)),
     ],
 )
 def test_dates_are_aware_or_none(date_header: str, expected: datetime | None) -> None:

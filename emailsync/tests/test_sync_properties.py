@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pytest_django import Settings
 
 from accounts.services import profile_for
-from conftest import MailFolder, make_email, sync_in_foreground
+from conftest import MailFolder, client_for, make_email, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.services import mailbox_connect_area
 from emailsync.sources.local import local_mail_area
@@ -120,3 +120,25 @@ def test_hand_written_extremes_end_processed_skipped_or_quarantined(settings: Se
     assert statuses[names[0]] == statuses[names[1]] == MessageReceipt.Status.QUARANTINED
     assert statuses[names[5]] == MessageReceipt.Status.DONE
     assert user.tasks.filter(source__message_id=names[5]).exists()
+
+
+@pytest.mark.parametrize(
+    "date", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "Fri, 31 Dec 9999 23:59:59 -1200"]
+)
+def test_a_message_dated_at_the_ends_of_the_calendar_is_read_without_a_date(date: str) -> None:
+    """Found by the fuzzing above: such a Date failed each save of its receipt, or later the task's page."""
+    raw = make_email(body="Could you send the report?").replace(
+        b"Date: ", b"Date: " + date.encode() + b"\r\nX-Was: "
+    )
+    user, mailbox, names = mailbox_with([raw])
+    profile = profile_for(user)
+    profile.timezone = "Asia/Tokyo" if date.startswith("9999") else "America/New_York"
+    profile.save()
+
+    runs = sync_until_settled(user, attempts=2)
+
+    assert_every_message_ended_with_a_reason(user, mailbox, names, runs)
+    receipt = MessageReceipt.objects.get(mailbox=mailbox)
+    assert (receipt.status, receipt.sent_at) == (MessageReceipt.Status.DONE, None)
+    task = user.tasks.get()
+    assert client_for(user).get(f"/tasks/{task.pk}/").status_code == 200
