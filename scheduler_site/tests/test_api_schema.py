@@ -136,8 +136,10 @@ def api_world(alice: User, mailbox_factory: MailboxFactory, settings: Settings) 
 def live_api(live_server: Any, api_world: dict[str, Any]) -> Any:
     """The schema as the live server serves it, aimed at that server with Alice's token."""
     headers = {"Authorization": f"Bearer {api_world['token']}"}
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json", headers=headers)
-    schema.config.update(base_url=live_server.url, headers=headers)
+    # Generous timeouts: a loaded CI machine is slow, and a slow answer is not what this test is about.
+    url = f"{live_server.url}/api/schema/?format=json"
+    schema = schemathesis.openapi.from_url(url, headers=headers, timeout=60)
+    schema.config.update(base_url=live_server.url, headers=headers, request_timeout=60)
     return schema
 
 
