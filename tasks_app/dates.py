@@ -497,6 +497,10 @@ def _number(word: str) -> int:
 
 
 def _add_business_days(day: dt.date, count: int) -> dt.date:
+    # Every seven days hold five business days: jump whole weeks, so "in 100000000 business days" is not a
+    # loop of a hundred million steps. At least one day is left to step, so the answer is a weekday.
+    weeks = max(0, (count - 1) // 5)
+    day, count = day + dt.timedelta(weeks=weeks), count - 5 * weeks
     while count > 0:
         day += dt.timedelta(days=1)
         if day.weekday() < 5:
@@ -669,10 +673,18 @@ def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> Resolv
     """Resolve the first date/time phrase in ``phrase`` against ``reference`` (aware).
 
     ``timezone`` is the reader's IANA zone, used unless the phrase states its own.
-    Returns None when there is no phrase or it names an impossible date.
+    Returns None when there is no phrase or it names an impossible date, one past the calendar's end
+    included ("in 99999999999 days", or "tomorrow" in a Date header of 31 Dec 9999).
     """
     if reference.tzinfo is None or reference.utcoffset() is None:
         raise ValueError("reference must be an aware datetime (the email's Date header)")
+    try:
+        return _resolve(phrase, reference=reference, timezone=timezone)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _resolve(phrase: str, *, reference: dt.datetime, timezone: str) -> ResolvedDate | None:
     language = _other_language(phrase)
     if language is not None:
         # Imported here: tasks_app.date_languages builds on this module's conventions.

@@ -25,6 +25,11 @@ from .html_text import clean_text
 from .invites import CalendarInvite, calendar_invites, dedupe_invites
 from .quotes import reply_text
 
+# The most of a message's text that is handed on to be read for tasks. Far more than any request a person
+# writes (Claude is shown the first ANTHROPIC_MAX_BODY_CHARS of it); without a cap, a 20 MB log pasted
+# into one email kept the offline reader busy for four minutes. ``full_text`` stays whole.
+MAX_TEXT_CHARS = 100_000
+
 
 class MessageParseError(Exception):
     """The input cannot be handled as an email message; ``str(e)`` says why."""
@@ -117,7 +122,7 @@ def _build(msg: Message, *, with_body: bool = True) -> ParsedMessage:
         references=message_ids(headers.get("references", "")),
         headers=headers,
         full_text=full_text,
-        text=reply_text(full_text, forwarded=forwarded),
+        text=reply_text(full_text, forwarded=forwarded)[:MAX_TEXT_CHARS],
         html_only=body.used_html and not body.used_plain,
         forwarded=forwarded,
         invites=invites,

@@ -21,6 +21,7 @@ from emailsync.mime import (
     parse_message,
     reply_text,
 )
+from emailsync.mime.message import MAX_TEXT_CHARS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TALON = FIXTURES / "talon_replies"
@@ -332,6 +333,13 @@ def test_a_message_without_date_has_date_none_and_empty_ids() -> None:
         ("Mon, 2 Apr 2012 13:56:12 -0000", datetime(2012, 4, 2, 13, 56, 12, tzinfo=UTC)),
         ("2012-04-02 13:56:12", datetime(2012, 4, 2, 13, 56, 12, tzinfo=UTC)),
         ("yesterday-ish", None),
+        # A date that some clock cannot show (year 10000 in UTC, year 0 in New York) is no date.
+        ("Fri, 31 Dec 9999 23:59:59 -1200", None),
+        ("0001-01-01T00:00:00+14:00", None),
+        ("0001-01-01T00:00:00Z", None),
+        ("9999-12-31T12:00:00Z", None),
+        ("Thu, 30 Dec 9999 10:00:00 -1200", datetime(9999, 12, 30, 22, 0, tzinfo=UTC)),
+        ("0001-01-02T00:00:00Z", datetime(1, 1, 2, tzinfo=UTC)),
     ],
 )
 def test_dates_are_aware_or_none(date_header: str, expected: datetime | None) -> None:
@@ -393,6 +401,25 @@ def test_it_parses_text_calendar_parts_into_aware_invites() -> None:
     # All-day events (VALUE=DATE) become midnight in the message's zone.
     assert offsite.all_day is True
     assert offsite.start == datetime(2025, 3, 20, tzinfo=timezone(timedelta(hours=1)))
+
+
+def test_an_invite_with_no_utc_instant_has_no_start_but_keeps_the_text() -> None:
+    calendar = (
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:far@example.com\r\nSUMMARY:Far future\r\n"
+        "DTSTART;TZID=America/New_York:99991231T230000\r\nDURATION:PT2H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    raw = (
+        "From: a@example.com\r\nSubject: invite\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee you there.\r\n"
+        f"--b\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{calendar}--b--\r\n"
+    ).encode()
+
+    message = parse_message(raw)
+
+    assert [(invite.summary, invite.start, invite.end) for invite in message.invites] == [
+        ("Far future", None, None)
+    ]
+    assert message.text == "See you there."
 
 
 def test_a_broken_calendar_part_yields_no_invites_but_keeps_the_text() -> None:
@@ -476,6 +503,17 @@ def test_malformed_messages_parse_without_crashing(raw: bytes) -> None:
     message = parse_message(raw)
     assert isinstance(message.full_text, str)
     assert isinstance(message.subject, str)
+
+
+def test_the_text_read_for_tasks_is_capped_and_the_full_text_kept() -> None:
+    body = "Could you send the figures by Friday? " + "Log line 42: all fine. " * 100_000
+    raw = b"From: a@example.com\r\nSubject: log\r\nContent-Type: text/plain\r\n\r\n" + body.encode()
+
+    message = parse_message(raw)
+
+    assert len(message.text) == MAX_TEXT_CHARS
+    assert message.text.startswith("Could you send the figures by Friday?")
+    assert len(message.full_text) > 2_000_000
 
 
 def test_randomly_corrupted_fixtures_never_raise_anything_but_message_parse_error() -> None:
