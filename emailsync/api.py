@@ -56,6 +56,18 @@ class _Waiting(serializers.Serializer):
     sentences = serializers.ListField(child=serializers.CharField(), help_text="The same, for people.")
 
 
+class _Backlog(serializers.Serializer):
+    read = serializers.IntegerField(
+        help_text="Messages of the backlog read so far, by this run and those before it."
+    )
+    total = serializers.IntegerField(help_text="Messages in the backlog when its first run listed them.")
+
+
+class _FollowUp(serializers.Serializer):
+    task_id = serializers.UUIDField(help_text="The id of the run that goes on reading the backlog.")
+    status_url = serializers.CharField(help_text="Where to poll it.")
+
+
 class SyncRunStatusSerializer(serializers.Serializer):
     task_id = serializers.UUIDField(help_text="The run's id.")
     user_id = serializers.IntegerField()
@@ -73,6 +85,13 @@ class SyncRunStatusSerializer(serializers.Serializer):
     tokens = _Tokens(help_text="Model tokens this run used.")
     next_step = _NextStep(allow_null=True, help_text="What to do after a run that did not go well.")
     waiting = _Waiting(allow_null=True, help_text="What the finished run left for later; null while it runs.")
+    backlog = _Backlog(
+        allow_null=True,
+        help_text="For a first sync larger than one run may read: the whole chain's progress; null otherwise.",
+    )
+    follow_up = _FollowUp(
+        allow_null=True, help_text="The run started to read the rest of this one's backlog; null when none."
+    )
 
 
 _SyncStarted = inline_serializer(
