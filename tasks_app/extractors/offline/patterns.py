@@ -28,7 +28,7 @@ _SPAM = re.compile(
 _REQUEST = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|p\.s\.)[,:]?\s+)*"
     rf"(?:please|pls|plz|kindly)\b"
-    rf"|\b(?:please|pls|plz|kindly)\s+(?!find\b|see\b|note\b|be advised\b|disregard\b|ignore\b)\w+"
+    rf"|\b(?:please|pls|plz|kindly),?\s+(?!find\b|see\b|note\b|be advised\b|disregard\b|ignore\b)\w+"
     rf"|\b{ASK_MODAL}"
     rf"|\b(?:i|we)(?:\s+|(?='))(?:really\s+)?(?:need|want|would like|'d like|d like|would love|'d love|"
     rf"would appreciate it if|'d appreciate it if|would appreciate|'d appreciate)\s+(?:it\s+if\s+)?{YOU}\b"
@@ -38,9 +38,12 @@ _REQUEST = re.compile(
     rf"|\bmake sure\b|\bbe sure to\b|\bdon'?t forget\b|\bremember to\b|\blet (?:me|us) know\b"
     rf"|\bget back to (?:me|us)\b|\bkeep (?:me|us) (?:posted|informed|updated)\b|\bplease\b.*\?$"
     rf"|\b(?:is|was) (?:it|there any way|there a way) (?:possible|you could)\b"
-    rf"|\bwould (?:it|that) be possible\b|\bany chance\b|\bdo you (?:mind|have time)\b"
+    rf"|\bwould (?:it|that) be possible\b|\bif it (?:might|would|could) be possible\b|\bpossible for {YOU} to\b"
+    rf"|\bhope {YOU} (?:can|could|will|'ll)\b|\b(?:my|our) (?:recommendation|suggestion|advice) (?:is|would be) to\b"
+    rf"|\b(?:would be|is|are) (?:greatly |much |very much |really |most )?appreciated\b"
+    rf"|\bany chance\b|\bdo you (?:mind|have time)\b"
     rf"|\bwould you (?:mind|be able|like|be willing|be interested)\b"
-    rf"|\b(?:can|could) (?:we|i) (?:get|have|ask|see|borrow|set up|schedule|discuss|talk|meet|chat)\b"
+    rf"|\b(?:can|could|may) (?:we|i) (?:get|have|ask|see|borrow|set up|schedule|discuss|talk|meet|chat)\b"
     rf"|\bi(?:'d| would) (?:appreciate|be grateful)\b|\b(?:you|u) (?:need|must|should|have) to\b"
     rf"|\bcall me\b|\bgive (?:me|us) a (?:call|ring|shout)\b|\bsend (?:me|us)\b|\bemail me\b|\bping me\b"
     rf"|\bforward (?:me|us|this|it|that|the)\b|\bfeel free to\b"
@@ -66,7 +69,8 @@ IMPERATIVE = re.compile(
     rf"(?!\s+(?:us|our|more)\b)",
     FLAGS,
 )
-# The author promises something: the reader of a reply is the one who said it, so it is their task.
+# The author promises something. It is the reader's task only when the reader wrote the email: a sender's
+# "I'll send you the numbers" is work the sender does (see ``OfflineExtractor``).
 _COMMITMENT = re.compile(
     r"\b(?:i|we)(?:'ll|'ll| will| shall| am going to|'m going to| are going to|'re going to| can| could|"
     r" plan to| intend to| need to| have to| must| should| 'll)\s+(?:try to\s+|also\s+|then\s+|"
@@ -95,7 +99,19 @@ _MEETING = re.compile(
     r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
     r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
     r"|\blet'?s block\b|\bblock (?:\w+ )?(?:minutes|an hour|\d+ hours?|time)\b"
-    r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
+    r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b"
+    # Something the author and the reader do together ("we can discuss on Tuesday", "maybe we could have
+    # lunch"): a promise that needs the reader there is a meeting, not the author's own work.
+    r"|\b(?:we|i)\s*(?:'ll|will|can|could|shall|should|must|need to|have to|might|may|(?:would|'d) like to|"
+    r"(?:want|wanted|need) to|(?:would|'d) (?:be happy|be glad|love) to)\s+(?:\w+\s+){0,2}?"
+    r"(?:meet|get together|have (?:lunch|dinner|breakfast|coffee|a (?:call|drink|beer|chat|coffee|discussion|"
+    r"meeting|conversation|talk))|discuss|talk|chat|catch up|go (?:to|for) (?:lunch|dinner|breakfast|coffee|"
+    r"a drink)|see you|join you|speak)\b"
+    r"|\bget(?:ting)? (?:\w+ )?together\b|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|"
+    r"coffee|drinks|a (?:call|meeting|chat))\b|\b(?:discuss|talk|meet|speak|chat)\b[^.?!]{0,30}\bwith (?:you|u)\b"
+    # Agreeing to a proposed day ("Saturday, March 25 works for me") confirms a meeting.
+    r"|^(?:\w+\s+){0,2}(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b"
+    r"[^.?!]{0,30}\b(?:works|is good|is fine|suits|sounds good)\b",
     FLAGS,
 )
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
@@ -105,11 +121,24 @@ _QUESTION = re.compile(
     r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?",
     FLAGS,
 )
+_OFFER_OF_HELP = (
+    r"\b(?:let (?:me|us) know|tell (?:me|us)|reach out|get in touch|shout|ping (?:me|us)|ask)\s+if\s+(?:"
+    r"(?:you\s+)?(?:have|need|want|would like|'d like|require|run into|hit|see|notice|find|get|come across)\s+"
+    r"(?:any(?:thing)?|more|further|additional|other|help|something|a hand|clarification|assistance|me to|us to|"
+    r"questions?|concerns?|problems?|issues?|trouble|errors?)\b"
+    r"|(?:there(?:'s| is| are)|i can|we can)\s+(?:anything|any|do|help|assist|be of)\b"
+    r"|(?:i|we) can (?:help|assist|do anything|be of)\b|(?:this|that|it) helps\b"
+    r"|(?:anything|something) (?:else )?(?:comes up|changes|is unclear|is missing|looks off)\b)"
+    r"|\bif (?:you )?(?:need|want|have) anything(?: else)?\b|\bhappy to (?:help|answer|chat|discuss) if\b"
+)
 # Sentences that only describe or inform even if they contain a trigger word.
 _NOT_A_TASK = re.compile(
     r"^(?:thanks|thank you|thx|cheers|regards|best|hope|hi|hello|dear|congrat|fyi|welcome)\b"
     r"|\bif you (?:have|need|want|would like) (?:any|further|more|additional)\b"
     r"|\bif you have (?:any )?questions\b|\bdon'?t hesitate\b|\bhappy to help\b|\bfeel free to contact\b"
+    # Courtesy offers: "let me know if you need anything", "let us know if we can help". They offer help and
+    # ask for nothing ("let me know if Friday works" does ask, and is not matched).
+    rf"|{_OFFER_OF_HELP}"
     # Small talk: questions that want no action.
     r"|\bhow (?:was|were|is|are|'s) (?:your|the|things|it going|everything)\b|\bcan you believe\b"
     r"|^(?:see|talk to|speak to) (?:you|ya)\b"
@@ -152,9 +181,13 @@ class SentenceIntent:
         return self.request or self.commitment or self.meeting or self.question
 
 
+# "Hi David: could you…": the greeting is not the sentence; what follows it is.
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,:.!?]{0,30}[,:]\s*(?=\S)", FLAGS)
+
+
 def classify_sentence(text: str) -> SentenceIntent:
     """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
-    flat = " ".join(text.split())
+    flat = _GREETING.sub("", " ".join(text.split()))
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
     request = bool(_REQUEST.search(flat) or IMPERATIVE.search(flat))

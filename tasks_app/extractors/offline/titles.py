@@ -184,7 +184,7 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     )
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
-        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us)\s+(?=(?:the|a|an|your|our|this|that|"
+        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+(?=(?:the|a|an|your|our|this|that|"
         r"these|those|some|any|my|all)\b)",
         r"\1\2 ",
         text,
