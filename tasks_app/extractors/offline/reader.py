@@ -36,6 +36,10 @@ _LEADING_NAME_ASK = re.compile(
 # "…, Maria?" at the end of the sentence.
 _TRAILING_CALL = re.compile(rf",\s*(?P<names>{_NAME}|{_GROUP})\s*[.?!]*\s*$", FLAGS)
 _MENTION = re.compile(r"(?<![\w.])@(?P<name>[A-Za-z][\w'’-]*)")
+# The email's opening line: "Hi Maria,", "Dear Ana and Tom,", "Good morning team".
+_OPENING = re.compile(
+    r"^\s*(?:hi|hey|hello|dear|good (?:morning|afternoon|evening))\b[\s,]*(?P<rest>.*)$", FLAGS
+)
 _NAME_PARTS = re.compile(r"\s*(?:,|\band\b|&)\s*", FLAGS)
 
 # Out-of-office and other automatic answers: their "contact Dana for urgent matters" is not a request.
@@ -137,8 +141,7 @@ class Audience:
                         other_names.add(name)
         audience = cls(email.reader_role, frozenset(reader_names), frozenset(other_names), "unknown")
         first_line = next((line for line in email.body.splitlines() if line.strip()), "")
-        greeting = re.match(r"^\s*(?:hi|hey|hello|dear|good (?:morning|afternoon|evening))\b[\s,]*(?P<rest>.*)$",
-                            first_line, FLAGS)  # fmt: skip
+        greeting = _OPENING.match(first_line)
         if greeting:
             called = audience._called(greeting.group("rest").rstrip(" ,:!."))
             return cls(audience.role, audience.reader_names, audience.other_names, called)
