@@ -80,7 +80,7 @@ def test_the_readers_own_commitments_in_mail_they_sent_are_tasks() -> None:
 
 def test_a_direct_question_to_the_reader_is_a_todo_to_answer() -> None:
     task = only("Which hotel did you book?")
-    assert (task.title, task.kind, task.due) == ("Which hotel did you book", "todo", None)
+    assert (task.title, task.kind, task.due) == ("Answer Alex: which hotel did you book", "todo", None)
     assert task.extra["intent"] == ["question"]
 
 

@@ -109,6 +109,10 @@ _MEETING = re.compile(
     r"a drink)|see you|join you|speak)\b"
     r"|\bget(?:ting)? (?:\w+ )?together\b|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|"
     r"coffee|drinks|a (?:call|meeting|chat))\b|\b(?:discuss|talk|meet|speak|chat)\b[^.?!]{0,30}\bwith (?:you|u)\b"
+    # "Can we do 45 minutes on Thursday?": time together, measured.
+    r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+(?:a |an )?"
+    r"(?:quick |short )?(?:\d+|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
+    r"[- ]?(?:minutes?|mins?|hours?|hrs?)\b"
     # Agreeing to a proposed day ("Saturday, March 25 works for me") confirms a meeting.
     r"|^(?:\w+\s+){0,2}(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b"
     r"[^.?!]{0,30}\b(?:works|is good|is fine|suits|sounds good)\b",
