@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
+from pytest_django import Settings
 
+from conftest import MailFolder, sync_in_foreground
+from emailsync.models import Mailbox, SyncRun
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, Reader, Recipient
 from tasks_app.extractors.offline import OfflineExtractor
+from tasks_app.models import Task
 
 NY = "America/New_York"
 WEDNESDAY = dt.datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo(NY))
@@ -185,3 +191,27 @@ def test_an_email_that_says_no_action_is_needed_gives_no_task() -> None:
 def test_a_greeting_in_the_same_sentence_does_not_hide_the_ask() -> None:
     [task] = extract("Hi Ana: could you send the signed lease by Friday?")
     assert task.title == "Send the signed lease"
+
+
+def test_a_sync_reads_mail_for_the_user_by_their_name_and_addresses(
+    settings: Settings,
+    user_factory: Callable[..., User],
+    mailbox_factory: Callable[[User], tuple[Mailbox, MailFolder]],
+) -> None:
+    settings.TASK_EXTRACTOR = "offline"
+    sam = user_factory("sam")
+    sam.first_name, sam.last_name = "Sam", "Okafor"
+    sam.save()
+    _, folder = mailbox_factory(sam)
+    others = '"Marco Li" <marco@example.com>'
+    folder.add(
+        body="Marco, please send the travel budget by Thursday.", to=others, headers={"Cc": "sam@example.com"}
+    )
+    folder.add(body="Please send the hotel list by Friday.", to=others, headers={"Cc": "sam@example.com"})
+    folder.add(body="Sam, could you book the room for Monday?", to=others, headers={"Cc": "sam@example.com"})
+    folder.add(body="I'll send you the signed lease by Friday.", to="sam@example.com")
+
+    run = sync_in_foreground(sam)
+
+    assert run.state == SyncRun.State.SUCCEEDED
+    assert list(Task.objects.filter(user=sam).values_list("title", flat=True)) == ["Book the room"]
