@@ -202,8 +202,8 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     )
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
-        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+(?=(?:the|a|an|your|our|this|that|"
-        r"these|those|some|any|my|all)\b)",
+        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+"
+        r"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all)\b)",
         r"\1\2 ",
         text,
         flags=FLAGS,
@@ -252,8 +252,8 @@ KNOWN_VERBS = frozenset(
     renew repair reply report request reschedule resend reserve resolve respond restart return review revise rework
     ring run save scan schedule see select send set settle share ship show sign sort speak split start stop submit
     suggest summarise summarize supply support swap take talk tell test text tidy track transfer translate try turn
-    update upgrade upload use validate verify visit walk water watch write pull wrap draw loop circle nudge fetch
-    sketch hash map reply""".split()
+    update upgrade upload use validate verify visit walk water watch write
+    draw fetch hash loop map nudge pull sketch wrap""".split()
 )
 MEETING_NOUNS = (
     r"catch-up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|walkthrough|"
@@ -293,11 +293,16 @@ _DURATION_OBJECT = re.compile(
     FLAGS,
 )
 # A clause with its own subject after the ask ("… and I will come by", ", but your service…") is not the task.
+_SUBJECT_WORD = r"(?:i|we|you|he|she|they|it|there)"
 _NEW_CLAUSE = re.compile(
-    r"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|or|so)\s+|\s+and\s+(?=(?:i|we|you|he|she|they|it|there|this|that|"
-    r"your|my|our|their|his|her|its|the\s+\w+\s+(?:is|are|will|was|were))\b)|[,;:]\s+(?=(?:i|we|you|he|she|they|"
-    r"it|there)\b)|(?<!know)\s+(?:before|after|until|once|when|while|since|unless|as soon as)\s+(?:i|we|you|he|she|they|"
-    r"it|this|that|there)\b|(?<=\w{3})\.\s+(?=[A-Z])|\s+let'?s\b|\.{2,}|\s+if\s+(?:you|u)(?:'re|\s+are|\s+do)\b|\s+if\s+(?:available|possible|needed)\b).*$",
+    r"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|or|so)\s+"
+    rf"|\s+and\s+(?={_SUBJECT_WORD}\b|(?:this|that|your|my|our|their|his|her|its)\b|the\s+\w+\s+(?:is|are|will)\b)"
+    rf"|[,;:]\s+(?={_SUBJECT_WORD}\b)"
+    # "before it goes to the board", but not "let Alex know when we can…" (that is what to tell).
+    rf"|(?<!know)\s+(?:before|after|until|once|when|while|since|unless|as soon as)\s+(?:{_SUBJECT_WORD}|this|that)\b"
+    # A second sentence the splitter kept ("…new office. Two copies…"); "Dr. Smith" has too short a word.
+    r"|(?<=\w{3})\.\s+(?=[A-Z])|\.{2,}|\s+let'?s\b"
+    r"|\s+if\s+(?:you|u)(?:'re|\s+are|\s+do)\b|\s+if\s+(?:available|possible|needed)\b).*$",
     FLAGS,
 )
 # Where a verb starts the ask inside a sentence that does not start with one ("Don can you try…").
@@ -386,7 +391,9 @@ def _capitalise(text: str) -> str:
 
 
 _FRAGMENT = re.compile(
-    r"(?<!\S)\d{1,2}(?::\d\d)?\s*[-–—](?:\s*\d{1,2}(?::\d\d)?(?:\s*[ap]\.?m\.?)?)?(?=\s|$)|\s[-–—/+](?=\s|$)|\$[A-Z][A-Z_]+\b|\(\s*\)"
+    # "10-" or "10-11" left of a time range, a lone dash or slash, "$LINK" placeholders, "()".
+    r"(?<!\S)\d{1,2}(?::\d\d)?\s*[-–—](?:\s*\d{1,2}(?::\d\d)?(?:\s*[ap]\.?m\.?)?)?(?=\s|$)"
+    r"|\s[-–—/+](?=\s|$)|\$[A-Z][A-Z_]+\b|\(\s*\)"
 )
 
 
