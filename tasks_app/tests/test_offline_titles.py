@@ -281,3 +281,31 @@ def test_a_long_title_is_cut_at_a_clause_and_never_mid_word() -> None:
     assert len(title) <= MAX_TITLE_LENGTH
     assert title.startswith("Review the appendix section number 0")
     assert title.split()[-1].isdigit() and not title.endswith((",", "…"))
+
+
+def test_a_date_phrase_inside_a_word_takes_the_whole_word_with_it() -> None:
+    sentence = "If not, please reset your password within 24 hours and review your recent activity."
+    title = task_title(sentence, False, "Alex Kim <alex@example.com>", subject="New sign-in")
+    assert title == "Reset your password and review your recent activity"
+
+
+def test_the_fallback_never_asks_for_a_reply_to_an_address_nobody_reads() -> None:
+    sentence = "It is late for us but should fall in your morning."
+    assert task_title(sentence, False, "no-reply@cloud.example", subject="Hello") == "Reply to the email"
+    assert (
+        task_title(sentence, False, "no-reply@cloud.example", subject="Re: Q3 budget")
+        == "Reply about Q3 budget"
+    )
+
+
+def test_the_extractor_names_the_author_by_the_display_name_of_the_from_line() -> None:
+    email = EmailForExtraction(
+        id="e1",
+        subject="Hello",
+        body="Please give me a call tomorrow.",
+        sender="ak@example.com",
+        sender_name="Alex Kim",
+        sent_at=dt.datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo("America/New_York")),
+        timezone="America/New_York",
+    )
+    assert [task.title for task in OfflineExtractor().extract(email)] == ["Call Alex"]

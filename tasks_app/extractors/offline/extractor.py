@@ -186,7 +186,7 @@ class OfflineExtractor:
             title=task_title(
                 text,
                 kind == "meeting" or (meeting and not intent.request),
-                email.sender,
+                f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,
             ),

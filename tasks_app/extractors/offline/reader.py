@@ -54,8 +54,8 @@ _AUTO_REPLY_BODY = re.compile(
     r"\b(?:i am|i'm|i will be|i'll be)\s+(?:currently\s+)?(?:out of (?:the )?office|away from (?:the office|"
     r"my desk|my email)|on (?:annual |parental |sick |maternity |paternity )?leave|on (?:vacation|holiday))\b"
     r"[^.]*(?:\buntil\b|\breturn|\bback (?:on|in|at)\b)"
-    r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response|message)\b"
-    r"|\bthis (?:mailbox|inbox) is not monitored\b",
+    # Not "this mailbox is not monitored": a notification from a no-reply address can still ask something.
+    r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b",
     FLAGS,
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.

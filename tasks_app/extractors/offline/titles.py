@@ -28,12 +28,14 @@ LEAD_IN = re.compile(
     FLAGS,
 )
 _DATE_LEAD = (
-    r"(?:\b(?:by|on|at|before|until|till|no later than|from|for|around|sometime|some time|as of)\s+)?"
+    r"(?:\b(?:by|on|at|before|until|till|no later than|from|for|around|sometime|some time|as of|within)\s+)?"
 )
 
 
 def _strip_dates(text: str) -> str:
     for _phrase, start, end in reversed(find_due_phrases(text)):
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1  # "in 24 hours" found inside "within 24 hours": the whole word goes
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
         text = text[:cut_from] + text[end:]
@@ -217,7 +219,7 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     elif topic and _VAGUE_OBJECT.fullmatch(text):
         # "send your feedback" on what? The subject says ("Launch deck - your feedback?" -> "Launch deck").
         text = f"{text} on {_TOPIC_PARTS.split(topic)[0]}"
-    first_name = _sender_name(sender).split(" ")[0]
+    first_name = "" if _NO_REPLY.search(sender) else _sender_name(sender).split(" ")[0]
     if (meeting or _DURATION_OBJECT.match(text)) and (
         _DURATION_OBJECT.match(text)
         or not re.match(r"(?:meet|talk|chat|discuss|catch up|speak)\b", text, FLAGS)
@@ -227,6 +229,10 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
         if acceptable_title(_capitalise(title), meeting=True):
             return _capitalise(title)
     return _capitalise(_repair(text, flat=flat, first_name=first_name, topic=topic))
+
+
+# An address nobody reads: "Reply to No-Reply" would send the user nowhere.
+_NO_REPLY = re.compile(r"\b(?:no-?reply|do-?not-?reply|notifications?|mailer-daemon|bounces?)@", FLAGS)
 
 
 def _sender_name(sender: str) -> str:
@@ -253,6 +259,8 @@ KNOWN_VERBS = frozenset(
     ring run save scan schedule see select send set settle share ship show sign sort speak split start stop submit
     suggest summarise summarize supply support swap take talk tell test text tidy track transfer translate try turn
     update upgrade upload use validate verify visit walk water watch write
+    acknowledge activate cc claim configure debug decline deploy disable enable host inspect lead measure monitor
+    nominate recommend refund reimburse reset rsvp thank troubleshoot unlock vote
     draw fetch hash loop map nudge pull sketch wrap""".split()
 )
 MEETING_NOUNS = (
