@@ -428,3 +428,33 @@ def test_the_forwarders_own_note_ends_at_the_forward_marker() -> None:
         "Please return the intake form by March 9.\n"
     )
     assert extract(parsed_body(body), subject="Fwd: Forms") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Dave, why don't you send the contract to Steve for review?",
+        "I need this done this week if possible.",
+        "You coming to the site visit tomorrow?",
+        "Would love to have you two join, but no worries if you have conflicts.",
+        "I would also like to sit down with you this week to talk about the rollout.",
+        "I would greatly appreciate your help in resolving this by Friday.",
+        "Perhaps we can also arrange a discussion about the interconnection agreement.",
+        "Maybe we could have lunch on Thursday.",
+    ],
+)
+def test_softer_and_spoken_asks_are_tasks(body: str) -> None:
+    assert len(extract(body)) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Let me call him first.",
+        "I want to make sure we have covered all of the counterparties.",
+        "If you'd like to stop getting these emails, please visit your profile.",
+        "We'll see you tomorrow.",
+    ],
+)
+def test_the_authors_own_next_steps_and_opt_outs_are_not_tasks(body: str) -> None:
+    assert extract(body) == []

@@ -15,6 +15,8 @@ ASK_MODAL = rf"(?:could|can|would|will|wd|cd|pls|please|would it be possible for
 
 # Marketing / bulk-mail language: imperatives here are not tasks for the reader.
 _SPAM = re.compile(
+    r"\bif you(?:'d| would)? (?:wish|like|want|prefer) (?:to )?(?:not|no longer|stop|discontinue|disable|turn|opt|"
+    r"unsubscribe|change your (?:email|notification|profile))\b|"
     r"\bclick\b|unsubscribe|\bact now\b|\bbuy now\b|\border now\b|\bjoin now\b|\bshop now\b|\bsale\b|"
     r"% off|\blimited[- ]time\b|\bhurry\b|\bdon'?t miss\b|address book|safe[- ]?sender|white ?list|"
     r"\bview (?:it |this )?(?:online|in (?:your|a) browser)|privacy policy|\bterms of (?:use|service)\b|"
@@ -35,7 +37,7 @@ _REQUEST = re.compile(
     rf"|\b(?:i|we)\s+(?:need|want|require|would like|'d like|'d love|would love)\s+(?:to\s+(?:get|have|see|"
     rf"receive|know|hear|talk|speak|discuss|meet|schedule|set up|review|confirm)\b|a\s+(?:copy|list|"
     rf"report|draft|call|meeting|quote)\b|the\b|your\b|some\b|(?:a|the)\s+\w+\s+(?:by|from)\b)"
-    rf"|\bmake sure\b|\bbe sure to\b|\bdon'?t forget\b|\bremember to\b|\blet (?:me|us) know\b"
+    rf"|(?<!\bto )\bmake sure\b|\bbe sure to\b|\bdon'?t forget\b|\bremember to\b|\blet (?:me|us) know\b"
     rf"|\bget back to (?:me|us)\b|\bkeep (?:me|us) (?:posted|informed|updated)\b|\bplease\b.*\?$"
     rf"|\b(?:is|was) (?:it|there any way|there a way) (?:possible|you could)\b"
     rf"|\bwould (?:it|that) be possible\b|\bif it (?:might|would|could) be possible\b|\bpossible for {YOU} to\b"
@@ -44,11 +46,13 @@ _REQUEST = re.compile(
     rf"|\bany chance\b|\bdo you (?:mind|have time)\b"
     rf"|\bwould you (?:mind|be able|like|be willing|be interested)\b"
     rf"|\b(?:can|could|may) (?:we|i) (?:get|have|ask|see|borrow|set up|schedule|discuss|talk|meet|chat)\b"
-    rf"|\bi(?:'d| would) (?:appreciate|be grateful)\b|\b(?:you|u) (?:need|must|should|have) to\b"
+    rf"|\b(?:i|we)(?:'d| would) (?:greatly |really |very much |also )?(?:appreciate|be grateful)\b"
+    rf"|\bwhy don'?t (?:you|u|we)\b|\b(?:i|we) need (?:this|that|it|these|those) (?:done|finished|completed|signed|"
+    rf"reviewed|sent|back)\b|\b(?:you|u) (?:need|must|should|have) to\b"
     rf"|\bcall me\b|\bgive (?:me|us) a (?:call|ring|shout)\b|\bsend (?:me|us)\b|\bemail me\b|\bping me\b"
     rf"|\bforward (?:me|us|this|it|that|the)\b|\bfeel free to\b"
     # Suggestions and soft asks: "Perhaps you should...", "I think it would be useful for Ken to join".
-    rf"|\b(?:i|we) (?:suggest|recommend|propose)\b|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
+    rf"|\b(?:i|we)(?: would|'d)? (?:also |strongly )?(?:suggest|recommend|propose)\b|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
     rf"|\b(?:it|that|this) (?:would|might|could|may) be (?:\w+ )?(?:useful|helpful|good|great|best|nice|"
     rf"worthwhile|appropriate|ideal|wise)\b|^(?:would|it'?d) be (?:\w+ )?(?:useful|helpful|good|great|nice|ideal)\b"
     rf"|\blook(?:ing)? forward to (?:hearing|your|receiving|speaking|talking|seeing|meeting)\b",
@@ -66,7 +70,9 @@ _IMPERATIVE_VERBS = (
 )
 IMPERATIVE = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
-    rf"(?!\s+(?:us|our|more)\b)",
+    rf"(?!\s+(?:us|our|more)\b)"
+    # "Let me call him", "let me sum this up": the author's own next step ("let me know" asks, elsewhere).
+    rf"(?!(?<=let)\s+me\b(?!\s+know\b))",
     FLAGS,
 )
 # The author promises something. It is the reader's task only when the reader wrote the email: a sender's
@@ -89,7 +95,7 @@ _MEETING = re.compile(
     r"|\b(?:schedule|set up|arrange|book|have|hold|do|organize|organise|plan)\s+(?:a|an|the|our|some|"
     r"another)\s+(?:(?:quick\s+|short\s+|brief\s+|\w+[- ]minute\s+|\d+[- ]?min(?:ute)?s?\s+|follow[- ]up\s+|"
     r"phone\s+|conference\s+|video\s+|zoom\s+|team\s+|introductory\s+|\w+\s+)){0,2}(?:call|meeting|chat|sync|"
-    r"catch[- ]up|conversation|session|conference call|lunch|dinner|coffee|review|interview|demo)\b"
+    r"catch[- ]up|conversation|discussion|session|conference call|lunch|dinner|coffee|review|interview|demo)\b"
     r"|\b(?:meet|meeting|call|talk|chat|sync|lunch|dinner|coffee)\b.{0,40}\?$"
     r"|\b(?:are|r) (?:you|u) (?:free|available|around|busy|in the office)\b"
     r"|\b(?:does|would|will|is)\s+(?:\w+\s+){0,4}(?:work|suit|good|convenient|ok|okay)\s+for\s+(?:you|u)\b"
@@ -106,8 +112,9 @@ _MEETING = re.compile(
     r"(?:want|wanted|need) to|(?:would|'d) (?:be happy|be glad|love) to)\s+(?:\w+\s+){0,2}?"
     r"(?:meet|get together|have (?:lunch|dinner|breakfast|coffee|a (?:call|drink|beer|chat|coffee|discussion|"
     r"meeting|conversation|talk))|discuss|talk|chat|catch up|go (?:to|for) (?:lunch|dinner|breakfast|coffee|"
-    r"a drink)|see you|join you|speak)\b"
-    r"|\bget(?:ting)? (?:\w+ )?together\b|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|"
+    r"a drink)|join you|speak)\b"
+    r"|\bget(?:ting)? (?:\w+ )?together\b|\b(?:want|like|love) to (?:join|come)\b|\bwelcome to join\b"
+    r"|\bhave you (?:\w+ )?join\b|\bsit down with (?:you|u)\b|\b(?:talk|speak) to (?:you|u)\b(?!\s+(?:soon|later)\b)|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|"
     r"coffee|drinks|a (?:call|meeting|chat))\b|\b(?:discuss|talk|meet|speak|chat)\b[^.?!]{0,30}\bwith (?:you|u)\b"
     # "Can we do 45 minutes on Thursday?": time together, measured.
     r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+(?:a |an )?"
@@ -122,7 +129,9 @@ _MEETING = re.compile(
 _QUESTION = re.compile(
     r"^(?:\w+,\s*)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
     r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
-    r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?",
+    r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?"
+    # Spoken style without the auxiliary: "You coming tomorrow?", "You available at 9:30?"
+    r"|^(?:\w+[,:]\s*)?(?:you|u)\b[^?]*\?\s*$",
     FLAGS,
 )
 _OFFER_OF_HELP = (
