@@ -275,7 +275,7 @@ _MEETING_FORM = re.compile(
 # A title may not end on these: they promise more words that were cut away.
 DANGLING = frozenset(
     """a an the to of for with and or but nor in on at by from into onto about as than your my our their his its
-    so if because while when whether via per vs
+    so if because while when whether via per vs before after until till during without within
     not some any every each very just also please i we""".split()
 )
 # A title that ends on one of these lost the end of a clause ("what this deal is"): cut the clause.
@@ -286,12 +286,12 @@ _AUXILIARIES = frozenset(
 POINTERS = frozenset({"it", "this", "that", "them", "these", "those"})
 # Words that may stand between a verb and its object ("look into it", "send over the deck").
 PARTICLES = frozenset(
-    {"up", "over", "back", "out", "in", "on", "at", "to", "into", "through", "off", "along"}
+    {"up", "over", "back", "out", "in", "on", "at", "to", "into", "through", "off", "along", "together"}
 )
 # Objects too vague to stand alone: the subject says which numbers.
 _VAGUE_NOUN = re.compile(
     r"\b(?P<what>the (?:numbers|figures|details|info|information|stuff|data|attachments?|documents?|docs?|"
-    r"files?|things?|above))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after)\b)",
+    r"files?|things?|above))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after|and)\b)",
     FLAGS,
 )
 _DURATION_OBJECT = re.compile(
@@ -322,8 +322,7 @@ _ASK_VERB = re.compile(
 )
 # "Sam, just send…", "Also: send…": a verb after a name, a colon or a softener.
 _VERB_AFTER_CALL = re.compile(
-    r"^(?:[\w'’-]+(?:\s+[\w'’-]+){0,3}[,:]\s+)*(?:(?:but|and|just|also|then|now|so)\s+)*(?P<verb>[\w-]+)",
-    FLAGS,
+    r"(?:^|[,:]\s+)(?:(?:but|and|just|also|then|now|so)\s+)*(?P<verb>[\w-]+)", FLAGS
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
@@ -525,7 +524,7 @@ def _fallback(*, flat: str, first_name: str, topic: str) -> str:
     if (
         flat.rstrip().endswith("?")
         and _QUESTION_START.match(question)
-        and not re.search(ASK_MODAL, question, FLAGS)
+        and not re.search(rf"{ASK_MODAL}|\bplease\b", question, FLAGS)
     ):
         asked = _fit(
             _trim_dangling(
