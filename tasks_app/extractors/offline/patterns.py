@@ -52,7 +52,8 @@ _REQUEST = re.compile(
     rf"|\bcall me\b|\bgive (?:me|us) a (?:call|ring|shout)\b|\bsend (?:me|us)\b|\bemail me\b|\bping me\b"
     rf"|\bforward (?:me|us|this|it|that|the)\b|\bfeel free to\b"
     # Suggestions and soft asks: "Perhaps you should...", "I think it would be useful for Ken to join".
-    rf"|\b(?:i|we)(?: would|'d)? (?:also |strongly )?(?:suggest|recommend|propose)\b|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
+    rf"|\b(?:i|we)(?: would|'d)? (?:also |strongly )?(?:suggest|recommend|propose)\b"
+    rf"|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
     rf"|\b(?:it|that|this) (?:would|might|could|may) be (?:\w+ )?(?:useful|helpful|good|great|best|nice|"
     rf"worthwhile|appropriate|ideal|wise)\b|^(?:would|it'?d) be (?:\w+ )?(?:useful|helpful|good|great|nice|ideal)\b"
     rf"|\blook(?:ing)? forward to (?:hearing|your|receiving|speaking|talking|seeing|meeting)\b",
@@ -105,20 +106,25 @@ _MEETING = re.compile(
     r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
     r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
     r"|\blet'?s block\b|\bblock (?:\w+ )?(?:minutes|an hour|\d+ hours?|time)\b"
-    r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b"
+    r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
+    FLAGS,
+)
+# Kept apart from _MEETING, which slows down a lot as one alternation grows.
+_DONE_TOGETHER = re.compile(
     # Something the author and the reader do together ("we can discuss on Tuesday", "maybe we could have
     # lunch"): a promise that needs the reader there is a meeting, not the author's own work.
-    r"|\b(?:we|i)\s*(?:'ll|will|can|could|shall|should|must|need to|have to|might|may|(?:would|'d) like to|"
+    r"\b(?:we|i)\s*(?:'ll|will|can|could|shall|should|must|need to|have to|might|may|(?:would|'d) like to|"
     r"(?:want|wanted|need) to|(?:would|'d) (?:be happy|be glad|love) to)\s+(?:\w+\s+){0,2}?"
     r"(?:meet|get together|have (?:lunch|dinner|breakfast|coffee|a (?:call|drink|beer|chat|coffee|discussion|"
     r"meeting|conversation|talk))|discuss|talk|chat|catch up|go (?:to|for) (?:lunch|dinner|breakfast|coffee|"
     r"a drink)|join you|speak)\b"
     r"|\bget(?:ting)? (?:\w+ )?together\b|\b(?:want|like|love) to (?:join|come)\b|\bwelcome to join\b"
-    r"|\bhave you (?:\w+ )?join\b|\bsit down with (?:you|u)\b|\b(?:talk|speak) to (?:you|u)\b(?!\s+(?:soon|later)\b)|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|"
-    r"coffee|drinks|a (?:call|meeting|chat))\b|\b(?:discuss|talk|meet|speak|chat)\b[^.?!]{0,30}\bwith (?:you|u)\b"
+    r"|\bhave you (?:\w+ )?join\b|\bsit down with (?:you|u)\b|\b(?:talk|speak) to (?:you|u)\b(?!\s+(?:soon|later)\b)"
+    r"|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|coffee|drinks|a (?:call|meeting|chat))\b"
+    r"|\b(?:discuss|talk|meet|speak|chat)\b[^.?!]{0,30}\bwith (?:you|u)\b"
     # "Can we do 45 minutes on Thursday?": time together, measured.
-    r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+(?:a |an )?"
-    r"(?:quick |short )?(?:\d+|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
+    r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+"
+    r"(?:a |an )?(?:quick |short )?(?:\d+|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
     r"[- ]?(?:minutes?|mins?|hours?|hrs?)\b"
     # Agreeing to a proposed day ("Saturday, March 25 works for me") confirms a meeting.
     r"|^(?:\w+\s+){0,2}(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b"
@@ -205,7 +211,7 @@ def classify_sentence(text: str) -> SentenceIntent:
         return SentenceIntent(False, False, False, False)
     request = bool(_REQUEST.search(flat) or IMPERATIVE.search(flat))
     commitment = bool(_COMMITMENT.search(flat))
-    meeting = bool(_MEETING.search(flat))
+    meeting = bool(_MEETING.search(flat) or _DONE_TOGETHER.search(flat))
     question = bool(_QUESTION.search(flat))
     return SentenceIntent(request, commitment, meeting, question)
 
