@@ -164,6 +164,21 @@ def test_a_cold_sales_pitch_gives_no_task(body: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sender", "body"),
+    [
+        ("bo@northwind.example", "Would you be open to a quick call on Friday at 3pm about the rota?"),
+        (
+            "bo@northwind.example",
+            "I'm reaching out because our platform team moved the product demo. Could you send the slides?",
+        ),
+        ("client@acme.example", "Would you be open to moving our call to Friday at 3pm?"),
+    ],
+)
+def test_a_colleague_or_client_asking_like_a_salesperson_still_gives_a_task(sender: str, body: str) -> None:
+    assert len(extract(body, sender=sender)) == 1
+
+
+@pytest.mark.parametrize(
     ("subject", "body"),
     [
         ("Automatic reply: Q3 numbers", "Please contact Dana for anything urgent."),

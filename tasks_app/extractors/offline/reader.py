@@ -60,7 +60,9 @@ _AUTO_REPLY_BODY = re.compile(
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.
 _PITCH_STRONG = re.compile(
-    r"\bwould you be (?:open|interested) (?:to|in)\b|\b(?:are you|is this) the right person\b"
+    r"\bwould you be (?:open|interested) (?:to|in) (?:a |an )?(?:quick |short |brief |free )?(?:\d+[- ]min(?:ute)?s? )?"
+    r"(?:call|chat|demo|conversation|intro|introduction|meeting|learning|hearing|seeing|exploring|trying)\b"
+    r"|\b(?:are you|is this) the right person\b"
     r"|\bwho(?:'s| is) the (?:right|best) person (?:to|for)\b"
     r"|\b(?:i'?d|i would|we'?d|we would) love to (?:show|walk|give) you\b"
     r"|\b(?:book|schedule|set up|grab) (?:a |an )?(?:quick |short |free |\d+[- ]min(?:ute)?s? )?demo\b"
@@ -71,7 +73,7 @@ _PITCH_STRONG = re.compile(
 _PITCH_WEAK = re.compile(
     r"\breaching out\b|\bour (?:platform|solution|product|software|tool|service|agency|team of experts)\b"
     r"|\b(?:increase|boost|grow|double|improve) (?:your )?(?:revenue|sales|conversions?|pipeline|leads|roi)\b"
-    r"|\bdemo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b|\b(?:help|helped|helps) (?:companies|teams|"
+    r"|\b(?:product|live|personali[sz]ed) demo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b|\b(?:help|helped|helps) (?:companies|teams|"
     r"businesses|brands|organi[sz]ations)\b|\bfollowing up on my (?:last|previous|earlier) (?:e-?mail|note|message)\b",
     FLAGS,
 )
@@ -87,7 +89,25 @@ def is_auto_reply(email: EmailForExtraction) -> bool:
     return bool(_AUTO_REPLY_SUBJECT.search(email.subject) or _AUTO_REPLY_BODY.search(email.body))
 
 
+# Anyone can have an address at these: sharing one says nothing about working together.
+_PUBLIC_MAIL_DOMAINS = frozenset(
+    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "icloud.com",
+     "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.com"}
+)  # fmt: skip
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip(" >").lower()
+
+
 def is_cold_pitch(email: EmailForExtraction) -> bool:
+    """A sales pitch from outside: a colleague at the reader's own domain may well ask "would you be open to
+    a quick call?" and mean it."""
+    sender_domain = _domain(email.sender)
+    if sender_domain not in _PUBLIC_MAIL_DOMAINS and sender_domain in {
+        _domain(a) for a in email.reader.addresses
+    }:
+        return False
     text = " ".join(f"{email.subject}\n{email.body}".split())
     return bool(_PITCH_STRONG.search(text)) or len(_PITCH_WEAK.findall(text)) >= 2
 
