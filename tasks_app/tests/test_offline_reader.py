@@ -126,6 +126,16 @@ def test_the_reader_named_in_a_later_sentence_wins_over_a_greeting_to_someone_el
 
 def test_an_unaddressed_request_is_for_the_to_line_when_the_reader_is_only_in_cc() -> None:
     assert extract("Could you send the deck by Friday?", to=(MARIA,), cc=(ANA_ADDRESS,)) == []
+    # Naming the reader as the one who receives it does not make it theirs.
+    assert extract("Could you send the deck to Ana by Friday?", to=(MARIA,), cc=(ANA_ADDRESS,)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["It would be great if Ana could sign the lease by Friday.", "Could Ana sign the lease by Friday?"],
+)
+def test_a_sentence_that_gives_the_reader_in_cc_something_to_do_by_name_is_theirs(body: str) -> None:
+    assert len(extract(body, to=(MARIA,), cc=(ANA_ADDRESS,))) == 1
 
 
 @pytest.mark.parametrize(

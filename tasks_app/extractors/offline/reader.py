@@ -36,6 +36,14 @@ _LEADING_NAME_ASK = re.compile(
 # "…, Maria?" at the end of the sentence.
 _TRAILING_CALL = re.compile(rf",\s*(?P<names>{_NAME}|{_GROUP})\s*[.?!]*\s*$", FLAGS)
 _MENTION = re.compile(r"(?<![\w.])@(?P<name>[A-Za-z][\w'’-]*)")
+_NAME_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+# "Sam will…", "Sam and Maria to…", "Sam needs to…"; "can Sam…", "ask Sam to…".
+_ACTOR_AFTER = re.compile(
+    r"(?:\s+(?:and|&)\s+[A-Z][\w'’-]*)?\s+(?:will|can|could|should|must|would|needs? to|has to|to|please|"
+    r"is going to|is to)\b",
+    FLAGS,
+)
+_ACTOR_BEFORE = re.compile(r"\b(?:can|could|would|will|should|ask|tell|get|need|want)\s+$", FLAGS)
 # The email's opening line: "Hi Maria,", "Dear Ana and Tom,", "Good morning team".
 _OPENING = re.compile(
     r"^\s*(?:hi|hey|hello|dear|good (?:morning|afternoon|evening))\b[\s,]*(?P<rest>.*)$", FLAGS
@@ -195,9 +203,15 @@ class Audience:
         return "unknown"
 
     def names_reader(self, sentence: str) -> bool:
-        """The reader's name appears anywhere in the sentence ("Sam will need to sign it")."""
-        words = {w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", sentence)}
-        return bool(words & self.reader_names)
+        """The sentence gives the reader something to do by name ("Sam will need to sign it", "could Sam
+        send…"); "please send the deck to Sam" names them only as the one who receives it."""
+        for m in _NAME_WORD.finditer(sentence):
+            if m.group().lower() not in self.reader_names:
+                continue
+            before, after = sentence[: m.start()], sentence[m.end() :]
+            if _ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before):
+                return True
+        return False
 
     def is_for_reader(self, sentence: str, *, request: bool, commitment: bool, meeting: bool) -> bool:
         """Whether a sentence that carries an intent gives the reader something to do."""
