@@ -268,6 +268,11 @@ def test_a_sentence_that_is_no_ask_falls_back_to_replying_about_the_subject() ->
         ("Please give me a call tomorrow.", "Call Alex"),
         ("Let me know what you think.", "Let Alex know what you think"),
         ("Which hotel did you book?", "Answer Alex: which hotel did you book"),
+        (
+            "Who would you recommend for the director role?",
+            "Answer Alex: who would you recommend for the director role",
+        ),
+        ("When can you send the report?", "Send the report"),
         ("Can you give me an update on what this deal is about?", "Give an update"),
     ],
 )
@@ -309,3 +314,8 @@ def test_the_extractor_names_the_author_by_the_display_name_of_the_from_line() -
         timezone="America/New_York",
     )
     assert [task.title for task in OfflineExtractor().extract(email)] == ["Call Alex"]
+
+
+def test_a_meeting_is_not_its_own_topic() -> None:
+    sentence = "How about meeting at 11:30 on Friday?"
+    assert task_title(sentence, True, "Alex Kim <alex@example.com>", subject="Hello") == "Meeting with Alex"

@@ -176,6 +176,8 @@ def _meeting_topic(found: str) -> str:
     found = _trim_dangling(_drop_fragments(_NEW_CLAUSE.sub("", found)))
     if not found or re.match(r"with (?:you|u|us|me|them)\b", found, FLAGS):
         return ""
+    if all(re.fullmatch(MEETING_NOUNS + r"|meet|meeting", w, FLAGS) for w in found.split()):
+        return ""  # "How about meeting at 11:30": the meeting is not its own topic
     return "" if _has_pointer_object(title_words(found)) else found
 
 
@@ -340,6 +342,7 @@ _QUESTION_START = re.compile(
     FLAGS,
 )
 _WORD = re.compile(r"[\w'’-]+")
+_WH_QUESTION = re.compile(r"^(?:who|whom|whose|what|which|where|why|how)\b(?!\s+about\b)[^?]*\?\s*$", FLAGS)
 # "Answer Alex: which hotel did you book": a direct question, quoted after the template.
 _ANSWER_TITLE = re.compile(r"^answer(?: [\w'’-]+)?: \S", FLAGS)
 # "Do you want tickets…" starts with a verb but is a question.
@@ -524,7 +527,7 @@ def _fallback(*, flat: str, first_name: str, topic: str) -> str:
     if (
         flat.rstrip().endswith("?")
         and _QUESTION_START.match(question)
-        and not re.search(rf"{ASK_MODAL}|\bplease\b", question, FLAGS)
+        and (_WH_QUESTION.match(flat) or not re.search(rf"{ASK_MODAL}|\bplease\b", question, FLAGS))
     ):
         asked = _fit(
             _trim_dangling(
@@ -546,6 +549,9 @@ def _fallback(*, flat: str, first_name: str, topic: str) -> str:
 
 def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
     """Hold ``text`` to the title rules; fall back to a reply to the sender when it cannot be made to."""
+    if _WH_QUESTION.match(flat):
+        # "Who would you recommend for the role?" asks for an answer, not for recommending.
+        return _fallback(flat=flat, first_name=first_name, topic=topic)
     text = _replace_me(_drop_fragments(text), first_name) if text else ""
     if text:
         text = _start_at_verb(text)
