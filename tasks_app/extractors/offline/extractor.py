@@ -19,6 +19,7 @@ from .patterns import (
     resolve_first_due,
     stated_duration,
 )
+from .reader import audience_of, is_auto_reply, is_cold_pitch, says_nothing_to_do
 from .sentences import Sentence, split_sentences
 from .titles import LEAD_IN, drop_scene, task_title
 
@@ -97,6 +98,8 @@ class OfflineExtractor:
         return cls()
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
+        if is_auto_reply(email) or is_cold_pitch(email) or says_nothing_to_do(email):
+            return []
         # The parser keeps a forwarded message in the text (it is what the forwarder asks about); the
         # forwarder's own note ends where it begins.
         region = forwarded_region(email.body)
@@ -159,6 +162,10 @@ class OfflineExtractor:
         # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
         if not actionable and not intent.question:
             return None
+        if not audience_of(email).is_for_reader(
+            text, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
+        ):
+            return None
         resolved = resolve_first_due(text, email)
         asks_for_a_thing = bool(
             intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
@@ -179,7 +186,7 @@ class OfflineExtractor:
             title=task_title(
                 text,
                 kind == "meeting" or (meeting and not intent.request),
-                email.sender,
+                f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,
             ),
