@@ -374,6 +374,43 @@ def test_it_converts_html_only_mail_to_readable_text_without_hidden_content() ->
     assert "<" not in message.full_text and "&amp;" not in message.full_text
 
 
+ASKS_TABLE = """<html><body><p>Hi Sam,</p><p>Open items from Monday's review:</p>
+<table border="1"><thead><tr><th>Task</th><th>Owner</th><th>Due</th></tr></thead>
+<tbody><tr><td><b>Update</b> the pricing deck</td><td>Sam</td><td>Friday</td></tr>
+<tr><td>Send the budget to finance</td><td>Priya</td><td>March 10</td></tr>
+<tr><td>Book the offsite venue</td><td></td><td>next Tuesday</td></tr></tbody></table>
+<p>Thanks,<br>Jo</p></body></html>"""
+
+
+def test_a_data_table_comes_out_one_row_a_line_with_its_cells_separated() -> None:
+    assert html_to_text(ASKS_TABLE) == (
+        "Hi Sam,\n\nOpen items from Monday's review:\n\n"
+        "Task | Owner | Due\n"
+        "Update the pricing deck | Sam | Friday\n"
+        "Send the budget to finance | Priya | March 10\n"
+        "Book the offsite venue | | next Tuesday\n\n"
+        "Thanks,\nJo"
+    )
+
+
+def test_a_table_cell_keeps_a_pipe_of_its_own_from_splitting_the_row() -> None:
+    html = "<table><tr><td>Task</td><td>Due</td></tr><tr><td>Fix A|B test</td><td>Monday</td></tr></table>"
+    assert html_to_text(html) == "Task | Due\nFix A/B test | Monday"
+
+
+def test_layout_tables_keep_their_paragraphs() -> None:
+    # The frame of most HTML mail: a table around a table, and cells that hold paragraphs.
+    html = (
+        "<table><tr><td><table><tr><td><p>Hello Sam,</p><p>Could you review the draft by Friday?</p></td>"
+        "<td><p>Side note</p></td></tr></table></td></tr></table>"
+        "<table><tr><td><p>" + "Long paragraph of news. " * 12 + "</p></td><td>x</td></tr>"
+        "<tr><td>a</td><td>b</td></tr></table>"
+    )
+    text = html_to_text(html)
+    assert "Could you review the draft by Friday?" in text
+    assert " | " not in text
+
+
 def test_it_ignores_attachments_and_does_not_duplicate_invites() -> None:
     message = load("calendar_invite.eml")
     assert message.full_text == "You have been invited to Design review."
