@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import cast
 
 from emailsync.mime import forwarded_region
@@ -20,6 +22,7 @@ from .patterns import (
     stated_duration,
 )
 from .sentences import Sentence, split_sentences
+from .structure import item_task, lead_is_only_the_items, row_task
 from .titles import LEAD_IN, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
@@ -66,13 +69,58 @@ def _units(body: str) -> list[Sentence]:
     units: list[Sentence] = []
     for sentence in split_sentences(body):
         start = 0
-        for m in _SECOND_ASK.finditer(sentence.text):
+        for m in _SECOND_ASK.finditer(sentence.text if sentence.role != "row" else ""):
             head = sentence.text[start : m.start()]
             if classify_sentence(head).any:
-                units.append(Sentence(head, sentence.start + start, sentence.start + m.start()))
+                units.append(
+                    replace(sentence, text=head, start=sentence.start + start, end=sentence.start + m.start())
+                )
                 start = m.end()
-        units.append(Sentence(sentence.text[start:], sentence.start + start, sentence.end))
+        units.append(replace(sentence, text=sentence.text[start:], start=sentence.start + start))
     return units
+
+
+def _shifted(unit: Sentence, by: int) -> Sentence:
+    """``unit`` (and the lead of its list or table) moved ``by`` characters, from a part of the body to
+    the whole of it."""
+    lead = _shifted(unit.lead, by) if unit.lead is not None else None
+    return replace(unit, start=unit.start + by, end=unit.end + by, lead=lead)
+
+
+_ROW_INTENT = SentenceIntent(request=True, commitment=False, meeting=False, question=False)
+
+
+def _structured(
+    unit: Sentence, email: EmailForExtraction, candidate_of: Callable[[str], _Candidate | None]
+) -> _Candidate | None:
+    """A list item's or table row's candidate: one task per item or row (see ``structure``)."""
+    if unit.role == "row":
+        task = row_task(unit, email)
+        return _Candidate(task, _ROW_INTENT) if task is not None else None
+    intents: list[SentenceIntent] = []
+
+    def task_of(text: str) -> ExtractedTask | None:
+        candidate = candidate_of(text)
+        if candidate is None:
+            return None
+        intents.append(candidate.intent)
+        return candidate.task
+
+    task = item_task(unit, email, task_of)
+    return _Candidate(task, intents[-1] if intents else _ROW_INTENT) if task is not None else None
+
+
+def _without_empty_leads(
+    units: list[Sentence], found: list[tuple[int, _Candidate]], email: EmailForExtraction
+) -> list[tuple[int, _Candidate]]:
+    """Drop the task of a lead whose ask is only its items ("Could you do the following by Friday:") once
+    an item of it gave a task."""
+    leads = {lead.start for index, _ in found if units[index].role != "text" and (lead := units[index].lead)}
+    return [
+        (index, candidate)
+        for index, candidate in found
+        if not (units[index].start in leads and lead_is_only_the_items(units[index], email))
+    ]
 
 
 def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
@@ -104,7 +152,7 @@ class OfflineExtractor:
         tasks = self._extract_from(_units(own), email)
         if region is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
             forwarded = [
-                Sentence(unit.text, unit.start + region.text_start, unit.end + region.text_start)
+                _shifted(unit, region.text_start)
                 for unit in _units(email.body[region.text_start : region.text_end])
             ]
             # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
@@ -123,15 +171,24 @@ class OfflineExtractor:
         for index, unit in enumerate(units):
             # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
             following = units[index + 1].text if index + 1 < len(units) else ""
-            candidate = self._candidate(unit.text, email, following)
+            if unit.role == "text":
+                candidate = self._candidate(unit.text, email, following)
+            else:
+                candidate = _structured(unit, email, functools.partial(self._candidate, email=email))
             if candidate is not None:
                 found.append((index, candidate))
+        found = _without_empty_leads(units, found, email)
         tasks: list[ExtractedTask] = []
         seen_titles: set[str] = set()
         kept: tuple[int, _Candidate] | None = None
         for position, (index, candidate) in enumerate(found):
             # One plain sentence may sit between ("I booked the room. Please bring your numbers.").
-            if kept is not None and index - kept[0] <= 2 and _is_detail_of(candidate, kept[1]):
+            if (
+                kept is not None
+                and index - kept[0] <= 2
+                and units[index].role == "text"
+                and _is_detail_of(candidate, kept[1])
+            ):
                 kept = (index, kept[1])  # the detail belongs to the task before it; so may the next one
                 continue
             after = found[position + 1] if position + 1 < len(found) else None
