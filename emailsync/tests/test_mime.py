@@ -16,6 +16,7 @@ from emailsync.mime import (
     ParsedMessage,
     decode_bytes,
     decode_header_value,
+    forwarded_headers,
     forwarded_region,
     html_to_text,
     parse_message,
@@ -211,6 +212,38 @@ def test_forwarded_region_ends_the_forwarded_words_at_their_own_quoted_history()
     region = forwarded_region(text)
     assert region is not None
     assert text[region.text_start : region.text_end] == "Bring the keys.\n"
+
+
+def test_forwarded_region_starts_below_apple_mails_header_block() -> None:
+    # Apple Mail puts a blank line between the marker and the headers, and another before the words.
+    text = (
+        "FYI\n\nBegin forwarded message:\n\n"
+        "From: Dana <dana@example.com>\nSubject: Offsite\nTo: Alice <alice@example.com>\n\n"
+        "The offsite moves to 20 March, please book travel."
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert text[region.text_start : region.text_end] == "The offsite moves to 20 March, please book travel."
+    assert forwarded_headers(text, region) == {
+        "from": "Dana <dana@example.com>",
+        "to": "Alice <alice@example.com>",
+    }
+
+
+def test_forwarded_headers_reads_the_recipients_in_other_languages() -> None:
+    text = (
+        "Zur Info\n\n---------- Weitergeleitete Nachricht ---------\n"
+        "Von: Dana <dana@example.com>\nDatum: 3. März 2025\nBetreff: Angebot\nAn: Sam <sam@example.com>\n"
+        "Cc: Jo <jo@example.com>\n\nBitte das Angebot prüfen."
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert forwarded_headers(text, region) == {
+        "from": "Dana <dana@example.com>",
+        "to": "Sam <sam@example.com>",
+        "cc": "Jo <jo@example.com>",
+    }
+    assert text[region.text_start :] == "Bitte das Angebot prüfen."
 
 
 @pytest.mark.parametrize(

@@ -318,3 +318,91 @@ def test_short_lines_without_punctuation_are_sentences_of_their_own() -> None:
         "Added dark mode",
         "This wrapped sentence of prose runs on\nover two lines.",
     ]
+
+
+# --------------------------------------------------------------------------- forwards
+
+
+def forward(note: str, headers: str, words: str) -> str:
+    return f"{note}\n\n---------- Forwarded message ---------\n{headers}\n\n{words}\n"
+
+
+DANA_TO_SAM = "From: Dana Wu <dana@vendor.example>\nDate: Tue, Mar 3, 2026 at 4:10 PM\nSubject: Contract\nTo: Sam Lee <sam@example.com>"
+DANA_TO_JO = "From: Dana Wu <dana@vendor.example>\nDate: Tue, Mar 3, 2026 at 4:10 PM\nSubject: Contract\nTo: Jo Park <jo@example.com>"
+
+
+def test_an_fyi_forward_of_a_message_written_to_the_reader_gives_its_ask() -> None:
+    body = forward("FYI, see below.", DANA_TO_SAM, "Please send the signed contract by Monday.\n\nDana")
+    tasks = extract(body, reader=SAM, subject="Fwd: Contract")
+    assert titles_and_dues(tasks) == [("Send the signed contract", at(9))]
+    assert tasks[0].evidence == "Please send the signed contract by Monday."
+
+
+def test_a_forwarded_greeting_that_names_the_reader_makes_the_ask_theirs() -> None:
+    headers = "From: Dana Wu <dana@vendor.example>\nSubject: Contract"
+    body = forward(
+        "FYI, see below.", headers, "Hi Sam,\n\nPlease send the signed contract by Monday.\n\nDana"
+    )
+    assert titles_and_dues(extract(body, reader=SAM, subject="Fwd: Contract")) == [
+        ("Send the signed contract", at(9))
+    ]
+    # Outlook-style headers name the recipient without an address.
+    headers = "From: Dana Wu <dana@vendor.example>\nTo: Sam Lee\nSubject: Contract"
+    body = forward("FYI", headers, "Please send the signed contract by Monday.")
+    assert [task.title for task in extract(body, reader=SAM)] == ["Send the signed contract"]
+
+
+def test_an_fyi_forward_of_an_ask_made_to_the_forwarder_is_not_the_readers() -> None:
+    body = forward("FYI, see below.", DANA_TO_JO, "Please send the signed contract by Monday.\n\nDana")
+    assert extract(body, reader=SAM, subject="Fwd: Contract") == []
+    # The greeting outranks the To line: the message was written to Jo even if Sam got a copy.
+    body = forward("FYI", DANA_TO_SAM, "Hi Jo,\n\nPlease send the signed contract by Monday.")
+    assert extract(body, reader=SAM) == []
+
+
+def test_the_forwarders_own_ask_is_the_task_not_the_ask_they_forwarded() -> None:
+    body = forward(
+        "FYI, see below. Can you get me last year's contract by Friday?",
+        DANA_TO_JO,
+        "Hi Jo,\n\nPlease send the signed contract by Monday.",
+    )
+    assert titles_and_dues(extract(body, reader=SAM)) == [("Send last year's contract", at(6))]
+
+
+def test_a_forward_of_the_readers_own_message_asks_them_nothing() -> None:
+    headers = "From: Sam Lee <sam@example.com>\nSubject: Contract\nTo: Sam Lee <sam@example.com>"
+    body = forward("FYI, this went out.", headers, "Please send the signed contract by Monday.")
+    assert extract(body, reader=SAM) == []
+
+
+def test_delegating_a_forward_still_makes_its_asks_the_readers_whoever_they_were_for() -> None:
+    body = forward(
+        "Could you handle this?", DANA_TO_JO, "Hi Jo,\n\nPlease send the signed contract by Monday."
+    )
+    assert titles_and_dues(extract(body, reader=SAM)) == [("Send the signed contract", at(9))]
+
+
+def test_an_apple_mail_forward_to_the_reader_gives_its_ask_after_parsing() -> None:
+    message = EmailMessage()
+    message["From"] = JO
+    message["To"] = "sam@example.com"
+    message["Subject"] = "Fwd: Offsite"
+    message.set_content(
+        "FYI\n\nBegin forwarded message:\n\n"
+        "From: Dana Wu <dana@vendor.example>\nSubject: Offsite\nDate: 3 March 2026 at 11:02:10 EST\n"
+        "To: Sam Lee <sam@example.com>\n\n"
+        "The offsite moves to 20 March. Please book your travel by Friday.\n"
+    )
+    body = parse_message(message.as_bytes()).text
+    assert titles_and_dues(extract(body, reader=SAM, subject="Fwd: Offsite")) == [("Book your travel", at(6))]
+
+
+def test_a_note_that_repeats_the_forwarded_ask_gives_it_once() -> None:
+    body = forward(
+        "Can you send the signed contract by Monday? See below.",
+        DANA_TO_SAM,
+        "Please send the signed contract by Monday.",
+    )
+    tasks = extract(body, reader=SAM)
+    assert titles_and_dues(tasks) == [("Send the signed contract", at(9))]
+    assert tasks[0].evidence == "Can you send the signed contract by Monday?"

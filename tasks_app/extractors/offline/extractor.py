@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import cast
 
-from emailsync.mime import forwarded_region
+from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
@@ -22,7 +22,7 @@ from .patterns import (
     stated_duration,
 )
 from .sentences import Sentence, split_sentences
-from .structure import item_task, lead_is_only_the_items, row_task
+from .structure import greeted_name, item_task, lead_is_only_the_items, names_the_reader, row_task
 from .titles import LEAD_IN, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
@@ -76,7 +76,11 @@ def _units(body: str) -> list[Sentence]:
                     replace(sentence, text=head, start=sentence.start + start, end=sentence.start + m.start())
                 )
                 start = m.end()
-        units.append(replace(sentence, text=sentence.text[start:], start=sentence.start + start))
+        units.append(
+            sentence
+            if not start
+            else replace(sentence, text=sentence.text[start:], start=sentence.start + start)
+        )
     return units
 
 
@@ -134,6 +138,35 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
     return previous.task.kind == "meeting" and bool(_PREPARATION.search(candidate.task.title))
 
 
+_POINTER_TO_FORWARD = re.compile(
+    r"(?:please\s+)?(?:see|read|check|look at|have a look at|take a look at|note)\s+(?:below|(?:the\s+)?"
+    r"(?:message|email|e-mail|note|thread|mail|exchange|request)\s+below|the\s+(?:forwarded|forward)\b.*|"
+    r"(?:the\s+)?(?:forwarded|fwd)\s+(?:message|email|e-mail|note))[.!:]*",
+    FLAGS,
+)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _forward_asks_the_reader(email: EmailForExtraction, region: ForwardedRegion) -> bool:
+    """Whether the forwarded message was written to the reader: its greeting names the reader ("Hi Sam,"),
+    or, greeting no one by name, its To line is the reader's. A message the reader wrote, or one that
+    greets someone else ("Hi Jo," forwarded FYI by Jo), asks the reader nothing."""
+    headers = forwarded_headers(email.body, region)
+    if any(email.reader.owns(address) for address in _ADDRESS.findall(headers.get("from", ""))):
+        return False
+    greeted = greeted_name(email.body[region.text_start : region.text_end])
+    if greeted is not None:
+        return names_the_reader(greeted, email)
+    to = headers.get("to", "")
+    if any(email.reader.owns(address) for address in _ADDRESS.findall(to)):
+        return True
+    # "To: Sam Lee" (Outlook writes names only).
+    bare = _ADDRESS.sub("", re.sub(r"<[^>]*>", "", to))
+    return any(
+        names_the_reader(name.strip(' "'), email) for name in re.split(r"[;,]", bare) if name.strip(' "')
+    )
+
+
 class OfflineExtractor:
     """Rule-based extractor; deterministic and offline."""
 
@@ -150,21 +183,37 @@ class OfflineExtractor:
         region = forwarded_region(email.body)
         own = email.body[: region.marker_start] if region is not None else email.body
         tasks = self._extract_from(_units(own), email)
-        if region is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
-            forwarded = [
-                _shifted(unit, region.text_start)
-                for unit in _units(email.body[region.text_start : region.text_end])
-            ]
-            # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
-            asks = [
-                task
-                for task in self._extract_from(forwarded, email)
-                if "request" in cast("list[str]", task.extra["intent"])
-            ]
-            if asks:
-                rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]
-                tasks = (asks + rest)[:MAX_TASKS_PER_EMAIL]
+        if region is not None:
+            tasks = self._with_forwarded_asks(tasks, email, region)
         return tasks
+
+    def _with_forwarded_asks(
+        self, tasks: list[ExtractedTask], email: EmailForExtraction, region: ForwardedRegion
+    ) -> list[ExtractedTask]:
+        """The note's tasks with the forwarded message's asks when they are the reader's: the note
+        delegates them ("Can you take care of this?", the asks then replace the delegation), or the
+        forwarded message asks the reader itself (see ``_forward_asks_the_reader``). An FYI forward of an
+        ask made to someone else gives only what the note itself asks."""
+        # "See below." only points at the forward: what is below is what may be asked.
+        tasks = [task for task in tasks if not _POINTER_TO_FORWARD.fullmatch(" ".join(task.evidence.split()))]
+        delegated = any(_DELEGATION.search(task.evidence) for task in tasks)
+        if not delegated and not _forward_asks_the_reader(email, region):
+            return tasks
+        forwarded = [
+            _shifted(unit, region.text_start)
+            for unit in _units(email.body[region.text_start : region.text_end])
+        ]
+        # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
+        asks = [
+            task
+            for task in self._extract_from(forwarded, email)
+            if "request" in cast("list[str]", task.extra["intent"])
+        ]
+        if delegated:
+            rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]
+            return (asks + rest)[:MAX_TASKS_PER_EMAIL] if asks else tasks
+        titles = {task.title.lower() for task in tasks}
+        return (tasks + [task for task in asks if task.title.lower() not in titles])[:MAX_TASKS_PER_EMAIL]
 
     def _extract_from(self, units: list[Sentence], email: EmailForExtraction) -> list[ExtractedTask]:
         found: list[tuple[int, _Candidate]] = []

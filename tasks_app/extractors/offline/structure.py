@@ -100,10 +100,9 @@ def _reader_names(email: EmailForExtraction) -> set[str]:
         if clean:
             names.update((clean, clean.split(" ")[0]))
     names.update(address.split("@", 1)[0] for address in email.reader.addresses)
-    if not email.reader.names:
-        greeting = _GREETING.search(email.body[:200])
-        if greeting:
-            names.add(greeting.group("name").lower())
+    greeted = greeted_name(email.body) if not email.reader.names else None
+    if greeted:
+        names.add(greeted.lower())
     return names
 
 
@@ -134,6 +133,18 @@ def owned_by_reader(owner: str, email: EmailForExtraction) -> bool:
         if part.split(" ")[0] in names and part not in _sender_names(email):
             return True  # "Sam L." for the reader Sam Lee
     return False
+
+
+def greeted_name(text: str) -> str | None:
+    """The name a text greets at its top ("Hi Sam," -> "Sam"), or None."""
+    m = _GREETING.search(text[:200])
+    return m.group("name") if m else None
+
+
+def names_the_reader(name: str, email: EmailForExtraction) -> bool:
+    """Whether ``name`` (a greeting's or a header's) is the reader's; "all" or "team" names no one."""
+    text = " ".join(name.split()).strip(" .@")
+    return bool(text) and not _UNASSIGNED.fullmatch(text) and owned_by_reader(text, email)
 
 
 @dataclass(frozen=True)
