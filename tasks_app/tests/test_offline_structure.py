@@ -310,6 +310,31 @@ def test_an_item_that_asks_outright_counts_even_in_release_notes() -> None:
     assert titles_and_dues(extract(body)) == [("Check the export on Windows", at(9))]
 
 
+def test_an_html_release_email_framed_in_layout_tables_gives_only_the_ask_at_its_end() -> None:
+    entries = "".join(f"<li>{change}</li>" for change in CHANGES)
+    body = html_email_text(
+        "<table width='100%'><tr><td><table><tr><td>"
+        f"<h2>What's new in 2.4</h2><ul>{entries}</ul>"
+        "<h3>Bug fixes</h3><ul><li>Fix crash on start</li><li>Update translations</li></ul>"
+        "<p>Can you sign off on the release by Thursday?</p>"
+        "</td></tr></table></td></tr></table>"
+    )
+    assert titles_and_dues(extract(body)) == [("Sign off on the release", at(5))]
+
+
+def test_an_html_list_under_an_ask_gives_one_task_per_item() -> None:
+    body = html_email_text(
+        "<p>Hi Sam,</p><p>Could you do the following by Friday:</p>"
+        "<ul><li>update the deck</li><li>send the budget</li></ul><ol><li>Book the room for Monday</li></ol>"
+        "<p>Thanks,<br>Jo</p>"
+    )
+    assert titles_and_dues(extract(body)) == [
+        ("Update the deck", at(6)),
+        ("Send the budget", at(6)),
+        ("Book the room", at(9)),
+    ]
+
+
 def test_short_lines_without_punctuation_are_sentences_of_their_own() -> None:
     body = "Release 2.4\nFixed crash in export\nAdded dark mode\nThis wrapped sentence of prose runs on\nover two lines."
     assert [s.text for s in split_sentences(body)] == [
