@@ -431,3 +431,11 @@ def test_a_note_that_repeats_the_forwarded_ask_gives_it_once() -> None:
     tasks = extract(body, reader=SAM)
     assert titles_and_dues(tasks) == [("Send the signed contract", at(9))]
     assert tasks[0].evidence == "Can you send the signed contract by Monday?"
+
+
+def test_with_an_unknown_reader_a_forward_is_theirs_only_if_it_greets_whom_the_note_greets() -> None:
+    words = "Hi Sam,\n\nPlease send the signed contract by Monday."
+    assert [task.title for task in extract(forward("Hi Sam,\n\nFYI, see below.", DANA_TO_JO, words))] == [
+        "Send the signed contract"
+    ]
+    assert extract(forward("FYI, see below.", DANA_TO_SAM, words)) == []

@@ -87,7 +87,8 @@ _NOT_A_NAME = re.compile(
     r"optional|bonus|nice|must|should|first|second|third|finally|last|step \w+)",
     FLAGS,
 )
-_GREETING = re.compile(r"^\s*(?i:hi|hello|hey|dear)\s+(?P<name>[A-Z][\w'-]+)\s*[,!]?\s*$", re.MULTILINE)
+# The first line of a text: "Hi Sam," / "Dear Sam".
+_GREETING = re.compile(r"\s*(?i:hi|hello|hey|dear)\s+(?P<name>[A-Z][\w'-]+)\s*[,!]?[ \t]*(?:\n|$)")
 
 
 def _reader_names(email: EmailForExtraction) -> set[str]:
@@ -136,8 +137,8 @@ def owned_by_reader(owner: str, email: EmailForExtraction) -> bool:
 
 
 def greeted_name(text: str) -> str | None:
-    """The name a text greets at its top ("Hi Sam," -> "Sam"), or None."""
-    m = _GREETING.search(text[:200])
+    """The name a text greets on its first line ("Hi Sam," -> "Sam"), or None."""
+    m = _GREETING.match(text)
     return m.group("name") if m else None
 
 
