@@ -7,6 +7,10 @@ import datetime as dt
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from emailsync.mime import parse_message
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, Reader, Recipient
 from tasks_app.extractors.offline import OfflineExtractor, split_sentences
@@ -127,6 +131,30 @@ def test_a_plain_text_markdown_table_is_read_like_an_html_one() -> None:
         ("Book a photographer", None),
     ]
     assert tasks[2].kind == "todo"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Action | Action by | Target date",  # minutes: "Action by" names who acts
+        "Description | Task owner | Due date (EST)",
+        "#  | To do | Responsible | When",
+    ],
+)
+def test_table_headers_are_read_by_their_words(header: str) -> None:
+    width = len(header.split("|"))
+    rows = (
+        ["Send the signed NDA", "Sam", "Friday"],
+        ["Renew the lease", "Priya", "Monday"],
+    )
+    lines = [" | ".join((["1"] if width == 4 else []) + row) for row in rows]
+    body = "Follow-ups:\n\n" + header + "\n" + "\n".join(lines) + "\n"
+    assert titles_and_dues(extract(body, reader=SAM, to=TO_SAM_AND_PRIYA)) == [("Send the signed NDA", at(6))]
+
+
+def test_an_agenda_is_not_a_table_of_asks() -> None:
+    body = "Agenda for Friday:\n\nTime | Topic | Presenter\n10:00 | Review the budget | Sam\n11:00 | Plan Q3 | Priya\n"
+    assert extract(body, reader=SAM) == []
 
 
 def test_rows_marked_done_are_not_tasks() -> None:
@@ -439,3 +467,48 @@ def test_with_an_unknown_reader_a_forward_is_theirs_only_if_it_greets_whom_the_n
         "Send the signed contract"
     ]
     assert extract(forward("FYI, see below.", DANA_TO_SAM, words)) == []
+
+
+# --------------------------------------------------------------------------- any shape
+
+_LINES = [
+    "Hi Sam,",
+    "Could you do the following by Friday:",
+    "Notes from the call:",
+    "Action items for Priya:",
+    "- update the deck",
+    "* the signed NDA",
+    "1. Priya: send the budget by Monday",
+    "2) @sam book the room",
+    "   continued on an indented line",
+    "Task | Owner | Due",
+    "| Draft the memo | Sam | Mar 12 |",
+    "|---|---|---|",
+    "Send the budget | Priya | tomorrow",
+    "Book travel | | next Tuesday | extra cell",
+    "|",
+    " | ",
+    "Fixed crash in export",
+    "Can you sign off on the release by Thursday?",
+    "---------- Forwarded message ---------",
+    "Begin forwarded message:",
+    "From: Dana Wu <dana@vendor.example>",
+    "To: Sam Lee <sam@example.com>",
+    "Please send the signed contract by Monday.",
+    "See below.",
+    "",
+    "Thanks,",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_LINES), st.text(max_size=40)), max_size=30))
+def test_any_mix_of_lists_tables_and_forwards_gives_grounded_capped_tasks(lines: list[str]) -> None:
+    body = "\n".join(lines)
+    for reader in (UNKNOWN_READER, SAM):
+        tasks = extract(body, reader=reader, to=TO_SAM_AND_PRIYA)  # checks every evidence is in the body
+        assert len(tasks) <= MAX_TASKS_PER_EMAIL
+        assert all(task.title.strip() for task in tasks)
+    for sentence in split_sentences(body):
+        assert body[sentence.start : sentence.end] == sentence.text
+        assert sentence.lead is None or body[sentence.lead.start : sentence.lead.end] == sentence.lead.text

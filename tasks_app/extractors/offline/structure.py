@@ -47,19 +47,16 @@ _FINITE = re.compile(
     FLAGS,
 )
 
-# Table columns by their header words.
-_TASK_COLUMN = re.compile(
-    r"(?:tasks?|action(?: items?)?|actions|items?|to-?dos?|what|deliverables?|description|activit(?:y|ies)|"
-    r"requests?|asks?|next steps?|steps?|work items?|topic|subject)",
-    FLAGS,
-)
-_OWNER_COLUMN = re.compile(
-    r"(?:owners?|assignees?|assigned(?: to)?|who|responsible|person|lead|name|by whom|contact|dri)", FLAGS
-)
-_DUE_COLUMN = re.compile(
-    r"(?:due(?: date| by| on)?|deadline|dates?|when|by|by when|target(?: date)?|eta|timing|time)", FLAGS
-)
-_STATUS_COLUMN = re.compile(r"(?:status|state|progress|done\??|complete\??)", FLAGS)
+# Table columns by the words of their header cell, tried in this order ("Task owner" is an owner column,
+# "Due date" a due column, "Action by" in minutes names who acts).
+_COLUMN_WORDS = (
+    ("owner", r"owners?|assignees?|assigned|who|responsible|person|action by|by whom|dri|lead"),
+    ("status", r"status|state|progress|done|complete|completed"),
+    ("due", r"due|deadline|dates?|when|by|eta|target"),
+    ("task", r"tasks?|actions?|items?|to-?dos?|to do|deliverables?|description|activit(?:y|ies)|requests?|"
+     r"asks?|next steps?|steps?|what"),
+)  # fmt: skip
+_COLUMNS = [(role, re.compile(rf"\b(?:{words})\b", FLAGS)) for role, words in _COLUMN_WORDS]
 _DONE = re.compile(
     r"(?:done|complete|completed|closed|resolved|shipped|cancell?ed|finished|yes|[✓✔☑x])\.?", FLAGS
 )
@@ -290,10 +287,12 @@ def item_task(
 
 
 def lead_is_only_the_items(lead: Sentence, email: EmailForExtraction) -> bool:
-    """Whether the lead's own ask is nothing but its items ("Could you do the following by Friday:"), so
-    it is no task of its own once they are."""
+    """Whether the lead's own ask is nothing but its items ("Could you do the following by Friday:"), or
+    it is only a heading ("Follow-ups:", "Next steps:"), so it is no task of its own once they are."""
     read = _read_lead(lead, email)
-    return read is not None and (read.stands_for_items or not read.title)
+    flat = " ".join(lead.text.split())
+    heading = flat.endswith(":") and len(flat.split()) <= 4 and resolve_first_due(flat, email) is None
+    return read is not None and (read.stands_for_items or not read.title or heading)
 
 
 @dataclass(frozen=True)
@@ -307,19 +306,15 @@ class _Columns:
 def _columns(header: tuple[str, ...]) -> _Columns | None:
     """Which cell holds what, from the header's words; None when the table is not a table of asks (it needs
     a task column and an owner or a due column)."""
-
-    def find(pattern: re.Pattern[str]) -> int | None:
-        for index, cell in enumerate(header):
-            if pattern.fullmatch(re.sub(r"[^\w/ -]+", "", cell).strip()):
-                return index
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        for role, words in _COLUMNS:
+            if words.search(cell):
+                found.setdefault(role, index)
+                break
+    if "task" not in found or ("owner" not in found and "due" not in found):
         return None
-
-    task = find(_TASK_COLUMN)
-    owner = find(_OWNER_COLUMN)
-    due = find(_DUE_COLUMN)
-    if task is None or (owner is None and due is None):
-        return None
-    return _Columns(task, owner, due, find(_STATUS_COLUMN))
+    return _Columns(found["task"], found.get("owner"), found.get("due"), found.get("status"))
 
 
 def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
