@@ -371,6 +371,11 @@ def test_short_lines_without_punctuation_are_sentences_of_their_own() -> None:
         "Added dark mode",
         "This wrapped sentence of prose runs on\nover two lines.",
     ]
+    body = "Could you send the report to\nJo by Friday? And book\nthe room."
+    assert [s.text for s in split_sentences(body)] == [
+        "Could you send the report to\nJo by Friday?",
+        "And book\nthe room.",
+    ]
 
 
 # --------------------------------------------------------------------------- forwards

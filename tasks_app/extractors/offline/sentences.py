@@ -77,6 +77,14 @@ def _table_lines(lines: list[str]) -> set[int]:
     return rows
 
 
+# A line ending like this is a sentence broken by hand ("Could you send the report to" / "Jo by Friday?").
+_CARRIES_ON = re.compile(
+    r"\b(?:the|a|an|to|of|for|with|and|or|but|in|on|at|by|from|about|please|your|our|my|his|her|their|"
+    r"this|that|these|those|is|are|was|were|be|will|can|could|would|should|you|we|i|if|so|than)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _starts_a_line_of_its_own(line: str, role: SentenceRole) -> bool:
     text = line.lstrip()
     if role == "item" and text and text != line and not _BULLET.match(line):
@@ -124,7 +132,11 @@ def _content_blocks(body: str) -> Iterator[tuple[int, int, SentenceRole]]:
         if (
             re.search(r"[.!?:]\s*$", line)
             or (len(line) < 40 and line.rstrip().endswith(","))
-            or (len(line.strip()) < _SHORT_LINE and _starts_a_line_of_its_own(following, block_role))
+            or (
+                len(line.strip()) < _SHORT_LINE
+                and not _CARRIES_ON.search(line)
+                and _starts_a_line_of_its_own(following, block_role)
+            )
         ):
             yield block_start, block_end, block_role
             block_start = None
