@@ -187,6 +187,9 @@ def test_tables_that_are_not_asks_give_no_tasks() -> None:
         "Item | Qty | Price\nStanding desk | 2 | $800\nMonitor arm | 4 | $120\n\nJo"
     )
     assert extract(quote) == []
+    # An owner's address is the reader's only if it is one of theirs, whatever its local part.
+    table = "Task | Owner | Due\nSend the deck | sam@vendor.example | Friday\nBook travel | sam@example.com | Friday\n"
+    assert [task.title for task in extract(table, reader=SAM)] == ["Book travel"]
     # Two lines with pipes under an ask are a signature, not a table of its asks.
     signed = (
         "Could you review the attached draft by Friday?\n\n"
@@ -276,6 +279,16 @@ def test_items_assigned_to_someone_else_are_theirs() -> None:
         ("Confirm the headcount", None),
     ]
     assert tasks[0].evidence == "Sam: book the offsite venue by Friday"
+    body = (
+        "Could you do these by Friday:\n"
+        "- send the deck to dana@vendor.example\n"
+        "- renew the permit (ASAP)\n"
+        "- call the caterer (Priya)\n"
+    )
+    assert [task.title for task in extract(body, reader=SAM, to=TO_SAM_AND_PRIYA)] == [
+        "Send the deck to dana@vendor.example",
+        "Renew the permit",
+    ]
     body = "Action items for Priya:\n- send the revised budget\n- book the venue\n"
     assert extract(body, reader=SAM, to=TO_SAM_AND_PRIYA) == []
 

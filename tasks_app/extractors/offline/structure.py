@@ -40,6 +40,14 @@ _ITEMS_OBJECT = re.compile(
     r"the below|(?:a )?(?:few|couple(?: of)?) (?:things|items|points|more things)|them)\b",
     FLAGS,
 )
+# A word followed by a determiner starts with a verb ("renew the permit"), unless the word is itself a
+# determiner or a preposition ("for the launch").
+_DETERMINER = r"(?:the|a|an|your|our|my|his|her|their|its|this|that|these|those|all|some|any|every|each)"
+_VERB_LED = re.compile(
+    rf"^(?!{_DETERMINER}\b|(?:for|with|of|in|on|at|to|from|by|about|into|over|under|after|before|and|or)\b)"
+    rf"[a-z][\w'-]*\s+{_DETERMINER}\b",
+    FLAGS,
+)
 # A finite verb: an item that has one is a statement, not a bare noun phrase such as "the signed NDA".
 _FINITE = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|should|did|does|do|'s|'re|needs?|"
@@ -74,7 +82,7 @@ _OWNER_PREFIX = re.compile(
 _AT_OWNER = re.compile(r"^@(?P<name>[\w'.-]+)\s+(?P<rest>\S.*)$", re.DOTALL)
 # "Book the room (Priya)", "Book the room @Priya".
 _OWNER_SUFFIX = re.compile(
-    r"^(?P<rest>.+?)\s*(?:\((?P<name>[A-Z][\w'-]+)\)|@(?P<at>[\w'.-]+))\s*[.!]?$", re.DOTALL
+    r"^(?P<rest>.+?)(?:\s*\((?P<name>[A-Z][\w'-]+)\)|\s+@(?P<at>[\w'.-]+))\s*[.!]?$", re.DOTALL
 )
 # Words that may start an item followed by a colon or "to" without naming anyone.
 _NOT_A_NAME = re.compile(
@@ -126,7 +134,11 @@ def owned_by_reader(owner: str, email: EmailForExtraction) -> bool:
         part = part.strip(" .@").lower()
         if not part:
             continue
-        if part in names or email.reader.owns(part) or part.split("@", 1)[0] in names:
+        if "@" in part:
+            if email.reader.owns(part):
+                return True
+            continue  # sam@vendor.example is not the reader Sam
+        if part in names:
             return True
         if part.split(" ")[0] in names and part not in _sender_names(email):
             return True  # "Sam L." for the reader Sam Lee
@@ -246,7 +258,8 @@ def _owner_split(text: str, email: EmailForExtraction) -> tuple[str | None, str]
         if not to_form:
             return None, m.group("rest")
     m = _OWNER_SUFFIX.match(flat)
-    if m:
+    # "(Priya)" names her only when she is on the email: "(ASAP)" and "(Friday)" name no one.
+    if m and (m.group("at") or m.group("name").lower() in _people(email)):
         return m.group("name") or m.group("at"), m.group("rest")
     return None, text
 
@@ -276,11 +289,15 @@ def item_task(
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
             return None
-        # "Get these done before the meeting" + "the expense report" -> "Get the expense report done".
-        done = " done" if re.match(r"\s+done\b", lead.title[m.end() :]) else ""
-        task = _new_task(
-            f"{lead.title[: m.start()]}{flat.rstrip('.;,')}{done}", item.text, email, due_text=flat
-        )
+        if _VERB_LED.match(flat):
+            # "renew the permit": an action of its own, in words the intent patterns do not list.
+            task = _new_task(flat, item.text, email, due_text=flat)
+        else:
+            # "Get these done before the meeting" + "the expense report" -> "Get the expense report done".
+            done = " done" if re.match(r"\s+done\b", lead.title[m.end() :]) else ""
+            task = _new_task(
+                f"{lead.title[: m.start()]}{flat.rstrip('.;,')}{done}", item.text, email, due_text=flat
+            )
     elif lead is not None and lead.informational and not _EXPLICIT_ASK.search(flat):
         return None
     return _with_due(replace(task, evidence=item.text), item.lead, email)
