@@ -36,8 +36,16 @@ class ForwardedRegion:
     text_end: int
 
 
-def forwarded_region(text: str) -> ForwardedRegion | None:
+def is_forward_subject(subject: str) -> bool:
+    """Whether ``subject`` marks a forward ("Fwd:", "FW:", "WG:", "TR:", "RV:", "ENC:")."""
+    return bool(FORWARD_SUBJECT.match(subject))
+
+
+def forwarded_region(text: str, *, forwarded: bool = False) -> ForwardedRegion | None:
     """The first forward in ``text`` (as :func:`reply_text` keeps it), or None.
+
+    With ``forwarded=True`` (the subject says it is a forward) an Outlook "From:/Sent:" header block or an
+    "Original Message" separator starts the forward too, as in :func:`reply_text`.
 
     A marker inside quoted history belongs to an older message and does not count. The forwarded
     message's words start below its header lines ("From:", "To:", "Subject:"…, which Apple Mail puts
@@ -52,7 +60,7 @@ def forwarded_region(text: str) -> ForwardedRegion | None:
         kind, _ = quote_header(lines, i)
         if not kind:
             continue
-        if kind != "forward":
+        if kind != "forward" and not (forwarded and kind in {"outlook", "separator"}):
             return None  # quoted history comes first: any marker below it is an older message's
         first = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), len(lines))
         after_headers = first

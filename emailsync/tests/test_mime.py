@@ -19,6 +19,7 @@ from emailsync.mime import (
     forwarded_headers,
     forwarded_region,
     html_to_text,
+    is_forward_subject,
     parse_message,
     reply_text,
 )
@@ -228,6 +229,17 @@ def test_forwarded_region_starts_below_apple_mails_header_block() -> None:
         "from": "Dana <dana@example.com>",
         "to": "Alice <alice@example.com>",
     }
+
+
+def test_forwarded_region_takes_an_outlook_header_block_as_a_forward_only_when_told() -> None:
+    text = "FYI\n\nFrom: Legal <l@x.org>\nSent: Monday\nTo: Alice\nSubject: Contract\n\nSign by 31 March."
+    assert forwarded_region(text) is None
+    region = forwarded_region(text, forwarded=is_forward_subject("FW: Contract"))
+    assert region is not None
+    assert text[: region.marker_start] == "FYI\n\n"
+    assert text[region.text_start : region.text_end] == "Sign by 31 March."
+    assert forwarded_headers(text, region) == {"from": "Legal <l@x.org>", "to": "Alice"}
+    assert not is_forward_subject("Re: Contract")
 
 
 def test_forwarded_headers_reads_the_recipients_in_other_languages() -> None:

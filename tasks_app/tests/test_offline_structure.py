@@ -530,3 +530,19 @@ def test_any_mix_of_lists_tables_and_forwards_gives_grounded_capped_tasks(lines:
     for sentence in split_sentences(body):
         assert body[sentence.start : sentence.end] == sentence.text
         assert sentence.lead is None or body[sentence.lead.start : sentence.lead.end] == sentence.lead.text
+
+
+OUTLOOK_HEADERS = "________________________________\nFrom: Dana Wu <dana@vendor.example>\nSent: Tuesday, March 3, 2026 4:10 PM\n"
+
+
+def test_an_outlook_forward_is_read_as_a_forward_when_the_subject_says_so() -> None:
+    to_sam = f"FYI\n\n{OUTLOOK_HEADERS}To: Sam Lee\nSubject: Contract\n\nPlease send the signed contract by Monday.\n"
+    assert titles_and_dues(extract(to_sam, reader=SAM, subject="FW: Contract")) == [
+        ("Send the signed contract", at(9))
+    ]
+    to_jo = to_sam.replace("To: Sam Lee", "To: Jo Park")
+    assert extract(to_jo, reader=SAM, subject="FW: Contract") == []
+    # Without "FW:" the block is not known to be a forward: the text is read as one message.
+    assert [task.title for task in extract(to_jo, reader=SAM, subject="Contract")] == [
+        "Send the signed contract"
+    ]

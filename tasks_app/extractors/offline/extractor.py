@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import cast
 
-from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region
+from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
@@ -180,7 +180,7 @@ class OfflineExtractor:
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
         # The parser keeps a forwarded message in the text (it is what the forwarder asks about); the
         # forwarder's own note ends where it begins.
-        region = forwarded_region(email.body)
+        region = forwarded_region(email.body, forwarded=is_forward_subject(email.subject))
         own = email.body[: region.marker_start] if region is not None else email.body
         tasks = self._extract_from(_units(own), email)
         if region is not None:
