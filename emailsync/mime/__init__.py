@@ -12,7 +12,7 @@ One module per job: ``decoding`` (charsets), ``parts`` (MIME leaves), ``headers`
 from __future__ import annotations
 
 from .decoding import decode_bytes
-from .forwards import ForwardedRegion, forwarded_region
+from .forwards import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
 from .headers import decode_header_value
 from .html_text import clean_text, html_to_text
 from .invites import CalendarInvite
@@ -27,8 +27,10 @@ __all__ = [
     "clean_text",
     "decode_bytes",
     "decode_header_value",
+    "forwarded_headers",
     "forwarded_region",
     "html_to_text",
+    "is_forward_subject",
     "parse_headers",
     "parse_message",
     "reply_text",

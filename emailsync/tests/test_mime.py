@@ -16,8 +16,10 @@ from emailsync.mime import (
     ParsedMessage,
     decode_bytes,
     decode_header_value,
+    forwarded_headers,
     forwarded_region,
     html_to_text,
+    is_forward_subject,
     parse_message,
     reply_text,
 )
@@ -214,6 +216,49 @@ def test_forwarded_region_ends_the_forwarded_words_at_their_own_quoted_history()
     assert text[region.text_start : region.text_end] == "Bring the keys.\n"
 
 
+def test_forwarded_region_starts_below_apple_mails_header_block() -> None:
+    # Apple Mail puts a blank line between the marker and the headers, and another before the words.
+    text = (
+        "FYI\n\nBegin forwarded message:\n\n"
+        "From: Dana <dana@example.com>\nSubject: Offsite\nTo: Alice <alice@example.com>\n\n"
+        "The offsite moves to 20 March, please book travel."
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert text[region.text_start : region.text_end] == "The offsite moves to 20 March, please book travel."
+    assert forwarded_headers(text, region) == {
+        "from": "Dana <dana@example.com>",
+        "to": "Alice <alice@example.com>",
+    }
+
+
+def test_forwarded_region_takes_an_outlook_header_block_as_a_forward_only_when_told() -> None:
+    text = "FYI\n\nFrom: Legal <l@x.org>\nSent: Monday\nTo: Alice\nSubject: Contract\n\nSign by 31 March."
+    assert forwarded_region(text) is None
+    region = forwarded_region(text, forwarded=is_forward_subject("FW: Contract"))
+    assert region is not None
+    assert text[: region.marker_start] == "FYI\n\n"
+    assert text[region.text_start : region.text_end] == "Sign by 31 March."
+    assert forwarded_headers(text, region) == {"from": "Legal <l@x.org>", "to": "Alice"}
+    assert not is_forward_subject("Re: Contract")
+
+
+def test_forwarded_headers_reads_the_recipients_in_other_languages() -> None:
+    text = (
+        "Zur Info\n\n---------- Weitergeleitete Nachricht ---------\n"
+        "Von: Dana <dana@example.com>\nDatum: 3. März 2025\nBetreff: Angebot\nAn: Sam <sam@example.com>\n"
+        "Cc: Jo <jo@example.com>\n\nBitte das Angebot prüfen."
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert forwarded_headers(text, region) == {
+        "from": "Dana <dana@example.com>",
+        "to": "Sam <sam@example.com>",
+        "cc": "Jo <jo@example.com>",
+    }
+    assert text[region.text_start :] == "Bitte das Angebot prüfen."
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -380,6 +425,43 @@ def test_it_converts_html_only_mail_to_readable_text_without_hidden_content() ->
     ):
         assert hidden not in message.full_text
     assert "<" not in message.full_text and "&amp;" not in message.full_text
+
+
+ASKS_TABLE = """<html><body><p>Hi Sam,</p><p>Open items from Monday's review:</p>
+<table border="1"><thead><tr><th>Task</th><th>Owner</th><th>Due</th></tr></thead>
+<tbody><tr><td><b>Update</b> the pricing deck</td><td>Sam</td><td>Friday</td></tr>
+<tr><td>Send the budget to finance</td><td>Priya</td><td>March 10</td></tr>
+<tr><td>Book the offsite venue</td><td></td><td>next Tuesday</td></tr></tbody></table>
+<p>Thanks,<br>Jo</p></body></html>"""
+
+
+def test_a_data_table_comes_out_one_row_a_line_with_its_cells_separated() -> None:
+    assert html_to_text(ASKS_TABLE) == (
+        "Hi Sam,\n\nOpen items from Monday's review:\n\n"
+        "Task | Owner | Due\n"
+        "Update the pricing deck | Sam | Friday\n"
+        "Send the budget to finance | Priya | March 10\n"
+        "Book the offsite venue | | next Tuesday\n\n"
+        "Thanks,\nJo"
+    )
+
+
+def test_a_table_cell_keeps_a_pipe_of_its_own_from_splitting_the_row() -> None:
+    html = "<table><tr><td>Task</td><td>Due</td></tr><tr><td>Fix A|B test</td><td>Monday</td></tr></table>"
+    assert html_to_text(html) == "Task | Due\nFix A/B test | Monday"
+
+
+def test_layout_tables_keep_their_paragraphs() -> None:
+    # The frame of most HTML mail: a table around a table, and cells that hold paragraphs.
+    html = (
+        "<table><tr><td><table><tr><td><p>Hello Sam,</p><p>Could you review the draft by Friday?</p></td>"
+        "<td><p>Side note</p></td></tr></table></td></tr></table>"
+        "<table><tr><td><p>" + "Long paragraph of news. " * 12 + "</p></td><td>x</td></tr>"
+        "<tr><td>a</td><td>b</td></tr></table>"
+    )
+    text = html_to_text(html)
+    assert "Could you review the draft by Friday?" in text
+    assert " | " not in text
 
 
 def test_it_ignores_attachments_and_does_not_duplicate_invites() -> None:
