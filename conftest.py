@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 if TYPE_CHECKING:
     # Imported lazily below so that pure unit tests can run without Django (-p no:django).
@@ -23,6 +26,23 @@ if TYPE_CHECKING:
     from scheduler_site.testing.fake_anthropic import FakeAnthropic
 
 _counter = itertools.count(1)
+
+# Property tests stay bounded so the suite stays fast: "suite" (the default) caps every @given at a few dozen
+# examples, with no per-example deadline (CI machines are shared and slow) and a fixed seed per test, so a
+# failure in CI fails the same way on a laptop. HYPOTHESIS_PROFILE=thorough searches longer, with fresh
+# randomness, for a local hunt. A test's own @settings still override what they name.
+hypothesis_settings.register_profile(
+    "suite",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("suite"), max_examples=1000, derandomize=False
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture(autouse=True)

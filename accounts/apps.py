@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import checks, signals  # noqa: F401
+        from accounts import api_schema, checks, signals  # noqa: F401
         from scheduler_site.schedules import maintenance_schedule
 
         maintenance_schedule(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from emailsync import api as email_api
 from tasks_app import api as task_api
@@ -13,4 +15,7 @@ urlpatterns = [
     path("tasks/", task_api.task_list, name="task-list"),
     path("tasks/<int:task_id>/", task_api.task_detail, name="task-detail"),
     path("export", email_api.data_export, name="export"),
+    # The OpenAPI schema, and Swagger UI reading it: a page, so a signed-out visitor is sent to sign in.
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
 ]

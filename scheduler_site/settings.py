@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    # The API's OpenAPI schema (/api/schema/) and its Swagger UI page, served from our own static files.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "social_django",
     "axes",
@@ -211,6 +214,36 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api": API_RATE, "sync": SYNC_RATE, "demo": DEMO_RATE},
     # Same rule as login lockouts for the address of an unauthenticated caller.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Intelligent Scheduler API",
+    "DESCRIPTION": (
+        "Start a sync of your mailbox, follow it, read and change your tasks, and export your data. "
+        "Authenticate with `Authorization: Bearer <token>` (make a token on the settings page) or a signed-in "
+        "session."
+    ),
+    "VERSION": "1",
+    # The schema describes /api/ only, and itself not at all.
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Signed-in users only, like the API it describes (the docs page sends others to sign in).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI's scripts, styles and icon from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tasks_app.api.schema_require_a_change",
+    ],
+    # Three answers have a "status" of their own: a name for each set of values.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks_app.models.Task.Status",
+        "SyncStartedStatusEnum": ["queued", "running"],
+        "SyncUnavailableStatusEnum": ["unavailable"],
+    },
 }
 
 # django-q2 delivers at least once. A job that outlives `retry` is delivered again while the first copy
@@ -256,6 +289,11 @@ SYNC_LEASE_SECONDS = envint("SYNC_LEASE_SECONDS", 300, minimum=10)
 # A queued run that no worker picked up for this long is considered lost and may be replaced.
 SYNC_STALE_QUEUED_SECONDS = envint("SYNC_STALE_QUEUED_SECONDS", Q_RETRY + 60, minimum=10)
 SYNC_MAX_MESSAGES_PER_RUN = envint("SYNC_MAX_MESSAGES_PER_RUN", 500, minimum=1)
+# Seconds between two saves of a run's progress (and renewals of its mailbox lease); 0 saves after every
+# message. The lease is renewed at least every third of SYNC_LEASE_SECONDS whatever this says.
+SYNC_PROGRESS_SECONDS = envint("SYNC_PROGRESS_SECONDS", 1, minimum=0)
+# Extractor calls (model requests) one sync keeps in flight at once; results are written in message order.
+EXTRACTION_CONCURRENCY = envint("EXTRACTION_CONCURRENCY", 4, minimum=1)
 SYNC_MESSAGE_MAX_ATTEMPTS = envint("SYNC_MESSAGE_MAX_ATTEMPTS", 3, minimum=1)
 SYNC_DISABLE_AFTER_FAILURES = envint("SYNC_DISABLE_AFTER_FAILURES", 5, minimum=1)
 SYNC_BACKOFF_BASE_SECONDS = envint("SYNC_BACKOFF_BASE_SECONDS", 60, minimum=1)
@@ -317,6 +355,10 @@ GOOGLE_REVOKE_URL = envstr("GOOGLE_REVOKE_URL", "https://oauth2.googleapis.com/r
 GOOGLE_USERINFO_URL = envstr("GOOGLE_USERINFO_URL", "https://www.googleapis.com/oauth2/v3/userinfo")
 GMAIL_API_ENDPOINT = envstr("GMAIL_API_ENDPOINT", "https://gmail.googleapis.com/")
 GMAIL_BATCH_URI = envstr("GMAIL_BATCH_URI", "https://gmail.googleapis.com/batch/gmail/v1")
+# The Calendar API's batch endpoint (new events go there 50 at a time).
+GOOGLE_CALENDAR_BATCH_URI = envstr(
+    "GOOGLE_CALENDAR_BATCH_URI", "https://www.googleapis.com/batch/calendar/v3"
+)
 GOOGLE_CALENDAR_API_ENDPOINT = envstr(
     "GOOGLE_CALENDAR_API_ENDPOINT", "https://www.googleapis.com/calendar/v3/"
 )

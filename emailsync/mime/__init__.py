@@ -12,11 +12,11 @@ One module per job: ``decoding`` (charsets), ``parts`` (MIME leaves), ``headers`
 from __future__ import annotations
 
 from .decoding import decode_bytes
-from .forwards import ForwardedRegion, forwarded_region
+from .forwards import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
 from .headers import decode_header_value
 from .html_text import clean_text, html_to_text
 from .invites import CalendarInvite
-from .message import MessageParseError, ParsedMessage, parse_message
+from .message import MessageParseError, ParsedMessage, parse_headers, parse_message
 from .quotes import reply_text
 
 __all__ = [
@@ -27,8 +27,11 @@ __all__ = [
     "clean_text",
     "decode_bytes",
     "decode_header_value",
+    "forwarded_headers",
     "forwarded_region",
     "html_to_text",
+    "is_forward_subject",
+    "parse_headers",
     "parse_message",
     "reply_text",
 ]

@@ -7,7 +7,7 @@ import binascii
 import quopri
 import re
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -120,4 +120,20 @@ def parse_date(value: str) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         # "-0000" or no zone at all: UTC is the only defensible reading.
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    return within_every_zone(parsed)
+
+
+# No zone is more than a day from UTC: an instant between these has a date on every clock.
+_FIRST_INSTANT = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LAST_INSTANT = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def within_every_zone(moment: datetime) -> datetime | None:
+    """``moment``, or None when some clock cannot show it: "31 Dec 9999 23:00 -1200" is in year 10000 in UTC,
+    where every time is stored (each save of its receipt would fail), and "1 Jan 0001 00:00 UTC" is in year 0
+    in New York (the page showing it would fail). Such a date is no date."""
+    try:
+        instant = moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment if _FIRST_INSTANT <= instant <= _LAST_INSTANT else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import html2text
-from bs4 import BeautifulSoup, Comment
+from bs4 import BeautifulSoup, Comment, Tag
 
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$)",
@@ -38,6 +38,7 @@ def html_to_text(html: str) -> str:
     for tag in soup.find_all(_is_hidden):
         if not getattr(tag, "decomposed", False):
             tag.decompose()
+    _flatten_data_tables(soup)
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.unicode_snob = True
@@ -56,6 +57,48 @@ def html_to_text(html: str) -> str:
     text = re.sub(r"(?m)^#{1,6} (?=\S)", "", text)
     text = re.sub(r"(?m)^\s*(\* ){2}\*\s*$", "", text)
     return clean_text(text)
+
+
+# A data table's cell holds a short phrase; a layout table's cell holds paragraphs of the message.
+_MAX_CELL_CHARS = 200
+CELL_SEPARATOR = " | "
+
+
+def _rows(table: Tag) -> list[list[Tag]]:
+    """The rows of ``table`` (not of tables inside it), each as its cells."""
+    rows: list[list[Tag]] = []
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is table:
+            rows.append([cell for cell in row.find_all(["td", "th"], recursive=False)])
+    return rows
+
+
+def _cell_text(cell: Tag) -> str:
+    return " ".join(cell.get_text(" ").split()).replace("|", "/")
+
+
+def _flatten_data_tables(soup: BeautifulSoup) -> None:
+    """Write each data table as one line per row, cells joined by " | " ("Update the deck | Sam | Friday").
+
+    html2text, told to ignore tables, runs a row's cells together ("Update the deckSamFriday"). A data
+    table is one with no table inside it, at least two rows of two or more filled cells, and only short
+    cells; layout tables (the usual frame of HTML mail) are left to html2text, which writes their
+    paragraphs as paragraphs."""
+    for table in soup.find_all("table"):
+        if table.find("table") is not None:
+            continue
+        rows = [[_cell_text(cell) for cell in cells] for cells in _rows(table)]
+        rows = [cells for cells in rows if any(cells)]
+        if sum(1 for cells in rows if sum(1 for text in cells if text) >= 2) < 2:
+            continue
+        if any(len(text) > _MAX_CELL_CHARS for cells in rows for text in cells):
+            continue
+        block = soup.new_tag("p")
+        for index, cells in enumerate(rows):
+            if index:
+                block.append(soup.new_tag("br"))
+            block.append(CELL_SEPARATOR.join(cells).strip())
+        table.replace_with(block)
 
 
 def clean_text(text: str) -> str:

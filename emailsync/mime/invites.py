@@ -8,7 +8,7 @@ from datetime import date, datetime, time, tzinfo
 from email.message import Message
 
 from .decoding import PARSE_ERRORS, decode_bytes
-from .headers import collapse
+from .headers import collapse, within_every_zone
 from .parts import child_parts, content_type, part_bytes, part_charset
 
 
@@ -30,10 +30,10 @@ def _as_aware(value: object, fallback_tz: tzinfo) -> tuple[datetime | None, bool
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             # Floating time: the organiser's wall clock; the message's zone is the best hint.
-            return value.replace(tzinfo=fallback_tz), False
-        return value, False
+            return within_every_zone(value.replace(tzinfo=fallback_tz)), False
+        return within_every_zone(value), False
     if isinstance(value, date):
-        return datetime.combine(value, time.min, tzinfo=fallback_tz), True
+        return within_every_zone(datetime.combine(value, time.min, tzinfo=fallback_tz)), True
     return None, False
 
 
@@ -53,8 +53,8 @@ def _parse_calendar(
             start, all_day = _as_aware(event.decoded("dtstart", None), fallback_tz)
             end, _ = _as_aware(event.decoded("dtend", None), fallback_tz)
             if end is None and start is not None and "duration" in event:
-                end = start + event.decoded("duration")
-        except PARSE_ERRORS:
+                end = within_every_zone(start + event.decoded("duration"))
+        except (*PARSE_ERRORS, OverflowError):
             start, end, all_day = None, None, False
         invites.append(
             CalendarInvite(

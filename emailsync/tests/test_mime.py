@@ -16,11 +16,14 @@ from emailsync.mime import (
     ParsedMessage,
     decode_bytes,
     decode_header_value,
+    forwarded_headers,
     forwarded_region,
     html_to_text,
+    is_forward_subject,
     parse_message,
     reply_text,
 )
+from emailsync.mime.message import MAX_TEXT_CHARS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TALON = FIXTURES / "talon_replies"
@@ -213,6 +216,49 @@ def test_forwarded_region_ends_the_forwarded_words_at_their_own_quoted_history()
     assert text[region.text_start : region.text_end] == "Bring the keys.\n"
 
 
+def test_forwarded_region_starts_below_apple_mails_header_block() -> None:
+    # Apple Mail puts a blank line between the marker and the headers, and another before the words.
+    text = (
+        "FYI\n\nBegin forwarded message:\n\n"
+        "From: Dana <dana@example.com>\nSubject: Offsite\nTo: Alice <alice@example.com>\n\n"
+        "The offsite moves to 20 March, please book travel."
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert text[region.text_start : region.text_end] == "The offsite moves to 20 March, please book travel."
+    assert forwarded_headers(text, region) == {
+        "from": "Dana <dana@example.com>",
+        "to": "Alice <alice@example.com>",
+    }
+
+
+def test_forwarded_region_takes_an_outlook_header_block_as_a_forward_only_when_told() -> None:
+    text = "FYI\n\nFrom: Legal <l@x.org>\nSent: Monday\nTo: Alice\nSubject: Contract\n\nSign by 31 March."
+    assert forwarded_region(text) is None
+    region = forwarded_region(text, forwarded=is_forward_subject("FW: Contract"))
+    assert region is not None
+    assert text[: region.marker_start] == "FYI\n\n"
+    assert text[region.text_start : region.text_end] == "Sign by 31 March."
+    assert forwarded_headers(text, region) == {"from": "Legal <l@x.org>", "to": "Alice"}
+    assert not is_forward_subject("Re: Contract")
+
+
+def test_forwarded_headers_reads_the_recipients_in_other_languages() -> None:
+    text = (
+        "Zur Info\n\n---------- Weitergeleitete Nachricht ---------\n"
+        "Von: Dana <dana@example.com>\nDatum: 3. März 2025\nBetreff: Angebot\nAn: Sam <sam@example.com>\n"
+        "Cc: Jo <jo@example.com>\n\nBitte das Angebot prüfen."
+    )
+    region = forwarded_region(text)
+    assert region is not None
+    assert forwarded_headers(text, region) == {
+        "from": "Dana <dana@example.com>",
+        "to": "Sam <sam@example.com>",
+        "cc": "Jo <jo@example.com>",
+    }
+    assert text[region.text_start :] == "Bitte das Angebot prüfen."
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -332,6 +378,13 @@ def test_a_message_without_date_has_date_none_and_empty_ids() -> None:
         ("Mon, 2 Apr 2012 13:56:12 -0000", datetime(2012, 4, 2, 13, 56, 12, tzinfo=UTC)),
         ("2012-04-02 13:56:12", datetime(2012, 4, 2, 13, 56, 12, tzinfo=UTC)),
         ("yesterday-ish", None),
+        # A date that some clock cannot show (year 10000 in UTC, year 0 in New York) is no date.
+        ("Fri, 31 Dec 9999 23:59:59 -1200", None),
+        ("0001-01-01T00:00:00+14:00", None),
+        ("0001-01-01T00:00:00Z", None),
+        ("9999-12-31T12:00:00Z", None),
+        ("Thu, 30 Dec 9999 10:00:00 -1200", datetime(9999, 12, 30, 22, 0, tzinfo=UTC)),
+        ("0001-01-02T00:00:00Z", datetime(1, 1, 2, tzinfo=UTC)),
     ],
 )
 def test_dates_are_aware_or_none(date_header: str, expected: datetime | None) -> None:
@@ -374,6 +427,43 @@ def test_it_converts_html_only_mail_to_readable_text_without_hidden_content() ->
     assert "<" not in message.full_text and "&amp;" not in message.full_text
 
 
+ASKS_TABLE = """<html><body><p>Hi Sam,</p><p>Open items from Monday's review:</p>
+<table border="1"><thead><tr><th>Task</th><th>Owner</th><th>Due</th></tr></thead>
+<tbody><tr><td><b>Update</b> the pricing deck</td><td>Sam</td><td>Friday</td></tr>
+<tr><td>Send the budget to finance</td><td>Priya</td><td>March 10</td></tr>
+<tr><td>Book the offsite venue</td><td></td><td>next Tuesday</td></tr></tbody></table>
+<p>Thanks,<br>Jo</p></body></html>"""
+
+
+def test_a_data_table_comes_out_one_row_a_line_with_its_cells_separated() -> None:
+    assert html_to_text(ASKS_TABLE) == (
+        "Hi Sam,\n\nOpen items from Monday's review:\n\n"
+        "Task | Owner | Due\n"
+        "Update the pricing deck | Sam | Friday\n"
+        "Send the budget to finance | Priya | March 10\n"
+        "Book the offsite venue | | next Tuesday\n\n"
+        "Thanks,\nJo"
+    )
+
+
+def test_a_table_cell_keeps_a_pipe_of_its_own_from_splitting_the_row() -> None:
+    html = "<table><tr><td>Task</td><td>Due</td></tr><tr><td>Fix A|B test</td><td>Monday</td></tr></table>"
+    assert html_to_text(html) == "Task | Due\nFix A/B test | Monday"
+
+
+def test_layout_tables_keep_their_paragraphs() -> None:
+    # The frame of most HTML mail: a table around a table, and cells that hold paragraphs.
+    html = (
+        "<table><tr><td><table><tr><td><p>Hello Sam,</p><p>Could you review the draft by Friday?</p></td>"
+        "<td><p>Side note</p></td></tr></table></td></tr></table>"
+        "<table><tr><td><p>" + "Long paragraph of news. " * 12 + "</p></td><td>x</td></tr>"
+        "<tr><td>a</td><td>b</td></tr></table>"
+    )
+    text = html_to_text(html)
+    assert "Could you review the draft by Friday?" in text
+    assert " | " not in text
+
+
 def test_it_ignores_attachments_and_does_not_duplicate_invites() -> None:
     message = load("calendar_invite.eml")
     assert message.full_text == "You have been invited to Design review."
@@ -393,6 +483,25 @@ def test_it_parses_text_calendar_parts_into_aware_invites() -> None:
     # All-day events (VALUE=DATE) become midnight in the message's zone.
     assert offsite.all_day is True
     assert offsite.start == datetime(2025, 3, 20, tzinfo=timezone(timedelta(hours=1)))
+
+
+def test_an_invite_with_no_utc_instant_has_no_start_but_keeps_the_text() -> None:
+    calendar = (
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:far@example.com\r\nSUMMARY:Far future\r\n"
+        "DTSTART;TZID=America/New_York:99991231T230000\r\nDURATION:PT2H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    raw = (
+        "From: a@example.com\r\nSubject: invite\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee you there.\r\n"
+        f"--b\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{calendar}--b--\r\n"
+    ).encode()
+
+    message = parse_message(raw)
+
+    assert [(invite.summary, invite.start, invite.end) for invite in message.invites] == [
+        ("Far future", None, None)
+    ]
+    assert message.text == "See you there."
 
 
 def test_a_broken_calendar_part_yields_no_invites_but_keeps_the_text() -> None:
@@ -476,6 +585,17 @@ def test_malformed_messages_parse_without_crashing(raw: bytes) -> None:
     message = parse_message(raw)
     assert isinstance(message.full_text, str)
     assert isinstance(message.subject, str)
+
+
+def test_the_text_read_for_tasks_is_capped_and_the_full_text_kept() -> None:
+    body = "Could you send the figures by Friday? " + "Log line 42: all fine. " * 100_000
+    raw = b"From: a@example.com\r\nSubject: log\r\nContent-Type: text/plain\r\n\r\n" + body.encode()
+
+    message = parse_message(raw)
+
+    assert len(message.text) == MAX_TEXT_CHARS
+    assert message.text.startswith("Could you send the figures by Friday?")
+    assert len(message.full_text) > 2_000_000
 
 
 def test_randomly_corrupted_fixtures_never_raise_anything_but_message_parse_error() -> None:

@@ -149,6 +149,10 @@ TABLE: list[Row] = [
     Row("api:task-detail", "POST", "/api/tasks/{task}/", (401, 405, 405, 405), api=True),
     Row("api:export", "GET", "/api/export", (401, 200, 200, 200), api=True, shows=("title", "subject")),
     Row("api:export", "POST", "/api/export", (401, 405, 405, 405), api=True),
+    # The API's schema and its docs page: for signed-in users, like the API (the page sends others to sign in).
+    Row("api:schema", "GET", "/api/schema/", (401, 200, 200, 200), api=True),
+    Row("api:schema", "POST", "/api/schema/", (401, 405, 405, 405), api=True),
+    Row("api:docs", "GET", "/api/docs/", (LOGIN, 200, 200, 200)),
     # Sync and its history
     Row("emailsync:sync", "POST", "/sync/sync/", (LOGIN, 302, 302, 302)),
     Row("emailsync:sync", "GET", "/sync/sync/", (LOGIN, 405, 405, 405)),

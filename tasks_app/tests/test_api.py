@@ -236,6 +236,22 @@ def test_a_due_that_does_not_exist_in_the_users_zone_is_refused(
 
 
 @pytest.mark.django_db
+def test_a_due_without_an_offset_past_the_calendars_end_is_refused(
+    alice_in_new_york: User, alice_client: APIClient, alice_tasks: dict[str, Task]
+) -> None:
+    task = alice_tasks["deadline"]
+    before = task.due_at
+
+    # 23:00 on 31 Dec 9999 in New York is in year 10000 in UTC, where every time is stored.
+    response = alice_client.patch(detail_url(task), {"due": "9999-12-31T23:00"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"due": ["Datetime value out of range."]}
+    task.refresh_from_db()
+    assert task.due_at == before
+
+
+@pytest.mark.django_db
 def test_the_api_and_the_web_accept_the_same_longest_title(
     alice: User, alice_client: APIClient, alice_tasks: dict[str, Task]
 ) -> None:

@@ -157,6 +157,38 @@ def test_a_page_size_that_is_not_a_positive_whole_number_is_refused(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "closed_listed"), [("1", True), ("TRUE", True), ("no", False), (None, False)]
+)
+def test_all_reads_yes_and_no(
+    alice: User,
+    auth_client: Callable[[User], APIClient],
+    make_tasks: Callable[..., list[Task]],
+    value: str | None,
+    closed_listed: bool,
+) -> None:
+    done = make_tasks(alice, 2)[0]
+    Task.objects.filter(pk=done.pk).update(status=Task.Status.DONE)
+
+    params = {} if value is None else {"all": value}
+    ids = {row["id"] for row in auth_client(alice).get(LIST_URL, params).json()["results"]}
+
+    assert (done.pk in ids) is closed_listed
+    assert len(ids) == 1 + closed_listed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["2", "maybe", "ja", "true!", ""])
+def test_an_all_that_is_neither_yes_nor_no_is_refused(
+    alice: User, auth_client: Callable[[User], APIClient], value: str
+) -> None:
+    response = auth_client(alice).get(LIST_URL, {"all": value})
+
+    assert response.status_code == 400
+    assert "all" in response.json()
+
+
+@pytest.mark.django_db
 def test_a_cursor_that_was_not_given_out_is_refused(
     alice: User, auth_client: Callable[[User], APIClient], make_tasks: Callable[..., list[Task]]
 ) -> None:

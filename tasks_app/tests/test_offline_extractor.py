@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from tasks_app.extractors import (
     MAX_TITLE_LENGTH,
     EmailForExtraction,
     ExtractedTask,
+    Reader,
     get_extractor,
 )
 from tasks_app.extractors.offline import OfflineExtractor, split_sentences
@@ -64,8 +66,12 @@ def test_it_writes_a_short_imperative_title(body: str, title: str) -> None:
     assert only(body).title == title
 
 
-def test_it_takes_the_authors_commitments_as_tasks() -> None:
-    task = only("I'll send the revised deck on Monday.")
+def test_the_readers_own_commitments_in_mail_they_sent_are_tasks() -> None:
+    sent = replace(
+        email("I'll send the revised deck on Monday.", sender="alex@example.com"),
+        reader=Reader(addresses=("alex@example.com",)),
+    )
+    [task] = OfflineExtractor().extract(sent)
     assert task.title == "Send the revised deck"
     assert task.kind == "deadline"
     # Monday 9 March is after the DST change: still 17:00 local.
@@ -74,7 +80,7 @@ def test_it_takes_the_authors_commitments_as_tasks() -> None:
 
 def test_a_direct_question_to_the_reader_is_a_todo_to_answer() -> None:
     task = only("Which hotel did you book?")
-    assert (task.title, task.kind, task.due) == ("Which hotel did you book", "todo", None)
+    assert (task.title, task.kind, task.due) == ("Answer Alex: which hotel did you book", "todo", None)
     assert task.extra["intent"] == ["question"]
 
 
@@ -152,7 +158,7 @@ def test_evidence_is_a_verbatim_substring_of_the_body() -> None:
         "Thanks for the update.  Could you send me the Q3 report\n"
         "by Friday EOD?\tAlso, let's meet   tomorrow at 3pm.\n"
         "- Please book the room\n"
-        "* I'll bring the slides on Friday.\n"
+        "* Bring the slides on Friday.\n"
     )
     tasks = extract(body)
     assert len(tasks) == 4
@@ -294,7 +300,7 @@ def test_it_names_a_pointed_at_object_from_the_subject(body: str, subject: str, 
 
 
 def test_it_turns_getting_something_over_to_the_reader_into_sending_it() -> None:
-    assert only("I'll get the signed lease over to you by Thursday.").title == "Send the signed lease"
+    assert only("Could you get the signed lease over to me by Thursday?").title == "Send the signed lease"
 
 
 @pytest.mark.parametrize("body", ["Enjoy the long weekend!", "Enjoy!"])
@@ -367,7 +373,7 @@ def test_a_follow_on_detail_stays_part_of_the_task_before_it(body: str) -> None:
 
 
 def test_a_follow_on_sentence_with_its_own_date_is_a_task_of_its_own() -> None:
-    assert len(extract("Could you send the floor plans? I'll review them on Friday.")) == 2
+    assert len(extract("Could you send the floor plans? Are the permits ready by Friday?")) == 2
 
 
 def test_what_we_need_to_do_is_context_for_the_ask_after_it() -> None:
@@ -422,3 +428,33 @@ def test_the_forwarders_own_note_ends_at_the_forward_marker() -> None:
         "Please return the intake form by March 9.\n"
     )
     assert extract(parsed_body(body), subject="Fwd: Forms") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Dave, why don't you send the contract to Steve for review?",
+        "I need this done this week if possible.",
+        "You coming to the site visit tomorrow?",
+        "Would love to have you two join, but no worries if you have conflicts.",
+        "I would also like to sit down with you this week to talk about the rollout.",
+        "I would greatly appreciate your help in resolving this by Friday.",
+        "Perhaps we can also arrange a discussion about the interconnection agreement.",
+        "Maybe we could have lunch on Thursday.",
+    ],
+)
+def test_softer_and_spoken_asks_are_tasks(body: str) -> None:
+    assert len(extract(body)) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Let me call him first.",
+        "I want to make sure we have covered all of the counterparties.",
+        "If you'd like to stop getting these emails, please visit your profile.",
+        "We'll see you tomorrow.",
+    ],
+)
+def test_the_authors_own_next_steps_and_opt_outs_are_not_tasks(body: str) -> None:
+    assert extract(body) == []

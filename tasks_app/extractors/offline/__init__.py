@@ -4,8 +4,9 @@ It needs no network and no model, so it is the default and the fallback when Cla
 The rules are general patterns (how English asks, promises and proposes), tuned on one fixed half of
 the Parakweet intent set and checked on the other half; see docs/extraction.md for the figures.
 
-``sentences`` cuts the body into sentences, ``patterns`` says what each one asks for, ``titles`` words
-the task and ``extractor`` holds :class:`OfflineExtractor`, which puts them together.
+``sentences`` cuts the body into sentences, list items and table rows, ``patterns`` says what each one
+asks for, ``titles`` words the task, ``structure`` makes one task per item or row of a list or table of
+asks, and ``extractor`` holds :class:`OfflineExtractor`, which puts them together.
 """
 
 from __future__ import annotations

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import cast
 
-from emailsync.mime import forwarded_region
+from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
@@ -19,7 +21,9 @@ from .patterns import (
     resolve_first_due,
     stated_duration,
 )
+from .reader import audience_of, is_auto_reply, is_cold_pitch, says_nothing_to_do
 from .sentences import Sentence, split_sentences
+from .structure import greeted_name, item_task, lead_is_only_the_items, names_the_reader, row_task
 from .titles import LEAD_IN, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
@@ -66,13 +70,62 @@ def _units(body: str) -> list[Sentence]:
     units: list[Sentence] = []
     for sentence in split_sentences(body):
         start = 0
-        for m in _SECOND_ASK.finditer(sentence.text):
+        for m in _SECOND_ASK.finditer(sentence.text if sentence.role != "row" else ""):
             head = sentence.text[start : m.start()]
             if classify_sentence(head).any:
-                units.append(Sentence(head, sentence.start + start, sentence.start + m.start()))
+                units.append(
+                    replace(sentence, text=head, start=sentence.start + start, end=sentence.start + m.start())
+                )
                 start = m.end()
-        units.append(Sentence(sentence.text[start:], sentence.start + start, sentence.end))
+        units.append(
+            sentence
+            if not start
+            else replace(sentence, text=sentence.text[start:], start=sentence.start + start)
+        )
     return units
+
+
+def _shifted(unit: Sentence, by: int) -> Sentence:
+    """``unit`` (and the lead of its list or table) moved ``by`` characters, from a part of the body to
+    the whole of it."""
+    lead = _shifted(unit.lead, by) if unit.lead is not None else None
+    return replace(unit, start=unit.start + by, end=unit.end + by, lead=lead)
+
+
+_ROW_INTENT = SentenceIntent(request=True, commitment=False, meeting=False, question=False)
+
+
+def _structured(
+    unit: Sentence, email: EmailForExtraction, candidate_of: Callable[[str], _Candidate | None]
+) -> _Candidate | None:
+    """A list item's or table row's candidate: one task per item or row (see ``structure``)."""
+    if unit.role == "row":
+        task = row_task(unit, email)
+        return _Candidate(task, _ROW_INTENT) if task is not None else None
+    intents: list[SentenceIntent] = []
+
+    def task_of(text: str) -> ExtractedTask | None:
+        candidate = candidate_of(text)
+        if candidate is None:
+            return None
+        intents.append(candidate.intent)
+        return candidate.task
+
+    task = item_task(unit, email, task_of)
+    return _Candidate(task, intents[-1] if intents else _ROW_INTENT) if task is not None else None
+
+
+def _without_empty_leads(
+    units: list[Sentence], found: list[tuple[int, _Candidate]], email: EmailForExtraction
+) -> list[tuple[int, _Candidate]]:
+    """Drop the task of a lead whose ask is only its items ("Could you do the following by Friday:") once
+    an item of it gave a task."""
+    leads = {lead.start for index, _ in found if units[index].role != "text" and (lead := units[index].lead)}
+    return [
+        (index, candidate)
+        for index, candidate in found
+        if not (units[index].start in leads and lead_is_only_the_items(units[index], email))
+    ]
 
 
 def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
@@ -86,6 +139,35 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
     return previous.task.kind == "meeting" and bool(_PREPARATION.search(candidate.task.title))
 
 
+_POINTER_TO_FORWARD = re.compile(
+    r"(?:please\s+)?(?:see|read|check|look at|have a look at|take a look at|note)\s+(?:below|(?:the\s+)?"
+    r"(?:message|email|e-mail|note|thread|mail|exchange|request)\s+below|the\s+(?:forwarded|forward)\b.*|"
+    r"(?:the\s+)?(?:forwarded|fwd)\s+(?:message|email|e-mail|note))[.!:]*",
+    FLAGS,
+)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _forward_asks_the_reader(email: EmailForExtraction, region: ForwardedRegion) -> bool:
+    """Whether the forwarded message was written to the reader: its greeting names the reader ("Hi Sam,"),
+    or, greeting no one by name, its To line is the reader's. A message the reader wrote, or one that
+    greets someone else ("Hi Jo," forwarded FYI by Jo), asks the reader nothing."""
+    headers = forwarded_headers(email.body, region)
+    if any(email.reader.owns(address) for address in _ADDRESS.findall(headers.get("from", ""))):
+        return False
+    greeted = greeted_name(email.body[region.text_start : region.text_end])
+    if greeted is not None:
+        return names_the_reader(greeted, email)
+    to = headers.get("to", "")
+    if any(email.reader.owns(address) for address in _ADDRESS.findall(to)):
+        return True
+    # "To: Sam Lee" (Outlook writes names only).
+    bare = _ADDRESS.sub("", re.sub(r"<[^>]*>", "", to))
+    return any(
+        names_the_reader(name.strip(' "'), email) for name in re.split(r"[;,]", bare) if name.strip(' "')
+    )
+
+
 class OfflineExtractor:
     """Rule-based extractor; deterministic and offline."""
 
@@ -97,41 +179,68 @@ class OfflineExtractor:
         return cls()
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]:
+        if is_auto_reply(email) or is_cold_pitch(email) or says_nothing_to_do(email):
+            return []
         # The parser keeps a forwarded message in the text (it is what the forwarder asks about); the
         # forwarder's own note ends where it begins.
-        region = forwarded_region(email.body)
+        region = forwarded_region(email.body, forwarded=is_forward_subject(email.subject))
         own = email.body[: region.marker_start] if region is not None else email.body
         tasks = self._extract_from(_units(own), email)
-        if region is not None and any(_DELEGATION.search(task.evidence) for task in tasks):
-            forwarded = [
-                Sentence(unit.text, unit.start + region.text_start, unit.end + region.text_start)
-                for unit in _units(email.body[region.text_start : region.text_end])
-            ]
-            # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
-            asks = [
-                task
-                for task in self._extract_from(forwarded, email)
-                if "request" in cast("list[str]", task.extra["intent"])
-            ]
-            if asks:
-                rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]
-                tasks = (asks + rest)[:MAX_TASKS_PER_EMAIL]
+        if region is not None:
+            tasks = self._with_forwarded_asks(tasks, email, region)
         return tasks
+
+    def _with_forwarded_asks(
+        self, tasks: list[ExtractedTask], email: EmailForExtraction, region: ForwardedRegion
+    ) -> list[ExtractedTask]:
+        """The note's tasks with the forwarded message's asks when they are the reader's: the note
+        delegates them ("Can you take care of this?", the asks then replace the delegation), or the
+        forwarded message asks the reader itself (see ``_forward_asks_the_reader``). An FYI forward of an
+        ask made to someone else gives only what the note itself asks."""
+        # "See below." only points at the forward: what is below is what may be asked.
+        tasks = [task for task in tasks if not _POINTER_TO_FORWARD.fullmatch(" ".join(task.evidence.split()))]
+        delegated = any(_DELEGATION.search(task.evidence) for task in tasks)
+        if not delegated and not _forward_asks_the_reader(email, region):
+            return tasks
+        forwarded = [
+            _shifted(unit, region.text_start)
+            for unit in _units(email.body[region.text_start : region.text_end])
+        ]
+        # The forwarded author's own plans ("we can pay your invoices") are not the reader's to do.
+        asks = [
+            task
+            for task in self._extract_from(forwarded, email)
+            if "request" in cast("list[str]", task.extra["intent"])
+        ]
+        if delegated:
+            rest = [task for task in tasks if not _DELEGATION.search(task.evidence)]
+            return (asks + rest)[:MAX_TASKS_PER_EMAIL] if asks else tasks
+        titles = {task.title.lower() for task in tasks}
+        return (tasks + [task for task in asks if task.title.lower() not in titles])[:MAX_TASKS_PER_EMAIL]
 
     def _extract_from(self, units: list[Sentence], email: EmailForExtraction) -> list[ExtractedTask]:
         found: list[tuple[int, _Candidate]] = []
         for index, unit in enumerate(units):
             # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
             following = units[index + 1].text if index + 1 < len(units) else ""
-            candidate = self._candidate(unit.text, email, following)
+            if unit.role == "text":
+                candidate = self._candidate(unit.text, email, following)
+            else:
+                candidate = _structured(unit, email, functools.partial(self._candidate, email=email))
             if candidate is not None:
                 found.append((index, candidate))
+        found = _without_empty_leads(units, found, email)
         tasks: list[ExtractedTask] = []
         seen_titles: set[str] = set()
         kept: tuple[int, _Candidate] | None = None
         for position, (index, candidate) in enumerate(found):
             # One plain sentence may sit between ("I booked the room. Please bring your numbers.").
-            if kept is not None and index - kept[0] <= 2 and _is_detail_of(candidate, kept[1]):
+            if (
+                kept is not None
+                and index - kept[0] <= 2
+                and units[index].role == "text"
+                and _is_detail_of(candidate, kept[1])
+            ):
                 kept = (index, kept[1])  # the detail belongs to the task before it; so may the next one
                 continue
             after = found[position + 1] if position + 1 < len(found) else None
@@ -159,6 +268,10 @@ class OfflineExtractor:
         # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
         if not actionable and not intent.question:
             return None
+        if not audience_of(email).is_for_reader(
+            text, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
+        ):
+            return None
         resolved = resolve_first_due(text, email)
         asks_for_a_thing = bool(
             intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
@@ -179,7 +292,7 @@ class OfflineExtractor:
             title=task_title(
                 text,
                 kind == "meeting" or (meeting and not intent.request),
-                email.sender,
+                f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,
             ),

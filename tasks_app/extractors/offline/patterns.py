@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from tasks_app.dates import ResolvedDate, find_due_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
 
+from .languages import other_language_intent
+
 FLAGS = re.IGNORECASE
 YOU = r"(?:you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
 ASK_MODAL = rf"(?:could|can|would|will|wd|cd|pls|please|would it be possible for|could i ask)\s+{YOU}\b"
 
 # Marketing / bulk-mail language: imperatives here are not tasks for the reader.
 _SPAM = re.compile(
+    r"\bif you(?:'d| would)? (?:wish|like|want|prefer) (?:to )?(?:not|no longer|stop|discontinue|disable|turn|opt|"
+    r"unsubscribe|change your (?:email|notification|profile))\b|"
     r"\bclick\b|unsubscribe|\bact now\b|\bbuy now\b|\border now\b|\bjoin now\b|\bshop now\b|\bsale\b|"
     r"% off|\blimited[- ]time\b|\bhurry\b|\bdon'?t miss\b|address book|safe[- ]?sender|white ?list|"
     r"\bview (?:it |this )?(?:online|in (?:your|a) browser)|privacy policy|\bterms of (?:use|service)\b|"
@@ -28,24 +32,30 @@ _SPAM = re.compile(
 _REQUEST = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|p\.s\.)[,:]?\s+)*"
     rf"(?:please|pls|plz|kindly)\b"
-    rf"|\b(?:please|pls|plz|kindly)\s+(?!find\b|see\b|note\b|be advised\b|disregard\b|ignore\b)\w+"
+    rf"|\b(?:please|pls|plz|kindly),?\s+(?!find\b|see\b|note\b|be advised\b|disregard\b|ignore\b)\w+"
     rf"|\b{ASK_MODAL}"
     rf"|\b(?:i|we)(?:\s+|(?='))(?:really\s+)?(?:need|want|would like|'d like|d like|would love|'d love|"
     rf"would appreciate it if|'d appreciate it if|would appreciate|'d appreciate)\s+(?:it\s+if\s+)?{YOU}\b"
     rf"|\b(?:i|we)\s+(?:need|want|require|would like|'d like|'d love|would love)\s+(?:to\s+(?:get|have|see|"
     rf"receive|know|hear|talk|speak|discuss|meet|schedule|set up|review|confirm)\b|a\s+(?:copy|list|"
     rf"report|draft|call|meeting|quote)\b|the\b|your\b|some\b|(?:a|the)\s+\w+\s+(?:by|from)\b)"
-    rf"|\bmake sure\b|\bbe sure to\b|\bdon'?t forget\b|\bremember to\b|\blet (?:me|us) know\b"
+    rf"|(?<!\bto )\bmake sure\b|\bbe sure to\b|\bdon'?t forget\b|\bremember to\b|\blet (?:me|us) know\b"
     rf"|\bget back to (?:me|us)\b|\bkeep (?:me|us) (?:posted|informed|updated)\b|\bplease\b.*\?$"
     rf"|\b(?:is|was) (?:it|there any way|there a way) (?:possible|you could)\b"
-    rf"|\bwould (?:it|that) be possible\b|\bany chance\b|\bdo you (?:mind|have time)\b"
+    rf"|\bwould (?:it|that) be possible\b|\bif it (?:might|would|could) be possible\b|\bpossible for {YOU} to\b"
+    rf"|\bhope {YOU} (?:can|could|will|'ll)\b|\b(?:my|our) (?:recommendation|suggestion|advice) (?:is|would be) to\b"
+    rf"|\b(?:would be|is|are) (?:greatly |much |very much |really |most )?appreciated\b"
+    rf"|\bany chance\b|\bdo you (?:mind|have time)\b"
     rf"|\bwould you (?:mind|be able|like|be willing|be interested)\b"
-    rf"|\b(?:can|could) (?:we|i) (?:get|have|ask|see|borrow|set up|schedule|discuss|talk|meet|chat)\b"
-    rf"|\bi(?:'d| would) (?:appreciate|be grateful)\b|\b(?:you|u) (?:need|must|should|have) to\b"
+    rf"|\b(?:can|could|may) (?:we|i) (?:get|have|ask|see|borrow|set up|schedule|discuss|talk|meet|chat)\b"
+    rf"|\b(?:i|we)(?:'d| would) (?:greatly |really |very much |also )?(?:appreciate|be grateful)\b"
+    rf"|\bwhy don'?t (?:you|u|we)\b|\b(?:i|we) need (?:this|that|it|these|those) (?:done|finished|completed|signed|"
+    rf"reviewed|sent|back)\b|\b(?:you|u) (?:need|must|should|have) to\b"
     rf"|\bcall me\b|\bgive (?:me|us) a (?:call|ring|shout)\b|\bsend (?:me|us)\b|\bemail me\b|\bping me\b"
     rf"|\bforward (?:me|us|this|it|that|the)\b|\bfeel free to\b"
     # Suggestions and soft asks: "Perhaps you should...", "I think it would be useful for Ken to join".
-    rf"|\b(?:i|we) (?:suggest|recommend|propose)\b|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
+    rf"|\b(?:i|we)(?: would|'d)? (?:also |strongly )?(?:suggest|recommend|propose)\b"
+    rf"|\b(?:you|we) (?:should|might want to|may want to|ought to)\b"
     rf"|\b(?:it|that|this) (?:would|might|could|may) be (?:\w+ )?(?:useful|helpful|good|great|best|nice|"
     rf"worthwhile|appropriate|ideal|wise)\b|^(?:would|it'?d) be (?:\w+ )?(?:useful|helpful|good|great|nice|ideal)\b"
     rf"|\blook(?:ing)? forward to (?:hearing|your|receiving|speaking|talking|seeing|meeting)\b",
@@ -63,10 +73,13 @@ _IMPERATIVE_VERBS = (
 )
 IMPERATIVE = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
-    rf"(?!\s+(?:us|our|more)\b)",
+    rf"(?!\s+(?:us|our|more)\b)"
+    # "Let me call him", "let me sum this up": the author's own next step ("let me know" asks, elsewhere).
+    rf"(?!(?<=let)\s+me\b(?!\s+know\b))",
     FLAGS,
 )
-# The author promises something: the reader of a reply is the one who said it, so it is their task.
+# The author promises something. It is the reader's task only when the reader wrote the email: a sender's
+# "I'll send you the numbers" is work the sender does (see ``OfflineExtractor``).
 _COMMITMENT = re.compile(
     r"\b(?:i|we)(?:'ll|'ll| will| shall| am going to|'m going to| are going to|'re going to| can| could|"
     r" plan to| intend to| need to| have to| must| should| 'll)\s+(?:try to\s+|also\s+|then\s+|"
@@ -85,7 +98,7 @@ _MEETING = re.compile(
     r"|\b(?:schedule|set up|arrange|book|have|hold|do|organize|organise|plan)\s+(?:a|an|the|our|some|"
     r"another)\s+(?:(?:quick\s+|short\s+|brief\s+|\w+[- ]minute\s+|\d+[- ]?min(?:ute)?s?\s+|follow[- ]up\s+|"
     r"phone\s+|conference\s+|video\s+|zoom\s+|team\s+|introductory\s+|\w+\s+)){0,2}(?:call|meeting|chat|sync|"
-    r"catch[- ]up|conversation|session|conference call|lunch|dinner|coffee|review|interview|demo)\b"
+    r"catch[- ]up|conversation|discussion|session|conference call|lunch|dinner|coffee|review|interview|demo)\b"
     r"|\b(?:meet|meeting|call|talk|chat|sync|lunch|dinner|coffee)\b.{0,40}\?$"
     r"|\b(?:are|r) (?:you|u) (?:free|available|around|busy|in the office)\b"
     r"|\b(?:does|would|will|is)\s+(?:\w+\s+){0,4}(?:work|suit|good|convenient|ok|okay)\s+for\s+(?:you|u)\b"
@@ -98,18 +111,55 @@ _MEETING = re.compile(
     r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
     FLAGS,
 )
+# Kept apart from _MEETING, which slows down a lot as one alternation grows.
+_DONE_TOGETHER = re.compile(
+    # Something the author and the reader do together ("we can discuss on Tuesday", "maybe we could have
+    # lunch"): a promise that needs the reader there is a meeting, not the author's own work.
+    r"\b(?:we|i)\s*(?:'ll|will|can|could|shall|should|must|need to|have to|might|may|(?:would|'d) like to|"
+    r"(?:want|wanted|need) to|(?:would|'d) (?:be happy|be glad|love) to)\s+(?:\w+\s+){0,2}?"
+    r"(?:meet|get together|have (?:lunch|dinner|breakfast|coffee|a (?:call|drink|beer|chat|coffee|discussion|"
+    r"meeting|conversation|talk))|discuss|talk|chat|catch up|go (?:to|for) (?:lunch|dinner|breakfast|coffee|"
+    r"a drink)|join you|speak)\b"
+    r"|\bget(?:ting)? (?:\w+ )?together\b|\b(?:want|like|love) to (?:join|come)\b|\bwelcome to join\b"
+    r"|\bhave you (?:\w+ )?join\b|\bsit down with (?:you|u)\b|\b(?:talk|speak) to (?:you|u)\b(?!\s+(?:soon|later)\b)"
+    r"|\b(?:want|like) to meet\b|\bavailable for (?:lunch|dinner|breakfast|coffee|drinks|a (?:call|meeting|chat))\b"
+    r"|\b(?:discuss|talk|meet|speak|chat)\b[^.?!]{0,30}\bwith (?:you|u)\b"
+    # "Can we do 45 minutes on Thursday?": time together, measured.
+    r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+"
+    r"(?:a |an )?(?:quick |short )?(?:\d+|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
+    r"[- ]?(?:minutes?|mins?|hours?|hrs?)\b"
+    # Agreeing to a proposed day ("Saturday, March 25 works for me") confirms a meeting.
+    r"|^(?:\w+\s+){0,2}(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b"
+    r"[^.?!]{0,30}\b(?:works|is good|is fine|suits|sounds good)\b",
+    FLAGS,
+)
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
 _QUESTION = re.compile(
     r"^(?:\w+,\s*)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
     r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
-    r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?",
+    r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?"
+    # Spoken style without the auxiliary: "You coming tomorrow?", "You available at 9:30?"
+    r"|^(?:\w+[,:]\s*)?(?:you|u)\b[^?]*\?\s*$",
     FLAGS,
+)
+_OFFER_OF_HELP = (
+    r"\b(?:let (?:me|us) know|tell (?:me|us)|reach out|get in touch|shout|ping (?:me|us)|ask)\s+if\s+(?:"
+    r"(?:you\s+)?(?:have|need|want|would like|'d like|require|run into|hit|see|notice|find|get|come across)\s+"
+    r"(?:any(?:thing)?|more|further|additional|other|help|something|a hand|clarification|assistance|me to|us to|"
+    r"questions?|concerns?|problems?|issues?|trouble|errors?)\b"
+    r"|(?:there(?:'s| is| are)|i can|we can)\s+(?:anything|any|do|help|assist|be of)\b"
+    r"|(?:i|we) can (?:help|assist|do anything|be of)\b|(?:this|that|it) helps\b"
+    r"|(?:anything|something) (?:else )?(?:comes up|changes|is unclear|is missing|looks off)\b)"
+    r"|\bif (?:you )?(?:need|want|have) anything(?: else)?\b|\bhappy to (?:help|answer|chat|discuss) if\b"
 )
 # Sentences that only describe or inform even if they contain a trigger word.
 _NOT_A_TASK = re.compile(
     r"^(?:thanks|thank you|thx|cheers|regards|best|hope|hi|hello|dear|congrat|fyi|welcome)\b"
     r"|\bif you (?:have|need|want|would like) (?:any|further|more|additional)\b"
     r"|\bif you have (?:any )?questions\b|\bdon'?t hesitate\b|\bhappy to help\b|\bfeel free to contact\b"
+    # Courtesy offers: "let me know if you need anything", "let us know if we can help". They offer help and
+    # ask for nothing ("let me know if Friday works" does ask, and is not matched).
+    rf"|{_OFFER_OF_HELP}"
     # Small talk: questions that want no action.
     r"|\bhow (?:was|were|is|are|'s) (?:your|the|things|it going|everything)\b|\bcan you believe\b"
     r"|^(?:see|talk to|speak to) (?:you|ya)\b"
@@ -152,14 +202,21 @@ class SentenceIntent:
         return self.request or self.commitment or self.meeting or self.question
 
 
+# "Hi David: could you…": the greeting is not the sentence; what follows it is.
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,:.!?]{0,30}[,:]\s*(?=\S)", FLAGS)
+
+
 def classify_sentence(text: str) -> SentenceIntent:
     """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
-    flat = " ".join(text.split())
+    flat = _GREETING.sub("", " ".join(text.split()))
+    # Spanish, French and German sentences are read by languages.py; the rules below are English.
+    if (other_language := other_language_intent(flat)) is not None:
+        return SentenceIntent(*other_language)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
     request = bool(_REQUEST.search(flat) or IMPERATIVE.search(flat))
     commitment = bool(_COMMITMENT.search(flat))
-    meeting = bool(_MEETING.search(flat))
+    meeting = bool(_MEETING.search(flat) or _DONE_TOGETHER.search(flat))
     question = bool(_QUESTION.search(flat))
     return SentenceIntent(request, commitment, meeting, question)
 

@@ -1,4 +1,10 @@
-"""Title rules: a short imperative title from the ask, its subject and the sentence after it."""
+"""Title rules: a short imperative title from the ask, its subject and the sentence after it.
+
+Every title either starts with a verb of ``KNOWN_VERBS`` or names a meeting by its topic
+(``is_meeting_title``); no word is cut, none is a pointer ("it", "them") standing for the object, and no title
+ends on a dangling word (``DANGLING``) or a fragment such as "10-". When the sentence gives nothing that
+passes, the title falls back to replying to the sender about the subject. The property tests in
+``tasks_app/tests/test_offline_titles.py`` hold every title to these rules over generated sentences."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import re
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
+from .languages import other_language_title
 from .patterns import ASK_MODAL, FLAGS, YOU
 
 LEAD_IN = re.compile(
@@ -22,12 +29,14 @@ LEAD_IN = re.compile(
     FLAGS,
 )
 _DATE_LEAD = (
-    r"(?:\b(?:by|on|at|before|until|till|no later than|from|for|around|sometime|some time|as of)\s+)?"
+    r"(?:\b(?:by|on|at|before|until|till|no later than|from|for|around|sometime|some time|as of|within)\s+)?"
 )
 
 
 def _strip_dates(text: str) -> str:
     for _phrase, start, end in reversed(find_due_phrases(text)):
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1  # "in 24 hours" found inside "within 24 hours": the whole word goes
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
         text = text[:cut_from] + text[end:]
@@ -37,7 +46,7 @@ def _strip_dates(text: str) -> str:
 # Where the ask itself starts inside a longer sentence.
 _ASK_START = re.compile(
     rf"\b(?:{ASK_MODAL}|(?:can|could|shall) we\b|(?:please|pls|kindly)\b|let'?s\b|"
-    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b|(?:i|we)(?:'ll| will)\b)",
+    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b)",
     FLAGS,
 )
 # Soft words that may sit between the scene-setting clause and the ask ("..., but when you get a chance").
@@ -145,13 +154,13 @@ def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, follo
     topic = ""
     in_sentence = _TOPIC_IN_SENTENCE.search(text)
     in_following = _TOPIC_IN_FOLLOWING.search(" ".join(following.split()))
-    if in_sentence and _POINTER.fullmatch(in_sentence.group("topic")):
-        in_sentence = None  # "to go through it": the subject names it better
-    if in_sentence:
+    said = _meeting_topic(in_sentence.group("topic")) if in_sentence else ""
+    heard = _meeting_topic(in_following.group("topic")) if in_following else ""
+    if in_sentence and said:
         verb = in_sentence.group("verb")
-        topic = f"{verb} {in_sentence.group('topic')}" if verb else f"about {in_sentence.group('topic')}"
-    elif in_following:
-        topic = f"about {in_following.group('topic')}"
+        topic = f"{verb} {said}" if verb else f"about {said}"
+    elif heard:
+        topic = f"about {heard}"
     else:
         from_subject = _subject_topic(subject)
         about = re.search(r"\babout\s+(.+)$", from_subject, FLAGS)
@@ -163,14 +172,31 @@ def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, follo
     return f"{noun}{with_who}{(' ' + topic) if topic else ''}"
 
 
+def _meeting_topic(found: str) -> str:
+    """The topic a meeting sentence names, "" when it only points back ("to go through it", "with you two")."""
+    found = _trim_dangling(_drop_fragments(_NEW_CLAUSE.sub("", found)))
+    if not found or re.match(r"with (?:you|u|us|me|them)\b", found, FLAGS):
+        return ""
+    if all(re.fullmatch(MEETING_NOUNS + r"|meet|meeting", w, FLAGS) for w in found.split()):
+        return ""  # "How about meeting at 11:30": the meeting is not its own topic
+    return "" if _has_pointer_object(title_words(found)) else found
+
+
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:!?])")
+_COMMAS = re.compile(r",(?:\s*,)+")
+_SPACES = re.compile(r"\s{2,}")
+
+
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",(?:\s*,)+", ",", text)
-    return re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?")
+    text = _COMMAS.sub(",", _SPACE_BEFORE_MARK.sub(r"\1", text))
+    return _SPACES.sub(" ", text).strip(" ,;:-–—.!?")
 
 
 def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
     flat = " ".join(sentence.split())
+    # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
+    if (other_language := other_language_title(flat, meeting, sender)) is not None:
+        return other_language
     text = drop_scene(flat)
     text = LEAD_IN.sub("", text, count=1)
     text = _strip_dates(text)
@@ -184,8 +210,8 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     )
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
-        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us)\s+(?=(?:the|a|an|your|our|this|that|"
-        r"these|those|some|any|my|all)\b)",
+        r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+"
+        r"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all)\b)",
         r"\1\2 ",
         text,
         flags=FLAGS,
@@ -199,14 +225,20 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     elif topic and _VAGUE_OBJECT.fullmatch(text):
         # "send your feedback" on what? The subject says ("Launch deck - your feedback?" -> "Launch deck").
         text = f"{text} on {_TOPIC_PARTS.split(topic)[0]}"
-    if meeting and not re.match(r"(?:meet|talk|chat|discuss|catch up|speak)\b", text, FLAGS):
-        text = _meeting_title(flat, text, sender=sender, subject=subject, following=following)
-    if not text:
-        text = flat
-    text = text[0].upper() + text[1:]
-    if len(text) > MAX_TITLE_LENGTH:
-        text = text[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return text
+    first_name = "" if _NO_REPLY.search(sender) else _sender_name(sender).split(" ")[0]
+    if (meeting or _DURATION_OBJECT.match(text)) and (
+        _DURATION_OBJECT.match(text)
+        or not re.match(r"(?:meet|talk|chat|discuss|catch up|speak)\b", text, FLAGS)
+    ):
+        title = _meeting_title(flat, text, sender=sender, subject=subject, following=following)
+        title = _fit(_trim_dangling(_drop_fragments(title)))
+        if acceptable_title(_capitalise(title), meeting=True):
+            return _capitalise(title)
+    return _capitalise(_repair(text, flat=flat, first_name=first_name, topic=topic))
+
+
+# An address nobody reads: "Reply to No-Reply" would send the user nowhere.
+_NO_REPLY = re.compile(r"\b(?:no-?reply|do-?not-?reply|notifications?|mailer-daemon|bounces?)@", FLAGS)
 
 
 def _sender_name(sender: str) -> str:
@@ -215,3 +247,322 @@ def _sender_name(sender: str) -> str:
         return m.group(1).strip()
     local = sender.split("@", 1)[0].strip()
     return local.replace(".", " ").title() if local and "@" in sender else ""
+
+
+# Verbs a title may start with: the imperative of the work asked for.
+KNOWN_VERBS = frozenset(
+    """accept add address adjust advise agree align amend answer apply approve arrange ask assess assign attach
+    attend authorise authorize back book bring buy calculate call cancel change chase check choose circulate clarify
+    clean clear close collect comment compare complete compile confirm connect consider contact continue coordinate
+    copy correct cover create cut decide define delete deliver describe design dig discuss distribute do
+    double-check download draft drop edit email e-mail enter escalate estimate evaluate examine explain fax file fill
+    finalise finalize find finish fix flag follow forward gather get give go grab handle have help hire hold identify
+    include inform install introduce invite investigate invoice join keep let list load locate lock log look mail
+    make manage mark meet mention merge move note notify open order organise organize outline pass pay phone pick
+    ping plan post prepare present print prioritise prioritize process proofread provide publish purchase push put
+    raise rate read reach rebook re-send recheck reconcile record refer register reject release remind remove rename
+    renew repair reply report request reschedule resend reserve resolve respond restart return review revise rework
+    ring run save scan schedule see select send set settle share ship show sign sort speak split start stop submit
+    suggest summarise summarize supply support swap take talk tell test text tidy track transfer translate try turn
+    update upgrade upload use validate verify visit walk water watch write
+    acknowledge activate cc claim configure debug decline deploy disable enable host inspect lead measure monitor
+    nominate recommend refund reimburse reset rsvp thank troubleshoot unlock vote
+    draw fetch hash loop map nudge pull sketch wrap""".split()
+)
+MEETING_NOUNS = (
+    r"catch-up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|walkthrough|"
+    r"workshop|planning|kick-?off|retro|retrospective|standup|stand-up"
+)
+# "Call with Ana about the Q3 budget", "Vendor review with Alex": a meeting named by its topic.
+_MEETING_FORM = re.compile(
+    rf"^(?P<named>(?:[\w'’&-]+ ){{0,4}}?)(?:{MEETING_NOUNS})(?: with [\w'’.-]+)?(?: (?:about|to|on|for) \S.*)?$",
+    FLAGS,
+)
+# A title may not end on these: they promise more words that were cut away.
+DANGLING = frozenset(
+    """a an the to of for with and or but nor in on at by from into onto about as than your my our their his its
+    so if because while when whether via per vs before after until till during without within
+    not some any every each very just also please i we""".split()
+)
+# A title that ends on one of these lost the end of a clause ("what this deal is"): cut the clause.
+_AUXILIARIES = frozenset(
+    "is are was were be been will would can could should shall may might must do does did".split()
+)
+# Words that only point back at the object.
+POINTERS = frozenset({"it", "this", "that", "them", "these", "those"})
+# Words that may stand between a verb and its object ("look into it", "send over the deck").
+PARTICLES = frozenset(
+    {"up", "over", "back", "out", "in", "on", "at", "to", "into", "through", "off", "along", "together"}
+)
+# Objects too vague to stand alone: the subject says which numbers.
+_VAGUE_NOUN = re.compile(
+    r"\b(?P<what>the (?:numbers|figures|details|info|information|stuff|data|attachments?|documents?|docs?|"
+    r"files?|things?|above))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after|and)\b)",
+    FLAGS,
+)
+_DURATION_OBJECT = re.compile(
+    r"^(?:do|have|grab|block|book|take|set up|find|schedule)\s+(?:a |an )?(?:quick |short )?"
+    r"(?:\d+|a few|a couple of|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
+    r"[- ]?(?:minutes?|mins?|hours?|hrs?|h)\b",
+    FLAGS,
+)
+# A clause with its own subject after the ask ("… and I will come by", ", but your service…") is not the task.
+_SUBJECT_WORD = r"(?:i|we|you|he|she|they|it|there)"
+_NEW_CLAUSE = re.compile(
+    r"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|or|so)\s+"
+    rf"|\s+and\s+(?={_SUBJECT_WORD}\b|(?:this|that|your|my|our|their|his|her|its)\b|the\s+\w+\s+(?:is|are|will)\b)"
+    rf"|[,;:]\s+(?={_SUBJECT_WORD}\b)"
+    # "before it goes to the board", but not "let Alex know when we can…" (that is what to tell).
+    rf"|(?<!know)\s+(?:before|after|until|once|when|while|since|unless|as soon as)\s+(?:{_SUBJECT_WORD}|this|that)\b"
+    # A second sentence the splitter kept ("…new office. Two copies…"); "Dr. Smith" has too short a word.
+    r"|(?<=\w{3})\.\s+(?=[A-Z])|\.{2,}|\s+let'?s\b"
+    r"|\s+if\s+(?:you|u)(?:'re|\s+are|\s+do)\b|\s+if\s+(?:available|possible|needed)\b).*$",
+    FLAGS,
+)
+# Where a verb starts the ask inside a sentence that does not start with one ("Don can you try…").
+_ASK_VERB = re.compile(
+    rf"\b(?:{ASK_MODAL}|(?:can|could|would|will|should|must|shall)\s+(?:(?!not\b|never\b)\w+\s+)?|please\s+|"
+    rf"to\s+)"
+    rf"(?:also\s+|just\s+|please\s+)?(?P<verb>[\w-]+)\b",
+    FLAGS,
+)
+# "Sam, just send…", "Also: send…": a verb after a name, a colon or a softener.
+_VERB_AFTER_CALL = re.compile(
+    r"(?:^|[,:]\s+)(?:(?:but|and|just|also|then|now|so)\s+)*(?P<verb>[\w-]+)", FLAGS
+)
+# "I need the signed NDA back": the reader sends it.
+_WANTED_THING = re.compile(
+    r"^(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require)\s+"
+    r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
+    FLAGS,
+)
+# "make sure to send…" is "send…"; "make sure we have covered…" stays as it is.
+_REMINDER = re.compile(
+    r"^(?:make sure|be sure|don'?t forget|remember)\s+(?:to\s+|that you\s+|you\s+)(?P<verb>[\w-]+)", FLAGS
+)
+_QUESTION_START = re.compile(
+    r"^(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|what|"
+    r"who|whom|which|why|how|any|anything|anyone)\b",
+    FLAGS,
+)
+_WORD = re.compile(r"[\w'’-]+")
+_WH_QUESTION = re.compile(r"^(?:who|whom|whose|what|which|where|why|how)\b(?!\s+about\b)[^?]*\?\s*$", FLAGS)
+# "Answer Alex: which hotel did you book": a direct question, quoted after the template.
+_ANSWER_TITLE = re.compile(r"^answer(?: [\w'’-]+)?: \S", FLAGS)
+# "Do you want tickets…" starts with a verb but is a question.
+_ASKS_BACK = re.compile(r"^(?:do|does|did|have|has|had|can|could|will|would|should|shall|may|might|must)\s+"
+                        r"(?:you|u|we|i|they|he|she|it|there|anyone)\b", FLAGS)  # fmt: skip
+
+
+def title_words(text: str) -> list[str]:
+    """The words of ``text`` as titles are checked: hyphens and quotes at a word's ends do not count."""
+    words = [w.strip("-'’") for w in _WORD.findall(text)]
+    return [w for w in words if w]
+
+
+def _has_pointer_object(words: list[str]) -> bool:
+    """ "it" or "them" anywhere, or "this"/"that"/"these"/"those" with no noun after them."""
+    lowered = [w.lower() for w in words]
+    for index, word in enumerate(lowered):
+        after = lowered[index + 1] if index + 1 < len(lowered) else ""
+        if word in {"it", "them"} or (
+            word in POINTERS and (not after or after in DANGLING or after in PARTICLES or after == "one")
+        ):
+            return True
+    return False
+
+
+def is_meeting_title(title: str) -> bool:
+    """A meeting named by its topic: "Call with Ana about the Q3 budget", "Vendor review with Alex"."""
+    form = _MEETING_FORM.match(title)
+    if form is None:
+        return False
+    named = {w.lower() for w in title_words(form.group("named"))}
+    return not named & (DANGLING | POINTERS | _AUXILIARIES)
+
+
+def acceptable_title(title: str, *, meeting: bool = False) -> bool:
+    """The rules every title keeps (see the module docstring); ``meeting`` allows the meeting form."""
+    if not title or len(title) > MAX_TITLE_LENGTH or title != title.strip():
+        return False
+    if re.search(r"[-–—,;:(/&+]$", title):
+        return False
+    words = title_words(title)
+    if not words or words[-1].lower() in DANGLING or words[-1].lower() in POINTERS:
+        return False
+    if _ANSWER_TITLE.match(title):
+        return True  # the question is quoted; its words are not the task's object
+    if _has_pointer_object(words):
+        return False
+    if meeting and is_meeting_title(title):
+        return True
+    first = title.split()[0].lower().rstrip(":,")
+    return len(words) >= 2 and first in KNOWN_VERBS and not _ASKS_BACK.match(title)
+
+
+def _capitalise(text: str) -> str:
+    return text[0].upper() + text[1:] if text else text
+
+
+_FRAGMENT = re.compile(
+    # "10-" or "10-11" left of a time range, a lone dash or slash, "$LINK" placeholders, "()".
+    r"(?<!\S)\d{1,2}(?::\d\d)?\s*[-–—](?:\s*\d{1,2}(?::\d\d)?(?:\s*[ap]\.?m\.?)?)?(?=\s|$)"
+    r"|\s[-–—/+](?=\s|$)|\$[A-Z][A-Z_]+\b|\(\s*\)"
+)
+
+
+def _drop_fragments(text: str) -> str:
+    """What date stripping and cutting leave behind: "10-", a lone dash, empty brackets, "$LINK"."""
+    return _tidy(_FRAGMENT.sub("", text))
+
+
+def _trim_dangling(text: str) -> str:
+    text = _tidy(text)
+    while True:
+        words = text.split()
+        if len(words) <= 1:
+            return text
+        last = title_words(words[-1])
+        if last and last[-1].lower() in _AUXILIARIES:
+            clause = list(re.finditer(r"\s(?:what|which|that|who|where|how|when|if|whether)\b", text, FLAGS))
+            text = _tidy(text[: clause[-1].start()] if clause else " ".join(words[:-1]))
+            continue
+        if last and last[-1].lower() not in DANGLING and not re.search(r"[-–—,;:(/&+]$|\d[-–]$", words[-1]):
+            return text
+        text = _tidy(" ".join(words[:-1]))
+
+
+_AUTHOR_WORD = re.compile(r"\b(?:me|us|give)\b", FLAGS)
+
+
+def _replace_me(text: str, first_name: str) -> str:
+    """The author asking for themselves: "give me a call" is "Call Alex", "let me know" is "Let Alex know"."""
+    if not _AUTHOR_WORD.search(text):
+        return text
+    who = first_name or "the sender"
+    text = re.sub(
+        r"(^|\band\s+)give (?:(?:me|us) )?a (?:call|ring|buzz|shout)\b", rf"\1call {who}", text, flags=FLAGS
+    )
+    text = re.sub(r"\blet (?:me|us) know\b", f"let {who} know", text, flags=FLAGS)
+    text = re.sub(
+        r"\bkeep (?:me|us) (posted|informed|updated|in the loop)\b", rf"keep {who} \1", text, flags=FLAGS
+    )
+    text = re.sub(r"^(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join) (?:me|us)\b",
+                  rf"\1 {who}", text, flags=FLAGS)  # fmt: skip
+    text = re.sub(
+        r"\b(to|with|for) (?:me|us)\b(?=\s*$)", "" if not first_name else rf"\1 {who}", text, flags=FLAGS
+    )
+    return _tidy(text)
+
+
+def _start_at_verb(text: str) -> str:
+    """Start at the verb of the ask when something else stands first ("Don can you try to move…",
+    "Sam, just send…")."""
+    wanted = _WANTED_THING.match(text)
+    if wanted:
+        return f"send {wanted.group('thing')}"
+    reminder = _REMINDER.match(text)
+    if reminder and reminder.group("verb").lower() in KNOWN_VERBS:
+        return text[reminder.start("verb") :]
+    if text.split()[0].lower() in KNOWN_VERBS:
+        return text
+    for pattern in (_ASK_VERB, _VERB_AFTER_CALL):
+        for m in pattern.finditer(text):
+            if m.group("verb").lower() in KNOWN_VERBS:
+                return text[m.start("verb") :]
+    return text
+
+
+def _points_at_object(words: list[str]) -> int | None:
+    """Where the verb's object is only a pointer ("review it", "look into this"), or None."""
+    lowered = [w.lower().strip(",.;:!?") for w in words]
+    at = 2 if len(lowered) > 2 and lowered[1] in PARTICLES else 1
+    if len(lowered) <= at or lowered[at] not in POINTERS:
+        return None
+    after = lowered[at + 1] if at + 1 < len(lowered) else ""
+    if (
+        lowered[at] in {"it", "them"}
+        or not after
+        or after in DANGLING
+        or after in PARTICLES
+        or after == "one"
+    ):
+        return at
+    return None
+
+
+def _name_pointers(text: str, topic: str) -> str:
+    """Name a pointer object from the subject's topic, or leave out the part of the ask it sits in."""
+    parts = re.split(r"\s+and\s+(?:then\s+)?(?:just\s+)?", text, flags=FLAGS)
+    if len(parts) > 1:
+        pointing = [_has_pointer_object(title_words(part)) for part in parts]
+        if all(pointing):
+            # "pull it together and send it to me": the last verb is what the reader hands over.
+            parts = parts[-1:]
+        elif any(pointing) and not (topic and pointing[0] and not any(pointing[1:])):
+            parts = [part for part, points in zip(parts, pointing, strict=True) if not points]
+        text = " and ".join(parts)
+    if not topic:
+        return text
+    vague = _VAGUE_NOUN.search(text)
+    if vague:
+        return f"{text[: vague.end()]} for {topic}{text[vague.end() :]}"
+    words = text.split()
+    at = _points_at_object(words)
+    if at is not None:
+        words[at : at + (2 if at + 1 < len(words) and words[at + 1].lower() == "one" else 1)] = [topic]
+    return " ".join(words)
+
+
+def _fit(text: str) -> str:
+    """At most ``MAX_TITLE_LENGTH``: cut at the last clause break that fits, else at a word."""
+    if len(text) <= MAX_TITLE_LENGTH:
+        return text
+    head = text[: MAX_TITLE_LENGTH + 1]
+    clause = max(head.rfind(", "), head.rfind(" and "), head.rfind(" - "))
+    cut = head[:clause] if clause > MAX_TITLE_LENGTH // 3 else head.rsplit(" ", 1)[0]
+    return _trim_dangling(cut)
+
+
+def _fallback(*, flat: str, first_name: str, topic: str) -> str:
+    """Reply to the sender about the subject: when the sentence gives no acceptable title, no garbage."""
+    who = f" to {first_name}" if first_name else ""
+    question = " ".join(flat.split()).rstrip(" ?!.")
+    if (
+        flat.rstrip().endswith("?")
+        and _QUESTION_START.match(question)
+        and (_WH_QUESTION.match(flat) or not re.search(rf"{ASK_MODAL}|\bplease\b", question, FLAGS))
+    ):
+        asked = _fit(
+            _trim_dangling(
+                f"answer{' ' + first_name if first_name else ''}: {question[0].lower()}{question[1:]}"
+            )
+        )
+        if acceptable_title(asked):
+            return asked
+    for title in (
+        f"reply{who} about {topic}" if topic else "",
+        f"reply{who}" if who else "",
+        "reply to the email",
+    ):
+        title = _fit(_trim_dangling(title))
+        if title and acceptable_title(_capitalise(title)):
+            return title
+    return "reply to the email"
+
+
+def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
+    """Hold ``text`` to the title rules; fall back to a reply to the sender when it cannot be made to."""
+    if _WH_QUESTION.match(flat):
+        # "Who would you recommend for the role?" asks for an answer, not for recommending.
+        return _fallback(flat=flat, first_name=first_name, topic=topic)
+    text = _replace_me(_drop_fragments(text), first_name) if text else ""
+    if text:
+        text = _start_at_verb(text)
+        text = _NEW_CLAUSE.sub("", text)
+        text = _trim_dangling(_drop_fragments(text))
+    if text:
+        text = _fit(_trim_dangling(_replace_me(_name_pointers(text, topic), first_name)))
+    if text and acceptable_title(_capitalise(text)):
+        return text
+    return _fallback(flat=flat, first_name=first_name, topic=topic)

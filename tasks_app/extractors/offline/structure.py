@@ -1,0 +1,368 @@
+"""Lists and tables of asks: one task per item or row, with the date and the verb of the line that leads
+into them, and only the rows and items that are the reader's (not assigned by name to someone else)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
+
+from .patterns import ASK_MODAL, FLAGS, IMPERATIVE, classify_sentence, priority_of, resolve_first_due
+from .sentences import Sentence
+from .titles import task_title
+
+# The lead of a list asks for its items even without a verb ("Action items for you:", "Next steps:").
+_ASK_HEADING = re.compile(
+    r"\b(?:action items?|actions? (?:for|needed|required)|to-?dos?|next steps|follow-?ups?|asks?|"
+    r"(?:need|needed|want) from you|for you to|your (?:tasks?|items|homework|part)|what (?:i|we) need)\b",
+    FLAGS,
+)
+# What notes, changelogs and newsletters lead their lists with: their items are not asks, even when they
+# read like imperatives ("Add dark mode"), unless an item asks outright ("Please check the export").
+_INFORMATIONAL_LEAD = re.compile(
+    r"\b(?:notes?|minutes|recap|summary|updates?|changes|change ?log|release|released|what'?s new|new in|"
+    r"new features?|features|fixed|fixes|improvements|improved|highlights|news|newsletter|agenda|included|"
+    r"fyi|status|done|completed|shipped|results|decisions|decided|learned|in this (?:issue|edition))\b",
+    FLAGS,
+)
+# An item that asks outright, whatever leads into it.
+_EXPLICIT_ASK = re.compile(
+    rf"\b(?:please|pls|plz|kindly|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
+    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{ASK_MODAL}",
+    FLAGS,
+)
+# The lead's object that stands for the items: "Could you send me the following:", "get these done".
+_ITEMS_OBJECT = re.compile(
+    r"\b(?:all of )?(?:the following(?: (?:items|things|points|tasks|documents|files))?|these(?: (?:items|"
+    r"things|points|tasks|documents|files))?|those|(?:the )?(?:items|points|things|tasks|list) below|"
+    r"the below|(?:a )?(?:few|couple(?: of)?) (?:things|items|points|more things)|them)\b",
+    FLAGS,
+)
+# A word followed by a determiner starts with a verb ("renew the permit"), unless the word is itself a
+# determiner or a preposition ("for the launch").
+_DETERMINER = r"(?:the|a|an|your|our|my|his|her|their|its|this|that|these|those|all|some|any|every|each)"
+_VERB_LED = re.compile(
+    rf"^(?!{_DETERMINER}\b|(?:for|with|of|in|on|at|to|from|by|about|into|over|under|after|before|and|or)\b)"
+    rf"[a-z][\w'-]*\s+{_DETERMINER}\b",
+    FLAGS,
+)
+# A finite verb: an item that has one is a statement, not a bare noun phrase such as "the signed NDA".
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|should|did|does|do|'s|'re|needs?|"
+    r"looks?|went|got|seems?)\b",
+    FLAGS,
+)
+
+# Table columns by the words of their header cell, tried in this order ("Task owner" is an owner column,
+# "Due date" a due column, "Action by" in minutes names who acts).
+_COLUMN_WORDS = (
+    ("owner", r"owners?|assignees?|assigned|who|responsible|person|action by|by whom|dri|lead"),
+    ("status", r"status|state|progress|done|complete|completed"),
+    ("due", r"due|deadline|dates?|when|by|eta|target"),
+    ("task", r"tasks?|actions?|items?|to-?dos?|to do|deliverables?|description|activit(?:y|ies)|requests?|"
+     r"asks?|next steps?|steps?|what"),
+)  # fmt: skip
+_COLUMNS = [(role, re.compile(rf"\b(?:{words})\b", FLAGS)) for role, words in _COLUMN_WORDS]
+_DONE = re.compile(
+    r"(?:done|complete|completed|closed|resolved|shipped|cancell?ed|finished|yes|[✓✔☑x])\.?", FLAGS
+)
+# An owner cell that leaves the row to whoever reads it.
+_UNASSIGNED = re.compile(
+    r"(?:|-+|–|—|\?+|tbd|tbc|n/?a|none|nobody yet|unassigned|open|any(?:one|body)|all|everyone|everybody|"
+    r"team|the team|all of us|us|you|yourself|u|you all)",
+    FLAGS,
+)
+_AUTHOR = re.compile(r"(?:me|i|myself)", FLAGS)
+# "Priya: send the budget", "Priya to send the budget", "@Priya send the budget".
+_OWNER_PREFIX = re.compile(
+    r"^@?(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'.-]*)?)(?:\s*:\s+|\s+to\s+|\s*[-–—]\s+)(?P<rest>\S.*)$", re.DOTALL
+)
+_AT_OWNER = re.compile(r"^@(?P<name>[\w'.-]+)\s+(?P<rest>\S.*)$", re.DOTALL)
+# "Book the room (Priya)", "Book the room @Priya".
+_OWNER_SUFFIX = re.compile(
+    r"^(?P<rest>.+?)(?:\s*\((?P<name>[A-Z][\w'-]+)\)|\s+@(?P<at>[\w'.-]+))\s*[.!]?$", re.DOTALL
+)
+# Words that may start an item followed by a colon or "to" without naming anyone.
+_NOT_A_NAME = re.compile(
+    r"(?:note|notes|reminder|update|fyi|important|urgent|todo|to-?do|action|next|also|ps|re|tip|question|"
+    r"q|status|done|ask|request|remember|need|want|try|have|plan|hope|going|how|what|when|where|who|why|"
+    r"ok|okay|and|or|then|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"optional|bonus|nice|must|should|first|second|third|finally|last|step \w+)",
+    FLAGS,
+)
+# The first line of a text: "Hi Sam," / "Dear Sam".
+_GREETING = re.compile(r"\s*(?i:hi|hello|hey|dear)\s+(?P<name>[A-Z][\w'-]+)\s*[,!]?[ \t]*(?:\n|$)")
+
+
+def _reader_names(email: EmailForExtraction) -> set[str]:
+    """The reader's names in lower case (full names and first names); when the email does not say who the
+    reader is, the name the greeting uses ("Hi Sam,")."""
+    names: set[str] = set()
+    owned = [r.name for r in (*email.to, *email.cc) if r.name and email.reader.owns(r.address)]
+    for name in (*email.reader.names, *owned):
+        clean = " ".join(name.lower().split())
+        if clean:
+            names.update((clean, clean.split(" ")[0]))
+    names.update(address.split("@", 1)[0] for address in email.reader.addresses)
+    greeted = greeted_name(email.body) if not email.reader.names else None
+    if greeted:
+        names.add(greeted.lower())
+    return names
+
+
+def _sender_names(email: EmailForExtraction) -> set[str]:
+    names: set[str] = set()
+    for name in (email.sender_name, re.sub(r"\s*<[^>]*>\s*", "", email.sender).strip(' "')):
+        clean = " ".join(name.lower().split())
+        if clean and "@" not in clean:
+            names.update((clean, clean.split(" ")[0]))
+    return names
+
+
+def owned_by_reader(owner: str, email: EmailForExtraction) -> bool:
+    """Whether a row or item assigned to ``owner`` is the reader's: unassigned ("", "TBD", "anyone",
+    "you", "all"), the reader by name or address, or a group that names the reader ("Sam / Priya")."""
+    text = " ".join(owner.split()).strip(" .@")
+    if _UNASSIGNED.fullmatch(text):
+        return True
+    if _AUTHOR.fullmatch(text):
+        return False
+    names = _reader_names(email)
+    for part in re.split(r"\s*(?:,|/|&|\+|;|\band\b)\s*", text, flags=FLAGS):
+        part = part.strip(" .@").lower()
+        if not part:
+            continue
+        if "@" in part:
+            if email.reader.owns(part):
+                return True
+            continue  # sam@vendor.example is not the reader Sam
+        if part in names:
+            return True
+        if part.split(" ")[0] in names and part not in _sender_names(email):
+            return True  # "Sam L." for the reader Sam Lee
+    return False
+
+
+def greeted_name(text: str) -> str | None:
+    """The name a text greets on its first line ("Hi Sam," -> "Sam"), or None."""
+    m = _GREETING.match(text)
+    return m.group("name") if m else None
+
+
+def names_the_reader(name: str, email: EmailForExtraction) -> bool:
+    """Whether ``name`` (a greeting's or a header's) is the reader's; "all" or "team" names no one."""
+    text = " ".join(name.split()).strip(" .@")
+    return bool(text) and not _UNASSIGNED.fullmatch(text) and owned_by_reader(text, email)
+
+
+@dataclass(frozen=True)
+class _Lead:
+    asks: bool  # the lead asks for the items ("Could you do the following:", "Action items:")
+    informational: bool  # notes, changelog, newsletter: the items are not asks
+    title: str  # the lead's own task title ("Send the following"), "" when it asks nothing
+    stands_for_items: bool  # its object is the items ("the following", "these")
+    for_someone_else: bool  # "Action items for Priya:"
+
+
+def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None:
+    if lead is None:
+        return None
+    text = " ".join(lead.text.split())
+    intent = classify_sentence(text)
+    asks = intent.request or bool(_ASK_HEADING.search(text))
+    # Without the subject: "take care of these" must stay itself, not become "Handle: <subject>".
+    title = task_title(text, False, email.sender) if intent.request else ""
+    addressee = re.search(r"\bfor (?P<name>[A-Z][\w'-]+)\s*:?\s*$", text)
+    return _Lead(
+        asks=asks,
+        informational=not asks and bool(_INFORMATIONAL_LEAD.search(text)),
+        title=title,
+        stands_for_items=bool(_ITEMS_OBJECT.search(title)),
+        for_someone_else=bool(
+            addressee
+            and not _NOT_A_NAME.fullmatch(addressee.group("name"))
+            and not owned_by_reader(addressee.group("name"), email)
+        ),
+    )
+
+
+def _with_due(task: ExtractedTask, lead: Sentence | None, email: EmailForExtraction) -> ExtractedTask:
+    """The lead's date for an item or row that has none of its own ("…by Friday:" over the list). A
+    heading's date is a due only after "by", "before", "until" or "due" ("Next steps from today's call:"
+    is not due today); an ask's date is its due, as in a sentence."""
+    if task.due is not None or lead is None:
+        return task
+    resolved = resolve_first_due(lead.text, email)
+    if resolved is None:
+        return task
+    flat = " ".join(lead.text.split())
+    said_at = flat.find(resolved.phrase)
+    deadline_word = re.search(
+        r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", flat[: max(said_at, 0)], FLAGS
+    )
+    if not classify_sentence(flat).request and not deadline_word:
+        return task
+    return replace(
+        task,
+        due=resolved.due,
+        due_phrase=resolved.phrase,
+        kind="deadline" if task.kind == "todo" else task.kind,
+        extra={**task.extra, "has_time": resolved.has_time},
+    )
+
+
+def _new_task(title_source: str, evidence: str, email: EmailForExtraction, *, due_text: str) -> ExtractedTask:
+    resolved = resolve_first_due(due_text, email) if due_text else None
+    kind: TaskKind = "deadline" if resolved is not None else "todo"
+    return ExtractedTask(
+        title=task_title(title_source, False, email.sender, subject=email.subject),
+        kind=kind,
+        evidence=evidence,
+        due=resolved.due if resolved else None,
+        due_phrase=resolved.phrase if resolved else "",
+        priority=priority_of(" ".join((evidence, email.subject))),
+        confidence=0.6,
+        extra={"intent": ["request"], "has_time": bool(resolved and resolved.has_time)},
+    )
+
+
+def _people(email: EmailForExtraction) -> set[str]:
+    """Lower-case names of everyone on the email: reader, sender and recipients (full and first names,
+    and the local parts of their addresses)."""
+    names = _reader_names(email) | _sender_names(email)
+    for recipient in (*email.to, *email.cc):
+        names.add(recipient.address.split("@", 1)[0])
+        clean = " ".join(recipient.name.lower().split())
+        if clean:
+            names.update((clean, clean.split(" ")[0]))
+    return names
+
+
+def _owner_split(text: str, email: EmailForExtraction) -> tuple[str | None, str]:
+    """(owner, the item without the owner) for "Priya: send the budget", "Priya to send…", "send… (Priya)",
+    "@Priya send…"; (None, text) when the item names no one."""
+    flat = " ".join(text.split())
+    m = _AT_OWNER.match(flat)
+    if m:
+        return m.group("name"), m.group("rest")
+    m = _OWNER_PREFIX.match(flat)
+    if m and IMPERATIVE.match(m.group("rest")):
+        # "Priya to send the budget" names a person; "Priya: send it" when Priya is someone on the email.
+        # "Budget: send the final numbers" is only a label: the task is what follows it.
+        to_form = re.match(r"\s+to\s", flat[len(m.group("name")) :]) is not None
+        person = not _NOT_A_NAME.fullmatch(m.group("name"))
+        if person and (to_form or m.group("name").lower() in _people(email)):
+            return m.group("name"), m.group("rest")
+        if not to_form:
+            return None, m.group("rest")
+    m = _OWNER_SUFFIX.match(flat)
+    # "(Priya)" names her only when she is on the email: "(ASAP)" and "(Friday)" name no one.
+    if m and (m.group("at") or m.group("name").lower() in _people(email)):
+        return m.group("name") or m.group("at"), m.group("rest")
+    return None, text
+
+
+def item_task(
+    item: Sentence, email: EmailForExtraction, task_of: Callable[[str], ExtractedTask | None]
+) -> ExtractedTask | None:
+    """The task of a list item; ``task_of(text)`` is the task a sentence gives on its own, or None.
+
+    The item inherits the lead's date; a bare noun phrase under a lead whose object is the items ("Could
+    you send me the following by Friday:" / "- the signed NDA") takes the lead's verb; an item assigned to
+    someone else, and one under notes or a changelog that does not ask outright, gives nothing."""
+    lead = _read_lead(item.lead, email)
+    owner, rest = _owner_split(item.text, email)
+    if owner is not None:
+        if not owned_by_reader(owner, email):
+            return None
+    elif lead is not None and lead.for_someone_else:
+        return None
+    flat = " ".join(rest.split())
+    task = task_of(rest)
+    if task is None:
+        words = re.findall(r"[\w'-]+", flat)
+        noun_phrase = 0 < len(words) <= 10 and not _FINITE.search(flat) and not classify_sentence(flat).any
+        if lead is None or not lead.asks or not noun_phrase:
+            return None
+        m = _ITEMS_OBJECT.search(lead.title)
+        if m is None:
+            return None
+        if _VERB_LED.match(flat):
+            # "renew the permit": an action of its own, in words the intent patterns do not list.
+            task = _new_task(flat, item.text, email, due_text=flat)
+        else:
+            # "Get these done before the meeting" + "the expense report" -> "Get the expense report done".
+            done = " done" if re.match(r"\s+done\b", lead.title[m.end() :]) else ""
+            task = _new_task(
+                f"{lead.title[: m.start()]}{flat.rstrip('.;,')}{done}", item.text, email, due_text=flat
+            )
+    elif lead is not None and lead.informational and not _EXPLICIT_ASK.search(flat):
+        return None
+    return _with_due(replace(task, evidence=item.text), item.lead, email)
+
+
+def lead_is_only_the_items(lead: Sentence, email: EmailForExtraction) -> bool:
+    """Whether the lead's own ask is nothing but its items ("Could you do the following by Friday:"), or
+    it is only a heading ("Follow-ups:", "Next steps:"), so it is no task of its own once they are."""
+    read = _read_lead(lead, email)
+    flat = " ".join(lead.text.split())
+    heading = flat.endswith(":") and len(flat.split()) <= 4 and resolve_first_due(flat, email) is None
+    return read is not None and (read.stands_for_items or not read.title or heading)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    task: int
+    owner: int | None
+    due: int | None
+    status: int | None
+
+
+def _columns(header: tuple[str, ...]) -> _Columns | None:
+    """Which cell holds what, from the header's words; None when the table is not a table of asks (it needs
+    a task column and an owner or a due column)."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        for role, words in _COLUMNS:
+            if words.search(cell):
+                found.setdefault(role, index)
+                break
+    if "task" not in found or ("owner" not in found and "due" not in found):
+        return None
+    return _Columns(found["task"], found.get("owner"), found.get("due"), found.get("status"))
+
+
+def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
+    """The task of a table row: the task cell titled, the due cell resolved (else the lead's date), for a
+    row that is the reader's and not done. A table without a header naming its task and owner or due
+    columns gives tasks only under a lead that asks for them (each row's first cell that is not a date)."""
+    cells = row.cells
+    columns = _columns(row.header)
+    if columns is None:
+        # Without a header only a lead that stands for the rows says they are asks ("Please take care of
+        # these by Friday:"); any two lines with a "|" (a signature: "Jo Park | Sales") are not.
+        lead = _read_lead(row.lead, email)
+        if lead is None or not lead.asks or lead.for_someone_else or not lead.stands_for_items:
+            return None
+        texts = [cell for cell in cells if re.search(r"[^\W\d_]", cell)]
+        task_cell = next((cell for cell in texts if resolve_first_due(cell, email) is None), "")
+        if not task_cell:
+            return None
+        due_text = next((cell for cell in cells if cell != task_cell and resolve_first_due(cell, email)), "")
+        task = _new_task(task_cell, row.text, email, due_text=due_text)
+        return _with_due(task, row.lead, email)
+    if row.cells == row.header:
+        return None  # the header row itself
+    if len(cells) <= columns.task or not re.search(r"[^\W\d_]", cells[columns.task]):
+        return None
+    if columns.owner is not None and columns.owner < len(cells):
+        if not owned_by_reader(cells[columns.owner], email):
+            return None
+    if columns.status is not None and columns.status < len(cells):
+        if _DONE.fullmatch(cells[columns.status].strip()):
+            return None
+    due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
+    task = _new_task(cells[columns.task], row.text, email, due_text=due_cell)
+    return task if due_cell.strip() else _with_due(task, row.lead, email)
