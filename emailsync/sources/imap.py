@@ -41,7 +41,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from accounts.crypto import InvalidToken
 from emailsync.models import ImapAccount, Mailbox
-from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError
+from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError, WantsBody
 
 logger = logging.getLogger(__name__)
 
@@ -480,38 +480,63 @@ class ImapSource:
 
     # Fetching
 
-    def fetch(self, message_ids: Sequence[str]) -> Iterator[FetchedMessage]:
+    def fetch(
+        self, message_ids: Sequence[str], *, wants_body: WantsBody | None = None
+    ) -> Iterator[FetchedMessage]:
+        """Bodies in batches. With ``wants_body``, each batch's header blocks come first (``BODY.PEEK[HEADER]``)
+        and only the messages it takes are downloaded; the others are handed over headers-only."""
         ids = list(dict.fromkeys(message_ids))
         try:
             if any(message_id not in self._uids for message_id in ids):
                 self._map_window()
             size = settings.IMAP_FETCH_BATCH
             for start in range(0, len(ids), size):
-                yield from self._fetch_batch(ids[start : start + size])
+                yield from self._fetch_batch(ids[start : start + size], wants_body)
         finally:
             self.close()
 
-    def _fetch_batch(self, ids: list[str]) -> Iterator[FetchedMessage]:
-        limit = settings.IMAP_MAX_MESSAGE_BYTES
+    def _fetch_batch(self, ids: list[str], wants_body: WantsBody | None) -> Iterator[FetchedMessage]:
         known = {message_id: self._uids[message_id] for message_id in ids if message_id in self._uids}
+        client = self._client()
+        heads: dict[str, FetchedMessage] = {}
+        wanted = set(known)
+        with _graded("read", self._open().details):
+            if wants_body is not None and known:
+                by_uid = {uid: message_id for message_id, (uid, _) in known.items()}
+                for uid, item in client.fetch(list(by_uid), [b"BODY.PEEK[HEADER]"]).items():
+                    block = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER")), None)
+                    if uid in by_uid and block is not None:
+                        message_id = by_uid[uid]
+                        heads[message_id] = FetchedMessage(
+                            message_id=message_id, raw=bytes(block), headers_only=True
+                        )
+                wanted = {
+                    message_id
+                    for message_id in known
+                    if message_id not in heads or wants_body(heads[message_id])
+                }
+            bodies = self._bodies({message_id: known[message_id] for message_id in wanted})
+        for message_id in ids:
+            if message_id not in known:
+                yield FetchedMessage(message_id=message_id, error="The message is no longer in the folder.")
+            elif message_id not in wanted:
+                yield heads[message_id]
+            elif (raw := bodies.get(known[message_id][0])) is None:
+                yield FetchedMessage(message_id=message_id, error="The message is no longer in the folder.")
+            else:
+                yield FetchedMessage(message_id=message_id, raw=raw)
+
+    def _bodies(self, known: dict[str, tuple[int, int]]) -> dict[int, bytes | None]:
+        limit = settings.IMAP_MAX_MESSAGE_BYTES
         whole = [uid for uid, size in known.values() if size <= limit]
         cut = [uid for uid, size in known.values() if size > limit]
         client = self._client()
         bodies: dict[int, bytes | None] = {}
-        with _graded("read", self._open().details):
-            if whole:
-                for uid, item in client.fetch(whole, [b"BODY.PEEK[]"]).items():
-                    bodies[uid] = _body(item)
-            if cut:
-                # Only the start of an oversized message: its headers and first parts hold its words.
-                for uid, item in client.fetch(cut, [f"BODY.PEEK[]<0.{limit}>".encode()]).items():
-                    bodies[uid] = _body(item)
-        for message_id in ids:
-            if message_id not in known:
-                yield FetchedMessage(message_id=message_id, error="The message is no longer in the folder.")
-                continue
-            raw = bodies.get(known[message_id][0])
-            if raw is None:
-                yield FetchedMessage(message_id=message_id, error="The message is no longer in the folder.")
-            else:
-                yield FetchedMessage(message_id=message_id, raw=raw)
+        if whole:
+            for uid, item in client.fetch(whole, [b"BODY.PEEK[]"]).items():
+                bodies[uid] = _body(item)
+        if cut:
+            # Only the start of an oversized message: its headers and first parts hold its words.
+            for uid, item in client.fetch(cut, [f"BODY.PEEK[]<0.{limit}>".encode()]).items():
+                bodies[uid] = _body(item)
+        return bodies

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('emailsync', '0004_scrub_server_paths_from_errors'),
+        ('emailsync', '0005_sync_backlog_chain_and_waiting'),
     ]
 
     operations = [
