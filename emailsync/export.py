@@ -66,11 +66,13 @@ def _mailbox(user: User) -> dict[str, Any] | None:
     )
     if mailbox is None:
         return None
-    # A Gmail mailbox's location is the user's own address; a local one is a server path, which is not theirs.
-    gmail = mailbox["source"] == Mailbox.Source.GMAIL
+    # A Gmail mailbox's location is the user's own address, an IMAP one their account and folder
+    # ("me@imap.example.com/INBOX"; the password is never exported); a local one is a server path, which is
+    # not theirs.
+    theirs = mailbox["source"] in (Mailbox.Source.GMAIL, Mailbox.Source.IMAP)
     return {
         **{k: v for k, v in mailbox.items() if k != "location"},
-        "address": mailbox["location"] if gmail else "",
+        "address": mailbox["location"] if theirs else "",
     }
 
 

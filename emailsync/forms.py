@@ -42,3 +42,32 @@ class MailUploadForm(forms.Form):
         label="Upload mail",
         widget=MultipleFileInput(attrs={"accept": ".eml,.mbox,message/rfc822,application/mbox"}),
     )
+
+
+class ImapMailboxForm(forms.Form):
+    """The details of an IMAP mailbox. The password is never rendered back."""
+
+    host = forms.CharField(max_length=253, label="Server", help_text="For example imap.fastmail.com")
+    security = forms.ChoiceField(
+        label="Encryption",
+        choices=[("tls", "Implicit TLS (port 993)"), ("starttls", "STARTTLS (port 143)")],
+        initial="tls",
+    )
+    port = forms.IntegerField(min_value=1, max_value=65535, initial=993, label="Port")
+    username = forms.CharField(max_length=320, label="Username", help_text="Usually your email address")
+    password = forms.CharField(
+        max_length=1000,
+        label="App password",
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again. Most providers want an app password here.",
+    )
+    folder = forms.CharField(max_length=500, initial="INBOX", label="Folder")
+    allow_self_signed = forms.BooleanField(
+        required=False,
+        label="The server uses a self-signed certificate",
+        help_text="Trust the certificate the server shows now, and only that one. Leave off for providers.",
+    )
+
+    # What is kept in the session to fill the form again after an error: everything but the password.
+    REMEMBERED = ("host", "security", "port", "username", "folder", "allow_self_signed")

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import crypto
+
 
 class MailboxQuerySet(models.QuerySet["Mailbox"]):
     """The state transitions of mailboxes. Each is one UPDATE of the fields it names, so a sync holding the
@@ -58,6 +60,7 @@ class Mailbox(models.Model):
     class Source(models.TextChoices):
         LOCAL = "local", "Local folder"
         GMAIL = "gmail", "Gmail"
+        IMAP = "imap", "IMAP"
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -97,6 +100,41 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} mailbox of {self.user}"
+
+
+class ImapAccount(models.Model):
+    """How to reach an IMAP mailbox. The password is encrypted like the Google tokens (``accounts.crypto``:
+    the same keys and rotation) and never shown again; the checkpoint lives on the mailbox."""
+
+    class Security(models.TextChoices):
+        TLS = "tls", "Implicit TLS (usually port 993)"
+        STARTTLS = "starttls", "STARTTLS (usually port 143)"
+
+    mailbox = models.OneToOneField(Mailbox, on_delete=models.CASCADE, related_name="imap")
+    host = models.CharField(max_length=253)
+    port = models.PositiveIntegerField(default=993)
+    security = models.CharField(max_length=10, choices=Security.choices, default=Security.TLS)
+    username = models.CharField(max_length=320)
+    password_encrypted = models.TextField()
+    folder = models.CharField(max_length=500, default="INBOX")
+    # A server with a self-signed certificate is trusted only when its owner said so for this mailbox.
+    allow_self_signed = models.BooleanField(default=False)
+    # With allow_self_signed: the SHA-256 of the certificate seen when the mailbox was connected, the only
+    # one trusted afterwards.
+    tls_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.host}:{self.port}/{self.folder}"
+
+    @property
+    def password(self) -> str:
+        """The password in clear; raises ``accounts.crypto.InvalidToken`` when no configured key opens it."""
+        return crypto.decrypt(self.password_encrypted)
+
+    @password.setter
+    def password(self, value: str) -> None:
+        self.password_encrypted = crypto.encrypt(value)
 
 
 class TokenUsage(Protocol):

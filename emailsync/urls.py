@@ -19,4 +19,5 @@ account_urlpatterns = [
     path("settings/mailbox/", views.mailbox_connect, name="mailbox-connect"),
     path("settings/export/", views.data_export, name="export"),
     path("settings/mailbox/upload/", views.mailbox_upload_view, name="mailbox-upload"),
+    path("settings/mailbox/imap/", views.mailbox_imap, name="mailbox-imap"),
 ]

@@ -14,7 +14,14 @@ from accounts.throttling import demo_wait_seconds, sync_wait_seconds
 from accounts.types import AuthenticatedHttpRequest
 from emailsync.demo import demo_user_create
 from emailsync.export import user_data_export_response
-from emailsync.forms import LocalMailboxForm, MailUploadForm
+from emailsync.forms import ImapMailboxForm, LocalMailboxForm, MailUploadForm
+from emailsync.mailbox_imap import (
+    ImapDetails,
+    ImapError,
+    ImapRefused,
+    mailbox_connect_imap,
+    mailbox_test_imap,
+)
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.selectors import mailbox_for, problem_receipts, reconnect_url, runs_for_user
 from emailsync.serializers import RECONNECT_TEXT, SyncRunSerializer
@@ -105,6 +112,11 @@ def settings_page_context(request: AuthenticatedHttpRequest) -> dict[str, object
         "mailbox_label": mailbox_location_label(mailbox) if mailbox else "",
         "mailbox_form": LocalMailboxForm(),
         "upload_form": MailUploadForm(),
+        # After a failed test or connect the form comes back filled in (never the password).
+        "imap_form": ImapMailboxForm(
+            initial=request.session.get(IMAP_FORM_SESSION_KEY) or _imap_initial(mailbox)
+        ),
+        "imap_open": bool(request.session.pop(IMAP_FORM_SESSION_KEY, None)),
         "upload_limit": size_label(settings.MAIL_UPLOAD_MAX_BYTES),
         "reconnect_url": reconnect_url(),
     }
@@ -181,6 +193,71 @@ def mailbox_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     else:
         messages.info(request, f"No new messages{detail}.")
+    return _to_mail_card()
+
+
+IMAP_FORM_SESSION_KEY = "imap_form"
+# Where each step's failure points the user (the error itself says what happened).
+IMAP_STEP_WORDS = {
+    "dns": "The server name could not be found.",
+    "address": "The server address was refused.",
+    "connect": "The server could not be reached.",
+    "tls": "The encrypted connection failed.",
+    "login": "Signing in failed.",
+    "folder": "The folder could not be opened.",
+    "read": "Reading the folder failed.",
+}
+
+
+def _imap_initial(mailbox: Mailbox | None) -> dict[str, object]:
+    account = getattr(mailbox, "imap", None) if mailbox and mailbox.source == Mailbox.Source.IMAP else None
+    if account is None:
+        return {}
+    return {name: getattr(account, name) for name in ImapMailboxForm.REMEMBERED}
+
+
+@login_required
+@require_POST
+def mailbox_imap(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Test connection" and "Connect" of the IMAP form on the settings page (the button says which)."""
+    form = ImapMailboxForm(request.POST)
+    request.session[IMAP_FORM_SESSION_KEY] = {
+        name: request.POST.get(name, "") if name != "allow_self_signed" else bool(request.POST.get(name))
+        for name in ImapMailboxForm.REMEMBERED
+    }
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Nothing was changed. {problems}")
+        return _to_mail_card()
+    data = form.cleaned_data
+    details = ImapDetails(
+        host=data["host"],
+        port=data["port"],
+        security=data["security"],
+        username=data["username"],
+        password=data["password"],
+        folder=data["folder"],
+        allow_self_signed=data["allow_self_signed"],
+    )
+    try:
+        if request.POST.get("action") == "test":
+            words = mailbox_test_imap(details=details)
+            messages.success(request, f"{words} Press “Connect” to use it.")
+            return _to_mail_card()
+        mailbox_connect_imap(user=request.user, details=details)
+    except ImapRefused as e:
+        messages.error(request, f"{e} Nothing was changed.")
+        return _to_mail_card()
+    except ImapError as e:
+        messages.error(request, f"{IMAP_STEP_WORDS.get(e.step, '')} {e} Nothing was changed.")
+        return _to_mail_card()
+    request.session.pop(IMAP_FORM_SESSION_KEY, None)
+    messages.success(
+        request, f"Connected {details.username} at {details.host}. Press “Sync emails” to read it."
+    )
     return _to_mail_card()
 
 

@@ -151,6 +151,8 @@ AUTHENTICATION_BACKENDS = [
 # Functions that add an app's part to the account settings page's context (the mail card is emailsync's).
 # Wiring, not a knob: accounts may import no other app, so the apps above it register here instead.
 ACCOUNT_SETTINGS_CONTEXT = ["emailsync.views.settings_page_context"]
+# Functions that re-encrypt the secrets other apps keep, run by `manage.py rotate_token_keys`.
+TOKEN_KEY_ROTATIONS = ["emailsync.mailbox_imap.imap_passwords_rotate"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -374,6 +376,19 @@ GMAIL_BATCH_SIZE = min(envint("GMAIL_BATCH_SIZE", 50, minimum=1), 50)
 GMAIL_BATCH_RETRY_ROUNDS = envint("GMAIL_BATCH_RETRY_ROUNDS", 3, minimum=0)
 # Full resyncs in a row forced by a stale checkpoint (Gmail: history id too old) before runs fail instead.
 SYNC_MAX_STALE_RESYNCS = envint("SYNC_MAX_STALE_RESYNCS", 2, minimum=1)
+# IMAP mailboxes (emailsync/sources/imap.py). A user-supplied host that resolves to a loopback, private,
+# link-local or otherwise internal address is refused (the server's own network is not theirs to probe);
+# tests and single-user installs that read a mail server on their own network set this to 1.
+IMAP_ALLOW_PRIVATE_HOSTS = envbool("IMAP_ALLOW_PRIVATE_HOSTS", False)
+IMAP_TIMEOUT_SECONDS = envint("IMAP_TIMEOUT_SECONDS", 30, minimum=1)
+# The first sync (and a resync after the folder's UIDVALIDITY changed) reads at most this window, as for Gmail.
+IMAP_INITIAL_SYNC_DAYS = envint("IMAP_INITIAL_SYNC_DAYS", GMAIL_INITIAL_SYNC_DAYS, minimum=1)
+IMAP_INITIAL_SYNC_MAX = envint("IMAP_INITIAL_SYNC_MAX", GMAIL_INITIAL_SYNC_MAX, minimum=1)
+# Messages per FETCH command.
+IMAP_FETCH_BATCH = envint("IMAP_FETCH_BATCH", 25, minimum=1)
+# A larger message is downloaded only up to this many bytes (its headers and first parts, where the words
+# are); the size comes from RFC822.SIZE before anything is downloaded.
+IMAP_MAX_MESSAGE_BYTES = envint("IMAP_MAX_MESSAGE_BYTES", 5_000_000, minimum=10_000)
 # Fernet keys for tokens at rest, comma-separated; the first encrypts. Empty: derived from SECRET_KEY.
 TOKEN_ENCRYPTION_KEYS = envlist("TOKEN_ENCRYPTION_KEYS", [])
 

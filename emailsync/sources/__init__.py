@@ -26,6 +26,7 @@ from emailsync.models import Mailbox
 SOURCES = {
     "local": "emailsync.sources.local.LocalFolderSource",
     "gmail": "emailsync.sources.gmail.GmailSource",
+    "imap": "emailsync.sources.imap.ImapSource",
 }
 
 

@@ -118,6 +118,9 @@ TABLE: list[Row] = [
     Row("accounts:mailbox-connect", "POST", "/accounts/settings/mailbox/", (LOGIN, 302, 302, 302), {"folder": "{bob_area}"}),
     Row("accounts:mailbox-upload", "POST", "/accounts/settings/mailbox/upload/", (LOGIN, 302, 302, 302)),
     Row("accounts:mailbox-upload", "GET", "/accounts/settings/mailbox/upload/", (LOGIN, 405, 405, 405)),
+    # Only ever the signed-in user's own mailbox; a refused host changes nothing and redirects with the reason.
+    Row("accounts:mailbox-imap", "POST", "/accounts/settings/mailbox/imap/", (LOGIN, 302, 302, 302), {"host": "127.0.0.1"}),
+    Row("accounts:mailbox-imap", "GET", "/accounts/settings/mailbox/imap/", (LOGIN, 405, 405, 405)),
     Row("accounts:export", "GET", "/accounts/settings/export/", (LOGIN, 200, 200, 200), shows=("title", "subject")),
     Row("accounts:export", "POST", "/accounts/settings/export/", (LOGIN, 405, 405, 405)),
     Row("accounts:delete", "GET", "/accounts/settings/delete/", (LOGIN, 405, 405, 405)),
