@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import replace
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -221,16 +220,6 @@ def test_it_does_not_split_sentences_at_abbreviations_or_decimals() -> None:
 def test_it_is_deterministic() -> None:
     body = "Can you send the numbers tomorrow morning? Let's meet Friday at noon."
     assert extract(body) == extract(body)
-
-
-def test_it_handles_thousands_of_sentences_per_second() -> None:
-    body = "Could you send me the Q3 report by Friday EOD? The weather was nice. " * 200
-    extractor = OfflineExtractor()
-    started = time.perf_counter()
-    for _ in range(5):
-        extractor.extract(email(body))
-    sentences_per_second = 5 * 400 / (time.perf_counter() - started)
-    assert sentences_per_second > 2000
 
 
 def test_the_registry_returns_the_offline_extractor_by_default() -> None:
