@@ -140,8 +140,8 @@ def test_source_for_picks_the_implementation_by_the_mailboxs_source(alice: User,
 
 @pytest.mark.django_db
 def test_an_unknown_mail_source_is_a_permanent_error(alice: User) -> None:
-    mailbox = Mailbox(user=alice, source="imap", location="imap.example.com")
+    mailbox = Mailbox(user=alice, source="pop3", location="pop.example.com")
 
-    with pytest.raises(SourceError, match="Unknown mail source 'imap'") as caught:
+    with pytest.raises(SourceError, match="Unknown mail source 'pop3'") as caught:
         source_for(mailbox)
     assert caught.value.kind == FailureKind.PERMANENT
