@@ -12,6 +12,7 @@ from pytest_django import Settings
 
 from tasks_app.evaluation import (
     DEFAULT_INTENT_PATH,
+    DEFAULT_MAILBOX2_PATH,
     DEFAULT_MAILBOX_PATH,
     BinaryScore,
     ExpectedTask,
@@ -319,9 +320,10 @@ def test_it_rejects_a_labelled_email_without_body_or_html(tmp_path: Path) -> Non
         load_labelled_emails(write(tmp_path, "no-body.jsonl", json.dumps(line)))
 
 
-def test_the_bundled_mailbox_is_well_formed() -> None:
-    raw_lines = [json.loads(line) for line in DEFAULT_MAILBOX_PATH.read_text(encoding="utf-8").splitlines()]
-    emails = load_labelled_emails(DEFAULT_MAILBOX_PATH)
+@pytest.mark.parametrize("path", [DEFAULT_MAILBOX_PATH, DEFAULT_MAILBOX2_PATH], ids=["mailbox", "mailbox2"])
+def test_the_bundled_mailbox_is_well_formed(path: Path) -> None:
+    raw_lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    emails = load_labelled_emails(path)
     assert len(emails) == len(raw_lines) >= 80
     ids = [labelled.email.id for labelled in emails]
     assert len(set(ids)) == len(ids)
@@ -475,20 +477,51 @@ def test_evaluate_extractor_prints_the_mailbox_halves_and_tune_misses(
         ),
     )
     output = _call(
-        "evaluate_extractor", "--intent", "", "--emails", "", "--mailbox", str(jsonl), "--misses", "tune"
+        "evaluate_extractor",
+        *("--intent", "", "--emails", "", "--mailbox2", ""),
+        *("--mailbox", str(jsonl), "--misses", "tune"),
     )
     assert "mailbox, tune/holdout halves" in output
     assert "Not right in the tune half of the mailbox (0):" in output
     assert "t8:" not in output  # a holdout miss stays hidden when asking for the tune half
 
     output = _call(
-        "evaluate_extractor", "--intent", "", "--emails", "", "--mailbox", str(jsonl), "--misses", "holdout"
+        "evaluate_extractor",
+        *("--intent", "", "--emails", "", "--mailbox2", ""),
+        *("--mailbox", str(jsonl), "--misses", "holdout"),
     )
     assert "t8: [lunch] due none - no title names it (got no task)" in output
+
+
+def test_evaluate_extractor_scores_the_second_mailbox_on_its_own(django_ready: None, tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    jsonl = write(tmp_path, "mailbox2.jsonl", _labelled_line(id="t1"))
+    output = _call(
+        "evaluate_extractor",
+        *("--intent", "", "--emails", "", "--mailbox", ""),
+        *("--mailbox2", str(jsonl), "--misses", "all"),
+    )
+    assert "second mailbox, tune/holdout halves" in output
+    assert "Not right in all of the second mailbox" in output
+    assert "mailbox, tune/holdout" not in output.replace("second mailbox, tune/holdout", "")
+
+    with pytest.raises(CommandError, match="no such file"):
+        _call(
+            "evaluate_extractor",
+            "--intent",
+            "",
+            "--emails",
+            "",
+            "--mailbox",
+            "",
+            "--mailbox2",
+            "/no/such.jsonl",
+        )
 
 
 def test_evaluate_extractor_needs_something_to_evaluate(django_ready: None) -> None:
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="nothing to evaluate"):
-        _call("evaluate_extractor", "--intent", "", "--emails", "", "--mailbox", "")
+        _call("evaluate_extractor", "--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", "")

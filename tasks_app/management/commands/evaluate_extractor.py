@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tasks_app.evaluation import (
     DEFAULT_EMAILS_PATH,
     DEFAULT_INTENT_PATH,
+    DEFAULT_MAILBOX2_PATH,
     DEFAULT_MAILBOX_PATH,
     EmailsResult,
     evaluate_emails,
@@ -26,7 +27,7 @@ from tasks_app.extractors import get_extractor
 class Command(BaseCommand):
     help = (
         "Measure an extractor: has-a-task P/R/F1 on the intent set, and task/due accuracy on the labelled "
-        "emails and the labelled mailbox, per tune/holdout half."
+        "emails and the two labelled mailboxes, per tune/holdout half."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +42,12 @@ class Command(BaseCommand):
             "--mailbox",
             default=None,
             help="The realistic labelled mailbox JSONL (default: the bundled mailbox.jsonl; '' to skip).",
+        )
+        parser.add_argument(
+            "--mailbox2",
+            default=None,
+            help="A second held-out labelled mailbox JSONL, by another labeller (default: the bundled "
+            "mailbox2.jsonl; '' to skip).",
         )
         parser.add_argument("--tolerance-minutes", type=int, default=60, help="Due-time tolerance.")
         parser.add_argument(
@@ -63,9 +70,10 @@ class Command(BaseCommand):
         sets = {
             "labelled emails": self._path(options["emails"], DEFAULT_EMAILS_PATH),
             "mailbox": self._path(options["mailbox"], DEFAULT_MAILBOX_PATH),
+            "second mailbox": self._path(options["mailbox2"], DEFAULT_MAILBOX2_PATH),
         }
         if not intent_path and not any(sets.values()):
-            raise CommandError("nothing to evaluate: give --intent, --emails or --mailbox")
+            raise CommandError("nothing to evaluate: give --intent, --emails, --mailbox or --mailbox2")
 
         tables: list[str] = []
         if intent_path:
