@@ -192,17 +192,25 @@ def _tidy(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ,;:-–—.!?")
 
 
+def ask_phrase(sentence: str) -> str:
+    """The ask's own words before any title rule: without the scene, lead-in, date phrase, filler and
+    trailing clause ("Please take care of these by Friday:" -> "take care of these"). A list's lead is read
+    with it: whether its object stands for the items is a matter of these words, not of the title, which
+    names a pointer object from the subject or falls back to a reply."""
+    text = drop_scene(" ".join(sentence.split()))
+    text = LEAD_IN.sub("", text, count=1)
+    text = _strip_dates(text)
+    text = _FILLER.sub("", text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)
+    return _TRAILING_CLAUSE.sub("", _tidy(text))
+
+
 def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
     flat = " ".join(sentence.split())
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
     if (other_language := other_language_title(flat, meeting, sender)) is not None:
         return other_language
-    text = drop_scene(flat)
-    text = LEAD_IN.sub("", text, count=1)
-    text = _strip_dates(text)
-    text = _FILLER.sub("", text)
-    text = re.sub(r"\s*\([^()]*\)", "", text)
-    text = _TRAILING_CLAUSE.sub("", _tidy(text))
+    text = ask_phrase(flat)
     # "get me your feedback" / "get the proposal over to you": the reader sends it.
     text = re.sub(r"^get\s+(?:me|us)\s+", "send ", text, flags=FLAGS)
     text = re.sub(
