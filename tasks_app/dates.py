@@ -208,7 +208,7 @@ _DATE_ATOM = re.compile(
     |(?P<endper>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<enext>next\s+)?(?P<per>week|month|year))\b
     |(?P<eow>(?-i:EOW|EOM))\b
     |(?P<relweek>(?P<rwq>next|this|the\s+following)\s+(?P<rwu>week|month))\b
-    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|\s*(?:-|–|—|to\s|until\s|till\s)\s*\d))?
+    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH}|\s*(?:-|–|—|to\s|until\s|till\s)\s*\d))?
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -168,6 +168,33 @@ _NOT_A_TASK = re.compile(
     FLAGS,
 )
 
+# Sentences that may carry an intent but give the reader no task (the extractor drops them; the intent stays,
+# as labelled email data counts "If not, please forward it" and "Please keep this email" as asks):
+# The other way if the ask before it does not work out ("If not, please suggest another afternoon"): part
+# of that ask, not a task of its own (the extractor reads it so only after a task).
+FALLBACK = re.compile(
+    r"^(?:if not|otherwise|failing that|if (?:that|this|it|the \w+|\w+day) (?:doesn'?t|does not|won'?t|will not|"
+    r"can'?t|cannot) (?:work|suit)|if (?:you(?:'re| are)|you can'?t|you cannot) (?:not )?(?:free|available|make it))\b",
+    FLAGS,
+)
+NO_ASK = re.compile(
+    # what to do if the account holder did not act ("If this wasn't you, reset your password");
+    r"^(?:if (?:this|that|it) (?:wasn'?t|was not) (?:you|yours)|if you (?:did not|didn'?t) (?:request|make|"
+    r"recogni[sz]e|authori[sz]e|sign up|place|order)|if you(?:'ve| have) already (?:paid|done|renewed|replied|"
+    r"registered|updated|signed))\b"
+    # boilerplate of receipts and notifications ("Keep this email for your records");
+    r"|\b(?:keep|save|print|retain) this (?:e-?mail|receipt|message|confirmation|notice)(?: for your records)?\b"
+    r"|\bfor your records\b|\byou can (?:safely )?ignore this\b"
+    # a state reached, not an ask ("you should now have access", "you should have received the invite");
+    r"|\b(?:you|u) should (?:now |already |by now )?(?:have (?:access|received|got|gotten|seen)|be (?:able to|all "
+    r"set|good to go|set up)|see (?:it|them|the)|receive)\b"
+    # a courtesy offer about trouble that may come ("let me know if that causes any issues").
+    r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
+    r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
+    r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b",
+    FLAGS,
+)
+
 _HIGH = re.compile(
     r"\b(?:urgent(?:ly)?|asap|a\.s\.a\.p\.?|critical|important|high[- ]priority|top priority|"
     r"immediately|right away)\b",

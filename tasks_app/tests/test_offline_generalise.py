@@ -1,0 +1,191 @@
+"""The offline extractor on mail written for these tests, unlike any other test's wording: receipts,
+status notes, sales pitches, newsletters without bulk headers, bookings, and asks whose other way out
+follows them. Each case stands for a kind of mail, not for its words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasks_app.evaluation import title_form_problem
+from tasks_app.extractors import EmailForExtraction, ExtractedTask, Reader, Recipient
+from tasks_app.extractors.offline import OfflineExtractor
+from tasks_app.tests.test_offline_structure import titles_and_dues
+
+LONDON = "Europe/London"
+TUESDAY = dt.datetime(2026, 5, 12, 9, 30, tzinfo=ZoneInfo(LONDON))  # Tuesday 12 May 2026
+LEO = Reader(names=("Leo Marsh", "Leo"), addresses=("leo.marsh@orbitfield.example",))
+TO_LEO = (Recipient("leo.marsh@orbitfield.example", "Leo Marsh"),)
+
+
+def email(body: str, *, sender: str, subject: str = "Hello") -> EmailForExtraction:
+    return EmailForExtraction(
+        id="g1",
+        subject=subject,
+        body=body,
+        sender=sender,
+        sender_name=sender.split("<")[0].strip(),
+        sent_at=TUESDAY,
+        timezone=LONDON,
+        reader=LEO,
+        to=TO_LEO,
+    )
+
+
+def extract(
+    body: str, *, sender: str = "Ines Duarte <ines@orbitfield.example>", subject: str = "Hi"
+) -> list[ExtractedTask]:
+    message = email(body, sender=sender, subject=subject)
+    tasks = OfflineExtractor().extract(message)
+    for task in tasks:
+        assert title_form_problem(task, message) == "", task.title
+    return tasks
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 5, day, hour, minute, tzinfo=ZoneInfo(LONDON))
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "body"),
+    [
+        (
+            "Mara Quinn <mara@growthlabs.example>",
+            "Quick idea for Orbitfield",
+            "Hi Leo,\n\nI noticed Orbitfield is hiring three SDRs. We help B2B startups cut ramp time in half "
+            "with AI coaching.\n\nDo you have 15 minutes next Tuesday to explore whether this could work for "
+            "your team?\n\nMara",
+        ),
+        (
+            "Tom Ellery <tom@cloudsavers.example>",
+            "Cut your AWS bill",
+            "Leo - most SaaS teams overspend on cloud. Could I grab 10 minutes this week to show you how we "
+            "found $200k in savings for a company your size?",
+        ),
+        (
+            "Kit Adebayo <kit@hirewell.example>",
+            "Engineering hires",
+            "Hello Leo, I saw the two backend roles on your careers page. We've placed senior engineers at "
+            "several fintechs this year. Would you be free for a short call on Thursday?",
+        ),
+    ],
+    ids=["minutes to explore", "grab minutes to show", "recruiter"],
+)
+def test_a_cold_pitch_in_other_words_gives_no_task(sender: str, subject: str, body: str) -> None:
+    assert extract(body, sender=sender, subject=subject) == []
+
+
+@pytest.mark.parametrize(
+    ("sender", "body"),
+    [
+        # A newsletter that the sync did not flag: it says what it is.
+        (
+            "The Product Brief <hello@productbrief.example>",
+            "In this week's issue: five pricing pages that convert and a teardown of an onboarding flow.\n\n"
+            "Read the full teardown on our site and share it with your team.",
+        ),
+        # An event promotion with a list footer.
+        (
+            "Northdesk Events <events@northdesk.example>",
+            "Join our product team live on Thursday 21 May at 4pm for a 30-minute tour of what's new.\n\n"
+            "Book your place today.\n\nNorthdesk, 1 King St, London. Unsubscribe | Privacy",
+        ),
+    ],
+    ids=["newsletter", "event promotion"],
+)
+def test_mail_to_a_list_gives_no_task(sender: str, body: str) -> None:
+    assert extract(body, sender=sender) == []
+
+
+def test_mail_to_a_list_still_gives_what_the_reader_owes_on_their_account() -> None:
+    body = (
+        "Your water bill of £42.10 is due on 28 May. Please pay it by then to avoid a late fee.\n\n"
+        "Manage your email preferences in your account."
+    )
+    tasks = extract(body, sender="Thames Water <billing@water.example>", subject="Your bill")
+    assert [task.due for task in tasks] == [at(28, 17)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Quick heads-up: the office network is down for maintenance on Saturday. There's nothing you need "
+        "to do beforehand.",
+        "The payroll cut-off moved to the 20th. You don't have to do anything, it's handled centrally.",
+        "The supplier fixed the invoice themselves, so no action on your side. Thanks!",
+    ],
+)
+def test_a_note_that_says_the_reader_has_nothing_to_do_gives_no_task(body: str) -> None:
+    assert extract(body) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Done - you should now have access to the billing dashboard. Thanks for your patience!",
+        "Thanks for your purchase! Total paid: £8.40 on 11 May. Keep this email for your records.",
+        "FYI the quarterly review moved to the 18th. Let me know if that causes any problems.",
+        "The Lisbon trip is booked. Shout if anything creates an issue with your calendar.",
+    ],
+    ids=["done, access", "receipt", "courtesy about problems", "courtesy about an issue"],
+)
+def test_notifications_and_courtesy_lines_give_no_task(body: str) -> None:
+    assert extract(body) == []
+
+
+def test_the_other_way_out_of_an_ask_is_part_of_it() -> None:
+    body = (
+        "Could you send me the signed lease by Friday? If not, please send the draft to Priya instead.\n\n"
+        "Hannah"
+    )
+    assert titles_and_dues(extract(body)) == [("Send the signed lease", at(15, 17))]
+    # On its own, the same sentence still asks.
+    assert len(extract("If not, please forward this to the right person in finance.")) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "due"),
+    [
+        (
+            "Hi Leo, this is a reminder that your physiotherapy session with Mark is booked for Friday "
+            "15 May at 4:30pm. To cancel, reply CANCEL at least 24 hours before.",
+            "Physiotherapy session with Mark",
+            at(15, 16, 30),
+        ),
+        (
+            "Just a reminder of your eye exam with Dr. Okafor on Monday 18 May at 9:15 AM.\n\n"
+            "Reply Y to confirm or call us to reschedule.",
+            "Eye exam with Dr. Okafor",
+            at(18, 9, 15),
+        ),
+        (
+            "Your haircut is confirmed for Saturday, 16 May at 11am. See you then!",
+            "Haircut",
+            at(16, 11),
+        ),
+    ],
+    ids=["session is booked", "reminder of an exam", "is confirmed for"],
+)
+def test_a_reminder_of_the_readers_booking_is_a_meeting(body: str, title: str, due: dt.datetime) -> None:
+    [task] = extract(body, sender="Bookings <bookings@clinic.example>", subject="Your appointment")
+    assert (task.title, task.kind, task.due) == (title, "meeting", due)
+
+
+def test_a_weekday_before_a_day_and_month_is_one_date() -> None:
+    [task] = extract("Could you send the slides on Wednesday 20 May at 2pm?")
+    assert task.due == at(20, 14)
+
+
+def test_an_ask_takes_the_deadline_the_next_sentence_sets() -> None:
+    body = "Can you review the Acme renewal contract? Legal needs our comments by Friday 3pm."
+    assert titles_and_dues(extract(body)) == [("Review the Acme renewal contract", at(15, 15))]
+    # A date that is not a deadline ("the call on Friday") does not become the ask's due.
+    body = "Can you review the Acme renewal contract? We talked about it on Friday."
+    assert titles_and_dues(extract(body)) == [("Review the Acme renewal contract", None)]
+
+
+def test_an_ask_that_points_back_takes_the_date_of_the_sentence_before() -> None:
+    body = "The board pack goes out on Monday. Please send me your section before then."
+    assert titles_and_dues(extract(body)) == [("Send your section", at(18, 17))]
