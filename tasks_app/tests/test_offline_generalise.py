@@ -189,3 +189,50 @@ def test_an_ask_takes_the_deadline_the_next_sentence_sets() -> None:
 def test_an_ask_that_points_back_takes_the_date_of_the_sentence_before() -> None:
     body = "The board pack goes out on Monday. Please send me your section before then."
     assert titles_and_dues(extract(body)) == [("Send your section", at(18, 17))]
+
+
+@pytest.mark.parametrize(
+    ("body", "due"),
+    [
+        ("Are you and Priya free for dinner on Friday at 7:30? My treat.", at(15, 19, 30)),
+        ("Fancy drinks after the offsite on Thursday at 8? Let me know.", at(14, 20)),
+        ("Can we meet Friday at 9:30 to go over the budget?", at(15, 9, 30)),
+        ("Dinner on Friday at 7:30am before the flight?", at(15, 7, 30)),
+    ],
+    ids=["dinner at 7:30", "drinks at 8", "a meeting stays in business hours", "am said"],
+)
+def test_an_evening_thing_at_a_bare_hour_is_in_the_evening(body: str, due: dt.datetime) -> None:
+    [task] = extract(body)
+    assert task.due == due
+
+
+def test_moving_a_meeting_the_two_already_have_is_a_meeting_at_the_new_time() -> None:
+    body = "Leo, the all-hands ran over on Wednesday - could we push our check-in to Thursday at 11 instead?"
+    [task] = extract(body, subject="check-in")
+    assert (task.kind, task.due) == ("meeting", at(14, 11))
+
+
+def test_a_question_whether_something_is_so_is_a_task_to_find_out_with_the_deadline_after_it() -> None:
+    body = (
+        "Small favour: any idea whether the Leeds office has a spare standing desk? We'd need to know by "
+        "Thursday noon, or I'll order one."
+    )
+    assert titles_and_dues(extract(body, subject="desk")) == [
+        ("Find out whether the Leeds office has a spare standing desk", at(14, 12))
+    ]
+
+
+def test_a_time_put_to_the_reader_is_the_meeting_named_in_the_sentence_before() -> None:
+    body = (
+        "I'd love to set up a short call to walk through the new onboarding flow. Would Monday 18 May at "
+        "2:30 work for you? If not, please suggest another slot that week."
+    )
+    [task] = extract(body, subject="Onboarding")
+    assert (task.kind, task.due) == ("meeting", at(18, 14, 30))
+    assert "onboarding" in task.title.lower()
+
+
+def test_a_pointer_names_the_thing_the_clause_before_the_ask_is_about() -> None:
+    body = "Also the boiler engineer is coming on Friday between 9 and 11am, could you be home for that?"
+    [task] = extract(body, subject="this week")
+    assert task.title == "Be home for the boiler engineer"

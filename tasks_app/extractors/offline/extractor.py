@@ -34,7 +34,7 @@ from .reader import (
 )
 from .sentences import Sentence, split_sentences
 from .structure import greeted_name, item_task, lead_is_only_the_items, names_the_reader, row_task
-from .titles import LEAD_IN, drop_scene, task_title
+from .titles import LEAD_IN, acceptable_title, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
 _SECOND_ASK = re.compile(
@@ -176,8 +176,12 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
     flat = " ".join(candidate.task.evidence.split())
     if FALLBACK.search(flat):
         return True  # "If not, please suggest another day": the other way to do the task before it
+    if _ANSWER_BY.match(flat) and candidate.task.due == previous.task.due:
+        return True  # "I need to know before 3": the due of the question before it
     if candidate.task.due is not None:
         return False
+    if _BARE_LET_ME_KNOW.fullmatch(flat):
+        return True  # "Let me know!" after an ask or a proposal: answer that one
     if not (_ADDRESSED_TO_READER.search(flat) or IMPERATIVE.search(flat) or candidate.intent.meeting):
         return True
     return previous.task.kind == "meeting" and bool(
@@ -217,7 +221,19 @@ def _forward_asks_the_reader(email: EmailForExtraction, region: ForwardedRegion)
 # "Please pay it by then", "before then": the date is in the sentence before.
 _THEN = re.compile(r"\b(?:by|before|until|till|no later than)\s+then\b", FLAGS)
 # A date said as a deadline ("Legal needs our comments by Friday 3pm", "ideally before noon").
+_BARE_LET_ME_KNOW = re.compile(
+    r"(?:please\s+|just\s+|do\s+)?(?:let (?:me|us) know|lmk)(?:\s+(?:either way|asap|soon|what you think|"
+    r"if (?:so|not|that works|this works|it works|you can(?: make it)?|you'?re in)|when you can))?\s*[.!]*",
+    FLAGS,
+)
+# "I need to know before 3 today" after a question: when the answer is due, not a second task.
+_ANSWER_BY = re.compile(
+    r"^(?:(?:i|we)(?:'d| would)? (?:need|have|want|like) to (?:know|hear(?: back)?|have (?:an|the|your) answer)"
+    r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)|let (?:me|us) know)\b",
+    FLAGS,
+)
 _DEADLINE_WORD = re.compile(r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", FLAGS)
+_DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
 
 
 def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool) -> ResolvedDate | None:
@@ -226,7 +242,9 @@ def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool
         return resolved
     flat = " ".join(text.split())
     said_at = flat.find(resolved.phrase)
-    return resolved if said_at > 0 and _DEADLINE_WORD.search(flat[:said_at]) else None
+    # The deadline word may lead the phrase itself ("before 3 today") or come just before it ("by Friday").
+    leads = _DEADLINE_LEADS.match(resolved.phrase) or _DEADLINE_WORD.search(flat[: max(said_at, 0)])
+    return resolved if said_at >= 0 and leads else None
 
 
 def _with_neighbours_due(
@@ -237,14 +255,15 @@ def _with_neighbours_due(
     sentence sets a deadline and asks nothing itself ("Can you review the contract? Legal needs our
     comments by Friday 3pm.")."""
     task = candidate.task
-    if task.due is not None or not candidate.intent.request or units[index].role != "text":
+    asks = candidate.intent.request or candidate.intent.question
+    if task.due is not None or not asks or units[index].role != "text":
         return candidate
     resolved: ResolvedDate | None = None
     if _THEN.search(task.evidence) and index > 0:
         resolved = resolve_first_due(units[index - 1].text, email)
     elif index + 1 < len(units) and units[index + 1].role == "text":
         following = units[index + 1].text
-        if not classify_sentence(following).request:
+        if not classify_sentence(following).request or _ANSWER_BY.match(" ".join(following.split())):
             resolved = _deadline_in(following, email, said_as_deadline=True)
     if resolved is None:
         return candidate
@@ -257,6 +276,49 @@ def _with_neighbours_due(
         extra={**task.extra, "has_time": resolved.has_time},
     )
     return _Candidate(dated, candidate.intent)
+
+
+# "Would Tuesday at 3:15 work for you?", "Does 10am suit?", "How about Friday at 2?": a time put to the
+# reader for something the sentence does not name.
+_TIME_CHECK = re.compile(
+    r"^(?:(?:would|does|will|is|could|can)\s+[^?]{0,50}?\b(?:work|suit|be (?:ok|okay|good|convenient|possible))"
+    r"|(?:how|what) about\b|are you (?:free|available|around)\b)[^?]*\?\s*$",
+    FLAGS,
+)
+_MEETING_WORD = re.compile(
+    r"\b(?:meet|meeting|call|conference|chat|catch[- ]up|sync|review|interview|demo|session|walkthrough|"
+    r"workshop|lunch|dinner|coffee|appointment|visit|consultation|1:1|one-on-one|check-?in)\b",
+    FLAGS,
+)
+
+
+def _with_proposal_topic(
+    units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
+) -> _Candidate:
+    """A time put to the reader names its meeting in the sentence before ("I'd like to schedule a
+    20-minute conference about Theo's reading. Would Tuesday at 3:15 work for you?"): the task is that
+    meeting, at that time, not an answer to the question."""
+    task = candidate.task
+    flat = " ".join(task.evidence.split())
+    if index == 0 or units[index].role != "text" or not _TIME_CHECK.match(flat) or task.due is None:
+        return candidate
+    previous = " ".join(units[index - 1].text.split())
+    if not _MEETING_WORD.search(previous) or _MEETING_WORD.search(flat):
+        return candidate
+    sender = f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender
+    title = task_title(previous, True, sender, subject=email.subject, following=flat)
+    if not acceptable_title(title, meeting=True):
+        return candidate
+    has_time = bool(task.extra.get("has_time"))
+    return _Candidate(
+        replace(
+            task,
+            title=title,
+            kind="meeting" if has_time else task.kind,
+            duration_minutes=task.duration_minutes or stated_duration(previous, None),
+        ),
+        SentenceIntent(request=candidate.intent.request, commitment=False, meeting=True, question=True),
+    )
 
 
 class OfflineExtractor:
@@ -351,6 +413,7 @@ class OfflineExtractor:
                 found.append((index, candidate))
         found = _without_empty_leads(units, found, email)
         found = [(index, _with_neighbours_due(units, index, candidate, email)) for index, candidate in found]
+        found = [(index, _with_proposal_topic(units, index, candidate, email)) for index, candidate in found]
         tasks: list[ExtractedTask] = []
         seen_titles: set[str] = set()
         kept: tuple[int, _Candidate] | None = None
@@ -375,6 +438,13 @@ class OfflineExtractor:
             ):
                 continue
             if candidate.task.title.lower() in seen_titles:
+                # "I'd like to set up a call about X. Would Monday at 2:30 work?": the same task, now with
+                # its time.
+                earlier = next(
+                    i for i, t in enumerate(tasks) if t.title.lower() == candidate.task.title.lower()
+                )
+                if tasks[earlier].due is None and candidate.task.due is not None:
+                    tasks[earlier] = candidate.task
                 continue
             seen_titles.add(candidate.task.title.lower())
             tasks.append(candidate.task)
@@ -398,7 +468,11 @@ class OfflineExtractor:
             text, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
         ):
             return None
-        resolved = resolve_first_due(text, email)
+        # "Something came up Thursday - can we do our 1:1 Friday at 2pm instead?": a date in the scene before
+        # the ask says why; the ask's own date is the due.
+        flat = " ".join(text.split())
+        ask = drop_scene(flat)
+        resolved = (resolve_first_due(ask, email) if ask != flat else None) or resolve_first_due(text, email)
         asks_for_a_thing = bool(
             intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
         )

@@ -3,8 +3,9 @@ duration and the first due date of a sentence."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tasks_app.dates import ResolvedDate, find_due_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
@@ -128,6 +129,16 @@ _DONE_TOGETHER = re.compile(
     r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+"
     r"(?:a |an )?(?:quick |short )?(?:\d+|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
     r"[- ]?(?:minutes?|mins?|hours?|hrs?)\b"
+    # Moving or holding a meeting the two already have ("can we do our 1:1 Friday instead?", "could we push
+    # the standup to 10?", "let's move our check-in to Monday").
+    r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:could|can|should))\s+(?:do|have|hold|move|push|shift|"
+    r"reschedule|bump|swap|grab|keep)\s+(?:our|the|this|that|a|tomorrow'?s|today'?s|next week'?s)\s+"
+    r"(?:[\w'-]+\s+){0,2}?(?:1:1|1-on-1|one-on-one|1on1|check-?in|stand-?up|retro|sync|call|meeting|catch[- ]up|"
+    r"review|session|chat|lunch|coffee|dinner|walk-?through|planning|kick-?off)\b"
+    # Proposing a drink or a meal the casual way ("Fancy drinks Thursday?", "up for lunch tomorrow?").
+    r"|^(?:[\w']+[,:]\s*)?(?:fancy|up for|keen (?:on|for)|(?:do you )?want to (?:grab|get)|wanna (?:grab|get)|"
+    r"how about|what about)\s+(?:a |an |some )?(?:quick |few )?(?:drinks?|dinner|lunch|breakfast|brunch|coffee|"
+    r"pints?|beers?|a walk|catch[- ]up|call|chat)\b"
     # Agreeing to a proposed day ("Saturday, March 25 works for me") confirms a meeting.
     r"|^(?:\w+\s+){0,2}(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b"
     r"[^.?!]{0,30}\b(?:works|is good|is fine|suits|sounds good)\b",
@@ -135,7 +146,8 @@ _DONE_TOGETHER = re.compile(
 )
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
 _QUESTION = re.compile(
-    r"^(?:\w+,\s*)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
+    # "Quick one: do you…", "Sam, are you…": a short lead before the question.
+    r"^(?:\w+,\s*|(?:[\w']+\s+){0,2}[\w']+:\s+)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
     r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
     r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?"
     # Spoken style without the auxiliary: "You coming tomorrow?", "You available at 9:30?"
@@ -279,11 +291,35 @@ def priority_of(text: str) -> Priority:
 _ZONE_AFTER = re.compile(r"^\s*(?:my|our|your|local)\s+time\s*\(?(?P<zone>[A-Z]{2,5})\)?")
 
 
+# What happens in the evening: a clock time said without am/pm ("dinner Saturday at 7:30", "drinks at 8")
+# is in the evening, not in business hours.
+_EVENING_THING = re.compile(
+    r"\b(?:dinner|supper|drinks?|tonight|evening|party|concert|gig|show|movie|film|theat(?:re|er)|opera|"
+    r"ballet|date night|bbq|barbecue|karaoke|pub|bar|cocktails?)\b",
+    FLAGS,
+)
+# A 12-hour clock time without am/pm: "7:30", "at 8" (not "07:30", "8pm", "8 in the morning").
+_BARE_CLOCK = re.compile(
+    r"(?<![\d:])(?:[7-9]|1[01])(?::[0-5]\d)?(?![:\d])(?!\s*(?:[ap]\.?m\b|in the morning))", FLAGS
+)
+
+
+def _in_the_evening(resolved: ResolvedDate, text: str) -> ResolvedDate:
+    """ "dinner Saturday at 7:30" is 19:30: business hours read 7-11 as morning, an evening thing does not."""
+    if not resolved.has_time or not 7 <= resolved.due.hour <= 11 or not _BARE_CLOCK.search(resolved.phrase):
+        return resolved
+    if not _EVENING_THING.search(text):
+        return resolved
+    shift = dt.timedelta(hours=12)
+    return replace(resolved, due=resolved.due + shift, end=resolved.end + shift if resolved.end else None)
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
     for phrase, _start, end in find_due_phrases(text):
         resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
         if resolved is None:
             continue
+        resolved = _in_the_evening(resolved, text)
         zone_after = _ZONE_AFTER.match(text[end:])
         if zone_after and not resolved.zone_stated:
             with_zone = resolve_due(

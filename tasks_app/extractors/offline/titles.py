@@ -192,6 +192,29 @@ def _tidy(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ,;:-–—.!?")
 
 
+_FIND_OUT = re.compile(
+    r"\b(?:do you (?:happen to )?know|would you (?:happen to )?know|any idea|have you (?:heard|found out)|"
+    r"(?:can|could|would) you (?:please )?(?:find out|check|confirm|see))\s+(?:if|whether)\s+"
+    r"(?P<what>[^?]{8,})\?",
+    FLAGS,
+)
+# A clause that introduces a thing before the ask ("Also the plumber is coming Thursday 8-10am, …").
+_SCENE_SUBJECT = re.compile(
+    r"^(?:(?:also|and|so|btw|oh|ok|okay|fyi)[,:]?\s+)*(?P<thing>(?:the|your|our|my) (?:[\w'-]+ ){0,2}?[\w'-]+)"
+    r"\s+(?:is|are|was|were|will be|'s|'re)\s+[^,;?]+[,;-]\s+(?:but\s+|so\s+|and\s+)?(?:can|could|would|will)"
+    r"\s+(?:you|u)\b",
+    FLAGS,
+)
+
+
+def _you_to_reader(text: str) -> str:
+    """What a question asks, said from the reader's side: "we can use your room" stays, "you have" → "I have"
+    would be wrong, so only trailing courtesy ("for me") goes."""
+    return re.sub(
+        r"\s+(?:for me|for us|by any chance)$", "", " ".join(text.split()).rstrip(" ?.!"), flags=FLAGS
+    )
+
+
 def ask_phrase(sentence: str) -> str:
     """The ask's own words before any title rule: without the scene, lead-in, date phrase, filler and
     trailing clause ("Please take care of these by Friday:" -> "take care of these"). A list's lead is read
@@ -210,7 +233,18 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
     if (other_language := other_language_title(flat, meeting, sender)) is not None:
         return other_language
+    # "Do you know if the Hudson room has a projector?" asks the reader to find out, not to answer yes.
+    found_out = _FIND_OUT.search(flat)
+    if found_out:
+        title = _fit(_trim_dangling(f"find out whether {_you_to_reader(found_out.group('what'))}"))
+        if acceptable_title(_capitalise(title)):
+            return _capitalise(title)
     text = ask_phrase(flat)
+    # "The plumber is coming Thursday, can you be home for that?": the pointer stands for the thing the
+    # clause before the ask is about, which names it better than the subject line.
+    scene = _SCENE_SUBJECT.match(flat)
+    if scene and _has_pointer_object(title_words(text)):
+        text = re.sub(r"\b(?:it|this|that|them|these|those)(?: one)?\b", scene.group("thing"), text, count=1)
     # "get me your feedback" / "get the proposal over to you": the reader sends it.
     text = re.sub(r"^get\s+(?:me|us)\s+", "send ", text, flags=FLAGS)
     text = re.sub(
@@ -405,7 +439,14 @@ def acceptable_title(title: str, *, meeting: bool = False) -> bool:
     if meeting and is_meeting_title(title):
         return True
     first = title.split()[0].lower().rstrip(":,")
+    if _BE_SOMEWHERE.match(title):
+        return True  # "Be home for the plumber": being there is the task ("be able to send…" is not)
     return len(words) >= 2 and first in KNOWN_VERBS and not _ASKS_BACK.match(title)
+
+
+_BE_SOMEWHERE = re.compile(
+    r"be (?:home|at home|in|at|there|here|around|available|back|on site|in the office)\s+\S", FLAGS
+)
 
 
 def _capitalise(text: str) -> str:
