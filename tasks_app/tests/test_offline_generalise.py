@@ -236,3 +236,49 @@ def test_a_pointer_names_the_thing_the_clause_before_the_ask_is_about() -> None:
     body = "Also the boiler engineer is coming on Friday between 9 and 11am, could you be home for that?"
     [task] = extract(body, subject="this week")
     assert task.title == "Be home for the boiler engineer"
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "due"),
+    [
+        (
+            "Friendly reminder that April expenses have to be submitted in Expensify by this Friday.",
+            "Submit April expenses in Expensify",
+            at(15, 17),
+        ),
+        (
+            "The contractor timesheets need to be approved by Monday noon.",
+            "Approve the contractor timesheets",
+            at(18, 12),
+        ),
+        (
+            "Invoice INV-2291 for £1,250 is due on 22 May. You can pay by bank transfer.",
+            "Pay invoice INV-2291",
+            at(22, 17),
+        ),
+    ],
+    ids=["passive duty", "passive duty with the", "a bill falls due"],
+)
+def test_a_duty_said_in_the_passive_or_as_a_bill_is_titled_by_its_verb(
+    body: str, title: str, due: dt.datetime
+) -> None:
+    assert titles_and_dues(extract(body, subject="Reminder")) == [(title, due)]
+    # Done already, by someone: nothing to do.
+    assert extract("The report was submitted by Jo on Monday.") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "I'd appreciate it if you could look over the Q2 forecast before Thursday.",
+            "Look over the Q2 forecast",
+        ),
+        ("It would be great if you could book the Lisbon hotel by Monday.", "Book the Lisbon hotel"),
+        ("It would be great to have your agenda items by Monday.", "Send your agenda items"),
+        ("Finance needs you to approve the Acme refund by Friday.", "Approve the Acme refund"),
+    ],
+)
+def test_soft_and_third_party_asks_are_titled_by_the_readers_verb(body: str, title: str) -> None:
+    [task] = extract(body)
+    assert task.title == title

@@ -62,6 +62,26 @@ _REQUEST = re.compile(
     rf"|\blook(?:ing)? forward to (?:hearing|your|receiving|speaking|talking|seeing|meeting)\b",
     FLAGS,
 )
+# More ways to ask, kept apart from _REQUEST so neither alternation grows slow: someone else needs the
+# reader to act ("HR needs you to sign…"); "would you be up for…"; a passive duty with a deadline ("April
+# expenses have to be submitted by Friday"); a bill that falls due ("Invoice 2291 is due on 22 May").
+PASSIVE_DUTY = re.compile(
+    r"^(?:[\w'-]+\s+){0,3}?(?:that\s+)?(?P<thing>(?:the |your |all |any |our )?[\w'£$€.,-]+(?:\s+[\w'£$€.,-]+){0,5}?)\s+"
+    r"(?:has|have|needs?|must|is|are)\s+(?:to\s+)?(?:still\s+)?be\s+(?P<done>[a-z]+(?:ed|en)|paid|sent|done|"
+    r"sold|bought|made|read|set)\b(?P<rest>(?:\s+[^\s.;!?]+){0,6}?)\s+(?=(?:by|before|no later than|until)\b)",
+    FLAGS,
+)
+BILL_DUE = re.compile(
+    r"(?P<bill>\b(?:your |the |this |our )?(?:[\w-]+ ){0,2}(?:invoice|bill|payment|rent|fee|premium|balance|"
+    r"renewal|subscription|instal?lment|tax return)(?: [A-Z0-9#-]*\d[A-Z0-9-]*)?)\b"
+    r"[^.?!]{0,40}?\b(?:is|are|falls?|will be|becomes?) (?:now |still )?due\b",
+    FLAGS,
+)
+_MORE_REQUEST = re.compile(
+    rf"\b(?:needs?|wants?|would like|has asked|asked(?: for)?)\s+{YOU}\s+to\b"
+    rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b",
+    FLAGS,
+)
 # A bare imperative at the start of a sentence ("Send me the file.", "Review the draft by Friday.").
 _IMPERATIVE_VERBS = (
     "send|forward|call|email|e-mail|review|check|confirm|sign|schedule|book|reply|respond|update|fill|"
@@ -253,7 +273,13 @@ def classify_sentence(text: str) -> SentenceIntent:
         return SentenceIntent(*other_language)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
-    request = bool(_REQUEST.search(flat) or IMPERATIVE.search(flat))
+    request = bool(
+        _REQUEST.search(flat)
+        or IMPERATIVE.search(flat)
+        or _MORE_REQUEST.search(flat)
+        or PASSIVE_DUTY.search(flat)
+        or BILL_DUE.search(flat)
+    )
     commitment = bool(_COMMITMENT.search(flat))
     meeting = bool(_MEETING.search(flat) or _DONE_TOGETHER.search(flat))
     question = bool(_QUESTION.search(flat))

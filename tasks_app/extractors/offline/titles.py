@@ -14,11 +14,15 @@ from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
 from .languages import other_language_title
-from .patterns import ASK_MODAL, FLAGS, YOU
+from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 
 LEAD_IN = re.compile(
     rf"^(?:\w+,\s+)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|just)[,:]?\s+)*"
     rf"(?:(?:i was wondering|i wonder|do you think|i think)\s+(?:if\s+)?)?"
+    # "I'd appreciate it if you could", "it would be great if you could", "HR needs you to".
+    rf"(?:(?:(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be (?:grateful|glad|thankful)|love it)|it (?:would|'d) be "
+    rf"(?:\w+ )?(?:great|helpful|good|ideal|nice|useful|lovely|amazing)) if {YOU} (?:could|can|would|were able to)\s+"
+    rf"|(?:[\w'-]+\s+){{1,2}}(?:needs?|wants?|would like|has asked) {YOU} to\s+)?"
     rf"(?:(?:{ASK_MODAL}|(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+{YOU}\s+to|"
     rf"would you (?:mind|be able to|be willing to)|make sure (?:to|that you|you)?|be sure to|"
     rf"don'?t forget to|remember to|(?:i|we)\s*(?:'ll|will|shall|can|could|am going to|'m going to|"
@@ -207,6 +211,57 @@ _SCENE_SUBJECT = re.compile(
 )
 
 
+_IRREGULAR_PARTICIPLES = {
+    "paid": "pay", "sent": "send", "done": "do", "written": "write", "made": "make", "given": "give",
+    "taken": "take", "read": "read", "bought": "buy", "sold": "sell", "set": "set", "chosen": "choose",
+    "filled": "fill", "signed": "sign", "returned": "return", "kept": "keep", "held": "hold", "brought": "bring",
+}  # fmt: skip
+
+
+def _base_verb(participle: str) -> str | None:
+    """ "submitted" -> "submit", "approved" -> "approve", "paid" -> "pay"; None when it is no known verb."""
+    word = participle.lower()
+    if word in _IRREGULAR_PARTICIPLES:
+        return _IRREGULAR_PARTICIPLES[word]
+    stem = word[:-2] if word.endswith(("ed", "en")) else word
+    for candidate in (
+        stem,
+        stem + "e",
+        stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "",
+        word[:-1],
+    ):
+        if candidate and candidate in KNOWN_VERBS:
+            return candidate
+    if stem.endswith("i") and stem[:-1] + "y" in KNOWN_VERBS:
+        return stem[:-1] + "y"  # "verified" -> "verify"
+    return None
+
+
+def _active_voice(flat: str) -> str | None:
+    """A duty said in the passive or as a bill, titled by its verb: "April expenses have to be submitted in
+    Expensify by Friday" -> "Submit April expenses in Expensify"; "Invoice INV-2291 is due on 22 May" ->
+    "Pay invoice INV-2291"."""
+    if _ASK_START.search(flat):
+        return None  # an ask of its own ("Could you…") says its verb itself
+    duty = PASSIVE_DUTY.search(flat)
+    if duty is not None:
+        verb = _base_verb(duty.group("done"))
+        thing = re.split(r"\b(?:that|reminder|note|heads-?up)\s+|:\s+", duty.group("thing"), flags=FLAGS)[-1]
+        if verb is not None:
+            thing = re.sub(r"^(?:the|your|our)\s+", lambda m: m.group().lower(), thing, flags=FLAGS)
+            title = _fit(_trim_dangling(_drop_fragments(f"{verb} {thing}{duty.group('rest')}")))
+            if acceptable_title(_capitalise(title)):
+                return _capitalise(title)
+    bill = BILL_DUE.search(flat)
+    if bill is not None:
+        thing = bill.group("bill").strip()
+        thing = thing[0].lower() + thing[1:] if not thing[:2].isupper() else thing
+        title = _fit(_trim_dangling(f"pay {thing}"))
+        if acceptable_title(_capitalise(title)):
+            return _capitalise(title)
+    return None
+
+
 def _you_to_reader(text: str) -> str:
     """What a question asks, said from the reader's side: "we can use your room" stays, "you have" → "I have"
     would be wrong, so only trailing courtesy ("for me") goes."""
@@ -239,6 +294,9 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
         title = _fit(_trim_dangling(f"find out whether {_you_to_reader(found_out.group('what'))}"))
         if acceptable_title(_capitalise(title)):
             return _capitalise(title)
+    active = _active_voice(flat)
+    if active is not None:
+        return active
     text = ask_phrase(flat)
     # "The plumber is coming Thursday, can you be home for that?": the pointer stands for the thing the
     # clause before the ask is about, which names it better than the subject line.
@@ -374,7 +432,9 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require)\s+"
+    r"^(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
+    r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
+    r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
     FLAGS,
 )
