@@ -282,3 +282,31 @@ def test_a_duty_said_in_the_passive_or_as_a_bill_is_titled_by_its_verb(
 def test_soft_and_third_party_asks_are_titled_by_the_readers_verb(body: str, title: str) -> None:
     [task] = extract(body)
     assert task.title == title
+
+
+@pytest.mark.parametrize(
+    ("sender", "body"),
+    [
+        (
+            "Slack <notification@slack.com>",
+            "You have 3 new messages in #ops.\n\nHannah: can someone check the staging deploy?\n\nView in Slack",
+        ),
+        ("LinkedIn <invitations@linkedin.com>", "Hi Leo, I'd like to join your LinkedIn network.\n\nAccept"),
+    ],
+    ids=["digest", "social network"],
+)
+def test_a_platforms_digest_or_social_notice_gives_no_task(sender: str, body: str) -> None:
+    assert extract(body, sender=sender) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Happy birthday Leo!! Hope you have the best day. Let's celebrate properly when you're back.",
+        "Great to bump into you at the conference. We should grab a coffee sometime!",
+    ],
+)
+def test_a_get_together_wished_for_some_day_gives_no_task(body: str) -> None:
+    assert extract(body, sender="Sofia <sofia.k@gmail.com>") == []
+    # With a day, it is a proposal to answer.
+    assert len(extract("Let's grab a coffee on Thursday at 11?", sender="Sofia <sofia.k@gmail.com>")) == 1

@@ -220,6 +220,9 @@ NO_ASK = re.compile(
     # a state reached, not an ask ("you should now have access", "you should have received the invite");
     r"|\b(?:you|u) should (?:now |already |by now )?(?:have (?:access|received|got|gotten|seen)|be (?:able to|all "
     r"set|good to go|set up)|see (?:it|them|the)|receive)\b"
+    # a get-together wished for some day, with no day ("Let's celebrate properly when you're back");
+    r"|^(?:we should|let'?s)\b[^.?!]*\b(?:sometime|some time|one of these days|at some point|when you'?re back|"
+    r"when things (?:calm down|settle)|(?:again )?soon)\s*[.!]*$"
     # a courtesy offer about trouble that may come ("let me know if that causes any issues").
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"

@@ -122,7 +122,11 @@ _MASS_MAIL = re.compile(
     r"|\byou(?:'re| are) receiving this (?:e-?mail |message )?because\b|\bthis (?:e-?mail|message) was sent to\b"
     r"|\bin (?:this|today'?s|this week'?s|this month'?s) (?:issue|edition|newsletter|digest)\b"
     r"|\bthis (?:week|month)'?s (?:issue|edition|newsletter|digest|round-?up)\b"
-    r"|\bsave your (?:seat|spot)\b|\bspots? (?:are|is) limited\b",
+    r"|\bsave your (?:seat|spot)\b|\bspots? (?:are|is) limited\b"
+    # Digests and social-network notices from a platform ("You have 3 new messages", "View in Slack").
+    r"|\byou have \d+ (?:new |unread )?(?:messages?|notifications?|mentions?|replies|comments)\b"
+    r"|\b(?:view|open|reply|see (?:it|this|them)|respond) (?:in|on) (?:slack|teams|github|gitlab|jira|asana|trello|"
+    r"notion|linkedin|the app)\b|\b(?:join|grow) your (?:professional |linkedin )?network\b|\bwants to connect\b",
     FLAGS,
 )
 # What mass mail may still ask of its reader as an account holder: to pay, renew or keep an appointment.
