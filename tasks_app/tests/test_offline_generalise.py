@@ -310,3 +310,105 @@ def test_a_get_together_wished_for_some_day_gives_no_task(body: str) -> None:
     assert extract(body, sender="Sofia <sofia.k@gmail.com>") == []
     # With a day, it is a proposal to answer.
     assert len(extract("Let's grab a coffee on Thursday at 11?", sender="Sofia <sofia.k@gmail.com>")) == 1
+
+
+MARTA = Reader(names=("Marta Ibáñez", "Marta"), addresses=("marta@viajesluz.example",))
+MADRID = "Europe/Madrid"
+
+
+def extract_for_marta(body: str, *, sender: str = "Cliente <cliente@example.org>") -> list[ExtractedTask]:
+    message = EmailForExtraction(
+        id="g2",
+        subject="Viaje",
+        body=body,
+        sender=sender,
+        sender_name=sender.split("<")[0].strip(),
+        sent_at=dt.datetime(2026, 5, 12, 9, 30, tzinfo=ZoneInfo(MADRID)),
+        timezone=MADRID,
+        reader=MARTA,
+        to=(Recipient("marta@viajesluz.example", "Marta Ibáñez"),),
+    )
+    tasks = OfflineExtractor().extract(message)
+    for task in tasks:
+        assert title_form_problem(task, message) == "", task.title
+    return tasks
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "Marta, necesito que reserves dos habitaciones en el Hotel Miramar para el 3 de junio.",
+            "Reservar dos habitaciones en el Hotel Miramar",
+        ),
+        (
+            "Bonjour Marta, merci de nous envoyer les horaires des transferts d'ici jeudi.",
+            "Envoyer les horaires des transferts",
+        ),
+        (
+            "Hola Marta, ¿podemos hablar mañana a las 11 sobre el grupo de Sevilla?",
+            "Reunión con Cliente sobre el grupo de Sevilla",
+        ),
+        (
+            "Hallo Marta, passt Ihnen ein kurzer Anruf am Donnerstag um 15 Uhr wegen der Gruppenreise?",
+            "Treffen mit Cliente wegen der Gruppenreise",
+        ),
+    ],
+    ids=["subjunctive ask", "greeting before 'merci de'", "meeting topic es", "meeting topic de"],
+)
+def test_asks_in_other_languages_keep_their_verb_and_topic(body: str, title: str) -> None:
+    [task] = extract_for_marta(body)
+    assert task.title == title
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour Marta, je me permets de vous contacter car nous aidons les agences de voyage à augmenter "
+        "leurs ventes. Seriez-vous disponible pour un appel de 15 minutes ?",
+        "Hallo Marta, wir helfen Agenturen wie Ihrer, Buchungen zu automatisieren. Hätten Sie diese Woche "
+        "15 Minuten für eine kurze Demo?",
+    ],
+    ids=["fr", "de"],
+)
+def test_a_cold_pitch_in_another_language_gives_no_task(body: str) -> None:
+    assert extract_for_marta(body, sender="Laura <laura@travelsoft.example>") == []
+
+
+def test_a_long_title_in_another_language_is_cut_at_a_word_without_an_ellipsis() -> None:
+    body = (
+        "¿Podrías revisar todas las reservas de hotel del grupo de Valencia y comprobar que cada habitación "
+        "tiene desayuno incluido y traslado desde el aeropuerto de Manises hasta el centro antes del viernes?"
+    )
+    [task] = extract_for_marta(body)
+    assert len(task.title) <= 120
+    assert task.title.startswith("Revisar todas las reservas")
+    assert not task.title.endswith(("…", "...", " de", " del", " el"))
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "due"),
+    [
+        (
+            "Any chance you could cover my 4pm with the Acme team tomorrow? Something came up.",
+            "Cover my meeting with the Acme team",
+            at(13, 16),
+        ),
+        (
+            "Can you print 20 copies of the agenda for tomorrow's board session?",
+            "Print 20 copies of the agenda for the board session",
+            None,
+        ),
+        (
+            "Need your sign-off on the Q3 hiring plan by Thursday EOD.",
+            "Approve the Q3 hiring plan",
+            at(14, 17),
+        ),
+    ],
+    ids=["time named as a meeting", "possessive day", "need your sign-off"],
+)
+def test_dates_used_as_words_leave_a_title_that_reads(body: str, title: str, due: dt.datetime | None) -> None:
+    [task] = extract(body)
+    assert task.title == title
+    if due is not None:
+        assert task.due == due

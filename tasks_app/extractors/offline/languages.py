@@ -101,12 +101,21 @@ _MEETING_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _ME
 _NOT_A_TASK_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _NOT_A_TASK.items()}
 
 
+_GREETING = re.compile(
+    r"^\s*(?:hola|buenos\s+días|buenas(?:\s+tardes)?|bonjour|bonsoir|salut|hallo|guten\s+(?:tag|morgen)|"
+    r"liebe[rs]?|querid[oa]s?|estimad[oa]s?|cher|chère)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\s*,\s*(?=\S)",
+    FLAGS,
+)
+
+
 def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     """(request, commitment, meeting, question) for a Spanish, French or German sentence, or None when
     the sentence is not in one of them. The sender's own promises are not read in these languages."""
     language = sentence_language(text)
     if language is None:
         return None
+    # "Bonjour Marta, merci de nous envoyer…": the greeting is not the sentence (nor its courtesy).
+    text = _GREETING.sub("", text, count=1) or text
     if _NOT_A_TASK_RE[language].search(text):
         return (False, False, False, False)
     meeting = bool(_MEETING_RE[language].search(text))
@@ -152,6 +161,11 @@ _MEETING_TOPIC = {
     "de": r"\b(?P<noun>Abstimmung|Besprechung|Telefonat|Termin|Austausch|Gespräch|Meeting|Call)\s+(?P<topic>(?:zu|zum|"
     r"zur|über|wegen)\s+[^?.!,;]+)",
 }
+_ABOUT = {
+    "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+hablar\s+de)\s+[^?.!,;]+",
+    "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+parler\s+de|sur)\s+[^?.!,;]+",
+    "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+",
+}
 _MEETING_TITLE_ALONE = {"es": "Reunión", "fr": "Réunion", "de": "Treffen"}
 
 
@@ -176,7 +190,15 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
         if topic:
             return _finish(f"{topic.group('noun')} {topic.group('topic')}")
         name = _sender_first_name(sender)
-        return _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
+        title = _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
+        # "¿podemos hablar mañana sobre el grupo de Sevilla?": the topic said anywhere in the sentence.
+        about = re.search(_ABOUT[language], flat, FLAGS)
+        if about:
+            dated = about.group()
+            for _phrase, start, end in reversed(find_due_phrases(dated)):
+                dated = dated[:start] + dated[end:]
+            return _finish(f"{title} {dated}") or title
+        return title
     text = flat
     for _phrase, start, end in reversed(find_due_phrases(text)):
         lead = re.search(_DATE_LEAD[language], text[:start], FLAGS)
@@ -184,7 +206,35 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
+    if language == "es" and re.search(r"\b(?:necesito|quiero|te\s+pido|le\s+pido)\s+que\s+\S+", flat, FLAGS):
+        text = _spanish_infinitive(text)
     return _finish(text)
+
+
+# The subjunctive after "necesito que" ("reserves", "mandes", "hagas") and the infinitive a title needs.
+_SPANISH_IRREGULAR = {
+    "hagas": "hacer", "haga": "hacer", "pongas": "poner", "ponga": "poner", "digas": "decir", "diga": "decir",
+    "traigas": "traer", "traiga": "traer", "vengas": "venir", "venga": "venir", "tengas": "tener",
+    "tenga": "tener", "vayas": "ir", "vaya": "ir", "des": "dar", "dé": "dar", "veas": "ver", "vea": "ver",
+}  # fmt: skip
+
+
+def _spanish_infinitive(text: str) -> str:
+    first, _, rest = text.partition(" ")
+    word = first.lower()
+    if word in _SPANISH_IRREGULAR:
+        verb = _SPANISH_IRREGULAR[word]
+    elif re.fullmatch(r"\w+[ií]es|\w+[ií]e", word):
+        verb = re.sub(r"[ií]es?$", "iar", word)  # "envíes" -> "enviar"
+    elif word.endswith(("es", "e")) and len(word) > 3:
+        verb = re.sub(r"es?$", "ar", word)  # "reserves" -> "reservar", "mande" -> "mandar"
+    elif word.endswith(("as", "a")) and len(word) > 3:
+        verb = re.sub(
+            r"as?$", "ir" if word.rstrip("as").endswith(("rib", "cub", "sub", "abr")) else "er", word
+        )
+    else:
+        return text
+    return f"{verb} {rest}".strip()
 
 
 def _finish(text: str) -> str | None:
@@ -196,5 +246,15 @@ def _finish(text: str) -> str | None:
         return None
     text = text[0].upper() + text[1:]
     if len(text) > MAX_TITLE_LENGTH:
-        text = text[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+        # Cut at a word, never mid-word or with an ellipsis, and not on a word that wants more after it.
+        words = text[: MAX_TITLE_LENGTH + 1].rsplit(" ", 1)[0].rstrip(" ,;:").split()
+        while len(words) > 2 and words[-1].lower() in _DANGLING:
+            words.pop()
+        text = " ".join(words).rstrip(" ,;:")
     return text
+
+
+_DANGLING = frozenset(
+    """de del la el los las un una a al en y o con por para que su sus le les du des et ou à au aux pour avec
+    sur dans der die das den dem des ein eine einen und oder zu zum zur mit für von im am an auf""".split()
+)

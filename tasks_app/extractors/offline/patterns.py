@@ -79,7 +79,9 @@ BILL_DUE = re.compile(
 )
 _MORE_REQUEST = re.compile(
     rf"\b(?:needs?|wants?|would like|has asked|asked(?: for)?)\s+{YOU}\s+to\b"
-    rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b",
+    rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b"
+    # "Need your sign-off on the plan by Thursday": the subject left out, as mail does.
+    rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w",
     FLAGS,
 )
 # A bare imperative at the start of a sentence ("Send me the file.", "Review the draft by Friday.").
@@ -343,11 +345,39 @@ def _in_the_evening(resolved: ResolvedDate, text: str) -> ResolvedDate:
     return replace(resolved, due=resolved.due + shift, end=resolved.end + shift if resolved.end else None)
 
 
+# A clock time alone ("4pm", "at 10:30"): its day may be said elsewhere in the sentence.
+_TIME_ONLY = re.compile(
+    r"(?:(?:at|by|before|around|from)\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?", FLAGS
+)
+
+
+def _with_day_said_apart(
+    phrases: list[tuple[str, int, int]], index: int, resolved: ResolvedDate, email: EmailForExtraction
+) -> ResolvedDate:
+    """ "cover my 4pm with the Acme team tomorrow": a time alone takes the day said later in the sentence."""
+    phrase = phrases[index][0]
+    if not resolved.has_time or not _TIME_ONLY.fullmatch(phrase.strip()):
+        return resolved
+    for other, _start, _end in phrases[index + 1 :]:
+        day = resolve_due(other, reference=email.sent_at, timezone=email.timezone)
+        if day is None or day.has_time:
+            continue
+        combined = resolve_due(
+            f"{other} at {phrase.strip()}", reference=email.sent_at, timezone=email.timezone
+        )
+        if combined is not None and combined.has_time:
+            return replace(combined, phrase=phrase)
+        break
+    return resolved
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
-    for phrase, _start, end in find_due_phrases(text):
+    phrases = find_due_phrases(text)
+    for index, (phrase, _start, end) in enumerate(phrases):
         resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
         if resolved is None:
             continue
+        resolved = _with_day_said_apart(phrases, index, resolved, email)
         resolved = _in_the_evening(resolved, text)
         zone_after = _ZONE_AFTER.match(text[end:])
         if zone_after and not resolved.zone_stated:

@@ -92,6 +92,14 @@ _PITCH_WEAK = re.compile(
     r"|\b(?:product|live|personali[sz]ed) demo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b"
     r"|\b(?:help|helped|helps|helping) (?:[\w-]+ ){0,2}(?:companies|teams|businesses|brands|organi[sz]ations|"
     r"startups|founders|leaders|retailers|clinics|agencies|firms)\b|\bfollowing up on my (?:last|previous|earlier) (?:e-?mail|note|message)\b"
+    # The same in Spanish, French and German: "ayudamos a agencias como la tuya", "nous aidons les agences",
+    # "wir helfen Unternehmen"; "¿tendrías 15 minutos…?", "un appel de 15 minutes", "hätten Sie 15 Minuten".
+    r"|\b(?:ayudamos|hemos ayudado) a (?:[\w-]+ ){0,2}(?:empresas|agencias|equipos|negocios|compañías|marcas)\b"
+    r"|\b(?:nous aidons|nous avons aidé|on aide) (?:les |des )?(?:[\w-]+ ){0,2}(?:entreprises|agences|équipes|"
+    r"sociétés|marques)\b|\bwir (?:helfen|haben) (?:[\w-]+ ){0,2}(?:Unternehmen|Agenturen|Teams|Firmen|Marken)\b"
+    r"|\b(?:como la tuya|como la suya|comme la vôtre|comme la tienne|wie Ihre[mr]?)\b"
+    r"|\b(?:\d+|diez|quince|veinte|dix|quinze|vingt|zehn|fünfzehn|zwanzig) (?:minutos|minutes|Minuten)\b[^.?!]{0,40}\?"
+    r"|\bje me permets de vous (?:contacter|écrire)\b|\bme pongo en contacto (?:contigo|con usted)\b"
     # What a seller says of a stranger's company and of their own record.
     r"|\b(?:i|we) (?:saw|noticed|came across|read|see)(?: that)? (?:[\w&'-]+ ){0,4}(?:is|are|was|were|"
     r"has been|have been) (?:hiring|growing|expanding|raising|scaling|launching)\b"

@@ -22,7 +22,8 @@ LEAD_IN = re.compile(
     # "I'd appreciate it if you could", "it would be great if you could", "HR needs you to".
     rf"(?:(?:(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be (?:grateful|glad|thankful)|love it)|it (?:would|'d) be "
     rf"(?:\w+ )?(?:great|helpful|good|ideal|nice|useful|lovely|amazing)) if {YOU} (?:could|can|would|were able to)\s+"
-    rf"|(?:[\w'-]+\s+){{1,2}}(?:needs?|wants?|would like|has asked) {YOU} to\s+)?"
+    rf"|(?:[\w'-]+\s+){{1,2}}(?:needs?|wants?|would like|has asked) {YOU} to\s+"
+    rf"|any chance (?:that )?{YOU} (?:could|can|would|might)\s+)?"
     rf"(?:(?:{ASK_MODAL}|(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+{YOU}\s+to|"
     rf"would you (?:mind|be able to|be willing to)|make sure (?:to|that you|you)?|be sure to|"
     rf"don'?t forget to|remember to|(?:i|we)\s*(?:'ll|will|shall|can|could|am going to|'m going to|"
@@ -41,6 +42,18 @@ def _strip_dates(text: str) -> str:
     for _phrase, start, end in reversed(find_due_phrases(text)):
         while start > 0 and text[start - 1].isalnum():
             start -= 1  # "in 24 hours" found inside "within 24 hours": the whole word goes
+        if re.search(r"\b(?:my|your|our|his|her|their|the|this|that)\s+$", text[:start], FLAGS):
+            # "cover my 4pm with the Acme team": the time names a meeting ("my 4pm call" already says so).
+            named = re.match(
+                r"\s+(?!(?:with|for|on|at|in|to|about|and|or|tomorrow|today)\b)[a-z][\w-]*", text[end:]
+            )
+            text = text[:start] + ("" if named else "meeting") + text[end + (1 if named else 0) :]
+            continue
+        possessive = re.match(r"\s*['’]s\b", text[end:])
+        if possessive:
+            # "for tomorrow's board session" -> "for the board session": the day owns the thing.
+            text = text[:start] + "the" + text[end + possessive.end() :]
+            continue
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
         text = text[:cut_from] + text[end:]
@@ -564,9 +577,23 @@ def _replace_me(text: str, first_name: str) -> str:
     return _tidy(text)
 
 
+# "Need your sign-off on the plan": what the reader gives is the verb.
+_NEED_YOUR = re.compile(
+    r"^(?:(?:i|we)\s+)?(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|an?|the)\s+"
+    r"(?P<what>sign-?off|approval|ok|okay|go-?ahead|green light|feedback|input|thoughts|comments|review|eyes)\s+"
+    r"(?:on|for|of)\s+(?P<thing>.+)$",
+    FLAGS,
+)
+_GIVEN_VERB = {"sign-off": "approve", "signoff": "approve", "approval": "approve", "ok": "approve",
+               "okay": "approve", "go-ahead": "approve", "goahead": "approve", "green light": "approve"}  # fmt: skip
+
+
 def _start_at_verb(text: str) -> str:
     """Start at the verb of the ask when something else stands first ("Don can you try to move…",
     "Sam, just send…")."""
+    need = _NEED_YOUR.match(text)
+    if need:
+        return f"{_GIVEN_VERB.get(need.group('what').lower(), 'review')} {need.group('thing')}"
     wanted = _WANTED_THING.match(text)
     if wanted:
         return f"send {wanted.group('thing')}"
