@@ -412,3 +412,56 @@ def test_dates_used_as_words_leave_a_title_that_reads(body: str, title: str, due
     assert task.title == title
     if due is not None:
         assert task.due == due
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "Hola Marta, ¿me confirmas la hora de recogida del grupo antes del martes 19?",
+            "Confirmar la hora de recogida del grupo",
+        ),
+        (
+            "Marta, te agradecería que me enviaras la factura del hotel esta semana.",
+            "Enviar la factura del hotel",
+        ),
+        ("Recuerda enviar los bonos a los clientes el lunes.", "Enviar los bonos a los clientes"),
+        (
+            "Buenos días Marta, hay que pagar la señal del autobús antes del 15 de mayo.",
+            "Pagar la señal del autobús",
+        ),
+        (
+            "Hola Marta, ¿sería posible cambiar el vuelo de los García al 25 de mayo?",
+            "Cambiar el vuelo de los García",
+        ),
+        (
+            "Bonjour Marta, est-ce que tu pourrais m'envoyer le programme détaillé d'ici vendredi ?",
+            "Envoyer le programme détaillé",
+        ),
+        (
+            "Bonjour, j'aurais besoin que vous m'envoyiez les copies des passeports avant le 22 mai.",
+            "Envoyer les copies des passeports",
+        ),
+        ("Il faudrait que tu valides le devis avant mercredi.", "Valider le devis"),
+        ("Kannst du mir bis Montag die Hotelbestätigung weiterleiten?", "Die Hotelbestätigung weiterleiten"),
+        (
+            "Hallo Marta, ich bräuchte bis Donnerstag ein Angebot für 30 Personen.",
+            "Ein Angebot für 30 Personen senden",
+        ),
+        ("Wäre es möglich, den Transfer auf 10 Uhr zu verschieben?", "Den Transfer verschieben"),
+    ],
+)
+def test_more_ask_forms_in_other_languages_give_a_task_titled_by_its_infinitive(
+    body: str, title: str
+) -> None:
+    [task] = extract_for_marta(body)
+    assert task.title == title
+
+
+@pytest.mark.parametrize("phrase", ["esta semana", "cette semaine", "diese Woche"])
+def test_this_week_in_other_languages_is_the_end_of_the_week(phrase: str) -> None:
+    body = {"esta semana": "¿Podrías enviarme la factura del hotel esta semana?",
+            "cette semaine": "Pourriez-vous m'envoyer la facture de l'hôtel cette semaine ?",
+            "diese Woche": "Könnten Sie mir bitte die Hotelrechnung diese Woche schicken?"}[phrase]  # fmt: skip
+    [task] = extract_for_marta(body)
+    assert task.due == dt.datetime(2026, 5, 15, 17, 0, tzinfo=ZoneInfo(MADRID))
