@@ -465,3 +465,18 @@ def test_this_week_in_other_languages_is_the_end_of_the_week(phrase: str) -> Non
             "diese Woche": "Könnten Sie mir bitte die Hotelrechnung diese Woche schicken?"}[phrase]  # fmt: skip
     [task] = extract_for_marta(body)
     assert task.due == dt.datetime(2026, 5, 15, 17, 0, tzinfo=ZoneInfo(MADRID))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Tu pedido ha sido enviado y llegará el jueves. Puedes seguir el envío desde tu cuenta.",
+        "Votre commande est en route. Vous pouvez suivre la livraison dans votre espace client.",
+        "Ich bin bis zum 19. Mai nicht im Büro. In dringenden Fällen wenden Sie sich bitte an Herrn Keller.",
+    ],
+    ids=["es option", "fr option", "de auto-reply"],
+)
+def test_options_and_auto_replies_in_other_languages_give_no_task(body: str) -> None:
+    assert extract_for_marta(body, sender="Aviso <aviso@tienda.example>") == []
+    # Asked, the same modal is a request.
+    assert len(extract_for_marta("¿Puedes seguir el envío y avisarme el jueves?")) == 1

@@ -106,6 +106,11 @@ _NOT_A_TASK = {
     "de": r"^(?:danke|vielen\s+dank|viele\s+grüße|beste\s+grüße|mit\s+freundlichen|hallo|guten\s+tag)\b(?!.*\?)|"
     r"\bzur\s+info\b|\babmelden\b|\bbei\s+fragen\b|\bmelden\s+sie\s+sich\s+gerne\b",
 }
+_CAN_MODAL = {
+    "es": re.compile(r"\b(?:puedes|puede|pueden|podéis)\b", FLAGS),
+    "fr": re.compile(r"\b(?:vous\s+pouvez|tu\s+peux)\b", FLAGS),
+    "de": re.compile(r"\b(?:sie\s+können|du\s+kannst|ihr\s+könnt)\b", FLAGS),
+}
 _REQUEST_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _REQUEST.items()}
 _MEETING_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _MEETING.items()}
 _NOT_A_TASK_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _NOT_A_TASK.items()}
@@ -129,7 +134,10 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     if _NOT_A_TASK_RE[language].search(text):
         return (False, False, False, False)
     meeting = bool(_MEETING_RE[language].search(text))
-    request = bool(_REQUEST_RE[language].search(text))
+    # "Puedes seguir el envío desde tu cuenta", "Vous pouvez payer en ligne": a "can" that is not asked
+    # is an option the reader has, not an ask.
+    asked = text.rstrip().endswith("?") or text.lstrip().startswith("¿")
+    request = bool(_REQUEST_RE[language].search(text if asked else _CAN_MODAL[language].sub("", text)))
     question = text.rstrip().endswith("?") and (request or meeting)
     return (request, False, meeting, question)
 

@@ -63,7 +63,11 @@ _AUTO_REPLY_BODY = re.compile(
     r"my desk|my email)|on (?:annual |parental |sick |maternity |paternity )?leave|on (?:vacation|holiday))\b"
     r"[^.]*(?:\buntil\b|\breturn|\bback (?:on|in|at)\b)"
     # Not "this mailbox is not monitored": a notification from a no-reply address can still ask something.
-    r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b",
+    r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b"
+    # The same in Spanish, French and German.
+    r"|\b(?:estaré|estoy)\s+(?:fuera de la oficina|de vacaciones|ausente|de baja)\b|\bacceso limitado al correo\b"
+    r"|\bje (?:suis|serai) (?:absente?|en congés?|en vacances|en déplacement)\b|\baccès limité (?:à mes|aux) e-?mails\b"
+    r"|\b(?:ich bin|bin ich)\s+(?:[\w.]+\s+){0,5}?(?:nicht im büro|außer haus|abwesend|im urlaub|nicht erreichbar)\b",
     FLAGS,
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.
