@@ -479,4 +479,4 @@ def test_this_week_in_other_languages_is_the_end_of_the_week(phrase: str) -> Non
 def test_options_and_auto_replies_in_other_languages_give_no_task(body: str) -> None:
     assert extract_for_marta(body, sender="Aviso <aviso@tienda.example>") == []
     # Asked, the same modal is a request.
-    assert len(extract_for_marta("¿Puedes seguir el envío y avisarme el jueves?")) == 1
+    assert len(extract_for_marta("¿Puedes revisar el envío y avisarme el jueves?")) == 1
