@@ -174,9 +174,13 @@ _EOD = {
     "de": r"feierabend|dienstschluss|geschäftsschluss|tagesende|ende\s+des\s+tages",
 }
 _END_OF = {
-    "es": (r"final\s+de(?:l)?\s+(?:la\s+)?semana", r"final\s+de(?:l)?\s+mes|fin\s+de(?:l)?\s+mes"),
-    "fr": (r"fin\s+de\s+(?:la\s+)?semaine", r"fin\s+d(?:u|e)\s+mois"),
-    "de": (r"ende\s+der\s+woche|wochenende", r"ende\s+des\s+monats|monatsende"),
+    # "esta semana", "cette semaine", "diese Woche": by the end of it, as "this week" in English.
+    "es": (
+        r"final\s+de(?:l)?\s+(?:la\s+)?semana|esta\s+semana",
+        r"final\s+de(?:l)?\s+mes|fin\s+de(?:l)?\s+mes",
+    ),
+    "fr": (r"fin\s+de\s+(?:la\s+)?semaine|cette\s+semaine", r"fin\s+d(?:u|e)\s+mois"),
+    "de": (r"ende\s+der\s+woche|wochenende|diese\s+woche|dieser\s+woche", r"ende\s+des\s+monats|monatsende"),
 }
 _NEXT_WEEKDAY = {
     "es": r"(?:próximo|proximo)\s+(?P<wd>{wd})|(?P<wd2>{wd})\s+que\s+viene",

@@ -118,7 +118,7 @@ def test_english_sentences_still_go_to_the_english_rules() -> None:
         ("Paul, n'oublie pas de signer le bon de commande avant vendredi.", "Europe/Paris",
          "Signer le bon de commande", dt.datetime(2026, 6, 12, 17, 0)),
         ("Denk bitte daran, die Rechnung bis Freitag zu bezahlen.", "Europe/Berlin",
-         "Die Rechnung zu bezahlen", dt.datetime(2026, 6, 12, 17, 0)),
+         "Die Rechnung bezahlen", dt.datetime(2026, 6, 12, 17, 0)),
     ],
 )  # fmt: skip
 def test_reminders_and_obligations_put_to_the_reader_are_requests(

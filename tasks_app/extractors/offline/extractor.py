@@ -9,22 +9,32 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
+from tasks_app.dates import ResolvedDate
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
     ASK_MODAL,
+    FALLBACK,
     FLAGS,
     IMPERATIVE,
+    NO_ASK,
     SentenceIntent,
     classify_sentence,
     priority_of,
     resolve_first_due,
     stated_duration,
 )
-from .reader import audience_of, is_auto_reply, is_cold_pitch, says_nothing_to_do
+from .reader import (
+    audience_of,
+    is_account_obligation,
+    is_auto_reply,
+    is_cold_pitch,
+    is_mass_mail,
+    says_nothing_to_do,
+)
 from .sentences import Sentence, split_sentences
 from .structure import greeted_name, item_task, lead_is_only_the_items, names_the_reader, row_task
-from .titles import LEAD_IN, drop_scene, task_title
+from .titles import LEAD_IN, acceptable_title, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
 _SECOND_ASK = re.compile(
@@ -51,6 +61,38 @@ _ADDRESSED_TO_READER = re.compile(
 _WE_NEED = re.compile(r"\bwe\s+(?:really\s+)?(?:need|have|must|should|ought)\b", FLAGS)
 # Getting ready for a meeting just proposed is part of that meeting.
 _PREPARATION = re.compile(r"^(?:bring|prepare|print|have\b.*\bready\b)|\bbeforehand\b", FLAGS)
+
+
+# A booking the reader has, announced by whoever keeps it ("This is a reminder of your cleaning with Dr.
+# Feld on Thursday at 8:30", "your physiotherapy session with Mark is booked for Friday at 4:30pm"): the
+# reader attends it, though nothing is asked.
+_APPOINTMENT_NOUN = (
+    r"appointment|session|cleaning|visit|consultation|check-?up|class|reservation|booking|lesson|exam|"
+    r"screening|treatment|haircut|fitting|viewing|inspection|interview|vaccination|test|table|call|meeting"
+)
+_WHO = r"(?-i:(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
+_APPOINTMENT = re.compile(
+    rf"(?:\b(?:remind(?:er)?|remind you|confirm(?:ation|ing|s)?|just a (?:note|reminder))\b[^.?!]{{0,40}}?)"
+    rf"\byour (?P<what>(?:[\w-]+ ){{0,2}}?(?:{_APPOINTMENT_NOUN}))\b"
+    rf"(?P<with>\s+with\s+{_WHO})?"
+    rf"|\byour (?P<what2>(?:[\w-]+ ){{0,2}}?(?:{_APPOINTMENT_NOUN}))\b"
+    rf"(?P<with2>\s+with\s+{_WHO})?"
+    rf"\s+(?:is|has been|was)\s+(?:booked|scheduled|confirmed|set|due|coming up)\b",
+    re.IGNORECASE,
+)
+# After a booking, how to confirm or move it is part of it ("Reply C to confirm or call … to reschedule").
+_MANAGE_BOOKING = re.compile(r"\bto (?:confirm|cancel|reschedule|rebook|change|amend|move)\b", FLAGS)
+
+
+def _appointment_title(text: str) -> str | None:
+    """ "Cleaning with Dr. Feld" for a reminder of a booking, or None when the sentence announces none."""
+    m = _APPOINTMENT.search(" ".join(text.split()))
+    if m is None:
+        return None
+    what = (m.group("what") or m.group("what2")).strip()
+    who = " ".join((m.group("with") or m.group("with2") or "").split())
+    title = f"{what} {who}".strip()
+    return title[0].upper() + title[1:]
 
 
 # "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
@@ -131,12 +173,20 @@ def _without_empty_leads(
 def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
     """A sentence right after a task that only adds detail to it ("I mostly need the revenue figures",
     "I'll send a link", "Please bring your numbers" after a meeting) is not a task of its own."""
+    flat = " ".join(candidate.task.evidence.split())
+    if FALLBACK.search(flat):
+        return True  # "If not, please suggest another day": the other way to do the task before it
+    if _ANSWER_BY.match(flat) and candidate.task.due == previous.task.due:
+        return True  # "I need to know before 3": the due of the question before it
     if candidate.task.due is not None:
         return False
-    flat = " ".join(candidate.task.evidence.split())
+    if _BARE_LET_ME_KNOW.fullmatch(flat):
+        return True  # "Let me know!" after an ask or a proposal: answer that one
     if not (_ADDRESSED_TO_READER.search(flat) or IMPERATIVE.search(flat) or candidate.intent.meeting):
         return True
-    return previous.task.kind == "meeting" and bool(_PREPARATION.search(candidate.task.title))
+    return previous.task.kind == "meeting" and bool(
+        _PREPARATION.search(candidate.task.title) or _MANAGE_BOOKING.search(candidate.task.evidence)
+    )
 
 
 _POINTER_TO_FORWARD = re.compile(
@@ -168,6 +218,109 @@ def _forward_asks_the_reader(email: EmailForExtraction, region: ForwardedRegion)
     )
 
 
+# "Please pay it by then", "before then": the date is in the sentence before.
+_THEN = re.compile(r"\b(?:by|before|until|till|no later than)\s+then\b", FLAGS)
+# A date said as a deadline ("Legal needs our comments by Friday 3pm", "ideally before noon").
+_BARE_LET_ME_KNOW = re.compile(
+    r"(?:please\s+|just\s+|do\s+)?(?:let (?:me|us) know|lmk)(?:\s+(?:either way|asap|soon|what you think|"
+    r"if (?:so|not|that works|this works|it works|you can(?: make it)?|you'?re in)|when you can))?\s*[.!]*",
+    FLAGS,
+)
+# "I need to know before 3 today" after a question: when the answer is due, not a second task.
+_ANSWER_BY = re.compile(
+    r"^(?:(?:i|we)(?:'d| would)? (?:need|have|want|like) to (?:know|hear(?: back)?|have (?:an|the|your) answer)"
+    r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)|let (?:me|us) know)\b",
+    FLAGS,
+)
+_DEADLINE_WORD = re.compile(r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", FLAGS)
+_DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
+
+
+def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool) -> ResolvedDate | None:
+    resolved = resolve_first_due(text, email)
+    if resolved is None or not said_as_deadline:
+        return resolved
+    flat = " ".join(text.split())
+    said_at = flat.find(resolved.phrase)
+    # The deadline word may lead the phrase itself ("before 3 today") or come just before it ("by Friday").
+    leads = _DEADLINE_LEADS.match(resolved.phrase) or _DEADLINE_WORD.search(flat[: max(said_at, 0)])
+    return resolved if said_at >= 0 and leads else None
+
+
+def _with_neighbours_due(
+    units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
+) -> _Candidate:
+    """An ask without a date takes the one its neighbour gives it: the sentence before, when the ask
+    points back ("Your bill is due on 28 May. Please pay it by then."), or the sentence after, when that
+    sentence sets a deadline and asks nothing itself ("Can you review the contract? Legal needs our
+    comments by Friday 3pm.")."""
+    task = candidate.task
+    asks = candidate.intent.request or candidate.intent.question
+    if task.due is not None or not asks or units[index].role != "text":
+        return candidate
+    resolved: ResolvedDate | None = None
+    if _THEN.search(task.evidence) and index > 0:
+        resolved = resolve_first_due(units[index - 1].text, email)
+    elif index + 1 < len(units) and units[index + 1].role == "text":
+        following = units[index + 1].text
+        if not classify_sentence(following).request or _ANSWER_BY.match(" ".join(following.split())):
+            resolved = _deadline_in(following, email, said_as_deadline=True)
+    if resolved is None:
+        return candidate
+    dated = replace(
+        task,
+        due=resolved.due,
+        due_phrase=resolved.phrase,
+        kind="deadline" if task.kind == "todo" else task.kind,
+        title=re.sub(r"\s+(?:by|before|until|till|no later than)\s+then\b", "", task.title, flags=FLAGS),
+        extra={**task.extra, "has_time": resolved.has_time},
+    )
+    return _Candidate(dated, candidate.intent)
+
+
+# "Would Tuesday at 3:15 work for you?", "Does 10am suit?", "How about Friday at 2?": a time put to the
+# reader for something the sentence does not name.
+_TIME_CHECK = re.compile(
+    r"^(?:(?:would|does|will|is|could|can)\s+[^?]{0,50}?\b(?:work|suit|be (?:ok|okay|good|convenient|possible))"
+    r"|(?:how|what) about\b|are you (?:free|available|around)\b)[^?]*\?\s*$",
+    FLAGS,
+)
+_MEETING_WORD = re.compile(
+    r"\b(?:meet|meeting|call|conference|chat|catch[- ]up|sync|review|interview|demo|session|walkthrough|"
+    r"workshop|lunch|dinner|coffee|appointment|visit|consultation|1:1|one-on-one|check-?in)\b",
+    FLAGS,
+)
+
+
+def _with_proposal_topic(
+    units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
+) -> _Candidate:
+    """A time put to the reader names its meeting in the sentence before ("I'd like to schedule a
+    20-minute conference about Theo's reading. Would Tuesday at 3:15 work for you?"): the task is that
+    meeting, at that time, not an answer to the question."""
+    task = candidate.task
+    flat = " ".join(task.evidence.split())
+    if index == 0 or units[index].role != "text" or not _TIME_CHECK.match(flat) or task.due is None:
+        return candidate
+    previous = " ".join(units[index - 1].text.split())
+    if not _MEETING_WORD.search(previous) or _MEETING_WORD.search(flat):
+        return candidate
+    sender = f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender
+    title = task_title(previous, True, sender, subject=email.subject, following=flat)
+    if not acceptable_title(title, meeting=True):
+        return candidate
+    has_time = bool(task.extra.get("has_time"))
+    return _Candidate(
+        replace(
+            task,
+            title=title,
+            kind="meeting" if has_time else task.kind,
+            duration_minutes=task.duration_minutes or stated_duration(previous, None),
+        ),
+        SentenceIntent(request=candidate.intent.request, commitment=False, meeting=True, question=True),
+    )
+
+
 class OfflineExtractor:
     """Rule-based extractor; deterministic and offline."""
 
@@ -188,6 +341,13 @@ class OfflineExtractor:
         tasks = self._extract_from(_units(own), email)
         if region is not None:
             tasks = self._with_forwarded_asks(tasks, email, region)
+        if tasks and is_mass_mail(email):
+            # Mail to a list asks its reader as an account holder at most: pay, renew, keep the appointment.
+            tasks = [
+                task
+                for task in tasks
+                if task.due is not None and is_account_obligation(f"{email.subject}. {task.evidence}")
+            ]
         return tasks
 
     def _with_forwarded_asks(
@@ -218,6 +378,28 @@ class OfflineExtractor:
         titles = {task.title.lower() for task in tasks}
         return (tasks + [task for task in asks if task.title.lower() not in titles])[:MAX_TASKS_PER_EMAIL]
 
+    @staticmethod
+    def _appointment(text: str, email: EmailForExtraction) -> _Candidate | None:
+        """A reminder of the reader's booking, at a day and time: a meeting named by what is booked."""
+        title = _appointment_title(text)
+        if title is None or email.reader_role == "cc":
+            return None
+        resolved = resolve_first_due(text, email)
+        if resolved is None or not resolved.has_time:
+            return None
+        task = ExtractedTask(
+            title=title,
+            kind="meeting",
+            evidence=text,
+            due=resolved.due,
+            due_phrase=resolved.phrase,
+            duration_minutes=stated_duration(text, resolved),
+            priority="normal",
+            confidence=0.6,
+            extra={"intent": ["meeting"], "has_time": True},
+        )
+        return _Candidate(task, SentenceIntent(request=False, commitment=False, meeting=True, question=False))
+
     def _extract_from(self, units: list[Sentence], email: EmailForExtraction) -> list[ExtractedTask]:
         found: list[tuple[int, _Candidate]] = []
         for index, unit in enumerate(units):
@@ -230,6 +412,8 @@ class OfflineExtractor:
             if candidate is not None:
                 found.append((index, candidate))
         found = _without_empty_leads(units, found, email)
+        found = [(index, _with_neighbours_due(units, index, candidate, email)) for index, candidate in found]
+        found = [(index, _with_proposal_topic(units, index, candidate, email)) for index, candidate in found]
         tasks: list[ExtractedTask] = []
         seen_titles: set[str] = set()
         kept: tuple[int, _Candidate] | None = None
@@ -254,6 +438,13 @@ class OfflineExtractor:
             ):
                 continue
             if candidate.task.title.lower() in seen_titles:
+                # "I'd like to set up a call about X. Would Monday at 2:30 work?": the same task, now with
+                # its time.
+                earlier = next(
+                    i for i, t in enumerate(tasks) if t.title.lower() == candidate.task.title.lower()
+                )
+                if tasks[earlier].due is None and candidate.task.due is not None:
+                    tasks[earlier] = candidate.task
                 continue
             seen_titles.add(candidate.task.title.lower())
             tasks.append(candidate.task)
@@ -263,6 +454,11 @@ class OfflineExtractor:
         return tasks
 
     def _candidate(self, text: str, email: EmailForExtraction, following: str = "") -> _Candidate | None:
+        appointment = self._appointment(text, email)
+        if appointment is not None:
+            return appointment
+        if NO_ASK.search(" ".join(text.split())):
+            return None
         intent = classify_sentence(text)
         actionable = intent.request or intent.commitment or intent.meeting
         # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
@@ -272,7 +468,11 @@ class OfflineExtractor:
             text, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
         ):
             return None
-        resolved = resolve_first_due(text, email)
+        # "Something came up Thursday - can we do our 1:1 Friday at 2pm instead?": a date in the scene before
+        # the ask says why; the ask's own date is the due.
+        flat = " ".join(text.split())
+        ask = drop_scene(flat)
+        resolved = (resolve_first_due(ask, email) if ask != flat else None) or resolve_first_due(text, email)
         asks_for_a_thing = bool(
             intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
         )

@@ -25,11 +25,12 @@ _WORD = r"[^\W\d_]+"
 _SMALL_WORDS = {
     "en": "the to you and of is please could can for with by on me we it this that i would will be are",
     "es": "el la los las del que por para con una es está podrías podría puedes puede favor gracias antes "
-    "mañana nos te le su tu hola reunión semana hasta podemos envíame necesito",
+    "mañana nos te le su tu hola reunión semana hasta podemos envíame necesito me hay sería posible "
+    "recuerda agradecería",
     "fr": "le la les des du que pour avec une est vous nous merci avant demain je ce cette pourriez pouvez "
-    "bonjour réunion semaine d'ici peut voir",
+    "bonjour réunion semaine d'ici peut voir tu est-ce faudrait peux pourrais aurais besoin",
     "de": "der das den dem und ist sie wir uns bitte können könnten mit für bis zum morgen heute danke "
-    "hallo ich nicht ein eine auf uhr treffen",
+    "hallo ich nicht ein eine auf uhr treffen die du mir dir kannst wäre möglich bräuchte einen zu",
 }
 _SMALL = {
     language: re.compile(rf"(?<![\w'])(?:{'|'.join(map(re.escape, words.split()))})(?![\w'])", FLAGS)
@@ -64,17 +65,26 @@ _REQUEST = {
     r"\bnecesito\s+que\b|\bno\s+olvides\b|\bacuérdate\s+de\b|\brecuerda\s+(?:que|de)\b|"
     r"\b(?:tienes|tiene|tenéis)\s+que\b|\bdebes\b|^(?:hola\s+\w+,\s*)?(?:revisa|envía|envíame|manda|"
     r"mándame|confirma|confírmame|prepara|firma|llama|llámame|responde|completa|actualiza|comparte|reserva|"
-    r"avísame|avisa)\b",
+    r"avísame|avisa)\b"
+    # "¿Me confirmas…?", "te agradecería que…", "hay que pagar…", "¿sería posible cambiar…?".
+    r"|^[¿¡]?\s*(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?|\b(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que\b"
+    r"|^(?:hay|habría|habrá)\s+que\b|\b(?:tendrías|tendría|deberías|debería)\s+que\b|\bdeberías\b"
+    r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos)\s+que\b"
+    r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b",
     "fr": r"\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|^(?:bonjour\s+\w+,\s*)?"
     r"merci\s+de\b|\bmerci\s+d'|\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\bje\s+vous\s+prie\s+de\b|\bveuillez\b|"
     r"\bj'aurais\s+besoin\s+que\b|\bn'oubli(?:ez|e)\s+pas\b|\bpensez?\s+à\b|\b(?:tu\s+dois|vous\s+devez)\b|"
     r"\bil\s+faut\s+que\s+(?:tu|vous)\b|^(?:envoyez|envoie|confirmez|vérifiez|relisez|validez|"
-    r"signez|appelez|rappelez|préparez|remplissez|réservez)\b",
+    r"signez|appelez|rappelez|préparez|remplissez|réservez)\b"
+    r"|\best-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|pourriez|peux|pouvez|voudrais|voudriez)\b"
+    r"|\b(?:pourrais|voudrais)[- ]tu\b|\bil\s+faudrait\s+que\s+(?:tu|vous)\b|\bj'aurais\s+besoin\s+(?:de|d')\b"
+    r"|\bserait-il\s+possible\b",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
     r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
     r"\b(?:du\s+musst|sie\s+müssen)\b|^(?:schicken|senden|prüfen|bestätigen|rufen|unterschreiben|"
-    r"füllen|buchen)\s+sie\b|^(?:schick|sende|prüf|prüfe|bestätige|ruf)\b",
+    r"füllen|buchen)\s+sie\b|^(?:schick|sende|prüf|prüfe|bestätige|ruf)\b"
+    r"|\b(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\b|\bwäre\s+es\s+möglich\b",
 }
 _MEETING = {
     "es": r"\b(?:podemos|podríamos|podrías|puedes)\s+(?:reunirnos|vernos|hablar|quedar|llamarnos|tener\s+una\s+"
@@ -96,9 +106,21 @@ _NOT_A_TASK = {
     "de": r"^(?:danke|vielen\s+dank|viele\s+grüße|beste\s+grüße|mit\s+freundlichen|hallo|guten\s+tag)\b(?!.*\?)|"
     r"\bzur\s+info\b|\babmelden\b|\bbei\s+fragen\b|\bmelden\s+sie\s+sich\s+gerne\b",
 }
+_CAN_MODAL = {
+    "es": re.compile(r"\b(?:puedes|puede|pueden|podéis)\b", FLAGS),
+    "fr": re.compile(r"\b(?:vous\s+pouvez|tu\s+peux)\b", FLAGS),
+    "de": re.compile(r"\b(?:sie\s+können|du\s+kannst|ihr\s+könnt)\b", FLAGS),
+}
 _REQUEST_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _REQUEST.items()}
 _MEETING_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _MEETING.items()}
 _NOT_A_TASK_RE = {language: re.compile(pattern, FLAGS) for language, pattern in _NOT_A_TASK.items()}
+
+
+_GREETING = re.compile(
+    r"^\s*(?:hola|buenos\s+días|buenas(?:\s+tardes)?|bonjour|bonsoir|salut|hallo|guten\s+(?:tag|morgen)|"
+    r"liebe[rs]?|querid[oa]s?|estimad[oa]s?|cher|chère)(?:\s+[^\W\d_]+(?:\s+[^\W\d_]+)?)?\s*,\s*(?=\S)",
+    FLAGS,
+)
 
 
 def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
@@ -107,10 +129,15 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     language = sentence_language(text)
     if language is None:
         return None
+    # "Bonjour Marta, merci de nous envoyer…": the greeting is not the sentence (nor its courtesy).
+    text = _GREETING.sub("", text, count=1) or text
     if _NOT_A_TASK_RE[language].search(text):
         return (False, False, False, False)
     meeting = bool(_MEETING_RE[language].search(text))
-    request = bool(_REQUEST_RE[language].search(text))
+    # "Puedes seguir el envío desde tu cuenta", "Vous pouvez payer en ligne": a "can" that is not asked
+    # is an option the reader has, not an ask.
+    asked = text.rstrip().endswith("?") or text.lstrip().startswith("¿")
+    request = bool(_REQUEST_RE[language].search(text if asked else _CAN_MODAL[language].sub("", text)))
     question = text.rstrip().endswith("?") and (request or meeting)
     return (request, False, meeting, question)
 
@@ -121,19 +148,24 @@ _LEAD_IN = {
     "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos)\s+)?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
     r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
-    r"(?:tienes|tiene|tenéis)\s+que|debes)?\s*(?:por\s+favor,?\s*)?",
+    r"(?:tienes|tiene|tenéis)\s+que|debes|(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que|(?:hay|habría|habrá)\s+que|"
+    r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|(?:quiero|queremos)\s+que)?"
+    r"\s*(?:por\s+favor,?\s*)?",
     "fr": r"^(?:(?:bonjour\s+)?\w+,\s*)?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
-    r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de)?\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
+    r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de|est-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|"
+    r"pourriez|peux|pouvez|voudrais|voudriez)|(?:pourrais|voudrais)[- ]tu|il\s+faudrait\s+que\s+(?:tu|vous)|"
+    r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de)?\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
     "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denk\s+(?:bitte\s+)?daran,?\s*|vergiss\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
-    r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?)?"
+    r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
+    r"wäre\s+es\s+möglich,?)?"
     r"\s*(?:bitte\s+)?",
 }
 # Words that only introduce the date ("antes del viernes", "avant vendredi", "bis Freitag").
 _DATE_LEAD = {
-    "es": r"(?:\b(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|a\s+más\s+tardar)\s+)?$",
+    "es": r"(?:\b(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|a\s+más\s+tardar)\s+)?$",
     "fr": r"(?:\b(?:avant(?:\s+le)?|d'ici(?:\s+le|\s+la)?|pour(?:\s+le)?|jusqu'au|le)\s+)?$",
-    "de": r"(?:\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens(?:\s+am)?|vor|am|zum)\s+)?$",
+    "de": r"(?:\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens(?:\s+am)?|vor|am|zum|auf|um|gegen)\s+)?$",
 }
 # An object pronoun glued to the ask ("enviarme", "m'envoyer", "schicken Sie mir"): the reader knows who.
 _TO_ME = {
@@ -151,6 +183,11 @@ _MEETING_TOPIC = {
     r"(?:parler\s+de|faire\s+le\s+point\s+sur))\s+[^?.!,;]+)",
     "de": r"\b(?P<noun>Abstimmung|Besprechung|Telefonat|Termin|Austausch|Gespräch|Meeting|Call)\s+(?P<topic>(?:zu|zum|"
     r"zur|über|wegen)\s+[^?.!,;]+)",
+}
+_ABOUT = {
+    "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+hablar\s+de)\s+[^?.!,;]+",
+    "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+parler\s+de|sur)\s+[^?.!,;]+",
+    "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+",
 }
 _MEETING_TITLE_ALONE = {"es": "Reunión", "fr": "Réunion", "de": "Treffen"}
 
@@ -176,15 +213,92 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
         if topic:
             return _finish(f"{topic.group('noun')} {topic.group('topic')}")
         name = _sender_first_name(sender)
-        return _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
+        title = _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
+        # "¿podemos hablar mañana sobre el grupo de Sevilla?": the topic said anywhere in the sentence.
+        about = re.search(_ABOUT[language], flat, FLAGS)
+        if about:
+            dated = about.group()
+            for _phrase, start, end in reversed(find_due_phrases(dated)):
+                dated = dated[:start] + dated[end:]
+            return _finish(f"{title} {dated}") or title
+        return title
     text = flat
     for _phrase, start, end in reversed(find_due_phrases(text)):
         lead = re.search(_DATE_LEAD[language], text[:start], FLAGS)
         text = text[: lead.start() if lead else start].rstrip() + text[end:]
+    text = _GREETING.sub("", text, count=1) or text
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
+    text = _infinitive_first(language, flat, text)
     return _finish(text)
+
+
+def _infinitive_first(language: str, flat: str, text: str) -> str:
+    """The verb a title starts with, as an infinitive: the Spanish subjunctive after "necesito que / te
+    agradecería que" and the "¿me confirmas…?" form; the French subjunctive after "besoin que / il faudrait
+    que"; in German, "zu verschieben" at the end loses its "zu", and "ich bräuchte X" asks for X to be sent."""
+    if language == "es":
+        if re.search(
+            r"\b(?:necesito|quiero|queremos|te\s+pido|le\s+pido|agradecer(?:ía|íamos))\s+que\s+\S+",
+            flat,
+            FLAGS,
+        ):
+            return _spanish_infinitive(text)
+        if re.search(r"(?:^|[¿,]\s*)(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?", flat, FLAGS):
+            return _spanish_infinitive(text)
+        return re.sub(r"^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+", "", text, flags=FLAGS)
+    if language == "fr" and re.search(r"\b(?:besoin|faudrait|faut)\s+que\s+(?:tu|vous)\b", flat, FLAGS):
+        text = re.sub(r"^(?:m'|me\s+|nous\s+)", "", text, flags=FLAGS)
+        first, _, rest = text.partition(" ")
+        verb = re.sub(r"(?:iez|ions|es|e)$", "er", first.lower()) if len(first) > 3 else first
+        verb = re.sub(r"yer$", "yer", verb)
+        return f"{verb} {rest}".strip()
+    if language == "de":
+        text = re.sub(r"\bzu\s+(\w+en)\s*([?.!]*)$", r"\1\2", text, flags=FLAGS)
+        wanted = re.match(
+            r"^(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\s+(.+?)[?.!]*$",
+            text,
+            FLAGS,
+        )
+        if wanted:
+            return f"{wanted.group(1)} senden"
+    return text
+
+
+# The subjunctive after "necesito que" ("reserves", "mandes", "hagas") and the infinitive a title needs.
+_SPANISH_IRREGULAR = {
+    "hagas": "hacer", "haga": "hacer", "pongas": "poner", "ponga": "poner", "digas": "decir", "diga": "decir",
+    "traigas": "traer", "traiga": "traer", "vengas": "venir", "venga": "venir", "tengas": "tener",
+    "tenga": "tener", "vayas": "ir", "vaya": "ir", "des": "dar", "dé": "dar", "veas": "ver", "vea": "ver",
+}  # fmt: skip
+
+
+def _spanish_infinitive(text: str) -> str:
+    text = re.sub(r"^[¿¡]?\s*(?:me|nos|te|le|les|os)\s+", "", text, flags=FLAGS)
+    first, _, rest = text.partition(" ")
+    word = first.lower()
+    if word in _SPANISH_IRREGULAR:
+        verb = _SPANISH_IRREGULAR[word]
+    elif re.fullmatch(r"\w+(?:aras|ara|ases)", word):
+        verb = re.sub(r"(?:aras|ara|ases)$", "ar", word)  # "enviaras" -> "enviar"
+    elif re.fullmatch(r"\w+(?:ieras|iera|ieses)", word):
+        verb = re.sub(r"(?:ieras|iera|ieses)$", "er", word)  # "hicieras" stays rough; "leyeras" too
+    elif re.fullmatch(r"\w+[ií]as", word):
+        verb = re.sub(r"[ií]as$", "iar", word)  # "envías" -> "enviar"
+    elif re.fullmatch(r"\w+as", word) and len(word) > 4:
+        verb = re.sub(r"as$", "ar", word)  # "confirmas" -> "confirmar"
+    elif re.fullmatch(r"\w+[ií]es|\w+[ií]e", word):
+        verb = re.sub(r"[ií]es?$", "iar", word)  # "envíes" -> "enviar"
+    elif word.endswith(("es", "e")) and len(word) > 3:
+        verb = re.sub(r"es?$", "ar", word)  # "reserves" -> "reservar", "mande" -> "mandar"
+    elif word.endswith(("as", "a")) and len(word) > 3:
+        verb = re.sub(
+            r"as?$", "ir" if word.rstrip("as").endswith(("rib", "cub", "sub", "abr")) else "er", word
+        )
+    else:
+        return text
+    return f"{verb} {rest}".strip()
 
 
 def _finish(text: str) -> str | None:
@@ -195,6 +309,20 @@ def _finish(text: str) -> str | None:
     if not text:
         return None
     text = text[0].upper() + text[1:]
+    words = text.split()
+    while len(words) > 2 and words[-1].lower() in _DANGLING:
+        words.pop()  # "Cambiar el vuelo de los García al" once "25 de mayo" is gone
+    text = " ".join(words).rstrip(" ,;:")
     if len(text) > MAX_TITLE_LENGTH:
-        text = text[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+        # Cut at a word, never mid-word or with an ellipsis, and not on a word that wants more after it.
+        words = text[: MAX_TITLE_LENGTH + 1].rsplit(" ", 1)[0].rstrip(" ,;:").split()
+        while len(words) > 2 and words[-1].lower() in _DANGLING:
+            words.pop()
+        text = " ".join(words).rstrip(" ,;:")
     return text
+
+
+_DANGLING = frozenset(
+    """de del la el los las un una a al en y o con por para que su sus le les du des et ou à au aux pour avec
+    sur dans der die das den dem des ein eine einen und oder zu zum zur mit für von im am an auf""".split()
+)

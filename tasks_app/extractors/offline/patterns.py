@@ -3,8 +3,9 @@ duration and the first due date of a sentence."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tasks_app.dates import ResolvedDate, find_due_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
@@ -59,6 +60,28 @@ _REQUEST = re.compile(
     rf"|\b(?:it|that|this) (?:would|might|could|may) be (?:\w+ )?(?:useful|helpful|good|great|best|nice|"
     rf"worthwhile|appropriate|ideal|wise)\b|^(?:would|it'?d) be (?:\w+ )?(?:useful|helpful|good|great|nice|ideal)\b"
     rf"|\blook(?:ing)? forward to (?:hearing|your|receiving|speaking|talking|seeing|meeting)\b",
+    FLAGS,
+)
+# More ways to ask, kept apart from _REQUEST so neither alternation grows slow: someone else needs the
+# reader to act ("HR needs you to sign…"); "would you be up for…"; a passive duty with a deadline ("April
+# expenses have to be submitted by Friday"); a bill that falls due ("Invoice 2291 is due on 22 May").
+PASSIVE_DUTY = re.compile(
+    r"^(?:[\w'-]+\s+){0,3}?(?:that\s+)?(?P<thing>(?:the |your |all |any |our )?[\w'£$€.,-]+(?:\s+[\w'£$€.,-]+){0,5}?)\s+"
+    r"(?:has|have|needs?|must|is|are)\s+(?:to\s+)?(?:still\s+)?be\s+(?P<done>[a-z]+(?:ed|en)|paid|sent|done|"
+    r"sold|bought|made|read|set)\b(?P<rest>(?:\s+[^\s.;!?]+){0,6}?)\s+(?=(?:by|before|no later than|until)\b)",
+    FLAGS,
+)
+BILL_DUE = re.compile(
+    r"(?P<bill>\b(?:your |the |this |our )?(?:[\w-]+ ){0,2}(?:invoice|bill|payment|rent|fee|premium|balance|"
+    r"renewal|subscription|instal?lment|tax return)(?: [A-Z0-9#-]*\d[A-Z0-9-]*)?)\b"
+    r"[^.?!]{0,40}?\b(?:is|are|falls?|will be|becomes?) (?:now |still )?due\b",
+    FLAGS,
+)
+_MORE_REQUEST = re.compile(
+    rf"\b(?:needs?|wants?|would like|has asked|asked(?: for)?)\s+{YOU}\s+to\b"
+    rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b"
+    # "Need your sign-off on the plan by Thursday": the subject left out, as mail does.
+    rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w",
     FLAGS,
 )
 # A bare imperative at the start of a sentence ("Send me the file.", "Review the draft by Friday.").
@@ -128,6 +151,16 @@ _DONE_TOGETHER = re.compile(
     r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:can|could))\s+(?:do|have|grab|block|take|find|book)\s+"
     r"(?:a |an )?(?:quick |short )?(?:\d+|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
     r"[- ]?(?:minutes?|mins?|hours?|hrs?)\b"
+    # Moving or holding a meeting the two already have ("can we do our 1:1 Friday instead?", "could we push
+    # the standup to 10?", "let's move our check-in to Monday").
+    r"|\b(?:(?:can|could|shall|should) we|let'?s|we (?:could|can|should))\s+(?:do|have|hold|move|push|shift|"
+    r"reschedule|bump|swap|grab|keep)\s+(?:our|the|this|that|a|tomorrow'?s|today'?s|next week'?s)\s+"
+    r"(?:[\w'-]+\s+){0,2}?(?:1:1|1-on-1|one-on-one|1on1|check-?in|stand-?up|retro|sync|call|meeting|catch[- ]up|"
+    r"review|session|chat|lunch|coffee|dinner|walk-?through|planning|kick-?off)\b"
+    # Proposing a drink or a meal the casual way ("Fancy drinks Thursday?", "up for lunch tomorrow?").
+    r"|^(?:[\w']+[,:]\s*)?(?:fancy|up for|keen (?:on|for)|(?:do you )?want to (?:grab|get)|wanna (?:grab|get)|"
+    r"how about|what about)\s+(?:a |an |some )?(?:quick |few )?(?:drinks?|dinner|lunch|breakfast|brunch|coffee|"
+    r"pints?|beers?|a walk|catch[- ]up|call|chat)\b"
     # Agreeing to a proposed day ("Saturday, March 25 works for me") confirms a meeting.
     r"|^(?:\w+\s+){0,2}(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b"
     r"[^.?!]{0,30}\b(?:works|is good|is fine|suits|sounds good)\b",
@@ -135,7 +168,8 @@ _DONE_TOGETHER = re.compile(
 )
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
 _QUESTION = re.compile(
-    r"^(?:\w+,\s*)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
+    # "Quick one: do you…", "Sam, are you…": a short lead before the question.
+    r"^(?:\w+,\s*|(?:[\w']+\s+){0,2}[\w']+:\s+)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
     r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
     r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?"
     # Spoken style without the auxiliary: "You coming tomorrow?", "You available at 9:30?"
@@ -165,6 +199,36 @@ _NOT_A_TASK = re.compile(
     r"|^(?:see|talk to|speak to) (?:you|ya)\b"
     # A good wish shaped like an imperative ("Enjoy!", "Enjoy the long weekend") unless an ask follows.
     r"|^enjoy\b(?!.*\b(?:please|could you|can you|would you)\b)",
+    FLAGS,
+)
+
+# Sentences that may carry an intent but give the reader no task (the extractor drops them; the intent stays,
+# as labelled email data counts "If not, please forward it" and "Please keep this email" as asks):
+# The other way if the ask before it does not work out ("If not, please suggest another afternoon"): part
+# of that ask, not a task of its own (the extractor reads it so only after a task).
+FALLBACK = re.compile(
+    r"^(?:if not|otherwise|failing that|if (?:that|this|it|the \w+|\w+day) (?:doesn'?t|does not|won'?t|will not|"
+    r"can'?t|cannot) (?:work|suit)|if (?:you(?:'re| are)|you can'?t|you cannot) (?:not )?(?:free|available|make it))\b",
+    FLAGS,
+)
+NO_ASK = re.compile(
+    # what to do if the account holder did not act ("If this wasn't you, reset your password");
+    r"^(?:if (?:this|that|it) (?:wasn'?t|was not) (?:you|yours)|if you (?:did not|didn'?t) (?:request|make|"
+    r"recogni[sz]e|authori[sz]e|sign up|place|order)|if you(?:'ve| have) already (?:paid|done|renewed|replied|"
+    r"registered|updated|signed))\b"
+    # boilerplate of receipts and notifications ("Keep this email for your records");
+    r"|\b(?:keep|save|print|retain) this (?:e-?mail|receipt|message|confirmation|notice)(?: for your records)?\b"
+    r"|\bfor your records\b|\byou can (?:safely )?ignore this\b"
+    # a state reached, not an ask ("you should now have access", "you should have received the invite");
+    r"|\b(?:you|u) should (?:now |already |by now )?(?:have (?:access|received|got|gotten|seen)|be (?:able to|all "
+    r"set|good to go|set up)|see (?:it|them|the)|receive)\b"
+    # a get-together wished for some day, with no day ("Let's celebrate properly when you're back");
+    r"|^(?:we should|let'?s)\b[^.?!]*\b(?:sometime|some time|one of these days|at some point|when you'?re back|"
+    r"when things (?:calm down|settle)|(?:again )?soon)\s*[.!]*$"
+    # a courtesy offer about trouble that may come ("let me know if that causes any issues").
+    r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
+    r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
+    r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b",
     FLAGS,
 )
 
@@ -214,7 +278,13 @@ def classify_sentence(text: str) -> SentenceIntent:
         return SentenceIntent(*other_language)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
-    request = bool(_REQUEST.search(flat) or IMPERATIVE.search(flat))
+    request = bool(
+        _REQUEST.search(flat)
+        or IMPERATIVE.search(flat)
+        or _MORE_REQUEST.search(flat)
+        or PASSIVE_DUTY.search(flat)
+        or BILL_DUE.search(flat)
+    )
     commitment = bool(_COMMITMENT.search(flat))
     meeting = bool(_MEETING.search(flat) or _DONE_TOGETHER.search(flat))
     question = bool(_QUESTION.search(flat))
@@ -252,11 +322,63 @@ def priority_of(text: str) -> Priority:
 _ZONE_AFTER = re.compile(r"^\s*(?:my|our|your|local)\s+time\s*\(?(?P<zone>[A-Z]{2,5})\)?")
 
 
+# What happens in the evening: a clock time said without am/pm ("dinner Saturday at 7:30", "drinks at 8")
+# is in the evening, not in business hours.
+_EVENING_THING = re.compile(
+    r"\b(?:dinner|supper|drinks?|tonight|evening|party|concert|gig|show|movie|film|theat(?:re|er)|opera|"
+    r"ballet|date night|bbq|barbecue|karaoke|pub|bar|cocktails?)\b",
+    FLAGS,
+)
+# A 12-hour clock time without am/pm: "7:30", "at 8" (not "07:30", "8pm", "8 in the morning").
+_BARE_CLOCK = re.compile(
+    r"(?<![\d:])(?:[7-9]|1[01])(?::[0-5]\d)?(?![:\d])(?!\s*(?:[ap]\.?m\b|in the morning))", FLAGS
+)
+
+
+def _in_the_evening(resolved: ResolvedDate, text: str) -> ResolvedDate:
+    """ "dinner Saturday at 7:30" is 19:30: business hours read 7-11 as morning, an evening thing does not."""
+    if not resolved.has_time or not 7 <= resolved.due.hour <= 11 or not _BARE_CLOCK.search(resolved.phrase):
+        return resolved
+    if not _EVENING_THING.search(text):
+        return resolved
+    shift = dt.timedelta(hours=12)
+    return replace(resolved, due=resolved.due + shift, end=resolved.end + shift if resolved.end else None)
+
+
+# A clock time alone ("4pm", "at 10:30"): its day may be said elsewhere in the sentence.
+_TIME_ONLY = re.compile(
+    r"(?:(?:at|by|before|around|from)\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?", FLAGS
+)
+
+
+def _with_day_said_apart(
+    phrases: list[tuple[str, int, int]], index: int, resolved: ResolvedDate, email: EmailForExtraction
+) -> ResolvedDate:
+    """ "cover my 4pm with the Acme team tomorrow": a time alone takes the day said later in the sentence."""
+    phrase = phrases[index][0]
+    if not resolved.has_time or not _TIME_ONLY.fullmatch(phrase.strip()):
+        return resolved
+    for other, _start, _end in phrases[index + 1 :]:
+        day = resolve_due(other, reference=email.sent_at, timezone=email.timezone)
+        if day is None or day.has_time:
+            continue
+        combined = resolve_due(
+            f"{other} at {phrase.strip()}", reference=email.sent_at, timezone=email.timezone
+        )
+        if combined is not None and combined.has_time:
+            return replace(combined, phrase=phrase)
+        break
+    return resolved
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
-    for phrase, _start, end in find_due_phrases(text):
+    phrases = find_due_phrases(text)
+    for index, (phrase, _start, end) in enumerate(phrases):
         resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
         if resolved is None:
             continue
+        resolved = _with_day_said_apart(phrases, index, resolved, email)
+        resolved = _in_the_evening(resolved, text)
         zone_after = _ZONE_AFTER.match(text[end:])
         if zone_after and not resolved.zone_stated:
             with_zone = resolve_due(

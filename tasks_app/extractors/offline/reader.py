@@ -63,7 +63,11 @@ _AUTO_REPLY_BODY = re.compile(
     r"my desk|my email)|on (?:annual |parental |sick |maternity |paternity )?leave|on (?:vacation|holiday))\b"
     r"[^.]*(?:\buntil\b|\breturn|\bback (?:on|in|at)\b)"
     # Not "this mailbox is not monitored": a notification from a no-reply address can still ask something.
-    r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b",
+    r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b"
+    # The same in Spanish, French and German.
+    r"|\b(?:estaré|estoy)\s+(?:fuera de la oficina|de vacaciones|ausente|de baja)\b|\bacceso limitado al correo\b"
+    r"|\bje (?:suis|serai) (?:absente?|en congés?|en vacances|en déplacement)\b|\baccès limité (?:à mes|aux) e-?mails\b"
+    r"|\b(?:ich bin|bin ich)\s+(?:[\w.]+\s+){0,5}?(?:nicht im büro|außer haus|abwesend|im urlaub|nicht erreichbar)\b",
     FLAGS,
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.
@@ -75,20 +79,72 @@ _PITCH_STRONG = re.compile(
     r"|\b(?:i'?d|i would|we'?d|we would) love to (?:show|walk|give) you\b"
     r"|\b(?:book|schedule|set up|grab) (?:a |an )?(?:quick |short |free |\d+[- ]min(?:ute)?s? )?demo\b"
     r"|\b(?:companies|teams|businesses|brands|organi[sz]ations|leaders) like yours\b"
-    r"|\bworth a (?:quick |short )?(?:chat|call|conversation)\b|\bbump(?:ing)? this (?:up|to the top)\b",
+    r"|\bworth a (?:quick |short )?(?:chat|call|conversation)\b|\bbump(?:ing)? this (?:up|to the top)\b"
+    # Asking a stranger for minutes of their time to show what the seller does, in any phrasing: "do you
+    # have 15 minutes … to explore whether this could work", "could I grab 10 minutes to show you how".
+    r"|\b(?:do you have|would you have|have you got|could i (?:grab|get|have|steal|borrow)|can i (?:grab|get|"
+    r"have|steal|borrow)|(?:open|free) for)\s+(?:a few|a couple of|\d+|ten|fifteen|twenty|thirty|a spare)?\s*"
+    r"(?:minutes?|mins?)\b[^.?!]{0,80}?\b(?:show|explore|walk you|share|see (?:if|whether|how)|discuss how|"
+    r"learn (?:more|how|about)|introduce|tell you|help (?:you|your))\b"
+    r"|\b(?:companies|teams|firms|startups|businesses) (?:of |at )?your (?:size|stage)\b"
+    r"|\b(?:a company|a team|a business|a firm|a startup) (?:of |at )?your (?:size|stage)\b",
     FLAGS,
 )
 _PITCH_WEAK = re.compile(
     r"\breaching out\b|\bour (?:platform|solution|product|software|tool|service|agency|team of experts)\b"
     r"|\b(?:increase|boost|grow|double|improve) (?:your )?(?:revenue|sales|conversions?|pipeline|leads|roi)\b"
-    r"|\b(?:product|live|personali[sz]ed) demo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b|\b(?:help|helped|helps) (?:companies|teams|"
-    r"businesses|brands|organi[sz]ations)\b|\bfollowing up on my (?:last|previous|earlier) (?:e-?mail|note|message)\b",
+    r"|\b(?:product|live|personali[sz]ed) demo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b"
+    r"|\b(?:help|helped|helps|helping) (?:[\w-]+ ){0,2}(?:companies|teams|businesses|brands|organi[sz]ations|"
+    r"startups|founders|leaders|retailers|clinics|agencies|firms)\b|\bfollowing up on my (?:last|previous|earlier) (?:e-?mail|note|message)\b"
+    # The same in Spanish, French and German: "ayudamos a agencias como la tuya", "nous aidons les agences",
+    # "wir helfen Unternehmen"; "¿tendrías 15 minutos…?", "un appel de 15 minutes", "hätten Sie 15 Minuten".
+    r"|\b(?:ayudamos|hemos ayudado) a (?:[\w-]+ ){0,2}(?:empresas|agencias|equipos|negocios|compañías|marcas)\b"
+    r"|\b(?:nous aidons|nous avons aidé|on aide) (?:les |des )?(?:[\w-]+ ){0,2}(?:entreprises|agences|équipes|"
+    r"sociétés|marques)\b|\bwir (?:helfen|haben) (?:[\w-]+ ){0,2}(?:Unternehmen|Agenturen|Teams|Firmen|Marken)\b"
+    r"|\b(?:como la tuya|como la suya|comme la vôtre|comme la tienne|wie Ihre[mr]?)\b"
+    r"|\b(?:\d+|diez|quince|veinte|dix|quinze|vingt|zehn|fünfzehn|zwanzig) (?:minutos|minutes|Minuten)\b[^.?!]{0,40}\?"
+    r"|\bje me permets de vous (?:contacter|écrire)\b|\bme pongo en contacto (?:contigo|con usted)\b"
+    # What a seller says of a stranger's company and of their own record.
+    r"|\b(?:i|we) (?:saw|noticed|came across|read|see)(?: that)? (?:[\w&'-]+ ){0,4}(?:is|are|was|were|"
+    r"has been|have been) (?:hiring|growing|expanding|raising|scaling|launching)\b"
+    r"|\b(?:i|we) (?:saw|noticed|came across) (?:the |your )?(?:[\w-]+ ){0,3}(?:roles?|openings?|"
+    r"job posts?|postings?|listings?|announcement|launch|funding|round) on\b"
+    r"|\bwe(?:'ve| have) (?:placed|helped|saved|worked with|partnered with|supported)\b"
+    r"|\b(?:cut|halve|reduce|slash|save) (?:your )?(?:[\w-]+ ){0,2}(?:time|costs?|bill|spend|churn) (?:in half|by "
+    r"\d+%)|\b(?:found|saved) (?:\w+ )?\$\d[\d,.]*k?\b|\bsee if (?:we|i) (?:could|can|might) help\b",
     FLAGS,
 )
 # "No action needed", "nothing for you to do": the email says itself that it asks nothing.
 _NOTHING_TO_DO = re.compile(
-    r"\bno action (?:is )?(?:needed|required|necessary)\b|\bnothing (?:for you )?to do\b"
-    r"|\bno need to (?:reply|respond|do anything)\b",
+    r"\bno (?:further )?action (?:is )?(?:needed|required|necessary)\b|\bnothing (?:for you )?to do\b"
+    r"|\bno need to (?:reply|respond|do anything)\b"
+    # The same said around the reader: "there's nothing you need to do beforehand", "you don't have to do
+    # anything", "no action on your side", "nothing needed from you".
+    r"|\bnothing (?:(?:that )?(?:you|u|we) (?:need|have|must|should) to do|you need to (?:do|change|prepare))\b"
+    r"|\b(?:you|u) (?:don'?t|do not|won'?t|will not) (?:need|have) to (?:do|change|prepare) anything\b"
+    r"|\bno action (?:needed |required )?(?:on|from) (?:your|our) (?:side|end|part)\b"
+    r"|\bnothing (?:is )?(?:needed|required) (?:from|of) you\b|\bno (?:reply|response) (?:is )?(?:needed|required)\b",
+    FLAGS,
+)
+# Mail sent to a list: a footer that only mass mail has, or a newsletter that says what it is. Its calls to
+# action ("Register now", "Read the full story") ask nothing of the reader as a person.
+_MASS_MAIL = re.compile(
+    r"\bunsubscribe\b|\bmanage (?:your )?(?:e-?mail |subscription |notification )?(?:preferences|settings|"
+    r"subscriptions?)\b|\bview (?:it |this (?:e-?mail |message )?)?(?:online|in (?:your|a) browser)\b"
+    r"|\byou(?:'re| are) receiving this (?:e-?mail |message )?because\b|\bthis (?:e-?mail|message) was sent to\b"
+    r"|\bin (?:this|today'?s|this week'?s|this month'?s) (?:issue|edition|newsletter|digest)\b"
+    r"|\bthis (?:week|month)'?s (?:issue|edition|newsletter|digest|round-?up)\b"
+    r"|\bsave your (?:seat|spot)\b|\bspots? (?:are|is) limited\b"
+    # Digests and social-network notices from a platform ("You have 3 new messages", "View in Slack").
+    r"|\byou have \d+ (?:new |unread )?(?:messages?|notifications?|mentions?|replies|comments)\b"
+    r"|\b(?:view|open|reply|see (?:it|this|them)|respond) (?:in|on) (?:slack|teams|github|gitlab|jira|asana|trello|"
+    r"notion|linkedin|the app)\b|\b(?:join|grow) your (?:professional |linkedin )?network\b|\bwants to connect\b",
+    FLAGS,
+)
+# What mass mail may still ask of its reader as an account holder: to pay, renew or keep an appointment.
+_ACCOUNT_OBLIGATION = re.compile(
+    r"\byour (?:[\w-]+ ){0,2}(?:bill|payment|invoice|account|subscription|renewal|membership|policy|"
+    r"appointment|booking|reservation|statement|card|licen[cs]e|passport|registration|tax return)\b",
     FLAGS,
 )
 
@@ -122,6 +178,17 @@ def is_cold_pitch(email: EmailForExtraction) -> bool:
 
 def says_nothing_to_do(email: EmailForExtraction) -> bool:
     return bool(_NOTHING_TO_DO.search(email.body))
+
+
+def is_mass_mail(email: EmailForExtraction) -> bool:
+    """A newsletter, promotion or notification sent to a list (see ``_MASS_MAIL``), even when the sync saw
+    no bulk header."""
+    return bool(_MASS_MAIL.search(" ".join(email.body.split())))
+
+
+def is_account_obligation(evidence: str) -> bool:
+    """Whether a sentence of mass mail asks the reader for something about their own account."""
+    return bool(_ACCOUNT_OBLIGATION.search(evidence))
 
 
 def _first_name(text: str) -> str:

@@ -11,7 +11,7 @@ from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import ASK_MODAL, FLAGS, IMPERATIVE, classify_sentence, priority_of, resolve_first_due
 from .sentences import Sentence
-from .titles import task_title
+from .titles import ask_phrase, task_title
 
 # The lead of a list asks for its items even without a verb ("Action items for you:", "Next steps:").
 _ASK_HEADING = re.compile(
@@ -172,14 +172,20 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
     text = " ".join(lead.text.split())
     intent = classify_sentence(text)
     asks = intent.request or bool(_ASK_HEADING.search(text))
-    # Without the subject: "take care of these" must stay itself, not become "Handle: <subject>".
+    # The ask's own words say whether its object is the items ("take care of these"); the title would
+    # name that pointer from the subject ("Handle: <subject>") or fall back to "Reply to Jo".
     title = task_title(text, False, email.sender) if intent.request else ""
+    if title and not _ITEMS_OBJECT.search(title):
+        phrase = ask_phrase(text)
+        if _ITEMS_OBJECT.search(phrase):
+            title = f"{phrase[:1].upper()}{phrase[1:]}"
+    stands_for_items = bool(_ITEMS_OBJECT.search(title))
     addressee = re.search(r"\bfor (?P<name>[A-Z][\w'-]+)\s*:?\s*$", text)
     return _Lead(
         asks=asks,
         informational=not asks and bool(_INFORMATIONAL_LEAD.search(text)),
         title=title,
-        stands_for_items=bool(_ITEMS_OBJECT.search(title)),
+        stands_for_items=stands_for_items,
         for_someone_else=bool(
             addressee
             and not _NOT_A_NAME.fullmatch(addressee.group("name"))

@@ -14,11 +14,16 @@ from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
 from .languages import other_language_title
-from .patterns import ASK_MODAL, FLAGS, YOU
+from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 
 LEAD_IN = re.compile(
     rf"^(?:\w+,\s+)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|just)[,:]?\s+)*"
     rf"(?:(?:i was wondering|i wonder|do you think|i think)\s+(?:if\s+)?)?"
+    # "I'd appreciate it if you could", "it would be great if you could", "HR needs you to".
+    rf"(?:(?:(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be (?:grateful|glad|thankful)|love it)|it (?:would|'d) be "
+    rf"(?:\w+ )?(?:great|helpful|good|ideal|nice|useful|lovely|amazing)) if {YOU} (?:could|can|would|were able to)\s+"
+    rf"|(?:[\w'-]+\s+){{1,2}}(?:needs?|wants?|would like|has asked) {YOU} to\s+"
+    rf"|any chance (?:that )?{YOU} (?:could|can|would|might)\s+)?"
     rf"(?:(?:{ASK_MODAL}|(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+{YOU}\s+to|"
     rf"would you (?:mind|be able to|be willing to)|make sure (?:to|that you|you)?|be sure to|"
     rf"don'?t forget to|remember to|(?:i|we)\s*(?:'ll|will|shall|can|could|am going to|'m going to|"
@@ -37,6 +42,18 @@ def _strip_dates(text: str) -> str:
     for _phrase, start, end in reversed(find_due_phrases(text)):
         while start > 0 and text[start - 1].isalnum():
             start -= 1  # "in 24 hours" found inside "within 24 hours": the whole word goes
+        if re.search(r"\b(?:my|your|our|his|her|their|the|this|that)\s+$", text[:start], FLAGS):
+            # "cover my 4pm with the Acme team": the time names a meeting ("my 4pm call" already says so).
+            named = re.match(
+                r"\s+(?!(?:with|for|on|at|in|to|about|and|or|tomorrow|today)\b)[a-z][\w-]*", text[end:]
+            )
+            text = text[:start] + ("" if named else "meeting") + text[end + (1 if named else 0) :]
+            continue
+        possessive = re.match(r"\s*['’]s\b", text[end:])
+        if possessive:
+            # "for tomorrow's board session" -> "for the board session": the day owns the thing.
+            text = text[:start] + "the" + text[end + possessive.end() :]
+            continue
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
         text = text[:cut_from] + text[end:]
@@ -192,17 +209,113 @@ def _tidy(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ,;:-–—.!?")
 
 
+_FIND_OUT = re.compile(
+    r"\b(?:do you (?:happen to )?know|would you (?:happen to )?know|any idea|have you (?:heard|found out)|"
+    r"(?:can|could|would) you (?:please )?(?:find out|check|confirm|see))\s+(?:if|whether)\s+"
+    r"(?P<what>[^?]{8,})\?",
+    FLAGS,
+)
+# A clause that introduces a thing before the ask ("Also the plumber is coming Thursday 8-10am, …").
+_SCENE_SUBJECT = re.compile(
+    r"^(?:(?:also|and|so|btw|oh|ok|okay|fyi)[,:]?\s+)*(?P<thing>(?:the|your|our|my) (?:[\w'-]+ ){0,2}?[\w'-]+)"
+    r"\s+(?:is|are|was|were|will be|'s|'re)\s+[^,;?]+[,;-]\s+(?:but\s+|so\s+|and\s+)?(?:can|could|would|will)"
+    r"\s+(?:you|u)\b",
+    FLAGS,
+)
+
+
+_IRREGULAR_PARTICIPLES = {
+    "paid": "pay", "sent": "send", "done": "do", "written": "write", "made": "make", "given": "give",
+    "taken": "take", "read": "read", "bought": "buy", "sold": "sell", "set": "set", "chosen": "choose",
+    "filled": "fill", "signed": "sign", "returned": "return", "kept": "keep", "held": "hold", "brought": "bring",
+}  # fmt: skip
+
+
+def _base_verb(participle: str) -> str | None:
+    """ "submitted" -> "submit", "approved" -> "approve", "paid" -> "pay"; None when it is no known verb."""
+    word = participle.lower()
+    if word in _IRREGULAR_PARTICIPLES:
+        return _IRREGULAR_PARTICIPLES[word]
+    stem = word[:-2] if word.endswith(("ed", "en")) else word
+    for candidate in (
+        stem,
+        stem + "e",
+        stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "",
+        word[:-1],
+    ):
+        if candidate and candidate in KNOWN_VERBS:
+            return candidate
+    if stem.endswith("i") and stem[:-1] + "y" in KNOWN_VERBS:
+        return stem[:-1] + "y"  # "verified" -> "verify"
+    return None
+
+
+def _active_voice(flat: str) -> str | None:
+    """A duty said in the passive or as a bill, titled by its verb: "April expenses have to be submitted in
+    Expensify by Friday" -> "Submit April expenses in Expensify"; "Invoice INV-2291 is due on 22 May" ->
+    "Pay invoice INV-2291"."""
+    if _ASK_START.search(flat):
+        return None  # an ask of its own ("Could you…") says its verb itself
+    duty = PASSIVE_DUTY.search(flat)
+    if duty is not None:
+        verb = _base_verb(duty.group("done"))
+        thing = re.split(r"\b(?:that|reminder|note|heads-?up)\s+|:\s+", duty.group("thing"), flags=FLAGS)[-1]
+        if verb is not None:
+            thing = re.sub(r"^(?:the|your|our)\s+", lambda m: m.group().lower(), thing, flags=FLAGS)
+            title = _fit(_trim_dangling(_drop_fragments(f"{verb} {thing}{duty.group('rest')}")))
+            if acceptable_title(_capitalise(title)):
+                return _capitalise(title)
+    bill = BILL_DUE.search(flat)
+    if bill is not None:
+        thing = bill.group("bill").strip()
+        thing = thing[0].lower() + thing[1:] if not thing[:2].isupper() else thing
+        title = _fit(_trim_dangling(f"pay {thing}"))
+        if acceptable_title(_capitalise(title)):
+            return _capitalise(title)
+    return None
+
+
+def _you_to_reader(text: str) -> str:
+    """What a question asks, said from the reader's side: "we can use your room" stays, "you have" → "I have"
+    would be wrong, so only trailing courtesy ("for me") goes."""
+    return re.sub(
+        r"\s+(?:for me|for us|by any chance)$", "", " ".join(text.split()).rstrip(" ?.!"), flags=FLAGS
+    )
+
+
+def ask_phrase(sentence: str) -> str:
+    """The ask's own words before any title rule: without the scene, lead-in, date phrase, filler and
+    trailing clause ("Please take care of these by Friday:" -> "take care of these"). A list's lead is read
+    with it: whether its object stands for the items is a matter of these words, not of the title, which
+    names a pointer object from the subject or falls back to a reply."""
+    text = drop_scene(" ".join(sentence.split()))
+    text = LEAD_IN.sub("", text, count=1)
+    text = _strip_dates(text)
+    text = _FILLER.sub("", text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)
+    return _TRAILING_CLAUSE.sub("", _tidy(text))
+
+
 def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
     flat = " ".join(sentence.split())
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
     if (other_language := other_language_title(flat, meeting, sender)) is not None:
         return other_language
-    text = drop_scene(flat)
-    text = LEAD_IN.sub("", text, count=1)
-    text = _strip_dates(text)
-    text = _FILLER.sub("", text)
-    text = re.sub(r"\s*\([^()]*\)", "", text)
-    text = _TRAILING_CLAUSE.sub("", _tidy(text))
+    # "Do you know if the Hudson room has a projector?" asks the reader to find out, not to answer yes.
+    found_out = _FIND_OUT.search(flat)
+    if found_out:
+        title = _fit(_trim_dangling(f"find out whether {_you_to_reader(found_out.group('what'))}"))
+        if acceptable_title(_capitalise(title)):
+            return _capitalise(title)
+    active = _active_voice(flat)
+    if active is not None:
+        return active
+    text = ask_phrase(flat)
+    # "The plumber is coming Thursday, can you be home for that?": the pointer stands for the thing the
+    # clause before the ask is about, which names it better than the subject line.
+    scene = _SCENE_SUBJECT.match(flat)
+    if scene and _has_pointer_object(title_words(text)):
+        text = re.sub(r"\b(?:it|this|that|them|these|those)(?: one)?\b", scene.group("thing"), text, count=1)
     # "get me your feedback" / "get the proposal over to you": the reader sends it.
     text = re.sub(r"^get\s+(?:me|us)\s+", "send ", text, flags=FLAGS)
     text = re.sub(
@@ -332,7 +445,9 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require)\s+"
+    r"^(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
+    r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
+    r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
     FLAGS,
 )
@@ -397,7 +512,14 @@ def acceptable_title(title: str, *, meeting: bool = False) -> bool:
     if meeting and is_meeting_title(title):
         return True
     first = title.split()[0].lower().rstrip(":,")
+    if _BE_SOMEWHERE.match(title):
+        return True  # "Be home for the plumber": being there is the task ("be able to send…" is not)
     return len(words) >= 2 and first in KNOWN_VERBS and not _ASKS_BACK.match(title)
+
+
+_BE_SOMEWHERE = re.compile(
+    r"be (?:home|at home|in|at|there|here|around|available|back|on site|in the office)\s+\S", FLAGS
+)
 
 
 def _capitalise(text: str) -> str:
@@ -455,9 +577,23 @@ def _replace_me(text: str, first_name: str) -> str:
     return _tidy(text)
 
 
+# "Need your sign-off on the plan": what the reader gives is the verb.
+_NEED_YOUR = re.compile(
+    r"^(?:(?:i|we)\s+)?(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|an?|the)\s+"
+    r"(?P<what>sign-?off|approval|ok|okay|go-?ahead|green light|feedback|input|thoughts|comments|review|eyes)\s+"
+    r"(?:on|for|of)\s+(?P<thing>.+)$",
+    FLAGS,
+)
+_GIVEN_VERB = {"sign-off": "approve", "signoff": "approve", "approval": "approve", "ok": "approve",
+               "okay": "approve", "go-ahead": "approve", "goahead": "approve", "green light": "approve"}  # fmt: skip
+
+
 def _start_at_verb(text: str) -> str:
     """Start at the verb of the ask when something else stands first ("Don can you try to move…",
     "Sam, just send…")."""
+    need = _NEED_YOUR.match(text)
+    if need:
+        return f"{_GIVEN_VERB.get(need.group('what').lower(), 'review')} {need.group('thing')}"
     wanted = _WANTED_THING.match(text)
     if wanted:
         return f"send {wanted.group('thing')}"
