@@ -38,7 +38,9 @@ from tasks_app.models import Task
 pytestmark = [pytest.mark.slow, requires_postgres, pytest.mark.django_db(transaction=True)]
 
 MESSAGES = 300
-LEASE_SECONDS = 10
+# Long enough that the held extraction is still in flight when the cluster is killed: Claude's time budget
+# per email is 0.8 of the lease.
+LEASE_SECONDS = 20
 # The watchdog schedule runs every minute, and django-q2's scheduler looks at schedules every 30 s.
 WATCHDOG_LATENESS = 60 + 30
 HOLD = "Reference HOLD-THIS-EXTRACTION."
@@ -124,7 +126,7 @@ def test_a_cluster_killed_mid_sync_at_four_points_recovers_every_run_without_los
         users = {point: user_factory(point) for point in ("listing", "batch", "extraction", "calendar")}
         accounts = {point: connect(google, user) for point, user in users.items()}
         requests = {
-            point: fill_mailbox(account, hold_extraction_at=150 if point == "extraction" else None)
+            point: fill_mailbox(account, hold_extraction_at=295 if point == "extraction" else None)
             for point, account in accounts.items()
         }
         # Gmail lists the newest first and reads bodies 50 to a batch: the batch with message 120 in it is
@@ -169,10 +171,12 @@ def test_a_cluster_killed_mid_sync_at_four_points_recovers_every_run_without_los
         with killable_cluster(log, **env) as cluster:
             wait_for(lambda: run("listing").phase == SyncRun.Phase.LISTING, "listing", log, 120)
             wait_for(lambda: run("batch").messages_seen == 100, "two batches read", log, 120)
+            wait_for(lambda: run("calendar").phase == SyncRun.Phase.SCHEDULING, "calendar phase", log, 120)
+            # Last: the extraction held near the end of that mailbox (reached about when the calendar phase
+            # of the other is), so it is still in flight, well within its time budget, at the kill.
             wait_for(
                 lambda: any(HOLD in r.user_text for r in anthropic.message_requests), "extraction", log, 120
             )
-            wait_for(lambda: run("calendar").phase == SyncRun.Phase.SCHEDULING, "calendar phase", log, 120)
             time.sleep(1)  # the held calls are in flight
             at_kill = {point: run(point) for point in users}
             killed_at, killed_wall = time.monotonic(), timezone.now()
