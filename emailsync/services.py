@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -210,6 +210,8 @@ def mailbox_sync(
         _finish_failed(run, error=f"{e} Extraction resumes after {timezone.localtime(until):%H:%M:%S %Z}.")
     except LeaseLost:
         logger.warning("Sync %s lost its mailbox lease; another worker took over", run.public_id)
+    except (OperationalError, InterfaceError) as e:
+        _database_lost(run, e)
     except Exception as e:
         logger.exception("Sync %s failed", run.public_id)
         _finish_failed_by_mailbox(run, mailbox, error=f"The sync failed unexpectedly: {e}")
@@ -218,6 +220,23 @@ def mailbox_sync(
     if progress:
         progress(run)
     return run
+
+
+def _database_lost(run: SyncRun, error: OperationalError | InterfaceError) -> None:
+    """The database could not be reached mid-run (a restart, a failover, a severed connection): open a new
+    connection and end the run with the reason. Not the mailbox's fault; what was committed is kept, and the
+    next sync goes on from there. Inside a transaction of a caller, or with the database still away, the
+    error goes up: the run then stays active and the watchdog (sync_runs_recover) picks it up later."""
+    if connection.in_atomic_block:
+        raise error
+    logger.error("Sync %s lost its database connection: %s", run.public_id, error)
+    connection.close()
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    _finish_failed(
+        run,
+        error=f"The database could not be reached during the sync ({reason}). What was finished is kept; "
+        "the next sync goes on from there.",
+    )
 
 
 def _sync_messages(

@@ -51,11 +51,13 @@ def request_body(number: int, *, hold: bool = False) -> str:
     return f"Hi,\n\nCould you send me report number {number}, please?{' ' + HOLD if hold else ''}\n\nThanks"
 
 
-def fill_mailbox(account: FakeUser, *, hold_extraction_at: int | None = None) -> dict[str, int]:
-    """300 inbox messages, newest first: every fifth asks for a report (one task each), the rest are
+def fill_mailbox(
+    account: FakeUser, *, count: int = MESSAGES, hold_extraction_at: int | None = None
+) -> dict[str, int]:
+    """``count`` inbox messages, newest first: every fifth asks for a report (one task each), the rest are
     promotions (read and skipped as bulk). Returns the Gmail id of each request with its number."""
     requests: dict[str, int] = {}
-    for number in range(MESSAGES):
+    for number in range(count):
         age = dt.timedelta(minutes=number + 1)
         if number % 5 == 0:
             body = request_body(number, hold=number == hold_extraction_at)
@@ -82,7 +84,7 @@ def enqueue_queued_runs(env: dict[str, str]) -> None:
     """Queue the runs the way the web app does (``enqueue_run``), on the broker the cluster uses."""
     code = (
         "from emailsync.models import SyncRun\nfrom emailsync.services import enqueue_run\n"
-        "for run in SyncRun.objects.filter(state='queued'): enqueue_run(run)\n"
+        "for run in SyncRun.objects.filter(state='queued').order_by('pk'): enqueue_run(run)\n"
     )
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
