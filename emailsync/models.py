@@ -133,6 +133,7 @@ class SyncRun(models.Model):
         ADMIN = "admin", "Admin"
         COMMAND = "command", "Command line"
         SCHEDULE = "schedule", "Schedule"
+        FOLLOW_UP = "follow_up", "Continues a large sync"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -167,6 +168,17 @@ class SyncRun(models.Model):
     cache_read_tokens = models.PositiveIntegerField(default=0)
     cache_write_tokens = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # A backlog larger than SYNC_MAX_MESSAGES_PER_RUN is read by a chain of runs, each continuing the one
+    # before (``continued_by``): messages read by the earlier runs of the chain, and the chain's whole
+    # backlog as this run listed it (0 when the run read its listing in one go).
+    backlog_read_before = models.PositiveIntegerField(default=0)
+    backlog_total = models.PositiveIntegerField(default=0)
+    continued_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # What the run left for later, recorded when it ends (see ``emailsync.selectors.waiting_work``), so
+    # status polls do not count it again; None for a run that ended before it was recorded.
+    waiting = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +216,11 @@ class SyncRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+    @property
+    def backlog_read(self) -> int:
+        """Messages of the chain's backlog read so far, this run's included."""
+        return self.backlog_read_before + self.messages_seen
 
     @property
     def tokens_used(self) -> int:

@@ -20,7 +20,7 @@ def run_for_user(*, user: User, public_id: uuid.UUID | str) -> SyncRun | None:
         key = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    return SyncRun.objects.filter(user=user, public_id=key).first()
+    return SyncRun.objects.filter(user=user, public_id=key).select_related("continued_by").first()
 
 
 def runs_for_user(*, user: User, limit: int = 50) -> QuerySet[SyncRun]:
@@ -28,7 +28,7 @@ def runs_for_user(*, user: User, limit: int = 50) -> QuerySet[SyncRun]:
 
 
 def latest_run(*, user: User) -> SyncRun | None:
-    return SyncRun.objects.filter(user=user).order_by("-created_at").first()
+    return SyncRun.objects.filter(user=user).select_related("continued_by").order_by("-created_at").first()
 
 
 def mailbox_for(*, user: User) -> Mailbox | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
 from emailsync.models import Mailbox, SyncRun
@@ -23,6 +24,8 @@ def run_summary(run: SyncRun) -> str:
     if run.state == SyncRun.State.QUEUED:
         return "Waiting for a worker to pick up the sync."
     if run.state == SyncRun.State.RUNNING:
+        if run.backlog_total:
+            return f"{run.get_phase_display()}: {run.backlog_read:,} of {run.backlog_total:,} messages read."
         return f"{run.get_phase_display()}: {run.messages_seen} of {run.messages_found} messages read."
     if run.state == SyncRun.State.FAILED:
         return f"Sync failed: {run.error}"
@@ -38,6 +41,11 @@ def run_summary(run: SyncRun) -> str:
         sentence += f"; skipped {run.messages_skipped} as bulk mail"
     if run.messages_failed:
         sentence += f"; {_plural(run.messages_failed, 'message')} could not be read (see sync history)"
+    if run.continued_by_id:
+        sentence += (
+            f". {run.backlog_read:,} of {run.backlog_total:,} messages read so far; another sync reads the "
+            "rest now"
+        )
     return sentence + "."
 
 
@@ -119,6 +127,8 @@ class SyncRunSerializer(serializers.Serializer):
     tokens = serializers.SerializerMethodField()
     next_step = serializers.SerializerMethodField()
     waiting = serializers.SerializerMethodField()
+    backlog = serializers.SerializerMethodField()
+    follow_up = serializers.SerializerMethodField()
 
     def get_finished(self, run: SyncRun) -> bool:
         return not run.is_active
@@ -160,11 +170,30 @@ class SyncRunSerializer(serializers.Serializer):
         )
         return run_next_step(run, state)
 
+    def get_backlog(self, run: SyncRun) -> dict[str, int] | None:
+        """For a run that reads part of a backlog larger than one run may read: the whole chain's progress
+        ("1,200 of 2,000 read"). None for a run that reads everything it listed."""
+        if not run.backlog_total:
+            return None
+        return {"read": run.backlog_read, "total": run.backlog_total}
+
+    def get_follow_up(self, run: SyncRun) -> dict[str, str] | None:
+        """The run that goes on reading this one's backlog, for the page to follow (no query: the run is
+        read with it, see ``run_for_user``)."""
+        follow_up = run.continued_by
+        if follow_up is None:
+            return None
+        return {
+            "task_id": str(follow_up.public_id),
+            "status_url": reverse("api:sync-status", args=[follow_up.public_id]),
+        }
+
     def get_waiting(self, run: SyncRun) -> dict[str, object] | None:
-        """What is left for a later sync once this run has finished (None while it runs)."""
+        """What is left for a later sync once this run has finished (None while it runs): as recorded when
+        the run ended, else counted now."""
         if run.is_active:
             return None
-        waiting = waiting_work(run=run)
+        waiting = WaitingWork(**run.waiting) if run.waiting else waiting_work(run=run)
         return {
             "messages": waiting.messages,
             "messages_reason": waiting.messages_reason,

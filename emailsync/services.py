@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 import uuid
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -20,8 +23,9 @@ from django.utils import timezone
 from accounts.models import GoogleCredential, Profile
 from accounts.services import periodic_sync_apply
 from emailsync.bulk import bulk_reason
-from emailsync.mime import ParsedMessage, parse_message
+from emailsync.mime import MessageParseError, ParsedMessage, parse_headers, parse_message
 from emailsync.models import TOKEN_FIELDS, Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import waiting_work
 from emailsync.sources import (
     FailureKind,
     FetchedMessage,
@@ -41,9 +45,9 @@ from emailsync.uploads import (
 )
 from tasks_app.extractors import (
     EmailForExtraction,
-    ExtractedTask,
     ExtractionError,
     ExtractionRefused,
+    ExtractionResult,
     Extractor,
     ExtractorFatal,
     ExtractorUnavailable,
@@ -53,8 +57,9 @@ from tasks_app.extractors import (
     get_extractor,
 )
 from tasks_app.intake import tasks_store_extracted, tasks_with_invites
+from tasks_app.models import Task
 from tasks_app.services import calendar_sync
-from tasks_app.threads import thread_open_tasks, thread_tasks_for_prompt
+from tasks_app.threads import thread_open_tasks, thread_tasks_for_prompt, threads_with_open_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +89,14 @@ def sync_unavailable_reason(mailbox: Mailbox | None, now: dt.datetime) -> str | 
     return None
 
 
-def sync_trigger(*, user: User, trigger: str, enqueue: bool = True) -> tuple[SyncRun, bool]:
+def sync_trigger(
+    *, user: User, trigger: str, enqueue: bool = True, continues: SyncRun | None = None
+) -> tuple[SyncRun, bool]:
     """Start a sync of one user's mailbox, or return the one already queued or running.
 
     Returns (run, created). The database allows one active run per user, so two triggers at the same
-    moment end with one run. The job is enqueued only once the run row is committed.
+    moment end with one run. The job is enqueued only once the run row is committed. ``continues`` is the
+    finished run whose backlog the new run goes on reading (a follow-up, see ``mailbox_sync``).
     """
     now = timezone.now()
     mailbox = Mailbox.objects.filter(user=user).first()
@@ -106,7 +114,15 @@ def sync_trigger(*, user: User, trigger: str, enqueue: bool = True) -> tuple[Syn
         )
     try:
         with transaction.atomic():
-            run = SyncRun.objects.create(user=user, trigger=trigger)
+            run = SyncRun.objects.create(
+                user=user,
+                trigger=trigger,
+                backlog_read_before=continues.backlog_read if continues else 0,
+                backlog_total=continues.backlog_total if continues else 0,
+            )
+            if continues is not None:
+                SyncRun.objects.filter(pk=continues.pk).update(continued_by=run)
+                continues.continued_by = run
     except IntegrityError:
         existing = SyncRun.objects.filter(user=user, state__in=SyncRun.ACTIVE_STATES).first()
         if existing is None:
@@ -190,12 +206,14 @@ def mailbox_sync(
         run.started_at = run.started_at or now
         run.phase = SyncRun.Phase.LISTING
         _save_progress(run, progress, "state", "started_at", "phase")
-        _sync_messages(run, mailbox, token, progress, extractor)
+        more_to_read = _sync_messages(run, mailbox, token, progress, extractor)
         run.phase = SyncRun.Phase.SCHEDULING
-        _save_progress(run, progress, "phase")
+        _save_progress(run, progress, "phase", *_PROGRESS_FIELDS)
         run.events_scheduled = calendar_sync(user=run.user)
         # A run whose extraction paused (model budget reached, provider down) still succeeds; its error says why.
         _finish_succeeded(run, mailbox)
+        if more_to_read:
+            _sync_follow_up(run)
     except SourceError as e:
         _handle_source_error(run, mailbox, e)
     except ExtractorFatal as e:
@@ -203,7 +221,7 @@ def mailbox_sync(
         # the mailbox.
         _finish_failed(run, error=str(e))
     except ExtractorUnavailable as e:
-        # Only a provider that asked for a long wait gets here (see _process_message): defer the mailbox
+        # Only a provider that asked for a long wait gets here (see _MessageReading._write): defer the mailbox
         # until then rather than hold its lease, without counting it as the mailbox's failure.
         until = timezone.now() + dt.timedelta(seconds=e.retry_after or 0)
         Mailbox.objects.filter(pk=mailbox.pk).mark_backing_off(until=until)
@@ -239,13 +257,33 @@ def _database_lost(run: SyncRun, error: OperationalError | InterfaceError) -> No
     )
 
 
+def _sync_follow_up(run: SyncRun) -> None:
+    """Go on reading a backlog larger than ``SYNC_MAX_MESSAGES_PER_RUN`` in a new run, enqueued now: the
+    user does not have to press the button again (the sync card follows the new run)."""
+    try:
+        follow_up, created = sync_trigger(user=run.user, trigger=SyncRun.Trigger.FOLLOW_UP, continues=run)
+    except SyncUnavailable as e:
+        logger.info("Sync %s leaves its backlog to a later sync: %s", run.public_id, e)
+        return
+    if created:
+        logger.info(
+            "Sync %s continues in %s (%s of %s read)",
+            run.public_id,
+            follow_up.public_id,
+            run.backlog_read,
+            run.backlog_total,
+        )
+
+
 def _sync_messages(
     run: SyncRun,
     mailbox: Mailbox,
     token: uuid.UUID,
     progress: ProgressCallback | None,
     extractor: Extractor | None,
-) -> None:
+) -> bool:
+    """Read what is new. Returns whether the listing had more than one run may read, all of this run's share
+    read without a pause: a follow-up run should go on."""
     source = source_for(mailbox)
     listing = _list_new(source, mailbox)
     final = set(
@@ -262,54 +300,77 @@ def _sync_messages(
     todo.extend(message_id for message_id in retry if message_id not in listed)
     limit = settings.SYNC_MAX_MESSAGES_PER_RUN
     complete = len(todo) <= limit
+    if not complete or run.backlog_read_before:
+        # Part of a backlog read over several runs: the progress counts the whole of it.
+        run.backlog_total = run.backlog_read_before + len(todo)
     todo = todo[:limit]
     run.messages_found = len(todo)
     run.phase = SyncRun.Phase.READING
-    _save_progress(run, progress, "messages_found", "phase")
+    _save_progress(run, progress, "messages_found", "backlog_total", "phase")
 
-    profile = Profile.objects.get(user=run.user)
+    profile = Profile.objects.select_related("user").get(user=run.user)
     extractor = extractor or get_extractor(settings.TASK_EXTRACTOR)
     budget_left = None
     if extractor.metered and profile.monthly_token_budget is not None:
         earlier_runs = SyncRun.objects.filter(user=run.user).exclude(pk=run.pk).this_month()
         budget_left = profile.monthly_token_budget - earlier_runs.tokens_used()
-    for fetched in source.fetch(todo):
+    # Every listed message gets its pending receipt before any work: what this run does not reach waits for
+    # the next one, counted on the dashboard and retried even if the source stops listing it.
+    receipts = _receipts_for(mailbox, todo)
+    reading = _MessageReading(
+        run=run,
+        mailbox=mailbox,
+        token=token,
+        progress=progress,
+        profile=profile,
+        extractor=extractor,
+        budget_left=budget_left,
+    )
+    try:
         try:
-            paused = _process_message(run, mailbox, profile, extractor, fetched, budget_left=budget_left)
-        except (ExtractorFatal, ExtractorUnavailable):
-            _receipts_keep_pending(mailbox, todo)
+            for fetched in source.fetch(todo, wants_body=reading.wants_body):
+                reading.read(fetched, receipts.get(fetched.message_id))
+                if reading.stopping:
+                    break
+        except SourceError:
+            reading.finish()  # what was read before the source failed is written, not lost
             raise
-        run.messages_seen += 1
-        _save_progress(
-            run,
-            progress,
-            "messages_seen",
-            "messages_skipped",
-            "messages_processed",
-            "messages_failed",
-            "tasks_created",
-            *TOKEN_FIELDS,
-        )
-        if not _renew_lease(mailbox, token):
-            raise LeaseLost()
-        if paused:
-            # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
-            run.error = paused
-            complete = False
-            _receipts_keep_pending(mailbox, todo)
-            break
+        paused = reading.finish()
+    finally:
+        reading.close()
+    more_to_read = not complete and not paused and run.messages_seen > 0
+    if paused:
+        # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
+        run.error = paused
+        complete = False
     if complete:
         _advance_checkpoint(mailbox, listing.checkpoint)
     uploads_read_remove(mailbox=mailbox)
+    return more_to_read
+
+
+def _receipts_for(mailbox: Mailbox, message_ids: list[str]) -> dict[str, MessageReceipt]:
+    """The receipts of ``message_ids``, created pending where missing, keyed by message id (without their
+    stored text, which a message being read again does not need)."""
+    _receipts_keep_pending(mailbox, message_ids)
+    receipts: dict[str, MessageReceipt] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
+        for receipt in MessageReceipt.objects.filter(mailbox=mailbox, message_id__in=chunk).defer(
+            "body_text"
+        ):
+            receipts[receipt.message_id] = receipt
+    return receipts
 
 
 def _receipts_keep_pending(mailbox: Mailbox, message_ids: list[str]) -> None:
-    """Record the listed messages this run did not reach as pending, so that what waits for the next sync is
-    counted from the receipts (the dashboard's "N messages are waiting") and retried even if the source
-    stops listing them. Messages that already have a receipt keep it."""
+    """Record listed messages as pending, so that what waits for the next sync is counted from the receipts
+    (the dashboard's "N messages are waiting") and retried even if the source stops listing them. Messages
+    that already have a receipt keep it."""
     MessageReceipt.objects.bulk_create(
         [MessageReceipt(mailbox=mailbox, message_id=message_id) for message_id in message_ids],
         ignore_conflicts=True,
+        batch_size=500,
     )
 
 
@@ -359,73 +420,301 @@ class _BudgetReached(Exception):
 _POSTPONING = (ExtractorUnavailable, ExtractorFatal, _BudgetReached)
 
 
-def _process_message(
-    run: SyncRun,
-    mailbox: Mailbox,
-    profile: Profile,
-    extractor: Extractor,
-    fetched: FetchedMessage,
-    *,
-    budget_left: int | None = None,
-) -> str | None:
-    """Record, parse and extract one message. Returns why extraction must pause for the rest of the run
-    (the model budget is spent or the provider is down: the message stays pending), else None."""
-    receipt = _receipt_begin(mailbox, fetched)
-    if receipt is None:
-        return None
-    try:
-        parsed = _parse(receipt, fetched)
-        reason = _skip_reason(parsed, fetched, profile)
-        if reason:
-            _receipt_skipped(receipt, reason)
+@dataclass
+class _Message:
+    """A message the job thread has begun and not yet written: its outcome is known (``skip``, ``failure``)
+    or its extraction is running (``future``)."""
+
+    receipt: MessageReceipt
+    parsed: ParsedMessage | None = None
+    thread_tasks: list[Task] = field(default_factory=list)
+    future: Future[ExtractionResult] | None = None
+    skip: str = ""
+    failure: Exception | None = None
+
+
+class _MessageReading:
+    """Reads the messages of one run: up to ``EXTRACTION_CONCURRENCY`` extractor calls run at once on a
+    thread pool, while this (the job's) thread does every database write, in message order.
+
+    - The extractor threads never touch the database (Django connections are per thread); an extractor
+      must be thread-safe (the offline one holds no state, Claude's SDK client is safe to share).
+    - A message's attempt is counted before its work, so a message that kills the worker every time is
+      eventually quarantined; a worker killed with several calls in flight counts an attempt for each.
+    - Two messages of one thread are never extracted at once: the later one waits until the earlier one's
+      tasks are stored, so it sees them as the thread's open tasks.
+    - The run's first call goes alone. After it, the token budget counts the calls in flight at the
+      average cost of this run's calls so far, and no call starts unless that leaves some budget.
+    - A fault stops new calls; the calls already running are waited for and written (their tokens are
+      spent), those not started are dropped, and every message not written stays pending.
+    - Progress is saved, and the mailbox lease renewed, at most every ``SYNC_PROGRESS_SECONDS`` after a
+      message, and at least every third of ``SYNC_LEASE_SECONDS`` while waiting on a slow call.
+    """
+
+    def __init__(
+        self,
+        *,
+        run: SyncRun,
+        mailbox: Mailbox,
+        token: uuid.UUID,
+        progress: ProgressCallback | None,
+        profile: Profile,
+        extractor: Extractor,
+        budget_left: int | None,
+    ) -> None:
+        self.run = run
+        self.mailbox = mailbox
+        self.token = token
+        self.progress = progress
+        self.profile = profile
+        self.extractor = extractor
+        self.budget_left = budget_left
+        self.reader = _reader(profile, mailbox)
+        self.concurrency = settings.EXTRACTION_CONCURRENCY
+        self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="extraction")
+        self.queue: deque[_Message] = deque()
+        self.calls_in_flight = 0
+        self.calls_written = 0
+        self.threads_in_flight: Counter[str] = Counter()
+        # Threads whose open tasks must be looked up; any other thread has none, and costs no query.
+        self.threads_with_tasks = threads_with_open_tasks(mailbox_id=mailbox.pk)
+        lease_third = settings.SYNC_LEASE_SECONDS / 3
+        self.save_every = min(settings.SYNC_PROGRESS_SECONDS, lease_third)
+        self.renew_every = min(max(settings.SYNC_PROGRESS_SECONDS, 1), lease_third)
+        self.last_save = time.monotonic()
+        self.paused = ""
+        self.stop_error: ExtractionError | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return bool(self.paused) or self.stop_error is not None
+
+    def close(self) -> None:
+        # Calls not started are dropped; a running one ends on its own (its result is not needed).
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # Reading
+
+    def read(self, fetched: FetchedMessage, receipt: MessageReceipt | None) -> None:
+        if receipt is None or receipt.status in MessageReceipt.FINAL_STATUSES:
+            self.run.messages_seen += 1
+            return
+        # The text is stored only with the tasks it produced (_receipt_done); any other outcome saves none.
+        receipt.body_text = ""
+        message = _Message(receipt=receipt)
+        receipt.attempts += 1
+        if fetched.headers_only:
+            # Bulk mail, decided from its headers and labels (``wants_body``): its body was never read, and
+            # the attempt is saved with the skip, in one statement.
+            try:
+                message.parsed = _parse(receipt, fetched)
+                message.skip = _skip_reason(message.parsed, fetched, self.profile) or ""
+            except Exception as e:
+                message.failure = e
+            if not message.skip and message.failure is None:
+                message.failure = ValueError("The message's body was not read.")
+            self.queue.append(message)
+            self._write_ready()
+            return
+        # Record the attempt before the work, so a message that crashes the worker every time is still
+        # counted and eventually quarantined.
+        MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
+        try:
+            message.parsed = _parse(receipt, fetched)
+            message.skip = _skip_reason(message.parsed, fetched, self.profile) or ""
+        except Exception as e:  # one bad message must not stop the others
+            message.failure = e
+        if message.parsed is not None and not message.skip and not self._extract(message, message.parsed):
+            self.run.messages_seen += 1
+            return
+        self.queue.append(message)
+        self._write_ready()
+
+    def wants_body(self, head: FetchedMessage) -> bool:
+        """Whether a message is worth reading in full: not when its headers and labels already say it is
+        bulk mail or from a skipped sender. Headers that cannot be read are left to the full read."""
+        try:
+            parsed = parse_headers(head.raw or b"")
+        except MessageParseError:
+            return True
+        return _skip_reason(parsed, head, self.profile) is None
+
+    def _extract(self, message: _Message, parsed: ParsedMessage) -> bool:
+        """Start the message's extraction; False when it must wait for a later sync instead (the budget is
+        spent, or a fault stopped the reading meanwhile), its receipt already saved pending."""
+        receipt = message.receipt
+        thread = receipt.thread_id
+        while thread and self.threads_in_flight[thread]:
+            self._write_next()
+        # The run's first call goes alone: a provider that is down or a key that is rejected then costs one
+        # request, not one per call slot, and its cost tells the budget what a call costs.
+        while self.calls_in_flight and not self.calls_written:
+            self._write_next()
+        while not self.stopping and not self._budget_allows_one_more():
+            if not self.calls_in_flight:
+                self.paused = (
+                    f"The monthly model token budget ({self.profile.monthly_token_budget:,}) is used up; "
+                    "extraction is paused and the remaining messages stay pending until next month or a "
+                    "larger budget."
+                )
+                break
+            self._write_next()
+        if self.stopping:
+            _receipt_postponed(self.run, receipt, _BudgetReached(self.paused or str(self.stop_error)))
+            return False
+        if thread in self.threads_with_tasks:
+            message.thread_tasks = thread_open_tasks(receipt=receipt)
+        email = EmailForExtraction(
+            id=receipt.message_id,
+            subject=parsed.subject,
+            body=parsed.text,
+            sender=parsed.sender,
+            sent_at=parsed.date or receipt.first_seen_at,
+            timezone=self.profile.timezone,
+            thread_tasks=thread_tasks_for_prompt(message.thread_tasks),
+            sender_name=parsed.sender_name,
+            reader=self.reader,
+            to=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.to),
+            cc=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.cc),
+        )
+        message.future = self.pool.submit(extract_with_usage, self.extractor, email)
+        self.calls_in_flight += 1
+        self.threads_in_flight[thread] += 1
+        return True
+
+    def _budget_allows_one_more(self) -> bool:
+        if self.budget_left is None:
+            return True
+        average = self.run.tokens_used / self.calls_written if self.calls_written else 0
+        return self.run.tokens_used + self.calls_in_flight * average < self.budget_left
+
+    # Writing
+
+    def _write_ready(self) -> None:
+        """Write the messages at the head of the queue whose outcome is known, then wait for the oldest
+        call while all calls are in use."""
+        while self.queue and (self.queue[0].future is None or self.queue[0].future.done()):
+            self._write_next()
+        while self.calls_in_flight >= self.concurrency:
+            self._write_next()
+
+    def finish(self) -> str:
+        """Write everything begun. Returns why extraction paused ("" if it did not); raises the error that
+        stopped it (after writing the calls that were already running)."""
+        if self.stopping:
+            self._drop_calls_not_started()
+        while self.queue:
+            self._write_next()
+        if self.stop_error is not None:
+            raise self.stop_error
+        return self.paused
+
+    def _drop_calls_not_started(self) -> None:
+        for message in self.queue:
+            if message.future is not None and message.future.cancel():
+                message.future = None
+                message.failure = _BudgetReached(self.paused or str(self.stop_error))
+                self._call_ended(message)
+
+    def _call_ended(self, message: _Message) -> None:
+        self.calls_in_flight -= 1
+        self.threads_in_flight[message.receipt.thread_id] -= 1
+
+    def _write_next(self) -> None:
+        message = self.queue.popleft()
+        if message.future is not None:
+            self._wait(message.future)
+            self._call_ended(message)
+            self.calls_written += 1
+        self._write(message)
+        self.run.messages_seen += 1
+        self._tick()
+
+    def _wait(self, future: Future[ExtractionResult]) -> None:
+        """Wait for one call, keeping the lease and the heartbeat fresh however long it takes."""
+        while True:
+            left = self.renew_every - (time.monotonic() - self.last_save)
+            done, _ = wait([future], timeout=max(left, 0.0))
+            if done:
+                return
+            self._tick(force=True)
+
+    def _write(self, message: _Message) -> None:
+        run, receipt, parsed = self.run, message.receipt, message.parsed
+        try:
+            if message.failure is not None:
+                raise message.failure
+            if message.skip:
+                _receipt_skipped(receipt, message.skip)
+                run.messages_skipped += 1
+                return
+            assert parsed is not None and message.future is not None
+            result = message.future.result()
+            run.add_usage(result.usage)
+            extracted = tasks_with_invites(result.tasks, invites=parsed.invites, subject=parsed.subject)
+            first_attempt = receipt.attempts == 1 and receipt.status == MessageReceipt.Status.PENDING
+            with transaction.atomic():
+                # Read for cancellations of earlier thread tasks; kept only for a message that has tasks to
+                # show it with (_receipt_done).
+                receipt.body_text = parsed.text[:20000]
+                created = tasks_store_extracted(
+                    receipt=receipt,
+                    extracted=extracted,
+                    profile=self.profile,
+                    extractor=self.extractor.name,
+                    thread_tasks=message.thread_tasks,
+                    first_attempt=first_attempt,
+                )
+                _receipt_done(
+                    receipt, has_tasks=bool(created) or (not first_attempt and receipt.tasks.exists())
+                )
+            if extracted or message.thread_tasks:
+                self.threads_with_tasks.add(receipt.thread_id)
+            run.messages_processed += 1
+            run.tasks_created += created
+        except ExtractionRefused as e:
+            # Asking again gets the same refusal: skip the message for good, with the category as the reason.
+            run.add_usage(e.usage)
+            _receipt_skipped(receipt, f"Claude declined to read it (refusal: {e.category or 'no category'})")
             run.messages_skipped += 1
-            return None
-        extracted = _extract(run, extractor, receipt, parsed, profile, budget_left=budget_left)
-        with transaction.atomic():
-            # Read for cancellations of earlier thread tasks; kept only for a message that has tasks to show
-            # it with (_receipt_done).
-            receipt.body_text = parsed.text[:20000]
-            created = tasks_store_extracted(
-                receipt=receipt, extracted=extracted, profile=profile, extractor=extractor.name
-            )
-            _receipt_done(receipt)
-        run.messages_processed += 1
-        run.tasks_created += created
-    except ExtractionRefused as e:
-        # Asking again gets the same refusal: skip the message for good, with the category as the reason.
-        run.add_usage(e.usage)
-        _receipt_skipped(receipt, f"Claude declined to read it (refusal: {e.category or 'no category'})")
-        run.messages_skipped += 1
-    except _POSTPONING as e:
-        _receipt_postponed(run, receipt, e)
-        if isinstance(e, ExtractorFatal) or (isinstance(e, ExtractorUnavailable) and e.retry_after):
-            raise
-        return str(e)
-    except Exception as e:  # one bad message must not stop the others
-        logger.warning("Message %s of mailbox %s failed: %s", fetched.message_id, mailbox.pk, e)
-        _receipt_failed(run, receipt, e)
-    return None
+        except _POSTPONING as e:
+            _receipt_postponed(run, receipt, e)
+            if isinstance(e, ExtractorFatal) or (isinstance(e, ExtractorUnavailable) and e.retry_after):
+                self.stop_error = self.stop_error or e
+            elif not self.paused:
+                self.paused = str(e)
+        except Exception as e:  # one bad message must not stop the others
+            logger.warning("Message %s of mailbox %s failed: %s", receipt.message_id, self.mailbox.pk, e)
+            _receipt_failed(run, receipt, e)
+
+    def _tick(self, *, force: bool = False) -> None:
+        """Progress after a message: saved (with a lease renewal) only when it is time to."""
+        now = time.monotonic()
+        if not force and now - self.last_save < self.save_every:
+            if self.progress:
+                self.progress(self.run)
+            return
+        self.last_save = now
+        _save_progress(self.run, self.progress, *_PROGRESS_FIELDS)
+        if not _renew_lease(self.mailbox, self.token):
+            raise LeaseLost()
 
 
-def _receipt_begin(mailbox: Mailbox, fetched: FetchedMessage) -> MessageReceipt | None:
-    """The message's receipt with this attempt counted, or None when it is already final."""
-    receipt, _ = MessageReceipt.objects.get_or_create(mailbox=mailbox, message_id=fetched.message_id)
-    if receipt.status in MessageReceipt.FINAL_STATUSES:
-        return None
-    # Record the attempt before the work, so a message that crashes the worker every time is still
-    # counted and eventually quarantined.
-    MessageReceipt.objects.filter(pk=receipt.pk).update(attempts=F("attempts") + 1)
-    receipt.refresh_from_db()
-    # The text is stored only with the tasks it produced (_receipt_done); any other outcome saves none.
-    receipt.body_text = ""
-    return receipt
+_PROGRESS_FIELDS = (
+    "messages_seen",
+    "messages_skipped",
+    "messages_processed",
+    "messages_failed",
+    "tasks_created",
+    *TOKEN_FIELDS,
+)
 
 
 def _parse(receipt: MessageReceipt, fetched: FetchedMessage) -> ParsedMessage:
     """Parse the message and copy its headers onto the receipt (saved with the receipt's outcome)."""
     if fetched.raw is None:
         raise ValueError(fetched.error or "The message could not be read.")
-    parsed = parse_message(fetched.raw)
+    parsed = parse_headers(fetched.raw) if fetched.headers_only else parse_message(fetched.raw)
     receipt.header_message_id = parsed.message_id[:500]
     receipt.thread_id = _thread_key(parsed, fetched)[:500]
     receipt.subject = parsed.subject[:500]
@@ -446,39 +735,6 @@ def _thread_key(parsed: ParsedMessage, fetched: FetchedMessage) -> str:
 def _skip_reason(parsed: ParsedMessage, fetched: FetchedMessage, profile: Profile) -> str | None:
     """Why this message is not read for tasks (bulk mail, a sender the user skips), or None."""
     return bulk_reason(parsed, fetched.labels) or _skipped_sender_reason(parsed, profile)
-
-
-def _extract(
-    run: SyncRun,
-    extractor: Extractor,
-    receipt: MessageReceipt,
-    parsed: ParsedMessage,
-    profile: Profile,
-    *,
-    budget_left: int | None,
-) -> list[ExtractedTask]:
-    """The email's tasks, invitations first, with what they cost counted in the run."""
-    email = EmailForExtraction(
-        id=receipt.message_id,
-        subject=parsed.subject,
-        body=parsed.text,
-        sender=parsed.sender,
-        sent_at=parsed.date or receipt.first_seen_at,
-        timezone=profile.timezone,
-        thread_tasks=thread_tasks_for_prompt(thread_open_tasks(receipt=receipt)),
-        sender_name=parsed.sender_name,
-        reader=_reader(profile, receipt.mailbox),
-        to=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.to),
-        cc=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.cc),
-    )
-    if budget_left is not None and run.tokens_used >= budget_left:
-        raise _BudgetReached(
-            f"The monthly model token budget ({profile.monthly_token_budget:,}) is used up; extraction is "
-            "paused and the remaining messages stay pending until next month or a larger budget."
-        )
-    result = extract_with_usage(extractor, email)
-    run.add_usage(result.usage)
-    return tasks_with_invites(result.tasks, invites=parsed.invites, subject=parsed.subject)
 
 
 def _reader(profile: Profile, mailbox: Mailbox) -> Reader:
@@ -503,10 +759,10 @@ def _receipt_skipped(receipt: MessageReceipt, reason: str) -> None:
     receipt.save()
 
 
-def _receipt_done(receipt: MessageReceipt) -> None:
-    """Mark the message read. Its text stays only with tasks to show it by, and only when bodies are kept
-    (for MESSAGE_BODY_RETENTION_DAYS, see message_bodies_purge)."""
-    if not settings.MESSAGE_BODY_RETENTION_DAYS or not receipt.tasks.exists():
+def _receipt_done(receipt: MessageReceipt, *, has_tasks: bool) -> None:
+    """Mark the message read. Its text stays only with tasks to show it by (``has_tasks``), and only when
+    bodies are kept (for MESSAGE_BODY_RETENTION_DAYS, see message_bodies_purge)."""
+    if not settings.MESSAGE_BODY_RETENTION_DAYS or not has_tasks:
         receipt.body_text = ""
     receipt.status = MessageReceipt.Status.DONE
     receipt.processed_at = timezone.now()
@@ -522,9 +778,6 @@ def _receipt_postponed(run: SyncRun, receipt: MessageReceipt, error: Exception) 
     receipt.status = MessageReceipt.Status.PENDING
     receipt.last_error = str(error)[:2000]
     receipt.save()
-    if isinstance(error, ExtractorFatal):
-        # The run stops here: save what the failed call cost before the error leaves the loop.
-        run.save(update_fields=list(TOKEN_FIELDS))
 
 
 def _receipt_failed(run: SyncRun, receipt: MessageReceipt, error: Exception) -> None:
@@ -597,7 +850,21 @@ def _finish_run(run: SyncRun, state: SyncRun.State, error: str) -> None:
     run.phase = SyncRun.Phase.DONE
     run.error = error
     run.finished_at = timezone.now()
-    run.save(update_fields=["state", "phase", "error", "finished_at", "events_scheduled", "heartbeat_at"])
+    run.waiting = asdict(waiting_work(run=run))
+    run.save(
+        update_fields=[
+            "state",
+            "phase",
+            "error",
+            "finished_at",
+            "events_scheduled",
+            "heartbeat_at",
+            "messages_found",
+            "backlog_total",
+            "waiting",
+            *_PROGRESS_FIELDS,
+        ]
+    )
 
 
 def _finish_succeeded(run: SyncRun, mailbox: Mailbox) -> None:

@@ -256,6 +256,11 @@ SYNC_STALE_QUEUED_SECONDS = envint("SYNC_STALE_QUEUED_SECONDS", Q_RETRY + 60, mi
 # A lost sync (no sign of life for a lease, lease free) is queued again at most this many times, then failed.
 SYNC_MAX_REDELIVERIES = envint("SYNC_MAX_REDELIVERIES", 3, minimum=0)
 SYNC_MAX_MESSAGES_PER_RUN = envint("SYNC_MAX_MESSAGES_PER_RUN", 500, minimum=1)
+# Seconds between two saves of a run's progress (and renewals of its mailbox lease); 0 saves after every
+# message. The lease is renewed at least every third of SYNC_LEASE_SECONDS whatever this says.
+SYNC_PROGRESS_SECONDS = envint("SYNC_PROGRESS_SECONDS", 1, minimum=0)
+# Extractor calls (model requests) one sync keeps in flight at once; results are written in message order.
+EXTRACTION_CONCURRENCY = envint("EXTRACTION_CONCURRENCY", 4, minimum=1)
 SYNC_MESSAGE_MAX_ATTEMPTS = envint("SYNC_MESSAGE_MAX_ATTEMPTS", 3, minimum=1)
 SYNC_DISABLE_AFTER_FAILURES = envint("SYNC_DISABLE_AFTER_FAILURES", 5, minimum=1)
 SYNC_BACKOFF_BASE_SECONDS = envint("SYNC_BACKOFF_BASE_SECONDS", 60, minimum=1)
@@ -317,6 +322,10 @@ GOOGLE_REVOKE_URL = envstr("GOOGLE_REVOKE_URL", "https://oauth2.googleapis.com/r
 GOOGLE_USERINFO_URL = envstr("GOOGLE_USERINFO_URL", "https://www.googleapis.com/oauth2/v3/userinfo")
 GMAIL_API_ENDPOINT = envstr("GMAIL_API_ENDPOINT", "https://gmail.googleapis.com/")
 GMAIL_BATCH_URI = envstr("GMAIL_BATCH_URI", "https://gmail.googleapis.com/batch/gmail/v1")
+# The Calendar API's batch endpoint (new events go there 50 at a time).
+GOOGLE_CALENDAR_BATCH_URI = envstr(
+    "GOOGLE_CALENDAR_BATCH_URI", "https://www.googleapis.com/batch/calendar/v3"
+)
 GOOGLE_CALENDAR_API_ENDPOINT = envstr(
     "GOOGLE_CALENDAR_API_ENDPOINT", "https://www.googleapis.com/calendar/v3/"
 )

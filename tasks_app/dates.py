@@ -1,8 +1,11 @@
 """Find date/time phrases in email text and resolve them to aware datetimes.
 
 Everything resolves against ``reference`` (the email's Date header), never the clock, so the same email
-always yields the same due dates. A phrase is resolved in the zone it states ("3pm PT", "10:00 CET"),
-else in the reader's home zone. Calendar arithmetic is done on naive local dates and only then attached
+always yields the same due dates. A phrase is resolved in the zone it states ("3pm PT", "10:00 CET") or
+names by place ("Friday EOD London time", "hora de Madrid"), else in the reader's home zone. Relative days
+count from the sender's date: the Date header in its own offset (``sender_date``). Spanish, French and
+German phrases go to tasks_app.date_languages (Duckling for the day, these conventions for the time).
+Calendar arithmetic is done on naive local dates and only then attached
 to the zone, so a date across a DST change keeps its wall-clock time (9am stays 9am).
 
 Conventions (see docs/extraction.md; each is pinned by a test in tests/test_dates.py):
@@ -22,7 +25,9 @@ Conventions (see docs/extraction.md; each is pinned by a test in tests/test_date
 - "in N days/weeks" adds calendar days; "in N business days" skips Saturdays and Sundays; "in N hours"
   / "in N minutes" is exact elapsed time.
 - A month/day that has already passed this year rolls to next year; "3/12" is US month/day.
-- A bare hour after "at" ("at 3") is pm for 1-6 and am for 7-11 (business hours).
+- A bare hour after "at", "by", "before", "until", "no later than" ("at 3", "before 10") and a clock time
+  without am/pm ("3:30") are pm for 1-6 and as said for 7-12 (business hours); "03:30" is 24-hour.
+- "10–11:30", "from 2 to 3:30", "10 until 11:30": a range, both ends in business hours.
 - Zone abbreviations name the region's wall clock, not a fixed offset: people write "EST" in July and
   mean New York time, so EST, EDT and ET all resolve in America/New_York.
 """
@@ -31,11 +36,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-__all__ = ["ZONE_ABBREVIATIONS", "ResolvedDate", "find_due_phrases", "resolve_due"]
+from accounts.timezones import UnknownTimeZone, timezone_resolve
+
+__all__ = [
+    "PLACE_ALIASES",
+    "ZONE_ABBREVIATIONS",
+    "ResolvedDate",
+    "find_due_phrases",
+    "resolve_due",
+    "sender_date",
+    "zone_for_place",
+]
 
 # Written zone -> IANA zone whose wall clock the writer means.
 ZONE_ABBREVIATIONS: dict[str, str] = {
@@ -160,8 +176,16 @@ _MERIDIEM = r"(?:a\.m\.|p\.m\.|am\b|pm\b|a\.m\b|p\.m\b)"
 _ZONE_WORDS = "|".join(
     sorted((z for z in ZONE_ABBREVIATIONS if z.isupper() and len(z) <= 4), key=len, reverse=True)
 )
+# A place written with its capital: "London", "New York", "Ciudad de México".
+_PLACE = r"(?-i:[A-ZÀ-Ý][\w'.-]*(?:\s+(?:de\s+)?[A-ZÀ-Ý][\w'.-]*){0,2})"
+# A zone named by place: "London time", "hora de Madrid", "heure de Paris", "Londoner Zeit".
+_PLACE_ZONE = (
+    rf"(?:{_PLACE}\s+time\b|(?:hora|heure)\s+(?:de\s+|d'|en\s+)?{_PLACE}"
+    rf"|(?:{_PLACE}|deutscher|spanischer|französischer|britischer)\s+Zeit\b)"
+)
 _ZONE = (
     rf"(?:\(?(?-i:(?:{_ZONE_WORDS})(?:[+-]\d{{1,2}})?(?:/(?:{_ZONE_WORDS}))?)\)?(?![\w])"
+    rf"|\(?{_PLACE_ZONE}\)?"
     r"|(?:pacific|mountain|central|eastern|london|uk)(?:\s+time)?\b)"
 )
 _CLOCK = rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?\s*{_MERIDIEM}|\d{{1,2}}:\d{{2}}(?!\d)|noon|midnight)"
@@ -175,14 +199,16 @@ _DATE_ATOM = re.compile(
     |(?:the\s+)?(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon2>{_MONTH})(?:,?\s+(?P<my2>\d{{4}}))?\b
     |(?P<nm>(?<![\d/.$])\d{{1,2}})/(?P<nd>\d{{1,2}})(?:/(?P<ny>\d{{4}}|\d{{2}}))?(?![/\d])
     |(?P<dat>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw))
+    |(?P<fromnow>(?P<fn>{_NUM})\s+(?P<fu>days?|weeks?)\s+from\s+(?:today|now))\b
+    |the\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?{_MONTH})
     |(?P<tonight>tonight|tonite)\b
     |(?P<today>today)\b
     |(?P<tomorrow>tomorrow|tomorow|tmrw|tmr)\b
-    |(?P<in>in\s+(?P<n>{_NUM})\s+(?P<unit>business\s+days?|working\s+days?|days?|weeks?|hours?|hrs?|minutes?|mins?))\b
+    |(?P<in>(?:in|within)\s+(?P<n>{_NUM})\s+(?P<unit>business\s+days?|working\s+days?|days?|weeks?|hours?|hrs?|minutes?|mins?))\b
     |(?P<endper>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<enext>next\s+)?(?P<per>week|month|year))\b
     |(?P<eow>(?-i:EOW|EOM))\b
     |(?P<relweek>(?P<rwq>next|this|the\s+following)\s+(?P<rwu>week|month))\b
-    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|\s*(?:-|–|—|to\s)\s*\d))?
+    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|\s*(?:-|–|—|to\s|until\s|till\s)\s*\d))?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -192,8 +218,12 @@ _TIME_ATOM = re.compile(
         (?P<r2>\d{{1,2}}(?:[:.]\d{{2}})?)\s*(?P<ap2>{_MERIDIEM}))(?:\s*(?P<rzone>{_ZONE}))?
     |(?P<range24>(?:from\s+|between\s+)?(?P<s1>\d{{1,2}}:\d{{2}})\s*(?:-|–|—|to|until|till|and)\s*(?P<s2>\d{{1,2}}:\d{{2}}))
         (?:\s*(?P<szone>{_ZONE}))?
+    |(?P<hrange>(?:from\s+|between\s+)?(?P<h1>\d{{1,2}})\s*(?:-|–|—|to|until|till)\s*(?P<h2>\d{{1,2}}[:.]\d{{2}})
+        |(?:from\s+|between\s+)?(?P<h3>\d{{1,2}}[:.]\d{{2}})\s*(?:-|–|—|to|until|till|and)\s*(?P<h4>\d{{1,2}})
+        (?![\d:.]|\s*{_MERIDIEM}))(?:\s*(?P<hzone>{_ZONE}))?
     |(?P<clock>{_CLOCK})(?:\s*(?P<czone>{_ZONE}))?
-    |at\s+(?P<bare>\d{{1,2}})(?:\s*o'?clock)?(?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b)))
+    |(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+(?P<bare>\d{{1,2}})(?:\s*o'?clock)?
+        (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|{_WEEKDAY}|(?:to|for)\s+(?![\d:]))))
     |(?P<eod>(?-i:EOD|COB|EOB|C\.O\.B\.?)|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|close\s+of\s+(?:business|play)
         |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
     |(?:this\s+|the\s+)?(?P<part>morning|afternoon|evening|night|lunchtime|lunch|midday)\b
@@ -228,7 +258,9 @@ class _Atom:
     match: re.Match[str]
 
 
-def _atoms(text: str) -> list[_Atom]:
+# The extractor asks about the same sentence several times (its due date, its title): parse it once.
+@functools.lru_cache(maxsize=4096)
+def _atoms(text: str) -> tuple[_Atom, ...]:
     found: list[_Atom] = []
     for m in _TIME_ATOM.finditer(text):
         found.append(_Atom("time", m.start(), m.end(), m))
@@ -245,7 +277,7 @@ def _atoms(text: str) -> list[_Atom]:
                 kept[-1] = atom
             continue
         kept.append(atom)
-    return kept
+    return tuple(kept)
 
 
 def _groups(text: str) -> list[list[_Atom]]:
@@ -276,15 +308,95 @@ def _is_weekday_date_pair(group: list[_Atom], atom: _Atom) -> bool:
 
 
 def find_due_phrases(text: str) -> list[tuple[str, int, int]]:
-    """Return (phrase, start, end) for each date/time phrase in ``text``, in order."""
-    return [(text[g[0].start : g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
+    """Return (phrase, start, end) for each date/time phrase in ``text``, in order; in Spanish, French
+    or German (tasks_app.date_languages) too."""
+    found = [(text[g[0].start : g[-1].end], g[0].start, g[-1].end) for g in _groups(text)]
+    language = _other_language(text)
+    if language is None:
+        return found
+    from tasks_app.date_languages import find_foreign_due_phrases
+
+    foreign = find_foreign_due_phrases(text, language)
+    # The other language's reading wins where both found something ("a las 15:00" over "15:00").
+    kept = [p for p in found if not any(p[1] < f[2] and f[1] < p[2] for f in foreign)]
+    return sorted(foreign + kept, key=lambda p: p[1])
+
+
+def _other_language(text: str) -> str | None:
+    from tasks_app.date_languages import date_language
+
+    return date_language(text)
 
 
 def _zone_of(word: str | None) -> str | None:
     if not word:
         return None
-    token = re.split(r"[\s/+\-]", word.strip("() ").upper())[0]
+    word = " ".join(word.strip("() ").split())
+    place = _PLACE_WORDS.match(word)
+    if place and (zone := zone_for_place(next(g for g in place.groups() if g))):
+        return zone
+    # "Pacific time", "Eastern Time": region words, not places.
+    token = re.split(r"[\s/+\-]", word.upper())[0]
     return ZONE_ABBREVIATIONS.get(token)
+
+
+# The place inside a zone named by place ("New York" in "New York time"), in the forms _PLACE_ZONE takes.
+_PLACE_WORDS = re.compile(
+    r"^(?:(.+?)\s+time|(?:hora|heure)\s+(?:de\s+|d'|en\s+)?(.+)|(.+?)\s+Zeit)$", re.IGNORECASE
+)
+# Places people name that zone.tab doesn't list (it has one city per zone), in English, Spanish, French
+# and German; and the German adjectives ("Londoner Zeit"). Values are names accounts.timezones knows.
+PLACE_ALIASES: dict[str, str] = {
+    "londres": "London", "londoner": "London", "nueva york": "New York", "new yorker": "New York",
+    "berlín": "Berlin", "berliner": "Berlin", "parís": "Paris", "pariser": "Paris", "wiener": "Vienna",
+    "viena": "Vienna", "vienne": "Vienna", "wien": "Vienna", "münchen": "Berlin", "munich": "Berlin",
+    "múnich": "Berlin", "münchner": "Berlin", "frankfurt": "Berlin", "frankfurter": "Berlin",
+    "hamburg": "Berlin", "hamburger": "Berlin", "köln": "Berlin", "cologne": "Berlin",
+    "deutscher": "Berlin", "spanischer": "Madrid", "französischer": "Paris", "britischer": "London",
+    "madrider": "Madrid", "barcelona": "Madrid", "valencia": "Madrid", "sevilla": "Madrid",
+    "seville": "Madrid", "españa": "Madrid", "spain": "Madrid", "espagne": "Madrid", "spanien": "Madrid",
+    "peninsular": "Madrid", "lyon": "Paris", "marseille": "Paris", "toulouse": "Paris",
+    "milan": "Rome", "milano": "Rome", "milán": "Rome", "roma": "Rome", "rom": "Rome",
+    "lisboa": "Lisbon", "lissabon": "Lisbon", "bruselas": "Brussels", "bruxelles": "Brussels",
+    "brüssel": "Brussels", "ginebra": "Zurich", "genève": "Zurich", "geneva": "Zurich", "genf": "Zurich",
+    "zúrich": "Zurich", "zürich": "Zurich", "varsovia": "Warsaw", "varsovie": "Warsaw",
+    "warschau": "Warsaw", "moscú": "Moscow", "moscou": "Moscow", "moskau": "Moscow",
+    "ciudad de méxico": "Mexico City", "méxico": "Mexico City", "mexico": "Mexico City",
+    "tokio": "Tokyo", "pekín": "Shanghai", "pékin": "Shanghai", "peking": "Shanghai",
+    "beijing": "Shanghai", "mumbai": "Kolkata", "bombay": "Kolkata", "delhi": "Kolkata",
+    "new delhi": "Kolkata", "bangalore": "Kolkata", "bengaluru": "Kolkata", "india": "Kolkata",
+    "san francisco": "Los Angeles", "sf": "Los Angeles", "seattle": "Los Angeles",
+    "silicon valley": "Los Angeles", "california": "Los Angeles", "boston": "New York",
+    "washington": "New York", "dc": "New York", "miami": "New York", "atlanta": "New York",
+    "philadelphia": "New York", "dallas": "Chicago", "houston": "Chicago", "austin": "Chicago",
+    "montreal": "Toronto", "montréal": "Toronto", "sídney": "Sydney", "melbourne": "Melbourne",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=512)
+def zone_for_place(name: str) -> str | None:
+    """The IANA zone of a city or country named in a date phrase ("London", "Nueva York", "Germany"),
+    or None when the name is not a place we know or names a country with several zones."""
+    key = " ".join(name.split()).lower()
+    place = PLACE_ALIASES.get(key, key)
+    try:
+        # A fixed day keeps the resolver off the clock; it only decides whether a country's zones agree.
+        return timezone_resolve(place, today=_COUNTRY_ZONES_CHECKED_ON)
+    except UnknownTimeZone:
+        return None
+
+
+_COUNTRY_ZONES_CHECKED_ON = dt.date(2026, 1, 1)
+
+
+def _city_zone(name: str) -> str | None:
+    """The zone of a city written right after a time ("9am Paris"). Only cities: after a time, a country
+    or region name is more often a person ("call me at 3pm Jordan")."""
+    zone = zone_for_place(name)
+    key = " ".join(name.split()).lower()
+    if zone and (key in PLACE_ALIASES or zone.rsplit("/", 1)[-1].replace("_", " ").lower() == key):
+        return zone
+    return None
 
 
 def _hm(text: str) -> tuple[int, int]:
@@ -314,6 +426,9 @@ def _parse_clock(text: str) -> dt.time | None:
     hour, minute = _hm(m.group(1))
     if m.group(2) and not 1 <= hour <= 12:
         return None
+    if not m.group(2) and not m.group(1).startswith("0"):
+        # "call at 3:30" is 15:30, as "at 3" is 15:00; "03:30" is written as a 24-hour time.
+        hour = _business_hour(hour)
     hour = _apply_meridiem(hour, m.group(2))
     return dt.time(hour, minute) if _valid_time(hour, minute) else None
 
@@ -345,6 +460,16 @@ def _time_spec(m: re.Match[str]) -> _TimeSpec | None:
         if not (_valid_time(h1, m1) and _valid_time(h2, m2)):
             return None
         return _TimeSpec(dt.time(h1, m1), dt.time(h2, m2), _zone_of(m.group("szone")))
+    if m.group("hrange"):
+        # "10–11:30", "from 2 to 3:30": no am/pm on either side, so both are business hours.
+        first, second = m.group("h1") or m.group("h3"), m.group("h2") or m.group("h4")
+        (h1, m1), (h2, m2) = _hm(first), _hm(second)
+        if not (1 <= h1 <= 12 and 1 <= h2 <= 12):
+            return None
+        start_h, end_h = _business_hour(h1), _business_hour(h2)
+        if not (_valid_time(start_h, m1) and _valid_time(end_h, m2)):
+            return None
+        return _TimeSpec(dt.time(start_h, m1), dt.time(end_h, m2), _zone_of(m.group("hzone")))
     if m.group("clock"):
         parsed = _parse_clock(m.group("clock"))
         return _TimeSpec(parsed, zone=_zone_of(m.group("czone"))) if parsed else None
@@ -352,14 +477,18 @@ def _time_spec(m: re.Match[str]) -> _TimeSpec | None:
         hour = int(m.group("bare"))
         if not 1 <= hour <= 12:
             return None
-        # Business hours: "at 3" is 15:00, "at 9" is 09:00.
-        hour = hour + 12 if 1 <= hour <= 6 else hour
-        return _TimeSpec(dt.time(hour, 0), zone=_zone_of(m.group("bzone")))
+        return _TimeSpec(dt.time(_business_hour(hour), 0), zone=_zone_of(m.group("bzone")))
     if m.group("eod"):
         return _TimeSpec(EOD, zone=_zone_of(m.group("ezone")))
     if m.group("part"):
         return _TimeSpec(PARTS_OF_DAY[m.group("part").lower()])
     return None
+
+
+def _business_hour(hour: int) -> int:
+    """A 12-hour clock hour said without am/pm, read in business hours: 1-6 is pm ("at 3" is 15:00),
+    7-12 as said ("before 10" is 10:00)."""
+    return hour + 12 if 1 <= hour <= 6 else hour
 
 
 def _number(word: str) -> int:
@@ -399,8 +528,7 @@ class _DateSpec:
     implied_time: dt.time | None = None  # "tonight" says when as well as which day
 
 
-def _date_spec(m: re.Match[str], ref_local: dt.datetime) -> _DateSpec | None:
-    today = ref_local.date()
+def _date_spec(m: re.Match[str], ref_local: dt.datetime, today: dt.date) -> _DateSpec | None:
     if m.group("iso"):
         try:
             return _DateSpec(dt.date.fromisoformat(m.group("iso")))
@@ -418,6 +546,21 @@ def _date_spec(m: re.Match[str], ref_local: dt.datetime) -> _DateSpec | None:
         return _DateSpec(day) if day else None
     if m.group("dat"):
         return _DateSpec(today + dt.timedelta(days=2))
+    if m.group("fromnow"):
+        days = _number(m.group("fn")) * (7 if m.group("fu").lower().startswith("week") else 1)
+        return _DateSpec(today + dt.timedelta(days=days))
+    if m.group("nth"):
+        # "by the 15th": that day of this month, or of the next when it has passed.
+        number = int(m.group("nth"))
+        for months_ahead in range(3):
+            year, month = divmod(today.month - 1 + months_ahead, 12)
+            try:
+                candidate = dt.date(today.year + year, month + 1, number)
+            except ValueError:
+                continue
+            if candidate >= today:
+                return _DateSpec(candidate)
+        return None
     if m.group("tonight"):
         return _DateSpec(today, implied_time=PARTS_OF_DAY["tonight"])
     if m.group("today"):
@@ -484,6 +627,44 @@ def _localize(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
 
 
+_FOREIGN_PLACE_ZONE = re.compile(
+    rf"\s*,?\s*\(?(?P<zone>(?:hora|heure)\s+(?:de\s+|d'|en\s+)?{_PLACE}"
+    rf"|(?:{_PLACE}|deutscher|spanischer|französischer|britischer)\s+Zeit\b)\)?",
+    re.IGNORECASE,
+)
+
+
+def foreign_place_zone(text: str, *, anchored: bool) -> tuple[str, int, int] | None:
+    """A zone named by place in Spanish, French or German ("hora de Londres", "heure de Paris",
+    "Londoner Zeit") at the start of ``text`` (``anchored``) or anywhere in it: (IANA zone, length of
+    the words, where they start), or None when there is none or the place is unknown."""
+    matches = [_FOREIGN_PLACE_ZONE.match(text)] if anchored else list(_FOREIGN_PLACE_ZONE.finditer(text))
+    for m in matches:
+        if m is None:
+            continue
+        words = m.group("zone").split()
+        # The capitalised words may start too early ("Uhr Londoner Zeit"): try the shorter tails.
+        for skip in range(len(words) - 1):
+            zone = _zone_of(" ".join(words[skip:]))
+            if zone:
+                start = m.start() if skip == 0 else text.index(words[skip], m.start("zone"))
+                return zone, m.end() - start, start
+    return None
+
+
+_CITY_AFTER = re.compile(rf"\s+(?P<city>{_PLACE})(?=\s*(?:[.,;!?)]|$|(?-i:[a-z])))")
+
+
+def sender_date(reference: dt.datetime, *, fallback_zone: dt.tzinfo) -> dt.date:
+    """The sender's calendar date when they wrote: "tomorrow" in an email sent Monday 23:30 -08:00 is
+    Tuesday even where the reader already is on Tuesday. The Date header's offset is the sender's clock;
+    an offset of zero says nothing (servers and "-0000" stamp UTC), so then the date is taken in
+    ``fallback_zone`` (the phrase's zone)."""
+    if reference.utcoffset() == dt.timedelta(0):
+        return reference.astimezone(fallback_zone).date()
+    return reference.date()
+
+
 def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> ResolvedDate | None:
     """Resolve the first date/time phrase in ``phrase`` against ``reference`` (aware).
 
@@ -492,6 +673,14 @@ def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> Resolv
     """
     if reference.tzinfo is None or reference.utcoffset() is None:
         raise ValueError("reference must be an aware datetime (the email's Date header)")
+    language = _other_language(phrase)
+    if language is not None:
+        # Imported here: tasks_app.date_languages builds on this module's conventions.
+        from tasks_app.date_languages import resolve_foreign_due
+
+        resolved = resolve_foreign_due(phrase, reference=reference, timezone=timezone, language=language)
+        if resolved is not None:
+            return resolved
     groups = _groups(phrase)
     if not groups:
         return None
@@ -507,15 +696,22 @@ def resolve_due(phrase: str, *, reference: dt.datetime, timezone: str) -> Resolv
         else:
             date_matches.append(atom.match)
 
+    if time_spec is not None and time_spec.zone is None:
+        # "9am Paris": a known city right after the time names its zone too.
+        city = _CITY_AFTER.match(phrase, group[-1].end)
+        if city and (city_zone := _city_zone(city.group("city"))):
+            time_spec.zone = city_zone
+            text = phrase[group[0].start : city.end("city")]
     zone_name = (time_spec.zone if time_spec and time_spec.zone else None) or timezone
     zone = ZoneInfo(zone_name)
     ref_local = reference.astimezone(zone)
     stated = bool(time_spec and time_spec.zone)
+    today = sender_date(reference, fallback_zone=zone)
 
     date_spec: _DateSpec | None = None
     # With "Monday, Dec 3" the absolute date is the more specific of the two.
     for match in sorted(date_matches, key=lambda mm: 1 if mm.group("wd") else 0):
-        date_spec = _date_spec(match, ref_local)
+        date_spec = _date_spec(match, ref_local, today)
         if date_spec is not None:
             break
     if date_matches and date_spec is None:

@@ -17,7 +17,7 @@ from emailsync.mime import CalendarInvite
 from emailsync.models import MessageReceipt
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, MAX_TITLE_LENGTH, ExtractedTask
 from tasks_app.models import Task
-from tasks_app.threads import cancellation_in, match_thread_task, thread_open_tasks, thread_tasks_for_prompt
+from tasks_app.threads import cancellation_in, match_thread_task, thread_tasks_for_prompt
 
 
 def tasks_with_invites(
@@ -52,16 +52,33 @@ def tasks_with_invites(
     return meetings + rest
 
 
-@transaction.atomic
+# No savepoint of its own: the sync calls it inside the transaction that also marks the receipt done.
+@transaction.atomic(savepoint=False)
 def tasks_store_extracted(
-    *, receipt: MessageReceipt, extracted: Sequence[ExtractedTask], profile: Profile, extractor: str
+    *,
+    receipt: MessageReceipt,
+    extracted: Sequence[ExtractedTask],
+    profile: Profile,
+    extractor: str,
+    thread_tasks: Sequence[Task],
+    first_attempt: bool = False,
 ) -> int:
     """Save an email's tasks, keyed by (message, position) so that running extraction again updates the
     same rows instead of adding new ones. A task that moves, repeats or cancels an open task of the same
-    thread changes that task instead (see ``tasks_app.threads``). Returns how many tasks were new."""
+    thread changes that task instead (see ``tasks_app.threads``). Returns how many tasks were new.
+
+    ``thread_tasks`` are the thread's open tasks as ``thread_open_tasks`` returned them (the sync reads
+    them once per message, for the prompt and for this). ``first_attempt`` says the message has never been
+    read before, so it has no tasks yet and none are looked up: a message's tasks are committed only
+    together with its final receipt.
+    """
     created_count = 0
     initial_status = Task.Status.PROPOSED if profile.approval_required else Task.Status.SCHEDULED
-    candidates = thread_open_tasks(receipt=receipt)
+    candidates = list(thread_tasks)
+    existing: dict[int, Task] = {}
+    if not first_attempt:
+        existing = {task.position: task for task in Task.objects.select_for_update().filter(source=receipt)}
+    new_tasks: list[Task] = []
     refs = dict(zip((t.ref for t in thread_tasks_for_prompt(candidates)), candidates, strict=True))
     items = list(extracted[:MAX_TASKS_PER_EMAIL])
     for position, item in enumerate(items):
@@ -87,15 +104,17 @@ def tasks_store_extracted(
             "needs_review": bool(item.review_reason),
             "review_reason": item.review_reason[:1000],
         }
-        task = Task.objects.select_for_update().filter(source=receipt, position=position).first()
+        task = existing.get(position)
         if task is None:
-            Task.objects.create(
-                user=profile.user,
-                source=receipt,
-                position=position,
-                status=status,
-                calendar_pending=status == Task.Status.SCHEDULED,
-                **fields,
+            new_tasks.append(
+                Task(
+                    user=profile.user,
+                    source=receipt,
+                    position=position,
+                    status=status,
+                    calendar_pending=status == Task.Status.SCHEDULED,
+                    **fields,
+                )
             )
             created_count += 1
         elif not task.edited_by_user:
@@ -103,6 +122,7 @@ def tasks_store_extracted(
                 setattr(task, name, value)
             task.calendar_pending = task.status == Task.Status.SCHEDULED or task.event_written
             task.save()
+    Task.objects.bulk_create(new_tasks)
     # An author who calls something off rarely phrases it as a task; read the body for it as well.
     evidence = [item.evidence for item in items]
     for task, sentence in cancellation_in(receipt.body_text, candidates, skip=evidence):

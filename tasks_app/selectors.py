@@ -50,9 +50,10 @@ def task_for_user(*, user: User, task_id: int) -> Task | None:
     return Task.objects.filter(user=user, pk=task_id).select_related("source").first()
 
 
-def review_queue(*, user: User) -> list[Task]:
-    """Tasks waiting for the user's approval, soonest due first. One query."""
-    return list(
+def review_queue(*, user: User) -> QuerySet[Task]:
+    """Tasks waiting for the user's approval, soonest due first (the review page shows it a page at a
+    time)."""
+    return (
         Task.objects.filter(user=user, status=Task.Status.PROPOSED)
         .select_related("source")
         .order_by(*Task.LIST_ORDER)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from tasks_app.calendars import (
+    INSERT_BATCH_SIZE,
     Calendar,
     CalendarError,
     EventExists,
@@ -157,62 +158,126 @@ def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
     calendar's busy time is read once for the whole pass, and every block placed is added to it, so no task
     block overlaps an event or another block; meetings may overlap each other (see ``Planner``).
 
-    Each task's event id is stored before the calendar is called; if we crash after the calendar wrote the
-    event but before we saved that, the next call meets ``EventExists`` and updates instead of duplicating.
-    A transient calendar error stops the pass: the tasks stay pending and are written on a later sync.
+    Placed tasks are written ``INSERT_BATCH_SIZE`` at a time (``_write_events``): their event ids (derived
+    from the task's stable key) are stored before the calendar is called, new events go in one
+    ``insert_many`` (Google's batch endpoint), and the tasks written are saved together. If we crash after the
+    calendar wrote an event but before we saved that, the next pass meets ``EventExists`` and updates
+    instead of duplicating. A transient calendar error stops the pass after its batch: the tasks not written
+    stay pending and are written on a later sync.
     Returns how many events were placed or moved.
     """
     now = now or timezone.now()
     profile = Profile.objects.select_related("user").get(user=user)
     calendar = calendar_for(user)
     placing = _PlacementPass(calendar=calendar, profile=profile, now=now)
-    written = 0
     pending = list(Task.objects.filter(user=user, calendar_pending=True).select_related("source"))
     removals = [task for task in pending if task.status != Task.Status.SCHEDULED]
     scheduled = sorted(
         (task for task in pending if task.status == Task.Status.SCHEDULED), key=_placement_order
     )
-    for task in [*removals, *scheduled]:
+    for task in removals:
         try:
-            if task.status == Task.Status.SCHEDULED:
-                if task.event_start is None:
-                    placement = placing.place(task)
-                    if placement is None:
-                        task.calendar_error = placing.no_room_message()
-                        task.calendar_pending = False
-                        task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
-                        continue
-                    task.event_start, task.event_end = placement.start, placement.end
-                if not task.event_id:
-                    task.event_id = event_id_for(task_stable_key(task))
-                task.save(
-                    update_fields=["event_id", "event_start", "event_end", "calendar_error", "updated_at"]
-                )
-                ref = _write_event(calendar, _event_spec(task, profile), exists=task.event_written)
-                task.event_link = ref.link
-                task.event_written = True
-                written += 1
-            elif task.event_written and task.event_id:
+            if task.event_written and task.event_id:
                 calendar.delete(task.event_id)
                 task.event_written = False
-            task.calendar_pending = False
-            # The calendar now matches the task: an error from an earlier attempt no longer holds.
-            task.calendar_error = ""
-            task.save(
-                update_fields=[
-                    "event_link",
-                    "event_written",
-                    "calendar_pending",
-                    "calendar_error",
-                    "updated_at",
-                ]
-            )
+            _calendar_matches(task)
+            task.save(update_fields=_WRITTEN_FIELDS)
         except CalendarError as e:
-            logger.warning("Calendar write for task %s failed: %s", task.pk, e)
-            Task.objects.filter(pk=task.pk).update(calendar_error=str(e)[:500])
-            if e.transient:
-                break
+            if _calendar_failed(task, e):
+                return 0
+    placed: list[Task] = []
+    for task in scheduled:
+        if task.event_start is None:
+            try:
+                placement = placing.place(task)  # the first one reads the calendar's busy time
+            except CalendarError as e:
+                if _calendar_failed(task, e):
+                    return 0
+                continue
+            if placement is None:
+                task.calendar_error = placing.no_room_message()
+                task.calendar_pending = False
+                task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
+                continue
+            task.event_start, task.event_end = placement.start, placement.end
+        if not task.event_id:
+            task.event_id = event_id_for(task_stable_key(task))
+        placed.append(task)
+    written = 0
+    for start in range(0, len(placed), INSERT_BATCH_SIZE):
+        batch_written, stop = _write_events(calendar, profile, placed[start : start + INSERT_BATCH_SIZE])
+        written += batch_written
+        if stop:
+            break
     return written
+
+
+# What a task records once the calendar matches it.
+_WRITTEN_FIELDS = ["event_link", "event_written", "calendar_pending", "calendar_error", "updated_at"]
+
+
+def _calendar_matches(task: Task) -> None:
+    task.calendar_pending = False
+    # The calendar now matches the task: an error from an earlier attempt no longer holds.
+    task.calendar_error = ""
+
+
+def _calendar_failed(task: Task, error: CalendarError) -> bool:
+    """Record the error on the task; True when it should stop the pass (the rest stay pending)."""
+    logger.warning("Calendar write for task %s failed: %s", task.pk, error)
+    Task.objects.filter(pk=task.pk).update(calendar_error=str(error)[:500])
+    return error.transient
+
+
+def _write_events(calendar: Calendar, profile: Profile, tasks: list[Task]) -> tuple[int, bool]:
+    """Write the events of up to ``INSERT_BATCH_SIZE`` placed tasks: their ids and times are saved first (one
+    statement), new events go in one ``insert_many``, moved ones are updated one by one, and the tasks
+    written are saved together. Returns (events written, whether a transient error stops the pass)."""
+    moment = timezone.now()
+    for task in tasks:
+        task.updated_at = moment
+    Task.objects.bulk_update(tasks, ["event_id", "event_start", "event_end", "updated_at"])
+    new = [task for task in tasks if not task.event_written]
+    outcomes: dict[int, EventRef | CalendarError] = {}
+    try:
+        inserted = calendar.insert_many([_event_spec(task, profile) for task in new]) if new else []
+    except CalendarError as e:
+        inserted = [e] * len(new)
+    for task, inserted_one in zip(new, inserted, strict=True):
+        # Written by an earlier pass that died before saving it: bring it in line, exactly one event.
+        outcomes[task.pk] = (
+            _write_outcome(calendar, _event_spec(task, profile), exists=True)
+            if isinstance(inserted_one, EventExists)
+            else inserted_one
+        )
+    stop = any(isinstance(o, CalendarError) and o.transient for o in outcomes.values())
+    for task in tasks:
+        if task.event_written and not stop:
+            outcomes[task.pk] = _write_outcome(calendar, _event_spec(task, profile), exists=True)
+            stop = stop or _transient(outcomes[task.pk])
+    done: list[Task] = []
+    for task in tasks:
+        outcome = outcomes.get(task.pk)
+        if isinstance(outcome, EventRef):
+            task.event_link = outcome.link
+            task.event_written = True
+            _calendar_matches(task)
+            done.append(task)
+        elif isinstance(outcome, CalendarError):
+            _calendar_failed(task, outcome)
+    Task.objects.bulk_update(done, _WRITTEN_FIELDS)
+    return len(done), stop
+
+
+def _write_outcome(calendar: Calendar, spec: EventSpec, *, exists: bool) -> EventRef | CalendarError:
+    try:
+        return _write_event(calendar, spec, exists=exists)
+    except CalendarError as e:
+        return e
+
+
+def _transient(outcome: EventRef | CalendarError) -> bool:
+    return isinstance(outcome, CalendarError) and outcome.transient
 
 
 def _write_event(calendar: Calendar, spec: EventSpec, *, exists: bool) -> EventRef:

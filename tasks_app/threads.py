@@ -31,6 +31,7 @@ __all__ = [
     "match_thread_task",
     "thread_open_tasks",
     "thread_tasks_for_prompt",
+    "threads_with_open_tasks",
 ]
 
 _FLAGS = re.IGNORECASE
@@ -92,6 +93,17 @@ def thread_open_tasks(*, receipt: MessageReceipt) -> list[Task]:
         .exclude(source_id=receipt.pk)
         .select_related("source")
         .order_by("created_at", "id")
+    )
+
+
+def threads_with_open_tasks(*, mailbox_id: int) -> set[str]:
+    """The threads of a mailbox that have open tasks, in one query: a message of any other thread has no
+    thread tasks to look up."""
+    return set(
+        Task.objects.filter(source__mailbox_id=mailbox_id, status__in=Task.OPEN_STATUSES)
+        .exclude(source__thread_id="")
+        .values_list("source__thread_id", flat=True)
+        .distinct()
     )
 
 

@@ -146,21 +146,35 @@ def week(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+REVIEW_PAGE_SIZE = 50
+
+
 @login_required
 def review(request: AuthenticatedHttpRequest) -> HttpResponse:
-    profile = request.profile
-    queue = review_queue(user=request.user)
+    """The tasks waiting for approval, ``REVIEW_PAGE_SIZE`` a page (``?page=2``); 404 for a page past the end."""
+    try:
+        page = Paginator(review_queue(user=request.user), REVIEW_PAGE_SIZE).page(request.GET.get("page") or 1)
+    except InvalidPage as e:
+        raise Http404("No such page.") from e
     return render(
         request,
         "tasks_app/review.html",
-        {"profile": profile, "queue": queue, "review_count": len(queue), "nav": "review"},
+        {
+            "profile": request.profile,
+            "page": page,
+            "queue": list(page.object_list),
+            "review_count": page.paginator.count,
+            "nav": "review",
+        },
     )
 
 
 @login_required
 @require_POST
 def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
-    queue = {task.pk: task for task in review_queue(user=request.user)}
+    # Only the tasks asked about are read: a queue of thousands is decided a page at a time.
+    asked = [int(value) for value in request.POST.getlist("task_ids") if value.isdigit()]
+    queue = {task.pk: task for task in review_queue(user=request.user).filter(pk__in=asked)}
     form = ReviewForm(request.POST, task_ids=list(queue))
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

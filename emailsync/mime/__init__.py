@@ -16,7 +16,7 @@ from .forwards import ForwardedRegion, forwarded_region
 from .headers import decode_header_value
 from .html_text import clean_text, html_to_text
 from .invites import CalendarInvite
-from .message import MessageParseError, ParsedMessage, parse_message
+from .message import MessageParseError, ParsedMessage, parse_headers, parse_message
 from .quotes import reply_text
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "decode_header_value",
     "forwarded_region",
     "html_to_text",
+    "parse_headers",
     "parse_message",
     "reply_text",
 ]

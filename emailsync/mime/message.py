@@ -80,7 +80,7 @@ def _looks_like_email(headers: list[tuple[str, str]]) -> bool:
     return bool(names & known)
 
 
-def _build(msg: Message) -> ParsedMessage:
+def _build(msg: Message, *, with_body: bool = True) -> ParsedMessage:
     raw_headers = header_items(msg)
     if not _looks_like_email(raw_headers):
         raise MessageParseError("no email headers found (not an RFC 5322 message)")
@@ -98,8 +98,10 @@ def _build(msg: Message) -> ParsedMessage:
     fallback_tz: tzinfo = message_date.tzinfo if message_date and message_date.tzinfo else UTC
 
     body = Body()
-    collect_body(msg, body, fallback_tz)
-    invites = dedupe_invites(calendar_invites(msg, fallback_tz) + body.invites)
+    invites: list[CalendarInvite] = []
+    if with_body:
+        collect_body(msg, body, fallback_tz)
+        invites = dedupe_invites(calendar_invites(msg, fallback_tz) + body.invites)
     full_text = clean_text("\n\n".join(body.chunks))
     subject = collapse(headers.get("subject", ""))
     forwarded = body.attached_message or has_forward_marker(full_text) or bool(FORWARD_SUBJECT.match(subject))
@@ -122,6 +124,23 @@ def _build(msg: Message) -> ParsedMessage:
         cc=[addr for _, addr in cc],
         recipient_names={addr: name for name, addr in reversed(to + cc) if name},
     )
+
+
+def parse_headers(raw: bytes) -> ParsedMessage:
+    """Parse the header block of raw email bytes (all of a message, or its headers alone) and leave the body
+    unread: the text fields are empty. Cheap enough to decide whether the body is worth reading (bulk
+    mail is not). Raises :class:`MessageParseError` if the headers are not an email's."""
+    data = bytes(raw)
+    for parse_policy in (policy.default, policy.compat32):
+        try:
+            return _build(
+                BytesParser(policy=parse_policy).parsebytes(data, headersonly=True), with_body=False
+            )
+        except MessageParseError:
+            raise
+        except Exception as exc:
+            failure = exc
+    raise MessageParseError(f"unreadable headers: {type(failure).__name__}: {failure}") from failure
 
 
 def parse_message(raw: bytes) -> ParsedMessage:

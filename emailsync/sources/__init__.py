@@ -1,6 +1,10 @@
 """The mail source seam. A source lists the messages of a mailbox that came after a checkpoint and
 hands over each one as RFC 822 bytes; everything after that (parsing, dedup, extraction) is shared.
 
+``fetch`` may be given ``wants_body``: the source then reads each message's headers (and labels) first,
+asks ``wants_body`` with a headers-only ``FetchedMessage``, and reads the body only when it says yes. A
+message it says no to (bulk mail) is handed over headers-only (``headers_only=True``).
+
 This module holds the protocol and its data classes only. The implementations are named in ``SOURCES``
 by dotted path and imported on first use, so that reading mail from a folder never loads the Google
 client. A new source is one module with a class that has ``for_mailbox(mailbox)``, and one line in
@@ -10,7 +14,7 @@ client. A new source is one module with a class that has ``for_mailbox(mailbox)`
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -57,12 +61,19 @@ class FetchedMessage:
     error: str = ""  # set when this one message could not be read
     labels: Sequence[str] = field(default_factory=tuple)
     thread_id: str = ""
+    # ``raw`` holds the header block only (the body was not read); parse it with ``parse_headers``.
+    headers_only: bool = False
+
+
+WantsBody = Callable[[FetchedMessage], bool]
 
 
 class MailSource(Protocol):
     def list_new(self, checkpoint: str) -> Listing: ...
 
-    def fetch(self, message_ids: Sequence[str]) -> Iterator[FetchedMessage]: ...
+    def fetch(
+        self, message_ids: Sequence[str], *, wants_body: WantsBody | None = None
+    ) -> Iterator[FetchedMessage]: ...
 
 
 def source_for(mailbox: Mailbox) -> MailSource:

@@ -6,8 +6,10 @@
 - Later syncs: ``users.history.list`` from the checkpoint, every page, messages added to the inbox only,
   deduplicated; the response's ``historyId`` becomes the next checkpoint even when nothing was added. A 404
   means the checkpoint is too old: ``STALE_CHECKPOINT``, and the sync service falls back to a full sync.
-- Bodies: ``messages.get(format="raw")`` in batches of at most ``GMAIL_BATCH_SIZE`` (≤ 50) sent to
-  ``GMAIL_BATCH_URI``. Parts that fail inside a batch are sent again in a new batch after a backoff.
+- Bodies: headers and labels first (``messages.get(format="metadata")`` with ``TRIAGE_HEADERS``), then
+  ``messages.get(format="raw")`` only for the messages the sync wants (not bulk mail), each in batches of at
+  most ``GMAIL_BATCH_SIZE`` (≤ 50) sent to ``GMAIL_BATCH_URI``. Parts that fail inside a batch are sent
+  again in a new batch after a backoff.
 - Errors: calls go through ``accounts.google.client.execute`` (retries included); what is left arrives
   graded as a ``GoogleApiError`` and maps onto ``FailureKind`` (``FAILURE_KINDS``): rate limits →
   ``RATE_LIMITED`` with Retry-After (this mailbox backs off), 5xx and timeouts → ``TRANSIENT``, a lost
@@ -29,7 +31,7 @@ from googleapiclient.http import BatchHttpRequest
 from accounts.google.client import MAX_INLINE_WAIT_SECONDS, backoff_sleep, execute, google_service
 from accounts.google.errors import GoogleApiError, GoogleErrorKind, grade
 from emailsync.models import Mailbox
-from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError
+from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError, WantsBody
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,22 @@ FAILURE_KINDS = {
     GoogleErrorKind.GRANT_LOST: FailureKind.NEEDS_RECONNECT,
     GoogleErrorKind.SERVER_MISCONFIGURED: FailureKind.SERVER_MISCONFIGURED,
 }
+# The headers read before a body (``format=metadata``): what decides bulk mail and the skip list, and what
+# the receipt records.
+TRIAGE_HEADERS = (
+    "From",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "List-Unsubscribe",
+    "List-Id",
+    "Precedence",
+    "Auto-Submitted",
+)
 # Failures inside a batch that a new batch after a backoff may get past.
 PART_RETRY_KINDS = (GoogleErrorKind.RATE_LIMITED, GoogleErrorKind.UNAVAILABLE)
 
@@ -168,18 +186,40 @@ class GmailSource:
 
     # Fetching
 
-    def fetch(self, message_ids: Sequence[str]) -> Iterator[FetchedMessage]:
+    def fetch(
+        self, message_ids: Sequence[str], *, wants_body: WantsBody | None = None
+    ) -> Iterator[FetchedMessage]:
         ids = list(dict.fromkeys(message_ids))
         size = max(1, min(settings.GMAIL_BATCH_SIZE, 50))
         for start in range(0, len(ids), size):
-            yield from self._fetch_batch(ids[start : start + size])
+            chunk = ids[start : start + size]
+            if wants_body is None:
+                yield from self._fetch_batch(chunk, "raw")
+            else:
+                yield from self._fetch_triaged(chunk, wants_body)
 
-    def _fetch_batch(self, ids: list[str]) -> Iterator[FetchedMessage]:
+    def _fetch_triaged(self, ids: list[str], wants_body: WantsBody) -> Iterator[FetchedMessage]:
+        """Headers and labels first (``format=metadata``), then the raw bodies of the messages ``wants_body``
+        takes, each step one batch; handed over in the order of ``ids``. A source error after part of the
+        work hands over what was read, in order, before it is raised."""
+        heads: list[FetchedMessage] = []
+        bodies: dict[str, FetchedMessage] = {}
+        wanted: set[str] = set()
+        try:
+            heads.extend(self._fetch_batch(ids, "metadata"))
+            wanted = {head.message_id for head in heads if not head.error and wants_body(head)}
+            bodies.update((body.message_id, body) for body in self._fetch_batch(list(wanted), "raw"))
+        except SourceError:
+            yield from _in_order(heads, wanted, bodies)
+            raise
+        yield from _in_order(heads, wanted, bodies)
+
+    def _fetch_batch(self, ids: list[str], format_: str) -> Iterator[FetchedMessage]:
         results: dict[str, FetchedMessage] = {}
         pending = ids
         round_number = 0
         while pending:
-            failures = self._send_batch(pending, results)
+            failures = self._send_batch(pending, results, format_)
             retry = [
                 message_id
                 for message_id in pending
@@ -218,14 +258,23 @@ class GmailSource:
             if message_id in results:
                 yield results[message_id]
 
-    def _send_batch(self, ids: list[str], results: dict[str, FetchedMessage]) -> dict[str, GoogleApiError]:
-        """Send one batch of ``messages.get(format=raw)`` (``execute`` retries the whole batch). Fills
-        ``results`` and returns the parts that failed inside the batch."""
+    def _send_batch(
+        self, ids: list[str], results: dict[str, FetchedMessage], format_: str
+    ) -> dict[str, GoogleApiError]:
+        """Send one batch of ``messages.get`` (``format_`` "raw", or "metadata" for the headers that decide
+        bulk mail; ``execute`` retries the whole batch). Fills ``results`` and returns the parts that failed
+        inside the batch."""
         messages = self.service.users().messages()
         collector = _BatchCollector()
         batch = BatchHttpRequest(callback=collector, batch_uri=settings.GMAIL_BATCH_URI)
         for message_id in ids:
-            batch.add(messages.get(userId="me", id=message_id, format="raw"), request_id=message_id)
+            if format_ == "metadata":
+                request = messages.get(
+                    userId="me", id=message_id, format="metadata", metadataHeaders=list(TRIAGE_HEADERS)
+                )
+            else:
+                request = messages.get(userId="me", id=message_id, format="raw")
+            batch.add(request, request_id=message_id)
         try:
             execute(batch, http=self.service._http)
         except GoogleApiError as e:
@@ -245,6 +294,9 @@ class _BatchCollector:
         if exception is not None:
             self.failures[request_id] = grade(exception)
             return
+        if response and "raw" not in response and "payload" in response:
+            self.received[request_id] = _headers_only(request_id, response)
+            return
         try:
             raw = _decode_raw((response or {})["raw"])
         except (KeyError, TypeError, ValueError):
@@ -259,6 +311,33 @@ class _BatchCollector:
             labels=tuple(response.get("labelIds", ())),
             thread_id=str(response.get("threadId", "")),
         )
+
+
+def _in_order(
+    heads: list[FetchedMessage], wanted: set[str], bodies: dict[str, FetchedMessage]
+) -> Iterator[FetchedMessage]:
+    """Each message as read: headers-only unless its body was wanted. Stops at the first wanted body not
+    read (a source error): the rest stay pending."""
+    for head in heads:
+        if head.message_id not in wanted:
+            yield head
+        elif head.message_id in bodies:
+            yield bodies[head.message_id]
+        else:
+            return
+
+
+def _headers_only(message_id: str, response: dict[str, Any]) -> FetchedMessage:
+    """A ``format=metadata`` answer as a headers-only message: its headers as an RFC 5322 header block."""
+    headers = response["payload"].get("headers", [])
+    block = "".join(f"{header.get('name', '')}: {header.get('value', '')}\r\n" for header in headers)
+    return FetchedMessage(
+        message_id=message_id,
+        raw=(block + "\r\n").encode("utf-8", "surrogateescape"),
+        labels=tuple(response.get("labelIds", ())),
+        thread_id=str(response.get("threadId", "")),
+        headers_only=True,
+    )
 
 
 def _part_error(error: GoogleApiError) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from emailsync.models import Mailbox
-from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError
+from emailsync.sources import FailureKind, FetchedMessage, Listing, SourceError, WantsBody
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,11 @@ class LocalFolderSource:
         ordered = [message_id for message_id, _ in sorted(paths.items(), key=order)]
         return Listing(message_ids=ordered, checkpoint="")
 
-    def fetch(self, message_ids: Iterable[str]) -> Iterator[FetchedMessage]:
+    def fetch(
+        self, message_ids: Iterable[str], *, wants_body: WantsBody | None = None
+    ) -> Iterator[FetchedMessage]:
+        """Each file is read once; with ``wants_body`` a message it declines is handed over headers-only, so
+        its body is never parsed."""
         paths = self._paths()
         for message_id in message_ids:
             path = paths.get(message_id)
@@ -157,7 +161,11 @@ class LocalFolderSource:
             except OSError as e:
                 yield FetchedMessage(message_id=message_id, error=f"Could not read {path.name}: {e.strerror}")
             else:
-                yield FetchedMessage(message_id=message_id, raw=raw)
+                head = FetchedMessage(message_id=message_id, raw=raw, headers_only=True)
+                if wants_body is not None and not wants_body(head):
+                    yield head
+                else:
+                    yield FetchedMessage(message_id=message_id, raw=raw)
 
     def _read(self, path: Path) -> bytes:
         if self.confine_to is None:

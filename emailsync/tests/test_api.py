@@ -240,3 +240,23 @@ def test_the_named_routes_match_the_documented_paths() -> None:
     assert reverse("api:sync-start") == SYNC_URL
     some_id = uuid.uuid4()
     assert reverse("api:sync-status", args=[some_id]) == status_url(some_id)
+
+
+@pytest.mark.django_db
+def test_status_of_a_finished_run_costs_no_more_queries_than_a_running_one(
+    alice: User, alice_mailbox: object, alice_client: APIClient
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task_id = alice_client.post(SYNC_URL).json()["task_id"]
+    with CaptureQueriesContext(connection) as queued:
+        alice_client.get(status_url(task_id))
+    mailbox_sync(run=SyncRun.objects.get(public_id=task_id))
+
+    with CaptureQueriesContext(connection) as finished:
+        body = alice_client.get(status_url(task_id)).json()
+
+    assert body["finished"] and body["waiting"]["messages"] == 0
+    # What the run left for later was recorded when it ended, not counted again on every poll.
+    assert len(finished) == len(queued), [q["sql"][:80] for q in finished.captured_queries]

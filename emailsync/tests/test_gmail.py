@@ -11,10 +11,12 @@ from pytest_django import Settings
 
 from conftest import sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
-from emailsync.services import SyncUnavailable, sync_trigger
+from emailsync.services import SyncUnavailable, mailbox_sync, sync_trigger
+from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply
 from scheduler_site.testing.fake_google import FakeGoogle
 from scheduler_site.tests.google_support import (  # noqa: F401
     REQUESTS,
+    bodies_read,
     connect,
     fast_password_hashing_fixture,
     gets_per_batch,
@@ -48,9 +50,17 @@ def test_the_first_sync_reads_the_newest_inbox_mail_in_batches_of_at_most_50(
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert run.messages_found == 56
-    assert gets_per_batch(google) == [50, 6]
+    # Headers and labels of all 56 first; the body only of the one that is not in Promotions.
+    assert gets_per_batch(google, format_="metadata") == [50, 6]
+    assert gets_per_batch(google) == [1]
+    assert bodies_read(google) == [newest.id]
     assert not [r for r in google.requests_to("gmail.users.messages.get") if not r.batch]
-    assert {r.query["format"][0] for r in google.requests_to("gmail.users.messages.get")} == {"raw"}
+    metadata = [
+        r for r in google.requests_to("gmail.users.messages.get") if r.query["format"] == ["metadata"]
+    ]
+    assert {"List-Unsubscribe", "Precedence", "Auto-Submitted", "From"} <= set(
+        metadata[0].query["metadataHeaders"]
+    )
     receipts = MessageReceipt.objects.filter(mailbox__user=alice)
     assert receipts.count() == 56
     assert (
@@ -85,7 +95,7 @@ def test_a_later_sync_reads_only_the_new_inbox_mail(google: FakeGoogle, alice: U
     assert history[0].query["startHistoryId"] == [str(first[1].history_id)]
     assert history[0].query["labelId"] == ["INBOX"]
     assert history[0].query["historyTypes"] == ["messageAdded"]
-    assert [r.path.rsplit("/", 1)[1] for r in google.requests_to("gmail.users.messages.get")] == [new.id]
+    assert bodies_read(google) == [new.id]
     assert mailbox_of(alice).checkpoint == str(account.history_id)
     assert Task.objects.filter(user=alice).count() == 3
 
@@ -106,8 +116,9 @@ def test_a_backlog_larger_than_one_run_keeps_the_checkpoint_until_it_is_read(
     assert (first.state, first.messages_found) == (SyncRun.State.SUCCEEDED, 2)
     # The third new message is not read yet: the checkpoint must not move past it.
     assert mailbox_of(alice).checkpoint == before
-    second = sync_in_foreground(alice)
-    assert second.messages_found == 1
+    # The follow-up run the first one queued reads it, as a worker would.
+    second = mailbox_sync(run=SyncRun.objects.get(user=alice, state=SyncRun.State.QUEUED))
+    assert (second.trigger, second.messages_found) == (SyncRun.Trigger.FOLLOW_UP, 1)
     assert mailbox_of(alice).checkpoint == str(account.history_id)
     assert Task.objects.filter(user=alice).count() == 4
 
@@ -161,8 +172,7 @@ def test_a_stale_history_id_falls_back_to_a_full_sync_without_duplicates(
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert [r.status for r in google.requests_to("gmail.users.history.list")] == [404]
     assert len(google.requests_to("gmail.users.getProfile")) == 1
-    read = [r.path.rsplit("/", 1)[1] for r in google.requests_to("gmail.users.messages.get")]
-    assert sorted(read) == sorted(m.id for m in new)
+    assert sorted(bodies_read(google)) == sorted(m.id for m in new)
     receipts = MessageReceipt.objects.filter(mailbox__user=alice)
     assert sorted(receipts.values_list("message_id", flat=True)) == sorted(m.id for m in old + new)
     assert Task.objects.filter(user=alice).count() == 5
@@ -250,7 +260,10 @@ def test_a_long_rate_limit_inside_a_batch_defers_the_mailbox_and_keeps_the_check
     assert mailbox.next_attempt_at is not None
     assert mailbox.next_attempt_at > timezone.now() + dt.timedelta(seconds=290)
     assert mailbox.checkpoint == checkpoint
-    assert not MessageReceipt.objects.filter(mailbox=mailbox).exists()
+    # Recorded as waiting for the next sync, never charged an attempt.
+    assert list(MessageReceipt.objects.filter(mailbox=mailbox).values_list("status", "attempts")) == [
+        (MessageReceipt.Status.PENDING, 0)
+    ]
 
 
 def test_a_part_that_fails_inside_a_batch_is_fetched_again(google: FakeGoogle, alice: User) -> None:
@@ -262,8 +275,14 @@ def test_a_part_that_fails_inside_a_batch_is_fetched_again(google: FakeGoogle, a
     run = sync_in_foreground(alice)
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
-    assert gets_per_batch(google) == [3, 1]
-    assert [r.status for r in google.requests_to(f"/gmail/v1/users/me/messages/{flaky.id}")] == [500, 200]
+    assert gets_per_batch(google, format_="metadata") == [3, 1]
+    assert gets_per_batch(google) == [3]
+    # Its headers failed inside the batch and were read again; then its body.
+    assert [r.status for r in google.requests_to(f"/gmail/v1/users/me/messages/{flaky.id}")] == [
+        500,
+        200,
+        200,
+    ]
     assert set(MessageReceipt.objects.filter(mailbox__user=alice).values_list("status", flat=True)) == {
         MessageReceipt.Status.DONE
     }
@@ -343,7 +362,8 @@ def test_a_server_error_is_retried_within_the_call(google: FakeGoogle, alice: Us
 
     assert run.state == SyncRun.State.SUCCEEDED, run.error
     assert [r.status for r in google.requests_to("gmail.users.getProfile")] == [503, 200]
-    assert [r.status for r in google.requests_to("batch")] == [None, None, 200]
+    # The headers' batch was dropped twice and answered the third time; then the bodies' batch.
+    assert [r.status for r in google.requests_to("batch")][:4] == [None, None, 200, 200]
 
 
 def test_a_server_that_keeps_failing_backs_the_mailbox_off(
@@ -401,3 +421,29 @@ def test_a_revoked_grant_needs_reconnect_and_nothing_is_retried(
     assert scheduled_sync(alice.pk).startswith("skipped")
     calendar_sync(user=alice)
     assert len(google.requests) == 2
+
+
+def test_bulk_headers_are_read_without_the_body_and_nothing_is_extracted_from_them(
+    google: FakeGoogle, alice: User, claude_fake: FakeAnthropic
+) -> None:
+    account = connect(google, alice)
+    news = account.add_message(
+        mail("Weekly news", REQUESTS[1], headers={"List-Unsubscribe": "<mailto:unsubscribe@news.example>"})
+    )
+    robot = account.add_message(
+        mail("Your receipt", REQUESTS[2], headers={"Auto-Submitted": "auto-generated"})
+    )
+    ask = account.add_message(mail("Slides", REQUESTS[0]))
+    claude_fake.default = Reply.tasks()
+
+    run = sync_in_foreground(alice)
+
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert bodies_read(google) == [ask.id]
+    assert len(claude_fake.message_requests) == 1  # only the one that is not bulk mail
+    receipts = {r.message_id: r for r in MessageReceipt.objects.filter(mailbox__user=alice)}
+    assert (receipts[news.id].status, receipts[news.id].skip_reason) == ("skipped", "List-Unsubscribe header")
+    assert receipts[robot.id].skip_reason == "Auto-Submitted: auto-generated header"
+    # What the receipt shows came from the headers alone.
+    assert (receipts[news.id].subject, receipts[news.id].sender) == ("Weekly news", "bob@example.com")
+    assert receipts[news.id].attempts == 1

@@ -205,6 +205,10 @@ class FakeGoogle:
     def calendar_api_endpoint(self) -> str:
         return f"{self.base_url}/calendar/v3/"
 
+    @property
+    def calendar_batch_uri(self) -> str:
+        return f"{self.base_url}/batch/calendar/v3"
+
     def settings(self) -> dict[str, str]:
         """The environment variables (and Django settings of the same names) that point the product here."""
         return {
@@ -217,6 +221,7 @@ class FakeGoogle:
             "GMAIL_API_ENDPOINT": self.gmail_api_endpoint,
             "GMAIL_BATCH_URI": self.gmail_batch_uri,
             "GOOGLE_CALENDAR_API_ENDPOINT": self.calendar_api_endpoint,
+            "GOOGLE_CALENDAR_BATCH_URI": self.calendar_batch_uri,
         }
 
     def django_settings(self) -> dict[str, Any]:
@@ -474,7 +479,11 @@ class FakeGoogle:
         for index, part in enumerate(parts, start=1):
             if part.get_content_type() != "application/http":
                 raise api_error(400, "badRequest", "Each part of a batch request must be application/http.")
-            content_id = (part.get("Content-ID") or str(index)).strip().strip("<>")
+            # A long Content-ID arrives folded over two lines (the client's email generator folds at 78
+            # characters, as Calendar's `<base + event id>` is): unfold it as RFC 5322 says.
+            content_id = (
+                re.sub(r"\r?\n(?=[ \t])", "", part.get("Content-ID") or str(index)).strip().strip("<>")
+            )
             inner = _parse_inner_request(str(part.get_payload()))
             if inner is None:
                 reply = api_error(400, "badRequest", "Invalid request line in a batch part.").reply()

@@ -88,20 +88,30 @@ def mailbox_of(user: User) -> Mailbox:
     return Mailbox.objects.get(user=user)
 
 
-def gets_per_batch(google: FakeGoogle, user: str | None = None) -> list[int]:
-    """How many message reads each batch request carried, in order (the fake logs a batch's parts first,
-    then the batch itself)."""
+def gets_per_batch(google: FakeGoogle, user: str | None = None, *, format_: str = "raw") -> list[int]:
+    """How many message reads in ``format_`` each Gmail batch request carried, in order (the fake logs a
+    batch's parts first, then the batch itself); batches of another format are left out."""
     sizes: list[int] = []
     count = 0
     for entry in google.requests:
         if user is not None and entry.user not in (None, user):
             continue
         if entry.batch and entry.endpoint == "gmail.users.messages.get":
-            count += 1
-        elif entry.endpoint == "batch":
-            sizes.append(count)
+            count += entry.query.get("format") == [format_]
+        elif entry.endpoint == "batch" and entry.path.startswith("/batch/gmail"):
+            if count:
+                sizes.append(count)
             count = 0
     return sizes
+
+
+def bodies_read(google: FakeGoogle) -> list[str]:
+    """The ids of the messages whose raw body was read, in order."""
+    return [
+        r.path.rsplit("/", 1)[1]
+        for r in google.requests_to("gmail.users.messages.get")
+        if r.query.get("format") == ["raw"]
+    ]
 
 
 MakeUser = Callable[..., User]

@@ -26,6 +26,7 @@
     var c = run.counters;
     if (run.finished) return 100;
     if (run.phase === "scheduling") return 95;
+    if (run.backlog) return Math.min(90, 5 + Math.round((85 * run.backlog.read) / run.backlog.total));
     if (!c.messages_found) return run.state === "running" ? 5 : 2;
     return Math.min(90, 5 + Math.round((85 * c.messages_seen) / c.messages_found));
   }
@@ -91,7 +92,9 @@
     progress.setAttribute("aria-valuenow", String(value));
     progress.setAttribute("aria-valuetext", run.phase_label + ", " + value + "%");
     showPhase(run.finished ? "done" : run.phase);
-    setCounter("read", c.messages_seen + " of " + c.messages_found);
+    // A backlog larger than one run reads is counted as a whole ("1,200 of 2,000"), over the runs reading it.
+    var read = run.backlog ? [run.backlog.read, run.backlog.total] : [c.messages_seen, c.messages_found];
+    setCounter("read", read[0].toLocaleString() + " of " + read[1].toLocaleString());
     ["messages_skipped", "messages_processed", "tasks_created", "events_scheduled"].forEach(function (k) {
       setCounter(k, c[k]);
     });
@@ -119,7 +122,12 @@
     function poll() {
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.json(); })
-        .then(function (run) { show(run); if (!run.finished) setTimeout(poll, 600); })
+        .then(function (run) {
+          show(run);
+          if (!run.finished) setTimeout(poll, 600);
+          // The backlog goes on in a follow-up run: follow that one, as if the user had pressed again.
+          else if (run.follow_up) follow(run.follow_up.task_id);
+        })
         .catch(function () { result.textContent = "Lost contact with the server; retrying…"; setTimeout(poll, 3000); });
     }
     poll();

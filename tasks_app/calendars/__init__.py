@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -66,8 +67,17 @@ class EventRef:
     link: str
 
 
+# Events written in one round trip at most (Google's batch endpoint; 50 is the size Google recommends).
+INSERT_BATCH_SIZE = 50
+
+
 class Calendar(Protocol):
     def insert(self, spec: EventSpec) -> EventRef: ...
+
+    def insert_many(self, specs: Sequence[EventSpec]) -> list[EventRef | CalendarError]:
+        """Insert up to ``INSERT_BATCH_SIZE`` events at once. One outcome per spec, in order: the event, or
+        the error of that one insert (``EventExists`` when its id is taken). An error of the whole call
+        (nothing known to be written) is raised instead."""
 
     def update(self, spec: EventSpec) -> EventRef: ...
 

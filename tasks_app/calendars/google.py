@@ -4,7 +4,8 @@ Events go on the primary calendar under ids we choose (``event_id_for``: base32h
 repeated safely: a second insert of the same id is a 409, which the caller turns into an update. An insert
 whose answer was lost (timeout, dropped connection, 5xx) is reconciled by reading the event back. Events
 carry ``extendedProperties.private.taskId``, no attendees, private visibility and reminders chosen by the
-task's priority; every write says ``sendUpdates=none``. Busy time is read with ``events.list`` (the
+task's priority; every write says ``sendUpdates=none``. New events go in batches of up to 50 to the
+Calendar batch endpoint (``insert_many``), each part with its own outcome. Busy time is read with ``events.list`` (the
 ``calendar.events`` scope does not allow freebusy), skipping transparent and cancelled events; its answer
 also gives the calendar's time zone, used for the events' display zone and for all-day events.
 """
@@ -14,15 +15,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
+from googleapiclient.http import BatchHttpRequest
 
 from accounts.google.client import execute, google_service
-from accounts.google.errors import GoogleApiError, GoogleErrorKind
-from tasks_app.calendars import CalendarError, EventExists, EventMissing, EventRef, EventSpec
+from accounts.google.errors import GoogleApiError, GoogleErrorKind, grade
+from tasks_app.calendars import (
+    INSERT_BATCH_SIZE,
+    CalendarError,
+    EventExists,
+    EventMissing,
+    EventRef,
+    EventSpec,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +176,68 @@ class GoogleCalendar:
             logger.info("Event %s was stored although its insert got no answer", spec.event_id)
             return existing
         raise problem
+
+    def insert_many(self, specs: Sequence[EventSpec]) -> list[EventRef | CalendarError]:
+        """One request to the batch endpoint (``GOOGLE_CALENDAR_BATCH_URI``) for up to 50 inserts. Parts are
+        not retried: a part answered 409 is ``EventExists``, any other failed part a ``CalendarError`` (transient
+        for a rate limit or a server error)."""
+        if not specs:
+            return []
+        if len(specs) > INSERT_BATCH_SIZE:
+            raise ValueError(f"At most {INSERT_BATCH_SIZE} events go in one batch.")
+        bodies = [{"id": spec.event_id, **self._body(spec)} for spec in specs]
+        answers: dict[str, dict[str, Any] | GoogleApiError] = {}
+
+        def collect(request_id: str, response: Any, exception: Exception | None) -> None:
+            answers[request_id] = grade(exception) if exception is not None else (response or {})
+
+        events = self.events
+        batch = BatchHttpRequest(callback=collect, batch_uri=settings.GOOGLE_CALENDAR_BATCH_URI)
+        for body in bodies:
+            batch.add(
+                events.insert(calendarId=CALENDAR_ID, body=body, sendUpdates="none"), request_id=body["id"]
+            )
+        try:
+            execute(batch, http=self._service._http)
+        except GoogleApiError as e:
+            problem = calendar_error(e, f"adding {len(specs)} events")
+            if e.kind not in AMBIGUOUS_KINDS:
+                raise problem from e
+            return self._read_back(specs, problem)
+        return [self._inserted(spec, answers.get(spec.event_id)) for spec in specs]
+
+    def _read_back(
+        self, specs: Sequence[EventSpec], problem: CalendarError
+    ) -> list[EventRef | CalendarError]:
+        """The batch may have been stored although no answer came back: read each event to find out. The
+        first read that fails leaves the rest unknown (``problem``), to be settled by the next pass."""
+        outcomes: list[EventRef | CalendarError] = []
+        for spec in specs:
+            if outcomes and isinstance(outcomes[-1], CalendarError) and outcomes[-1] is not problem:
+                outcomes.append(problem)
+                continue
+            try:
+                existing = self.get(spec.event_id)
+            except CalendarError as e:
+                outcomes.append(e)
+                continue
+            outcomes.append(existing if existing is not None else problem)
+        return outcomes
+
+    def _inserted(
+        self, spec: EventSpec, answer: dict[str, Any] | GoogleApiError | None
+    ) -> EventRef | CalendarError:
+        if isinstance(answer, GoogleApiError):
+            if answer.kind is GoogleErrorKind.CONFLICT:
+                return EventExists(spec.event_id)
+            # A part with no usable answer may have been stored all the same. Not read back here: it is
+            # a transient error, the task stays pending, and the next pass's insert meets the stored
+            # event (409) and updates it.
+            return calendar_error(answer, "adding an event")
+        try:
+            return self._ref(answer or {})
+        except (KeyError, ValueError):
+            return CalendarError("Google Calendar, adding an event: the batch gave no usable answer for it.")
 
     def update(self, spec: EventSpec) -> EventRef:
         request = self.events.patch(

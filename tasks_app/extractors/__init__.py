@@ -7,6 +7,10 @@ This module holds the protocol, its data classes and errors only. The implementa
 ``EXTRACTORS`` by dotted path and imported on first use: the offline rule-based one (``offline/``) and
 Claude (``claude.py``, and with it the anthropic SDK, is imported only when "claude" is asked for). A new
 extractor is one module with a class that has ``from_settings()``, and one line in ``EXTRACTORS``.
+
+The sync calls one extractor from up to ``EXTRACTION_CONCURRENCY`` threads at once: an extractor must be
+thread-safe (no per-call state on ``self``; the offline one holds none, Claude's SDK client is safe to
+share) and must not touch the database (the sync's own thread writes what it returns).
 """
 
 from __future__ import annotations

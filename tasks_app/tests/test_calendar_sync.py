@@ -35,6 +35,7 @@ from tasks_app.services import (
     task_retitle,
     task_stable_key,
 )
+from tasks_app.threads import thread_open_tasks
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
@@ -73,7 +74,13 @@ def store(user: User, mailbox_factory: MailboxFactory, *items: ExtractedTask) ->
         status=MessageReceipt.Status.DONE,
     )
     profile = Profile.objects.get(user=user)
-    tasks_store_extracted(receipt=receipt, extracted=list(items), profile=profile, extractor="offline")
+    tasks_store_extracted(
+        receipt=receipt,
+        extracted=list(items),
+        profile=profile,
+        extractor="offline",
+        thread_tasks=thread_open_tasks(receipt=receipt),
+    )
     return list(Task.objects.filter(source=receipt).order_by("position"))
 
 
@@ -288,20 +295,20 @@ def test_a_calendar_that_is_down_leaves_tasks_pending_for_a_later_sync(
     alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = store(alice, mailbox_factory, todo("Send the slides"), todo("Book the room"))
-    attempts: list[str] = []
+    attempts: list[int] = []
 
-    def down(self: LocalCalendar, spec: EventSpec) -> Any:
-        attempts.append(spec.event_id)
+    def down(self: LocalCalendar, specs: list[EventSpec]) -> Any:
+        attempts.append(len(specs))
         raise CalendarError("down", transient=True)
 
-    monkeypatch.setattr(LocalCalendar, "insert", down)
+    monkeypatch.setattr(LocalCalendar, "insert_many", down)
 
     assert calendar_sync(user=alice, now=MONDAY_8AM) == 0
 
-    # A transient error stops the pass instead of hammering a calendar that is down.
-    assert len(attempts) == 1
+    # One batch for both, and a transient error stops the pass instead of hammering a calendar that is down.
+    assert attempts == [2]
     assert fresh(first).calendar_pending and fresh(second).calendar_pending
-    assert fresh(first).calendar_error == "down"
+    assert fresh(first).calendar_error == fresh(second).calendar_error == "down"
     assert not fresh(first).event_written
     assert not LocalCalendarEvent.objects.filter(user=alice).exists()
 
@@ -319,10 +326,10 @@ def test_a_task_placed_while_another_waits_for_the_calendar_does_not_take_its_bl
     friday = dt.datetime(2026, 12, 4, 17, 0, tzinfo=NY)
     [waiting] = store(alice, mailbox_factory, todo("Send the slides", kind="deadline", due=friday))
 
-    def down(self: LocalCalendar, spec: EventSpec) -> Any:
+    def down(self: LocalCalendar, specs: list[EventSpec]) -> Any:
         raise CalendarError("down", transient=True)
 
-    monkeypatch.setattr(LocalCalendar, "insert", down)
+    monkeypatch.setattr(LocalCalendar, "insert_many", down)
     calendar_sync(user=alice, now=MONDAY_8AM)
     monkeypatch.undo()
     # Its block is chosen but not on the calendar yet; a task due sooner is placed before it is written.
@@ -344,10 +351,10 @@ def test_a_calendar_error_is_cleared_once_the_write_succeeds(
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
 
-    def down(self: LocalCalendar, spec: EventSpec) -> Any:
+    def down(self: LocalCalendar, specs: list[EventSpec]) -> Any:
         raise CalendarError("down", transient=True)
 
-    monkeypatch.setattr(LocalCalendar, "insert", down)
+    monkeypatch.setattr(LocalCalendar, "insert_many", down)
     calendar_sync(user=alice, now=MONDAY_8AM)
     monkeypatch.undo()
 
@@ -369,7 +376,11 @@ def test_event_ids_are_base32hex_and_stable_across_reruns(
     # The same email extracted again (a rerun of the sync) updates the same rows and the same events.
     receipt = tasks[0].source
     tasks_store_extracted(
-        receipt=receipt, extracted=items, profile=Profile.objects.get(user=alice), extractor="offline"
+        receipt=receipt,
+        extracted=items,
+        profile=Profile.objects.get(user=alice),
+        extractor="offline",
+        thread_tasks=thread_open_tasks(receipt=receipt),
     )
     assert calendar_sync(user=alice, now=MONDAY_8AM) == 2
     calendar_sync(user=alice, now=MONDAY_8AM)
@@ -389,13 +400,13 @@ def test_a_worker_killed_between_calendar_write_and_save_leaves_one_event(
     alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [task] = store(alice, mailbox_factory, todo())
-    real_insert = LocalCalendar.insert
+    real_insert_many = LocalCalendar.insert_many
 
-    def insert_then_die(self: LocalCalendar, spec: EventSpec) -> Any:
-        real_insert(self, spec)
+    def insert_then_die(self: LocalCalendar, specs: list[EventSpec]) -> Any:
+        real_insert_many(self, specs)
         raise WorkerDied()
 
-    monkeypatch.setattr(LocalCalendar, "insert", insert_then_die)
+    monkeypatch.setattr(LocalCalendar, "insert_many", insert_then_die)
     with pytest.raises(WorkerDied):
         calendar_sync(user=alice, now=MONDAY_8AM)
     monkeypatch.undo()

@@ -85,10 +85,16 @@ def test_it_reads_est_in_summer_as_new_york_wall_time() -> None:
     assert resolved.due.hour == 9
 
 
-def test_it_resolves_the_day_in_the_stated_zone_not_the_readers() -> None:
-    # 23:30 Tuesday in New York is already Wednesday in Berlin; "tomorrow" for a Berlin sender is Thursday.
+def test_it_counts_the_day_from_the_senders_date_even_in_a_stated_zone() -> None:
+    # 23:30 Tuesday in New York is already Wednesday in Berlin; the New York sender's "tomorrow" is
+    # Wednesday, at 10:00 Berlin time.
     late = dt.datetime(2026, 3, 3, 23, 30, tzinfo=ZoneInfo(NY))
     resolved = resolve_due("tomorrow at 10:00 CET", reference=late, timezone=NY)
+    assert resolved is not None
+    assert resolved.due == dt.datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    # The same instant written by a sender in Berlin (05:30 Wednesday there): tomorrow is Thursday.
+    berlin = late.astimezone(ZoneInfo("Europe/Berlin"))
+    resolved = resolve_due("tomorrow at 10:00 CET", reference=berlin, timezone=NY)
     assert resolved is not None
     assert resolved.due == dt.datetime(2026, 3, 5, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
@@ -248,3 +254,143 @@ def test_it_reads_a_weekday_followed_by_an_hour_range_as_that_day_not_a_day_of_m
     assert resolved is not None
     assert resolved.due == dt.datetime(2026, 11, 27, 13, 0, tzinfo=ZoneInfo("America/New_York"))
     assert resolved.duration_minutes == 60
+
+
+BERLIN = "Europe/Berlin"
+# Monday 9 March 2026, 23:30 at -07:00 (Los Angeles): already Tuesday 07:30 in Berlin.
+MONDAY_NIGHT_IN_LA = dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+
+
+def test_tomorrow_is_counted_from_the_senders_local_date() -> None:
+    resolved = resolve_due("tomorrow", reference=MONDAY_NIGHT_IN_LA, timezone=BERLIN)
+    assert resolved is not None
+    # Tuesday for the sender, although the reader in Berlin is on Tuesday already.
+    assert resolved.due == dt.datetime(2026, 3, 10, 17, 0, tzinfo=ZoneInfo(BERLIN))
+
+
+def test_weekdays_and_day_counts_start_from_the_senders_local_date() -> None:
+    assert local("Tuesday", MONDAY_NIGHT_IN_LA, BERLIN) == dt.datetime(2026, 3, 10, 17, 0)
+    assert local("in 2 days", MONDAY_NIGHT_IN_LA, BERLIN) == dt.datetime(2026, 3, 11, 17, 0)
+    assert local("tomorrow at 10", MONDAY_NIGHT_IN_LA, BERLIN) == dt.datetime(2026, 3, 10, 10, 0)
+
+
+def test_a_utc_date_header_says_nothing_of_the_sender_so_the_readers_date_counts() -> None:
+    # 07:30 UTC Tuesday is 23:30 Monday in Los Angeles, the reader's zone: "tomorrow" is Tuesday there.
+    utc = MONDAY_NIGHT_IN_LA.astimezone(dt.UTC)
+    assert local("tomorrow", utc, LA) == dt.datetime(2026, 3, 10, 17, 0)
+    assert local("tomorrow", utc, BERLIN) == dt.datetime(2026, 3, 11, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "zone", "wall"),
+    [
+        ("Friday EOD London time", "Europe/London", dt.datetime(2026, 3, 6, 17, 0)),
+        ("3pm New York time", NY, dt.datetime(2026, 3, 4, 15, 0)),
+        ("Thursday 10:00 Berlin time", BERLIN, dt.datetime(2026, 3, 5, 10, 0)),
+        ("Monday 9am Paris", "Europe/Paris", dt.datetime(2026, 3, 9, 9, 0)),
+        ("at 3 Sydney time", "Australia/Sydney", dt.datetime(2026, 3, 5, 15, 0)),
+        ("10:00 Berlin time on Monday", BERLIN, dt.datetime(2026, 3, 9, 10, 0)),
+        ("tomorrow 4pm San Francisco time", LA, dt.datetime(2026, 3, 5, 16, 0)),
+        ("Monday 9am Germany time", BERLIN, dt.datetime(2026, 3, 9, 9, 0)),
+    ],
+)
+def test_it_resolves_a_zone_named_by_place_in_that_place(phrase: str, zone: str, wall: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone="Asia/Tokyo")
+    assert resolved is not None, phrase
+    assert resolved.zone_stated
+    assert resolved.due == wall.replace(tzinfo=ZoneInfo(zone))
+
+
+def test_friday_eod_london_time_is_not_the_readers_eod() -> None:
+    resolved = resolve_due("Friday EOD London time", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    # 17:00 in London is 12:00 in New York that Friday (before the US DST change).
+    assert resolved.due.astimezone(ZoneInfo(NY)).replace(tzinfo=None) == dt.datetime(2026, 3, 6, 12, 0)
+
+
+@pytest.mark.parametrize(
+    "phrase", ["Friday 3pm Sarah", "at 9am Any time is fine", "3pm Monday time", "Call me at 3pm Jordan."]
+)
+def test_a_capitalised_word_that_is_no_place_leaves_the_readers_zone(phrase: str) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert resolved.zone == NY
+    assert not resolved.zone_stated
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["Thursday 10\u201311:30", "Thursday 10\u201411:30", "Thursday 10-11:30", "Thursday from 10 to 11:30",
+     "Thursday 10 until 11:30", "10\u201311:30 on Thursday"],
+)  # fmt: skip
+def test_an_hour_range_without_am_pm_reads_as_business_hours(phrase: str) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None, phrase
+    assert resolved.due.replace(tzinfo=None) == dt.datetime(2026, 3, 5, 10, 0)
+    assert resolved.duration_minutes == 90
+
+
+def test_an_afternoon_hour_range_without_am_pm_is_pm() -> None:
+    resolved = resolve_due("Friday from 2 to 3:30", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert resolved.due.replace(tzinfo=None) == dt.datetime(2026, 3, 6, 14, 0)
+    assert resolved.duration_minutes == 90
+
+
+@pytest.mark.parametrize(
+    ("phrase", "wall"),
+    [
+        ("before 10 tomorrow", dt.datetime(2026, 3, 5, 10, 0)),
+        ("by 10 on Friday", dt.datetime(2026, 3, 6, 10, 0)),
+        ("no later than 3pm Friday", dt.datetime(2026, 3, 6, 15, 0)),
+        ("no later than 3 on Friday", dt.datetime(2026, 3, 6, 15, 0)),
+        ("by 5.", dt.datetime(2026, 3, 4, 17, 0)),
+        ("before 10.", dt.datetime(2026, 3, 5, 10, 0)),  # 10:00 has passed at 10:00 Wednesday
+        ("until 4 Friday", dt.datetime(2026, 3, 6, 16, 0)),
+    ],
+)
+def test_a_bare_hour_after_by_before_or_no_later_than_is_a_business_hours_deadline(
+    phrase: str, wall: dt.datetime
+) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None, phrase
+    assert resolved.has_time
+    assert resolved.due.replace(tzinfo=None) == wall
+
+
+@pytest.mark.parametrize(
+    "text", ["Sales grew by 10 percent.", "Page 10 to 12 of the report", "We went from 3 to 5"]
+)
+def test_numbers_after_by_or_in_a_plain_range_are_not_times(text: str) -> None:
+    assert find_due_phrases(text) == []
+
+
+def test_it_reads_within_n_days_the_nth_and_n_weeks_from_today() -> None:
+    assert local("within 3 days") == dt.datetime(2026, 3, 7, 17, 0)
+    assert local("by the 15th") == dt.datetime(2026, 3, 15, 17, 0)
+    assert local("by the 2nd") == dt.datetime(2026, 4, 2, 17, 0)  # the 2nd of March has passed
+    assert local("a week from today") == dt.datetime(2026, 3, 11, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "zone"),
+    [("4pm Pacific time", LA), ("9am Eastern time", NY), ("3pm Central Time", "America/Chicago"),
+     ("3pm Mountain time", "America/Denver"), ("noon UK time", "Europe/London")],
+)  # fmt: skip
+def test_region_words_before_time_still_name_their_zone(phrase: str, zone: str) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone="Asia/Tokyo")
+    assert resolved is not None and resolved.zone_stated
+    assert resolved.zone == zone
+
+
+def test_a_clock_time_without_am_pm_uses_business_hours_unless_written_with_a_zero() -> None:
+    assert local("tomorrow at 3:30") == dt.datetime(2026, 3, 5, 15, 30)
+    assert local("tomorrow at 9:30") == dt.datetime(2026, 3, 5, 9, 30)
+    assert local("tomorrow at 03:30") == dt.datetime(2026, 3, 5, 3, 30)
+    assert local("tomorrow at 15:30") == dt.datetime(2026, 3, 5, 15, 30)
+
+
+def test_a_bare_hour_followed_by_what_the_meeting_is_for_is_still_a_time() -> None:
+    assert local("Wednesday at 11 to go over the options") == dt.datetime(2026, 3, 11, 11, 0)
+    assert local("Friday at 2 for half an hour") == dt.datetime(2026, 3, 6, 14, 0)
+    assert find_due_phrases("We are at 11 to 12 people") == []

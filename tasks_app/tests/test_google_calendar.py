@@ -23,12 +23,13 @@ from scheduler_site.tests.google_support import (  # noqa: F401
     google_fixture,
     mail,
 )
-from tasks_app.calendars import calendar_for
+from tasks_app.calendars import calendar_for, event_id_for
 from tasks_app.calendars.google import GoogleCalendar
 from tasks_app.extractors import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import Task
-from tasks_app.services import calendar_sync, task_approve
+from tasks_app.services import calendar_sync, task_approve, task_stable_key
+from tasks_app.threads import thread_open_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -154,17 +155,17 @@ def test_a_crash_between_the_insert_and_the_save_leaves_exactly_one_event(
     account = connect(google, alice)
     for body in REQUESTS[:3]:
         account.add_message(mail(body=body))
-    real_insert = GoogleCalendar.insert
+    real_insert_many = GoogleCalendar.insert_many
 
-    def insert_then_die(self: GoogleCalendar, spec: Any) -> Any:
-        real_insert(self, spec)
+    def insert_then_die(self: GoogleCalendar, specs: Any) -> Any:
+        real_insert_many(self, specs)
         raise WorkerDied()
 
-    monkeypatch.setattr(GoogleCalendar, "insert", insert_then_die)
+    monkeypatch.setattr(GoogleCalendar, "insert_many", insert_then_die)
     with pytest.raises(WorkerDied):
         sync_in_foreground(alice)
     monkeypatch.undo()
-    assert len(account.calendar_events()) == 1
+    assert len(account.calendar_events()) == 3
     assert not Task.objects.filter(user=alice, event_written=True).exists()
 
     calendar_sync(user=alice)
@@ -175,8 +176,9 @@ def test_a_crash_between_the_insert_and_the_save_leaves_exactly_one_event(
     assert sorted(e["id"] for e in events) == sorted(tasks.values_list("event_id", flat=True))
     assert all(t.event_written and not t.calendar_pending for t in tasks)
     statuses = [r.status for r in google.requests_to("calendar.events.insert")]
-    assert statuses.count(409) == 1  # the rerun met the event it had written, and updated it
-    assert len(google.requests_to("calendar.events.patch")) == 1
+    # A 409 in the rerun's batch: the event it had written, updated rather than added again.
+    assert statuses.count(409) == 3
+    assert len(google.requests_to("calendar.events.patch")) == 3
 
 
 def test_an_insert_whose_answer_is_lost_is_reconciled_by_reading_the_event(
@@ -280,7 +282,13 @@ def _store_requests(user: User, count: int) -> None:
             status=MessageReceipt.Status.DONE,
         )
         item = ExtractedTask(title="Send the slides", kind="todo", evidence=REQUESTS[0])
-        tasks_store_extracted(receipt=receipt, extracted=[item], profile=profile, extractor="offline")
+        tasks_store_extracted(
+            receipt=receipt,
+            extracted=[item],
+            profile=profile,
+            extractor="offline",
+            thread_tasks=thread_open_tasks(receipt=receipt),
+        )
 
 
 def test_busy_time_is_read_once_per_placement_pass_however_many_tasks(
@@ -303,8 +311,9 @@ def test_busy_time_is_read_once_per_placement_pass_however_many_tasks(
     [read] = google.requests_to("calendar.events.list")
     assert read.query["timeMin"] == ["2030-06-03T07:00:00Z"]
     assert read.query["timeMax"] == ["2030-07-01T07:00:00Z"]
-    # Writes stay one call per event (they are not batched).
-    assert len(google.requests_to("calendar.events.insert")) == 30
+    # The 30 events went in one batch request.
+    assert inserts_per_batch(google) == [30]
+    assert all(r.batch for r in google.requests_to("calendar.events.insert"))
     standup = (dt.datetime(2030, 6, 3, 13, 0, tzinfo=dt.UTC), dt.datetime(2030, 6, 3, 14, 0, tzinfo=dt.UTC))
     for task in Task.objects.filter(user=alice):
         assert task.event_start and task.event_end
@@ -315,3 +324,70 @@ def test_busy_time_is_read_once_per_placement_pass_however_many_tasks(
 
     assert calendar_sync(user=alice, now=monday) == 3
     assert len(google.requests_to("calendar.events.list")) == 1
+
+
+def inserts_per_batch(google: FakeGoogle) -> list[int]:
+    """How many event inserts each batch request carried, in order (parts are logged before their batch)."""
+    sizes: list[int] = []
+    count = 0
+    for entry in google.requests:
+        if entry.batch and entry.endpoint == "calendar.events.insert":
+            count += 1
+        elif entry.endpoint == "batch":
+            sizes.append(count)
+            count = 0
+    return sizes
+
+
+def test_events_are_written_in_batches_of_at_most_fifty_after_one_busy_read(
+    google: FakeGoogle, alice: User
+) -> None:
+    connect(google, alice)
+    _store_requests(alice, 120)
+    google.clear_requests()
+
+    assert calendar_sync(user=alice, now=dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC)) == 120
+
+    assert len(google.requests_to("calendar.events.list")) == 1
+    assert inserts_per_batch(google) == [50, 50, 20]
+    assert [r.path for r in google.requests_to("batch")] == ["/batch/calendar/v3"] * 3
+    assert not Task.objects.filter(user=alice, event_written=False).exists()
+
+
+def test_a_duplicate_inside_a_batch_counts_as_already_written(google: FakeGoogle, alice: User) -> None:
+    account = connect(google, alice)
+    _store_requests(alice, 3)
+    first = Task.objects.filter(user=alice).order_by("pk").first()
+    assert first is not None
+    # Written by a pass that died before saving it: the id is taken on the calendar already.
+    first.event_id = event_id_for(task_stable_key(first))
+    first.save(update_fields=["event_id"])
+    account.add_event(
+        {
+            "id": first.event_id,
+            "summary": "Send the slides",
+            "start": {"dateTime": "2030-06-03T13:00:00Z"},
+            "end": {"dateTime": "2030-06-03T13:30:00Z"},
+        }
+    )
+
+    assert calendar_sync(user=alice, now=dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC)) == 3
+
+    assert sorted(r.status or 0 for r in google.requests_to("calendar.events.insert")) == [200, 200, 409]
+    assert len(google.requests_to("calendar.events.patch")) == 1
+    assert len(account.calendar_events()) == 3
+    assert all(t.event_written and t.calendar_error == "" for t in Task.objects.filter(user=alice))
+
+
+def test_a_part_that_fails_inside_a_batch_leaves_its_task_pending(google: FakeGoogle, alice: User) -> None:
+    account = connect(google, alice)
+    _store_requests(alice, 3)
+    google.fail("calendar.events.insert", status=503, times=1)
+
+    written = calendar_sync(user=alice, now=dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC))
+
+    assert written == 2
+    waiting = Task.objects.get(user=alice, calendar_pending=True)
+    assert "503" in waiting.calendar_error and not waiting.event_written
+    assert calendar_sync(user=alice, now=dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC)) == 1
+    assert len(account.calendar_events()) == 3

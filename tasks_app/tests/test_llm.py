@@ -162,13 +162,13 @@ def test_a_date_only_reading_that_agrees_on_the_day_is_trusted(fake: FakeAnthrop
 
 
 def test_a_model_date_before_the_email_that_our_rules_cannot_check_gives_no_due(fake: FakeAnthropic) -> None:
-    body = "Please file the expenses by the 15th."
+    body = "Please file the expenses by mid-month."
     item = answer_task(
-        "File the expenses", body, kind="deadline", date_phrase="the 15th", due_iso="2026-11-15"
-    )  # sent on 23 November: the 15th that is meant is in December
+        "File the expenses", body, kind="deadline", date_phrase="mid-month", due_iso="2026-11-15"
+    )  # sent on 23 November: the middle of the month that is meant is in December
     fake.script(Reply.tasks(item))
     [task] = claude(fake).extract(email(body=body))
-    assert task.due is None and task.due_phrase == "the 15th"
+    assert task.due is None and task.due_phrase == "mid-month"
     assert "before the email was sent" in task.review_reason
 
 
@@ -179,9 +179,9 @@ def test_a_date_phrase_that_is_not_in_the_email_gives_no_due(fake: FakeAnthropic
 
 
 def test_a_date_our_rules_cannot_read_is_kept_but_flagged(fake: FakeAnthropic) -> None:
-    body = "Please file the expenses by the 15th."
+    body = "Please file the expenses by mid-December."
     item = answer_task(
-        "File the expenses", body, kind="deadline", date_phrase="the 15th", due_iso="2026-12-15"
+        "File the expenses", body, kind="deadline", date_phrase="mid-December", due_iso="2026-12-15"
     )
     fake.script(Reply.tasks(item))
     [task] = claude(fake).extract(email(body=body))

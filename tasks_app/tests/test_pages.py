@@ -278,6 +278,38 @@ def test_the_review_queue_lists_proposed_tasks_with_their_actions(careful: User)
         assert f'href="/tasks/{task.pk}/#edit"' in html
 
 
+def test_a_long_review_queue_is_shown_a_page_at_a_time(careful: User) -> None:
+    proposed = Task.objects.filter(user=careful).first()
+    assert proposed is not None
+    Task.objects.bulk_create(
+        Task(
+            user=careful,
+            title=f"Extra {n}",
+            kind="todo",
+            status=Task.Status.PROPOSED,
+            source=proposed.source,
+            position=10 + n,
+        )
+        for n in range(57)
+    )
+    client = client_for(careful)
+
+    first = client.get("/review/")
+    second = client.get("/review/?page=2")
+
+    assert len(first.context["queue"]) == 50 and len(second.context["queue"]) == 10
+    assert first.context["review_count"] == 60
+    assert "60 tasks found in your mail" in first.content.decode()
+    assert 'href="?page=2"' in first.content.decode()
+    shown = {t.pk for t in first.context["queue"]} | {t.pk for t in second.context["queue"]}
+    assert len(shown) == 60
+    assert client.get("/review/?page=3").status_code == 404
+    # Deciding works on the tasks asked about, wherever they are in the queue.
+    last = second.context["queue"][-1]
+    client.post("/review/decide/", {"decision": "reject", "task_ids": [last.pk]})
+    assert Task.objects.get(pk=last.pk).status == Task.Status.DISMISSED
+
+
 def test_rejecting_one_keeps_it_off_the_calendar(careful: User) -> None:
     task = Task.objects.filter(user=careful).first()
     assert task is not None

@@ -35,6 +35,7 @@ from tasks_app.extractors import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import LocalCalendarEvent, Task
 from tasks_app.services import calendar_sync
+from tasks_app.threads import thread_open_tasks
 
 MailboxFactory = Callable[[User], tuple[Mailbox, MailFolder]]
 
@@ -143,7 +144,13 @@ def _read_mail(user: User, mailbox: Mailbox, emails: list[list[Item]], now: dt.d
             )
             for position, item in enumerate(email_items)
         ]
-        tasks_store_extracted(receipt=receipt, extracted=extracted, profile=profile, extractor="offline")
+        tasks_store_extracted(
+            receipt=receipt,
+            extracted=extracted,
+            profile=profile,
+            extractor="offline",
+            thread_tasks=thread_open_tasks(receipt=receipt),
+        )
 
 
 def _overlap(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.datetime]) -> bool:

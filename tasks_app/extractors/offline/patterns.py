@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from tasks_app.dates import ResolvedDate, find_due_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
 
+from .languages import other_language_intent
+
 FLAGS = re.IGNORECASE
 YOU = r"(?:you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
 ASK_MODAL = rf"(?:could|can|would|will|wd|cd|pls|please|would it be possible for|could i ask)\s+{YOU}\b"
@@ -155,6 +157,9 @@ class SentenceIntent:
 def classify_sentence(text: str) -> SentenceIntent:
     """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
     flat = " ".join(text.split())
+    # Spanish, French and German sentences are read by languages.py; the rules below are English.
+    if (other_language := other_language_intent(flat)) is not None:
+        return SentenceIntent(*other_language)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
     request = bool(_REQUEST.search(flat) or IMPERATIVE.search(flat))

@@ -7,6 +7,7 @@ import re
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
+from .languages import other_language_title
 from .patterns import ASK_MODAL, FLAGS, YOU
 
 LEAD_IN = re.compile(
@@ -171,6 +172,9 @@ def _tidy(text: str) -> str:
 
 def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
     flat = " ".join(sentence.split())
+    # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
+    if (other_language := other_language_title(flat, meeting, sender)) is not None:
+        return other_language
     text = drop_scene(flat)
     text = LEAD_IN.sub("", text, count=1)
     text = _strip_dates(text)

@@ -11,10 +11,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tasks_app.evaluation import (
     DEFAULT_EMAILS_PATH,
     DEFAULT_INTENT_PATH,
+    DEFAULT_MAILBOX_PATH,
+    EmailsResult,
     evaluate_emails,
     evaluate_intent,
     load_labelled_emails,
     render_emails_table,
+    render_halves_table,
     render_intent_table,
 )
 from tasks_app.extractors import get_extractor
@@ -22,7 +25,8 @@ from tasks_app.extractors import get_extractor
 
 class Command(BaseCommand):
     help = (
-        "Measure an extractor: has-a-task P/R/F1 on the intent set, and task/due accuracy on labelled emails."
+        "Measure an extractor: has-a-task P/R/F1 on the intent set, and task/due accuracy on the labelled "
+        "emails and the labelled mailbox, per tune/holdout half."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +37,19 @@ class Command(BaseCommand):
             default=None,
             help="Labelled emails JSONL (default: the bundled emails.jsonl when present; '' to skip).",
         )
+        parser.add_argument(
+            "--mailbox",
+            default=None,
+            help="The realistic labelled mailbox JSONL (default: the bundled mailbox.jsonl; '' to skip).",
+        )
         parser.add_argument("--tolerance-minutes", type=int, default=60, help="Due-time tolerance.")
+        parser.add_argument(
+            "--misses",
+            choices=["tune", "holdout", "all"],
+            default=None,
+            help="Also list each expected task that was not right, and each task from a no-task email, for "
+            "that half. Tune rules on the tune half only, or the holdout figures stop meaning anything.",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         try:
@@ -44,25 +60,46 @@ class Command(BaseCommand):
             raise CommandError("--tolerance-minutes must be 0 or more")
 
         intent_path = options["intent"]
-        emails_path = options["emails"]
-        if emails_path is None:
-            emails_path = str(DEFAULT_EMAILS_PATH) if DEFAULT_EMAILS_PATH.exists() else ""
-        if not intent_path and not emails_path:
-            raise CommandError("nothing to evaluate: give --intent or --emails")
+        sets = {
+            "labelled emails": self._path(options["emails"], DEFAULT_EMAILS_PATH),
+            "mailbox": self._path(options["mailbox"], DEFAULT_MAILBOX_PATH),
+        }
+        if not intent_path and not any(sets.values()):
+            raise CommandError("nothing to evaluate: give --intent, --emails or --mailbox")
 
         tables: list[str] = []
         if intent_path:
             self._require(intent_path)
             tables.append(render_intent_table(evaluate_intent(extractor, intent_path)))
-        if emails_path:
-            self._require(emails_path)
+        tolerance = dt.timedelta(minutes=options["tolerance_minutes"])
+        for name, path in sets.items():
+            if not path:
+                continue
+            self._require(path)
             try:
-                emails = load_labelled_emails(emails_path)
+                emails = load_labelled_emails(path)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            tolerance = dt.timedelta(minutes=options["tolerance_minutes"])
-            tables.append(render_emails_table(evaluate_emails(extractor, emails, tolerance=tolerance)))
+            result = evaluate_emails(extractor, emails, tolerance=tolerance)
+            tables.append(render_emails_table(result, name))
+            tables.append(render_halves_table(result, name))
+            if options["misses"]:
+                tables.append(self._misses(result, name, options["misses"]))
         self.stdout.write("\n\n".join(tables))
+
+    @staticmethod
+    def _path(given: str | None, bundled: Path) -> str:
+        """None means the bundled file when there is one; "" means skip the set."""
+        if given is None:
+            return str(bundled) if bundled.exists() else ""
+        return given
+
+    @staticmethod
+    def _misses(result: EmailsResult, name: str, half: str) -> str:
+        misses = result.halves[half].misses
+        where = "all" if half == "all" else f"the {half} half"
+        lines = [f"Not right in {where} of the {name} ({len(misses)}):", *misses]
+        return "\n".join(lines)
 
     @staticmethod
     def _require(path: str) -> None:
