@@ -10,6 +10,7 @@ Each point is reached deterministically: the fake Google and the fake Anthropic 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import subprocess
@@ -19,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -78,6 +80,11 @@ def wait_for(condition: Callable[[], bool], what: str, log: Path, timeout: float
             return time.monotonic()
         time.sleep(0.2)
     raise AssertionError(f"{what}: not within {timeout} s\n{log.read_text()[-4000:]}")
+
+
+def call_held(holds: dict[str, Any], point: str) -> bool:
+    """Whether the call held for ``point`` (a fake Google delay) has begun waiting."""
+    return bool(holds[point].taken > 0)
 
 
 def enqueue_queued_runs(env: dict[str, str]) -> None:
@@ -179,8 +186,8 @@ def test_a_cluster_killed_mid_sync_at_four_points_recovers_every_run_without_los
         # This cluster fires no schedules: the calls are held far longer than the lease, and the watchdog must
         # not queue the runs again while their worker is still alive (the test's holds, not a real outage).
         with killable_cluster(log, **env, Q_SCHEDULER="0") as cluster:
-            for point in ("listing", "batch", "calendar"):
-                wait_for(lambda point=point: holds[point].taken > 0, f"{point}: a call held", log, 120)
+            for point in holds:
+                wait_for(functools.partial(call_held, holds, point), f"{point}: a call held", log, 120)
             # Last: the extraction held near the end of that mailbox (reached about when the calendar phase
             # of the other is), so it is still in flight, well within its time budget, at the kill.
             wait_for(

@@ -854,9 +854,12 @@ def test_a_delay_tells_when_a_call_began_waiting(google: FakeGoogle) -> None:
     service = gmail(google)
     assert held.taken == 0
     answered = threading.Event()
-    caller = threading.Thread(
-        target=lambda: (service.users().getProfile(userId="me").execute(), answered.set()), daemon=True
-    )
+
+    def call() -> None:
+        service.users().getProfile(userId="me").execute()
+        answered.set()
+
+    caller = threading.Thread(target=call, daemon=True)
     caller.start()
 
     deadline = time.monotonic() + 5
