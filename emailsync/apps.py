@@ -17,3 +17,5 @@ class EmailsyncConfig(AppConfig):
         maintenance_schedule(
             name="purge-message-bodies", func="emailsync.jobs.purge_message_bodies", minutes=24 * 60
         )
+        # Syncs whose worker died (the Redis broker never re-delivers them) are queued again: reliability.md.
+        maintenance_schedule(name="sync-watchdog", func="emailsync.jobs.recover_lost_syncs", minutes=1)

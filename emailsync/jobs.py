@@ -10,7 +10,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from emailsync.models import SyncRun
-from emailsync.services import SyncUnavailable, mailbox_sync, message_bodies_purge, sync_trigger
+from emailsync.services import (
+    SyncUnavailable,
+    mailbox_sync,
+    message_bodies_purge,
+    sync_runs_recover,
+    sync_trigger,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +50,9 @@ def purge_message_bodies() -> str:
     purged = message_bodies_purge(older_than=older_than)
     logger.info("Deleted the stored text of %s messages read before %s", purged, older_than.isoformat())
     return f"purged {purged}"
+
+
+def recover_lost_syncs() -> str:
+    """Every minute (declared in EmailsyncConfig.ready): queue again the syncs whose worker was lost."""
+    recovery = sync_runs_recover()
+    return f"requeued {len(recovery.requeued)}, failed {len(recovery.failed)}"

@@ -221,6 +221,9 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Times the watchdog queued this run again after its worker was lost (sync_runs_recover), and when last.
+    redeliveries = models.PositiveIntegerField(default=0)
+    redelivered_at = models.DateTimeField(null=True, blank=True)
 
     objects = SyncRunQuerySet.as_manager()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -228,6 +228,8 @@ def mailbox_sync(
         _finish_failed(run, error=f"{e} Extraction resumes after {timezone.localtime(until):%H:%M:%S %Z}.")
     except LeaseLost:
         logger.warning("Sync %s lost its mailbox lease; another worker took over", run.public_id)
+    except (OperationalError, InterfaceError) as e:
+        _database_lost(run, e)
     except Exception as e:
         logger.exception("Sync %s failed", run.public_id)
         _finish_failed_by_mailbox(run, mailbox, error=f"The sync failed unexpectedly: {e}")
@@ -236,6 +238,23 @@ def mailbox_sync(
     if progress:
         progress(run)
     return run
+
+
+def _database_lost(run: SyncRun, error: OperationalError | InterfaceError) -> None:
+    """The database could not be reached mid-run (a restart, a failover, a severed connection): open a new
+    connection and end the run with the reason. Not the mailbox's fault; what was committed is kept, and the
+    next sync goes on from there. Inside a transaction of a caller, or with the database still away, the
+    error goes up: the run then stays active and the watchdog (sync_runs_recover) picks it up later."""
+    if connection.in_atomic_block:
+        raise error
+    logger.error("Sync %s lost its database connection: %s", run.public_id, error)
+    connection.close()
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    _finish_failed(
+        run,
+        error=f"The database could not be reached during the sync ({reason}). What was finished is kept; "
+        "the next sync goes on from there.",
+    )
 
 
 def _sync_follow_up(run: SyncRun) -> None:
@@ -1014,3 +1033,66 @@ def receipt_retry(*, receipt: MessageReceipt) -> None:
     MessageReceipt.objects.filter(
         pk=receipt.pk, status__in=[MessageReceipt.Status.FAILED, MessageReceipt.Status.QUARANTINED]
     ).update(status=MessageReceipt.Status.FAILED, attempts=0, last_error="")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What one pass of the watchdog did: runs queued again, and runs given up on."""
+
+    requeued: list[int]
+    failed: list[int]
+
+
+def sync_runs_recover(*, now: dt.datetime | None = None) -> Recovery:
+    """The watchdog (every minute, ``emailsync.jobs.recover_lost_syncs``): queue again, by run id, every
+    queued or running sync whose worker is gone, so that a sync killed at any point finishes without anyone
+    triggering it again.
+
+    The Redis broker never hands back a job whose worker died, and the ORM broker only after ``Q_RETRY``;
+    our own records say sooner. A run is lost when it showed no sign of life (created, started, heartbeat,
+    or queued again by this watchdog) for ``SYNC_LEASE_SECONDS`` and its mailbox's lease is not held: a
+    live worker renews both as it goes. Queuing it again is safe: receipts are written before the work and
+    ``mailbox_sync`` is idempotent per run (a twin delivery leaves the lease to the copy holding it).
+
+    Bounded: a run is queued again at most once per lease period (the time it was counts as a sign of
+    life), and after ``SYNC_MAX_REDELIVERIES`` times it is failed with the reason, which frees the user for
+    a new sync. A conditional UPDATE claims each step, so two clusters running the watchdog at once queue a
+    run only once.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    lost = (
+        SyncRun.objects.filter(state__in=SyncRun.ACTIVE_STATES, created_at__lt=cutoff)
+        .filter(Q(started_at__isnull=True) | Q(started_at__lt=cutoff))
+        .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
+        .filter(Q(redelivered_at__isnull=True) | Q(redelivered_at__lt=cutoff))
+        .exclude(user__mailbox__lease_token__isnull=False, user__mailbox__lease_expires_at__gte=now)
+        .order_by("pk")
+    )
+    requeued: list[int] = []
+    failed: list[int] = []
+    for run in lost:
+        claim = SyncRun.objects.filter(pk=run.pk, state=run.state, redeliveries=run.redeliveries)
+        if run.redeliveries >= settings.SYNC_MAX_REDELIVERIES:
+            error = (
+                f"This sync stopped answering {run.redeliveries + 1} times (its worker was lost each time), so "
+                "it was given up. What it finished is kept; the next sync goes on from there."
+            )
+            if claim.update(
+                state=SyncRun.State.FAILED, phase=SyncRun.Phase.DONE, error=error, finished_at=now
+            ):
+                logger.error(
+                    "Sync %s failed: its worker was lost %s times", run.public_id, run.redeliveries + 1
+                )
+                failed.append(run.pk)
+            continue
+        if claim.update(redeliveries=F("redeliveries") + 1, redelivered_at=now):
+            logger.warning(
+                "Sync %s (%s, last sign of life %s) lost its worker; queued again",
+                run.public_id,
+                run.state,
+                (run.heartbeat_at or run.started_at or run.created_at).isoformat(),
+            )
+            enqueue_run(run)
+            requeued.append(run.pk)
+    return Recovery(requeued=requeued, failed=failed)

@@ -288,6 +288,8 @@ CACHES: dict[str, dict[str, object]] = {
 SYNC_LEASE_SECONDS = envint("SYNC_LEASE_SECONDS", 300, minimum=10)
 # A queued run that no worker picked up for this long is considered lost and may be replaced.
 SYNC_STALE_QUEUED_SECONDS = envint("SYNC_STALE_QUEUED_SECONDS", Q_RETRY + 60, minimum=10)
+# A lost sync (no sign of life for a lease, lease free) is queued again at most this many times, then failed.
+SYNC_MAX_REDELIVERIES = envint("SYNC_MAX_REDELIVERIES", 3, minimum=0)
 SYNC_MAX_MESSAGES_PER_RUN = envint("SYNC_MAX_MESSAGES_PER_RUN", 500, minimum=1)
 # Seconds between two saves of a run's progress (and renewals of its mailbox lease); 0 saves after every
 # message. The lease is renewed at least every third of SYNC_LEASE_SECONDS whatever this says.

@@ -82,6 +82,7 @@ class _Fault:
     body: Any = None
     reason: str | None = None
     message: str | None = None
+    taken: int = 0  # calls it has fired on so far (a delay: calls that began waiting)
 
     def matches(self, endpoint: str, path: str, user: str | None) -> bool:
         subject = path if self.pattern.startswith("/") else endpoint
@@ -327,9 +328,12 @@ class FakeGoogle:
 
     def delay(
         self, pattern: str, seconds: float, *, times: int | None = None, user: str | None = None
-    ) -> None:
-        """Wait `seconds` before answering matching calls."""
-        self._add_fault(_Fault(pattern, "delay", times, user, seconds=seconds))
+    ) -> _Fault:
+        """Wait `seconds` before answering matching calls. The fault's `taken` counts the calls that began
+        waiting, so a test can tell when a call is held (the request log has it only once answered)."""
+        fault = _Fault(pattern, "delay", times, user, seconds=seconds)
+        self._add_fault(fault)
+        return fault
 
     def drop(self, pattern: str, *, times: int | None = 1, user: str | None = None) -> None:
         """Close the connection without answering. Inside a batch, the whole batch connection drops.
@@ -448,6 +452,7 @@ class FakeGoogle:
                 chosen = fault
             else:
                 continue
+            fault.taken += 1
             if fault.times is not None:
                 fault.times -= 1
         return delay, chosen

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -30,11 +31,18 @@ def shared_database_url() -> str:
     )
 
 
-@contextlib.contextmanager
-def job_cluster(log_path: Path, **overrides: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``manage.py qcluster`` on the test database until the block ends: on its ORM broker, unless
-    ``overrides`` (environment variables) say otherwise."""
-    env = {
+# Crash tests start clusters on PostgreSQL only: several processes writing one SQLite file wait on each other's
+# locks, which is not the production set-up the tests are about. The suite runs on PostgreSQL in CI (.ci/run).
+requires_postgres = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="needs PostgreSQL (DATABASE_URL=postgres://...): several real processes share the database",
+)
+
+
+def cluster_env(**overrides: str) -> dict[str, str]:
+    """The environment of a process of the site (a cluster, manage.py) on the test database: the ORM broker
+    and the offline extractor, unless ``overrides`` (environment variables) say otherwise."""
+    return {
         **os.environ,
         "DATABASE_URL": shared_database_url(),
         "DJANGO_SETTINGS_MODULE": "scheduler_site.settings",
@@ -44,6 +52,39 @@ def job_cluster(log_path: Path, **overrides: str) -> Iterator[subprocess.Popen[b
         "TASK_EXTRACTOR": "offline",
         **overrides,
     }
+
+
+@contextlib.contextmanager
+def killable_cluster(log_path: Path, **overrides: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``manage.py qcluster`` in a process group of its own, for ``cluster_kill`` (a machine that dies: no
+    process of the cluster gets to clean up). Killed the same way when the block ends, if still running."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings.BASE_DIR,
+            env=cluster_env(**overrides),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            cluster_kill(process)
+
+
+def cluster_kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the cluster and every process it started (its workers would go on without it otherwise)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def job_cluster(log_path: Path, **overrides: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``manage.py qcluster`` on the test database until the block ends: on its ORM broker, unless
+    ``overrides`` (environment variables) say otherwise."""
+    env = cluster_env(**overrides)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env, stdout=log, stderr=log

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -845,6 +846,31 @@ def test_delay_lets_a_client_timeout_fire(google: FakeGoogle) -> None:
 
     with pytest.raises(TimeoutError):
         service.users().getProfile(userId="me").execute()
+
+
+def test_a_delay_tells_when_a_call_began_waiting(google: FakeGoogle) -> None:
+    held = google.delay("gmail.users.getProfile", 1.0, times=1)
+    other = google.delay("gmail.users.labels.list", 1.0)
+    service = gmail(google)
+    assert held.taken == 0
+    answered = threading.Event()
+
+    def call() -> None:
+        service.users().getProfile(userId="me").execute()
+        answered.set()
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+
+    deadline = time.monotonic() + 5
+    while held.taken == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert held.taken == 1 and not answered.is_set()  # held: counted before the answer
+    assert not google.requests_to("gmail.users.getProfile")
+    caller.join(timeout=5)
+    assert answered.is_set()
+    assert other.taken == 0
 
 
 def test_drop_closes_the_connection_and_httplib2_resends_once(google: FakeGoogle) -> None:
