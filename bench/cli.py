@@ -183,6 +183,8 @@ def run(args: argparse.Namespace, workdir: Path) -> Results:
                 "extraction_concurrency_set": has_setting,
                 "database": db["ENGINE"].rsplit(".", 1)[-1],
                 "commit": _commit(),
+                # The machine may be shared: its load during the run says how far to trust the times.
+                "load_average_at_start": os.getloadavg(),
                 "sizes": {
                     name: getattr(args, name)
                     for name in (
@@ -255,4 +257,5 @@ def run(args: argparse.Namespace, workdir: Path) -> Results:
             started = time.monotonic()
             step()
             results.seconds[name] = time.monotonic() - started
+        results.settings["load_average_at_end"] = os.getloadavg()
         return results

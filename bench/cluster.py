@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 
 from bench.corpus import make_corpus, requests_in
 from bench.fakes import LatentAnthropic, LatentGoogle
-from bench.report import Figure, Results, percentile
+from bench.report import Figure, Results, percentile, say
 from bench.users import gmail_user_create
 from emailsync.models import MessageReceipt, SyncRun
 from scheduler_site.testing.fake_google import FakeUser
@@ -66,6 +66,7 @@ def _broker_round(
     redis_url: str,
 ) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
+    say(f"{broker} broker: {users} users with {messages} messages each")
     people: list[tuple[User, FakeUser]] = []
     for index in range(users):
         user, fake_user = gmail_user_create(google, f"many-{broker}-{index}-{tag}")
@@ -76,6 +77,7 @@ def _broker_round(
     log_path = workdir / f"qcluster-{broker}.log"
     ids = [u.pk for u, _ in people]
     with qcluster(log_path, **overrides) as process:
+        say(f"{broker} broker: qcluster started; triggering every sync")
         started = time.monotonic()
         # django-q2 picks its broker once per process: the triggers are enqueued by a process with the
         # cluster's settings, after a probe job went through, so no run waits for the cluster's start-up.

@@ -8,6 +8,7 @@ import math
 import os
 import platform
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ class Results:
     @property
     def failed_checks(self) -> list[Check]:
         return [c for c in self.checks if not c.ok]
+
+
+def say(text: str) -> None:
+    """A progress line on stdout, with the time: a full run takes minutes."""
+    print(f"{time.strftime('%H:%M:%S')}   {text}", flush=True)
 
 
 def ratio(value: float, reference: float) -> float | None:
@@ -115,7 +121,10 @@ def write_markdown(results: Results, path: Path, *, intro: str) -> None:
         f"{info['platform']}; database {s['database']}. Google answered after {s['google_latency_ms']} ms per "
         f"request, Claude after {s['claude_latency_ms']} ms; EXTRACTION_CONCURRENCY {s['extraction_concurrency']}"
         f"{' (the setting does not exist on this commit: 1)' if not s['extraction_concurrency_set'] else ''}. "
-        f"Commit {s['commit']}.",
+        f"Commit {s['commit']}. Load average (1, 5, 15 min) at the start "
+        f"{', '.join(f'{x:.1f}' for x in s['load_average_at_start'])}, at the end "
+        f"{', '.join(f'{x:.1f}' for x in s['load_average_at_end'])}: on a shared machine the times are "
+        "upper bounds.",
         "",
         "| scenario | figure | measured | target (issue 12) | ratio | verdict |",
         "|---|---|---|---|---|---|",

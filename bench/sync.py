@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.corpus import make_corpus, requests_in
 from bench.fakes import API_KEY, LatentAnthropic, LatentGoogle
 from bench.naive import NaiveResult, naive_sync
-from bench.report import Figure, Results, ratio
+from bench.report import Figure, Results, ratio, say
 from bench.users import gmail_user_create, local_user_create, sync_now
 from emailsync.models import SyncRun
 from tasks_app.models import Task
@@ -98,6 +98,7 @@ def sync_scenarios(
 ) -> None:
     """No new mail, then ``messages`` new ones, for the product and for the naive pipeline."""
     now = dt.datetime.now(dt.UTC)
+    say("product: no new mail")
     user, fake_user = gmail_user_create(google, f"sync-{tag}")
     first = sync_now(user)  # an empty inbox: takes the checkpoint
     assert first.state == SyncRun.State.SUCCEEDED, first.error
@@ -110,6 +111,7 @@ def sync_scenarios(
     corpus = make_corpus(messages, to=fake_user.email, now=now)
     for mail in corpus:
         fake_user.add_message(mail.raw, labels=mail.labels)
+    say(f"product: {messages} new messages")
     google.clear_requests()
     claude.reset()
     with CaptureQueriesContext(connection) as queries:
@@ -129,6 +131,7 @@ def sync_scenarios(
     naive_user = google.add_user(f"naive-{tag}@gmail.example")
     for mail in make_corpus(messages, to=naive_user.email, now=now):
         naive_user.add_message(mail.raw, labels=mail.labels)
+    say(f"naive: {messages} new messages, then the same again")
     naive_new = _naive(google, claude, naive_user.email, messages)
     naive_idle = _naive(google, claude, naive_user.email, messages)
     results.details["sync"] = {
@@ -287,14 +290,16 @@ def first_sync_scenarios(
     local = local_user_create(f"first-local-{tag}", folder)
     for index, mail in enumerate(make_corpus(messages, to=local.email, now=now)):
         (folder / f"{index:05d}.eml").write_bytes(mail.raw)
-    details["local"] = _worker(local.pk, timeout=1800)
+    say(f"local folder: {messages} messages written; worker process starts")
+    details["local"] = _worker(local.pk, timeout=3600)
 
     user, fake_user = gmail_user_create(google, f"first-gmail-{tag}")
     for mail in make_corpus(messages, to=fake_user.email, now=now):
         fake_user.add_message(mail.raw, labels=mail.labels)
     google.clear_requests()
     claude.reset()
-    gmail = _worker(user.pk, timeout=1800)
+    say(f"Gmail: {messages} messages at the fake; worker process starts")
+    gmail = _worker(user.pk, timeout=3600)
     gmail.update(_google_counts(google))
     gmail["events_in_calendar"] = len(fake_user.calendar_events())
     details["gmail"] = gmail

@@ -25,7 +25,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import api_token_create
-from bench.report import Figure, Results, percentile, ratio
+from bench.report import Figure, Results, percentile, ratio, say
 from bench.users import local_user_create
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from tasks_app.models import Task
@@ -204,10 +204,12 @@ def _page_user(username: str, tasks: int, workdir: Path) -> dict[str, Any]:
 def web_scenarios(
     results: Results, *, small: int, large: int, requests: int, tag: str, workdir: Path, quick: bool
 ) -> None:
+    say(f"seeding users with {small:,} and {large:,} tasks")
     users = {size: _page_user(f"pages-{size}-{tag}", size, workdir) for size in (small, large)}
     measured: dict[str, dict[int, dict[str, Any]]] = {"dashboard": {}, "api": {}, "status": {}}
     with gunicorn(workdir / "gunicorn.log") as url:
         for size, user in users.items():
+            say(f"gunicorn at {url}: {requests} requests per page at {size:,} tasks")
             measured["dashboard"][size] = load(f"{url}/", user["cookie"], requests=requests)
             measured["api"][size] = load(f"{url}/api/tasks/", user["bearer"], requests=requests)
             first_page = json.loads(
