@@ -302,6 +302,8 @@ def first_sync_scenarios(
     gmail = _worker(user.pk, timeout=3600)
     gmail.update(_google_counts(google))
     gmail["events_in_calendar"] = len(fake_user.calendar_events())
+    # Tasks that find no free working time before their due date get no event (the task says why).
+    gmail["events_written"] = Task.objects.filter(user=user, event_written=True).count()
     details["gmail"] = gmail
     results.details["first_sync"] = details
 
@@ -323,19 +325,21 @@ def first_sync_scenarios(
         )
     passes = gmail["runs"]
     tasks = gmail["tasks"]
-    bound = passes + math.ceil(tasks / CALENDAR_BATCH)
+    written = gmail["events_written"]
+    bound = passes + math.ceil(written / CALENDAR_BATCH)
     calls = gmail["calls_by_endpoint"]
     results.add(
         Figure(
             f"{messages:,}-message first sync (gmail)",
             "calendar requests",
             gmail["calendar_requests"],
-            target="≤ 1 busy read per pass + ⌈tasks/50⌉ batches",
+            target="≤ 1 busy read per pass + ⌈events/50⌉ batches",
             ratio=ratio(gmail["calendar_requests"], bound),
             ratio_of=f"bound {bound:,}",
             passed=gmail["calendar_requests"] <= bound,
             note=(
-                f"{tasks:,} tasks in {passes} passes; events.list {calls.get('calendar.events.list', 0):,}, "
+                f"{tasks:,} tasks, {written:,} of them placed (the rest found no free working time before "
+                f"their due date), in {passes} passes; events.list {calls.get('calendar.events.list', 0):,}, "
                 f"events.insert {calls.get('calendar.events.insert', 0):,}, "
                 f"events.get {calls.get('calendar.events.get', 0):,}"
             ),
@@ -350,7 +354,7 @@ def first_sync_scenarios(
             f"{got['failed_runs']} failed runs",
         )
     results.check(
-        f"first sync of {messages} messages (gmail): one calendar event per task",
-        gmail["events_in_calendar"] == wanted_tasks,
-        f"{gmail['events_in_calendar']} events for {wanted_tasks} tasks",
+        f"first sync of {messages} messages (gmail): one calendar event per placed task, none twice",
+        0 < written == gmail["events_in_calendar"],
+        f"{gmail['events_in_calendar']} events in the calendar for {written} tasks placed of {tasks}",
     )
