@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fakes import API_KEY, LatentAnthropic, LatentGoogle
-from bench.report import Results, write_json, write_markdown
+from bench.report import Results, read_json, write_json, write_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = ("sync", "first-sync", "web", "many-users")
@@ -35,7 +35,10 @@ fixed delay per request standing for the network and the provider. The naive bas
 (`bench/corpus.py`): 60 % personal requests with quoted history and a signature, 40 % newsletters and
 notifications. The first sync and the many-users scenario run without latency (they measure memory,
 request counts and queueing, and would take many minutes at the latencies given); the page scenarios
-need none. A **miss** is a target of the issue this commit does not reach yet.
+need none. Pages are served by gunicorn (2 sync workers) on loopback to 4 client threads, each figure
+from its own requests after a warm-up; the first sync runs in a worker process of its own, sync after
+sync until one finds nothing new (`SYNC_MAX_MESSAGES_PER_RUN` splits it). A **miss** is a target of the
+issue this commit does not reach yet; the times depend on the machine and its load (below).
 """
 
 
@@ -66,6 +69,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--user-messages", type=int, default=None, help="messages per user there (20)")
     parser.add_argument("--requests", type=int, default=None, help="requests per page measurement (80)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6", help="'' skips the Redis broker")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="run nothing: write the markdown of an earlier run's JSON file again",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -138,6 +148,9 @@ def _stop(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.render is not None:
+        write_markdown(read_json(args.render), args.markdown or REPO / "docs" / "benchmarks.md", intro=INTRO)
+        return
     signal.signal(signal.SIGTERM, _stop)
     with tempfile.TemporaryDirectory(prefix="bench-") as temp:
         results = run(args, Path(temp))

@@ -95,6 +95,18 @@ def write_json(results: Results, path: Path) -> None:
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def read_json(path: Path) -> Results:
+    """The results a run wrote with ``write_json`` (to write its markdown again)."""
+    data = json.loads(path.read_text())
+    return Results(
+        settings=data["settings"],
+        figures=[Figure(**f) for f in data["figures"]],
+        checks=[Check(**c) for c in data["checks"]],
+        details=data["details"],
+        seconds=data["seconds"],
+    )
+
+
 def _fmt(value: float | int | str) -> str:
     if isinstance(value, float):
         if math.isnan(value):
@@ -103,6 +115,11 @@ def _fmt(value: float | int | str) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return value
+
+
+def _load(settings: dict[str, Any], when: str) -> str:
+    load = settings.get(f"load_average_at_{when}")
+    return ", ".join(f"{x:.1f}" for x in load) if load else "not recorded"
 
 
 def _verdict(passed: bool | None) -> str:
@@ -121,10 +138,8 @@ def write_markdown(results: Results, path: Path, *, intro: str) -> None:
         f"{info['platform']}; database {s['database']}. Google answered after {s['google_latency_ms']} ms per "
         f"request, Claude after {s['claude_latency_ms']} ms; EXTRACTION_CONCURRENCY {s['extraction_concurrency']}"
         f"{' (the setting does not exist on this commit: 1)' if not s['extraction_concurrency_set'] else ''}. "
-        f"Commit {s['commit']}. Load average (1, 5, 15 min) at the start "
-        f"{', '.join(f'{x:.1f}' for x in s['load_average_at_start'])}, at the end "
-        f"{', '.join(f'{x:.1f}' for x in s['load_average_at_end'])}: on a shared machine the times are "
-        "upper bounds.",
+        f"Commit {s['commit']}. Load average (1, 5, 15 min) at the start {_load(s, 'start')}, at the end "
+        f"{_load(s, 'end')}: on a shared machine the times are upper bounds.",
         "",
         "| scenario | figure | measured | target (issue 12) | ratio | verdict |",
         "|---|---|---|---|---|---|",
