@@ -62,5 +62,9 @@ def sync_now(user: User) -> SyncRun:
     """One sync of the user's mailbox in this process, as ``manage.py sync_user`` runs it."""
     run, created = sync_trigger(user=user, trigger=SyncRun.Trigger.COMMAND, enqueue=False)
     if not created:
+        if run.state == SyncRun.State.QUEUED and run.trigger == SyncRun.Trigger.FOLLOW_UP:
+            # A run that stopped at SYNC_MAX_MESSAGES_PER_RUN queued its follow-up; no cluster runs here, so
+            # read it in this process, as a worker would.
+            return mailbox_sync(run=run)
         raise RuntimeError(f"a sync of {user.username} was already {run.state}")
     return mailbox_sync(run=run)
