@@ -150,13 +150,61 @@ class _PlacementPass:
         return f"No free block in your working hours in the next {self.horizon.days} days."
 
 
+def _blocks_under_meetings(user: User, scheduled: list[Task]) -> list[Task]:
+    """The blocks of ours that a meeting this pass puts at its stated time lands on, whether waiting in
+    ``scheduled`` or already on the calendar. A meeting keeps its time whatever is there and a task block
+    may overlap nothing, so each is returned with its time cleared, to be placed afresh: moved where its
+    event is (or, with no room left, taken off the calendar)."""
+    meetings = BusyTimes()
+    for task in scheduled:
+        if _has_fixed_time(task):
+            assert task.due_at is not None
+            duration = dt.timedelta(minutes=task.duration_minutes or settings.DEFAULT_TASK_MINUTES)
+            block = fixed_block(start=task.due_at, duration=duration)
+            meetings.add(task.event_start or block.start, task.event_end or block.end)
+    if not meetings:
+        return []
+    starts, ends = zip(*meetings, strict=True)
+
+    def under_a_meeting(task: Task) -> bool:
+        return (
+            not _has_fixed_time(task)
+            and task.event_start is not None
+            and task.event_end is not None
+            and meetings.blocked_until(task.event_start, task.event_end) is not None
+        )
+
+    waiting = [task for task in scheduled if under_a_meeting(task)]
+    on_calendar = (
+        Task.objects.filter(
+            user=user,
+            status=Task.Status.SCHEDULED,
+            calendar_pending=False,
+            event_start__lt=max(ends),
+            event_end__gt=min(starts),
+        )
+        .exclude(pk__in=[task.pk for task in scheduled])
+        .select_related("source")
+    )
+    moved = [task for task in on_calendar if under_a_meeting(task)]
+    # Saved now: should the pass stop before their events move, the next one moves them.
+    Task.objects.filter(pk__in=[task.pk for task in moved]).update(calendar_pending=True)
+    displaced = [*waiting, *moved]
+    for task in displaced:
+        task.event_start = task.event_end = None
+        task.calendar_pending = True
+    return displaced
+
+
 def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
     """Bring the calendar in line with every task that waits for it: place, move or remove events.
 
     Events to remove go first (their time is free again), then meetings at their stated times and blocks
     already chosen, then the tasks that need a free block: by due time (undated last), then priority. The
     calendar's busy time is read once for the whole pass, and every block placed is added to it, so no task
-    block overlaps an event or another block; meetings may overlap each other (see ``Planner``).
+    block overlaps an event or another block; meetings may overlap each other (see ``Planner``). A block of
+    ours already on the calendar that a meeting of this pass lands on is placed afresh in the same pass
+    (``_blocks_under_meetings``): its event moves, or leaves the calendar when no other block is free.
 
     Placed tasks are written ``INSERT_BATCH_SIZE`` at a time (``_write_events``): their event ids (derived
     from the task's stable key) are stored before the calendar is called, new events go in one
@@ -172,9 +220,9 @@ def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
     placing = _PlacementPass(calendar=calendar, profile=profile, now=now)
     pending = list(Task.objects.filter(user=user, calendar_pending=True).select_related("source"))
     removals = [task for task in pending if task.status != Task.Status.SCHEDULED]
-    scheduled = sorted(
-        (task for task in pending if task.status == Task.Status.SCHEDULED), key=_placement_order
-    )
+    scheduled = [task for task in pending if task.status == Task.Status.SCHEDULED]
+    displaced = {task.pk: task for task in _blocks_under_meetings(user, scheduled)}
+    scheduled = sorted({**{task.pk: task for task in scheduled}, **displaced}.values(), key=_placement_order)
     for task in removals:
         try:
             if task.event_written and task.event_id:
@@ -195,9 +243,27 @@ def calendar_sync(*, user: User, now: dt.datetime | None = None) -> int:
                     return 0
                 continue
             if placement is None:
+                if task.pk in displaced and task.event_written:
+                    # A meeting took its block and no other is free: it leaves the calendar, told why.
+                    try:
+                        calendar.delete(task.event_id)
+                    except CalendarError as e:
+                        if _calendar_failed(task, e):
+                            return 0
+                        continue
+                    task.event_written = False
                 task.calendar_error = placing.no_room_message()
                 task.calendar_pending = False
-                task.save(update_fields=["calendar_error", "calendar_pending", "updated_at"])
+                task.save(
+                    update_fields=[
+                        "event_start",
+                        "event_end",
+                        "event_written",
+                        "calendar_error",
+                        "calendar_pending",
+                        "updated_at",
+                    ]
+                )
                 continue
             task.event_start, task.event_end = placement.start, placement.end
         if not task.event_id:

@@ -648,3 +648,83 @@ def test_a_full_horizon_is_searched_once_and_every_task_is_told(
         task = fresh(task)
         assert task.event_start is None and not task.calendar_pending
         assert task.calendar_error == "No free block in your working hours in the next 1 days."
+
+
+def test_a_meeting_that_arrives_later_moves_the_block_it_lands_on(
+    alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    [slides] = store(alice, mailbox_factory, todo("Send the slides"))
+    calendar_sync(user=alice, now=MONDAY_8AM)
+    event_id = fresh(slides).event_id
+    assert local(fresh(slides).event_start) == dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY)
+    # A later email: a meeting at 9:15, over the block already on the calendar.
+    quarter_past = dt.datetime(2026, 11, 30, 9, 15, tzinfo=NY)
+    [meeting] = store(alice, mailbox_factory, todo("Design review", kind="meeting", due=quarter_past))
+
+    calendar_sync(user=alice, now=MONDAY_8AM + dt.timedelta(minutes=5))
+
+    slides = fresh(slides)
+    assert fresh(meeting).event_start == quarter_past
+    assert (local(slides.event_start), local(slides.event_end)) == (
+        dt.datetime(2026, 11, 30, 9, 45, tzinfo=NY),
+        dt.datetime(2026, 11, 30, 10, 15, tzinfo=NY),
+    )
+    assert slides.event_written and not slides.calendar_pending and slides.event_id == event_id
+    # The same event, moved in place: not a second one.
+    event = event_of(slides)
+    assert (event.start, event.end, event.sequence) == (slides.event_start, slides.event_end, 1)
+    assert LocalCalendarEvent.objects.filter(user=alice).count() == 2
+
+
+def test_a_block_a_later_meeting_lands_on_leaves_the_calendar_when_no_other_is_free(
+    user_factory: Callable[..., User], mailbox_factory: MailboxFactory, settings: Settings
+) -> None:
+    # The case hypothesis found (test_placement_properties): working hours 00:00–00:30 UTC on Saturdays
+    # only, a flexible block in the one free half hour, then a meeting on Friday 23:31–Saturday 00:01.
+    settings.SCHEDULING_HORIZON_DAYS = 3
+    dana = user_factory(
+        "dana", timezone="UTC", work_start=dt.time(0, 0), work_end=dt.time(0, 30), work_days=[6]
+    )
+    thursday = dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)
+    [call] = store(dana, mailbox_factory, todo("Call the caterer", kind="meeting"))  # no time stated
+    calendar_sync(user=dana, now=thursday)
+    assert fresh(call).event_start == dt.datetime(2026, 1, 3, 0, 0, tzinfo=dt.UTC)
+    friday_night = dt.datetime(2026, 1, 2, 23, 31, tzinfo=dt.UTC)
+    [meeting] = store(dana, mailbox_factory, todo("Budget call", kind="meeting", due=friday_night))
+
+    calendar_sync(user=dana, now=thursday + dt.timedelta(hours=5))
+
+    call = fresh(call)
+    assert [(e.start, e.end) for e in LocalCalendarEvent.objects.filter(user=dana)] == [
+        (friday_night, friday_night + dt.timedelta(minutes=30))
+    ]
+    assert fresh(meeting).event_written
+    assert call.status == Task.Status.SCHEDULED and not call.calendar_pending
+    assert not call.event_written and call.event_start is None and call.event_end is None
+    assert call.calendar_error == "No free block in your working hours in the next 3 days."
+
+
+def test_a_block_a_meeting_lands_on_still_moves_after_the_calendar_failed_midway(
+    alice: User, mailbox_factory: MailboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [slides] = store(alice, mailbox_factory, todo("Send the slides"))
+    calendar_sync(user=alice, now=MONDAY_8AM)
+    quarter_past = dt.datetime(2026, 11, 30, 9, 15, tzinfo=NY)
+    store(alice, mailbox_factory, todo("Design review", kind="meeting", due=quarter_past))
+
+    def down(self: LocalCalendar, spec: EventSpec) -> Any:
+        raise CalendarError("down", transient=True)
+
+    # The meeting is written, then moving the block fails: the block still waits to move.
+    monkeypatch.setattr(LocalCalendar, "update", down)
+    calendar_sync(user=alice, now=MONDAY_8AM + dt.timedelta(minutes=5))
+    assert fresh(slides).calendar_pending and fresh(slides).calendar_error == "down"
+    assert event_of(slides).start == dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY)
+    monkeypatch.undo()
+
+    calendar_sync(user=alice, now=MONDAY_8AM + dt.timedelta(minutes=10))
+
+    slides = fresh(slides)
+    assert local(slides.event_start) == dt.datetime(2026, 11, 30, 9, 45, tzinfo=NY)
+    assert event_of(slides).start == slides.event_start
+    assert slides.event_written and not slides.calendar_pending and slides.calendar_error == ""
