@@ -35,7 +35,7 @@ fixed delay per request standing for the network and the provider. The naive bas
 (`bench/corpus.py`): 60 % personal requests with quoted history and a signature, 40 % newsletters and
 notifications. The first sync and the many-users scenario run without latency (they measure memory,
 request counts and queueing, and would take many minutes at the latencies given); the page scenarios
-need none. Pages are served by gunicorn (2 sync workers) on loopback to 4 client threads, each figure
+need none. Pages are served by gunicorn (2 sync workers, `DEBUG=0` as in production) on loopback to 4 client threads, each figure
 from its own requests after a warm-up; the first sync runs in a worker process of its own, sync after
 sync until one finds nothing new (`SYNC_MAX_MESSAGES_PER_RUN` splits it). A **miss** is a target of the
 issue this commit does not reach yet; the times depend on the machine and its load (below).

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -103,7 +104,12 @@ def gunicorn(log_path: Path) -> Iterator[str]:
                 "--no-control-socket",
             ],
             cwd=settings.BASE_DIR,
-            env=os.environ.copy(),
+            # As in production: DEBUG off (cached templates, no query log) with a key of the bench's own.
+            env={
+                **os.environ,
+                "DEBUG": "0",
+                "SECRET_KEY": os.environ.get("SECRET_KEY") or f"bench-{secrets.token_urlsafe(32)}",
+            },
             stdout=log,
             stderr=log,
             start_new_session=True,
