@@ -9,6 +9,7 @@ which gets neither the language nor any hint. Prints coverage per half and per l
 phrases per second of each.
 
     python bench/date_libraries.py            # needs: pip install dateparser pyduckling-native-phihos
+    python bench/date_libraries.py tasks_app/eval_data/date_phrases2.jsonl   # another phrase set
 
 dateparser is only needed for this comparison (it lost); a library that isn't installed is skipped.
 """
@@ -92,14 +93,16 @@ def _ours(row: DatePhrase) -> Answer:
     return (resolved.due, resolved.has_time, resolved.end) if resolved else None
 
 
-def main() -> None:
-    rows = load_date_phrases()
+def main(argv: list[str]) -> None:
+    rows = load_date_phrases(*argv[:1])
     candidates: list[tuple[str, Callable[[], Callable[[DatePhrase], Answer]]]] = [
         ("dateparser search_dates", _dateparser),
         ("duckling", _duckling),
         ("ours (tasks_app.dates)", lambda: _ours),
     ]
-    print(f"{len(rows)} phrases; correct = same instant and same has_time (null = nothing found)\n")
+    print(
+        f"{argv[0] if argv else 'date_phrases.jsonl'}: {len(rows)} phrases; correct = same instant and same has_time (null = nothing found)\n"
+    )
     for name, build in candidates:
         try:
             resolve = build()
@@ -116,4 +119,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_EMAILS_PATH",
     "DEFAULT_INTENT_PATH",
     "DEFAULT_MAILBOX2_PATH",
+    "DEFAULT_MAILBOX3_PATH",
     "DEFAULT_MAILBOX_PATH",
     "BinaryScore",
     "EmailsResult",
@@ -55,6 +56,7 @@ DEFAULT_EMAILS_PATH = EVAL_DATA_DIR / "emails.jsonl"
 DEFAULT_MAILBOX_PATH = EVAL_DATA_DIR / "mailbox.jsonl"
 # A second held-out mailbox by another labeller who read neither the rules nor the other sets.
 DEFAULT_MAILBOX2_PATH = EVAL_DATA_DIR / "mailbox2.jsonl"
+DEFAULT_MAILBOX3_PATH = EVAL_DATA_DIR / "mailbox3.jsonl"
 
 # Any fixed instant works for the intent set: its sentences carry no Date header.
 _INTENT_REFERENCE = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)

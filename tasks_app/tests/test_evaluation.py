@@ -478,7 +478,7 @@ def test_evaluate_extractor_prints_the_mailbox_halves_and_tune_misses(
     )
     output = _call(
         "evaluate_extractor",
-        *("--intent", "", "--emails", "", "--mailbox2", ""),
+        *("--intent", "", "--emails", "", "--mailbox2", "", "--mailbox3", ""),
         *("--mailbox", str(jsonl), "--misses", "tune"),
     )
     assert "mailbox, tune/holdout halves" in output
@@ -487,7 +487,7 @@ def test_evaluate_extractor_prints_the_mailbox_halves_and_tune_misses(
 
     output = _call(
         "evaluate_extractor",
-        *("--intent", "", "--emails", "", "--mailbox2", ""),
+        *("--intent", "", "--emails", "", "--mailbox2", "", "--mailbox3", ""),
         *("--mailbox", str(jsonl), "--misses", "holdout"),
     )
     assert "t8: [lunch] due none - no title names it (got no task)" in output
@@ -499,7 +499,7 @@ def test_evaluate_extractor_scores_the_second_mailbox_on_its_own(django_ready: N
     jsonl = write(tmp_path, "mailbox2.jsonl", _labelled_line(id="t1"))
     output = _call(
         "evaluate_extractor",
-        *("--intent", "", "--emails", "", "--mailbox", ""),
+        *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox3", ""),
         *("--mailbox2", str(jsonl), "--misses", "all"),
     )
     assert "second mailbox, tune/holdout halves" in output
@@ -520,8 +520,22 @@ def test_evaluate_extractor_scores_the_second_mailbox_on_its_own(django_ready: N
         )
 
 
+def test_evaluate_extractor_scores_the_third_mailbox_on_its_own(django_ready: None, tmp_path: Path) -> None:
+    jsonl = write(tmp_path, "mailbox3.jsonl", _labelled_line(id="t1"))
+    output = _call(
+        "evaluate_extractor",
+        *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", ""),
+        *("--mailbox3", str(jsonl)),
+    )
+    assert "third mailbox, tune/holdout halves" in output
+    assert "second mailbox" not in output
+
+
 def test_evaluate_extractor_needs_something_to_evaluate(django_ready: None) -> None:
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="nothing to evaluate"):
-        _call("evaluate_extractor", "--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", "")
+        _call(
+            "evaluate_extractor",
+            *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", "", "--mailbox3", ""),
+        )

@@ -12,6 +12,7 @@ from tasks_app.evaluation import (
     DEFAULT_EMAILS_PATH,
     DEFAULT_INTENT_PATH,
     DEFAULT_MAILBOX2_PATH,
+    DEFAULT_MAILBOX3_PATH,
     DEFAULT_MAILBOX_PATH,
     EmailsResult,
     evaluate_emails,
@@ -27,7 +28,7 @@ from tasks_app.extractors import get_extractor
 class Command(BaseCommand):
     help = (
         "Measure an extractor: has-a-task P/R/F1 on the intent set, and task/due accuracy on the labelled "
-        "emails and the two labelled mailboxes, per tune/holdout half."
+        "emails and the labelled mailboxes, per tune/holdout half."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,6 +49,12 @@ class Command(BaseCommand):
             default=None,
             help="A second held-out labelled mailbox JSONL, by another labeller (default: the bundled "
             "mailbox2.jsonl; '' to skip).",
+        )
+        parser.add_argument(
+            "--mailbox3",
+            default=None,
+            help="A third held-out labelled mailbox JSONL, by a third labeller, scored and never read while "
+            "rules change (default: the bundled mailbox3.jsonl when present; '' to skip).",
         )
         parser.add_argument("--tolerance-minutes", type=int, default=60, help="Due-time tolerance.")
         parser.add_argument(
@@ -71,9 +78,12 @@ class Command(BaseCommand):
             "labelled emails": self._path(options["emails"], DEFAULT_EMAILS_PATH),
             "mailbox": self._path(options["mailbox"], DEFAULT_MAILBOX_PATH),
             "second mailbox": self._path(options["mailbox2"], DEFAULT_MAILBOX2_PATH),
+            "third mailbox": self._path(options["mailbox3"], DEFAULT_MAILBOX3_PATH),
         }
         if not intent_path and not any(sets.values()):
-            raise CommandError("nothing to evaluate: give --intent, --emails, --mailbox or --mailbox2")
+            raise CommandError(
+                "nothing to evaluate: give --intent, --emails, --mailbox, --mailbox2 or --mailbox3"
+            )
 
         tables: list[str] = []
         if intent_path:
