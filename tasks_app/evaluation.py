@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emailsync.mime import html_to_text, reply_text
+from emailsync.mime import has_forward_marker, html_to_text, is_forward_subject, reply_text
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, Extractor
 from tasks_app.extractors.people import people_from_json
 
@@ -179,18 +179,23 @@ def _parse_aware(value: str, what: str) -> dt.datetime:
 
 
 def _body(raw: dict[str, Any]) -> str:
-    """The body as the sync hands it to an extractor: ``body`` is already that text; ``html`` is an HTML
-    part, rendered and stripped of quotes and signature by the same mail parser functions as synced mail,
-    so an ask in a table is scored as the parser presents it."""
+    """The body as the sync hands it to an extractor: ``body`` is a plain-text part and ``html`` an HTML
+    part (rendered first); both are stripped of quoted history and signature by the same mail parser
+    functions as synced mail (a forward keeps its forwarded note), so an email is scored as the parser
+    presents it."""
     if "body" in raw:
         if not isinstance(raw["body"], str):
             raise ValueError("body must be a string")
-        return str(raw["body"])
-    if "html" in raw:
+        text = str(raw["body"])
+    elif "html" in raw:
         if not isinstance(raw["html"], str):
             raise ValueError("html must be a string")
-        return reply_text(html_to_text(raw["html"]))
-    raise KeyError("body (or html)")
+        text = html_to_text(raw["html"])
+    else:
+        raise KeyError("body (or html)")
+    subject = raw.get("subject")
+    forwarded = has_forward_marker(text) or (isinstance(subject, str) and is_forward_subject(subject))
+    return reply_text(text, forwarded=forwarded)
 
 
 def load_labelled_emails(path: Path | str = DEFAULT_EMAILS_PATH) -> list[LabelledEmail]:

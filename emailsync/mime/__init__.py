@@ -12,7 +12,13 @@ One module per job: ``decoding`` (charsets), ``parts`` (MIME leaves), ``headers`
 from __future__ import annotations
 
 from .decoding import decode_bytes
-from .forwards import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
+from .forwards import (
+    ForwardedRegion,
+    forwarded_headers,
+    forwarded_region,
+    has_forward_marker,
+    is_forward_subject,
+)
 from .headers import decode_header_value
 from .html_text import clean_text, html_to_text
 from .invites import CalendarInvite
@@ -29,6 +35,7 @@ __all__ = [
     "decode_header_value",
     "forwarded_headers",
     "forwarded_region",
+    "has_forward_marker",
     "html_to_text",
     "is_forward_subject",
     "parse_headers",

@@ -13,6 +13,7 @@ from pytest_django import Settings
 from tasks_app.evaluation import (
     DEFAULT_INTENT_PATH,
     DEFAULT_MAILBOX2_PATH,
+    DEFAULT_MAILBOX3_PATH,
     DEFAULT_MAILBOX_PATH,
     BinaryScore,
     ExpectedTask,
@@ -320,7 +321,11 @@ def test_it_rejects_a_labelled_email_without_body_or_html(tmp_path: Path) -> Non
         load_labelled_emails(write(tmp_path, "no-body.jsonl", json.dumps(line)))
 
 
-@pytest.mark.parametrize("path", [DEFAULT_MAILBOX_PATH, DEFAULT_MAILBOX2_PATH], ids=["mailbox", "mailbox2"])
+@pytest.mark.parametrize(
+    "path",
+    [DEFAULT_MAILBOX_PATH, DEFAULT_MAILBOX2_PATH, DEFAULT_MAILBOX3_PATH],
+    ids=["mailbox", "mailbox2", "mailbox3"],
+)
 def test_the_bundled_mailbox_is_well_formed(path: Path) -> None:
     raw_lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     emails = load_labelled_emails(path)
@@ -539,3 +544,29 @@ def test_evaluate_extractor_needs_something_to_evaluate(django_ready: None) -> N
             "evaluate_extractor",
             *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", "", "--mailbox3", ""),
         )
+
+
+def test_a_plain_body_reaches_the_extractor_as_synced_mail_would(tmp_path: Path) -> None:
+    """Quoted history and a signature are stripped from ``body`` as the mail parser strips them from a
+    synced message; a forward keeps the forwarded note."""
+    reply = (
+        "Sure, I will look at it.\n\nCould you book the lab for Monday?\n\n-- \nKatrin Vogel\nLab manager\n\n"
+        "On Tue, 3 Mar 2026 at 09:00, Ana <ana@example.com> wrote:\n> Please send the invoice by Friday.\n"
+    )
+    forward = "Can you handle this?\n\n---------- Forwarded message ---------\nFrom: Shop <s@example.com>\n"
+    forward += "Subject: Pickup\n\nPlease collect your parcel within 48 hours.\n"
+    path = write(
+        tmp_path,
+        "set.jsonl",
+        "\n".join(
+            [
+                _labelled_line(id="r1", body=reply),
+                _labelled_line(id="f1", subject="Fwd: Pickup", body=forward),
+            ]
+        ),
+    )
+    replied, forwarded = load_labelled_emails(path)
+    assert "book the lab" in replied.email.body
+    assert "invoice" not in replied.email.body
+    assert "Lab manager" not in replied.email.body
+    assert "collect your parcel" in forwarded.email.body
