@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from bench.corpus import make_corpus, requests_in
@@ -23,6 +24,7 @@ from bench.naive import NaiveResult, naive_sync
 from bench.report import Figure, Results, ratio, say
 from bench.users import gmail_user_create, local_user_create, sync_now
 from emailsync.models import SyncRun
+from scheduler_site.testing.fake_google import LoggedRequest
 from tasks_app.models import Task
 
 # One calendar batch carries at most this many writes (issue 12).
@@ -41,9 +43,36 @@ def _google_counts(google: LatentGoogle) -> dict[str, Any]:
     return {
         "requests": len(trips),
         "gmail_requests": sum(r.path.startswith(("/gmail/", "/batch/gmail")) for r in trips),
-        "calendar_requests": sum(r.path.startswith(("/calendar/", "/batch/calendar")) for r in trips),
+        "calendar_requests": sum(_is_calendar(r) for r in trips),
         "calls_by_endpoint": dict(google.calls_by_endpoint()),
     }
+
+
+def _is_calendar(request: LoggedRequest) -> bool:
+    return request.path.startswith(("/calendar/", "/batch/calendar"))
+
+
+def calendar_passes(google: LatentGoogle) -> list[list[LoggedRequest]]:
+    """The Calendar round trips of each placement pass, in order. A sync places its tasks after it read its
+    mail, and the next sync reads mail again before it places anything, so each stretch of Calendar requests
+    between Gmail requests is one pass (a pass with nothing to place makes none and is not listed)."""
+    passes: list[list[LoggedRequest]] = []
+    in_pass = False
+    for request in google.http_requests():
+        if not _is_calendar(request):
+            in_pass = False
+            continue
+        if not in_pass:
+            passes.append([])
+            in_pass = True
+        passes[-1].append(request)
+    return passes
+
+
+def busy_reads(requests: list[LoggedRequest]) -> int:
+    """How many times these requests began reading the calendar: an ``events.list`` without a page token
+    (the busy read, or the time zone read of a pass that places nothing); the pages after it continue it."""
+    return sum(r.endpoint == "calendar.events.list" and "pageToken" not in r.query for r in requests)
 
 
 def _llm_counts(claude: LatentAnthropic) -> dict[str, int]:
@@ -301,9 +330,18 @@ def first_sync_scenarios(
     say(f"Gmail: {messages} messages at the fake; worker process starts")
     gmail = _worker(user.pk, timeout=3600)
     gmail.update(_google_counts(google))
+    passes_seen = calendar_passes(google)
+    gmail["calendar_requests_per_pass"] = [len(requests) for requests in passes_seen]
+    gmail["busy_reads_per_pass"] = [busy_reads(requests) for requests in passes_seen]
     gmail["events_in_calendar"] = len(fake_user.calendar_events())
-    # Tasks that find no free working time before their due date get no event (the task says why).
-    gmail["events_written"] = Task.objects.filter(user=user, event_written=True).count()
+    tasks_of_user = Task.objects.filter(user=user)
+    gmail["events_written"] = tasks_of_user.filter(event_written=True).count()
+    # Placed although no working time was left before the deadline (the first free block after it).
+    gmail["events_after_due"] = tasks_of_user.filter(event_written=True, event_end__gt=F("due_at")).count()
+    # The horizon's working time was all taken: no event, and the task says why.
+    gmail["tasks_without_room"] = tasks_of_user.filter(
+        event_start__isnull=True, calendar_error__startswith="No free block"
+    ).count()
     details["gmail"] = gmail
     results.details["first_sync"] = details
 
@@ -338,12 +376,20 @@ def first_sync_scenarios(
             ratio_of=f"bound {bound:,}",
             passed=gmail["calendar_requests"] <= bound,
             note=(
-                f"{tasks:,} tasks, {written:,} of them placed (the rest found no free working time before "
-                f"their due date), in {passes} passes; events.list {calls.get('calendar.events.list', 0):,}, "
-                f"events.insert {calls.get('calendar.events.insert', 0):,}, "
+                f"{tasks:,} tasks, {written:,} of them placed ({gmail['events_after_due']:,} of those after "
+                f"their due date, no working time being left before it), {gmail['tasks_without_room']:,} told "
+                f"there is no free block in the {settings.SCHEDULING_HORIZON_DAYS}-day horizon; {passes} syncs; "
+                f"calendar requests per placement pass {gmail['calendar_requests_per_pass']}, busy reads per pass "
+                f"{gmail['busy_reads_per_pass']}; events.list {calls.get('calendar.events.list', 0):,} "
+                f"(pages included), events.insert {calls.get('calendar.events.insert', 0):,} (in batches), "
                 f"events.get {calls.get('calendar.events.get', 0):,}"
             ),
         )
+    )
+    results.check(
+        f"first sync of {messages} messages (gmail): at most one busy read per placement pass",
+        bool(gmail["busy_reads_per_pass"]) and max(gmail["busy_reads_per_pass"]) <= 1,
+        f"busy reads per pass {gmail['busy_reads_per_pass']} in {len(passes_seen)} passes that placed tasks",
     )
     for source in ("local", "gmail"):
         got = details[source]

@@ -5,9 +5,11 @@ repeated safely: a second insert of the same id is a 409, which the caller turns
 whose answer was lost (timeout, dropped connection, 5xx) is reconciled by reading the event back. Events
 carry ``extendedProperties.private.taskId``, no attendees, private visibility and reminders chosen by the
 task's priority; every write says ``sendUpdates=none``. New events go in batches of up to 50 to the
-Calendar batch endpoint (``insert_many``), each part with its own outcome. Busy time is read with ``events.list`` (the
-``calendar.events`` scope does not allow freebusy), skipping transparent and cancelled events; its answer
-also gives the calendar's time zone, used for the events' display zone and for all-day events.
+Calendar batch endpoint (``insert_many``), each part with its own outcome. Busy time is read with
+``events.list`` (the ``calendar.events`` scope does not allow freebusy) in pages of up to 2,500 events, so a
+pass's one busy read is one request unless its window holds more; transparent and cancelled events are
+skipped. Its answer also gives the calendar's time zone, used for the events' display zone and for all-day
+events.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ TRANSIENT_KINDS = frozenset(
         GoogleErrorKind.SERVER_MISCONFIGURED,
     }
 )
+# Events per page of a busy read: the most Google gives (its default is 250). A 28-day horizon holds a few
+# hundred events of ours once a large backlog is placed, and each page is a round trip: at 250 a pass read
+# its busy time in two requests as soon as the calendar filled up. Google may still answer with fewer, so
+# the pages are followed all the same.
+BUSY_PAGE_SIZE = 2500
 # An insert that got no answer, or a server error, may have been stored all the same.
 AMBIGUOUS_KINDS = (GoogleErrorKind.UNAVAILABLE, GoogleErrorKind.NO_ANSWER)
 GONE_KINDS = (GoogleErrorKind.NOT_FOUND, GoogleErrorKind.GONE)
@@ -282,7 +289,7 @@ class GoogleCalendar:
                     timeMax=_rfc3339(end),
                     singleEvents=True,
                     orderBy="startTime",
-                    maxResults=250,
+                    maxResults=BUSY_PAGE_SIZE,
                     pageToken=page_token,
                 ),
                 "reading busy time",

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 from pytest_django import Settings
 
@@ -618,6 +620,22 @@ def test_the_calendar_is_read_once_per_pass_however_many_tasks(
     assert calendar_sync(user=alice, now=MONDAY_8AM) == 12
 
     assert reads == [(MONDAY_8AM, MONDAY_8AM + dt.timedelta(days=28))]
+
+
+def test_a_local_pass_costs_the_same_statements_for_ten_tasks_as_for_fifty(
+    alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    """Nothing is read or written per task: one busy read (the events, plus our blocks not written yet), then
+    per batch of 50 one statement for the ids, one for the ids taken, one INSERT, one save of the tasks."""
+    statements = []
+    for count in (10, 50):
+        for n in range(count):
+            store(alice, mailbox_factory, todo(f"Task {count}.{n}"))
+        with CaptureQueriesContext(connection) as captured:
+            assert calendar_sync(user=alice, now=MONDAY_8AM) == count
+        statements.append(len(captured))
+
+    assert statements[0] == statements[1]
 
 
 def test_a_full_horizon_is_searched_once_and_every_task_is_told(

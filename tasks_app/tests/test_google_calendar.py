@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zoneinfo
 from typing import Any
 
@@ -28,7 +29,7 @@ from tasks_app.calendars.google import GoogleCalendar
 from tasks_app.extractors import ExtractedTask
 from tasks_app.intake import tasks_store_extracted
 from tasks_app.models import Task
-from tasks_app.services import calendar_sync, task_approve, task_stable_key
+from tasks_app.services import calendar_sync, task_approve, task_move_to, task_stable_key
 from tasks_app.threads import thread_open_tasks
 
 pytestmark = pytest.mark.django_db
@@ -324,6 +325,119 @@ def test_busy_time_is_read_once_per_placement_pass_however_many_tasks(
 
     assert calendar_sync(user=alice, now=monday) == 3
     assert len(google.requests_to("calendar.events.list")) == 1
+
+
+def calendar_round_trips(google: FakeGoogle) -> list[str]:
+    """The Calendar requests that went over the wire, in order, by Google method ("batch" for a batch
+    request; the calls inside a batch are not round trips of their own)."""
+    return [
+        r.endpoint
+        for r in google.requests
+        if not r.batch and (r.endpoint.startswith("calendar.") or r.path.startswith("/batch/calendar"))
+    ]
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_each_pass_reads_busy_time_in_one_request_once_the_calendar_fills_up(
+    google: FakeGoogle, alice: User
+) -> None:
+    """As in a first sync of a large mailbox: pass after pass adds events to the horizon. Each pass reads its
+    busy time in one request however many events the window holds (Google pages at 250 unless asked for
+    more), then writes its events in batches of 50: nothing else."""
+    account = connect(google, alice)
+    monday = dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC)  # 9:00 in Madrid, Alice's working day starts
+    # 300 short events of her own on Monday night, then all of Tuesday's working hours taken: the 301st
+    # event of the window, past Google's default page.
+    for minute in range(300):
+        start = dt.datetime(2030, 6, 3, 20, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
+        account.add_event(
+            {
+                "summary": "Night job",
+                "start": {"dateTime": _rfc3339(start)},
+                "end": {"dateTime": _rfc3339(start + dt.timedelta(minutes=1))},
+            }
+        )
+    tuesday = (dt.datetime(2030, 6, 4, 7, 0, tzinfo=dt.UTC), dt.datetime(2030, 6, 4, 15, 0, tzinfo=dt.UTC))
+    account.add_event(
+        {
+            "summary": "Offsite",
+            "start": {"dateTime": _rfc3339(tuesday[0])},
+            "end": {"dateTime": _rfc3339(tuesday[1])},
+        }
+    )
+
+    for _ in range(3):
+        _store_requests(alice, 60)
+        google.clear_requests()
+
+        assert calendar_sync(user=alice, now=monday) == 60
+
+        assert calendar_round_trips(google) == ["calendar.events.list", "batch", "batch"]
+        [read] = google.requests_to("calendar.events.list")
+        assert "pageToken" not in read.query
+    assert len(account.calendar_events()) == 301 + 180
+    blocks = sorted(
+        (task.event_start, task.event_end)
+        for task in Task.objects.filter(user=alice)
+        if task.event_start and task.event_end
+    )
+    assert len(blocks) == 180
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(blocks))
+    assert not any(start < tuesday[1] and tuesday[0] < end for start, end in blocks)
+
+
+def test_a_busy_read_follows_every_page_of_a_crowded_window(google: FakeGoogle, alice: User) -> None:
+    account = connect(google, alice)
+    first = dt.datetime(2030, 6, 3, 0, 0, tzinfo=dt.UTC)
+    for minute in range(2600):
+        start = first + dt.timedelta(minutes=minute)
+        account.add_event(
+            {
+                "summary": "Slot",
+                "start": {"dateTime": _rfc3339(start)},
+                "end": {"dateTime": _rfc3339(start + dt.timedelta(minutes=1))},
+            }
+        )
+    google.clear_requests()
+
+    busy = GoogleCalendar(alice).busy(first, first + dt.timedelta(days=28))
+
+    assert len(busy) == 2600
+    assert busy[-1] == (first + dt.timedelta(minutes=2599), first + dt.timedelta(minutes=2600))
+    pages = google.requests_to("calendar.events.list")
+    assert [r.query.get("pageToken") for r in pages] == [None, ["2500"]]
+    assert all(r.query["maxResults"] == ["2500"] for r in pages)
+
+
+def test_a_pass_that_moves_a_block_and_places_new_tasks_reads_the_calendar_once(
+    google: FakeGoogle, alice: User
+) -> None:
+    connect(google, alice)
+    monday = dt.datetime(2030, 6, 3, 7, 0, tzinfo=dt.UTC)
+    _store_requests(alice, 2)
+    assert calendar_sync(user=alice, now=monday) == 2
+    moved = Task.objects.filter(user=alice).order_by("pk").first()
+    assert moved is not None
+    task_move_to(task=moved, start=dt.datetime(2030, 6, 5, 8, 0, tzinfo=dt.UTC), confirmed=True, now=monday)
+    _store_requests(alice, 3)
+    google.clear_requests()
+
+    assert calendar_sync(user=alice, now=monday) == 4
+
+    # The busy read also gives the calendar's time zone for the events written after it.
+    assert calendar_round_trips(google) == ["calendar.events.list", "batch", "calendar.events.patch"]
+
+    # A pass with nothing to place reads no busy time: one small read for the time zone, then the write.
+    task_move_to(task=moved, start=dt.datetime(2030, 6, 6, 8, 0, tzinfo=dt.UTC), confirmed=True, now=monday)
+    google.clear_requests()
+
+    assert calendar_sync(user=alice, now=monday) == 1
+
+    assert calendar_round_trips(google) == ["calendar.events.list", "calendar.events.patch"]
+    assert google.requests_to("calendar.events.list")[0].query["maxResults"] == ["1"]
 
 
 def inserts_per_batch(google: FakeGoogle) -> list[int]:
