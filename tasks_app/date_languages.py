@@ -392,7 +392,9 @@ def _is_a_count(text: str, entity: dict[str, Any], language: str) -> bool:
     start, end = int(entity["start"]), int(entity["end"])
     if not re.fullmatch(_ORDINAL_DAY[language].removeprefix(r"\b") + r"\.?", text[start:end], FLAGS):
         return False
-    return not re.match(_ORDINAL_DAY[language] + _NOT_A_DAY_AFTER.format(months=_MONTHS[language]), text[start:], FLAGS)
+    return not re.match(
+        _ORDINAL_DAY[language] + _NOT_A_DAY_AFTER.format(months=_MONTHS[language]), text[start:], FLAGS
+    )
 
 
 def _first_entity(
@@ -459,8 +461,8 @@ def resolve_foreign_due(
         if _localize(day, clock.time, zone) <= reference:
             day += dt.timedelta(days=1)
     due = _localize(day, clock.time if clock else DEADLINE_DEFAULT, zone)
-    end = _localize(day, clock.end, zone) if clock and clock.end else None
-    return ResolvedDate(due, clock is not None, end, body, zone_name, stated is not None)
+    until = _localize(day, clock.end, zone) if clock and clock.end else None
+    return ResolvedDate(due, clock is not None, until, body, zone_name, stated is not None)
 
 
 _MONTH_NUMBERS: dict[str, int] = {
@@ -534,7 +536,9 @@ def _day_by_convention(body: str, language: str, today: dt.date) -> dt.date | No
     mid = re.search(rf"\b(?:{_MID_MONTH[language]})(?P<month>{_MONTHS[language]})\b", body, FLAGS)
     if mid:
         return _next_month_day(today, _MONTH_NUMBERS[mid.group("month").lower()], 15)
-    month_end = re.search(rf"\b(?:{_END_OF_MONTH_NAME[language]})(?P<month>{_MONTHS[language]})\b", body, FLAGS)
+    month_end = re.search(
+        rf"\b(?:{_END_OF_MONTH_NAME[language]})(?P<month>{_MONTHS[language]})\b", body, FLAGS
+    )
     if month_end:
         month = _MONTH_NUMBERS[month_end.group("month").lower()]
         year = today.year + (1 if month < today.month else 0)

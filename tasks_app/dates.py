@@ -303,9 +303,7 @@ def _day_and_month(first: int, second: int) -> bool:
     """Whether two numbers can be a day and a month in some order ("3/12", "20/11", not "24/7")."""
     if {first, second} == {24, 7}:
         return False  # "24/7" is round the clock
-    return 1 <= min(first, second) and (
-        (first <= 12 and second <= 31) or (second <= 12 and first <= 31)
-    )
+    return 1 <= min(first, second) and ((first <= 12 and second <= 31) or (second <= 12 and first <= 31))
 
 
 # What comes before a dotted date ("by 20.11.", "on Friday, 20.11."): "version 3.4." is not one.
@@ -384,7 +382,9 @@ def _zone_of(word: str | None) -> str | None:
     return ZONE_ABBREVIATIONS.get(token)
 
 
-_OWN_TIME = re.compile(r"^(?P<who>your|my|our|local)\s+time(?:\s*\(?(?P<zone>[A-Za-z]{2,5})\)?)?$", re.IGNORECASE)
+_OWN_TIME = re.compile(
+    r"^(?P<who>your|my|our|local)\s+time(?:\s*\(?(?P<zone>[A-Za-z]{2,5})\)?)?$", re.IGNORECASE
+)
 # Markers _zone_of returns for "my time" and "your time"; _resolve turns them into zones.
 SENDER_ZONE, READER_ZONE = "@sender", "@reader"
 # The place inside a zone named by place ("New York" in "New York time"), in the forms _PLACE_ZONE takes.
@@ -792,9 +792,7 @@ def _group_end(text: str, group: list[_Atom]) -> int:
 
 
 def _stated_zone(group: list[_Atom]) -> bool:
-    return any(
-        atom.kind == "time" and any(atom.match.group(g) for g in _ZONE_GROUPS) for atom in group
-    )
+    return any(atom.kind == "time" and any(atom.match.group(g) for g in _ZONE_GROUPS) for atom in group)
 
 
 _ZONE_GROUPS = ("rzone", "szone", "hzone", "czone", "bzone", "ezone", "nzone", "bwzone")
@@ -901,8 +899,8 @@ def _resolve(phrase: str, *, reference: dt.datetime, timezone: str) -> ResolvedD
             text = phrase[group[0].start : city.end("city")]
     zone_name = (time_spec.zone if time_spec and time_spec.zone else None) or timezone
     if zone_name in (SENDER_ZONE, READER_ZONE):
-        zone_name = _sender_zone(reference) if zone_name == SENDER_ZONE else None
-        zone_name = zone_name or timezone
+        sender = _sender_zone(reference) if zone_name == SENDER_ZONE else None
+        zone_name = sender or timezone
     zone = ZoneInfo(zone_name)
     ref_local = reference.astimezone(zone)
     stated = bool(time_spec and time_spec.zone)

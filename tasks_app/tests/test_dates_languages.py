@@ -270,7 +270,12 @@ def test_a_day_number_alone_is_that_day_of_this_or_next_month(phrase: str, expec
 
 @pytest.mark.parametrize(
     "text",
-    ["Somos el 3 de 10 candidatos", "Wir waren zum 3. Mal dort", "J'ai lu le 3e chapitre", "el 50% del total"],
+    [
+        "Somos el 3 de 10 candidatos",
+        "Wir waren zum 3. Mal dort",
+        "J'ai lu le 3e chapitre",
+        "el 50% del total",
+    ],
 )
 def test_a_number_that_is_not_a_day_gives_no_date(text: str) -> None:
     assert resolve_due(text, reference=TUESDAY, timezone=BERLIN) is None
@@ -299,7 +304,11 @@ def test_end_of_next_week_mid_and_end_of_a_month(phrase: str, expected: dt.datet
 @pytest.mark.parametrize(
     ("text", "phrase", "expected"),
     [
-        ("Envíamelo mañana antes de las 12, por favor", "mañana antes de las 12", dt.datetime(2026, 11, 18, 12, 0)),
+        (
+            "Envíamelo mañana antes de las 12, por favor",
+            "mañana antes de las 12",
+            dt.datetime(2026, 11, 18, 12, 0),
+        ),
         ("Pouvez-vous le faire demain, vers 10h ?", "demain, vers 10h", dt.datetime(2026, 11, 18, 10, 0)),
         ("Bitte bis Ende November schicken", "Ende November", dt.datetime(2026, 11, 30, 17, 0)),
         ("Por favor, envíalo antes del 20/11.", "20/11", dt.datetime(2026, 11, 20, 17, 0)),
