@@ -218,7 +218,7 @@ _DATE_ATOM = re.compile(
     |(?P<endper>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<enext>next\s+)?(?P<per>week|month|year))\b
     |(?P<eow>(?-i:EOW|EOM))\b
     |(?P<relweek>(?P<rwq>next|this|the\s+following)\s+(?P<rwu>week|month))\b
-    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?:the\s+)?(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH}|\s*(?:-|–|—|to\s|until\s|till\s)\s*\d))?
+    |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?:the\s+)?(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH}|\s*(?:-|–|—|to\s|until\s|till\s)\s*(?:\d|noon|midday)))?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -236,7 +236,7 @@ _TIME_ATOM = re.compile(
         |(?:from\s+|between\s+)?(?P<h3>\d{{1,2}}[:.]\d{{2}})\s*(?:-|–|—|to|until|till|and)\s*(?P<h4>\d{{1,2}})
         (?![\d:.]|\s*{_MERIDIEM}))(?:\s*(?P<hzone>{_ZONE}))?
     |(?P<clock>{_CLOCK})(?:\s*(?P<czone>{_ZONE}))?
-    |(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+(?P<bare>\d{{1,2}})(?:\s*o'?clock)?
+    |(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+(?P<bare>\d{{1,2}})(?![.,:]\d)(?:\s*o'?clock)?
         (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|instead\b|sharp\b|then\b|if\b|or\b|please\b|works?\b|suits?\b|would\b|is\b|ok\b|okay\b|{_WEEKDAY}|(?:to|for)\s+(?![\d:]))))
     |(?P<eod>\b(?:eod|eob|cob|c\.o\.b\.?)(?![\w])|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|close\s+of\s+(?:business|play)
         |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
