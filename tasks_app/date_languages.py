@@ -74,12 +74,16 @@ _COUNTS = {
 }
 
 
+# German writes a weekday and a part of the day as one word: "Freitagmittag", "Montagvormittag".
+_WEEKDAY_SUFFIX = {"de": "(?:vormittags?|nachmittags?|mittags?|abends?|morgens?|früh)?"}
+
+
 def _day_pattern(language: str) -> str:
     """Words of ``language`` that say which day (numeric dates are in _NUMERIC_DATE: they name no language)."""
     weekdays = "|".join(_WEEKDAYS[language])
     months = _MONTHS[language]
     return (
-        rf"\b(?:{weekdays})\b|\b(?:{_DAY_WORDS[language]})\b|\b{_COUNTS[language]}\b"
+        rf"\b(?:{weekdays}){_WEEKDAY_SUFFIX.get(language, '')}\b|\b(?:{_DAY_WORDS[language]})\b|\b{_COUNTS[language]}\b"
         rf"|\b\d{{1,2}}(?:er|\.)?\s+(?:de\s+)?(?:{months})\b|\b(?:{months})\b(?<!\bapril)(?<!\baugust)"
         rf"(?<!\bseptember)(?<!\bnovember)(?<!\bmai)(?<!\bmars)"
     )
@@ -165,10 +169,10 @@ _AFTERNOON_MARK = re.compile(
 )
 _MORNING_MARK = re.compile(r"de\s+la\s+mañana|du\s+matin|morgens|früh|vormittags|a\.?m\.?\b", FLAGS)
 _PARTS = {
-    "es": [(r"por\s+la\s+mañana|de\s+la\s+mañana|temprano", 9), (r"por\s+la\s+tarde|esta\s+tarde", 14),
+    "es": [(r"por\s+la\s+mañana|de\s+la\s+mañana|temprano|primera\s+hora", 9), (r"por\s+la\s+tarde|esta\s+tarde", 14),
            (r"por\s+la\s+noche|esta\s+noche", 19), (r"mediodía|medio\s+día", 12)],
-    "fr": [(r"matin|matinée", 9), (r"après-midi", 14), (r"soir|soirée", 19), (r"midi", 12)],
-    "de": [(r"früh|morgens|vormittags?", 9), (r"nachmittags?", 14),
+    "fr": [(r"matin|matinée|première\s+heure", 9), (r"après-midi", 14), (r"soir|soirée", 19), (r"midi", 12)],
+    "de": [(r"früh|morgens|vormittags?|(?<=tag)morgen", 9), (r"nachmittags?", 14),
            (r"abends?", 19), (r"mittags?", 12)],
 }  # fmt: skip
 _EOD = {
@@ -243,7 +247,7 @@ def _clock(text: str, language: str) -> _Clock | None:
     if re.search(_EOD[language], text, FLAGS):
         return _Clock(EOD)
     for pattern, hour in _PARTS[language]:
-        if re.search(rf"\b(?:{pattern})", text, FLAGS):
+        if re.search(rf"(?:\b|(?<=tag))(?:{pattern})", text, FLAGS):
             return _Clock(dt.time(hour, 0))
     return None
 
@@ -363,7 +367,9 @@ _LEAD_IN = {
 }
 # What may sit between a day and its time in one phrase ("mañana antes de las 12", "lundi, à 10h").
 _FOREIGN_JOINER = re.compile(
-    r"^[\s,]*(?:(?:antes\s+de|hasta|desde|sobre|a|avant|à|vers|dès|jusqu'à|bis|um|gegen|vor|ab)\s*)?$", FLAGS
+    r"^[\s,]*(?:(?:antes\s+de|hasta|desde|sobre|a(?:\s+la)?|por\s+la|en|avant|à(?:\s+la)?|vers|dès|jusqu'à"
+    r"|bis|um|gegen|vor|ab|am)\s*)?$",
+    FLAGS,
 )
 
 
@@ -381,7 +387,13 @@ def _convention_phrase(language: str) -> re.Pattern[str]:
         rf"\b(?:{_END_OF_NEXT_WEEK[language]}|{end_week}|{end_month})\b"
         rf"|\b(?:{_MID_MONTH[language]}|{_END_OF_MONTH_NAME[language]})(?:{months})\b"
         rf"|{_NUMERIC_DAY.pattern}|{_ORDINAL_DAY[language]}{_NOT_A_DAY_AFTER.format(months=months)}"
-        rf"|{_IN_COUNT.pattern}",
+        rf"|{_IN_COUNT.pattern}"
+        + (
+            rf"|\b(?:{'|'.join(_WEEKDAYS[language])}){_WEEKDAY_SUFFIX[language]}\b"
+            if language in _WEEKDAY_SUFFIX
+            else ""
+        )
+        + rf"|\b(?:{'|'.join(pattern for pattern, _hour in _PARTS[language])}|{_EOD[language]})\b",
         FLAGS,
     )
 
@@ -439,6 +451,8 @@ def resolve_foreign_due(
         if own and own.start() < end and start < own.end():
             # "la fin de la semaine" + "prochaine": our reading of the same words may be longer.
             start, end = min(start, own.start()), max(end, own.end())
+        elif own and own.end() <= start and _FOREIGN_JOINER.match(text[own.end() : start]):
+            start = own.start()  # "am Dienstagnachmittag um 3": our day, Duckling's time
     else:
         # Nothing Duckling knows; our own conventions may still name a day ("antes del 20/11").
         start, end = (_with_lead_in(text, own.start(), language), own.end()) if own else (0, len(text))
@@ -567,7 +581,7 @@ def _day_by_convention(body: str, language: str, today: dt.date) -> dt.date | No
             candidate = today + dt.timedelta(days=offset)
             if candidate.day == number and candidate.weekday() == target:
                 return candidate
-    bare = re.search(rf"\b({'|'.join(weekdays)})\b", body, FLAGS)
+    bare = re.search(rf"\b({'|'.join(weekdays)}){_WEEKDAY_SUFFIX.get(language, '')}\b", body, FLAGS)
     if bare and re.search(_LAST_WEEKDAY[language].format(wd="|".join(weekdays)), body, FLAGS):
         return None  # "el lunes pasado", "mardi dernier", "letzten Montag": Duckling's past day
     if bare and not _has_date(body, language):

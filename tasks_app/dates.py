@@ -191,6 +191,20 @@ _ZONE = (
     r"|(?:pacific|mountain|central|eastern|london|uk)(?:\s+time)?\b)"
 )
 _CLOCK = rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?\s*{_MERIDIEM}|\d{{1,2}}:\d{{2}}(?!\d)|noon|midnight)"
+_HOUR_NUMBERS = {word: n for n, word in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}  # fmt: skip
+_HOUR_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_ORDINAL_WORDS: dict[str, int] = {
+    word: number
+    for number, word in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth"
+        " fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(),
+        start=1,
+    )
+} | {f"twenty-{w}": 20 + n for w, n in (("first", 1), ("second", 2), ("third", 3), ("fourth", 4),
+     ("fifth", 5), ("sixth", 6), ("seventh", 7), ("eighth", 8), ("ninth", 9))} | {
+    "thirtieth": 30, "thirty-first": 31}  # fmt: skip
+_ORDINAL = "(?:" + "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True)) + ")"
 _NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple\s+of|few)"
 
 # Each atom is one of: a date (which day), a time (which time of day), or both ("tonight").
@@ -214,7 +228,11 @@ _DATE_ATOM = re.compile(
     |(?P<tonight>tonight|tonite)\b
     |(?P<today>today)\b
     |(?P<tomorrow>tomorrow|tomorow|tmrw|tmr)\b
-    |(?P<in>(?:in|within)\s+(?P<n>{_NUM})\s+(?P<unit>business\s+days?|working\s+days?|days?|weeks?|fortnights?|hours?|hrs?|minutes?|mins?))\b
+    |(?P<in>(?:in|within)\s+(?:the\s+)?(?:next\s+)?(?P<n>{_NUM})\s+(?P<unit>business\s+days?|working\s+days?|days?|weeks?|fortnights?|hours?|hrs?|minutes?|mins?))\b
+    |(?P<nextweek>within\s+the\s+next\s+(?:week|7\s+days))\b
+    |(?P<weekend>(?P<wepre>by|before|over|this|the|on|at|next|end\s+of)\s+(?:the\s+|this\s+)?(?P<wenext>next\s+)?weekend)\b
+    |(?:the\s+)?(?P<ordw>{_ORDINAL})\s+of\s+(?P<omon>{_MONTH})(?![\w])
+    |(?P<omon2>{_MONTH})\s+(?:the\s+)?(?P<ordw2>{_ORDINAL})\b
     |(?P<endper>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<enext>next\s+)?(?P<per>week|month|year))\b
     |(?P<eow>(?-i:EOW|EOM))\b
     |(?P<relweek>(?P<rwq>next|this|the\s+following)\s+(?P<rwu>week|month))\b
@@ -236,9 +254,14 @@ _TIME_ATOM = re.compile(
         |(?:from\s+|between\s+)?(?P<h3>\d{{1,2}}[:.]\d{{2}})\s*(?:-|–|—|to|until|till|and)\s*(?P<h4>\d{{1,2}})
         (?![\d:.]|\s*{_MERIDIEM}))(?:\s*(?P<hzone>{_ZONE}))?
     |(?P<clock>{_CLOCK})(?:\s*(?P<czone>{_ZONE}))?
+    |(?P<spoken>(?P<sfrac>half|(?:a\s+)?quarter)\s+(?P<sdir>past|after|to|till|of)\s+(?P<shour>\d{{1,2}}|{_HOUR_WORDS})(?![\w:.])
+        (?:\s*(?P<sap>{_MERIDIEM}))?)(?:\s*(?P<spzone>{_ZONE}))?
+    |(?:at|around)\s+(?P<wordh>{_HOUR_WORDS})(?:\s+(?P<wordm>thirty|fifteen|forty-five|o'?clock))?
+        (?:\s*(?P<wzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|sharp\b|then\b|{_WEEKDAY})))
     |(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+(?P<bare>\d{{1,2}})(?![.,:]\d)(?:\s*o'?clock)?
         (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|instead\b|sharp\b|then\b|if\b|or\b|please\b|works?\b|suits?\b|would\b|is\b|ok\b|okay\b|{_WEEKDAY}|(?:to|for)\s+(?![\d:]))))
-    |(?P<eod>\b(?:eod|eob|cob|c\.o\.b\.?)(?![\w])|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|close\s+of\s+(?:business|play)
+    |(?P<eod>\b(?:eod|eob|cob|c\.o\.b\.?)(?![\w])|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|(?:close|end)\s+of\s+(?:business|play)
+        |(?:the\s+)?end\s+of(?=\s+(?:today|tomorrow|tmrw)\b)
         |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
     |(?P<first>first\s+thing(?:\s+in\s+the\s+morning)?)\b
     |(?:this\s+|the\s+)?\b(?P<part>morning|afternoon|evening|night|lunchtime|lunch|midday)\b
@@ -536,6 +559,23 @@ def _time_spec(m: re.Match[str]) -> _TimeSpec | None:
         if not 1 <= hour <= 12:
             return None
         return _TimeSpec(dt.time(_business_hour(hour), 0), zone=_zone_of(m.group("bzone")))
+    if m.group("spoken"):
+        raw = m.group("shour").lower()
+        hour = int(raw) if raw.isdigit() else _HOUR_NUMBERS[raw]
+        if not 1 <= hour <= 12:
+            return None
+        hour = _apply_meridiem(hour, m.group("sap")) if m.group("sap") else _business_hour(hour)
+        minutes = 30 if m.group("sfrac").lower() == "half" else 15
+        when = dt.datetime.combine(dt.date(2000, 1, 2), dt.time(hour % 24, 0))
+        if m.group("sdir").lower() in ("to", "till", "of"):
+            when -= dt.timedelta(minutes=minutes)
+        else:
+            when += dt.timedelta(minutes=minutes)
+        return _TimeSpec(when.time(), zone=_zone_of(m.group("spzone")))
+    if m.group("wordh"):
+        hour = _business_hour(_HOUR_NUMBERS[m.group("wordh").lower()])
+        minute = {"thirty": 30, "fifteen": 15, "forty-five": 45}.get((m.group("wordm") or "").lower(), 0)
+        return _TimeSpec(dt.time(hour, minute), zone=_zone_of(m.group("wzone")))
     if m.group("eod"):
         return _TimeSpec(EOD, zone=_zone_of(m.group("ezone")))
     if m.group("first"):
@@ -664,6 +704,15 @@ def _date_spec(m: re.Match[str], ref_local: dt.datetime, today: dt.date) -> _Dat
         return _DateSpec(today)
     if m.group("tomorrow"):
         return _DateSpec(today + dt.timedelta(days=1))
+    if m.group("nextweek"):
+        return _DateSpec(today + dt.timedelta(days=7))
+    if m.group("weekend"):
+        return _DateSpec(_weekend_day(m, today))
+    if m.group("ordw") or m.group("ordw2"):
+        month = _MONTH_NAMES[(m.group("omon") or m.group("omon2")).lower()[:3]]
+        number = _ORDINAL_WORDS[(m.group("ordw") or m.group("ordw2")).lower()]
+        day = _month_day(today, month, number, None)
+        return _DateSpec(day) if day else None
     if m.group("in"):
         count, unit = _number(m.group("n")), m.group("unit").lower()
         if unit.startswith(("business", "working")):
@@ -732,6 +781,20 @@ def _writes_day_first(ref_local: dt.datetime) -> bool:
     return key in _DAY_FIRST_ZONES or key.startswith("Australia/")
 
 
+def _weekend_day(m: re.Match[str], today: dt.date) -> dt.date:
+    """ "by the weekend" is Friday (before it starts), "end of the weekend" Sunday, "this / over the
+    weekend" Saturday; "next weekend" is the one of the next calendar week."""
+    lead = " ".join(m.group("wepre").lower().split())
+    monday = today - dt.timedelta(days=today.weekday())
+    if lead == "next" or m.group("wenext"):
+        monday += dt.timedelta(weeks=1)
+    elif today.weekday() == 6 and lead != "end of":
+        monday += dt.timedelta(weeks=1)  # on a Sunday, "this weekend" has gone: the coming one
+    if lead in ("by", "before"):
+        return max(monday + dt.timedelta(days=4), today)
+    return monday + dt.timedelta(days=6 if lead == "end of" else 5)
+
+
 def _localize(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     # Round-trip through UTC so a wall time that doesn't exist (spring-forward gap) becomes a real instant.
     return dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
@@ -795,7 +858,7 @@ def _stated_zone(group: list[_Atom]) -> bool:
     return any(atom.kind == "time" and any(atom.match.group(g) for g in _ZONE_GROUPS) for atom in group)
 
 
-_ZONE_GROUPS = ("rzone", "szone", "hzone", "czone", "bzone", "ezone", "nzone", "bwzone")
+_ZONE_GROUPS = ("rzone", "szone", "hzone", "czone", "bzone", "ezone", "nzone", "bwzone", "spzone", "wzone")
 
 
 def _date_only(group: list[_Atom]) -> bool:

@@ -449,7 +449,9 @@ def test_my_time_is_the_senders_offset() -> None:
     assert resolved.due == dt.datetime(2026, 3, 5, 23, 0, tzinfo=dt.UTC)
     # A zone in brackets after "my time" wins.
     stated = resolve_due("tomorrow at 3pm my time (CET)", reference=sent, timezone=NY)
-    assert stated is not None and stated.due == dt.datetime(2026, 3, 5, 15, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert stated is not None and stated.due == dt.datetime(
+        2026, 3, 5, 15, 0, tzinfo=ZoneInfo("Europe/Berlin")
+    )
 
 
 @pytest.mark.parametrize(
