@@ -331,7 +331,7 @@ def _day_and_month(first: int, second: int) -> bool:
 
 # What comes before a dotted date ("by 20.11.", "on Friday, 20.11."): "version 3.4." is not one.
 _DATE_LEAD = re.compile(
-    rf"(?:\b(?:by|on|before|until|till|due|for|from|after|of)|{_WEEKDAY},?)\s*$", re.IGNORECASE
+    rf"(?:\b(?:by|on|before|until|till|due|for|from|after|of|deadline)|{_WEEKDAY},?|:)\s*$", re.IGNORECASE
 )
 
 

@@ -559,3 +559,48 @@ def test_a_time_in_brackets_after_its_day_is_one_phrase() -> None:
     resolved = resolve_due(text, reference=WEDNESDAY, timezone=NY)
     assert resolved is not None
     assert resolved.due == dt.datetime(2026, 3, 5, 14, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Thursday at half past two", dt.datetime(2026, 3, 5, 14, 30)),
+        ("at quarter to 4 tomorrow", dt.datetime(2026, 3, 5, 15, 45)),
+        ("Friday at a quarter past 9", dt.datetime(2026, 3, 6, 9, 15)),
+        ("tomorrow at three", dt.datetime(2026, 3, 5, 15, 0)),
+        ("at three thirty on Friday", dt.datetime(2026, 3, 6, 15, 30)),
+        ("at eleven o'clock tomorrow", dt.datetime(2026, 3, 5, 11, 0)),
+        ("by the end of today", dt.datetime(2026, 3, 4, 17, 0)),
+        ("end of play tomorrow", dt.datetime(2026, 3, 5, 17, 0)),
+    ],
+)
+def test_spoken_times_follow_business_hours(phrase: str, expected: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.has_time
+    assert resolved.due.replace(tzinfo=None) == expected
+
+
+@pytest.mark.parametrize("text", ["At one point we had three options", "We are at two of five"])
+def test_a_number_word_after_at_is_not_always_a_time(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("by the first of April", dt.datetime(2026, 4, 1, 17, 0)),
+        ("April twenty-first", dt.datetime(2026, 4, 21, 17, 0)),
+        ("on the fifteenth of March", dt.datetime(2026, 3, 15, 17, 0)),
+        ("by the weekend", dt.datetime(2026, 3, 6, 17, 0)),  # before it starts: Friday
+        ("over the weekend", dt.datetime(2026, 3, 7, 17, 0)),
+        ("this weekend", dt.datetime(2026, 3, 7, 17, 0)),
+        ("next weekend", dt.datetime(2026, 3, 14, 17, 0)),
+        ("by the end of the weekend", dt.datetime(2026, 3, 8, 17, 0)),
+        ("in the next couple of days", dt.datetime(2026, 3, 6, 17, 0)),
+        ("within the next week", dt.datetime(2026, 3, 11, 17, 0)),  # seven days, not next Monday
+    ],
+)
+def test_ordinal_words_weekends_and_the_next_few_days(phrase: str, expected: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and not resolved.has_time
+    assert resolved.due.replace(tzinfo=None) == expected

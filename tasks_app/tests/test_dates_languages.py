@@ -345,3 +345,29 @@ def test_a_day_already_past_is_skipped_for_the_deadline_after_it(text: str, expe
 @pytest.mark.parametrize("phrase", ["el lunes pasado", "ayer", "letzten Montag", "mardi dernier"])
 def test_a_day_already_past_alone_is_no_deadline(phrase: str) -> None:
     assert resolve_due(phrase, reference=TUESDAY, timezone=BERLIN) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        ("Passt es Ihnen Freitagmittag?", "Freitagmittag", dt.datetime(2026, 11, 20, 12, 0)),
+        ("Können wir uns Montagvormittag treffen?", "Montagvormittag", dt.datetime(2026, 11, 23, 9, 0)),
+        ("am Donnerstagnachmittag um 3", "Donnerstagnachmittag um 3", dt.datetime(2026, 11, 19, 15, 0)),
+        (
+            "¿Puedes mandarlo el lunes a primera hora?",
+            "el lunes a primera hora",
+            dt.datetime(2026, 11, 23, 9, 0),
+        ),
+        (
+            "Envoyez-moi ça lundi à la première heure",
+            "lundi à la première heure",
+            dt.datetime(2026, 11, 23, 9, 0),
+        ),
+    ],
+)
+def test_a_weekday_with_its_part_of_the_day_is_one_phrase(
+    text: str, phrase: str, expected: dt.datetime
+) -> None:
+    [(found, _start, _end)] = find_due_phrases(text)
+    assert found == phrase
+    assert wall(found, TUESDAY, BERLIN) == (expected, True)
