@@ -183,8 +183,8 @@ _EOD = {
 _END_OF = {
     # "esta semana", "cette semaine", "diese Woche": by the end of it, as "this week" in English.
     "es": (
-        r"final\s+de(?:l)?\s+(?:la\s+)?semana|esta\s+semana",
-        r"final\s+de(?:l)?\s+mes|fin\s+de(?:l)?\s+mes",
+        r"finale?s?\s+de(?:l)?\s+(?:la\s+|esta\s+)?semana|esta\s+semana",
+        r"finale?s?\s+de(?:l)?\s+(?:este\s+)?mes|fin\s+de(?:l)?\s+mes",
     ),
     "fr": (r"fin\s+de\s+(?:la\s+)?semaine|cette\s+semaine", r"fin\s+d(?:u|e)\s+mois"),
     "de": (r"ende\s+der\s+woche|wochenende|diese\s+woche|dieser\s+woche", r"ende\s+des\s+monats|monatsende"),
@@ -210,7 +210,10 @@ def _clock(text: str, language: str) -> _Clock | None:
     lead = _CLOCK_LEAD[language]
     first, second = _HOUR.format(n="a"), _HOUR.format(n="b")
     ranges = re.finditer(
-        rf"(?:\b(?:{lead}|{_RANGE_LEAD[language]})|\b){first}{_CLOCK_MARK}{_RANGE_WORD}{second}{_CLOCK_MARK}{_NOT_A_CLOCK}",
+        rf"(?:\b(?:{lead}|{_RANGE_LEAD[language]})|\b){first}{_CLOCK_MARK}{_RANGE_WORD}{second}{_CLOCK_MARK}{_NOT_A_CLOCK}"
+        # "entre 14h et 15h", "zwischen 14 und 15 Uhr": "and" joins two times only after "between".
+        rf"|\b(?:entre|zwischen)\s+(?:las?\s+)?{_HOUR.format(n='c')}{_CLOCK_MARK}\s*(?:y|et|und)\s*(?:las?\s+)?"
+        rf"{_HOUR.format(n='d')}{_CLOCK_MARK}{_NOT_A_CLOCK}",
         text,
         FLAGS,
     )
@@ -224,8 +227,8 @@ def _clock(text: str, language: str) -> _Clock | None:
     single = next((m for m in singles if not _is_day_month(text, m, language)), None)
     marks = text
     if ranged:
-        h1, m1 = int(ranged.group("ah")), ranged.group("am")
-        h2, m2 = int(ranged.group("bh")), ranged.group("bm")
+        h1, m1 = int(ranged.group("ah") or ranged.group("ch")), ranged.group("am") or ranged.group("cm")
+        h2, m2 = int(ranged.group("bh") or ranged.group("dh")), ranged.group("bm") or ranged.group("dm")
         start_h, end_h = (
             _hour_of(h1, int(m1) if m1 else None, marks),
             _hour_of(h2, int(m2) if m2 else None, marks),

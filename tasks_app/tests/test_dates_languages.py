@@ -371,3 +371,37 @@ def test_a_weekday_with_its_part_of_the_day_is_one_phrase(
     [(found, _start, _end)] = find_due_phrases(text)
     assert found == phrase
     assert wall(found, TUESDAY, BERLIN) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        (
+            "Donnerstag zwischen 14 und 15 Uhr",
+            dt.datetime(2026, 11, 19, 14, 0),
+            dt.datetime(2026, 11, 19, 15, 0),
+        ),
+        ("jeudi entre 14h et 15h30", dt.datetime(2026, 11, 19, 14, 0), dt.datetime(2026, 11, 19, 15, 30)),
+        (
+            "el jueves entre las 10 y las 11",
+            dt.datetime(2026, 11, 19, 10, 0),
+            dt.datetime(2026, 11, 19, 11, 0),
+        ),
+    ],
+)
+def test_between_two_times_is_a_range(phrase: str, start: dt.datetime, end: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=TUESDAY, timezone=BERLIN)
+    assert resolved is not None and resolved.end is not None
+    assert (resolved.due.replace(tzinfo=None), resolved.end.replace(tzinfo=None)) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("para finales de mes", dt.datetime(2026, 11, 30, 17, 0)),
+        ("a finales de esta semana", dt.datetime(2026, 11, 20, 17, 0)),
+        ("el 3 y 4 de diciembre", dt.datetime(2026, 12, 3, 17, 0)),  # two days, not a range of hours
+    ],
+)
+def test_spanish_end_of_week_and_month_in_the_plural(phrase: str, expected: dt.datetime) -> None:
+    assert wall(phrase, TUESDAY, BERLIN) == (expected, False)
