@@ -220,6 +220,8 @@ _DATE_ATOM = re.compile(
     |(?P<dat>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw))
     |(?P<fromnow>(?P<fn>{_NUM})\s+(?P<fu>days?|weeks?)\s+from\s+(?:today|now))\b
     |(?P<fromday>(?P<fdn>{_NUM})\s+(?P<fdu>days?|weeks?)\s+(?:from|after)\s+(?P<fdnext>next\s+)?(?P<fdref>{_WEEKDAY}|tomorrow))(?![\w])
+    |(?P<weekon>(?P<won>a|one|two|2|three|3)\s+weeks?\s+(?:(?P<wotoday>today|tomorrow)|on\s+(?P<wowd>{_WEEKDAY})))(?![\w])
+    |(?P<yearend>(?:the\s+)?year[-\s]end|(?-i:EOY))\b
     |(?P<weekafter>(?:the\s+)?week\s+after\s+next)\b
     |(?P<midmon>(?:mid-?\s*|(?:the\s+)?middle\s+of\s+)(?P<mmon>{_MONTH}))(?![\w])
     |(?P<endmon>(?:the\s+)?(?:end|close)\s+of\s+(?P<emon>{_MONTH}))(?![\w])
@@ -258,8 +260,8 @@ _TIME_ATOM = re.compile(
         (?:\s*(?P<sap>{_MERIDIEM}))?)(?:\s*(?P<spzone>{_ZONE}))?
     |(?:at|around)\s+(?P<wordh>{_HOUR_WORDS})(?:\s+(?P<wordm>thirty|fifteen|forty-five|o'?clock))?
         (?:\s*(?P<wzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|sharp\b|then\b|{_WEEKDAY})))
-    |(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+(?P<bare>\d{{1,2}})(?![.,:]\d)(?:\s*o'?clock)?
-        (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|instead\b|sharp\b|then\b|if\b|or\b|please\b|works?\b|suits?\b|would\b|is\b|ok\b|okay\b|{_WEEKDAY}|(?:to|for)\s+(?![\d:]))))
+    |(?:(?:at|by|before|until|till|(?:no|not)\s+later\s+than)\s+|@\s*)(?P<bare>\d{{1,2}})(?![.,:]\d)(?:\s*o'?clock)?
+        (?:\s*(?P<bzone>{_ZONE})|(?=\s*(?:[.,;!?)]|$|on\b|tomorrow\b|today\b|tonight\b|in\s+the\s+(?:morning|afternoon|evening)\b|instead\b|sharp\b|then\b|if\b|or\b|please\b|works?\b|suits?\b|would\b|is\b|ok\b|okay\b|{_WEEKDAY}|(?:to|for)\s+(?![\d:]))))
     |(?P<eod>\b(?:eod|eob|cob|c\.o\.b\.?)(?![\w])|end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|(?:close|end)\s+of\s+(?:business|play)
         |(?:the\s+)?end\s+of(?=\s+(?:today|tomorrow|tmrw)\b)
         |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
@@ -269,7 +271,9 @@ _TIME_ATOM = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # What may sit between two atoms of one phrase: "Friday EOD", "tomorrow at 3pm", "3pm on Monday".
-_JOINER = re.compile(r"^(?:[\s,(]|at\b|@|on\b|by\b|before\b|around\b|in\s+the\b|from\b)*$", re.IGNORECASE)
+_JOINER = re.compile(
+    r"^(?:[\s,(]|at\b|@|on\b|by\b|before\b|around\b|in\s+the\b|in\b|from\b)*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -346,11 +350,41 @@ def _groups(text: str) -> list[list[_Atom]]:
             # A weekday next to an absolute date ("Monday, Dec 3") is one phrase; the date wins.
             if clash and atom.kind == "date" and _is_weekday_date_pair(last, atom):
                 clash = False
+            if clash and _clock_with_part(last, atom):
+                clash = False
             if not clash and _JOINER.match(text[last[-1].end : atom.start]):
                 last.append(atom)
                 continue
         groups.append([atom])
     return groups
+
+
+def _is_part(atom: _Atom) -> bool:
+    """A part of the day ("morning", "tonight"), which a clock time next to it makes precise."""
+    return atom.kind == "both" or bool(atom.kind == "time" and atom.match.group("part"))
+
+
+def _clock_with_part(group: list[_Atom], atom: _Atom) -> bool:
+    """ "at 7:30 tonight", "this evening at 8", "at 7 tomorrow evening": one clock, one part of the
+    day, at most one day."""
+    atoms = [*group, atom]
+    parts = [a for a in atoms if _is_part(a)]
+    clocks = [a for a in atoms if a.kind == "time" and not _is_part(a)]
+    days = [a for a in atoms if a.kind in ("date", "both")]
+    return len(parts) == 1 and len(clocks) == 1 and len(days) <= 1
+
+
+_MERIDIEM_IN = re.compile(rf"\d\s*{_MERIDIEM}", re.IGNORECASE)
+
+
+def _in_half_of_day(time: dt.time, part: dt.time) -> dt.time:
+    """A clock without am/pm in the half of the day its part names: "7:30 tonight" is 19:30, "at 3 in the
+    morning" 03:00 (business hours had made it 15:00)."""
+    if part.hour >= 12 and 1 <= time.hour < 12 and part != PARTS_OF_DAY["noon"]:
+        return time.replace(hour=time.hour + 12)
+    if part.hour < 12 and time.hour > 12:
+        return time.replace(hour=time.hour - 12)
+    return time
 
 
 def _is_weekday_date_pair(group: list[_Atom], atom: _Atom) -> bool:
@@ -668,6 +702,16 @@ def _date_spec(m: re.Match[str], ref_local: dt.datetime, today: dt.date) -> _Dat
                 anchor = today + dt.timedelta(days=(target - today.weekday()) % 7 or 7)
         days = _number(m.group("fdn")) * (7 if m.group("fdu").lower().startswith("week") else 1)
         return _DateSpec(anchor + dt.timedelta(days=days))
+    if m.group("weekon"):
+        weeks = _number(m.group("won"))
+        if m.group("wowd"):
+            target = _WEEKDAY_NAMES[m.group("wowd").lower().rstrip(".")]
+            anchor = today + dt.timedelta(days=(target - today.weekday()) % 7 or 7)
+        else:
+            anchor = today + dt.timedelta(days=1 if m.group("wotoday").lower() == "tomorrow" else 0)
+        return _DateSpec(anchor + dt.timedelta(weeks=weeks))
+    if m.group("yearend"):
+        return _DateSpec(dt.date(today.year, 12, 31))
     if m.group("weekafter"):
         return _DateSpec(today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=2))
     if m.group("midmon") or m.group("endmon"):
@@ -938,13 +982,22 @@ def _resolve(phrase: str, *, reference: dt.datetime, timezone: str) -> ResolvedD
     text = phrase[group[0].start : group[-1].end]
     time_spec: _TimeSpec | None = None
     date_matches: list[re.Match[str]] = []
+    part_of_day: dt.time | None = None
     for atom in group:
         if atom.kind == "time":
-            time_spec = _time_spec(atom.match)
-            if time_spec is None:
+            spec = _time_spec(atom.match)
+            if spec is None:
                 return None
+            if _is_part(atom) and any(a.kind == "time" and not _is_part(a) for a in group):
+                part_of_day = spec.time  # "at 7:30 tonight": the clock says when, the part which half
+                continue
+            time_spec = spec
         else:
             date_matches.append(atom.match)
+            if atom.kind == "both" and len(group) > 1:
+                part_of_day = PARTS_OF_DAY["tonight"]
+    if time_spec is not None and part_of_day is not None and not _MERIDIEM_IN.search(text):
+        time_spec.time = _in_half_of_day(time_spec.time, part_of_day)
 
     if time_spec is None or time_spec.zone is None:
         # "EOD Friday PST": a zone after the day names the zone of the whole phrase.

@@ -604,3 +604,39 @@ def test_ordinal_words_weekends_and_the_next_few_days(phrase: str, expected: dt.
     resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
     assert resolved is not None and not resolved.has_time
     assert resolved.due.replace(tzinfo=None) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("at 7:30 tonight", dt.datetime(2026, 3, 4, 19, 30)),  # was 07:30 the next day
+        ("tonight at 8", dt.datetime(2026, 3, 4, 20, 0)),  # was 19:00, the part alone
+        ("this evening at 8", dt.datetime(2026, 3, 4, 20, 0)),
+        ("at 7 tomorrow evening", dt.datetime(2026, 3, 5, 19, 0)),
+        ("at 3 in the morning", dt.datetime(2026, 3, 5, 3, 0)),
+        ("Friday afternoon at 3", dt.datetime(2026, 3, 6, 15, 0)),
+        ("tomorrow morning at 9:30", dt.datetime(2026, 3, 5, 9, 30)),
+        ("by 11:59 PM tonight", dt.datetime(2026, 3, 4, 23, 59)),
+    ],
+)
+def test_a_clock_with_a_part_of_the_day_takes_that_half_of_the_day(
+    phrase: str, expected: dt.datetime
+) -> None:
+    assert local(phrase) == expected
+    [(found, _start, _end)] = find_due_phrases(phrase)  # one phrase, so the extractor keeps both
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("next Tues @ 2", dt.datetime(2026, 3, 10, 14, 0)),
+        ("Fri @3", dt.datetime(2026, 3, 6, 15, 0)),
+        ("a week today", dt.datetime(2026, 3, 11, 17, 0)),
+        ("a week on Friday", dt.datetime(2026, 3, 13, 17, 0)),
+        ("two weeks tomorrow", dt.datetime(2026, 3, 19, 17, 0)),
+        ("by year-end", dt.datetime(2026, 12, 31, 17, 0)),
+        ("EOY", dt.datetime(2026, 12, 31, 17, 0)),
+    ],
+)
+def test_at_signs_british_week_counts_and_year_end(phrase: str, expected: dt.datetime) -> None:
+    assert local(phrase) == expected
