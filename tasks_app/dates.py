@@ -266,6 +266,7 @@ _TIME_ATOM = re.compile(
         |(?:the\s+)?end\s+of(?=\s+(?:today|tomorrow|tmrw)\b)
         |end\s+of\s+business)(?:\s*(?P<ezone>{_ZONE}))?
     |(?P<first>first\s+thing(?:\s+in\s+the\s+morning)?)\b
+        (?=\s*(?:[.,;!?)]|$|(?:on\s+)?(?:tomorrow|tmrw|today|next|this|{_WEEKDAY}))(?![\w']))
     |(?:this\s+|the\s+)?\b(?P<part>morning|afternoon|evening|night|lunchtime|lunch|midday)\b
     """,
     re.IGNORECASE | re.VERBOSE,

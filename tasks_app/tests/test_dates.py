@@ -640,3 +640,19 @@ def test_a_clock_with_a_part_of_the_day_takes_that_half_of_the_day(
 )
 def test_at_signs_british_week_counts_and_year_end(phrase: str, expected: dt.datetime) -> None:
     assert local(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The first thing we need is a budget",
+        "We shipped version 2.1. last month",
+        "Between 3 and 5 people replied",
+        "At one point the build broke",
+        "The job runs overnight",
+        "Our SLA is 24/7",
+        "That was a quarter of the budget",
+    ],
+)
+def test_sentences_that_only_look_like_the_new_families_give_no_date(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
