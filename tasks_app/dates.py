@@ -237,7 +237,13 @@ _DATE_ATOM = re.compile(
     |(?P<omon2>{_MONTH})\s+(?:the\s+)?(?P<ordw2>{_ORDINAL})\b
     |(?P<endper>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<enext>next\s+)?(?P<per>week|month|year))\b
     |(?P<eow>(?-i:EOW|EOM))\b
+    |(?P<nwwd>next\s+week,?\s+(?:on\s+)?(?P<wdnw2>{_WEEKDAY}))(?![\w])
     |(?P<relweek>(?P<rwq>next|this|the\s+following)\s+(?P<rwu>week|month))\b
+    |(?P<wdnw>(?P<wdnw1>{_WEEKDAY}),?\s+(?:of\s+|in\s+)?next\s+week)\b
+    |(?:the\s+)?(?P<wdan>{_WEEKDAY})\s+after\s+next\b
+    |(?P<wdweek>{_WEEKDAY})\s+week\b
+    |(?P<wdnext>{_WEEKDAY})\s+next\b
+    |(?P<midweek>mid-?\s*week|(?:the\s+)?middle\s+of\s+(?:the\s+|this\s+)?week|(?:mid|the\s+middle\s+of)[-\s]+next\s+week)\b
     |(?:(?P<wq>next|this\s+coming|this|coming)\s+)?(?P<wd>{_WEEKDAY})(?:,?\s+(?:the\s+)?(?P<wdnum>\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b|(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH}|\s*(?:-|–|—|to\s|until\s|till\s)\s*(?:\d|noon|midday)))?
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -795,6 +801,21 @@ def _date_spec(m: re.Match[str], ref_local: dt.datetime, today: dt.date) -> _Dat
             return _DateSpec(dt.date(today.year, today.month, last))
         year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
         return _DateSpec(dt.date(year, month, 1))
+    next_monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
+    if m.group("wdnw") or m.group("nwwd") or m.group("wdnext"):
+        # "Friday next week", "next week on Friday", "Wednesday next": as "next Friday".
+        name = m.group("wdnw1") or m.group("wdnw2") or m.group("wdnext")
+        return _DateSpec(next_monday + dt.timedelta(days=_WEEKDAY_NAMES[name.lower().rstrip(".")]))
+    if m.group("wdan"):
+        target = _WEEKDAY_NAMES[m.group("wdan").lower().rstrip(".")]
+        return _DateSpec(next_monday + dt.timedelta(weeks=1, days=target))
+    if m.group("wdweek"):
+        # "Friday week" (British): a week after the coming Friday.
+        target = _WEEKDAY_NAMES[m.group("wdweek").lower().rstrip(".")]
+        return _DateSpec(today + dt.timedelta(days=((target - today.weekday()) % 7 or 7) + 7))
+    if m.group("midweek"):
+        monday = next_monday if "next" in m.group("midweek").lower() else next_monday - dt.timedelta(weeks=1)
+        return _DateSpec(max(monday + dt.timedelta(days=2), today))
     if m.group("wd"):
         target = _WEEKDAY_NAMES[m.group("wd").lower().rstrip(".")]
         qualifier = re.sub(r"\s+", " ", (m.group("wq") or "").lower())

@@ -656,3 +656,24 @@ def test_at_signs_british_week_counts_and_year_end(phrase: str, expected: dt.dat
 )
 def test_sentences_that_only_look_like_the_new_families_give_no_date(text: str) -> None:
     assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+# Monday 2 March 2026, 10:00 in New York: "Friday" alone is this week's, the 6th.
+MONDAY = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo(NY))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("by Friday next week", dt.datetime(2026, 3, 13, 17, 0)),  # was this week's Friday
+        ("Tuesday of next week", dt.datetime(2026, 3, 10, 17, 0)),
+        ("next week on Thursday", dt.datetime(2026, 3, 12, 17, 0)),
+        ("Wednesday next", dt.datetime(2026, 3, 11, 17, 0)),
+        ("the Tuesday after next", dt.datetime(2026, 3, 17, 17, 0)),
+        ("Friday week", dt.datetime(2026, 3, 13, 17, 0)),
+        ("mid next week", dt.datetime(2026, 3, 11, 17, 0)),
+        ("by the middle of the week", dt.datetime(2026, 3, 4, 17, 0)),
+    ],
+)
+def test_a_weekday_placed_in_a_week(phrase: str, expected: dt.datetime) -> None:
+    assert local(phrase, MONDAY) == expected
