@@ -190,9 +190,13 @@ _END_OF = {
     "de": (r"ende\s+der\s+woche|wochenende|diese\s+woche|dieser\s+woche", r"ende\s+des\s+monats|monatsende"),
 }
 _NEXT_WEEKDAY = {
-    "es": r"(?:próximo|proximo)\s+(?P<wd>{wd})|(?P<wd2>{wd})\s+que\s+viene",
-    "fr": r"(?P<wd>{wd})\s+prochain",
-    "de": r"(?:nächsten|nächster|kommenden)\s+(?P<wd>{wd})|(?P<wd2>{wd})\s+nächste\s+woche",
+    "es": r"(?:próximo|proximo)\s+(?P<wd>{wd})|(?P<wd2>{wd})\s+que\s+viene"
+    r"|(?P<wd3>{wd})\s+de\s+la\s+(?:semana\s+que\s+viene|pr[óo]xima\s+semana)"
+    r"|(?:semana\s+que\s+viene|pr[óo]xima\s+semana),?\s+(?:el\s+)?(?P<wd4>{wd})",
+    "fr": r"(?P<wd>{wd})\s+prochain|(?P<wd3>{wd})\s+de\s+la\s+semaine\s+prochaine"
+    r"|semaine\s+prochaine,?\s+(?:le\s+)?(?P<wd4>{wd})",
+    "de": r"(?:nächsten|nächster|kommenden)\s+(?P<wd>{wd})|(?P<wd2>{wd}),?\s+(?:nächste[rn]?|kommende[rn]?)\s+woche"
+    r"|(?:nächste[rn]?|kommende[rn]?)\s+woche,?\s+(?:am\s+)?(?P<wd4>{wd})",
 }
 
 
@@ -567,7 +571,8 @@ def _day_by_convention(body: str, language: str, today: dt.date) -> dt.date | No
     pattern = _NEXT_WEEKDAY[language].format(wd="|".join(weekdays))
     m = re.search(pattern, body, FLAGS)
     if m:
-        target = weekdays[(m.group("wd") or m.groupdict().get("wd2") or "").lower()]
+        name = next(value for key, value in m.groupdict().items() if key.startswith("wd") and value)
+        target = weekdays[name.lower()]
         next_monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
         return next_monday + dt.timedelta(days=target)
     numbered = re.search(

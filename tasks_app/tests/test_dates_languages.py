@@ -405,3 +405,20 @@ def test_between_two_times_is_a_range(phrase: str, start: dt.datetime, end: dt.d
 )
 def test_spanish_end_of_week_and_month_in_the_plural(phrase: str, expected: dt.datetime) -> None:
     assert wall(phrase, TUESDAY, BERLIN) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "el viernes de la semana que viene",
+        "la próxima semana, el viernes",
+        "vendredi de la semaine prochaine",
+        "la semaine prochaine, vendredi",
+        "am Freitag nächster Woche",
+        "nächste Woche Freitag",
+    ],
+)
+def test_a_weekday_of_next_week_is_in_the_next_calendar_week(phrase: str) -> None:
+    # Said on Monday 16 November: this week's Friday is the 20th, next week's the 27th.
+    monday = dt.datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo(BERLIN))
+    assert wall(phrase, monday, BERLIN) == (dt.datetime(2026, 11, 27, 17, 0), False)
