@@ -441,6 +441,10 @@ def _zone_of(word: str | None) -> str | None:
     place = _PLACE_WORDS.match(word)
     if place and (zone := zone_for_place(next(g for g in place.groups() if g))):
         return zone
+    offset = re.fullmatch(r"(?:UTC|GMT)\s*([+-])\s*(\d{1,2})", word.upper())
+    if offset and 0 < int(offset.group(2)) <= (14 if offset.group(1) == "+" else 12):
+        # "UTC+5" is five hours ahead of UTC; the Etc zones count the other way ("Etc/GMT-5").
+        return f"Etc/GMT{'-' if offset.group(1) == '+' else '+'}{int(offset.group(2))}"
     # "Pacific time", "Eastern Time": region words, not places.
     token = re.split(r"[\s/+\-]", word.upper())[0]
     return ZONE_ABBREVIATIONS.get(token)

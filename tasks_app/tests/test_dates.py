@@ -677,3 +677,20 @@ MONDAY = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo(NY))
 )
 def test_a_weekday_placed_in_a_week(phrase: str, expected: dt.datetime) -> None:
     assert local(phrase, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "offset"),
+    [("tomorrow at 3pm GMT+1", 1), ("tomorrow at 10:00 UTC-5", -5), ("tomorrow at 9am UTC+14", 14)],
+)
+def test_an_offset_after_utc_or_gmt_is_that_fixed_offset(phrase: str, offset: int) -> None:
+    # "GMT+1" was read as GMT, an hour off.
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.zone_stated
+    assert resolved.due.utcoffset() == dt.timedelta(hours=offset)
+
+
+def test_an_offset_beyond_the_calendar_is_ignored_not_an_error() -> None:
+    # No zone is 13 hours behind UTC: the offset is dropped and the time read in UTC, without a crash.
+    resolved = resolve_due("tomorrow at 3pm UTC-13", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.zone == "UTC"

@@ -39,6 +39,7 @@ TOKENS = [
     "2026-02-29", "2024-02-29", "9999-12-31", "0001-01-01", "12/31", "2/30", "24/7", "13/1/99",
     # past days, spoken times, day-first and dotted dates, named zones of the reader or sender
     "last", "yesterday", "ago", "this past", "mid-", "end of", "Q3", "weekend", "fortnight", "first thing",
+    "UTC+14", "GMT-12", "UTC-13", "GMT+15", "@", "week", "after next", "tonight at",
     "half past", "quarter to", "three", "twenty-first", "your time", "my time", "20/11", "18.11.", "noon",
 ]  # fmt: skip
 
