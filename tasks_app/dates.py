@@ -947,18 +947,26 @@ def _sender_zone(reference: dt.datetime) -> str | None:
 
 def _deadline_group(text: str, groups: list[list[_Atom]]) -> list[_Atom] | None:
     """The phrase a sentence's due date is in: the first one, but not a day already past ("last
-    Tuesday", "yesterday") nor a date in brackets that a later deadline follows ("the launch shoot (week
-    of Nov 23) by Friday")."""
+    Tuesday", "yesterday"), a date in brackets that a later deadline follows ("the launch shoot (week
+    of Nov 23) by Friday"), or when someone is away when a later date follows ("out until Monday")."""
     candidates = [g for g in groups if not any(a.kind != "time" and a.match.group("past") for a in g)]
     for index, group in enumerate(candidates):
         later = candidates[index + 1 :]
         if later and _in_brackets(text, group) and _date_only(group):
             if any(_DEADLINE_LEAD.search(text[: g[0].start]) for g in later):
                 continue
+        if later and _ABSENCE_LEAD.search(text[: group[0].start]):
+            continue  # "I'm out until Monday, so please send it by Friday": when someone is away
         return group
     return None
 
 
+# Words before a day that say when someone is away or back, not when something is due.
+_ABSENCE_LEAD = re.compile(
+    r"\b(?:out(?:\s+of\s+(?:the\s+)?office)?|away|off|OOO|on\s+(?:leave|vacation|holiday|PTO)|travell?ing"
+    r"|back|returning|return)\b(?:\s+[\w']+){0,2}?\s+(?:until|till|through|thru|from|on|since)?\s*$",
+    re.IGNORECASE,
+)
 _DEADLINE_LEAD = re.compile(r"\b(?:by|before|until|till|no\s+later\s+than|due(?:\s+on)?)\s*$", re.IGNORECASE)
 
 

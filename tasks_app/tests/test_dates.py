@@ -694,3 +694,18 @@ def test_an_offset_beyond_the_calendar_is_ignored_not_an_error() -> None:
     # No zone is 13 hours behind UTC: the offset is dropped and the time read in UTC, without a crash.
     resolved = resolve_due("tomorrow at 3pm UTC-13", reference=WEDNESDAY, timezone=NY)
     assert resolved is not None and resolved.zone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm out until Monday, can you send the report by Wednesday?", dt.datetime(2026, 3, 11, 17, 0)),
+        ("I'm away from Tuesday, so please send it by Monday", dt.datetime(2026, 3, 9, 17, 0)),
+        ("I'll be back on Thursday; please review it by Friday", dt.datetime(2026, 3, 6, 17, 0)),
+        ("Off on Friday, so please send it tomorrow", dt.datetime(2026, 3, 5, 17, 0)),
+        # Alone, the day someone is back is the only date there is.
+        ("I'm out of the office until Mar 20", dt.datetime(2026, 3, 20, 17, 0)),
+    ],
+)
+def test_when_someone_is_away_is_not_the_deadline(text: str, expected: dt.datetime) -> None:
+    assert local(text) == expected
