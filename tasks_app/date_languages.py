@@ -16,6 +16,13 @@ The split of the work:
   "next <weekday>" ("el próximo martes", "mardi prochain", "nächsten Dienstag") is that weekday in the
   next calendar week, end of week = Friday, end of month = its last day. A zone named by place ("hora de
   Londres", "heure de Paris", "Londoner Zeit") is where the phrase resolves.
+- Where Duckling reads differently or not at all, our rules decide (``_day_by_convention``): numeric
+  dates are day/month and a dotted pair is a date, not a clock ("bis zum 18.11.") unless a time word
+  follows or "um"/"à"/"a las" leads it; a weekday with its day number is that date ("viernes 13"); a day
+  number alone is this or next month's ("avant le 3"); end of next week, mid / end of a month, German
+  weekday compounds ("Freitagmittag"). A day already past ("el lunes pasado") is no due date.
+- A day and its time said apart are found as one phrase ("mañana antes de las 12"), because the extractor
+  resolves each found phrase alone.
 """
 
 from __future__ import annotations

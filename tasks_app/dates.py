@@ -29,7 +29,18 @@ Conventions (see docs/extraction.md; each is pinned by a test in tests/test_date
   without am/pm ("3:30") are pm for 1-6 and as said for 7-12 (business hours); "03:30" is 24-hour.
 - "10–11:30", "from 2 to 3:30", "10 until 11:30": a range, both ends in business hours.
 - Zone abbreviations name the region's wall clock, not a fixed offset: people write "EST" in July and
-  mean New York time, so EST, EDT and ET all resolve in America/New_York.
+  mean New York time, so EST, EDT and ET all resolve in America/New_York. "GMT+1" / "UTC-5" are fixed
+  offsets; "your time" / "local time" the reader's zone, "my time" the Date header's offset.
+- A day already past ("last Tuesday", "yesterday", "2 days ago") is never a due date; nor is a bracketed
+  date before a deadline ("(week of Nov 23) by Friday") or when someone is away ("out until Monday")
+  when a later date follows: the sentence's next phrase is used (``_deadline_group``).
+- "20/11" (no 20th month) is day/month; "3/12" is month/day unless the reader lives where English writes
+  the day first (UK, Ireland, Australia, New Zealand, India, Singapore, South Africa); "20.11." after a
+  word that leads a date is day.month.
+- A clock beside a part of the day is in that half of it: "at 7:30 tonight" is 19:30, "at 3 in the
+  morning" 03:00. "first thing" is 09:00; "half past two" 14:30; "at three" 15:00 (business hours).
+- mid-<month> = the 15th, end of <month> / of Q2 = its last day; "Friday next week" = "next Friday";
+  "by the weekend" = Friday, "this / over the weekend" = Saturday.
 """
 
 from __future__ import annotations
