@@ -75,9 +75,9 @@ _DAY_WORDS = {
     r"|dezember)",
 }
 _COUNTS = {
-    "es": r"(?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|diez)\s+(?:días|dias|semanas)",
-    "fr": r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|dix)\s+(?:jours|semaines)",
-    "de": r"(?:\d+|einem|einer|zwei|drei|vier|fünf|sechs|sieben|zehn)\s+(?:tagen|wochen)",
+    "es": r"(?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|diez)\s+(?:días|dias|semanas|horas?)",
+    "fr": r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|dix)\s+(?:jours|semaines|heures?)",
+    "de": r"(?:\d+|einem|einer|zwei|drei|vier|fünf|sechs|sieben|zehn)\s+(?:tagen?|wochen|stunden?)",
 }
 
 
@@ -172,7 +172,10 @@ _NOT_A_CLOCK = r"(?!\s*(?:d[ií]as|semanas|mes|jours|semaines|mois|tagen|wochen|
 _CLOCK_MARK = r"(?:\s*(?:h\b|uhr\b|horas?\b|heures?\b))?"
 _RANGE_WORD = r"\s*(?:-|–|—|a\s+las?|a|à|bis|hasta)\s*"
 _AFTERNOON_MARK = re.compile(
-    r"de\s+la\s+(?:tarde|noche)|de\s+l'après-midi|du\s+soir|nachmittags|abends|p\.?m\.?\b", FLAGS
+    r"de\s+la\s+(?:tarde|noche)|de\s+l'après-midi|du\s+soir|nachmittags|abends|p\.?m\.?\b"
+    r"|\b(?:esta|por\s+la)\s+(?:tarde|noche)|\bce\s+soir|\b(?:cet\s+)?après-midi|\b(?:heute\s+)?(?:abend|nachmittag)\b"
+    r"|(?<=tag)(?:abend|nachmittag)",
+    FLAGS,
 )
 _MORNING_MARK = re.compile(r"de\s+la\s+mañana|du\s+matin|morgens|früh|vormittags|a\.?m\.?\b", FLAGS)
 _PARTS = {
@@ -362,7 +365,8 @@ def find_foreign_due_phrases(text: str, language: str) -> list[tuple[str, int, i
             end = max(end, start + zone[2] + zone[1])
         spans.append((start, end))
     for m in _convention_phrase(language).finditer(text):
-        if m.end() > m.start() and not any(m.start() < e and s < m.end() for s, e in spans):
+        # Overlaps merge below: "el 24/11 a las 16:30" is read by Duckling as "el 24", "11 a", "a las 16:30".
+        if m.end() > m.start():
             spans.append((_with_lead_in(text, m.start(), language), m.end()))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
@@ -458,6 +462,15 @@ def resolve_foreign_due(
     sender_clock = reference if reference.utcoffset() != dt.timedelta(0) else reference.astimezone(zone)
     wall = dt.datetime.combine(today, sender_clock.time())
 
+    hours = _IN_HOURS.search(text)
+    if hours and not _IN_COUNT.search(text[: hours.start()]):
+        # "dentro de 2 horas", "dans une heure", "in zwei Stunden": an instant, as "in 2 hours".
+        raw = hours.group("count").lower()
+        amount = int(raw) if raw.isdigit() else _COUNT_WORDS[raw]
+        unit = hours.group("unit").lower()
+        delta = dt.timedelta(minutes=amount) if unit.startswith("min") else dt.timedelta(hours=amount)
+        due = (reference + delta).astimezone(zone)
+        return ResolvedDate(due, True, None, text[hours.start() : hours.end()], zone_name, stated is not None)
     entity = _first_entity(_parse(text, language, wall), wall, today, text, language)
     own = _convention_phrase(language).search(text)
     if entity is not None:
@@ -542,8 +555,15 @@ _COUNT_WORDS = {"un": 1, "una": 1, "une": 1, "einem": 1, "einer": 1, "dos": 2, "
                 "cinq": 5, "fünf": 5, "seis": 6, "six": 6, "sechs": 6, "siete": 7, "sept": 7,
                 "sieben": 7, "diez": 10, "dix": 10, "zehn": 10, "quince": 15, "quinze": 15}  # fmt: skip
 _IN_COUNT = re.compile(
-    rf"\b(?:en|dans|dentro\s+de|in|innerhalb\s+(?:von\s+)?)\s+(?P<count>\d+|{'|'.join(_COUNT_WORDS)})\s+"
-    r"(?P<unit>d[ií]as|jours|tagen|semanas|semaines|wochen)\b",
+    rf"\b(?:en|dans|dentro\s+de|in|innerhalb(?:\s+von)?)\s+(?:(?:los|las|les|der)\s+)?"
+    rf"(?:próximos|proximos|próximas|prochains|nächsten\s+)?\s*(?P<count>\d+|{'|'.join(_COUNT_WORDS)})\s+"
+    r"(?P<unit>d[ií]as|jours|tage|tagen|semanas|semaines|wochen)\b",
+    FLAGS,
+)
+_IN_HOURS = re.compile(
+    rf"\b(?:en|dans|dentro\s+de|d'ici|in|innerhalb(?:\s+von)?)\s+(?:(?:las|les|der)\s+)?"
+    rf"(?:próximas|proximas|prochaines|nächsten\s+)?\s*(?P<count>\d+|{'|'.join(_COUNT_WORDS)})\s+"
+    r"(?P<unit>horas?|heures?|stunden?|minutos?|minutes?|minuten)\b",
     FLAGS,
 )
 _NUMERIC_DAY = re.compile(r"(?<![\d/.:,])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2})(?!\d))?(?![\d/:])")
