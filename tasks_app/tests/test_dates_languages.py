@@ -422,3 +422,56 @@ def test_a_weekday_of_next_week_is_in_the_next_calendar_week(phrase: str) -> Non
     # Said on Monday 16 November: this week's Friday is the 20th, next week's the 27th.
     monday = dt.datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo(BERLIN))
     assert wall(phrase, monday, BERLIN) == (dt.datetime(2026, 11, 27, 17, 0), False)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "hours"),
+    [
+        ("dentro de 2 horas", 2),
+        ("en las próximas 48 horas", 48),
+        ("dans une heure", 1),
+        ("d'ici 48 heures", 48),
+        ("Bitte innerhalb von 24 Stunden antworten", 24),
+        ("in zwei Stunden", 2),
+    ],
+)
+def test_hours_from_now_are_an_instant(phrase: str, hours: int) -> None:
+    # "dentro de 2 horas" was 17:00 that day.
+    resolved = resolve_due(phrase, reference=TUESDAY, timezone=BERLIN)
+    assert resolved is not None and resolved.has_time
+    assert resolved.due == TUESDAY + dt.timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("innerhalb der nächsten zwei Tage", dt.datetime(2026, 11, 19, 17, 0)),
+        ("en los próximos 3 días", dt.datetime(2026, 11, 20, 17, 0)),
+    ],
+)
+def test_the_next_n_days(phrase: str, expected: dt.datetime) -> None:
+    assert wall(phrase, TUESDAY, BERLIN) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("heute Abend um 8", dt.datetime(2026, 11, 17, 20, 0)),  # was 08:00
+        ("esta tarde a las 5", dt.datetime(2026, 11, 17, 17, 0)),
+        ("ce soir vers 8h", dt.datetime(2026, 11, 17, 20, 0)),
+    ],
+)
+def test_an_evening_word_puts_a_bare_hour_in_the_evening(phrase: str, expected: dt.datetime) -> None:
+    assert wall(phrase, TUESDAY, BERLIN) == (expected, True)
+
+
+def test_a_numeric_date_duckling_splits_is_found_whole() -> None:
+    # Duckling reads "el 24", "11 a" and "a las 16:30"; the extractor got "11 a las 16:30".
+    [(phrase, _start, _end)] = find_due_phrases("¿Puedes venir el 24/11 a las 16:30?")
+    assert phrase == "24/11 a las 16:30"
+    assert wall(phrase, TUESDAY, BERLIN) == (dt.datetime(2026, 11, 24, 16, 30), True)
+
+
+@pytest.mark.parametrize("text", ["La reunión dura 2 horas", "Das Meeting dauert zwei Stunden"])
+def test_a_duration_is_not_a_due_date(text: str) -> None:
+    assert resolve_due(text, reference=TUESDAY, timezone=BERLIN) is None
