@@ -75,9 +75,9 @@ _DAY_WORDS = {
     r"|dezember)",
 }
 _COUNTS = {
-    "es": r"(?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|diez)\s+(?:días|dias|semanas|horas?)",
-    "fr": r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|dix)\s+(?:jours|semaines|heures?)",
-    "de": r"(?:\d+|einem|einer|zwei|drei|vier|fünf|sechs|sieben|zehn)\s+(?:tagen?|wochen|stunden?)",
+    "es": r"(?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|diez)\s+(?:días|dias|semanas)",
+    "fr": r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|dix)\s+(?:jours|semaines)",
+    "de": r"(?:\d+|einem|einer|zwei|drei|vier|fünf|sechs|sieben|zehn)\s+(?:tagen?|wochen)",
 }
 
 
@@ -101,9 +101,13 @@ _NUMERIC = re.compile(_NUMERIC_DATE[1:])
 _DAY = {language: re.compile(_day_pattern(language) + _NUMERIC_DATE, FLAGS) for language in LANGUAGES}
 # Time words that only one language uses; with _DAY they decide that a text is in that language.
 _TIME_CUES = {
-    "es": r"\ba\s+las?\s+\d|\bde\s+la\s+(?:mañana|tarde|noche)\b|\besta\s+(?:tarde|noche)\b",
-    "fr": r"\b(?:à|vers|avant|dès|jusqu'à|de)\s+\d{1,2}\s*h(?:\s*\d{2})?\b|\b\d{1,2}h\d{2}\b|\bce\s+soir\b|\bcet\s+après-midi\b|\bfin\s+de\s+journée\b",
-    "de": r"\b\d{1,2}(?:[:.]\d{2})?\s*uhr\b|\bum\s+\d|\bfeierabend\b",
+    "es": r"\b(?:dentro\s+de|en\s+las\s+próximas)\s+(?:\d+|una|dos|tres|cuatro)\s+horas?\b|\ba\s+las?\s+(?:\d|(?:una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce)\b)|\bde\s+la\s+(?:mañana|tarde|noche)\b|\besta\s+(?:tarde|noche)\b",
+    "fr": r"\b(?:à|vers|avant|dès|jusqu'à|de)\s+\d{1,2}\s*h(?:\s*\d{2})?\b"
+    r"|\b(?:à|vers|dans|d'ici)\s+(?:\d+|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze)\s+heures?\b|\b\d{1,2}h\d{2}\b|\bce\s+soir\b|\bcet\s+après-midi\b|\bfin\s+de\s+journée\b",
+    "de": r"\b\d{1,2}(?:[:.]\d{2})?\s*uhr\b|\bum\s+\d|\bfeierabend\b"
+    r"|\b(?:in|innerhalb)\s+(?:von\s+|der\s+nächsten\s+)?(?:\d+|einer|zwei|drei|vier|sechs|zwölf|24|48)\s+stunden?\b"
+    r"|\b(?:halb|viertel\s+(?:nach|vor)|dreiviertel)\s+(?:\d{1,2}|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun"
+    r"|zehn|elf|zwölf)\b",
 }
 # Single words that are a time of day only in that language's context ("midi" is also MIDI).
 _WEAK_TIME_CUES = {"es": r"\bmediodía\b", "fr": r"\bmidi\b", "de": r"\b(?:mittag|nachmittag|abend)\b"}
@@ -219,8 +223,57 @@ def _hour_of(hour: int, minute: int | None, marks: str) -> int:
     return hour + 12 if 1 <= hour <= 6 else hour
 
 
+_HOUR_NAMES = {
+    "es": "una uno dos tres cuatro cinco seis siete ocho nueve diez once doce",
+    "fr": "une un deux trois quatre cinq six sept huit neuf dix onze douze",
+    "de": "eins ein zwei drei vier fünf sechs sieben acht neun zehn elf zwölf",
+}
+_HOUR_NUMBERS = {
+    language: {name: (1 if index < 2 else index) for index, name in enumerate(names.split())}
+    for language, names in _HOUR_NAMES.items()
+}
+# "a las tres y media", "um halb drei" (2:30), "Viertel nach 10", "à trois heures et quart".
+_SPOKEN = {
+    "es": r"\b(?:a|hasta|antes\s+de|desde|sobre|hacia)\s+las?\s+(?P<h>\d{{1,2}}|{names})"
+    r"(?:\s+(?P<rel>y\s+media|y\s+cuarto|menos\s+cuarto))?\b(?!:)",
+    "fr": r"\b(?:à|vers|avant|dès|jusqu'à)\s+(?P<h>\d{{1,2}}|{names})\s*(?:h|heures?)"
+    r"(?:\s+(?P<rel>et\s+demie|et\s+quart|moins\s+le\s+quart))?\b",
+    "de": r"\b(?P<rel>halb|viertel\s+nach|viertel\s+vor|dreiviertel)\s+(?P<h>\d{{1,2}}|{names})\b",
+}
+_SPOKEN_OFFSET = {"y media": 30, "y cuarto": 15, "menos cuarto": -15, "et demie": 30, "et quart": 15,
+                  "moins le quart": -15, "halb": -30, "viertel nach": 15, "viertel vor": -15,
+                  "dreiviertel": -15}  # fmt: skip
+
+
+# A noun right after a number: "las dos personas", "trois semaines" (not "de la tarde", "en punto").
+_COUNTED = re.compile(
+    r"\s+(?!de\b|del\b|en\s+punto|horas?\b|heures?\b|uhr\b|y\b|o\b|et\b)[^\W\d_]{3,}", FLAGS
+)
+
+
+def _spoken_clock(text: str, language: str) -> _Clock | None:
+    m = re.search(_SPOKEN[language].format(names="|".join(_HOUR_NAMES[language].split())), text, FLAGS)
+    if m is None:
+        return None
+    raw = m.group("h").lower()
+    if raw.isdigit() and not m.group("rel"):
+        return None  # "a las 3", "à 15h": the clock rules read digits
+    if not m.group("rel") and _COUNTED.match(text, m.end()):
+        return None  # "a las dos personas": a count
+    hour = int(raw) if raw.isdigit() else _HOUR_NUMBERS[language][raw]
+    if not 1 <= hour <= 12 and not (language != "de" and hour <= 23):
+        return None
+    hour = _hour_of(hour, None, text)
+    offset = _SPOKEN_OFFSET[" ".join(m.group("rel").lower().split())] if m.group("rel") else 0
+    moment = dt.datetime.combine(dt.date(2000, 1, 2), dt.time(hour % 24)) + dt.timedelta(minutes=offset)
+    return _Clock(moment.time())
+
+
 def _clock(text: str, language: str) -> _Clock | None:
     """The time of day the phrase states: a clock or range, a part of the day, or end of day."""
+    spoken = _spoken_clock(text, language)
+    if spoken is not None:
+        return spoken
     lead = _CLOCK_LEAD[language]
     first, second = _HOUR.format(n="a"), _HOUR.format(n="b")
     ranges = re.finditer(
@@ -405,7 +458,7 @@ def _convention_phrase(language: str) -> re.Pattern[str]:
         rf"\b(?:{_END_OF_NEXT_WEEK[language]}|{end_week}|{end_month})\b"
         rf"|\b(?:{_MID_MONTH[language]}|{_END_OF_MONTH_NAME[language]})(?:{months})\b"
         rf"|{_NUMERIC_DAY.pattern}|{_ORDINAL_DAY[language]}{_NOT_A_DAY_AFTER.format(months=months)}"
-        rf"|{_IN_COUNT.pattern}"
+        rf"|{_IN_COUNT.pattern}|{_IN_HOURS.pattern}"
         + (
             rf"|\b(?:{'|'.join(_WEEKDAYS[language])}){_WEEKDAY_SUFFIX[language]}\b"
             if language in _WEEKDAY_SUFFIX
@@ -417,9 +470,13 @@ def _convention_phrase(language: str) -> re.Pattern[str]:
 
 
 def _is_a_count(text: str, entity: dict[str, Any], language: str) -> bool:
-    """Duckling reads "el 3" of "el 3 de 10 candidatos" as the 3rd: a day number alone that our rules
-    don't take as a day (see _ORDINAL_DAY) is a count."""
+    """Duckling reads "el 3" of "el 3 de 10 candidatos" as the 3rd and "a las dos" of "a las dos personas"
+    as 2 o'clock: a day number our rules don't take as a day (see _ORDINAL_DAY), or an hour word before a
+    noun, is a count."""
     start, end = int(entity["start"]), int(entity["end"])
+    hour_word = rf"\b(?:{'|'.join(_HOUR_NAMES[language].split())})$"
+    if re.search(hour_word, text[start:end], FLAGS) and _COUNTED.match(text, end):
+        return True  # "a las dos personas"
     if not re.fullmatch(_ORDINAL_DAY[language].removeprefix(r"\b") + r"\.?", text[start:end], FLAGS):
         return False
     return not re.match(
@@ -465,9 +522,9 @@ def resolve_foreign_due(
     hours = _IN_HOURS.search(text)
     if hours and not _IN_COUNT.search(text[: hours.start()]):
         # "dentro de 2 horas", "dans une heure", "in zwei Stunden": an instant, as "in 2 hours".
-        raw = hours.group("count").lower()
+        raw = hours.group("hcount").lower()
         amount = int(raw) if raw.isdigit() else _COUNT_WORDS[raw]
-        unit = hours.group("unit").lower()
+        unit = hours.group("hunit").lower()
         delta = dt.timedelta(minutes=amount) if unit.startswith("min") else dt.timedelta(hours=amount)
         due = (reference + delta).astimezone(zone)
         return ResolvedDate(due, True, None, text[hours.start() : hours.end()], zone_name, stated is not None)
@@ -490,6 +547,12 @@ def resolve_foreign_due(
     if day is None and entity is None:
         return None
     clock = _clock(body, language) or _clock(around, language)
+    if (
+        clock is not None
+        and _COUNTED.match(text, end)
+        and re.search(rf"\b(?:{'|'.join(_HOUR_NAMES[language].split())})$", body, FLAGS)
+    ):
+        clock = None  # "a las dos personas": Duckling's "a las dos" is a count
     if day is None and entity is not None and _DAY[language].search(body):
         day = _entity_day(entity, wall)
     if day is not None and day < today:
@@ -562,8 +625,8 @@ _IN_COUNT = re.compile(
 )
 _IN_HOURS = re.compile(
     rf"\b(?:en|dans|dentro\s+de|d'ici|in|innerhalb(?:\s+von)?)\s+(?:(?:las|les|der)\s+)?"
-    rf"(?:próximas|proximas|prochaines|nächsten\s+)?\s*(?P<count>\d+|{'|'.join(_COUNT_WORDS)})\s+"
-    r"(?P<unit>horas?|heures?|stunden?|minutos?|minutes?|minuten)\b",
+    rf"(?:próximas|proximas|prochaines|nächsten\s+)?\s*(?P<hcount>\d+|{'|'.join(_COUNT_WORDS)})\s+"
+    r"(?P<hunit>horas?|heures?|stunden?|minutos?|minutes?|minuten)\b",
     FLAGS,
 )
 _NUMERIC_DAY = re.compile(r"(?<![\d/.:,])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2})(?!\d))?(?![\d/:])")

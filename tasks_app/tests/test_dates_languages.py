@@ -475,3 +475,28 @@ def test_a_numeric_date_duckling_splits_is_found_whole() -> None:
 @pytest.mark.parametrize("text", ["La reunión dura 2 horas", "Das Meeting dauert zwei Stunden"])
 def test_a_duration_is_not_a_due_date(text: str) -> None:
     assert resolve_due(text, reference=TUESDAY, timezone=BERLIN) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("morgen um halb drei", dt.datetime(2026, 11, 18, 14, 30)),  # halb drei is 2:30
+        ("Freitag um halb neun", dt.datetime(2026, 11, 20, 8, 30)),
+        ("um Viertel nach 10", dt.datetime(2026, 11, 18, 10, 15)),
+        ("mañana a las tres y media", dt.datetime(2026, 11, 18, 15, 30)),
+        ("el jueves a las 5 menos cuarto", dt.datetime(2026, 11, 19, 16, 45)),
+        ("mañana a las diez", dt.datetime(2026, 11, 18, 10, 0)),
+        ("demain à trois heures et demie", dt.datetime(2026, 11, 18, 15, 30)),
+        ("jeudi à 10h et quart", dt.datetime(2026, 11, 19, 10, 15)),
+    ],
+)
+def test_spoken_times_in_other_languages(phrase: str, expected: dt.datetime) -> None:
+    assert wall(phrase, TUESDAY, BERLIN) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    "text", ["Se lo di a las dos personas", "J'ai travaillé pendant trois heures", "Das kostet halb so viel"]
+)
+def test_a_number_word_that_counts_is_no_time(text: str) -> None:
+    assert resolve_due(text, reference=TUESDAY, timezone=BERLIN) is None
+    assert find_due_phrases(text) == []
