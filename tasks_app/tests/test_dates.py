@@ -394,3 +394,318 @@ def test_a_bare_hour_followed_by_what_the_meeting_is_for_is_still_a_time() -> No
     assert local("Wednesday at 11 to go over the options") == dt.datetime(2026, 3, 11, 11, 0)
     assert local("Friday at 2 for half an hour") == dt.datetime(2026, 3, 6, 14, 0)
     assert find_due_phrases("We are at 11 to 12 people") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Last Tuesday we agreed on the scope; please send it by Friday", dt.datetime(2026, 3, 6, 17, 0)),
+        ("Yesterday you said you'd have it by Monday", dt.datetime(2026, 3, 9, 17, 0)),
+        ("As discussed this past Monday, the deck is due Thursday", dt.datetime(2026, 3, 5, 17, 0)),
+        ("Two days ago I asked for the numbers; can you send them tomorrow?", dt.datetime(2026, 3, 5, 17, 0)),
+    ],
+)
+def test_a_day_already_past_is_not_the_deadline(text: str, expected: dt.datetime) -> None:
+    # "last Tuesday" was read as next Tuesday, and won over the deadline after it.
+    assert local(text) == expected
+
+
+@pytest.mark.parametrize("text", ["last Tuesday", "yesterday", "3 weeks ago", "last week"])
+def test_a_day_already_past_alone_gives_no_date(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+def test_a_bracketed_date_gives_way_to_the_deadline_after_it() -> None:
+    text = "Send your availability for the launch shoot (week of Mar 23) by Friday"
+    assert local(text) == dt.datetime(2026, 3, 6, 17, 0)
+    # The extractor reads phrases in order: the aside is not among the deadline phrases.
+    from tasks_app.dates import find_deadline_phrases
+
+    assert [p for p, _s, _e in find_deadline_phrases(text)] == ["Friday"]
+    # Without a later deadline the bracketed date is the one there is.
+    assert local("The launch shoot (week of Mar 23) needs a photographer") == dt.datetime(2026, 3, 23, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("today at 3 your time", dt.datetime(2026, 3, 4, 15, 0)),
+        ("call me at 4 your time", dt.datetime(2026, 3, 4, 16, 0)),
+        ("tomorrow at 10am local time", dt.datetime(2026, 3, 5, 10, 0)),
+    ],
+)
+def test_your_time_is_the_readers_zone_and_keeps_the_clock(phrase: str, expected: dt.datetime) -> None:
+    # "today at 3 your time" gave 17:00: the hour was lost before "your time".
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.has_time
+    assert resolved.due == expected.replace(tzinfo=ZoneInfo(NY))
+
+
+def test_my_time_is_the_senders_offset() -> None:
+    # Sent from UTC-8 (the Date header's offset) to a reader in New York.
+    sent = dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
+    resolved = resolve_due("tomorrow at 3pm my time", reference=sent, timezone=NY)
+    assert resolved is not None
+    assert resolved.due == dt.datetime(2026, 3, 5, 23, 0, tzinfo=dt.UTC)
+    # A zone in brackets after "my time" wins.
+    stated = resolve_due("tomorrow at 3pm my time (CET)", reference=sent, timezone=NY)
+    assert stated is not None and stated.due == dt.datetime(
+        2026, 3, 5, 15, 0, tzinfo=ZoneInfo("Europe/Berlin")
+    )
+
+
+@pytest.mark.parametrize(
+    ("phrase", "zone"),
+    [("EOD Friday PST", LA), ("Friday EOD London time", "Europe/London"), ("by Friday CET", "Europe/Berlin")],
+)
+def test_a_zone_after_the_day_is_the_zone_of_the_phrase(phrase: str, zone: str) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.zone_stated
+    assert resolved.due == dt.datetime(2026, 3, 6, 17, 0, tzinfo=ZoneInfo(zone))
+    [(found, _start, _end)] = find_due_phrases(f"Please send it {phrase}.")
+    assert found == phrase.removeprefix("by ")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "zone", "expected"),
+    [
+        ("by 20/3", NY, dt.datetime(2026, 3, 20, 17, 0)),  # no 20th month: day/month
+        ("due 25/12/2026", NY, dt.datetime(2026, 12, 25, 17, 0)),
+        ("by 3/12", NY, dt.datetime(2026, 3, 12, 17, 0)),  # US month/day stays the default
+        ("by 3/12", "Europe/London", dt.datetime(2026, 12, 3, 17, 0)),  # a UK reader writes day/month
+        ("by 3/12", "Australia/Sydney", dt.datetime(2026, 12, 3, 17, 0)),
+        ("by 20.3.", NY, dt.datetime(2026, 3, 20, 17, 0)),
+        ("on Friday, 6.3.", NY, dt.datetime(2026, 3, 6, 17, 0)),
+    ],
+)
+def test_numeric_dates_read_day_first_where_month_first_cannot_be(
+    phrase: str, zone: str, expected: dt.datetime
+) -> None:
+    assert local(phrase, zone=zone) == expected
+
+
+@pytest.mark.parametrize("text", ["We offer 24/7 support", "version 3.4. is out", "see section 2.1. below"])
+def test_numbers_with_slashes_and_dots_that_are_not_dates(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("by mid-April", dt.datetime(2026, 4, 15, 17, 0)),
+        ("the middle of May", dt.datetime(2026, 5, 15, 17, 0)),
+        ("by the end of April", dt.datetime(2026, 4, 30, 17, 0)),
+        ("end of February", dt.datetime(2027, 2, 28, 17, 0)),  # February has passed this year
+        ("by the end of Q2", dt.datetime(2026, 6, 30, 17, 0)),
+        ("in a fortnight", dt.datetime(2026, 3, 18, 17, 0)),
+        ("within two fortnights", dt.datetime(2026, 4, 1, 17, 0)),
+        ("2 weeks from Friday", dt.datetime(2026, 3, 20, 17, 0)),
+        ("a week from tomorrow", dt.datetime(2026, 3, 12, 17, 0)),
+        ("three days after next Monday", dt.datetime(2026, 3, 12, 17, 0)),
+        ("the week after next", dt.datetime(2026, 3, 16, 17, 0)),
+        ("on Thursday the 12th", dt.datetime(2026, 3, 12, 17, 0)),
+    ],
+)
+def test_more_ways_to_name_a_day(phrase: str, expected: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and not resolved.has_time
+    assert resolved.due.astimezone(ZoneInfo(NY)).replace(tzinfo=None) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("first thing Monday", dt.datetime(2026, 3, 9, 9, 0)),
+        ("first thing in the morning tomorrow", dt.datetime(2026, 3, 5, 9, 0)),
+        ("tmrw eod", dt.datetime(2026, 3, 5, 17, 0)),
+        ("Friday cob", dt.datetime(2026, 3, 6, 17, 0)),
+        ("by close of play Thursday", dt.datetime(2026, 3, 5, 17, 0)),
+    ],
+)
+def test_first_thing_and_end_of_day_in_any_case(phrase: str, expected: dt.datetime) -> None:
+    assert local(phrase) == expected
+
+
+def test_night_inside_a_word_is_not_the_evening() -> None:
+    assert resolve_due("The job runs overnight", reference=WEDNESDAY, timezone=NY) is None
+    assert local("send it in a fortnight") == dt.datetime(2026, 3, 18, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("10am-noon Thursday", dt.datetime(2026, 3, 5, 10, 0), dt.datetime(2026, 3, 5, 12, 0)),
+        ("Thursday 11 to noon", dt.datetime(2026, 3, 5, 11, 0), dt.datetime(2026, 3, 5, 12, 0)),
+        ("between 2 and 4 on Friday", dt.datetime(2026, 3, 6, 14, 0), dt.datetime(2026, 3, 6, 16, 0)),
+        ("Friday between 9 and 11", dt.datetime(2026, 3, 6, 9, 0), dt.datetime(2026, 3, 6, 11, 0)),
+    ],
+)
+def test_ranges_to_noon_and_between_two_hours(phrase: str, start: dt.datetime, end: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.end is not None
+    assert resolved.due.replace(tzinfo=None) == start
+    assert resolved.end.replace(tzinfo=None) == end
+
+
+@pytest.mark.parametrize("text", ["between 2 and 4 people will come", "between 10 and 20 percent"])
+def test_between_two_counts_is_not_a_time(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+def test_a_time_in_brackets_after_its_day_is_one_phrase() -> None:
+    text = "the brand workshop on Thursday (2pm London time)"
+    [(phrase, _start, _end)] = find_due_phrases(text)
+    assert phrase == "Thursday (2pm London time)"
+    resolved = resolve_due(text, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None
+    assert resolved.due == dt.datetime(2026, 3, 5, 14, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Thursday at half past two", dt.datetime(2026, 3, 5, 14, 30)),
+        ("at quarter to 4 tomorrow", dt.datetime(2026, 3, 5, 15, 45)),
+        ("Friday at a quarter past 9", dt.datetime(2026, 3, 6, 9, 15)),
+        ("tomorrow at three", dt.datetime(2026, 3, 5, 15, 0)),
+        ("at three thirty on Friday", dt.datetime(2026, 3, 6, 15, 30)),
+        ("at eleven o'clock tomorrow", dt.datetime(2026, 3, 5, 11, 0)),
+        ("by the end of today", dt.datetime(2026, 3, 4, 17, 0)),
+        ("end of play tomorrow", dt.datetime(2026, 3, 5, 17, 0)),
+    ],
+)
+def test_spoken_times_follow_business_hours(phrase: str, expected: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.has_time
+    assert resolved.due.replace(tzinfo=None) == expected
+
+
+@pytest.mark.parametrize("text", ["At one point we had three options", "We are at two of five"])
+def test_a_number_word_after_at_is_not_always_a_time(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("by the first of April", dt.datetime(2026, 4, 1, 17, 0)),
+        ("April twenty-first", dt.datetime(2026, 4, 21, 17, 0)),
+        ("on the fifteenth of March", dt.datetime(2026, 3, 15, 17, 0)),
+        ("by the weekend", dt.datetime(2026, 3, 6, 17, 0)),  # before it starts: Friday
+        ("over the weekend", dt.datetime(2026, 3, 7, 17, 0)),
+        ("this weekend", dt.datetime(2026, 3, 7, 17, 0)),
+        ("next weekend", dt.datetime(2026, 3, 14, 17, 0)),
+        ("by the end of the weekend", dt.datetime(2026, 3, 8, 17, 0)),
+        ("in the next couple of days", dt.datetime(2026, 3, 6, 17, 0)),
+        ("within the next week", dt.datetime(2026, 3, 11, 17, 0)),  # seven days, not next Monday
+    ],
+)
+def test_ordinal_words_weekends_and_the_next_few_days(phrase: str, expected: dt.datetime) -> None:
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and not resolved.has_time
+    assert resolved.due.replace(tzinfo=None) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("at 7:30 tonight", dt.datetime(2026, 3, 4, 19, 30)),  # was 07:30 the next day
+        ("tonight at 8", dt.datetime(2026, 3, 4, 20, 0)),  # was 19:00, the part alone
+        ("this evening at 8", dt.datetime(2026, 3, 4, 20, 0)),
+        ("at 7 tomorrow evening", dt.datetime(2026, 3, 5, 19, 0)),
+        ("at 3 in the morning", dt.datetime(2026, 3, 5, 3, 0)),
+        ("Friday afternoon at 3", dt.datetime(2026, 3, 6, 15, 0)),
+        ("tomorrow morning at 9:30", dt.datetime(2026, 3, 5, 9, 30)),
+        ("by 11:59 PM tonight", dt.datetime(2026, 3, 4, 23, 59)),
+    ],
+)
+def test_a_clock_with_a_part_of_the_day_takes_that_half_of_the_day(
+    phrase: str, expected: dt.datetime
+) -> None:
+    assert local(phrase) == expected
+    assert len(find_due_phrases(phrase)) == 1  # one phrase, so the extractor keeps both
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("next Tues @ 2", dt.datetime(2026, 3, 10, 14, 0)),
+        ("Fri @3", dt.datetime(2026, 3, 6, 15, 0)),
+        ("a week today", dt.datetime(2026, 3, 11, 17, 0)),
+        ("a week on Friday", dt.datetime(2026, 3, 13, 17, 0)),
+        ("two weeks tomorrow", dt.datetime(2026, 3, 19, 17, 0)),
+        ("by year-end", dt.datetime(2026, 12, 31, 17, 0)),
+        ("EOY", dt.datetime(2026, 12, 31, 17, 0)),
+    ],
+)
+def test_at_signs_british_week_counts_and_year_end(phrase: str, expected: dt.datetime) -> None:
+    assert local(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The first thing we need is a budget",
+        "We shipped version 2.1. last month",
+        "Between 3 and 5 people replied",
+        "At one point the build broke",
+        "The job runs overnight",
+        "Our SLA is 24/7",
+        "That was a quarter of the budget",
+    ],
+)
+def test_sentences_that_only_look_like_the_new_families_give_no_date(text: str) -> None:
+    assert resolve_due(text, reference=WEDNESDAY, timezone=NY) is None
+
+
+# Monday 2 March 2026, 10:00 in New York: "Friday" alone is this week's, the 6th.
+MONDAY = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo(NY))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("by Friday next week", dt.datetime(2026, 3, 13, 17, 0)),  # was this week's Friday
+        ("Tuesday of next week", dt.datetime(2026, 3, 10, 17, 0)),
+        ("next week on Thursday", dt.datetime(2026, 3, 12, 17, 0)),
+        ("Wednesday next", dt.datetime(2026, 3, 11, 17, 0)),
+        ("the Tuesday after next", dt.datetime(2026, 3, 17, 17, 0)),
+        ("Friday week", dt.datetime(2026, 3, 13, 17, 0)),
+        ("mid next week", dt.datetime(2026, 3, 11, 17, 0)),
+        ("by the middle of the week", dt.datetime(2026, 3, 4, 17, 0)),
+    ],
+)
+def test_a_weekday_placed_in_a_week(phrase: str, expected: dt.datetime) -> None:
+    assert local(phrase, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "offset"),
+    [("tomorrow at 3pm GMT+1", 1), ("tomorrow at 10:00 UTC-5", -5), ("tomorrow at 9am UTC+14", 14)],
+)
+def test_an_offset_after_utc_or_gmt_is_that_fixed_offset(phrase: str, offset: int) -> None:
+    # "GMT+1" was read as GMT, an hour off.
+    resolved = resolve_due(phrase, reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.zone_stated
+    assert resolved.due.utcoffset() == dt.timedelta(hours=offset)
+
+
+def test_an_offset_beyond_the_calendar_is_ignored_not_an_error() -> None:
+    # No zone is 13 hours behind UTC: the offset is dropped and the time read in UTC, without a crash.
+    resolved = resolve_due("tomorrow at 3pm UTC-13", reference=WEDNESDAY, timezone=NY)
+    assert resolved is not None and resolved.zone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm out until Monday, can you send the report by Wednesday?", dt.datetime(2026, 3, 11, 17, 0)),
+        ("I'm away from Tuesday, so please send it by Monday", dt.datetime(2026, 3, 9, 17, 0)),
+        ("I'll be back on Thursday; please review it by Friday", dt.datetime(2026, 3, 6, 17, 0)),
+        ("Off on Friday, so please send it tomorrow", dt.datetime(2026, 3, 5, 17, 0)),
+        # Alone, the day someone is back is the only date there is.
+        ("I'm out of the office until Mar 20", dt.datetime(2026, 3, 20, 17, 0)),
+    ],
+)
+def test_when_someone_is_away_is_not_the_deadline(text: str, expected: dt.datetime) -> None:
+    assert local(text) == expected

@@ -37,6 +37,10 @@ TOKENS = [
     # ranges and punctuation
     "-", "–", "—", "to", "until", "and", "from", "between", "/", ",", ".", "?", "(", ")",
     "2026-02-29", "2024-02-29", "9999-12-31", "0001-01-01", "12/31", "2/30", "24/7", "13/1/99",
+    # past days, spoken times, day-first and dotted dates, named zones of the reader or sender
+    "last", "yesterday", "ago", "this past", "mid-", "end of", "Q3", "weekend", "fortnight", "first thing",
+    "UTC+14", "GMT-12", "UTC-13", "GMT+15", "@", "week", "after next", "tonight at",
+    "half past", "quarter to", "three", "twenty-first", "your time", "my time", "20/11", "18.11.", "noon",
 ]  # fmt: skip
 
 tokens = st.sampled_from(TOKENS) | st.text(max_size=6)
@@ -120,3 +124,61 @@ def test_business_days_jump_whole_weeks_to_the_same_day_as_stepping(start: dt.da
 
     assert resolved is not None
     assert resolved.due.date() == business_days_stepped(start, count)
+
+
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2098, 12, 31)),
+    st.integers(min_value=1, max_value=31),
+    st.integers(min_value=1, max_value=12),
+    st.sampled_from(["bis zum", "bis", "am", "Bitte bis spätestens", "Frist:", "vom"]),
+)
+def test_a_dotted_day_and_month_in_german_is_a_date_never_a_clock(
+    sent: dt.date, day: int, month: int, lead: str
+) -> None:
+    # "bis zum 18.11." was 18:11 on the 18th.
+    try:
+        expected_day = dt.date(sent.year, month, day)
+    except ValueError:
+        return  # 31.04. is no date; nothing to check
+    if expected_day < sent:
+        expected_day = expected_day.replace(year=sent.year + 1) if (month, day) != (2, 29) else None
+    if expected_day is None:
+        return
+    reference = dt.datetime.combine(sent, dt.time(9, 0), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    resolved = resolve_due(f"{lead} {day:02d}.{month:02d}.", reference=reference, timezone="Europe/Berlin")
+    assert resolved is not None
+    assert not resolved.has_time
+    assert resolved.due.date() == expected_day
+    assert resolved.due.time() == dt.time(17, 0)
+
+
+@given(
+    st.integers(min_value=13, max_value=28),
+    st.integers(min_value=1, max_value=12),
+    st.sampled_from(["by", "before", "due", "no later than", "antes del", "avant le"]),
+    st.sampled_from(["America/New_York", "Europe/Madrid", "Europe/Paris", "Europe/London"]),
+)
+def test_a_slashed_date_whose_first_number_is_no_month_is_day_month(
+    day: int, month: int, lead: str, zone: str
+) -> None:
+    reference = dt.datetime(2026, 1, 5, 9, 0, tzinfo=zoneinfo.ZoneInfo(zone))
+    resolved = resolve_due(f"{lead} {day}/{month}", reference=reference, timezone=zone)
+    assert resolved is not None
+    assert (resolved.due.month, resolved.due.day) == (month, day)
+    assert not resolved.has_time
+
+
+@given(
+    st.sampled_from(["last", "this past"]),
+    st.sampled_from(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]),
+    st.sampled_from(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "tomorrow", "next week"]),
+    everyday_references,
+)
+def test_a_past_weekday_never_is_the_due_date(
+    past: str, said: str, deadline: str, reference: dt.datetime
+) -> None:
+    text = f"{past} {said} we talked about it; please send it by {deadline}"
+    resolved = resolve_due(text, reference=reference, timezone="UTC")
+    expected = resolve_due(f"by {deadline}", reference=reference, timezone="UTC")
+    assert resolved is not None and expected is not None
+    assert resolved.due == expected.due

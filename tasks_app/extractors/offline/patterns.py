@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from tasks_app.dates import ResolvedDate, find_due_phrases, resolve_due
+from tasks_app.dates import ResolvedDate, find_deadline_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
 
 from .languages import other_language_intent
@@ -372,7 +372,8 @@ def _with_day_said_apart(
 
 
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
-    phrases = find_due_phrases(text)
+    # Not a day already past ("last Tuesday") nor a bracketed date a later deadline follows.
+    phrases = find_deadline_phrases(text)
     for index, (phrase, _start, end) in enumerate(phrases):
         resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
         if resolved is None:
