@@ -321,6 +321,10 @@ if ANTHROPIC_EFFORT not in ("", "low", "medium", "high", "xhigh", "max"):
     raise ImproperlyConfigured(
         f"ANTHROPIC_EFFORT must be low, medium, high, xhigh or max, got {ANTHROPIC_EFFORT!r}"
     )
+# Send thinking {"type": "disabled"} and force the answer tool (the API refuses a forced tool while the model
+# thinks). Off: the model's default (Haiku 5.5 thinks), the tool is offered with tool_choice "auto". Turn it on
+# only for a model that accepts thinking disabled: otherwise every request gets a 400.
+ANTHROPIC_DISABLE_THINKING = envbool("ANTHROPIC_DISABLE_THINKING", False)
 # Thinking and the answer together; an answer cut off here is asked once more with twice this budget.
 ANTHROPIC_MAX_OUTPUT_TOKENS = envint("ANTHROPIC_MAX_OUTPUT_TOKENS", 4096, minimum=256)
 ANTHROPIC_MAX_BODY_CHARS = envint("ANTHROPIC_MAX_BODY_CHARS", 12000, minimum=500)

@@ -12,9 +12,20 @@ maximum"; an answer that needs more than the request's ``max_tokens`` is cut off
 ``max_tokens``; a refusal has stop_reason ``refusal`` and ``stop_details.category``; a thinking block may
 precede the text. Prompt caching is imitated: a system block with ``cache_control`` whose prefix reaches
 the model's minimum (``cache_min_tokens_for``) is written to the cache on first use and read afterwards; a
-shorter prefix is silently not cached, as the real service does. ``POST /v1/messages/count_tokens``
-answers ``{"input_tokens"}``. Token figures come from ``approximate_tokens``, a deterministic
-approximation: the real tokenizer is not published.
+shorter prefix is silently not cached, as the real service does. The prefix is laid out in the real
+order, tools, then system, then messages: a ``cache_control`` on the last system block covers the tool
+definitions too, one on a tool covers only the tools. ``POST /v1/messages/count_tokens`` answers
+``{"input_tokens"}``. Token figures come from ``approximate_tokens``, a deterministic approximation: the real
+tokenizer is not published.
+
+Tools: a request with ``tools`` is answered with a ``tool_use`` block (``id``, ``name``, ``input``: the
+scripted reply's JSON object) and stop_reason ``tool_use``, unless ``tool_choice`` is ``none``, the scripted
+text is not a JSON object, or the reply is ``Reply.text_answer`` (a model that wrote its answer as text).
+Like the real service it adds the tool-use system prompt the API puts in front of the tools
+(``TOOL_USE_SYSTEM_PROMPT_TOKENS``) and refuses a ``tool_choice`` that forces a tool (``any``/``tool``)
+while thinking is on, which it is when ``thinking`` is ``enabled``/``adaptive`` or, without ``thinking``,
+on the models that think by default (``THINKS_BY_DEFAULT``): 400 "Thinking may not be enabled when
+tool_choice forces tool use."
 
 Tests script the answers (``server.script(Reply.json({...}), Reply.overloaded(), ...)``); each request
 takes the next scripted reply, or ``default`` when the script is empty. ``server.requests`` logs every
@@ -92,6 +103,52 @@ CACHE_MIN_TOKENS = {
 DEFAULT_CACHE_MIN_TOKENS = 4096
 
 
+# The tool-use system prompt the API adds to a request with tools, by tool_choice, as published for the
+# Claude 4 models (no figure is published for the 5.5 models). It sits with the tool definitions at the
+# start of the prompt, so it is cached with them.
+TOOL_USE_SYSTEM_PROMPT_TOKENS = {"auto": 346, "none": 346, "any": 313, "tool": 313}
+# Models that think unless the request says ``thinking: {"type": "disabled"}``. Claude Haiku 5.5 is
+# documented to; Sonnet 5.5 is assumed to as well, the stricter choice for a fake.
+THINKS_BY_DEFAULT = ("claude-haiku-5-5", "claude-sonnet-5-5")
+FORCED_TOOL_WITH_THINKING = "Thinking may not be enabled when tool_choice forces tool use."
+
+
+def thinking_enabled(body: dict[str, Any]) -> bool:
+    """Whether the request is answered with thinking on: as the ``thinking`` parameter says, else the
+    model's default."""
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type"):
+        return thinking["type"] != "disabled"
+    model = str(body.get("model", ""))
+    return any(model == family or model.startswith(family + "-") for family in THINKS_BY_DEFAULT)
+
+
+def _tool_problem(body: dict[str, Any]) -> str:
+    """The API's 400 message for the request's ``tools`` and ``tool_choice``, or "" when they are valid."""
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        return "tools: Input should be a valid list"
+    names = []
+    for index, tool in enumerate(tools or []):
+        for key in ("name", "input_schema"):
+            if not isinstance(tool, dict) or key not in tool:
+                return f"tools.{index}.{key}: Field required"
+        if not isinstance(tool["input_schema"], dict) or tool["input_schema"].get("type") != "object":
+            return f"tools.{index}.input_schema.type: Input should be 'object'"
+        names.append(tool["name"])
+    choice = body.get("tool_choice")
+    if choice is None:
+        return ""
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    if kind not in TOOL_USE_SYSTEM_PROMPT_TOKENS:
+        return "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'"
+    if kind in ("any", "tool") and not names:
+        return "tool_choice: a forced tool choice needs tools"
+    if kind == "tool" and choice.get("name") not in names:
+        return f"tool_choice.name: no tool named {choice.get('name')!r} in tools"
+    return ""
+
+
 def cache_min_tokens_for(model: str) -> int:
     """The caching minimum the fake applies to ``model`` (dated ids match their family)."""
     for family, minimum in CACHE_MIN_TOKENS.items():
@@ -151,6 +208,8 @@ class Reply:
     # Output tokens the whole answer needs, thinking included: a request whose max_tokens is lower gets
     # the answer cut off there with stop_reason "max_tokens", as the real service does.
     needs_tokens: int | None = None
+    # The model writes its answer as text even though the request offers tools (tool_choice "auto").
+    as_text: bool = False
 
     @classmethod
     def json(cls, answer: object, **kwargs: Any) -> Reply:
@@ -159,6 +218,11 @@ class Reply:
     @classmethod
     def tasks(cls, *tasks: dict[str, object], **kwargs: Any) -> Reply:
         return cls.json({"tasks": list(tasks)}, **kwargs)
+
+    @classmethod
+    def text_answer(cls, answer: object) -> Reply:
+        """The answer as JSON text instead of a tool call, as a model given tool_choice "auto" may do."""
+        return cls(text=json.dumps(answer), as_text=True)
 
     @classmethod
     def invalid_json(cls, text: str = '{"tasks": [{"title": "Send the report", "kind": ') -> Reply:
@@ -257,6 +321,25 @@ class Reply:
 
 
 @dataclass
+class _Prompt:
+    """A request's input split at its cache breakpoint; ``*_extra`` are tokens the API adds (the tool-use
+    system prompt) on either side."""
+
+    prefix: str
+    rest: str
+    prefix_extra: int = 0
+    rest_extra: int = 0
+
+    @property
+    def prefix_tokens(self) -> int:
+        return approximate_tokens(self.prefix) + self.prefix_extra
+
+    @property
+    def rest_tokens(self) -> int:
+        return _tokens(self.rest) + self.rest_extra
+
+
+@dataclass
 class RecordedRequest:
     method: str
     path: str
@@ -350,52 +433,71 @@ class FakeAnthropic:
                 return self._script.pop(0)
         return self.default(request) if callable(self.default) else self.default
 
-    def _split_prompt(self, body: dict[str, Any]) -> tuple[str, str]:
-        """(the cacheable prefix: system blocks up to the last one with cache_control, the rest)."""
-        blocks: list[tuple[str, bool]] = []
+    def _split_prompt(self, body: dict[str, Any]) -> _Prompt:
+        """The request's input in the real order (tools, system, messages), cut after the last block with
+        ``cache_control``: what is before the cut is the cacheable prefix."""
+        segments: list[tuple[str, bool]] = []
+        tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict)]
+        for tool in tools:
+            definition = {key: value for key, value in tool.items() if key != "cache_control"}
+            segments.append((json.dumps(definition), bool(tool.get("cache_control"))))
         system = body.get("system")
         if isinstance(system, list):
-            blocks = [
+            segments += [
                 (str(block.get("text", "")), bool(block.get("cache_control")))
                 for block in system
                 if isinstance(block, dict)
             ]
         elif isinstance(system, str):
-            blocks = [(system, False)]
-        marked = [i for i, (_, cached) in enumerate(blocks) if cached]
-        cut = marked[-1] + 1 if marked else 0
-        prefix = "".join(text for text, _ in blocks[:cut])
-        rest = "".join(text for text, _ in blocks[cut:])
+            segments.append((system, False))
         for message in body.get("messages") or []:
             content = message.get("content") if isinstance(message, dict) else None
             if isinstance(content, str):
-                rest += "\n" + content
+                segments.append(("\n" + content, False))
             elif isinstance(content, list):
-                rest += "".join(
-                    "\n" + (b.get("text", "") if b.get("type") == "text" else json.dumps(b))
+                segments += [
+                    (
+                        "\n" + (b.get("text", "") if b.get("type") == "text" else json.dumps(b)),
+                        bool(b.get("cache_control")),
+                    )
                     for b in content
                     if isinstance(b, dict)
-                )
+                ]
+        marked = [i for i, (_, cached) in enumerate(segments) if cached]
+        cut = marked[-1] + 1 if marked else 0
+        prompt = _Prompt(
+            prefix="".join(text for text, _ in segments[:cut]),
+            rest="".join(text for text, _ in segments[cut:]),
+        )
+        if tools:
+            choice = body.get("tool_choice") or {}
+            kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
+            overhead = TOOL_USE_SYSTEM_PROMPT_TOKENS.get(kind, TOOL_USE_SYSTEM_PROMPT_TOKENS["auto"])
+            # The tool-use system prompt comes with the tools: cached when they are.
+            if cut >= len(tools):
+                prompt.prefix_extra = overhead
+            else:
+                prompt.rest_extra = overhead
         output_format = (body.get("output_config") or {}).get("format")
         if output_format:
-            rest += json.dumps(output_format)
-        return prefix, rest
+            prompt.rest += json.dumps(output_format)
+        return prompt
 
     def count_tokens(self, body: dict[str, Any]) -> int:
         """What ``POST /v1/messages/count_tokens`` answers: every input token of the request, cached or not
         (the fake's approximation, see ``approximate_tokens``)."""
-        prefix, rest = self._split_prompt(body)
-        return approximate_tokens(prefix) + _tokens(rest)
+        prompt = self._split_prompt(body)
+        return prompt.prefix_tokens + prompt.rest_tokens
 
     def _usage(self, body: dict[str, Any], output_text: str, reply: Reply) -> dict[str, int]:
-        prefix, rest = self._split_prompt(body)
+        prompt = self._split_prompt(body)
         model = str(body.get("model", ""))
         minimum = self.cache_min_tokens if self.cache_min_tokens is not None else cache_min_tokens_for(model)
         cache_read = cache_write = 0
-        prefix_tokens = approximate_tokens(prefix)
-        input_tokens = _tokens(rest)
-        if prefix and prefix_tokens >= minimum:
-            key = f"{model}\n{prefix}"
+        prefix_tokens = prompt.prefix_tokens
+        input_tokens = prompt.rest_tokens
+        if prompt.prefix and prefix_tokens >= minimum:
+            key = f"{model}\n{prompt.prefix_extra}\n{prompt.prefix}"
             with self._lock:
                 if key in self._cached_prefixes:
                     cache_read = prefix_tokens
@@ -454,6 +556,10 @@ class FakeAnthropic:
                     if key not in body:
                         self._error(400, "invalid_request_error", f"{key}: Field required")
                         return
+                problem = _tool_problem(body)
+                if problem:
+                    self._error(400, "invalid_request_error", problem)
+                    return
                 self._send(200, {"input_tokens": fake.count_tokens(body)})
 
             def do_GET(self) -> None:
@@ -493,8 +599,17 @@ class FakeAnthropic:
                     if key not in body:
                         self._error(400, "invalid_request_error", f"{key}: Field required")
                         return
-                prompt_tokens = _tokens(json.dumps(body.get("system", ""))) + _tokens(
-                    json.dumps(body["messages"])
+                problem = _tool_problem(body)
+                choice = body.get("tool_choice") or {}
+                if not problem and choice.get("type") in ("any", "tool") and thinking_enabled(body):
+                    problem = FORCED_TOOL_WITH_THINKING
+                if problem:
+                    self._error(400, "invalid_request_error", problem)
+                    return
+                prompt_tokens = (
+                    _tokens(json.dumps(body.get("system", "")))
+                    + _tokens(json.dumps(body["messages"]))
+                    + (_tokens(json.dumps(body["tools"])) if body.get("tools") else 0)
                 )
                 if fake.context_window is not None and prompt_tokens > fake.context_window:
                     self._error(
@@ -527,7 +642,11 @@ class FakeAnthropic:
                 content: list[dict[str, Any]] = []
                 if reply.thinking:
                     content.append({"type": "thinking", "thinking": reply.thinking, "signature": "fake-sig"})
-                if text or stop_reason != "refusal":
+                call = _tool_call(body, reply, text) if stop_reason in ("end_turn", "tool_use") else None
+                if call is not None:
+                    content.append(call)
+                    stop_reason = "tool_use"
+                elif text or stop_reason != "refusal":
                     content.append({"type": "text", "text": text})
                 payload: dict[str, Any] = {
                     "id": f"msg_fake{next(_ids):06d}",
@@ -548,6 +667,24 @@ class FakeAnthropic:
                 self._send(200, payload, reply.headers)
 
         return Handler
+
+
+def _tool_call(body: dict[str, Any], reply: Reply, text: str) -> dict[str, Any] | None:
+    """The ``tool_use`` block answering a request that offers tools: the tool forced by ``tool_choice``,
+    else the first one, with the scripted JSON object as its input. None when the answer is text: no
+    tools, ``tool_choice`` none, a ``Reply.text_answer``, or scripted text that is not a JSON object."""
+    tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict)]
+    choice = body.get("tool_choice") or {}
+    if not tools or choice.get("type") == "none" or reply.as_text:
+        return None
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    name = choice.get("name") if choice.get("type") == "tool" else tools[0]["name"]
+    return {"type": "tool_use", "id": f"toolu_fake{next(_ids):06d}", "name": name, "input": answer}
 
 
 def _file_replies(path: str) -> Callable[[RecordedRequest], Reply]:
