@@ -431,6 +431,22 @@ def test_with_thinking_disabled_the_answer_tool_is_forced(fake: FakeAnthropic) -
     assert task.title == "Send the Q3 report"
 
 
+def test_the_disable_thinking_setting_forces_the_tool_and_a_model_that_refuses_it_names_the_setting(
+    fake: FakeAnthropic, settings: Settings
+) -> None:
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_BASE_URL = fake.base_url
+    settings.ANTHROPIC_DISABLE_THINKING = True
+    fake.script(
+        Reply.tasks(Q3_TASK), Reply.bad_request("thinking.type: 'disabled' is not supported by this model")
+    )
+    extractor = get_extractor("claude")
+    assert [t.title for t in extractor.extract(email())] == ["Send the Q3 report"]
+    assert fake.message_requests[0].body["tool_choice"]["type"] == "tool"
+    with pytest.raises(ExtractorFatal, match="ANTHROPIC_DISABLE_THINKING"):
+        extractor.extract(email())
+
+
 def test_the_fake_refuses_a_forced_tool_while_the_model_thinks_and_we_never_send_one(
     fake: FakeAnthropic,
 ) -> None:
