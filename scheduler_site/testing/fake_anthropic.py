@@ -27,6 +27,12 @@ while thinking is on, which it is when ``thinking`` is ``enabled``/``adaptive`` 
 on the models that think by default (``THINKS_BY_DEFAULT``): 400 "Thinking may not be enabled when
 tool_choice forces tool use."
 
+Message Batches: ``POST /v1/messages/batches`` answers every request as ``POST /v1/messages`` would (scripted
+replies in request order; ``Reply.batch_expired()`` for a request that expired), ``GET
+/v1/messages/batches/<id>`` shows the batch ``in_progress`` until ``batch_seconds`` have passed (or
+``end_batches()``), then ``ended`` with its ``results_url``, whose JSON lines come in another order than the
+requests, as the real ones may. ``batch_error`` makes every batch call fail with that reply's error.
+
 Tests script the answers (``server.script(Reply.json({...}), Reply.overloaded(), ...)``); each request
 takes the next scripted reply, or ``default`` when the script is empty. ``server.requests`` logs every
 request (headers and JSON body).
@@ -39,6 +45,7 @@ the JSON answer for one request (the last line repeats), else every answer is ``
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import json
 import re
@@ -210,6 +217,8 @@ class Reply:
     needs_tokens: int | None = None
     # The model writes its answer as text even though the request offers tools (tool_choice "auto").
     as_text: bool = False
+    # In a Message Batch: the request's result is this instead of an answer ("expired", "canceled").
+    batch_outcome: str = ""
 
     @classmethod
     def json(cls, answer: object, **kwargs: Any) -> Reply:
@@ -218,6 +227,11 @@ class Reply:
     @classmethod
     def tasks(cls, *tasks: dict[str, object], **kwargs: Any) -> Reply:
         return cls.json({"tasks": list(tasks)}, **kwargs)
+
+    @classmethod
+    def batch_expired(cls) -> Reply:
+        """In a Message Batch: the request was not processed within the batch's 24 hours."""
+        return cls(batch_outcome="expired")
 
     @classmethod
     def text_answer(cls, answer: object) -> Reply:
@@ -320,6 +334,47 @@ class Reply:
         return reply
 
 
+_BATCH_PATH = re.compile(r"/v1/messages/batches/(?P<id>[A-Za-z0-9_]+)(?P<results>/results)?")
+_CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+@dataclass
+class _Batch:
+    """A Message Batch: its results are decided at creation and shown once it ends."""
+
+    id: str
+    created: float
+    ends: float
+    requests: list[dict[str, Any]]  # as sent: {"custom_id", "params"}
+    results: list[dict[str, Any]]
+
+    @property
+    def ended(self) -> bool:
+        return time.time() >= self.ends
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        """The batch object of ``GET /v1/messages/batches/<id>``: request counts by outcome once it ends."""
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        for line in self.results:
+            counts[line["result"]["type"] if self.ended else "processing"] += 1
+
+        def stamp(moment: float) -> str:
+            return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat().replace("+00:00", "Z")
+
+        return {
+            "id": self.id,
+            "type": "message_batch",
+            "processing_status": "ended" if self.ended else "in_progress",
+            "request_counts": counts,
+            "created_at": stamp(self.created),
+            "expires_at": stamp(self.created + 24 * 3600),
+            "ended_at": stamp(self.ends) if self.ended else None,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": f"{base_url}/v1/messages/batches/{self.id}/results" if self.ended else None,
+        }
+
+
 @dataclass
 class _Prompt:
     """A request's input split at its cache breakpoint; ``*_extra`` are tokens the API adds (the tool-use
@@ -376,8 +431,14 @@ class FakeAnthropic:
         default: Reply | Callable[[RecordedRequest], Reply] | None = None,
         cache_min_tokens: int | None = None,
         context_window: int | None = None,
+        batch_seconds: float = 0.0,
     ) -> None:
         self.api_key = api_key
+        # A Message Batch ends this many seconds after it was created (``end_batches()`` ends them now).
+        self.batch_seconds = batch_seconds
+        self.batches: dict[str, _Batch] = {}
+        # When set, every call to the batch endpoints gets this error (an outage, a refused account).
+        self.batch_error: Reply | None = None
         # Prompts of more tokens than this get the API's 400 "prompt is too long"; None: no limit.
         self.context_window = context_window
         self.default = default or Reply()
@@ -513,6 +574,120 @@ class FakeAnthropic:
             "cache_read_input_tokens": cache_read,
         }
 
+    def create_batch(self, requests: list[dict[str, Any]]) -> _Batch:
+        """Answer every request of a new Message Batch as ``POST /v1/messages`` would (scripted replies in
+        request order, no delays); the answers are its results once it ends. A scripted
+        ``Reply.batch_expired()`` gives that request the ``expired`` result."""
+        results = []
+        for item in requests:
+            params = item.get("params")
+            body = params if isinstance(params, dict) else {}
+            request = RecordedRequest("POST", "/v1/messages", {}, body)
+            peek = self._peek_reply()
+            if peek is not None and peek.batch_outcome:
+                self._next_reply(request)
+                results.append({"custom_id": item["custom_id"], "result": {"type": peek.batch_outcome}})
+                continue
+            status, payload, _ = self.answer(body, request, wait=False)
+            result = (
+                {"type": "succeeded", "message": payload}
+                if status == 200
+                else {"type": "errored", "error": payload}
+            )
+            results.append({"custom_id": item["custom_id"], "result": result})
+        batch = _Batch(
+            id=f"msgbatch_fake{next(_ids):06d}",
+            created=time.time(),
+            ends=time.time() + self.batch_seconds,
+            requests=requests,
+            results=results,
+        )
+        with self._lock:
+            self.batches[batch.id] = batch
+        return batch
+
+    def end_batches(self) -> None:
+        """End every batch now, as if its 24 hours of processing were over."""
+        with self._lock:
+            for batch in self.batches.values():
+                batch.ends = min(batch.ends, time.time())
+
+    def _peek_reply(self) -> Reply | None:
+        with self._lock:
+            return self._script[0] if self._script else None
+
+    def answer(
+        self, body: dict[str, Any], request: RecordedRequest, *, wait: bool = True
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON payload, extra headers) of ``POST /v1/messages`` for ``body``, taking the next
+        scripted reply; ``wait=False`` skips the reply's delay (a batch answers without one)."""
+        for key in ("model", "max_tokens", "messages"):
+            if key not in body:
+                return _error_reply(400, "invalid_request_error", f"{key}: Field required")
+        problem = _tool_problem(body)
+        choice = body.get("tool_choice") or {}
+        if not problem and choice.get("type") in ("any", "tool") and thinking_enabled(body):
+            problem = FORCED_TOOL_WITH_THINKING
+        if problem:
+            return _error_reply(400, "invalid_request_error", problem)
+        prompt_tokens = (
+            _tokens(json.dumps(body.get("system", "")))
+            + _tokens(json.dumps(body["messages"]))
+            + (_tokens(json.dumps(body["tools"])) if body.get("tools") else 0)
+        )
+        if self.context_window is not None and prompt_tokens > self.context_window:
+            return _error_reply(
+                400,
+                "invalid_request_error",
+                f"prompt is too long: {prompt_tokens} tokens > {self.context_window} maximum",
+            )
+        reply = self._next_reply(request)
+        if reply.delay and wait:
+            time.sleep(reply.delay)
+        if reply.status != 200:
+            return _error_reply(
+                reply.status,
+                reply.error_type,
+                reply.error_message,
+                code=reply.error_code,
+                headers=reply.headers,
+            )
+        text, stop_reason, usage = reply.text, reply.stop_reason, self._usage(body, reply.text, reply)
+        if reply.needs_tokens is not None:
+            if reply.needs_tokens > int(body["max_tokens"]):
+                # Cut where the budget ran out: the thinking may take it all, the JSON stops midway.
+                share = max(0, int(body["max_tokens"]) - _tokens(reply.thinking))
+                text, stop_reason = text[: min(len(text) - 1, share * 4)], "max_tokens"
+                usage["output_tokens"] = int(body["max_tokens"])
+            else:
+                usage["output_tokens"] = reply.needs_tokens
+        content: list[dict[str, Any]] = []
+        if reply.thinking:
+            content.append({"type": "thinking", "thinking": reply.thinking, "signature": "fake-sig"})
+        call = _tool_call(body, reply, text) if stop_reason in ("end_turn", "tool_use") else None
+        if call is not None:
+            content.append(call)
+            stop_reason = "tool_use"
+        elif text or stop_reason != "refusal":
+            content.append({"type": "text", "text": text})
+        payload: dict[str, Any] = {
+            "id": f"msg_fake{next(_ids):06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        if stop_reason == "refusal":
+            payload["stop_details"] = {
+                "type": "refusal",
+                "category": reply.refusal_category,
+                "explanation": "The request was declined under the usage policy.",
+            }
+        return 200, payload, reply.headers
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -562,8 +737,80 @@ class FakeAnthropic:
                     return
                 self._send(200, {"input_tokens": fake.count_tokens(body)})
 
+            def _refused(self, request: RecordedRequest) -> bool:
+                """Answer a request without a valid key or version header with the API's error."""
+                if (
+                    request.headers.get("authorization") != f"Bearer {fake.api_key}"
+                    and request.headers.get("x-api-key") != fake.api_key
+                ):
+                    self._error(401, "authentication_error", "invalid x-api-key")
+                    return True
+                if not request.headers.get("anthropic-version"):
+                    self._error(400, "invalid_request_error", "anthropic-version: header is required")
+                    return True
+                return False
+
             def do_GET(self) -> None:
-                self._error(404, "not_found_error", f"Not found: {self.path}")
+                request = RecordedRequest(
+                    "GET", self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, None
+                )
+                with fake._lock:
+                    fake.requests.append(request)
+                found = _BATCH_PATH.fullmatch(request.path)
+                if found is None:
+                    self._error(404, "not_found_error", f"Not found: {self.path}")
+                    return
+                if self._refused(request) or self._batch_failed():
+                    return
+                batch = fake.batches.get(found["id"])
+                if batch is None:
+                    self._error(404, "not_found_error", f"message_batch {found['id']} not found")
+                    return
+                if not found["results"]:
+                    self._send(200, batch.as_json(fake.base_url))
+                    return
+                if not batch.ended:
+                    self._error(
+                        400, "invalid_request_error", "The batch has not ended: it has no results yet."
+                    )
+                    return
+                data = "".join(json.dumps(line) + "\n" for line in reversed(batch.results)).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/binary")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _batch_failed(self) -> bool:
+                fault = fake.batch_error
+                if fault is None:
+                    return False
+                self._error(
+                    fault.status,
+                    fault.error_type,
+                    fault.error_message,
+                    code=fault.error_code,
+                    headers=fault.headers,
+                )
+                return True
+
+            def _create_batch(self, body: dict[str, Any]) -> None:
+                if self._batch_failed():
+                    return
+                requests = body.get("requests")
+                if not isinstance(requests, list) or not requests:
+                    self._error(400, "invalid_request_error", "requests: Field required")
+                    return
+                ids = [item.get("custom_id") if isinstance(item, dict) else None for item in requests]
+                if any(not isinstance(i, str) or not _CUSTOM_ID.fullmatch(i) for i in ids):
+                    self._error(
+                        400, "invalid_request_error", "requests: custom_id must match ^[a-zA-Z0-9_-]{1,64}$"
+                    )
+                    return
+                if len(set(ids)) != len(ids):
+                    self._error(400, "invalid_request_error", "requests: custom_id must be unique in a batch")
+                    return
+                self._send(200, fake.create_batch(requests).as_json(fake.base_url))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -577,17 +824,10 @@ class FakeAnthropic:
                 )
                 with fake._lock:
                     fake.requests.append(request)
-                if request.path not in ("/v1/messages", "/v1/messages/count_tokens"):
+                if request.path not in ("/v1/messages", "/v1/messages/count_tokens", "/v1/messages/batches"):
                     self._error(404, "not_found_error", f"Not found: {request.path}")
                     return
-                if (
-                    request.headers.get("authorization") != f"Bearer {fake.api_key}"
-                    and request.headers.get("x-api-key") != fake.api_key
-                ):
-                    self._error(401, "authentication_error", "invalid x-api-key")
-                    return
-                if not request.headers.get("anthropic-version"):
-                    self._error(400, "invalid_request_error", "anthropic-version: header is required")
+                if self._refused(request):
                     return
                 if not isinstance(body, dict):
                     self._error(400, "invalid_request_error", "The request body is not valid JSON.")
@@ -595,78 +835,24 @@ class FakeAnthropic:
                 if request.path == "/v1/messages/count_tokens":
                     self._count_tokens(body)
                     return
-                for key in ("model", "max_tokens", "messages"):
-                    if key not in body:
-                        self._error(400, "invalid_request_error", f"{key}: Field required")
-                        return
-                problem = _tool_problem(body)
-                choice = body.get("tool_choice") or {}
-                if not problem and choice.get("type") in ("any", "tool") and thinking_enabled(body):
-                    problem = FORCED_TOOL_WITH_THINKING
-                if problem:
-                    self._error(400, "invalid_request_error", problem)
+                if request.path == "/v1/messages/batches":
+                    self._create_batch(body)
                     return
-                prompt_tokens = (
-                    _tokens(json.dumps(body.get("system", "")))
-                    + _tokens(json.dumps(body["messages"]))
-                    + (_tokens(json.dumps(body["tools"])) if body.get("tools") else 0)
-                )
-                if fake.context_window is not None and prompt_tokens > fake.context_window:
-                    self._error(
-                        400,
-                        "invalid_request_error",
-                        f"prompt is too long: {prompt_tokens} tokens > {fake.context_window} maximum",
-                    )
-                    return
-                reply = fake._next_reply(request)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                if reply.status != 200:
-                    self._error(
-                        reply.status,
-                        reply.error_type,
-                        reply.error_message,
-                        code=reply.error_code,
-                        headers=reply.headers,
-                    )
-                    return
-                text, stop_reason, usage = reply.text, reply.stop_reason, fake._usage(body, reply.text, reply)
-                if reply.needs_tokens is not None:
-                    if reply.needs_tokens > int(body["max_tokens"]):
-                        # Cut where the budget ran out: the thinking may take it all, the JSON stops midway.
-                        share = max(0, int(body["max_tokens"]) - _tokens(reply.thinking))
-                        text, stop_reason = text[: min(len(text) - 1, share * 4)], "max_tokens"
-                        usage["output_tokens"] = int(body["max_tokens"])
-                    else:
-                        usage["output_tokens"] = reply.needs_tokens
-                content: list[dict[str, Any]] = []
-                if reply.thinking:
-                    content.append({"type": "thinking", "thinking": reply.thinking, "signature": "fake-sig"})
-                call = _tool_call(body, reply, text) if stop_reason in ("end_turn", "tool_use") else None
-                if call is not None:
-                    content.append(call)
-                    stop_reason = "tool_use"
-                elif text or stop_reason != "refusal":
-                    content.append({"type": "text", "text": text})
-                payload: dict[str, Any] = {
-                    "id": f"msg_fake{next(_ids):06d}",
-                    "type": "message",
-                    "role": "assistant",
-                    "model": body["model"],
-                    "content": content,
-                    "stop_reason": stop_reason,
-                    "stop_sequence": None,
-                    "usage": usage,
-                }
-                if stop_reason == "refusal":
-                    payload["stop_details"] = {
-                        "type": "refusal",
-                        "category": reply.refusal_category,
-                        "explanation": "The request was declined under the usage policy.",
-                    }
-                self._send(200, payload, reply.headers)
+                status, payload, headers = fake.answer(body, request)
+                self._send(status, payload, headers)
 
         return Handler
+
+
+def _error_reply(
+    status: int, error_type: str, message: str, *, code: str = "", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """An error answer in the API's shape."""
+    error: dict[str, Any] = {"type": error_type, "message": message}
+    if code:
+        error["details"] = {"error_code": code}
+    payload = {"type": "error", "error": error, "request_id": f"req_fake{next(_ids):06d}"}
+    return status, payload, dict(headers or {})
 
 
 def _tool_call(body: dict[str, Any], reply: Reply, text: str) -> dict[str, Any] | None:
