@@ -677,3 +677,72 @@ def test_evaluate_extractor_scores_the_claude_extractor(
     table = out.getvalue()
     assert "Extractor: claude" in table
     assert "1/1 matched tasks with a due" in table and "1/1 expected found" in table
+
+
+def test_a_batch_asks_each_email_exactly_as_a_live_call_does(fake: FakeAnthropic) -> None:
+    extractor = claude(fake)
+    fake.script(Reply.tasks(Q3_TASK))
+    extractor.extract(email())
+    batch_id = extractor.batch_submit(
+        [("receipt-1", email()), ("receipt-2", email(id="m2", body="Call me."))]
+    )
+    live = fake.message_requests[0].body
+    [first, second] = fake.batches[batch_id].requests
+    assert first == {"custom_id": "receipt-1", "params": live}
+    assert (
+        second["params"]["tools"] == live["tools"]
+        and "Call me." in second["params"]["messages"][0]["content"]
+    )
+
+
+def test_batch_results_are_none_while_it_runs_then_one_per_request_whatever_their_order(
+    fake: FakeAnthropic,
+) -> None:
+    extractor = claude(fake)
+    fake.batch_seconds = 3600
+    fake.script(Reply.tasks(Q3_TASK), Reply.batch_expired(), Reply.bad_request("max_tokens: too large"))
+    batch_id = extractor.batch_submit([(f"receipt-{n}", email(id=f"m{n}")) for n in (1, 2, 3)])
+    assert extractor.batch_results(batch_id) is None
+    fake.end_batches()
+    results = extractor.batch_results(batch_id)
+    assert results is not None and [r.custom_id for r in results] == ["receipt-3", "receipt-2", "receipt-1"]
+    by_id = {r.custom_id: r for r in results}
+    assert by_id["receipt-1"].answer is not None and by_id["receipt-1"].answer["stop_reason"] == "tool_use"
+    assert (by_id["receipt-2"].answer, by_id["receipt-2"].error) == (None, "the request was expired")
+    assert by_id["receipt-3"].error == "invalid_request_error: max_tokens: too large"
+    assert extractor.batch_results("msgbatch_unknown") == []  # the provider lost it: ask them all again
+
+
+def test_a_batch_answer_is_used_without_a_call_and_a_cut_off_one_is_asked_live(fake: FakeAnthropic) -> None:
+    extractor = claude(fake)
+    fake.script(Reply.tasks(Q3_TASK), Reply.truncated({"tasks": [Q3_TASK]}))
+    batch_id = extractor.batch_submit([("receipt-1", email()), ("receipt-2", email(id="m2"))])
+    by_id = {r.custom_id: r.answer for r in extractor.batch_results(batch_id) or []}
+    stored = by_id["receipt-1"]
+    assert stored is not None
+    result = extractor.extract_with_answer(email(), stored)
+    assert [t.title for t in result.tasks] == ["Send the Q3 report"] and fake.message_requests == []
+    assert result.usage.input_tokens > 0  # the batch's tokens, counted when used
+    cut_off = by_id["receipt-2"]
+    assert cut_off is not None and cut_off["stop_reason"] == "max_tokens"
+    fake.script(Reply.tasks(Q3_TASK))
+    assert len(extractor.extract_with_answer(email(), cut_off).tasks) == 1
+    assert len(fake.message_requests) == 1
+    fake.script(Reply.tasks(Q3_TASK))
+    assert len(extractor.extract_with_answer(email(), {"not": "a message"}).tasks) == 1
+    assert len(fake.message_requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [(Reply.overloaded(), ExtractorUnavailable), (Reply.auth_error(), ExtractorFatal)],
+    ids=["overloaded", "rejected-key"],
+)
+def test_a_refused_batch_is_the_seams_error(
+    fake: FakeAnthropic, fault: Reply, error: type[Exception]
+) -> None:
+    fake.batch_error = fault
+    with pytest.raises(error):
+        claude(fake).batch_submit([("receipt-1", email())])
+    with pytest.raises(error):
+        claude(fake).batch_results("msgbatch_any")
