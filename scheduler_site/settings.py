@@ -296,6 +296,10 @@ SYNC_MAX_MESSAGES_PER_RUN = envint("SYNC_MAX_MESSAGES_PER_RUN", 500, minimum=1)
 SYNC_PROGRESS_SECONDS = envint("SYNC_PROGRESS_SECONDS", 1, minimum=0)
 # Extractor calls (model requests) one sync keeps in flight at once; results are written in message order.
 EXTRACTION_CONCURRENCY = envint("EXTRACTION_CONCURRENCY", 4, minimum=1)
+# A run with more messages than this to read asks the model about them in one Message Batch (Claude: half
+# the price, answered within 24 hours; a schedule collects the answers and starts the sync that stores the
+# tasks). 0: never. Not used for users with a monthly token budget (a batch is paid before it is counted).
+EXTRACTION_BATCH_THRESHOLD = envint("EXTRACTION_BATCH_THRESHOLD", 0, minimum=0)
 SYNC_MESSAGE_MAX_ATTEMPTS = envint("SYNC_MESSAGE_MAX_ATTEMPTS", 3, minimum=1)
 SYNC_DISABLE_AFTER_FAILURES = envint("SYNC_DISABLE_AFTER_FAILURES", 5, minimum=1)
 SYNC_BACKOFF_BASE_SECONDS = envint("SYNC_BACKOFF_BASE_SECONDS", 60, minimum=1)
