@@ -19,3 +19,7 @@ class EmailsyncConfig(AppConfig):
         )
         # Syncs whose worker died (the Redis broker never re-delivers them) are queued again: reliability.md.
         maintenance_schedule(name="sync-watchdog", func="emailsync.jobs.recover_lost_syncs", minutes=1)
+        # Backfills sent to the model in batches (EXTRACTION_BATCH_THRESHOLD) are collected when they end.
+        maintenance_schedule(
+            name="collect-extraction-batches", func="emailsync.jobs.collect_extraction_batches", minutes=1
+        )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from emailsync.models import SyncRun
 from emailsync.services import (
     SyncUnavailable,
+    extraction_batches_collect,
     mailbox_sync,
     message_bodies_purge,
     sync_runs_recover,
@@ -56,3 +57,9 @@ def recover_lost_syncs() -> str:
     """Every minute (declared in EmailsyncConfig.ready): queue again the syncs whose worker was lost."""
     recovery = sync_runs_recover()
     return f"requeued {len(recovery.requeued)}, failed {len(recovery.failed)}"
+
+
+def collect_extraction_batches() -> str:
+    """Every minute (declared in EmailsyncConfig.ready): store the answers of the model's batches that have
+    ended and start the syncs that turn them into tasks."""
+    return f"collected {extraction_batches_collect()}"

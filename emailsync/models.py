@@ -308,3 +308,43 @@ class MessageReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject or self.message_id} ({self.status})"
+
+
+class ExtractionBatch(models.Model):
+    """One provider batch (Claude's Message Batches) asking about the messages of a large backfill.
+
+    Its answers wait in ``BatchAnswer`` rows until a sync uses them; ``extraction_batches_collect`` reads
+    them when the batch has ended and starts that sync."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        COLLECTED = "collected", "Collected"
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="extraction_batches")
+    extractor = models.CharField(max_length=50, help_text="The extractor that sent it (its name).")
+    provider_id = models.CharField(max_length=200, unique=True, help_text="The provider's id of the batch.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    requests = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0, help_text="Requests that came back with an answer.")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    collected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} ({self.state}, {self.requests} requests)"
+
+
+class BatchAnswer(models.Model):
+    """A message asked about in a batch: waiting while the batch runs, then the model's reply, until the
+    sync that uses it deletes the row. At most one per message, so a message is never in two batches at
+    once and its answer is used once."""
+
+    batch = models.ForeignKey(ExtractionBatch, on_delete=models.CASCADE, related_name="answers")
+    receipt = models.OneToOneField(MessageReceipt, on_delete=models.CASCADE, related_name="batch_answer")
+    # The provider's reply (a Messages API message), None while the batch runs.
+    answer = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.receipt} in {self.batch.provider_id}"

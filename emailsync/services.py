@@ -24,7 +24,14 @@ from accounts.models import GoogleCredential, Profile
 from accounts.services import periodic_sync_apply
 from emailsync.bulk import bulk_reason
 from emailsync.mime import MessageParseError, ParsedMessage, parse_headers, parse_message
-from emailsync.models import TOKEN_FIELDS, Mailbox, MessageReceipt, SyncRun
+from emailsync.models import (
+    TOKEN_FIELDS,
+    BatchAnswer,
+    ExtractionBatch,
+    Mailbox,
+    MessageReceipt,
+    SyncRun,
+)
 from emailsync.selectors import waiting_work
 from emailsync.sources import (
     FailureKind,
@@ -44,6 +51,8 @@ from emailsync.uploads import (
     uploads_waiting_bytes,
 )
 from tasks_app.extractors import (
+    BatchExtractor,
+    BatchResult,
     EmailForExtraction,
     ExtractionError,
     ExtractionRefused,
@@ -53,6 +62,7 @@ from tasks_app.extractors import (
     ExtractorUnavailable,
     Reader,
     Recipient,
+    batch_extractor,
     extract_with_usage,
     get_extractor,
 )
@@ -314,6 +324,10 @@ def _sync_messages(
     if extractor.metered and profile.monthly_token_budget is not None:
         earlier_runs = SyncRun.objects.filter(user=run.user).exclude(pk=run.pk).this_month()
         budget_left = profile.monthly_token_budget - earlier_runs.tokens_used()
+    # A backfill goes to the provider's batch API (half the price, answers within hours), unless the user's
+    # budget must be checked call by call.
+    threshold = settings.EXTRACTION_BATCH_THRESHOLD
+    batching = threshold > 0 and len(todo) > threshold and budget_left is None
     # Every listed message gets its pending receipt before any work: what this run does not reach waits for
     # the next one, counted on the dashboard and retried even if the source stops listing it.
     receipts = _receipts_for(mailbox, todo)
@@ -325,6 +339,7 @@ def _sync_messages(
         profile=profile,
         extractor=extractor,
         budget_left=budget_left,
+        batching=batching,
     )
     try:
         try:
@@ -338,6 +353,11 @@ def _sync_messages(
         paused = reading.finish()
     finally:
         reading.close()
+    if reading.batched and not paused:
+        run.error = (
+            f"{reading.batched} messages were sent to the model in one batch (at half the price); their "
+            "tasks arrive when it has answered, within 24 hours."
+        )
     more_to_read = not complete and not paused and run.messages_seen > 0
     if paused:
         # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
@@ -347,6 +367,77 @@ def _sync_messages(
         _advance_checkpoint(mailbox, listing.checkpoint)
     uploads_read_remove(mailbox=mailbox)
     return more_to_read
+
+
+def extraction_batches_collect() -> int:
+    """Store the answers of every provider batch that has ended, and start the syncs that use them.
+
+    Safe to run twice at once (the queue delivers at least once): a batch is claimed by a conditional UPDATE
+    in the transaction that stores its answers. A message without an answer (its request errored or expired,
+    or the provider lost the batch) keeps its ``BatchAnswer`` row without an answer: the next sync asks about
+    it live. Returns how many batches were collected."""
+    collected = 0
+    for batch in ExtractionBatch.objects.filter(state=ExtractionBatch.State.SUBMITTED).order_by("pk"):
+        try:
+            extractor = batch_extractor(get_extractor(batch.extractor))
+        except ValueError as e:
+            logger.warning("Batch %s cannot be collected: %s", batch.provider_id, e)
+            continue
+        if extractor is None:
+            logger.warning(
+                "Batch %s cannot be collected: %s has no batches", batch.provider_id, batch.extractor
+            )
+            continue
+        try:
+            results = extractor.batch_results(batch.provider_id)
+        except ExtractionError as e:
+            logger.warning("Batch %s could not be read: %s", batch.provider_id, e)
+            continue
+        if results is not None and _batch_store(batch, results):
+            collected += 1
+    # An answer whose message was read meanwhile (by hand, say) is of no use.
+    BatchAnswer.objects.filter(receipt__status__in=MessageReceipt.FINAL_STATUSES).delete()
+    # A sync uses the answers; one that is running already will leave them to the next.
+    waiting = Mailbox.objects.filter(
+        receipts__batch_answer__batch__state=ExtractionBatch.State.COLLECTED
+    ).distinct()
+    for mailbox in waiting.select_related("user"):
+        try:
+            sync_trigger(user=mailbox.user, trigger=SyncRun.Trigger.FOLLOW_UP)
+        except SyncUnavailable as e:
+            logger.info("The batch answers of mailbox %s wait for a later sync: %s", mailbox.pk, e)
+    return collected
+
+
+def _batch_store(batch: ExtractionBatch, results: list[BatchResult]) -> bool:
+    """Store a batch's answers on its messages; False if another collector got there first."""
+    by_id = {result.custom_id: result for result in results}
+    with transaction.atomic():
+        claimed = ExtractionBatch.objects.filter(pk=batch.pk, state=ExtractionBatch.State.SUBMITTED).update(
+            state=ExtractionBatch.State.COLLECTED, collected_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        answered: list[BatchAnswer] = []
+        unanswered: list[MessageReceipt] = []
+        for row in BatchAnswer.objects.filter(batch=batch).select_related("receipt"):
+            result = by_id.get(_batch_custom_id(row.receipt))
+            if result is not None and result.answer is not None:
+                row.answer = result.answer
+                answered.append(row)
+            else:
+                # The row stays without an answer: the next sync asks about the message live.
+                reason = result.error if result is not None else "it is missing from the results"
+                note = f"The model's batch gave no answer ({reason}); it is asked again."
+                row.receipt.last_error = note[:2000]
+                unanswered.append(row.receipt)
+        BatchAnswer.objects.bulk_update(answered, ["answer"], batch_size=500)
+        MessageReceipt.objects.bulk_update(unanswered, ["last_error"], batch_size=500)
+        ExtractionBatch.objects.filter(pk=batch.pk).update(answered=len(answered))
+    logger.info(
+        "Batch %s collected: %d answers, %d to ask again", batch.provider_id, len(answered), len(unanswered)
+    )
+    return True
 
 
 def _receipts_for(mailbox: Mailbox, message_ids: list[str]) -> dict[str, MessageReceipt]:
@@ -416,6 +507,14 @@ class _BudgetReached(Exception):
     pass
 
 
+class _InBatch(Exception):
+    """The message is asked about in a provider batch: it stays pending, with this as its note."""
+
+
+def _batch_custom_id(receipt: MessageReceipt) -> str:
+    return f"receipt-{receipt.pk}"
+
+
 # Outcomes that say nothing about the message: it stays pending and its attempt is given back.
 _POSTPONING = (ExtractorUnavailable, ExtractorFatal, _BudgetReached)
 
@@ -431,6 +530,7 @@ class _Message:
     future: Future[ExtractionResult] | None = None
     skip: str = ""
     failure: Exception | None = None
+    from_batch: bool = False  # it has a BatchAnswer row (answered or not), deleted with its outcome
 
 
 class _MessageReading:
@@ -449,6 +549,12 @@ class _MessageReading:
       spent), those not started are dropped, and every message not written stays pending.
     - Progress is saved, and the mailbox lease renewed, at most every ``SYNC_PROGRESS_SECONDS`` after a
       message, and at least every third of ``SYNC_LEASE_SECONDS`` while waiting on a slow call.
+    - Batches (``batching``, a backfill over ``EXTRACTION_BATCH_THRESHOLD``): the messages are not asked
+      about one by one but collected and sent in one provider batch when the reading ends, each left
+      pending with a ``BatchAnswer`` row; a message already waiting in a batch is left pending, one whose
+      batch has answered is extracted from that answer (no call), one the batch did not answer is asked
+      live, and either way its row is deleted with the outcome.
+      One message per thread goes in a batch: the others of the thread wait for its tasks.
     """
 
     def __init__(
@@ -461,6 +567,7 @@ class _MessageReading:
         profile: Profile,
         extractor: Extractor,
         budget_left: int | None,
+        batching: bool = False,
     ) -> None:
         self.run = run
         self.mailbox = mailbox
@@ -484,6 +591,25 @@ class _MessageReading:
         self.last_save = time.monotonic()
         self.paused = ""
         self.stop_error: ExtractionError | None = None
+        self.batcher: BatchExtractor | None = batch_extractor(extractor)
+        self.batching = batching and self.batcher is not None
+        # Messages of this mailbox in a batch: "waiting" while it runs, then "answered" or "unanswered".
+        self.in_batch: dict[int, str] = {}
+        # Threads with a message waiting in a batch: their other messages wait for its tasks.
+        self.batched_threads: set[str] = set()
+        for receipt_id, has_answer, state, thread_id in (
+            BatchAnswer.objects.filter(receipt__mailbox=mailbox)
+            .annotate(has_answer=Q(answer__isnull=False))
+            .values_list("receipt_id", "has_answer", "batch__state", "receipt__thread_id")
+        ):
+            if state == ExtractionBatch.State.SUBMITTED:
+                self.in_batch[receipt_id] = "waiting"
+                if thread_id:
+                    self.batched_threads.add(thread_id)
+            else:
+                self.in_batch[receipt_id] = "answered" if has_answer else "unanswered"
+        self.to_batch: list[tuple[MessageReceipt, EmailForExtraction]] = []
+        self.batched = 0
 
     @property
     def stopping(self) -> bool:
@@ -544,6 +670,15 @@ class _MessageReading:
         spent, or a fault stopped the reading meanwhile), its receipt already saved pending."""
         receipt = message.receipt
         thread = receipt.thread_id
+        in_batch = self.in_batch.get(receipt.pk, "")
+        if in_batch == "waiting":
+            _receipt_postponed(self.run, receipt, _InBatch("It waits for the answer of the model's batch."))
+            return False
+        if not in_batch and thread and thread in self.batched_threads:
+            _receipt_postponed(
+                self.run, receipt, _InBatch("It waits for an earlier message of its thread, sent in a batch.")
+            )
+            return False
         while thread and self.threads_in_flight[thread]:
             self._write_next()
         # The run's first call goes alone: a provider that is down or a key that is rejected then costs one
@@ -577,6 +712,22 @@ class _MessageReading:
             to=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.to),
             cc=tuple(Recipient(a, parsed.recipient_names.get(a, "")) for a in parsed.cc),
         )
+        # Whatever comes of it, a batch's answer (or its lack of one) is used once: the row goes with the outcome.
+        message.from_batch = bool(in_batch)
+        if in_batch == "answered" and self.batcher is not None:
+            answer = BatchAnswer.objects.filter(receipt=receipt).values_list("answer", flat=True).first()
+            if answer is not None:
+                message.future = self.pool.submit(self.batcher.extract_with_answer, email, answer)
+                self.calls_in_flight += 1
+                self.threads_in_flight[thread] += 1
+                return True
+        # A message the batch did not answer is asked live: a request that failed there may fail again.
+        if self.batching and not in_batch:
+            self.to_batch.append((receipt, email))
+            if thread:
+                self.batched_threads.add(thread)
+            _receipt_postponed(self.run, receipt, _InBatch("It is asked about in the model's next batch."))
+            return False
         message.future = self.pool.submit(extract_with_usage, self.extractor, email)
         self.calls_in_flight += 1
         self.threads_in_flight[thread] += 1
@@ -607,7 +758,31 @@ class _MessageReading:
             self._write_next()
         if self.stop_error is not None:
             raise self.stop_error
+        if self.to_batch and not self.paused:
+            self._send_batch()
         return self.paused
+
+    def _send_batch(self) -> None:
+        """Send the collected messages in one batch and record it; they stay pending either way. A batch the
+        provider refuses leaves them for the next sync (the run says why)."""
+        assert self.batcher is not None
+        requests = [(_batch_custom_id(receipt), email) for receipt, email in self.to_batch]
+        try:
+            provider_id = self.batcher.batch_submit(requests)
+        except ExtractionError as e:
+            self.paused = f"{len(requests)} messages could not be sent to the model in a batch: {e}"
+            return
+        with transaction.atomic():
+            batch = ExtractionBatch.objects.create(
+                mailbox=self.mailbox,
+                extractor=self.batcher.name,
+                provider_id=provider_id,
+                requests=len(requests),
+            )
+            BatchAnswer.objects.bulk_create(
+                [BatchAnswer(batch=batch, receipt=receipt) for receipt, _ in self.to_batch], batch_size=500
+            )
+        self.batched = len(requests)
 
     def _drop_calls_not_started(self) -> None:
         for message in self.queue:
@@ -640,6 +815,14 @@ class _MessageReading:
             self._tick(force=True)
 
     def _write(self, message: _Message) -> None:
+        try:
+            self._write_outcome(message)
+        finally:
+            if message.from_batch:
+                # An answer is used once, whatever came of it (its tasks, a refusal, a failed attempt).
+                BatchAnswer.objects.filter(receipt=message.receipt).delete()
+
+    def _write_outcome(self, message: _Message) -> None:
         run, receipt, parsed = self.run, message.receipt, message.parsed
         try:
             if message.failure is not None:
@@ -668,6 +851,8 @@ class _MessageReading:
                 _receipt_done(
                     receipt, has_tasks=bool(created) or (not first_attempt and receipt.tasks.exists())
                 )
+                if message.from_batch:
+                    BatchAnswer.objects.filter(receipt=receipt).delete()
             if extracted or message.thread_tasks:
                 self.threads_with_tasks.add(receipt.thread_id)
             run.messages_processed += 1

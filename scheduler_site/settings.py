@@ -296,6 +296,10 @@ SYNC_MAX_MESSAGES_PER_RUN = envint("SYNC_MAX_MESSAGES_PER_RUN", 500, minimum=1)
 SYNC_PROGRESS_SECONDS = envint("SYNC_PROGRESS_SECONDS", 1, minimum=0)
 # Extractor calls (model requests) one sync keeps in flight at once; results are written in message order.
 EXTRACTION_CONCURRENCY = envint("EXTRACTION_CONCURRENCY", 4, minimum=1)
+# A run with more messages than this to read asks the model about them in one Message Batch (Claude: half
+# the price, answered within 24 hours; a schedule collects the answers and starts the sync that stores the
+# tasks). 0: never. Not used for users with a monthly token budget (a batch is paid before it is counted).
+EXTRACTION_BATCH_THRESHOLD = envint("EXTRACTION_BATCH_THRESHOLD", 0, minimum=0)
 SYNC_MESSAGE_MAX_ATTEMPTS = envint("SYNC_MESSAGE_MAX_ATTEMPTS", 3, minimum=1)
 SYNC_DISABLE_AFTER_FAILURES = envint("SYNC_DISABLE_AFTER_FAILURES", 5, minimum=1)
 SYNC_BACKOFF_BASE_SECONDS = envint("SYNC_BACKOFF_BASE_SECONDS", 60, minimum=1)
@@ -321,6 +325,10 @@ if ANTHROPIC_EFFORT not in ("", "low", "medium", "high", "xhigh", "max"):
     raise ImproperlyConfigured(
         f"ANTHROPIC_EFFORT must be low, medium, high, xhigh or max, got {ANTHROPIC_EFFORT!r}"
     )
+# Send thinking {"type": "disabled"} and force the answer tool (the API refuses a forced tool while the model
+# thinks). Off: the model's default (Haiku 5.5 thinks), the tool is offered with tool_choice "auto". Turn it on
+# only for a model that accepts thinking disabled: otherwise every request gets a 400.
+ANTHROPIC_DISABLE_THINKING = envbool("ANTHROPIC_DISABLE_THINKING", False)
 # Thinking and the answer together; an answer cut off here is asked once more with twice this budget.
 ANTHROPIC_MAX_OUTPUT_TOKENS = envint("ANTHROPIC_MAX_OUTPUT_TOKENS", 4096, minimum=256)
 ANTHROPIC_MAX_BODY_CHARS = envint("ANTHROPIC_MAX_BODY_CHARS", 12000, minimum=500)

@@ -35,6 +35,14 @@ def test_the_second_email_of_a_sync_reads_the_prompt_from_the_cache(
     run.refresh_from_db()
     assert run.cache_write_tokens > 0
     assert run.cache_read_tokens == run.cache_write_tokens  # the second email read what the first wrote
+    # What is cached is the answer tool as well as the system prompt: the schema is not paid twice.
+    extractor = claude_module.ClaudeExtractor.from_settings()
+    assert run.cache_write_tokens == claude_module.count_cached_prefix_tokens(
+        extractor, model=extractor.model
+    )
+    assert "tools" in fake.message_requests[1].body and "format" not in fake.message_requests[1].body.get(
+        "output_config", {}
+    )
 
 
 def test_a_prompt_below_the_models_minimum_is_never_cached(

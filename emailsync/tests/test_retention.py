@@ -196,7 +196,7 @@ def test_a_failed_message_keeps_no_text_and_a_retry_reads_it_again_from_the_sour
     settings.SYNC_MESSAGE_MAX_ATTEMPTS = 1
     _, folder = mailbox_factory(alice)
     folder.add(subject="Report", body=BODY)
-    claude.script(Reply.invalid_json())
+    claude.script(Reply.invalid_json(), Reply.invalid_json())  # the extractor asks once more
     sync_in_foreground(alice)
     receipt = receipt_with_subject("Report")
     assert receipt.status == MessageReceipt.Status.QUARANTINED

@@ -12,9 +12,26 @@ maximum"; an answer that needs more than the request's ``max_tokens`` is cut off
 ``max_tokens``; a refusal has stop_reason ``refusal`` and ``stop_details.category``; a thinking block may
 precede the text. Prompt caching is imitated: a system block with ``cache_control`` whose prefix reaches
 the model's minimum (``cache_min_tokens_for``) is written to the cache on first use and read afterwards; a
-shorter prefix is silently not cached, as the real service does. ``POST /v1/messages/count_tokens``
-answers ``{"input_tokens"}``. Token figures come from ``approximate_tokens``, a deterministic
-approximation: the real tokenizer is not published.
+shorter prefix is silently not cached, as the real service does. The prefix is laid out in the real
+order, tools, then system, then messages: a ``cache_control`` on the last system block covers the tool
+definitions too, one on a tool covers only the tools. ``POST /v1/messages/count_tokens`` answers
+``{"input_tokens"}``. Token figures come from ``approximate_tokens``, a deterministic approximation: the real
+tokenizer is not published.
+
+Tools: a request with ``tools`` is answered with a ``tool_use`` block (``id``, ``name``, ``input``: the
+scripted reply's JSON object) and stop_reason ``tool_use``, unless ``tool_choice`` is ``none``, the scripted
+text is not a JSON object, or the reply is ``Reply.text_answer`` (a model that wrote its answer as text).
+Like the real service it adds the tool-use system prompt the API puts in front of the tools
+(``TOOL_USE_SYSTEM_PROMPT_TOKENS``) and refuses a ``tool_choice`` that forces a tool (``any``/``tool``)
+while thinking is on, which it is when ``thinking`` is ``enabled``/``adaptive`` or, without ``thinking``,
+on the models that think by default (``THINKS_BY_DEFAULT``): 400 "Thinking may not be enabled when
+tool_choice forces tool use."
+
+Message Batches: ``POST /v1/messages/batches`` answers every request as ``POST /v1/messages`` would (scripted
+replies in request order; ``Reply.batch_expired()`` for a request that expired), ``GET
+/v1/messages/batches/<id>`` shows the batch ``in_progress`` until ``batch_seconds`` have passed (or
+``end_batches()``), then ``ended`` with its ``results_url``, whose JSON lines come in another order than the
+requests, as the real ones may. ``batch_error`` makes every batch call fail with that reply's error.
 
 Tests script the answers (``server.script(Reply.json({...}), Reply.overloaded(), ...)``); each request
 takes the next scripted reply, or ``default`` when the script is empty. ``server.requests`` logs every
@@ -28,6 +45,7 @@ the JSON answer for one request (the last line repeats), else every answer is ``
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import json
 import re
@@ -92,6 +110,52 @@ CACHE_MIN_TOKENS = {
 DEFAULT_CACHE_MIN_TOKENS = 4096
 
 
+# The tool-use system prompt the API adds to a request with tools, by tool_choice, as published for the
+# Claude 4 models (no figure is published for the 5.5 models). It sits with the tool definitions at the
+# start of the prompt, so it is cached with them.
+TOOL_USE_SYSTEM_PROMPT_TOKENS = {"auto": 346, "none": 346, "any": 313, "tool": 313}
+# Models that think unless the request says ``thinking: {"type": "disabled"}``. Claude Haiku 5.5 is
+# documented to; Sonnet 5.5 is assumed to as well, the stricter choice for a fake.
+THINKS_BY_DEFAULT = ("claude-haiku-5-5", "claude-sonnet-5-5")
+FORCED_TOOL_WITH_THINKING = "Thinking may not be enabled when tool_choice forces tool use."
+
+
+def thinking_enabled(body: dict[str, Any]) -> bool:
+    """Whether the request is answered with thinking on: as the ``thinking`` parameter says, else the
+    model's default."""
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type"):
+        return thinking["type"] != "disabled"
+    model = str(body.get("model", ""))
+    return any(model == family or model.startswith(family + "-") for family in THINKS_BY_DEFAULT)
+
+
+def _tool_problem(body: dict[str, Any]) -> str:
+    """The API's 400 message for the request's ``tools`` and ``tool_choice``, or "" when they are valid."""
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        return "tools: Input should be a valid list"
+    names = []
+    for index, tool in enumerate(tools or []):
+        for key in ("name", "input_schema"):
+            if not isinstance(tool, dict) or key not in tool:
+                return f"tools.{index}.{key}: Field required"
+        if not isinstance(tool["input_schema"], dict) or tool["input_schema"].get("type") != "object":
+            return f"tools.{index}.input_schema.type: Input should be 'object'"
+        names.append(tool["name"])
+    choice = body.get("tool_choice")
+    if choice is None:
+        return ""
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    if kind not in TOOL_USE_SYSTEM_PROMPT_TOKENS:
+        return "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'"
+    if kind in ("any", "tool") and not names:
+        return "tool_choice: a forced tool choice needs tools"
+    if kind == "tool" and choice.get("name") not in names:
+        return f"tool_choice.name: no tool named {choice.get('name')!r} in tools"
+    return ""
+
+
 def cache_min_tokens_for(model: str) -> int:
     """The caching minimum the fake applies to ``model`` (dated ids match their family)."""
     for family, minimum in CACHE_MIN_TOKENS.items():
@@ -151,6 +215,10 @@ class Reply:
     # Output tokens the whole answer needs, thinking included: a request whose max_tokens is lower gets
     # the answer cut off there with stop_reason "max_tokens", as the real service does.
     needs_tokens: int | None = None
+    # The model writes its answer as text even though the request offers tools (tool_choice "auto").
+    as_text: bool = False
+    # In a Message Batch: the request's result is this instead of an answer ("expired", "canceled").
+    batch_outcome: str = ""
 
     @classmethod
     def json(cls, answer: object, **kwargs: Any) -> Reply:
@@ -159,6 +227,16 @@ class Reply:
     @classmethod
     def tasks(cls, *tasks: dict[str, object], **kwargs: Any) -> Reply:
         return cls.json({"tasks": list(tasks)}, **kwargs)
+
+    @classmethod
+    def batch_expired(cls) -> Reply:
+        """In a Message Batch: the request was not processed within the batch's 24 hours."""
+        return cls(batch_outcome="expired")
+
+    @classmethod
+    def text_answer(cls, answer: object) -> Reply:
+        """The answer as JSON text instead of a tool call, as a model given tool_choice "auto" may do."""
+        return cls(text=json.dumps(answer), as_text=True)
 
     @classmethod
     def invalid_json(cls, text: str = '{"tasks": [{"title": "Send the report", "kind": ') -> Reply:
@@ -256,6 +334,66 @@ class Reply:
         return reply
 
 
+_BATCH_PATH = re.compile(r"/v1/messages/batches/(?P<id>[A-Za-z0-9_]+)(?P<results>/results)?")
+_CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+@dataclass
+class _Batch:
+    """A Message Batch: its results are decided at creation and shown once it ends."""
+
+    id: str
+    created: float
+    ends: float
+    requests: list[dict[str, Any]]  # as sent: {"custom_id", "params"}
+    results: list[dict[str, Any]]
+
+    @property
+    def ended(self) -> bool:
+        return time.time() >= self.ends
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        """The batch object of ``GET /v1/messages/batches/<id>``: request counts by outcome once it ends."""
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        for line in self.results:
+            counts[line["result"]["type"] if self.ended else "processing"] += 1
+
+        def stamp(moment: float) -> str:
+            return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat().replace("+00:00", "Z")
+
+        return {
+            "id": self.id,
+            "type": "message_batch",
+            "processing_status": "ended" if self.ended else "in_progress",
+            "request_counts": counts,
+            "created_at": stamp(self.created),
+            "expires_at": stamp(self.created + 24 * 3600),
+            "ended_at": stamp(self.ends) if self.ended else None,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": f"{base_url}/v1/messages/batches/{self.id}/results" if self.ended else None,
+        }
+
+
+@dataclass
+class _Prompt:
+    """A request's input split at its cache breakpoint; ``*_extra`` are tokens the API adds (the tool-use
+    system prompt) on either side."""
+
+    prefix: str
+    rest: str
+    prefix_extra: int = 0
+    rest_extra: int = 0
+
+    @property
+    def prefix_tokens(self) -> int:
+        return approximate_tokens(self.prefix) + self.prefix_extra
+
+    @property
+    def rest_tokens(self) -> int:
+        return _tokens(self.rest) + self.rest_extra
+
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -293,8 +431,14 @@ class FakeAnthropic:
         default: Reply | Callable[[RecordedRequest], Reply] | None = None,
         cache_min_tokens: int | None = None,
         context_window: int | None = None,
+        batch_seconds: float = 0.0,
     ) -> None:
         self.api_key = api_key
+        # A Message Batch ends this many seconds after it was created (``end_batches()`` ends them now).
+        self.batch_seconds = batch_seconds
+        self.batches: dict[str, _Batch] = {}
+        # When set, every call to the batch endpoints gets this error (an outage, a refused account).
+        self.batch_error: Reply | None = None
         # Prompts of more tokens than this get the API's 400 "prompt is too long"; None: no limit.
         self.context_window = context_window
         self.default = default or Reply()
@@ -350,52 +494,71 @@ class FakeAnthropic:
                 return self._script.pop(0)
         return self.default(request) if callable(self.default) else self.default
 
-    def _split_prompt(self, body: dict[str, Any]) -> tuple[str, str]:
-        """(the cacheable prefix: system blocks up to the last one with cache_control, the rest)."""
-        blocks: list[tuple[str, bool]] = []
+    def _split_prompt(self, body: dict[str, Any]) -> _Prompt:
+        """The request's input in the real order (tools, system, messages), cut after the last block with
+        ``cache_control``: what is before the cut is the cacheable prefix."""
+        segments: list[tuple[str, bool]] = []
+        tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict)]
+        for tool in tools:
+            definition = {key: value for key, value in tool.items() if key != "cache_control"}
+            segments.append((json.dumps(definition), bool(tool.get("cache_control"))))
         system = body.get("system")
         if isinstance(system, list):
-            blocks = [
+            segments += [
                 (str(block.get("text", "")), bool(block.get("cache_control")))
                 for block in system
                 if isinstance(block, dict)
             ]
         elif isinstance(system, str):
-            blocks = [(system, False)]
-        marked = [i for i, (_, cached) in enumerate(blocks) if cached]
-        cut = marked[-1] + 1 if marked else 0
-        prefix = "".join(text for text, _ in blocks[:cut])
-        rest = "".join(text for text, _ in blocks[cut:])
+            segments.append((system, False))
         for message in body.get("messages") or []:
             content = message.get("content") if isinstance(message, dict) else None
             if isinstance(content, str):
-                rest += "\n" + content
+                segments.append(("\n" + content, False))
             elif isinstance(content, list):
-                rest += "".join(
-                    "\n" + (b.get("text", "") if b.get("type") == "text" else json.dumps(b))
+                segments += [
+                    (
+                        "\n" + (b.get("text", "") if b.get("type") == "text" else json.dumps(b)),
+                        bool(b.get("cache_control")),
+                    )
                     for b in content
                     if isinstance(b, dict)
-                )
+                ]
+        marked = [i for i, (_, cached) in enumerate(segments) if cached]
+        cut = marked[-1] + 1 if marked else 0
+        prompt = _Prompt(
+            prefix="".join(text for text, _ in segments[:cut]),
+            rest="".join(text for text, _ in segments[cut:]),
+        )
+        if tools:
+            choice = body.get("tool_choice") or {}
+            kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
+            overhead = TOOL_USE_SYSTEM_PROMPT_TOKENS.get(kind, TOOL_USE_SYSTEM_PROMPT_TOKENS["auto"])
+            # The tool-use system prompt comes with the tools: cached when they are.
+            if cut >= len(tools):
+                prompt.prefix_extra = overhead
+            else:
+                prompt.rest_extra = overhead
         output_format = (body.get("output_config") or {}).get("format")
         if output_format:
-            rest += json.dumps(output_format)
-        return prefix, rest
+            prompt.rest += json.dumps(output_format)
+        return prompt
 
     def count_tokens(self, body: dict[str, Any]) -> int:
         """What ``POST /v1/messages/count_tokens`` answers: every input token of the request, cached or not
         (the fake's approximation, see ``approximate_tokens``)."""
-        prefix, rest = self._split_prompt(body)
-        return approximate_tokens(prefix) + _tokens(rest)
+        prompt = self._split_prompt(body)
+        return prompt.prefix_tokens + prompt.rest_tokens
 
     def _usage(self, body: dict[str, Any], output_text: str, reply: Reply) -> dict[str, int]:
-        prefix, rest = self._split_prompt(body)
+        prompt = self._split_prompt(body)
         model = str(body.get("model", ""))
         minimum = self.cache_min_tokens if self.cache_min_tokens is not None else cache_min_tokens_for(model)
         cache_read = cache_write = 0
-        prefix_tokens = approximate_tokens(prefix)
-        input_tokens = _tokens(rest)
-        if prefix and prefix_tokens >= minimum:
-            key = f"{model}\n{prefix}"
+        prefix_tokens = prompt.prefix_tokens
+        input_tokens = prompt.rest_tokens
+        if prompt.prefix and prefix_tokens >= minimum:
+            key = f"{model}\n{prompt.prefix_extra}\n{prompt.prefix}"
             with self._lock:
                 if key in self._cached_prefixes:
                     cache_read = prefix_tokens
@@ -410,6 +573,120 @@ class FakeAnthropic:
             "cache_creation_input_tokens": cache_write,
             "cache_read_input_tokens": cache_read,
         }
+
+    def create_batch(self, requests: list[dict[str, Any]]) -> _Batch:
+        """Answer every request of a new Message Batch as ``POST /v1/messages`` would (scripted replies in
+        request order, no delays); the answers are its results once it ends. A scripted
+        ``Reply.batch_expired()`` gives that request the ``expired`` result."""
+        results = []
+        for item in requests:
+            params = item.get("params")
+            body = params if isinstance(params, dict) else {}
+            request = RecordedRequest("POST", "/v1/messages", {}, body)
+            peek = self._peek_reply()
+            if peek is not None and peek.batch_outcome:
+                self._next_reply(request)
+                results.append({"custom_id": item["custom_id"], "result": {"type": peek.batch_outcome}})
+                continue
+            status, payload, _ = self.answer(body, request, wait=False)
+            result = (
+                {"type": "succeeded", "message": payload}
+                if status == 200
+                else {"type": "errored", "error": payload}
+            )
+            results.append({"custom_id": item["custom_id"], "result": result})
+        batch = _Batch(
+            id=f"msgbatch_fake{next(_ids):06d}",
+            created=time.time(),
+            ends=time.time() + self.batch_seconds,
+            requests=requests,
+            results=results,
+        )
+        with self._lock:
+            self.batches[batch.id] = batch
+        return batch
+
+    def end_batches(self) -> None:
+        """End every batch now, as if its 24 hours of processing were over."""
+        with self._lock:
+            for batch in self.batches.values():
+                batch.ends = min(batch.ends, time.time())
+
+    def _peek_reply(self) -> Reply | None:
+        with self._lock:
+            return self._script[0] if self._script else None
+
+    def answer(
+        self, body: dict[str, Any], request: RecordedRequest, *, wait: bool = True
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON payload, extra headers) of ``POST /v1/messages`` for ``body``, taking the next
+        scripted reply; ``wait=False`` skips the reply's delay (a batch answers without one)."""
+        for key in ("model", "max_tokens", "messages"):
+            if key not in body:
+                return _error_reply(400, "invalid_request_error", f"{key}: Field required")
+        problem = _tool_problem(body)
+        choice = body.get("tool_choice") or {}
+        if not problem and choice.get("type") in ("any", "tool") and thinking_enabled(body):
+            problem = FORCED_TOOL_WITH_THINKING
+        if problem:
+            return _error_reply(400, "invalid_request_error", problem)
+        prompt_tokens = (
+            _tokens(json.dumps(body.get("system", "")))
+            + _tokens(json.dumps(body["messages"]))
+            + (_tokens(json.dumps(body["tools"])) if body.get("tools") else 0)
+        )
+        if self.context_window is not None and prompt_tokens > self.context_window:
+            return _error_reply(
+                400,
+                "invalid_request_error",
+                f"prompt is too long: {prompt_tokens} tokens > {self.context_window} maximum",
+            )
+        reply = self._next_reply(request)
+        if reply.delay and wait:
+            time.sleep(reply.delay)
+        if reply.status != 200:
+            return _error_reply(
+                reply.status,
+                reply.error_type,
+                reply.error_message,
+                code=reply.error_code,
+                headers=reply.headers,
+            )
+        text, stop_reason, usage = reply.text, reply.stop_reason, self._usage(body, reply.text, reply)
+        if reply.needs_tokens is not None:
+            if reply.needs_tokens > int(body["max_tokens"]):
+                # Cut where the budget ran out: the thinking may take it all, the JSON stops midway.
+                share = max(0, int(body["max_tokens"]) - _tokens(reply.thinking))
+                text, stop_reason = text[: min(len(text) - 1, share * 4)], "max_tokens"
+                usage["output_tokens"] = int(body["max_tokens"])
+            else:
+                usage["output_tokens"] = reply.needs_tokens
+        content: list[dict[str, Any]] = []
+        if reply.thinking:
+            content.append({"type": "thinking", "thinking": reply.thinking, "signature": "fake-sig"})
+        call = _tool_call(body, reply, text) if stop_reason in ("end_turn", "tool_use") else None
+        if call is not None:
+            content.append(call)
+            stop_reason = "tool_use"
+        elif text or stop_reason != "refusal":
+            content.append({"type": "text", "text": text})
+        payload: dict[str, Any] = {
+            "id": f"msg_fake{next(_ids):06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        if stop_reason == "refusal":
+            payload["stop_details"] = {
+                "type": "refusal",
+                "category": reply.refusal_category,
+                "explanation": "The request was declined under the usage policy.",
+            }
+        return 200, payload, reply.headers
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -454,10 +731,86 @@ class FakeAnthropic:
                     if key not in body:
                         self._error(400, "invalid_request_error", f"{key}: Field required")
                         return
+                problem = _tool_problem(body)
+                if problem:
+                    self._error(400, "invalid_request_error", problem)
+                    return
                 self._send(200, {"input_tokens": fake.count_tokens(body)})
 
+            def _refused(self, request: RecordedRequest) -> bool:
+                """Answer a request without a valid key or version header with the API's error."""
+                if (
+                    request.headers.get("authorization") != f"Bearer {fake.api_key}"
+                    and request.headers.get("x-api-key") != fake.api_key
+                ):
+                    self._error(401, "authentication_error", "invalid x-api-key")
+                    return True
+                if not request.headers.get("anthropic-version"):
+                    self._error(400, "invalid_request_error", "anthropic-version: header is required")
+                    return True
+                return False
+
             def do_GET(self) -> None:
-                self._error(404, "not_found_error", f"Not found: {self.path}")
+                request = RecordedRequest(
+                    "GET", self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, None
+                )
+                with fake._lock:
+                    fake.requests.append(request)
+                found = _BATCH_PATH.fullmatch(request.path)
+                if found is None:
+                    self._error(404, "not_found_error", f"Not found: {self.path}")
+                    return
+                if self._refused(request) or self._batch_failed():
+                    return
+                batch = fake.batches.get(found["id"])
+                if batch is None:
+                    self._error(404, "not_found_error", f"message_batch {found['id']} not found")
+                    return
+                if not found["results"]:
+                    self._send(200, batch.as_json(fake.base_url))
+                    return
+                if not batch.ended:
+                    self._error(
+                        400, "invalid_request_error", "The batch has not ended: it has no results yet."
+                    )
+                    return
+                data = "".join(json.dumps(line) + "\n" for line in reversed(batch.results)).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/binary")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _batch_failed(self) -> bool:
+                fault = fake.batch_error
+                if fault is None:
+                    return False
+                self._error(
+                    fault.status,
+                    fault.error_type,
+                    fault.error_message,
+                    code=fault.error_code,
+                    headers=fault.headers,
+                )
+                return True
+
+            def _create_batch(self, body: dict[str, Any]) -> None:
+                if self._batch_failed():
+                    return
+                requests = body.get("requests")
+                if not isinstance(requests, list) or not requests:
+                    self._error(400, "invalid_request_error", "requests: Field required")
+                    return
+                ids = [item.get("custom_id") if isinstance(item, dict) else None for item in requests]
+                if any(not isinstance(i, str) or not _CUSTOM_ID.fullmatch(i) for i in ids):
+                    self._error(
+                        400, "invalid_request_error", "requests: custom_id must match ^[a-zA-Z0-9_-]{1,64}$"
+                    )
+                    return
+                if len(set(ids)) != len(ids):
+                    self._error(400, "invalid_request_error", "requests: custom_id must be unique in a batch")
+                    return
+                self._send(200, fake.create_batch(requests).as_json(fake.base_url))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -471,17 +824,10 @@ class FakeAnthropic:
                 )
                 with fake._lock:
                     fake.requests.append(request)
-                if request.path not in ("/v1/messages", "/v1/messages/count_tokens"):
+                if request.path not in ("/v1/messages", "/v1/messages/count_tokens", "/v1/messages/batches"):
                     self._error(404, "not_found_error", f"Not found: {request.path}")
                     return
-                if (
-                    request.headers.get("authorization") != f"Bearer {fake.api_key}"
-                    and request.headers.get("x-api-key") != fake.api_key
-                ):
-                    self._error(401, "authentication_error", "invalid x-api-key")
-                    return
-                if not request.headers.get("anthropic-version"):
-                    self._error(400, "invalid_request_error", "anthropic-version: header is required")
+                if self._refused(request):
                     return
                 if not isinstance(body, dict):
                     self._error(400, "invalid_request_error", "The request body is not valid JSON.")
@@ -489,65 +835,42 @@ class FakeAnthropic:
                 if request.path == "/v1/messages/count_tokens":
                     self._count_tokens(body)
                     return
-                for key in ("model", "max_tokens", "messages"):
-                    if key not in body:
-                        self._error(400, "invalid_request_error", f"{key}: Field required")
-                        return
-                prompt_tokens = _tokens(json.dumps(body.get("system", ""))) + _tokens(
-                    json.dumps(body["messages"])
-                )
-                if fake.context_window is not None and prompt_tokens > fake.context_window:
-                    self._error(
-                        400,
-                        "invalid_request_error",
-                        f"prompt is too long: {prompt_tokens} tokens > {fake.context_window} maximum",
-                    )
+                if request.path == "/v1/messages/batches":
+                    self._create_batch(body)
                     return
-                reply = fake._next_reply(request)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                if reply.status != 200:
-                    self._error(
-                        reply.status,
-                        reply.error_type,
-                        reply.error_message,
-                        code=reply.error_code,
-                        headers=reply.headers,
-                    )
-                    return
-                text, stop_reason, usage = reply.text, reply.stop_reason, fake._usage(body, reply.text, reply)
-                if reply.needs_tokens is not None:
-                    if reply.needs_tokens > int(body["max_tokens"]):
-                        # Cut where the budget ran out: the thinking may take it all, the JSON stops midway.
-                        share = max(0, int(body["max_tokens"]) - _tokens(reply.thinking))
-                        text, stop_reason = text[: min(len(text) - 1, share * 4)], "max_tokens"
-                        usage["output_tokens"] = int(body["max_tokens"])
-                    else:
-                        usage["output_tokens"] = reply.needs_tokens
-                content: list[dict[str, Any]] = []
-                if reply.thinking:
-                    content.append({"type": "thinking", "thinking": reply.thinking, "signature": "fake-sig"})
-                if text or stop_reason != "refusal":
-                    content.append({"type": "text", "text": text})
-                payload: dict[str, Any] = {
-                    "id": f"msg_fake{next(_ids):06d}",
-                    "type": "message",
-                    "role": "assistant",
-                    "model": body["model"],
-                    "content": content,
-                    "stop_reason": stop_reason,
-                    "stop_sequence": None,
-                    "usage": usage,
-                }
-                if stop_reason == "refusal":
-                    payload["stop_details"] = {
-                        "type": "refusal",
-                        "category": reply.refusal_category,
-                        "explanation": "The request was declined under the usage policy.",
-                    }
-                self._send(200, payload, reply.headers)
+                status, payload, headers = fake.answer(body, request)
+                self._send(status, payload, headers)
 
         return Handler
+
+
+def _error_reply(
+    status: int, error_type: str, message: str, *, code: str = "", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """An error answer in the API's shape."""
+    error: dict[str, Any] = {"type": error_type, "message": message}
+    if code:
+        error["details"] = {"error_code": code}
+    payload = {"type": "error", "error": error, "request_id": f"req_fake{next(_ids):06d}"}
+    return status, payload, dict(headers or {})
+
+
+def _tool_call(body: dict[str, Any], reply: Reply, text: str) -> dict[str, Any] | None:
+    """The ``tool_use`` block answering a request that offers tools: the tool forced by ``tool_choice``,
+    else the first one, with the scripted JSON object as its input. None when the answer is text: no
+    tools, ``tool_choice`` none, a ``Reply.text_answer``, or scripted text that is not a JSON object."""
+    tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict)]
+    choice = body.get("tool_choice") or {}
+    if not tools or choice.get("type") == "none" or reply.as_text:
+        return None
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    name = choice.get("name") if choice.get("type") == "tool" else tools[0]["name"]
+    return {"type": "tool_use", "id": f"toolu_fake{next(_ids):06d}", "name": name, "input": answer}
 
 
 def _file_replies(path: str) -> Callable[[RecordedRequest], Reply]:

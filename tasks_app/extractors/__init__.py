@@ -16,8 +16,9 @@ share) and must not touch the database (the sync's own thread writes what it ret
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from django.utils.module_loading import import_string
 
@@ -155,6 +156,38 @@ class Extractor(Protocol):
     metered: bool
 
     def extract(self, email: EmailForExtraction) -> list[ExtractedTask]: ...
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One request's outcome in a provider's batch: the reply (as the provider's JSON), or why there is none
+    (errored, expired, canceled), in which case the email is to be asked again."""
+
+    custom_id: str
+    answer: dict[str, Any] | None
+    error: str = ""
+
+
+class BatchExtractor(Protocol):
+    """An extractor that can also ask about many emails at once, at a lower price and within hours (Claude's
+    Message Batches). Used for backfills over ``EXTRACTION_BATCH_THRESHOLD`` messages."""
+
+    name: str
+
+    def batch_submit(self, requests: Sequence[tuple[str, EmailForExtraction]]) -> str: ...
+
+    def batch_results(self, batch_id: str) -> list[BatchResult] | None: ...
+
+    def extract_with_answer(
+        self, email: EmailForExtraction, answer: Mapping[str, Any]
+    ) -> ExtractionResult: ...
+
+
+def batch_extractor(extractor: Extractor) -> BatchExtractor | None:
+    """``extractor`` as a ``BatchExtractor`` if it can ask in batches, else None."""
+    if all(hasattr(extractor, name) for name in ("batch_submit", "batch_results", "extract_with_answer")):
+        return cast(BatchExtractor, extractor)
+    return None
 
 
 def extract_with_usage(extractor: Extractor, email: EmailForExtraction) -> ExtractionResult:

@@ -14,7 +14,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from pytest_django import Settings
 
-from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply, cache_min_tokens_for
+from scheduler_site.testing.fake_anthropic import (
+    TOOL_USE_SYSTEM_PROMPT_TOKENS,
+    FakeAnthropic,
+    Reply,
+    cache_min_tokens_for,
+)
 from tasks_app.extractors import EmailForExtraction, Reader, Recipient
 from tasks_app.extractors.claude import (
     MAX_RECIPIENTS_SHOWN,
@@ -22,7 +27,7 @@ from tasks_app.extractors.claude import (
     Answer,
     ClaudeExtractor,
     build_user_message,
-    count_system_prompt_tokens,
+    count_cached_prefix_tokens,
 )
 
 SENT = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -156,13 +161,22 @@ def client(fake: FakeAnthropic) -> anthropic.Anthropic:
     return anthropic.Anthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
 
 
+def extractor(fake: FakeAnthropic) -> ClaudeExtractor:
+    return ClaudeExtractor(
+        api_key="test-key", model="claude-haiku-5-5", base_url=fake.base_url, max_retries=0
+    )
+
+
 def test_the_cached_prefix_reaches_the_default_models_caching_minimum(
     fake: FakeAnthropic, settings: Settings
 ) -> None:
-    tokens = count_system_prompt_tokens(client(fake), model=settings.ANTHROPIC_MODEL)
+    tokens = count_cached_prefix_tokens(extractor(fake), model=settings.ANTHROPIC_MODEL)
     assert tokens >= cache_min_tokens_for(settings.ANTHROPIC_MODEL) == 4096
     [with_prompt, without] = [r for r in fake.requests if r.path == "/v1/messages/count_tokens"]
     assert with_prompt.system_text == SYSTEM_PROMPT and "system" not in without.body
+    # The prefix is what extraction sends before the email: the answer tool and its tool choice too.
+    assert [tool["name"] for tool in with_prompt.body["tools"]] == ["record_tasks"]
+    assert with_prompt.body["tool_choice"]["type"] == "auto" and "tools" not in without.body
 
 
 def test_the_count_tokens_command_prints_the_prefix_and_refuses_one_below_the_minimum(
@@ -172,7 +186,7 @@ def test_the_count_tokens_command_prints_the_prefix_and_refuses_one_below_the_mi
     settings.ANTHROPIC_BASE_URL = fake.base_url
     out = io.StringIO()
     call_command("count_prompt_tokens", stdout=out)
-    expected = count_system_prompt_tokens(client(fake), model=settings.ANTHROPIC_MODEL)
+    expected = count_cached_prefix_tokens(extractor(fake), model=settings.ANTHROPIC_MODEL)
     assert f"Cached prefix: {expected:,} tokens for {settings.ANTHROPIC_MODEL}" in out.getvalue()
     assert "reaches the caching minimum of 4,096" in out.getvalue()
     with pytest.raises(CommandError, match="below the caching minimum of 1,000,000"):
@@ -204,9 +218,71 @@ def test_the_fake_caches_a_long_prefix_once_and_reads_it_afterwards(fake: FakeAn
     assert second["cache_creation_input_tokens"] == 0
 
 
+def test_the_fake_caches_tools_with_the_system_prompt_that_follows_them() -> None:
+    # The real prefix order is tools, system, messages: a breakpoint on the system prompt covers the tools.
+    tool: Any = {"name": "record", "input_schema": {"type": "object", "properties": {}}, "strict": True}
+    system: Any = [{"type": "text", "text": "Find the tasks. " * 40, "cache_control": {"type": "ephemeral"}}]
+    message: Any = [{"role": "user", "content": "Hello"}]
+    with FakeAnthropic(api_key="test-key", cache_min_tokens=50) as fake:
+        sdk = client(fake)
+
+        def usage(**request: Any) -> dict[str, Any]:
+            return sdk.messages.create(
+                model="claude-haiku-5-5", max_tokens=100, messages=message, **request
+            ).usage.model_dump()
+
+        plain = usage(system=system)
+        with_tool = usage(system=system, tools=[tool])
+        again = usage(system=system, tools=[tool])
+        counted = sdk.messages.count_tokens(
+            model="claude-haiku-5-5", messages=message, system=system, tools=[tool]
+        ).input_tokens
+        # Without a breakpoint nothing is cached: the tool and its tool-use prompt are fresh input.
+        unmarked = usage(system=[{"type": "text", "text": system[0]["text"]}], tools=[tool])
+    tool_tokens = with_tool["cache_creation_input_tokens"] - plain["cache_creation_input_tokens"]
+    assert tool_tokens > TOOL_USE_SYSTEM_PROMPT_TOKENS["auto"]  # the definition and the API's tool prompt
+    assert with_tool["input_tokens"] == plain["input_tokens"]  # the tool adds nothing uncached
+    assert again["cache_read_input_tokens"] == with_tool["cache_creation_input_tokens"]
+    assert again["cache_creation_input_tokens"] == 0
+    assert counted == with_tool["input_tokens"] + with_tool["cache_creation_input_tokens"]
+    assert unmarked["cache_creation_input_tokens"] == unmarked["cache_read_input_tokens"] == 0
+    assert unmarked["input_tokens"] == counted
+
+
+def test_the_fake_answers_a_request_with_tools_by_calling_one(fake: FakeAnthropic) -> None:
+    tool: Any = {"name": "record", "input_schema": {"type": "object", "properties": {}}}
+    no_schema: Any = {"name": "record"}
+    message: Any = [{"role": "user", "content": "Hello"}]
+    fake.script(Reply.json({"tasks": []}), Reply.json({"tasks": []}), Reply.text_answer({"tasks": []}))
+    called = client(fake).messages.create(
+        model="claude-opus-4-1", max_tokens=100, messages=message, tools=[tool]
+    )
+    assert called.stop_reason == "tool_use"
+    [block] = called.content
+    assert block.type == "tool_use" and block.name == "record" and block.input == {"tasks": []}
+    assert block.id.startswith("toolu_")
+    none = client(fake).messages.create(
+        model="claude-opus-4-1", max_tokens=100, messages=message, tools=[tool], tool_choice={"type": "none"}
+    )
+    as_text = client(fake).messages.create(
+        model="claude-opus-4-1", max_tokens=100, messages=message, tools=[tool]
+    )
+    assert [b.type for b in none.content] == [b.type for b in as_text.content] == ["text"]
+    assert none.stop_reason == as_text.stop_reason == "end_turn"
+    with pytest.raises(anthropic.BadRequestError, match=r"tool_choice\.name"):
+        client(fake).messages.create(
+            model="claude-opus-4-1", max_tokens=100, messages=message, tools=[tool],
+            tool_choice={"type": "tool", "name": "other"},
+        )  # fmt: skip
+    with pytest.raises(anthropic.BadRequestError, match="input_schema: Field required"):
+        client(fake).messages.create(
+            model="claude-opus-4-1", max_tokens=100, messages=message, tools=[no_schema]
+        )
+
+
 def test_the_fake_caches_nothing_below_the_models_minimum(fake: FakeAnthropic) -> None:
     short = SYSTEM_PROMPT.split("# Worked examples")[0]
-    counted = count_system_prompt_tokens(client(fake), model="claude-haiku-5-5")
+    counted = count_cached_prefix_tokens(extractor(fake), model="claude-haiku-5-5")
     assert 1024 < counted
     for _ in range(2):
         usage = _ask(fake, short)

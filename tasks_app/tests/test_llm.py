@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import anthropic
 import pytest
 from django.core.management import call_command
 from pytest_django import Settings
@@ -25,7 +26,13 @@ from tasks_app.extractors import (
     ThreadTask,
     get_extractor,
 )
-from tasks_app.extractors.claude import MAX_NOTES_LENGTH, SYSTEM_PROMPT, ClaudeExtractor
+from tasks_app.extractors.claude import (
+    ANSWER_TOOL_NAME,
+    MAX_NOTES_LENGTH,
+    SYSTEM_PROMPT,
+    ClaudeExtractor,
+    count_cached_prefix_tokens,
+)
 
 NEW_YORK = dt.timezone(dt.timedelta(hours=-5))
 SENT = dt.datetime(2026, 11, 23, 9, 30, tzinfo=NEW_YORK)  # a Monday
@@ -83,7 +90,7 @@ def test_it_extracts_a_grounded_task_and_reports_the_tokens(fake: FakeAnthropic)
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
 
 
-def test_the_request_is_the_real_wire_format_with_structured_output_and_a_cached_prefix(
+def test_the_request_is_the_real_wire_format_with_a_strict_answer_tool_and_a_cached_prefix(
     fake: FakeAnthropic,
 ) -> None:
     fake.script(Reply.tasks())
@@ -94,11 +101,17 @@ def test_the_request_is_the_real_wire_format_with_structured_output_and_a_cached
     assert request.headers["anthropic-version"]
     body = request.body
     assert body["model"] == "claude-haiku-5-5"
+    # The breakpoint on the system prompt also covers the tool, which comes before it in the prefix.
     assert body["system"] == [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}]
-    assert body["output_config"]["effort"] == "low"
-    schema = body["output_config"]["format"]
-    assert schema["type"] == "json_schema" and schema["schema"]["required"] == ["tasks"]
-    assert "tools" not in body and "tool_choice" not in body  # nothing the model could call
+    assert body["output_config"] == {"effort": "low"}  # no schema here: it would be paid on every call
+    [tool] = body["tools"]
+    assert tool["name"] == ANSWER_TOOL_NAME == "record_tasks" and tool["strict"] is True
+    assert tool["input_schema"]["required"] == ["tasks"]
+    assert tool["input_schema"]["additionalProperties"] is False
+    # The model thinks by default, and the API refuses a forced tool then: the tool is offered, not forced.
+    assert body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+    assert "thinking" not in body
+    assert "record_tasks" in request.system_text and "exactly once" in request.system_text
 
 
 def test_the_prompt_gives_today_the_date_header_sender_subject_and_zone(fake: FakeAnthropic) -> None:
@@ -259,9 +272,10 @@ def test_a_400_about_the_request_itself_is_fatal_and_not_blamed_on_the_email(
 
 
 def test_a_prompt_too_long_is_asked_once_more_with_a_shorter_body() -> None:
-    # About 13,000 characters: with the system prompt (about 4,800 tokens here) over the 6,500-token window.
+    # About 13,000 characters: with the system prompt and the answer tool (about 6,100 tokens here) over the
+    # 8,000-token window.
     body = ASK + " " + "More background on the numbers. " * 400
-    with FakeAnthropic(api_key="test-key", context_window=6500) as fake:
+    with FakeAnthropic(api_key="test-key", context_window=8000) as fake:
         fake.script(Reply.tasks(Q3_TASK))
         [task] = claude(fake).extract(email(body=body))
         first, second = fake.requests
@@ -338,17 +352,155 @@ def test_evidence_in_a_script_without_spaces_needs_twenty_characters(fake: FakeA
 @pytest.mark.parametrize(
     "reply",
     [
-        Reply.invalid_json(),
-        Reply(text="Sure! Here are the tasks: Send the Q3 report."),
         Reply.json({"tasks": [dict(Q3_TASK, run_shell="rm -rf /")]}),  # a field the schema forbids
         Reply.json({"tasks": [dict(Q3_TASK, kind="wire_transfer")]}),
     ],
-    ids=["broken-json", "prose", "extra-field", "unknown-kind"],
+    ids=["extra-field", "unknown-kind"],
 )
-def test_an_answer_that_is_not_valid_task_json_is_a_failed_attempt(fake: FakeAnthropic, reply: Reply) -> None:
-    fake.script(reply)
-    with pytest.raises(ExtractionFailed, match="not valid task JSON"):
+def test_a_tool_call_that_is_not_valid_task_json_is_a_failed_attempt_at_once(
+    fake: FakeAnthropic, reply: Reply
+) -> None:
+    # The strict tool should make this impossible; asking the same again would not help.
+    fake.script(reply, Reply.tasks(Q3_TASK))
+    with pytest.raises(ExtractionFailed, match="not valid task JSON") as caught:
         claude(fake).extract(email())
+    assert len(fake.message_requests) == 1 and caught.value.usage.output_tokens > 0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply.invalid_json(),
+        Reply(text="Sure! Here are the tasks: Send the Q3 report."),
+        Reply(text=""),
+        Reply.text_answer({"tasks": [dict(Q3_TASK, kind="wire_transfer")]}),
+    ],
+    ids=["broken-json", "prose", "empty", "wrong-shape-as-text"],
+)
+def test_an_answer_with_no_tool_call_and_no_task_json_is_asked_once_more_then_fails(
+    fake: FakeAnthropic, reply: Reply
+) -> None:
+    fake.script(reply, reply, Reply.tasks(Q3_TASK))
+    with pytest.raises(ExtractionFailed, match=r"not valid task JSON .*twice") as caught:
+        claude(fake).extract(email())
+    assert len(fake.message_requests) == 2  # one retry, never a third call
+    assert caught.value.usage.input_tokens > 0  # both calls are paid for
+
+
+def test_prose_instead_of_a_tool_call_is_asked_once_more(fake: FakeAnthropic) -> None:
+    fake.script(Reply(text="I found one task: send the Q3 report."), Reply.tasks(Q3_TASK))
+    result = claude(fake).extract_with_usage(email())
+    assert [t.title for t in result.tasks] == ["Send the Q3 report"]
+    assert len(fake.message_requests) == 2
+
+
+def test_the_answer_is_read_from_the_tool_call_after_a_thinking_block(fake: FakeAnthropic) -> None:
+    fake.script(Reply.json({"tasks": [Q3_TASK]}, thinking="The reader is asked for the Q3 report."))
+    extractor = claude(fake)
+    response = extractor.client.messages.create(
+        model="claude-haiku-5-5",
+        max_tokens=100,
+        messages=[{"role": "user", "content": "Hello"}],
+        tools=extractor.request_options()["tools"],
+    )
+    assert [b.type for b in response.content] == ["thinking", "tool_use"]
+    assert response.stop_reason == "tool_use"
+    fake.script(Reply.json({"tasks": [Q3_TASK]}, thinking="The reader is asked for the Q3 report."))
+    [task] = extractor.extract(email())
+    assert task.title == "Send the Q3 report" and len(fake.message_requests) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [json.dumps({"tasks": [Q3_TASK]}), "```json\n" + json.dumps({"tasks": [Q3_TASK]}) + "\n```"],
+    ids=["plain", "fenced"],
+)
+def test_task_json_written_as_text_instead_of_a_tool_call_is_still_read(
+    fake: FakeAnthropic, text: str
+) -> None:
+    fake.script(Reply(text=text, as_text=True))
+    [task] = claude(fake).extract(email())
+    assert task.title == "Send the Q3 report" and len(fake.message_requests) == 1
+
+
+def test_with_thinking_disabled_the_answer_tool_is_forced(fake: FakeAnthropic) -> None:
+    fake.script(Reply.tasks(Q3_TASK))
+    [task] = claude(fake, disable_thinking=True).extract(email())
+    body = fake.message_requests[0].body
+    assert body["thinking"] == {"type": "disabled"}
+    assert body["tool_choice"] == {"type": "tool", "name": "record_tasks", "disable_parallel_tool_use": True}
+    assert task.title == "Send the Q3 report"
+
+
+def test_the_disable_thinking_setting_forces_the_tool_and_a_model_that_refuses_it_names_the_setting(
+    fake: FakeAnthropic, settings: Settings
+) -> None:
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_BASE_URL = fake.base_url
+    settings.ANTHROPIC_DISABLE_THINKING = True
+    fake.script(
+        Reply.tasks(Q3_TASK), Reply.bad_request("thinking.type: 'disabled' is not supported by this model")
+    )
+    extractor = get_extractor("claude")
+    assert [t.title for t in extractor.extract(email())] == ["Send the Q3 report"]
+    assert fake.message_requests[0].body["tool_choice"]["type"] == "tool"
+    with pytest.raises(ExtractorFatal, match="ANTHROPIC_DISABLE_THINKING"):
+        extractor.extract(email())
+
+
+def test_the_fake_refuses_a_forced_tool_while_the_model_thinks_and_we_never_send_one(
+    fake: FakeAnthropic,
+) -> None:
+    extractor = claude(fake)
+    tools = extractor.request_options()["tools"]
+    forced: Any = {"type": "tool", "name": ANSWER_TOOL_NAME}
+    message: Any = [{"role": "user", "content": "Hello"}]
+    # claude-haiku-5-5 thinks unless told not to: a forced tool is the API's 400, with or without asking.
+    thinking_on: list[Any] = [anthropic.omit, {"type": "enabled", "budget_tokens": 1024}]
+    for thinking in thinking_on:
+        with pytest.raises(anthropic.BadRequestError, match="Thinking may not be enabled when tool_choice"):
+            extractor.client.messages.create(
+                model="claude-haiku-5-5", max_tokens=2000, messages=message, tools=tools, tool_choice=forced,
+                thinking=thinking,
+            )  # fmt: skip
+    with pytest.raises(anthropic.BadRequestError, match="Thinking may not be enabled"):
+        extractor.client.messages.create(
+            model="claude-haiku-5-5",
+            max_tokens=100,
+            messages=message,
+            tools=tools,
+            tool_choice={"type": "any"},
+        )
+    disabled = extractor.client.messages.create(
+        model="claude-haiku-5-5", max_tokens=100, messages=message, tools=tools, tool_choice=forced,
+        thinking={"type": "disabled"},
+    )  # fmt: skip
+    assert disabled.stop_reason == "tool_use"
+    # And the extractor's own requests never combine the two, with thinking on or off.
+    fake.requests.clear()
+    for options in ({}, {"effort": ""}, {"disable_thinking": True}):
+        claude(fake, **options).extract(email())
+    for request in fake.message_requests:
+        forces = request.body["tool_choice"]["type"] in ("any", "tool")
+        assert not forces or request.body.get("thinking") == {"type": "disabled"}
+    assert len(fake.message_requests) == 3
+
+
+def test_the_answer_tool_is_read_from_the_cache_from_the_second_email_on() -> None:
+    with FakeAnthropic(api_key="test-key") as fake:
+        extractor = claude(fake)
+        prefix = count_cached_prefix_tokens(extractor, model="claude-haiku-5-5")
+        fake.script(Reply.tasks(), Reply.tasks())
+        first = extractor.extract_with_usage(email()).usage
+        second = extractor.extract_with_usage(email(body="Please call me tomorrow.")).usage
+        sent = fake.message_requests[1].body
+        tool_alone = fake.count_tokens({"model": sent["model"], "messages": [], "tools": sent["tools"]})
+        email_alone = fake.count_tokens({"model": sent["model"], "messages": sent["messages"]})
+    assert first.cache_write_tokens == prefix and second.cache_read_tokens == prefix
+    # The tool (its schema with a description per field, and the API's tool-use prompt) is in the prefix,
+    assert tool_alone > 500 and prefix > tool_alone + len(SYSTEM_PROMPT) // 8
+    # so only the email's own turn is fresh input.
+    assert second.input_tokens == email_alone
 
 
 def test_a_rate_limit_is_retried_after_the_retry_after_the_server_gives(fake: FakeAnthropic) -> None:
@@ -526,3 +678,72 @@ def test_evaluate_extractor_scores_the_claude_extractor(
     table = out.getvalue()
     assert "Extractor: claude" in table
     assert "1/1 matched tasks with a due" in table and "1/1 expected found" in table
+
+
+def test_a_batch_asks_each_email_exactly_as_a_live_call_does(fake: FakeAnthropic) -> None:
+    extractor = claude(fake)
+    fake.script(Reply.tasks(Q3_TASK))
+    extractor.extract(email())
+    batch_id = extractor.batch_submit(
+        [("receipt-1", email()), ("receipt-2", email(id="m2", body="Call me."))]
+    )
+    live = fake.message_requests[0].body
+    [first, second] = fake.batches[batch_id].requests
+    assert first == {"custom_id": "receipt-1", "params": live}
+    assert (
+        second["params"]["tools"] == live["tools"]
+        and "Call me." in second["params"]["messages"][0]["content"]
+    )
+
+
+def test_batch_results_are_none_while_it_runs_then_one_per_request_whatever_their_order(
+    fake: FakeAnthropic,
+) -> None:
+    extractor = claude(fake)
+    fake.batch_seconds = 3600
+    fake.script(Reply.tasks(Q3_TASK), Reply.batch_expired(), Reply.bad_request("max_tokens: too large"))
+    batch_id = extractor.batch_submit([(f"receipt-{n}", email(id=f"m{n}")) for n in (1, 2, 3)])
+    assert extractor.batch_results(batch_id) is None
+    fake.end_batches()
+    results = extractor.batch_results(batch_id)
+    assert results is not None and [r.custom_id for r in results] == ["receipt-3", "receipt-2", "receipt-1"]
+    by_id = {r.custom_id: r for r in results}
+    assert by_id["receipt-1"].answer is not None and by_id["receipt-1"].answer["stop_reason"] == "tool_use"
+    assert (by_id["receipt-2"].answer, by_id["receipt-2"].error) == (None, "the request was expired")
+    assert by_id["receipt-3"].error == "invalid_request_error: max_tokens: too large"
+    assert extractor.batch_results("msgbatch_unknown") == []  # the provider lost it: ask them all again
+
+
+def test_a_batch_answer_is_used_without_a_call_and_a_cut_off_one_is_asked_live(fake: FakeAnthropic) -> None:
+    extractor = claude(fake)
+    fake.script(Reply.tasks(Q3_TASK), Reply.truncated({"tasks": [Q3_TASK]}))
+    batch_id = extractor.batch_submit([("receipt-1", email()), ("receipt-2", email(id="m2"))])
+    by_id = {r.custom_id: r.answer for r in extractor.batch_results(batch_id) or []}
+    stored = by_id["receipt-1"]
+    assert stored is not None
+    result = extractor.extract_with_answer(email(), stored)
+    assert [t.title for t in result.tasks] == ["Send the Q3 report"] and fake.message_requests == []
+    assert result.usage.input_tokens > 0  # the batch's tokens, counted when used
+    cut_off = by_id["receipt-2"]
+    assert cut_off is not None and cut_off["stop_reason"] == "max_tokens"
+    fake.script(Reply.tasks(Q3_TASK))
+    assert len(extractor.extract_with_answer(email(), cut_off).tasks) == 1
+    assert len(fake.message_requests) == 1
+    fake.script(Reply.tasks(Q3_TASK))
+    assert len(extractor.extract_with_answer(email(), {"not": "a message"}).tasks) == 1
+    assert len(fake.message_requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [(Reply.overloaded(), ExtractorUnavailable), (Reply.auth_error(), ExtractorFatal)],
+    ids=["overloaded", "rejected-key"],
+)
+def test_a_refused_batch_is_the_seams_error(
+    fake: FakeAnthropic, fault: Reply, error: type[Exception]
+) -> None:
+    fake.batch_error = fault
+    with pytest.raises(error):
+        claude(fake).batch_submit([("receipt-1", email())])
+    with pytest.raises(error):
+        claude(fake).batch_results("msgbatch_any")

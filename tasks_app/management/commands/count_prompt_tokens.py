@@ -1,5 +1,6 @@
-"""Count the tokens of Claude's cached prompt prefix with the count-tokens endpoint, for the configured
-model, and say whether it reaches the caching minimum (below it, prompt caching silently does nothing)."""
+"""Count the tokens of Claude's cached prompt prefix (the answer tool and the system prompt) with the
+count-tokens endpoint, for the configured model, and say whether it reaches the caching minimum (below it,
+prompt caching silently does nothing)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tasks_app.extractors import ExtractionError
-from tasks_app.extractors.claude import ClaudeExtractor, count_system_prompt_tokens
+from tasks_app.extractors.claude import ClaudeExtractor, count_cached_prefix_tokens
 
 
 class Command(BaseCommand):
     help = (
-        "Count the cached system prompt's tokens with POST /v1/messages/count_tokens (ANTHROPIC_API_KEY, "
-        "ANTHROPIC_BASE_URL, ANTHROPIC_MODEL) and fail if it is below --minimum."
+        "Count the cached prefix's tokens (answer tool and system prompt) with POST /v1/messages/count_tokens "
+        "(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ANTHROPIC_MODEL) and fail if it is below --minimum."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         extractor = ClaudeExtractor.from_settings()
         model = options["model"] or extractor.model
         try:
-            tokens = count_system_prompt_tokens(extractor.client, model=model)
+            tokens = count_cached_prefix_tokens(extractor, model=model)
         except ExtractionError as e:
             raise CommandError(str(e)) from e
         where = settings.ANTHROPIC_BASE_URL or "https://api.anthropic.com"
