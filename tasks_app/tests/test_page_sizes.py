@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import client_for
+from conftest import client_for, sqlite_query_plan
 from emailsync.models import Mailbox, MessageReceipt
 from tasks_app.models import Task
 
@@ -122,3 +122,25 @@ def test_the_week_reads_only_its_own_blocks(alice: User) -> None:
     assert [b.task.pk for day in week.days for b in day.blocks] == [inside.pk]
     # The query that reads the week's tasks is bounded by the week's range.
     assert any("event_start" in q["sql"] and ">=" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_the_dashboard_picks_the_first_tasks_of_each_group_from_the_index(alice: User) -> None:
+    add_overdue(alice, 300, undated=30)
+    client = client_for(alice)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/")
+
+    reads = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "tasks_app_task"."id"')
+    ]
+    assert len(reads) == 5  # one a group
+    for sql in reads:
+        plan = sqlite_query_plan(sql)
+        # The ids come from the index alone, and only those rows are read with their emails: no task of the
+        # group is read whole unless it is shown.
+        assert "COVERING INDEX task_user_status_due_list" in plan, plan
+        assert "USING INTEGER PRIMARY KEY" in plan, plan
+        assert "SCAN" not in plan, plan
