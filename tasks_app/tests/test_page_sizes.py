@@ -4,6 +4,7 @@ query count that does not grow with the number of tasks."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -14,6 +15,7 @@ from django.utils import timezone
 from conftest import client_for, sqlite_query_plan
 from emailsync.models import Mailbox, MessageReceipt
 from tasks_app.models import Task
+from tasks_app.selectors import dashboard_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -133,14 +135,34 @@ def test_the_dashboard_picks_the_first_tasks_of_each_group_from_the_index(alice:
     with CaptureQueriesContext(connection) as captured:
         client.get("/")
 
-    reads = [
-        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "tasks_app_task"."id"')
-    ]
-    assert len(reads) == 5  # one a group
-    for sql in reads:
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+    picks = [sql for sql in reads if sql.startswith('SELECT "tasks_app_task"."id" AS "pk"')]
+    shown = [sql for sql in reads if sql.startswith('SELECT "tasks_app_task"."id", ')]
+    assert len(picks) == 5 and len(shown) == 1  # the first ids of each group, then the tasks shown
+    for sql in picks:
         plan = sqlite_query_plan(sql)
-        # The ids come from the index alone, and only those rows are read with their emails: no task of the
-        # group is read whole unless it is shown.
+        # From the index alone: no row is read, and no task is read whole unless it is shown.
         assert "COVERING INDEX task_user_status_due_list" in plan, plan
-        assert "USING INTEGER PRIMARY KEY" in plan, plan
         assert "SCAN" not in plan, plan
+    plan = sqlite_query_plan(shown[0])
+    assert "SEARCH tasks_app_task USING INTEGER PRIMARY KEY" in plan and "SCAN" not in plan, plan
+
+
+def test_a_task_deleted_while_the_dashboard_reads_its_groups_is_left_out(alice: User) -> None:
+    add_overdue(alice, 3)
+    [first, *others] = Task.objects.filter(user=alice).order_by(*Task.LIST_ORDER)
+    deleted = False
+
+    def delete_before_the_rows_are_read(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # The first ids of each group are picked; then another request deletes one before its row is read.
+        nonlocal deleted
+        if not deleted and sql.startswith('SELECT "tasks_app_task"."id", '):
+            deleted = True
+            Task.objects.filter(pk=first.pk).delete()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(delete_before_the_rows_are_read):
+        groups = dashboard_groups(user=alice, zone=dt.UTC)
+
+    assert deleted
+    assert [t.pk for t in groups.overdue] == [t.pk for t in others]
