@@ -8,10 +8,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DateTimeField,
@@ -169,6 +170,31 @@ def group_tasks(*, user: User, group: str, zone: dt.tzinfo, now: dt.datetime | N
     return _in_group_order(_open_tasks(user=user).filter(condition), group)
 
 
+def group_page(
+    *,
+    user: User,
+    group: str,
+    zone: dt.tzinfo,
+    number: int | str,
+    per_page: int,
+    now: dt.datetime | None = None,
+) -> Page[Task]:
+    """One page of a group's "Show all" list. Its ids are picked from the index and only their rows read,
+    as on the dashboard. Raises ``KeyError`` for a group that does not exist and ``InvalidPage`` for a page
+    that does not."""
+    ids = group_tasks(user=user, group=group, zone=zone, now=now).values_list("pk", flat=True)
+    id_page = Paginator(ids, per_page).page(number)
+    ids_shown = list(id_page.object_list)
+    shown = tasks_listed(ids_shown)
+    # The paginator counts ids; each stands for its task.
+    paginator = cast("Paginator[Task]", id_page.paginator)
+    return Page([shown[pk] for pk in ids_shown if pk in shown], id_page.number, paginator)
+
+
+# What a list of tasks never shows and may be long: the email's whole text above all (a task's page reads it).
+_LONG_TEXTS_NOT_LISTED = ("notes", "evidence", "review_reason", "source__body_text", "source__last_error")
+
+
 def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
     """Open tasks grouped as the dashboard shows them: the first ``DASHBOARD_GROUP_SIZE`` of each group and
     every group's count. One query for all the counts, one per group and one for the tasks shown, whatever
@@ -200,11 +226,16 @@ def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = N
         )
         for name in DASHBOARD_GROUPS
     }
-    rows = Task.objects.select_related("source").in_bulk([pk for ids in first_ids.values() for pk in ids])
+    shown = tasks_listed([pk for ids in first_ids.values() for pk in ids])
     for name, ids in first_ids.items():
-        # A task deleted between the two reads is left out.
-        setattr(groups, name, [rows[pk] for pk in ids if pk in rows])
+        setattr(groups, name, [shown[pk] for pk in ids if pk in shown])
     return groups
+
+
+def tasks_listed(ids: Sequence[int]) -> dict[int, Task]:
+    """The tasks with these ids, by id, with their emails, as a list of tasks shows them: without the long
+    texts a list never shows. A task deleted since its id was read is left out."""
+    return Task.objects.select_related("source").defer(*_LONG_TEXTS_NOT_LISTED).in_bulk(list(ids))
 
 
 def week_start_for(day: dt.date) -> dt.date:

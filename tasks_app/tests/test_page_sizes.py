@@ -166,3 +166,34 @@ def test_a_task_deleted_while_the_dashboard_reads_its_groups_is_left_out(alice: 
 
     assert deleted
     assert [t.pk for t in groups.overdue] == [t.pk for t in others]
+
+
+@pytest.mark.parametrize("url", ["/", "/tasks/?group=overdue&page=2"])
+def test_task_lists_never_read_the_text_of_the_emails(alice: User, url: str) -> None:
+    add_overdue(alice, 60, undated=5)
+    MessageReceipt.objects.filter(mailbox__user=alice).update(body_text="A long email. " * 2000)
+    client = client_for(alice)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+
+    assert not [q["sql"] for q in captured.captured_queries if "body_text" in q["sql"]]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_a_show_all_page_picks_its_tasks_from_the_index(alice: User) -> None:
+    add_overdue(alice, 300)
+    client = client_for(alice)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/tasks/?group=overdue&page=3")
+
+    assert [t.title for t in page.context["page"].object_list][:1] == ["Task 0199"]
+    [pick] = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "tasks_app_task"."id" AS')
+    ]
+    assert "LIMIT 50 OFFSET 100" in pick
+    plan = sqlite_query_plan(pick)
+    assert "COVERING INDEX task_user_status_due_list" in plan and "SCAN" not in plan, plan
