@@ -235,7 +235,10 @@ def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = N
 def tasks_listed(ids: Sequence[int]) -> dict[int, Task]:
     """The tasks with these ids, by id, with their emails, as a list of tasks shows them: without the long
     texts a list never shows. A task deleted since its id was read is left out."""
-    return Task.objects.select_related("source").defer(*_LONG_TEXTS_NOT_LISTED).in_bulk(list(ids))
+    listed = (
+        Task.objects.select_related("source").defer(*_LONG_TEXTS_NOT_LISTED).order_by()
+    )  # no need to sort
+    return listed.in_bulk(list(ids))
 
 
 def week_start_for(day: dt.date) -> dt.date:
