@@ -204,7 +204,8 @@ def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = N
     counts = _open_tasks(user=user).aggregate(
         **{name: Count("pk", filter=filters[name]) for name in DASHBOARD_GROUPS},
         proposed=Count("pk", filter=Q(status=Task.Status.PROPOSED)),
-        calendar_problems=Count("pk", filter=~Q(calendar_error="") & Q(event_start__isnull=True)),
+        # event_start first: it is in the index, so only the rows without a block are read for their error.
+        calendar_problems=Count("pk", filter=Q(event_start__isnull=True) & ~Q(calendar_error="")),
     )
     groups = TaskGroups(
         counts={name: counts[name] for name in DASHBOARD_GROUPS},
