@@ -236,9 +236,8 @@ def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = N
 def tasks_listed(ids: Sequence[int]) -> dict[int, Task]:
     """The tasks with these ids, by id, with their emails, as a list of tasks shows them: without the long
     texts a list never shows. A task deleted since its id was read is left out."""
-    listed = (
-        Task.objects.select_related("source").defer(*_LONG_TEXTS_NOT_LISTED).order_by()
-    )  # no need to sort
+    # Unsorted: the ids give the order.
+    listed = Task.objects.select_related("source").defer(*_LONG_TEXTS_NOT_LISTED).order_by()
     return listed.in_bulk(list(ids))
 
 
