@@ -167,6 +167,17 @@ def sync_in_foreground(user: User) -> SyncRun:
     return mailbox_sync(run=run)
 
 
+def sqlite_query_plan(sql: str) -> str:
+    """SQLite's plan for a statement as CaptureQueriesContext recorded it (values inlined), one step a line:
+    which index each table is read through, and whether whole rows are sorted."""
+    from django.db import connection
+
+    assert connection.vendor == "sqlite", "query plans are read from SQLite"
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(str(row[3]) for row in cursor.fetchall())
+
+
 def client_for(user: User) -> Client:
     """A test client signed in as ``user``."""
     from django.test import Client

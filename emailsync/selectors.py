@@ -92,8 +92,11 @@ def waiting_work(*, run: SyncRun) -> WaitingWork:
         elif run.error:
             # A run succeeds with an error only when extraction paused because the extractor was down.
             reason = WaitingReason.EXTRACTOR_UNAVAILABLE
+    # `calendar_pending IN (true)` rather than the bare column Django writes for `=True`: SQLite looks a
+    # column up in an index (task_user_calendar_pending) only when it is compared with a value, and without
+    # the index this count reads every scheduled task of the user on each status poll.
     unplaced = Task.objects.filter(
-        user_id=run.user_id, status=Task.Status.SCHEDULED, calendar_pending=True, event_written=False
+        user_id=run.user_id, status=Task.Status.SCHEDULED, calendar_pending__in=[True], event_written=False
     )
     tasks = unplaced.count()
     # A pass stops at the first transient error, so only the first task tried carries it.

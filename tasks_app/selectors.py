@@ -8,10 +8,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DateTimeField,
@@ -156,23 +157,55 @@ def _placed() -> Q:
     return Q(status=Task.Status.SCHEDULED, event_start__isnull=False, event_end__isnull=False)
 
 
+def _in_group_order(tasks: QuerySet[Task], group: str) -> QuerySet[Task]:
+    """The order the dashboard lists a group in: soonest due first, past meetings latest first."""
+    tasks = tasks.order_by(*Task.LIST_ORDER)
+    return tasks.reverse() if group == "past" else tasks
+
+
 def group_tasks(*, user: User, group: str, zone: dt.tzinfo, now: dt.datetime | None = None) -> QuerySet[Task]:
     """Every open task of one group in the order the dashboard lists it (past meetings latest first).
     Raises ``KeyError`` for a group that does not exist."""
     condition = _group_filters(zone=zone, now=now or timezone.now())[group]
-    tasks = _open_tasks(user=user).filter(condition)
-    return tasks.reverse() if group == "past" else tasks
+    return _in_group_order(_open_tasks(user=user).filter(condition), group)
+
+
+def group_page(
+    *,
+    user: User,
+    group: str,
+    zone: dt.tzinfo,
+    number: int | str,
+    per_page: int,
+    now: dt.datetime | None = None,
+) -> Page[Task]:
+    """One page of a group's "Show all" list. Its ids are picked from the index and only their rows read,
+    as on the dashboard. Raises ``KeyError`` for a group that does not exist and ``InvalidPage`` for a page
+    that does not."""
+    ids = group_tasks(user=user, group=group, zone=zone, now=now).values_list("pk", flat=True)
+    id_page = Paginator(ids, per_page).page(number)
+    ids_shown = list(id_page.object_list)
+    shown = tasks_listed(ids_shown)
+    # The paginator counts ids; each stands for its task.
+    paginator = cast("Paginator[Task]", id_page.paginator)
+    return Page([shown[pk] for pk in ids_shown if pk in shown], id_page.number, paginator)
+
+
+# What a list of tasks never shows and may be long: the email's whole text above all (a task's page reads it).
+_LONG_TEXTS_NOT_LISTED = ("notes", "evidence", "review_reason", "source__body_text", "source__last_error")
 
 
 def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = None) -> TaskGroups:
     """Open tasks grouped as the dashboard shows them: the first ``DASHBOARD_GROUP_SIZE`` of each group and
-    every group's count. One query for all the counts and one per group, whatever the number of tasks."""
+    every group's count. One query for all the counts, one per group and one for the tasks shown, whatever
+    the number of tasks."""
     now = now or timezone.now()
     filters = _group_filters(zone=zone, now=now)
     counts = _open_tasks(user=user).aggregate(
         **{name: Count("pk", filter=filters[name]) for name in DASHBOARD_GROUPS},
         proposed=Count("pk", filter=Q(status=Task.Status.PROPOSED)),
-        calendar_problems=Count("pk", filter=~Q(calendar_error="") & Q(event_start__isnull=True)),
+        # event_start first: it is in the index, so only the rows without a block are read for their error.
+        calendar_problems=Count("pk", filter=Q(event_start__isnull=True) & ~Q(calendar_error="")),
     )
     groups = TaskGroups(
         counts={name: counts[name] for name in DASHBOARD_GROUPS},
@@ -182,11 +215,30 @@ def dashboard_groups(*, user: User, zone: dt.tzinfo, now: dt.datetime | None = N
     if not groups.total:
         groups.has_any_task = Task.objects.filter(user=user).exists()
         return groups
-    # Every group is read, even an empty one, so that the page's query count does not depend on the mix.
+    # Each group's first ids come from the index alone (task_user_status_due_list), in one narrow query a
+    # group; then those rows are read with their emails in one query. Sorting whole rows joined to their
+    # emails would read every task of a group, thousands on a large account. Every group is read, even an
+    # empty one, so that the page's query count does not depend on the mix.
     size = settings.DASHBOARD_GROUP_SIZE
-    for name in DASHBOARD_GROUPS:
-        setattr(groups, name, list(group_tasks(user=user, group=name, zone=zone, now=now)[:size]))
+    open_tasks = _open_tasks(user=user)
+    first_ids = {
+        name: list(
+            _in_group_order(open_tasks.filter(filters[name]), name).values_list("pk", flat=True)[:size]
+        )
+        for name in DASHBOARD_GROUPS
+    }
+    shown = tasks_listed([pk for ids in first_ids.values() for pk in ids])
+    for name, ids in first_ids.items():
+        setattr(groups, name, [shown[pk] for pk in ids if pk in shown])
     return groups
+
+
+def tasks_listed(ids: Sequence[int]) -> dict[int, Task]:
+    """The tasks with these ids, by id, with their emails, as a list of tasks shows them: without the long
+    texts a list never shows. A task deleted since its id was read is left out."""
+    # Unsorted: the ids give the order.
+    listed = Task.objects.select_related("source").defer(*_LONG_TEXTS_NOT_LISTED).order_by()
+    return listed.in_bulk(list(ids))
 
 
 def week_start_for(day: dt.date) -> dt.date:

@@ -25,7 +25,7 @@ from tasks_app.selectors import (
     GROUP_TITLES,
     dashboard_groups,
     evidence_in_text,
-    group_tasks,
+    group_page,
     review_queue,
     task_for_user,
     week_start_for,
@@ -98,9 +98,14 @@ def task_group(request: AuthenticatedHttpRequest) -> HttpResponse:
     group = request.GET.get("group", "")
     if group not in GROUP_TITLES:
         raise Http404("No such group of tasks.")
-    tasks = group_tasks(user=request.user, group=group, zone=request.profile.zone)
     try:
-        page = Paginator(tasks, GROUP_PAGE_SIZE).page(request.GET.get("page") or 1)
+        page = group_page(
+            user=request.user,
+            group=group,
+            zone=request.profile.zone,
+            number=request.GET.get("page") or 1,
+            per_page=GROUP_PAGE_SIZE,
+        )
     except InvalidPage as e:
         raise Http404("No such page.") from e
     return render(

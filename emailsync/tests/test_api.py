@@ -8,9 +8,12 @@ from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
+from accounts.authentication import LAST_USED_PRECISION
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke
 from emailsync.models import SyncRun
@@ -191,6 +194,29 @@ def test_a_bearer_token_records_when_it_was_last_used(alice: User, alice_mailbox
 
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+@pytest.mark.django_db
+def test_a_token_polled_often_records_its_last_use_once_a_minute(alice: User) -> None:
+    token, raw = api_token_create(user=alice, name="script")
+    client = bearer_client(raw)
+    client.get("/api/tasks/")
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    assert first_use is not None
+
+    with CaptureQueriesContext(connection) as polls:
+        assert client.get("/api/tasks/").status_code == 200
+    token.refresh_from_db()
+
+    assert token.last_used_at == first_use
+    assert not [q for q in polls.captured_queries if q["sql"].startswith("UPDATE")]
+
+    # A minute later the next call records itself again.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - LAST_USED_PRECISION)
+    client.get("/api/tasks/")
+    token.refresh_from_db()
+    assert token.last_used_at > first_use
 
 
 @pytest.mark.django_db

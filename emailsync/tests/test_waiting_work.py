@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
 from accounts.models import Profile
-from conftest import MailFolder, client_for, sync_in_foreground
+from conftest import MailFolder, client_for, sqlite_query_plan, sync_in_foreground
 from emailsync.models import Mailbox, MessageReceipt, SyncRun
 from emailsync.serializers import SyncRunSerializer
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, Reply
@@ -157,6 +159,28 @@ def test_tasks_with_no_free_time_are_not_counted_as_waiting_for_the_calendar(ali
         user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=timezone.now()
     )
     assert SyncRunSerializer(run).data["waiting"]["tasks"] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_counting_tasks_waiting_for_the_calendar_reads_only_those_tasks(alice: User) -> None:
+    # A run that ended before it recorded its waiting work counts it on every status poll.
+    mailbox = Mailbox.objects.create(user=alice)
+    receipt = MessageReceipt.objects.create(mailbox=mailbox, message_id="1.eml", status="done")
+    Task.objects.create(
+        user=alice, source=receipt, position=0, title="Send the slides", calendar_pending=True
+    )
+    run = SyncRun.objects.create(
+        user=alice, trigger=SyncRun.Trigger.BUTTON, state=SyncRun.State.SUCCEEDED, finished_at=timezone.now()
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        assert SyncRunSerializer(run).data["waiting"]["tasks"] == 1
+
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+    assert len(reads) == 2  # how many, and the calendar's last error for them
+    for sql in reads:
+        # Through the index of pending tasks, not every scheduled task of the user.
+        assert "INDEX task_user_calendar_pending (user_id=? AND calendar_pending=?)" in sqlite_query_plan(sql)
 
 
 def test_nothing_is_said_to_wait_while_a_run_is_still_going(alice: User) -> None:

@@ -4,6 +4,7 @@ query count that does not grow with the number of tasks."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import client_for
+from conftest import client_for, sqlite_query_plan
 from emailsync.models import Mailbox, MessageReceipt
 from tasks_app.models import Task
+from tasks_app.selectors import dashboard_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,76 @@ def test_the_week_reads_only_its_own_blocks(alice: User) -> None:
     assert [b.task.pk for day in week.days for b in day.blocks] == [inside.pk]
     # The query that reads the week's tasks is bounded by the week's range.
     assert any("event_start" in q["sql"] and ">=" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_the_dashboard_picks_the_first_tasks_of_each_group_from_the_index(alice: User) -> None:
+    add_overdue(alice, 300, undated=30)
+    client = client_for(alice)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/")
+
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+    picks = [sql for sql in reads if sql.startswith('SELECT "tasks_app_task"."id" AS "pk"')]
+    shown = [sql for sql in reads if sql.startswith('SELECT "tasks_app_task"."id", ')]
+    assert len(picks) == 5 and len(shown) == 1  # the first ids of each group, then the tasks shown
+    for sql in picks:
+        plan = sqlite_query_plan(sql)
+        # From the index alone: no row is read, and no task is read whole unless it is shown.
+        assert "COVERING INDEX task_user_status_due_list" in plan, plan
+        assert "SCAN" not in plan, plan
+    plan = sqlite_query_plan(shown[0])
+    assert "SEARCH tasks_app_task USING INTEGER PRIMARY KEY" in plan and "SCAN" not in plan, plan
+
+
+def test_a_task_deleted_while_the_dashboard_reads_its_groups_is_left_out(alice: User) -> None:
+    add_overdue(alice, 3)
+    [first, *others] = Task.objects.filter(user=alice).order_by(*Task.LIST_ORDER)
+    deleted = False
+
+    def delete_before_the_rows_are_read(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # The first ids of each group are picked; then another request deletes one before its row is read.
+        nonlocal deleted
+        if not deleted and sql.startswith('SELECT "tasks_app_task"."id", '):
+            deleted = True
+            Task.objects.filter(pk=first.pk).delete()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(delete_before_the_rows_are_read):
+        groups = dashboard_groups(user=alice, zone=dt.UTC)
+
+    assert deleted
+    assert [t.pk for t in groups.overdue] == [t.pk for t in others]
+
+
+@pytest.mark.parametrize("url", ["/", "/tasks/?group=overdue&page=2"])
+def test_task_lists_never_read_the_text_of_the_emails(alice: User, url: str) -> None:
+    add_overdue(alice, 60, undated=5)
+    MessageReceipt.objects.filter(mailbox__user=alice).update(body_text="A long email. " * 2000)
+    client = client_for(alice)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+
+    assert not [q["sql"] for q in captured.captured_queries if "body_text" in q["sql"]]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_a_show_all_page_picks_its_tasks_from_the_index(alice: User) -> None:
+    add_overdue(alice, 300)
+    client = client_for(alice)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/tasks/?group=overdue&page=3")
+
+    assert [t.title for t in page.context["page"].object_list][:1] == ["Task 0199"]
+    [pick] = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "tasks_app_task"."id" AS')
+    ]
+    assert "LIMIT 50 OFFSET 100" in pick
+    plan = sqlite_query_plan(pick)
+    assert "COVERING INDEX task_user_status_due_list" in plan and "SCAN" not in plan, plan
