@@ -229,7 +229,8 @@ _BARE_LET_ME_KNOW = re.compile(
 # "I need to know before 3 today" after a question: when the answer is due, not a second task.
 _ANSWER_BY = re.compile(
     r"^(?:(?:i|we)(?:'d| would)? (?:need|have|want|like) to (?:know|hear(?: back)?|have (?:an|the|your) answer)"
-    r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)|let (?:me|us) know)\b",
+    r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)"
+    r"|(?:please\s+|kindly\s+|do\s+)?(?:let (?:me|us) know|get back to (?:me|us)|reply|respond))\b",
     FLAGS,
 )
 _DEADLINE_WORD = re.compile(r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", FLAGS)

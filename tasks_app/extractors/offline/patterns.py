@@ -66,7 +66,7 @@ _REQUEST = re.compile(
 # reader to act ("HR needs you to sign…"); "would you be up for…"; a passive duty with a deadline ("April
 # expenses have to be submitted by Friday"); a bill that falls due ("Invoice 2291 is due on 22 May").
 PASSIVE_DUTY = re.compile(
-    r"^(?:[\w'-]+\s+){0,3}?(?:that\s+)?(?P<thing>(?:the |your |all |any |our )?[\w'£$€.,-]+(?:\s+[\w'£$€.,-]+){0,5}?)\s+"
+    r"^(?:[\w'-]+:?\s+){0,3}?(?:that\s+)?(?P<thing>(?:the |your |all |any |our )?[\w'£$€.,-]+(?:\s+[\w'£$€.,-]+){0,5}?)\s+"
     r"(?:has|have|needs?|must|is|are)\s+(?:to\s+)?(?:still\s+)?be\s+(?P<done>[a-z]+(?:ed|en)|paid|sent|done|"
     r"sold|bought|made|read|set)\b(?P<rest>(?:\s+[^\s.;!?]+){0,6}?)\s+(?=(?:by|before|no later than|until)\b)",
     FLAGS,
@@ -96,6 +96,8 @@ _IMPERATIVE_VERBS = (
 )
 IMPERATIVE = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
+    # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle.
+    rf"(?!-\w)"
     rf"(?!\s+(?:us|our|more)\b)"
     # "Let me call him", "let me sum this up": the author's own next step ("let me know" asks, elsewhere).
     rf"(?!(?<=let)\s+me\b(?!\s+know\b))",
@@ -228,7 +230,20 @@ NO_ASK = re.compile(
     # a courtesy offer about trouble that may come ("let me know if that causes any issues").
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
-    r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b",
+    r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b"
+    # an offer of something the sender has or would do, at the end of a note ("Let me know if you want the
+    # notes", "let me know if anyone missed it and wants a catch-up session", "if you'd like me to send…");
+    r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|just say)\s+if\s+(?:you|anyone|anybody|someone|"
+    r"any of (?:you|them|your (?:team|staff|people))|your (?:team|staff|people))\b[^.?!]{0,40}?"
+    r"\b(?:want|wants|would like|'d like|need|needs|missed)\s+(?:(?:a|an|the|my|our|any|some|another)\s+)?"
+    r"(?:(?:[\w-]+\s+){0,2}(?:copy|copies|notes|slides|recording|deck|link|file|files|recap|summary|"
+    r"catch-?up|walk-?through|intro|introduction|refresher|access|invite|demo)\b|me to\b|us to\b|more (?:info|"
+    r"information|details)\b|it\b)"
+    # a service's own prompts: rate the ride, manage the order ("Rate Carlos in the app", "Need to change
+    # something? Visit Your Orders").
+    r"|^(?:please\s+)?(?:rate|review) (?:your |the |[A-Z]\w+ )?(?:[\w-]+ )?(?:in|on) (?:the|our) (?:app|website|site)\b"
+    r"|^(?:please\s+)?(?:rate|review) (?:your|this) (?:ride|trip|stay|order|purchase|experience|driver|delivery|visit)\b"
+    r"|^(?:visit|go to|see|open) (?-i:(?:Your|My) [A-Z]\w+)",
     FLAGS,
 )
 

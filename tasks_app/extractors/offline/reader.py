@@ -20,7 +20,11 @@ Addressee = Literal["reader", "other", "unknown"]
 
 # A vocative to the whole group includes the reader wherever they stand in the headers.
 _GROUP = (
-    r"(?:all|everyone|everybody|team|folks|guys|y'all|all of you|each of you|both of you|you all|you both)"
+    r"(?:all|everyone|everybody|team|folks|guys|y'all|all of you|each of you|both of you|you all|you both|"
+    # "Hi managers,", "Dear colleagues": a greeting to everyone who holds a role.
+    r"(?:all |fellow |[\w-]+ )?(?:managers|leads|leaders|colleagues|staff|members|parents|neighbou?rs|teammates|"
+    r"coordinators|supervisors|directors|owners|volunteers|players|students|editors|reviewers|admins|"
+    r"organi[sz]ers|hosts|attendees|participants))"
 )
 _NAME = r"@?[A-Z][\w'’-]*"
 # "Maria, …", "Hi Maria and Tom, …", "@dana can you…": the names before the comma, colon or dash.
@@ -176,8 +180,12 @@ def is_cold_pitch(email: EmailForExtraction) -> bool:
     return bool(_PITCH_STRONG.search(text)) or len(_PITCH_WEAK.findall(text)) >= 2
 
 
+# "(no action needed)" after one item of a list speaks of that item, not of the whole email.
+_ASIDE = re.compile(r"\([^()]*\)")
+
+
 def says_nothing_to_do(email: EmailForExtraction) -> bool:
-    return bool(_NOTHING_TO_DO.search(email.body))
+    return bool(_NOTHING_TO_DO.search(_ASIDE.sub("", email.body)))
 
 
 def is_mass_mail(email: EmailForExtraction) -> bool:

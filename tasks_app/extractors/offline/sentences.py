@@ -29,6 +29,10 @@ _ABBREVIATIONS = {
     "corp", "approx", "no", "dept", "est", "a.m", "p.m", "u.s", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
 }  # fmt: skip
+_GERMAN_MONTH = re.compile(
+    r"\s+(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}[.)]|[a-z][.)])\s+")
 # A sign-off: what follows is the author's name, not more requests.
@@ -182,6 +186,9 @@ def split_sentences(body: str) -> list[Sentence]:
                 word = last_word.group(1).lower().rstrip(".")
                 # "Dr. Smith", "e.g. this", "3.5": not the end of a sentence.
                 if word in _ABBREVIATIONS or len(word) == 1 or body[m.end() : m.end() + 1].isdigit():
+                    continue
+                # "bis Mittwoch, 11. November": a German ordinal day, not the end of a sentence.
+                if word.isdigit() and len(word) <= 2 and _GERMAN_MONTH.match(body, m.end()):
                     continue
             _append(sentences, body, cursor, m.end())
             cursor = m.end()

@@ -11,7 +11,7 @@ from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import ASK_MODAL, FLAGS, IMPERATIVE, classify_sentence, priority_of, resolve_first_due
 from .sentences import Sentence
-from .titles import ask_phrase, task_title
+from .titles import KNOWN_VERBS, ask_phrase, task_title
 
 # The lead of a list asks for its items even without a verb ("Action items for you:", "Next steps:").
 _ASK_HEADING = re.compile(
@@ -289,11 +289,17 @@ def item_task(
     task = task_of(rest)
     if task is None:
         words = re.findall(r"[\w'-]+", flat)
-        noun_phrase = 0 < len(words) <= 10 and not _FINITE.search(flat) and not classify_sentence(flat).any
-        if lead is None or not lead.asks or not noun_phrase:
+        plain = bool(words) and not _FINITE.search(flat) and not classify_sentence(flat).any
+        if lead is None or not lead.asks or not plain:
             return None
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
+            if words[0].lower() not in KNOWN_VERBS or not 2 <= len(words) <= 20:
+                return None
+            # "Two things I need from you:" / "- Post the new signage by Friday": under a lead that asks,
+            # an item that starts with a verb is an ask, in words the intent patterns may not list.
+            return _with_due(_new_task(flat, item.text, email, due_text=flat), item.lead, email)
+        if len(words) > 10:
             return None
         if _VERB_LED.match(flat):
             # "renew the permit": an action of its own, in words the intent patterns do not list.

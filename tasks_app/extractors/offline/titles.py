@@ -380,7 +380,8 @@ KNOWN_VERBS = frozenset(
     update upgrade upload use validate verify visit walk water watch write
     acknowledge activate cc claim configure debug decline deploy disable enable host inspect lead measure monitor
     nominate recommend refund reimburse reset rsvp thank troubleshoot unlock vote
-    draw fetch hash loop map nudge pull sketch wrap""".split()
+    draw fetch hash loop map nudge pull sketch wrap
+    export""".split()
 )
 MEETING_NOUNS = (
     r"catch-up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|walkthrough|"
