@@ -157,3 +157,127 @@ def test_a_reply_by_after_a_question_dates_the_question(reply_by: str) -> None:
 )
 def test_a_service_notice_with_its_prompts_gives_no_task(body: str) -> None:
     assert extract(body, sender="Notices <notices@rides.example>") == []
+
+
+def titles_and_dues(tasks: list[ExtractedTask]) -> list[tuple[str, dt.datetime | None]]:
+    return [(task.title, task.due) for task in tasks]
+
+
+@pytest.mark.parametrize(
+    ("ask", "title"),
+    [
+        (
+            "Niamh: I need your go-ahead on the new alarm contract by Thursday.",
+            "Approve the new alarm contract",
+        ),
+        (
+            "One more thing: we need your OK on moving the stock room by Thursday.",
+            "Approve moving the stock room",
+        ),
+    ],
+)
+def test_a_named_call_before_i_need_your_ok_is_read_past(ask: str, title: str) -> None:
+    assert titles_and_dues(extract(f"Weekly notes below.\n\n{ask}\n\nColm")) == [(title, on(4, 17))]
+
+
+@pytest.mark.parametrize(
+    ("ask", "title"),
+    [
+        (
+            "I'd like a short write-up of the till outage by Friday.",
+            "Send a short write-up of the till outage",
+        ),
+        ("We would like the signed lease back by Friday.", "Send the signed lease back"),
+    ],
+)
+def test_a_thing_wanted_by_a_deadline_is_an_ask(ask: str, title: str) -> None:
+    assert titles_and_dues(extract(f"Hi Niamh,\n\n{ask}\n\nColm")) == [(title, on(5, 17))]
+
+
+def test_a_wish_without_a_deadline_is_not_an_ask() -> None:
+    assert extract("Hi Niamh,\n\nI'd like a quieter week after all that.\n\nColm") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "due"),
+    [
+        (
+            "Niamh,\n\nThe stock-take briefing moves to Wednesday at 7:30am in the back office. Please bring "
+            "the count sheets.\n\nColm",
+            "Stock-take briefing",
+            on(3, 7, 30),
+        ),
+        (
+            "Hi Niamh,\n\nThree things ahead of the supplier review on Thursday (11am, upstairs):\n\n"
+            "- Print the price list\n- Send me the returns log by Wednesday\n\nColm",
+            "Supplier review",
+            on(4, 11),
+        ),
+        (
+            "Hi Niamh,\n\nJust so you know, our safety training will now take place on Friday at 2pm.\n\nColm",
+            "Safety training",
+            on(5, 14),
+        ),
+    ],
+    ids=["moved", "in the lead of a list", "will now take place"],
+)
+def test_a_meeting_announced_with_a_time_is_on_the_calendar(body: str, title: str, due: dt.datetime) -> None:
+    tasks = extract(body)
+    assert (title, due) in titles_and_dues(tasks)
+    assert next(task for task in tasks if task.title == title).kind == "meeting"
+    # What to bring is part of the meeting, not a task of its own.
+    assert not any(task.title.startswith("Bring") for task in tasks)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi Niamh,\n\nThe supplier review on Thursday at 11am went well; notes to follow.\n\nColm",
+        "Hi Niamh,\n\nThe stock-take briefing on Wednesday at 7:30am is cancelled.\n\nColm",
+    ],
+    ids=["over", "cancelled"],
+)
+def test_a_meeting_that_is_over_or_off_is_not_on_the_calendar(body: str) -> None:
+    assert extract(body) == []
+
+
+def test_a_reader_in_cc_gets_no_announced_meeting() -> None:
+    body = "Hi Aoife,\n\nThe supplier review moves to Thursday at 11am.\n\nColm"
+    tasks = extract(body, to=(Recipient("aoife@harbourworks.example", "Aoife Kelly"),), cc=TO_NIAMH)
+    assert tasks == []
+
+
+def test_an_ask_that_names_a_meeting_is_the_ask() -> None:
+    body = "Hi Niamh,\n\nCould you send me the returns log before the supplier review on Thursday at 11am?\n\nColm"
+    assert [task.title for task in extract(body)] == ["Send the returns log before the supplier review"]
+
+
+def test_two_dated_promises_in_the_readers_own_sentence_are_two_tasks() -> None:
+    message = EmailForExtraction(
+        id="u2",
+        subject="Re: Shop fit-out",
+        body="Hi Colm,\n\nI'll order the shelving on Tuesday, and send you the floor plan by Thursday noon.\n\nNiamh",
+        sender="niamh.byrne@harbourworks.example",
+        sender_name="Niamh Byrne",
+        sent_at=MONDAY,
+        timezone=DUBLIN,
+        reader=NIAMH,
+        to=(Recipient("colm.daly@harbourworks.example", "Colm Daly"),),
+    )
+    assert titles_and_dues(OfflineExtractor().extract(message)) == [
+        ("Order the shelving", on(2, 17)),
+        ("Send the floor plan", on(4, 12)),
+    ]
+
+
+def test_the_second_dated_promise_of_the_sender_is_still_the_senders() -> None:
+    body = "Hi Niamh,\n\nI'll order the shelving on Tuesday, and send you the floor plan by Thursday noon.\n\nColm"
+    assert extract(body) == []
+
+
+def test_two_dated_asks_joined_by_and_are_two_tasks() -> None:
+    body = "Hi Niamh,\n\nCould you check the float on Tuesday and email the totals to Aoife by Wednesday?\n\nColm"
+    assert titles_and_dues(extract(body)) == [
+        ("Check the float", on(2, 17)),
+        ("Email the totals to Aoife", on(3, 17)),
+    ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
-from tasks_app.dates import ResolvedDate
+from tasks_app.dates import ResolvedDate, find_due_phrases
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
 from .patterns import (
@@ -34,7 +34,7 @@ from .reader import (
 )
 from .sentences import Sentence, split_sentences
 from .structure import greeted_name, item_task, lead_is_only_the_items, names_the_reader, row_task
-from .titles import LEAD_IN, acceptable_title, drop_scene, task_title
+from .titles import KNOWN_VERBS, LEAD_IN, acceptable_title, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
 _SECOND_ASK = re.compile(
@@ -95,6 +95,40 @@ def _appointment_title(text: str) -> str | None:
     return title[0].upper() + title[1:]
 
 
+# A meeting the reader is part of, announced rather than proposed: "The leadership huddle moves to Monday at
+# 8am", "a couple of things before the brand workshop on Thursday (2pm Paris time)". It is on the reader's
+# calendar though nothing is asked.
+_ANNOUNCED_NOUN = (
+    r"huddle|meeting|call|sync|stand-?up|review|session|workshop|1:1|one-on-one|check-?in|retro|briefing|"
+    r"training|kick-?off|offsite|off-site|all-hands|town hall|rehearsal|walkthrough|walk-through|debrief|"
+    r"planning|catch-?up|interview|orientation|induction|onboarding"
+)
+_ANNOUNCED_MEETING = re.compile(
+    rf"\b(?:the|our|your|this week'?s|next week'?s|tomorrow'?s|today'?s|(?:mon|tues|wednes|thurs|fri)day'?s)\s+"
+    rf"(?P<what>(?:[\w'&-]+\s+){{0,3}}?(?:{_ANNOUNCED_NOUN}))\b"
+    rf"(?=\s+(?:(?:now\s+|then\s+)?(?:moves?|has (?:been )?moved|is moving|will (?:now )?(?:be|move|take place|start|run)|"
+    rf"(?:is|has been) (?:re)?scheduled|(?:is|has been) (?:pushed|brought forward|set|planned|confirmed)|is now|"
+    rf"takes place|starts|begins|runs)\b|(?:on|this|next|tomorrow|today)\b))",
+    FLAGS,
+)
+# Said of a meeting that is over, or that the reader is not at: no calendar entry.
+_NOT_UPCOMING = re.compile(
+    r"\b(?:was|were|went|had|did|took place|happened|got|cancel(?:l)?ed|called off|recap|minutes|notes|"
+    r"recording|missed)\b",
+    FLAGS,
+)
+
+
+def _announced_meeting_title(text: str) -> str | None:
+    """ "Leadership huddle" for "The leadership huddle moves to Monday at 8am", or None."""
+    flat = " ".join(text.split())
+    m = _ANNOUNCED_MEETING.search(flat)
+    if m is None or _NOT_UPCOMING.search(flat):
+        return None
+    what = m.group("what").strip()
+    return what[0].upper() + what[1:]
+
+
 # "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
 _DELEGATION = re.compile(
     r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b", FLAGS
@@ -107,8 +141,51 @@ class _Candidate:
     intent: SentenceIntent
 
 
+# "…on Thursday, and send you the PDF by Friday": a second action, with a date of its own.
+_AND_VERB = re.compile(r"(?:,\s*|\s+)and\s+(?:then\s+|also\s+)?(?=(?P<verb>[a-z][\w-]*)\b)", FLAGS)
+# The words that make the first part an ask or a promise, which the second part shares.
+_SPEAKER = re.compile(
+    r"^(?:[\w'-]+[,:]\s+)?(?P<speaker>(?:i|we)\s*(?:'ll|will|shall|am going to|'m going to|are going to|can)\s+|"
+    r"(?:could|can|would|will)\s+you\s+(?:please\s+)?|please\s+)",
+    FLAGS,
+)
+
+
+def _dated_actions(sentence: Sentence) -> list[Sentence]:
+    """A sentence that joins two actions, each with its own date ("I'll upload the final files on Thursday
+    morning, and send you the PDF by Friday noon"), cut into one unit per action; the second keeps the
+    words that make the first an ask or a promise (``Sentence.speaker``)."""
+    if sentence.role != "text":
+        return [sentence]
+    text = sentence.text
+    for m in _AND_VERB.finditer(text):
+        head, tail = text[: m.start()], text[m.end() :]
+        if (
+            m.group("verb").lower() not in KNOWN_VERBS
+            or not find_due_phrases(head)
+            or not find_due_phrases(tail)
+        ):
+            continue
+        if not classify_sentence(head).any:
+            continue
+        speaker = _SPEAKER.match(" ".join(head.split()))
+        first = replace(sentence, text=head, end=sentence.start + m.start())
+        second = replace(
+            sentence,
+            text=tail,
+            start=sentence.start + m.end(),
+            speaker=sentence.speaker or (speaker.group("speaker") if speaker else ""),
+        )
+        return [first, *_dated_actions(second)]
+    return [sentence]
+
+
 def _units(body: str) -> list[Sentence]:
     """Sentences, with a sentence that joins two asks cut into one unit per ask."""
+    return [part for unit in _ask_units(body) for part in _dated_actions(unit)]
+
+
+def _ask_units(body: str) -> list[Sentence]:
     units: list[Sentence] = []
     for sentence in split_sentences(body):
         start = 0
@@ -166,7 +243,12 @@ def _without_empty_leads(
     return [
         (index, candidate)
         for index, candidate in found
-        if not (units[index].start in leads and lead_is_only_the_items(units[index], email))
+        if not (
+            units[index].start in leads
+            and lead_is_only_the_items(units[index], email)
+            # "Before the workshop on Thursday at 2pm:" is also the workshop itself.
+            and not (candidate.task.kind == "meeting" and not candidate.intent.request)
+        )
     ]
 
 
@@ -381,12 +463,20 @@ class OfflineExtractor:
 
     @staticmethod
     def _appointment(text: str, email: EmailForExtraction) -> _Candidate | None:
-        """A reminder of the reader's booking, at a day and time: a meeting named by what is booked."""
+        """A reminder of the reader's booking, or a meeting of theirs announced, at a day and time: a meeting
+        named by what is booked or held."""
+        if email.reader_role == "cc":
+            return None
         title = _appointment_title(text)
-        if title is None or email.reader_role == "cc":
+        if title is None:
+            intent = classify_sentence(text)
+            if intent.request or intent.question or intent.commitment:
+                return None  # an ask that names a meeting ("send the deck before Friday's review") is the ask
+            title = _announced_meeting_title(text)
+        if title is None:
             return None
         resolved = resolve_first_due(text, email)
-        if resolved is None or not resolved.has_time:
+        if resolved is None or not resolved.has_time or resolved.due < email.sent_at:
             return None
         task = ExtractedTask(
             title=title,
@@ -407,7 +497,7 @@ class OfflineExtractor:
             # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
             following = units[index + 1].text if index + 1 < len(units) else ""
             if unit.role == "text":
-                candidate = self._candidate(unit.text, email, following)
+                candidate = self._candidate(unit.text, email, following, speaker=unit.speaker)
             else:
                 candidate = _structured(unit, email, functools.partial(self._candidate, email=email))
             if candidate is not None:
@@ -454,19 +544,23 @@ class OfflineExtractor:
                 break
         return tasks
 
-    def _candidate(self, text: str, email: EmailForExtraction, following: str = "") -> _Candidate | None:
+    def _candidate(
+        self, text: str, email: EmailForExtraction, following: str = "", *, speaker: str = ""
+    ) -> _Candidate | None:
         appointment = self._appointment(text, email)
         if appointment is not None:
             return appointment
         if NO_ASK.search(" ".join(text.split())):
             return None
-        intent = classify_sentence(text)
+        # The second action of a sentence cut in two is read with the first one's "I'll" or "could you".
+        said = f"{speaker}{text}"
+        intent = classify_sentence(said)
         actionable = intent.request or intent.commitment or intent.meeting
         # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
         if not actionable and not intent.question:
             return None
         if not audience_of(email).is_for_reader(
-            text, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
+            said, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
         ):
             return None
         # "Something came up Thursday - can we do our 1:1 Friday at 2pm instead?": a date in the scene before

@@ -81,7 +81,11 @@ _MORE_REQUEST = re.compile(
     rf"\b(?:needs?|wants?|would like|has asked|asked(?: for)?)\s+{YOU}\s+to\b"
     rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b"
     # "Need your sign-off on the plan by Thursday": the subject left out, as mail does.
-    rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w",
+    rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w"
+    # A thing wanted by a deadline: "I'd like a one-page proposal on X by Friday".
+    rf"|\b(?:i|we)\s*(?:'d|would) (?:like|love)\s+(?:a|an|the|your)\s+(?:[\w'-]+\s+){{0,8}}?"
+    rf"(?:by|before|no later than)\s+(?:the\s+)?(?:end|eod|cob|mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|next|"
+    rf"this|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\d)",
     FLAGS,
 )
 # A bare imperative at the start of a sentence ("Send me the file.", "Review the draft by Friday.").
@@ -386,6 +390,32 @@ def _with_day_said_apart(
     return resolved
 
 
+# Between a day and its time: "Thursday (2pm Paris time)", "Thursday, 2pm", "Thursday - 10:30".
+_DAY_TIME_GAP = re.compile(r"\s*(?:[(,–—-]\s*|\s(?:at|from)\s+)?", FLAGS)
+
+
+def _with_time_said_after(
+    text: str,
+    phrases: list[tuple[str, int, int]],
+    index: int,
+    resolved: ResolvedDate,
+    email: EmailForExtraction,
+) -> ResolvedDate:
+    """ "the brand workshop on Thursday (2pm Paris time)": a day alone takes the time said right after it."""
+    if resolved.has_time or index + 1 >= len(phrases):
+        return resolved
+    _phrase, _start, end = phrases[index]
+    following, next_start, _next_end = phrases[index + 1]
+    if not _TIME_ONLY.match(following.strip()) or not _DAY_TIME_GAP.fullmatch(text[end:next_start]):
+        return resolved
+    combined = resolve_due(
+        f"{phrases[index][0]} at {following.strip()}", reference=email.sent_at, timezone=email.timezone
+    )
+    if combined is None or not combined.has_time:
+        return resolved
+    return replace(combined, phrase=phrases[index][0])
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
     phrases = find_due_phrases(text)
     for index, (phrase, _start, end) in enumerate(phrases):
@@ -393,6 +423,7 @@ def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | No
         if resolved is None:
             continue
         resolved = _with_day_said_apart(phrases, index, resolved, email)
+        resolved = _with_time_said_after(text, phrases, index, resolved, email)
         resolved = _in_the_evening(resolved, text)
         zone_after = _ZONE_AFTER.match(text[end:])
         if zone_after and not resolved.zone_stated:

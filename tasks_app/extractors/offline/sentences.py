@@ -22,6 +22,9 @@ class Sentence:
     lead: Sentence | None = None
     cells: tuple[str, ...] = ()  # for rows: the row's cells, stripped
     header: tuple[str, ...] = ()  # for rows: the cells of the table's first row
+    # For the second ask of a sentence cut in two ("I'll upload the files on Thursday, and send you the PDF
+    # by Friday"): the words that make the first part an ask or a promise ("I'll "), which the second shares.
+    speaker: str = ""
 
 
 _ABBREVIATIONS = {

@@ -63,7 +63,9 @@ def _strip_dates(text: str) -> str:
 # Where the ask itself starts inside a longer sentence.
 _ASK_START = re.compile(
     rf"\b(?:{ASK_MODAL}|(?:can|could|shall) we\b|(?:please|pls|kindly)\b|let'?s\b|"
-    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b)",
+    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b"
+    # "Dana: I need your OK on…", "One thing: I need the signed form back"
+    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|the|an?)\b)",
     FLAGS,
 )
 # Soft words that may sit between the scene-setting clause and the ask ("..., but when you get a chance").
@@ -381,7 +383,8 @@ KNOWN_VERBS = frozenset(
     acknowledge activate cc claim configure debug decline deploy disable enable host inspect lead measure monitor
     nominate recommend refund reimburse reset rsvp thank troubleshoot unlock vote
     draw fetch hash loop map nudge pull sketch wrap
-    export""".split()
+    allocate audit backfill brief consolidate countersign export obtain offer prep redo refresh reorder repeat
+    research""".split()
 )
 MEETING_NOUNS = (
     r"catch-up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|walkthrough|"
@@ -446,7 +449,7 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
+    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
     r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
     r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
