@@ -281,3 +281,101 @@ def test_two_dated_asks_joined_by_and_are_two_tasks() -> None:
         ("Check the float", on(2, 17)),
         ("Email the totals to Aoife", on(3, 17)),
     ]
+
+
+def forward(note: str, words: str, *, to: str = "Front Desk <desk@harbourworks.example>") -> str:
+    return (
+        f"{note}\n\n---------- Forwarded message ---------\nFrom: Lettings <lettings@dockside.example>\n"
+        f"Date: Mon, Jun 1, 2026 at 8:40 AM\nSubject: Meter reading\nTo: {to}\n\n{words}\n"
+    )
+
+
+NOTICE = (
+    "Hello,\n\nThe account holder must submit a meter reading in the tenant portal by Friday.\n\nLettings"
+)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Niamh - see below, this one needs the account holder.",
+        "Tu peux t'en occuper ? Je suis en déplacement.",
+        "¿Puedes encargarte tú? Estoy fuera toda la semana.",
+        "Kannst du dich darum kümmern? Ich bin die ganze Woche weg.",
+    ],
+    ids=["see below", "fr", "es", "de"],
+)
+def test_a_note_that_hands_a_forward_over_makes_its_ask_the_readers(note: str) -> None:
+    tasks = extract(forward(note, NOTICE), subject="Fwd: Meter reading")
+    assert titles_and_dues(tasks) == [("Submit a meter reading in the tenant portal", on(5, 17))]
+
+
+@pytest.mark.parametrize(
+    "note", ["FYI - see below, nothing for you to do.", "For info, see below.", "See below, FYI."]
+)
+def test_a_forward_for_information_gives_no_task(note: str) -> None:
+    assert extract(forward(note, NOTICE), subject="Fwd: Meter reading") == []
+
+
+def test_a_forward_that_greets_someone_else_is_not_handed_over_by_see_below() -> None:
+    words = NOTICE.replace("Hello,", "Hi Aoife,")
+    assert extract(forward("See below.", words), subject="Fwd: Meter reading") == []
+
+
+@pytest.mark.parametrize(
+    ("duty", "title"),
+    [
+        (
+            "Parents must return the signed trip form to the school office by Friday.",
+            "Return the signed trip form",
+        ),
+        (
+            "All tenants need to move their bikes out of the hallway by Friday.",
+            "Move their bikes out of the hallway",
+        ),
+    ],
+)
+def test_a_duty_put_on_a_role_in_a_notice_is_a_task(duty: str, title: str) -> None:
+    tasks = extract(f"Hello,\n\n{duty}\n\nThe Office", sender="Office <office@school.example>")
+    assert [task.due for task in tasks] == [on(5, 17)]
+    assert tasks[0].title.startswith(title)
+
+
+def test_a_duty_not_to_do_something_is_not_a_task() -> None:
+    assert extract("Hello,\n\nTenants must not leave bins in the hallway.\n\nThe Office") == []
+
+
+@pytest.mark.parametrize(
+    ("before", "ask", "title"),
+    [
+        (
+            "For the insurance renewal we need the fire safety certificate and the alarm service log by Friday.",
+            "Please upload both to the broker's portal.",
+            "Upload the fire safety certificate and the alarm service log to the broker's portal",
+        ),
+        (
+            "We still don't have your signed copy of the lease extension.",
+            "Could you scan it and email it to lettings by Friday?",
+            "Scan your signed copy of the lease extension",
+        ),
+        (
+            "Il nous manque l'attestation d'assurance du local.",
+            "Merci de l'envoyer à l'agence avant vendredi.",
+            "Envoyer l'attestation d'assurance du local à l'agence",
+        ),
+        (
+            "Nos faltan las facturas de mayo del proveedor de limpieza.",
+            "¿Podrías enviárnoslas antes del viernes?",
+            "Enviar las facturas de mayo del proveedor de limpieza",
+        ),
+        (
+            "Für die Abrechnung benötigen wir noch Ihre Stundenzettel für Mai.",
+            "Bitte senden Sie diese bis Freitag an lohn@harbourworks.example.",
+            "Senden Sie Ihre Stundenzettel für Mai an lohn@harbourworks.example",
+        ),
+    ],
+    ids=["en both", "en it", "fr", "es", "de"],
+)
+def test_a_pronoun_object_is_named_by_the_sentence_before(before: str, ask: str, title: str) -> None:
+    tasks = extract(f"Hi Niamh,\n\n{before} {ask}\n\nColm", subject="Paperwork")
+    assert titles_and_dues(tasks) == [(title, on(5, 17))]

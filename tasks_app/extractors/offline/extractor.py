@@ -12,6 +12,7 @@ from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region,
 from tasks_app.dates import ResolvedDate, find_due_phrases
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
+from .languages import antecedent
 from .patterns import (
     ASK_MODAL,
     FALLBACK,
@@ -131,8 +132,32 @@ def _announced_meeting_title(text: str) -> str | None:
 
 # "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
 _DELEGATION = re.compile(
-    r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b", FLAGS
+    r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b"
+    # "Tu peux t'en occuper ?", "¿Puedes encargarte?", "Kannst du dich darum kümmern?"
+    r"|\b(?:t'en|vous en|m'en) occuper\b|\bt'occuper de (?:ça|cela)\b|\b(?:gérer|traiter) (?:ça|cela)\b"
+    r"|\b(?:encargarte|encargarse|encárgate|ocuparte|ocúpate|hacerte cargo)\b"
+    r"|\b(?:darum|drum) kümmern\b|\bkümmer(?:st du dich|n Sie sich|e dich)\b",
+    FLAGS,
 )
+# A note that only points at what it forwards ("Grace - see below, pharmacy says it needs the manager"),
+# without saying it is for information, hands it over: the forwarded asks are the reader's.
+_POINTS_BELOW = re.compile(
+    r"\b(?:see|read|check)\s+(?:below|(?:the\s+)?(?:message|e-?mail|note|request)\s+below)\b", FLAGS
+)
+_FOR_INFORMATION = re.compile(
+    r"\b(?:fyi|f\.y\.i|for (?:your )?info(?:rmation)?|just so you know|heads[- ]up|for your records|"
+    r"for reference|no action|nothing to do|pour info|para tu información|zur info)\b",
+    FLAGS,
+)
+
+
+def _hands_over(note: str) -> bool:
+    """Whether the forwarder's note gives the forwarded message to the reader to act on: it delegates
+    ("can you take care of this?") or only points at it without saying it is for information."""
+    flat = " ".join(note.split())
+    return bool(
+        _DELEGATION.search(flat) or (_POINTS_BELOW.search(flat) and not _FOR_INFORMATION.search(flat))
+    )
 
 
 @dataclass(frozen=True)
@@ -272,9 +297,10 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
 
 
 _POINTER_TO_FORWARD = re.compile(
-    r"(?:please\s+)?(?:see|read|check|look at|have a look at|take a look at|note)\s+(?:below|(?:the\s+)?"
-    r"(?:message|email|e-mail|note|thread|mail|exchange|request)\s+below|the\s+(?:forwarded|forward)\b.*|"
-    r"(?:the\s+)?(?:forwarded|fwd)\s+(?:message|email|e-mail|note))[.!:]*",
+    r"(?:(?:fyi|for info)[,:]?\s+)?(?:please\s+)?(?:see|read|check|look at|have a look at|take a look at|note)\s+"
+    r"(?:below|(?:the\s+)?(?:message|email|e-mail|note|thread|mail|exchange|request)\s+below|"
+    r"the\s+(?:forwarded|forward)\b.*|(?:the\s+)?(?:forwarded|fwd)\s+(?:message|email|e-mail|note))"
+    r"(?:[,;]?\s+(?:fyi|for info))?[.!:]*",
     FLAGS,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -298,6 +324,12 @@ def _forward_asks_the_reader(email: EmailForExtraction, region: ForwardedRegion)
     return any(
         names_the_reader(name.strip(' "'), email) for name in re.split(r"[;,]", bare) if name.strip(' "')
     )
+
+
+def _greets_someone_else(email: EmailForExtraction, region: ForwardedRegion) -> bool:
+    """The forwarded message opens "Hi Jo," and Jo is not the reader: passed on for the reader to see."""
+    greeted = greeted_name(email.body[region.text_start : region.text_end])
+    return greeted is not None and not names_the_reader(greeted, email)
 
 
 # "Please pay it by then", "before then": the date is in the sentence before.
@@ -342,9 +374,19 @@ def _with_neighbours_due(
     if task.due is not None or not asks or units[index].role != "text":
         return candidate
     resolved: ResolvedDate | None = None
-    if _THEN.search(task.evidence) and index > 0:
-        resolved = resolve_first_due(units[index - 1].text, email)
-    elif index + 1 < len(units) and units[index + 1].role == "text":
+    previous = units[index - 1].text if index > 0 and units[index - 1].role == "text" else ""
+    thing = antecedent(previous) if previous else None
+    if _THEN.search(task.evidence) and previous:
+        resolved = resolve_first_due(previous, email)
+    elif thing and thing in task.title:
+        # "We need the signed lease by Friday. Please upload it.": the thing and its deadline come before.
+        resolved = _deadline_in(previous, email, said_as_deadline=True)
+    if (
+        resolved is None
+        and not _THEN.search(task.evidence)
+        and index + 1 < len(units)
+        and units[index + 1].role == "text"
+    ):
         following = units[index + 1].text
         if not classify_sentence(following).request or _ANSWER_BY.match(" ".join(following.split())):
             resolved = _deadline_in(following, email, said_as_deadline=True)
@@ -443,7 +485,10 @@ class OfflineExtractor:
         # "See below." only points at the forward: what is below is what may be asked.
         tasks = [task for task in tasks if not _POINTER_TO_FORWARD.fullmatch(" ".join(task.evidence.split()))]
         delegated = any(_DELEGATION.search(task.evidence) for task in tasks)
-        if not delegated and not _forward_asks_the_reader(email, region):
+        handed_over = _hands_over(email.body[: region.marker_start]) and not _greets_someone_else(
+            email, region
+        )
+        if not delegated and not handed_over and not _forward_asks_the_reader(email, region):
             return tasks
         forwarded = [
             _shifted(unit, region.text_start)
@@ -497,7 +542,10 @@ class OfflineExtractor:
             # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
             following = units[index + 1].text if index + 1 < len(units) else ""
             if unit.role == "text":
-                candidate = self._candidate(unit.text, email, following, speaker=unit.speaker)
+                previous = units[index - 1].text if index > 0 and units[index - 1].role == "text" else ""
+                candidate = self._candidate(
+                    unit.text, email, following, speaker=unit.speaker, previous=previous
+                )
             else:
                 candidate = _structured(unit, email, functools.partial(self._candidate, email=email))
             if candidate is not None:
@@ -519,6 +567,14 @@ class OfflineExtractor:
                 kept = (index, kept[1])  # the detail belongs to the task before it; so may the next one
                 continue
             after = found[position + 1] if position + 1 < len(found) else None
+            if (
+                after is not None
+                and after[0] == index + 1
+                and units[index].role == "text"
+                and (thing := antecedent(units[index].text))
+                and thing in after[1].task.title
+            ):
+                continue  # "We need the lease by Friday. Please upload it.": the ask after it names the need
             if (
                 after is not None
                 and after[0] == index + 1
@@ -545,7 +601,13 @@ class OfflineExtractor:
         return tasks
 
     def _candidate(
-        self, text: str, email: EmailForExtraction, following: str = "", *, speaker: str = ""
+        self,
+        text: str,
+        email: EmailForExtraction,
+        following: str = "",
+        *,
+        speaker: str = "",
+        previous: str = "",
     ) -> _Candidate | None:
         appointment = self._appointment(text, email)
         if appointment is not None:
@@ -590,6 +652,7 @@ class OfflineExtractor:
                 f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,
+                previous=previous,
             ),
             kind=kind,
             evidence=text,

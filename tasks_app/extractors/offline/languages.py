@@ -200,7 +200,79 @@ def _sender_first_name(sender: str) -> str:
     return local.split(".")[0].title() if local and "@" in sender else ""
 
 
-def other_language_title(sentence: str, meeting: bool, sender: str) -> str | None:
+# What the sentence before an ask says is needed, sent or missing: the thing a pronoun in the ask stands
+# for ("we need an updated certificate of occupancy and the headcount by May 19. Please upload both").
+def _thing_after(cue: str, determiner: str, stop_words: str) -> re.Pattern[str]:
+    """A noun phrase after ``cue``, from its determiner to a bracket, a comma, the sentence's end or a word
+    that starts what comes after the thing (a deadline, a purpose)."""
+    return re.compile(
+        rf"\b(?:{cue})\s+(?P<thing>(?:{determiner})\s*[^.;:!?(),]+?)(?=\s*(?:[(),.;:!?]|$)|\s+(?:{stop_words})\b)",
+        FLAGS,
+    )
+
+
+_ANTECEDENT = {
+    "en": _thing_after(
+        r"need|needs|needed|require|requires|required|missing|attached|enclosed|here (?:is|are)|still need|"
+        r"(?:i|we) (?:still )?(?:don'?t|do not) have|(?:i|we) (?:haven'?t|have not) (?:got|received)",
+        r"an?|the|your|both|all|two|three|\d+",
+        r"by|before|until|no later than|so|because|which|that|to|for the|for our|for your",
+    ),
+    "fr": _thing_after(
+        r"manque(?:nt)?|besoin d(?:e|u|es)|nous faut|attendons(?: encore)?|attends(?: encore)?|(?:ci-)?joint(?:e|s|es)?|"
+        r"n'avons pas (?:encore )?reçu|n'ai pas (?:encore )?reçu",
+        r"les|la|le|l'|vos|votre|des|une|un|du",
+        r"avant|pour|afin|d'ici",
+    ),
+    "es": _thing_after(
+        r"necesitamos|necesito|nos faltan?|me faltan?|faltan?|adjunto|te envío|le envío|no hemos recibido|"
+        r"no he recibido",
+        r"el|la|los|las|tu|tus|su|sus|un|una",
+        r"antes|para|a más tardar",
+    ),
+    "de": _thing_after(
+        r"(?:benötigen|benötige|brauchen|brauche|bräuchten|fehlt|fehlen|erwarten|vermissen|anbei)"
+        r"(?:\s+(?:wir|ich|uns|mir))?(?:\s+(?:noch|bitte|dringend|leider))*",
+        r"Ihre|Ihren|Ihr|die|den|das|eine|einen|ein|deine|dein|deinen",
+        r"bis|vor|damit",
+    ),
+}
+
+
+def antecedent(previous: str, language: str = "en") -> str | None:
+    """The thing the sentence before an ask says is needed, missing or attached, in its own words ("the
+    receipts for your September expenses"), or None. It names a pronoun object in the ask after it; a short
+    sentence may show no language of its own, so the ask's ``language`` is the default."""
+    flat = " ".join(previous.split())
+    found = _ANTECEDENT[sentence_language(flat) or language].search(flat)
+    if found is None:
+        return None
+    words = found.group("thing").split()
+    if not 2 <= len(words) <= 14:
+        return None
+    return " ".join(words)
+
+
+# A pronoun object in a French, Spanish or German ask: "Les déposer sur l'espace client", "enviarlos",
+# "Senden Sie diese an…" (or, with the pronoun lost, "Senden Sie an…").
+_PRONOUN_ASK = {
+    "fr": (re.compile(r"^(?:les|la|le|l')\s*(?P<verb>[^\W\d_]+(?:er|ir|re))\b", FLAGS), "{verb} {thing}"),
+    "es": (
+        re.compile(r"^(?P<verb>[^\W\d_]+?(?:ar|er|ir|ár|ér|ír))(?:me|nos|se)?(?:lo|la|los|las)\b", FLAGS),
+        "{verb} {thing}",
+    ),
+    "de": (
+        re.compile(
+            r"^(?P<verb>[^\W\d_]+)\s+Sie(?:\s+(?:diese|dieses|diesen|sie|es|ihn|die|das))?(?=\s+(?:an|bis|per|"
+            r"über|nach|zu|zum|zur|bitte)\b|\s*$)",
+            FLAGS,
+        ),
+        "{verb} Sie {thing}",
+    ),
+}
+
+
+def other_language_title(sentence: str, meeting: bool, sender: str, *, previous: str = "") -> str | None:
     """The title of a Spanish, French or German ask: the sentence's own words, from the verb, without
     the lead-in, the date or the trailing punctuation; a meeting proposal is "Reunión con <name>"
     ("Réunion avec", "Treffen mit"). None when the sentence is not in one of those languages."""
@@ -231,7 +303,19 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
-    return _finish(text)
+    finished = _finish(text)
+    if finished and language in _PRONOUN_ASK and previous:
+        pointer_ask, form = _PRONOUN_ASK[language]
+        pointing = pointer_ask.match(finished)
+        thing = antecedent(previous, language) if pointing else None
+        if pointing and thing:
+            # "enviárnosla": the accent the pronouns needed goes with them.
+            verb = re.sub(
+                r"([áéí])r$", lambda m: "aei"["áéí".index(m.group(1))] + "r", pointing.group("verb")
+            )
+            named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
+            return _finish(named, dates=False)
+    return finished
 
 
 def _infinitive_first(language: str, flat: str, text: str) -> str:
@@ -301,8 +385,8 @@ def _spanish_infinitive(text: str) -> str:
     return f"{verb} {rest}".strip()
 
 
-def _finish(text: str) -> str | None:
-    for _phrase, start, end in reversed(find_due_phrases(text)):
+def _finish(text: str, *, dates: bool = True) -> str | None:
+    for _phrase, start, end in reversed(find_due_phrases(text) if dates else []):
         text = text[:start] + text[end:]
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?¿¡")

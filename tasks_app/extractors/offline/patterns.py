@@ -82,6 +82,11 @@ _MORE_REQUEST = re.compile(
     rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b"
     # "Need your sign-off on the plan by Thursday": the subject left out, as mail does.
     rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w"
+    # A duty put on whoever holds a role, as notices do: "The unit manager must sign the report within 48
+    # hours", "Parents must return the form by Friday".
+    rf"|^(?:the\s+|all\s+|each\s+|every\s+)?(?:[\w-]+\s+){{0,2}}(?:managers?|owners?|holders?|applicants?|tenants?|"
+    rf"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff)\s+"
+    rf"(?:must|need to|needs to|have to|has to|are required to|is required to|should)\s+(?!not\b|be\b)\w+"
     # A thing wanted by a deadline: "I'd like a one-page proposal on X by Friday".
     rf"|\b(?:i|we)\s*(?:'d|would) (?:like|love)\s+(?:a|an|the|your)\s+(?:[\w'-]+\s+){{0,8}}?"
     rf"(?:by|before|no later than)\s+(?:the\s+)?(?:end|eod|cob|mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|next|"

@@ -69,9 +69,14 @@ _AUTO_REPLY_BODY = re.compile(
     # Not "this mailbox is not monitored": a notification from a no-reply address can still ask something.
     r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b"
     # The same in Spanish, French and German.
-    r"|\b(?:estaré|estoy)\s+(?:fuera de la oficina|de vacaciones|ausente|de baja)\b|\bacceso limitado al correo\b"
-    r"|\bje (?:suis|serai) (?:absente?|en congés?|en vacances|en déplacement)\b|\baccès limité (?:à mes|aux) e-?mails\b"
-    r"|\b(?:ich bin|bin ich)\s+(?:[\w.]+\s+){0,5}?(?:nicht im büro|außer haus|abwesend|im urlaub|nicht erreichbar)\b",
+    # Said in a personal note too ("je suis en déplacement, tu peux t'en occuper ?"): an automatic answer
+    # also says until when.
+    r"|\b(?:estaré|estoy)\s+(?:fuera de la oficina|de vacaciones|ausente|de baja)\b[^.]*\b(?:hasta|de vuelta|vuelvo)\b"
+    r"|\bacceso limitado al correo\b"
+    r"|\bje (?:suis|serai) (?:absente?|en congés?|en vacances|en déplacement)\b[^.]*\b(?:jusqu|de retour|retour)"
+    r"|\baccès limité (?:à mes|aux) e-?mails\b"
+    r"|\b(?:ich bin|bin ich)\s+(?=[^.!?]*\b(?:bis|zurück|wieder)\b)(?:[\w.]+\s+){0,5}?(?:nicht im büro|außer haus|"
+    r"abwesend|im urlaub|nicht erreichbar)\b",
     FLAGS,
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.

@@ -13,7 +13,7 @@ import re
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
-from .languages import other_language_title
+from .languages import antecedent, other_language_title
 from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 
 LEAD_IN = re.compile(
@@ -31,6 +31,13 @@ LEAD_IN = re.compile(
     rf"be (?:sure|happy|glad) to))?|(?:you|u) (?:need|must|should|have) to|feel free to|"
     rf"(?:can|could|shall|should) we|let'?s)\s+)?"
     rf"(?:please|pls|plz|kindly)?[,\s]*(?:also\s+|just\s+)?",
+    FLAGS,
+)
+# "The unit manager must sign the report": a notice's duty for whoever holds the role; the verb is the task.
+_ROLE_DUTY = re.compile(
+    r"^(?:the\s+|all\s+|each\s+|every\s+)?(?:[\w-]+\s+){0,2}(?:managers?|owners?|holders?|applicants?|tenants?|"
+    r"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff)\s+"
+    r"(?:must|need to|needs to|have to|has to|are required to|is required to|should)\s+(?!not\b|be\b)(?=\w)",
     FLAGS,
 )
 _DATE_LEAD = (
@@ -95,7 +102,7 @@ def drop_scene(text: str) -> str:
 _FILLER = re.compile(
     r"\b(?:asap|a\.s\.a\.p\.?|urgently|as soon as (?:possible|you can)|at the latest|"
     r"if (?:you )?(?:can|possible)|when you (?:get|have) (?:a )?(?:chance|moment|minute)|no rush(?: at all)?|"
-    r"please|pls|thanks?(?: you)?)\b",
+    r"please|pls|thanks?(?: you)?|of (?:this|the|receiving this) (?:notice|e-?mail|message|letter|reminder))\b",
     FLAGS,
 )
 # Why or what-else after the ask: "so I can send our response", "- ideally with…", ", I'll bring…".
@@ -291,6 +298,7 @@ def ask_phrase(sentence: str) -> str:
     with it: whether its object stands for the items is a matter of these words, not of the title, which
     names a pointer object from the subject or falls back to a reply."""
     text = drop_scene(" ".join(sentence.split()))
+    text = _ROLE_DUTY.sub("", text, count=1)
     text = LEAD_IN.sub("", text, count=1)
     text = _strip_dates(text)
     text = _FILLER.sub("", text)
@@ -298,10 +306,23 @@ def ask_phrase(sentence: str) -> str:
     return _TRAILING_CLAUSE.sub("", _tidy(text))
 
 
-def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
+# "upload both to the portal", "sign them and send them back": the verb's object only points back.
+_POINTER_AFTER_VERB = re.compile(
+    r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those)(?: one)?\b"
+    r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
+    FLAGS,
+)
+
+
+def task_title(
+    sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "", previous: str = ""
+) -> str:
+    """The title of the ask in ``sentence`` (see the module docstring). ``previous`` is the sentence before
+    it, which may name what a pronoun object stands for ("We need the signed lease. Please upload it.")."""
     flat = " ".join(sentence.split())
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
-    if (other_language := other_language_title(flat, meeting, sender)) is not None:
+    if (other_language := other_language_title(flat, meeting, sender, previous=previous)) is not None:
         return other_language
     # "Do you know if the Hudson room has a projector?" asks the reader to find out, not to answer yes.
     found_out = _FIND_OUT.search(flat)
@@ -333,6 +354,10 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     )
     text = _tidy(text)
     topic = _subject_topic(subject)
+    pointing = _POINTER_AFTER_VERB.match(text)
+    thing = antecedent(previous) if pointing and previous else None
+    if pointing and thing:
+        text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
     pointer = _PRONOUN_OBJECT.fullmatch(text)
     if pointer and topic:
         verb = "handle" if _HANDLE_VERBS.fullmatch(pointer.group("verb")) else pointer.group("verb")
