@@ -379,3 +379,126 @@ def test_a_duty_not_to_do_something_is_not_a_task() -> None:
 def test_a_pronoun_object_is_named_by_the_sentence_before(before: str, ask: str, title: str) -> None:
     tasks = extract(f"Hi Niamh,\n\n{before} {ask}\n\nColm", subject="Paperwork")
     assert titles_and_dues(tasks) == [(title, on(5, 17))]
+
+
+def test_a_pointer_that_is_not_the_object_is_left_out_of_the_title() -> None:
+    body = "Hi Niamh,\n\nCould you check with the landlord that the new alarm code works for them by Friday?\n\nColm"
+    assert titles_and_dues(extract(body)) == [
+        ("Check with the landlord that the new alarm code works", on(5, 17))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "Hi Niamh,\n\nWe've run out of till rolls again - could you chase Printwise?\n\nColm",
+            "Chase Printwise about the till rolls",
+        ),
+        (
+            "Hi Niamh,\n\nYour van is due for its annual service. Please call Dockside Motors at 01 555 0142.\n\nColm",
+            "Call Dockside Motors about the annual service",
+        ),
+    ],
+    ids=["scene", "sentence before"],
+)
+def test_a_contact_ask_says_what_it_is_about(body: str, title: str) -> None:
+    assert [task.title for task in extract(body)] == [title]
+
+
+def test_a_part_of_a_document_is_named_from_the_subject() -> None:
+    body = "Hi Niamh,\n\nIf it all looks right, please sign and return the last page by Friday.\n\nColm"
+    tasks = extract(body, subject="Shopfront lease renewal")
+    assert titles_and_dues(tasks) == [("Sign and return the last page of Shopfront lease renewal", on(5, 17))]
+
+
+@pytest.mark.parametrize(
+    ("ask", "title", "due"),
+    [
+        (
+            "Could you send me the menu for the tasting on 20 June by Friday?",
+            "Send the menu for the tasting",
+            on(5, 17),
+        ),
+        (
+            "Necesitamos que nos confirme el número de mesas para la cena del 20 de junio, a más tardar el 5 de junio.",
+            "Confirmar el número de mesas para la cena",
+            on(5, 17),
+        ),
+    ],
+    ids=["en", "es"],
+)
+def test_a_date_said_as_a_deadline_outranks_a_date_named_before_it(
+    ask: str, title: str, due: dt.datetime
+) -> None:
+    assert titles_and_dues(extract(f"Hi Niamh,\n\n{ask}\n\nColm")) == [(title, due)]
+
+
+def test_a_meeting_time_outranks_a_later_deadline_without_a_time() -> None:
+    body = "Hi Niamh,\n\nCan we meet on Wednesday at 3pm, before the audit on Friday?\n\nColm"
+    assert [task.due for task in extract(body)] == [on(3, 15)]
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "Salut Niamh,\n\nEst-ce qu'on peut faire un point jeudi à 10h pour préparer la vitrine de Noël ?\n\nColm",
+            "Réunion avec Colm pour préparer la vitrine de Noël",
+        ),
+        (
+            "Niamh, ¿nos vemos el jueves a las 10:00 para revisar el escaparate de Navidad?\n\nColm",
+            "Reunión con Colm para revisar el escaparate de Navidad",
+        ),
+    ],
+    ids=["fr", "es"],
+)
+def test_a_meeting_proposal_keeps_its_purpose(body: str, title: str) -> None:
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [(title, on(4, 10))]
+    assert tasks[0].kind == "meeting"
+
+
+def test_do_it_by_gives_the_task_before_its_deadline() -> None:
+    body = (
+        "Hi Niamh,\n\nCan you book the function room for Saturday at 8pm for the staff party? Please do it by "
+        "Wednesday, it books out fast.\n\nColm"
+    )
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [("Book the function room for the staff party", on(3, 17))]
+    assert tasks[0].kind == "deadline"
+
+
+def test_to_show_someone_a_place_is_not_an_evening_show() -> None:
+    body = (
+        "Hi Niamh,\n\nCould you meet the electrician on Friday at 9 to show him the faulty sockets?\n\nColm"
+    )
+    assert [task.due for task in extract(body)] == [on(5, 9)]
+
+
+@pytest.mark.parametrize(
+    ("lead", "items", "titles"),
+    [
+        (
+            "Pour l'inventaire, pouvez-vous nous envoyer :",
+            ["la liste des fournisseurs avant le 5 juin", "les factures du boulanger"],
+            ["Envoyer la liste des fournisseurs", "Envoyer les factures du boulanger"],
+        ),
+        (
+            "Para el inventario, ¿podrías enviarnos:",
+            ["la lista de proveedores antes del 5 de junio", "las facturas del panadero"],
+            ["Enviar la lista de proveedores", "Enviar las facturas del panadero"],
+        ),
+        (
+            "Für die Inventur könnten Sie uns bitte Folgendes schicken:",
+            ["die Lieferantenliste bis zum 5. Juni", "die Rechnungen der Bäckerei"],
+            ["Die Lieferantenliste schicken", "Die Rechnungen der Bäckerei schicken"],
+        ),
+    ],
+    ids=["fr", "es", "de"],
+)
+def test_items_under_a_lead_that_ends_on_its_verb_take_that_verb(
+    lead: str, items: list[str], titles: list[str]
+) -> None:
+    body = f"Niamh,\n\n{lead}\n\n- {items[0]}\n- {items[1]}\n\nColm"
+    assert [task.title for task in extract(body)] == titles

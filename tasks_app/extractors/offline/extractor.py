@@ -332,6 +332,15 @@ def _greets_someone_else(email: EmailForExtraction, region: ForwardedRegion) -> 
     return greeted is not None and not names_the_reader(greeted, email)
 
 
+# "Please do it by tomorrow", "Can you get that done before Friday?": only when the task before is due.
+_DO_IT_BY = re.compile(
+    r"^(?:(?:and|also|but|so)\s+)?(?:please\s+|pls\s+|can you\s+|could you\s+|would you\s+|try to\s+|make sure to\s+)*"
+    r"(?:please\s+)?(?:do|get|have|sort|handle|book|send|finish|complete|submit|confirm)\s+(?:it|that|this|so)"
+    r"(?:\s+(?:done|sorted|booked|sent|finished|in|out|over))?\s+(?:by|before|no later than|until)\b",
+    FLAGS,
+)
+
+
 # "Please pay it by then", "before then": the date is in the sentence before.
 _THEN = re.compile(r"\b(?:by|before|until|till|no later than)\s+then\b", FLAGS)
 # A date said as a deadline ("Legal needs our comments by Friday 3pm", "ideally before noon").
@@ -557,6 +566,27 @@ class OfflineExtractor:
         seen_titles: set[str] = set()
         kept: tuple[int, _Candidate] | None = None
         for position, (index, candidate) in enumerate(found):
+            if (
+                kept is not None
+                and index - kept[0] <= 2
+                and units[index].role == "text"
+                and candidate.task.due is not None
+                and _DO_IT_BY.match(" ".join(candidate.task.evidence.split()))
+                and kept[1].task in tasks
+            ):
+                # "Can you book a table for Saturday at 7:30? Please do it by tomorrow.": the deadline of the
+                # task before, not a task of its own.
+                earlier = tasks.index(kept[1].task)
+                tasks[earlier] = replace(
+                    kept[1].task,
+                    due=candidate.task.due,
+                    due_phrase=candidate.task.due_phrase,
+                    kind="deadline",
+                    duration_minutes=None,
+                    extra={**kept[1].task.extra, "has_time": candidate.task.extra.get("has_time", False)},
+                )
+                kept = (index, _Candidate(tasks[earlier], kept[1].intent))
+                continue
             # One plain sentence may sit between ("I booked the room. Please bring your numbers.").
             if (
                 kept is not None

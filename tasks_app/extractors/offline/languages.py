@@ -69,7 +69,7 @@ _REQUEST = {
     # "¿Me confirmas…?", "te agradecería que…", "hay que pagar…", "¿sería posible cambiar…?".
     r"|^[¿¡]?\s*(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?|\b(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que\b"
     r"|^(?:hay|habría|habrá)\s+que\b|\b(?:tendrías|tendría|deberías|debería)\s+que\b|\bdeberías\b"
-    r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos)\s+que\b"
+    r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que\b"
     r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b",
     "fr": r"\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|^(?:bonjour\s+\w+,\s*)?"
     r"merci\s+de\b|\bmerci\s+d'|\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\bje\s+vous\s+prie\s+de\b|\bveuillez\b|"
@@ -90,7 +90,9 @@ _MEETING = {
     "es": r"\b(?:podemos|podríamos|podrías|puedes)\s+(?:reunirnos|vernos|hablar|quedar|llamarnos|tener\s+una\s+"
     r"(?:reunión|llamada))\b|\b(?:reunión|llamada|videollamada|café)\b.*\?|\bte\s+(?:viene|va)\s+bien\b|"
     r"\ble\s+(?:viene|va)\s+bien\b|\b(?:quedamos|nos\s+vemos)\b.*\?",
-    "fr": r"\bon\s+(?:peut|pourrait)\s+se\s+(?:voir|parler|retrouver|réunir|appeler|caler)\b|\bpouvons[- ]nous\s+"
+    "fr": r"\bon\s+(?:peut|pourrait)\s+se\s+(?:voir|parler|retrouver|réunir|appeler|caler)\b|"
+    r"\b(?:on|nous)\s+(?:peut|pourrait|pouvons|pourrions)\s+(?:faire|caler|organiser|prévoir|fixer)\s+(?:un|une)\s+"
+    r"(?:point|appel|call|visio|réunion|rendez-vous|échange)\b|\bpouvons[- ]nous\s+"
     r"(?:nous\s+)?(?:voir|parler|rencontrer|réunir|appeler)\b|\b(?:réunion|rendez-vous|appel|visio|café)\b.*\?|"
     r"\b(?:vous|te)\s+convient\b|\bêtes[- ]vous\s+disponible\b|\bes[- ]tu\s+dispo(?:nible)?\b",
     "de": r"\b(?:können|könnten|sollen|wollen|sollten)\s+wir\s+(?:uns\b.*\b(?:treffen|sprechen|zusammensetzen|"
@@ -149,7 +151,8 @@ _LEAD_IN = {
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
     r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
     r"(?:tienes|tiene|tenéis)\s+que|debes|(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que|(?:hay|habría|habrá)\s+que|"
-    r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|(?:quiero|queremos)\s+que)?"
+    r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|"
+    r"(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que)?"
     r"\s*(?:por\s+favor,?\s*)?",
     "fr": r"^(?:(?:bonjour\s+)?\w+,\s*)?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
@@ -185,8 +188,10 @@ _MEETING_TOPIC = {
     r"zur|über|wegen)\s+[^?.!,;]+)",
 }
 _ABOUT = {
-    "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+hablar\s+de)\s+[^?.!,;]+",
-    "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+parler\s+de|sur)\s+[^?.!,;]+",
+    "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+(?:hablar\s+de|repasar|revisar|"
+    r"preparar|cerrar|comentar|ver|organizar|planificar|lanzar))\s+[^?.!,;]+",
+    "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+(?:parler\s+de|lancer|préparer|discuter\s+de|"
+    r"faire\s+le\s+point\s+sur|caler|organiser|voir|revoir|boucler)|sur)\s+[^?.!,;]+",
     "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+",
 }
 _MEETING_TITLE_ALONE = {"es": "Reunión", "fr": "Réunion", "de": "Treffen"}
@@ -324,7 +329,8 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
     que"; in German, "zu verschieben" at the end loses its "zu", and "ich bräuchte X" asks for X to be sent."""
     if language == "es":
         if re.search(
-            r"\b(?:necesito|quiero|queremos|te\s+pido|le\s+pido|agradecer(?:ía|íamos))\s+que\s+\S+",
+            r"\b(?:necesito|necesitamos|necesitaríamos|necesitaría|quiero|queremos|te\s+pido|le\s+pido|"
+            r"agradecer(?:ía|íamos))\s+que\s+\S+",
             flat,
             FLAGS,
         ):

@@ -349,7 +349,7 @@ _ZONE_AFTER = re.compile(r"^\s*(?:my|our|your|local)\s+time\s*\(?(?P<zone>[A-Z]{
 # What happens in the evening: a clock time said without am/pm ("dinner Saturday at 7:30", "drinks at 8")
 # is in the evening, not in business hours.
 _EVENING_THING = re.compile(
-    r"\b(?:dinner|supper|drinks?|tonight|evening|party|concert|gig|show|movie|film|theat(?:re|er)|opera|"
+    r"\b(?:dinner|supper|drinks?|tonight|evening|party|concert|gig|(?:the|a|comedy|live) show|movie|film|theat(?:re|er)|opera|"
     r"ballet|date night|bbq|barbecue|karaoke|pub|bar|cocktails?)\b",
     FLAGS,
 )
@@ -421,21 +421,57 @@ def _with_time_said_after(
     return replace(combined, phrase=phrases[index][0])
 
 
+def _resolve_phrase(
+    text: str, phrases: list[tuple[str, int, int]], index: int, email: EmailForExtraction
+) -> ResolvedDate | None:
+    phrase, _start, end = phrases[index]
+    resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+    if resolved is None:
+        return None
+    resolved = _with_day_said_apart(phrases, index, resolved, email)
+    resolved = _with_time_said_after(text, phrases, index, resolved, email)
+    resolved = _in_the_evening(resolved, text)
+    zone_after = _ZONE_AFTER.match(text[end:])
+    if zone_after and not resolved.zone_stated:
+        with_zone = resolve_due(
+            f"{phrase} {zone_after.group('zone')}", reference=email.sent_at, timezone=email.timezone
+        )
+        if with_zone is not None and with_zone.zone_stated:
+            return with_zone
+    return resolved
+
+
+# Words that make a date a deadline, in the four languages read: "by Friday", "a más tardar el 26 de
+# febrero", "avant le 19", "bis zum 18.11.".
+_DEADLINE_LEAD = re.compile(
+    r"(?:\b(?:by|before|until|till|due|no later than|deadline(?: is)?|antes(?: de(?:l)?)?|a más tardar(?: el)?|"
+    r"hasta(?: el)?|avant(?: le| la)?|d'ici(?: le| la| à)?|au plus tard(?: le)?|bis(?: zum| spätestens)?|"
+    r"spätestens(?: am| bis)?)\s+(?:the\s+|el\s+|le\s+)?)$",
+    FLAGS,
+)
+
+
+def _said_as_deadline(text: str, phrase: str, start: int) -> bool:
+    return bool(_DEADLINE_LEAD.search(text[:start]) or _DEADLINE_LEAD.search(phrase.split()[0] + " "))
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
+    """The due of the first date phrase that resolves; but when a later phrase is said as a deadline and
+    the first is not ("the rooms for the group of 15 March, by 26 February at the latest", "the launch shoot
+    (week of Nov 23) by Friday"), the deadline is the due, unless only the first has a clock time."""
     phrases = find_due_phrases(text)
-    for index, (phrase, _start, end) in enumerate(phrases):
-        resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+    for index, (phrase, start, _end) in enumerate(phrases):
+        resolved = _resolve_phrase(text, phrases, index, email)
         if resolved is None:
             continue
-        resolved = _with_day_said_apart(phrases, index, resolved, email)
-        resolved = _with_time_said_after(text, phrases, index, resolved, email)
-        resolved = _in_the_evening(resolved, text)
-        zone_after = _ZONE_AFTER.match(text[end:])
-        if zone_after and not resolved.zone_stated:
-            with_zone = resolve_due(
-                f"{phrase} {zone_after.group('zone')}", reference=email.sent_at, timezone=email.timezone
-            )
-            if with_zone is not None and with_zone.zone_stated:
-                return with_zone
+        if _said_as_deadline(text, phrase, start):
+            return resolved
+        for later in range(index + 1, len(phrases)):
+            later_phrase, later_start, _later_end = phrases[later]
+            if not _said_as_deadline(text, later_phrase, later_start):
+                continue
+            deadline = _resolve_phrase(text, phrases, later, email)
+            if deadline is not None and (deadline.has_time or not resolved.has_time):
+                return deadline
         return resolved
     return None

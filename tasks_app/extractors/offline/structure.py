@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
+from .languages import sentence_language
 from .patterns import ASK_MODAL, FLAGS, IMPERATIVE, classify_sentence, priority_of, resolve_first_due
 from .sentences import Sentence
 from .titles import KNOWN_VERBS, ask_phrase, task_title
@@ -38,6 +39,17 @@ _ITEMS_OBJECT = re.compile(
     r"\b(?:all of )?(?:the following(?: (?:items|things|points|tasks|documents|files))?|these(?: (?:items|"
     r"things|points|tasks|documents|files))?|those|(?:the )?(?:items|points|things|tasks|list) below|"
     r"the below|(?:a )?(?:few|couple(?: of)?) (?:things|items|points|more things)|them)\b",
+    FLAGS,
+)
+# A French or Spanish lead that ends on its verb, whose object is the list: "pouvez-vous nous envoyer :",
+# "¿podrías enviarnos:"; in German the verb ends the lead too: "könnten Sie uns bitte Folgendes schicken:".
+_VERB_BEFORE_ITEMS = re.compile(
+    r"\b(?P<verb>(?!(?:pour|par|sur|leur|notre|votre)\b)[^\W\d_]{3,}(?:er|ir|re|ar))(?:[- ](?:nous|moi))?(?:nos|me)?\s*:\s*$",
+    FLAGS,
+)
+_VERB_BEFORE_ITEMS_DE = re.compile(
+    r"\b(?:folgendes\s+|bitte\s+)*(?P<verb>schicken|senden|zusenden|mitteilen|bestätigen|liefern|zukommen lassen|"
+    r"vorbereiten|erledigen|prüfen)\s*:\s*$",
     FLAGS,
 )
 # A word followed by a determiner starts with a verb ("renew the permit"), unless the word is itself a
@@ -164,6 +176,10 @@ class _Lead:
     title: str  # the lead's own task title ("Send the following"), "" when it asks nothing
     stands_for_items: bool  # its object is the items ("the following", "these")
     for_someone_else: bool  # "Action items for Priya:"
+    # The verb of a French, Spanish or German lead whose object is its items ("pouvez-vous nous envoyer :"),
+    # and whether it goes after the item (German: "die Teilnehmerliste schicken").
+    verb_for_items: str = ""
+    verb_last: bool = False
 
 
 def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None:
@@ -180,12 +196,22 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         if _ITEMS_OBJECT.search(phrase):
             title = f"{phrase[:1].upper()}{phrase[1:]}"
     stands_for_items = bool(_ITEMS_OBJECT.search(title))
+    language = sentence_language(text) if intent.request else None
+    verb = (
+        _VERB_BEFORE_ITEMS.search(text)
+        if language in ("fr", "es")
+        else _VERB_BEFORE_ITEMS_DE.search(text)
+        if language == "de"
+        else None
+    )
     addressee = re.search(r"\bfor (?P<name>[A-Z][\w'-]+)\s*:?\s*$", text)
     return _Lead(
         asks=asks,
         informational=not asks and bool(_INFORMATIONAL_LEAD.search(text)),
         title=title,
-        stands_for_items=stands_for_items,
+        stands_for_items=stands_for_items or verb is not None,
+        verb_for_items=verb.group("verb").lower() if verb else "",
+        verb_last=verb is not None and verb.re is _VERB_BEFORE_ITEMS_DE,
         for_someone_else=bool(
             addressee
             and not _NOT_A_NAME.fullmatch(addressee.group("name"))
@@ -292,6 +318,11 @@ def item_task(
         plain = bool(words) and not _FINITE.search(flat) and not classify_sentence(flat).any
         if lead is None or not lead.asks or not plain:
             return None
+        if lead.verb_for_items and len(words) <= 14:
+            # "Pouvez-vous nous envoyer :" / "- la liste des participants avant le 19 février".
+            thing = flat.rstrip(".;,")
+            said = f"{thing} {lead.verb_for_items}" if lead.verb_last else f"{lead.verb_for_items} {thing}"
+            return _with_due(_new_task(said, item.text, email, due_text=flat), item.lead, email)
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
             if words[0].lower() not in KNOWN_VERBS or not 2 <= len(words) <= 20:

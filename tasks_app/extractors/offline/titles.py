@@ -374,7 +374,8 @@ def task_title(
         title = _fit(_trim_dangling(_drop_fragments(title)))
         if acceptable_title(_capitalise(title), meeting=True):
             return _capitalise(title)
-    return _capitalise(_repair(text, flat=flat, first_name=first_name, topic=topic))
+    title = _repair(text, flat=flat, first_name=first_name, topic=topic)
+    return _capitalise(_about_what(title, flat, previous))
 
 
 # An address nobody reads: "Reply to No-Reply" would send the user nowhere.
@@ -439,9 +440,12 @@ PARTICLES = frozenset(
 # Objects too vague to stand alone: the subject says which numbers.
 _VAGUE_NOUN = re.compile(
     r"\b(?P<what>the (?:numbers|figures|details|info|information|stuff|data|attachments?|documents?|docs?|"
-    r"files?|things?|above))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after|and)\b)",
+    r"files?|things?|above|(?:attached |enclosed )?forms?|(?:first|second|third|last|final|signature|next) pages?|"
+    r"pages?|copy|copies))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after|and)\b)",
     FLAGS,
 )
+# A part of a document is "of" it ("the second page of the kitchen estimate"); other things are "for" it.
+_PART_OF = re.compile(r"\b(?:pages?|copy|copies)$", FLAGS)
 _DURATION_OBJECT = re.compile(
     r"^(?:do|have|grab|block|book|take|set up|find|schedule)\s+(?:a |an )?(?:quick |short )?"
     r"(?:\d+|a few|a couple of|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
@@ -509,11 +513,17 @@ def _has_pointer_object(words: list[str]) -> bool:
     lowered = [w.lower() for w in words]
     for index, word in enumerate(lowered):
         after = lowered[index + 1] if index + 1 < len(lowered) else ""
+        if word == "that" and after in _CLAUSE_STARTS:
+            continue  # "confirm with Finance that the format works": "that" joins a clause
         if word in {"it", "them"} or (
             word in POINTERS and (not after or after in DANGLING or after in PARTICLES or after == "one")
         ):
             return True
     return False
+
+
+# After "that", these start a clause: "that the format works", "that we can…".
+_CLAUSE_STARTS = frozenset("the a an your our their my his her we you they he she".split())
 
 
 def is_meeting_title(title: str) -> bool:
@@ -671,7 +681,8 @@ def _name_pointers(text: str, topic: str) -> str:
         return text
     vague = _VAGUE_NOUN.search(text)
     if vague:
-        return f"{text[: vague.end()]} for {topic}{text[vague.end() :]}"
+        joint = "of" if _PART_OF.search(vague.group()) else "for"
+        return f"{text[: vague.end()]} {joint} {topic}{text[vague.end() :]}"
     words = text.split()
     at = _points_at_object(words)
     if at is not None:
@@ -716,6 +727,37 @@ def _fallback(*, flat: str, first_name: str, topic: str) -> str:
     return "reply to the email"
 
 
+# "confirm with Finance that the format works for them": the pointer is not the object, and the title
+# reads without it.
+_TRAILING_POINTER = re.compile(r"\s+(?:for|to|with|from|by|on|about)\s+(?:it|them)$", FLAGS)
+# "Chase Equipment Services", "Call Parkside at 718-555-0199": whom to contact, not about what.
+_CONTACT_ONLY = re.compile(
+    r"^(?P<verb>call|phone|ring|email|e-mail|chase|contact|ping|text|nudge|remind|follow up with|reach out to)\s+"
+    r"(?P<party>(?-i:[A-Z][\w&'.-]*)(?:\s+(?-i:[A-Z][\w&'.-]*)){0,3})(?:\s+(?:at|on)\s+\+?[\d(][\d\s().-]{5,})?$",
+    FLAGS,
+)
+# What the scene before a contact ask is about: "We're out of bariatric commodes again - could you chase…".
+_SCENE_THING = re.compile(
+    r"\b(?:out of|short of|low on|run(?:ning)? out of|no more|missing|need more|need new|due for|overdue for|"
+    r"problem with|issue with|trouble with)\s+(?:(?:his|her|their|its|our|your|my|the|some|any)\s+)?"
+    r"(?P<thing>(?:[\w-]+\s+){0,3}?[\w-]+?)(?=\s+(?:again|today|now|yet|on|in|at|for|from|this|by|before)\b|\s*[-–—,.;:!?]|$)",
+    FLAGS,
+)
+
+
+def _about_what(title: str, flat: str, previous: str) -> str:
+    """ "Chase Equipment Services about the bariatric commodes": a contact ask names what it is about, from
+    the sentence's scene or the sentence before."""
+    contact = _CONTACT_ONLY.fullmatch(title)
+    if contact is None:
+        return title
+    for source in (flat, previous):
+        scene = _SCENE_THING.search(source)
+        if scene:
+            return f"{contact.group('verb')} {contact.group('party')} about the {scene.group('thing')}"
+    return title
+
+
 def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
     """Hold ``text`` to the title rules; fall back to a reply to the sender when it cannot be made to."""
     if _WH_QUESTION.match(flat):
@@ -728,6 +770,8 @@ def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
         text = _trim_dangling(_drop_fragments(text))
     if text:
         text = _fit(_trim_dangling(_replace_me(_name_pointers(text, topic), first_name)))
+    if text and not acceptable_title(_capitalise(text)):
+        text = _TRAILING_POINTER.sub("", text)
     if text and acceptable_title(_capitalise(text)):
         return text
     return _fallback(flat=flat, first_name=first_name, topic=topic)
