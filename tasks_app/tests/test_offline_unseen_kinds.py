@@ -492,7 +492,7 @@ def test_to_show_someone_a_place_is_not_an_evening_show() -> None:
         (
             "Für die Inventur könnten Sie uns bitte Folgendes schicken:",
             ["die Lieferantenliste bis zum 5. Juni", "die Rechnungen der Bäckerei"],
-            ["Die Lieferantenliste schicken", "Die Rechnungen der Bäckerei schicken"],
+            ["Lieferantenliste schicken", "Rechnungen der Bäckerei schicken"],
         ),
     ],
     ids=["fr", "es", "de"],
@@ -502,3 +502,59 @@ def test_items_under_a_lead_that_ends_on_its_verb_take_that_verb(
 ) -> None:
     body = f"Niamh,\n\n{lead}\n\n- {items[0]}\n- {items[1]}\n\nColm"
     assert [task.title for task in extract(body)] == titles
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "Bonjour Niamh,\n\nAccepterais-tu d'organiser le stand du marché le 20 juin ? Peux-tu me répondre avant "
+            "vendredi ?\n\nColm",
+            "Organiser le stand du marché",
+        ),
+        (
+            "Hi Niamh,\n\nWould you be willing to run the stall at the market on 20 June? Please let me know by "
+            "Friday.\n\nColm",
+            "Run the stall at the market",
+        ),
+    ],
+    ids=["fr", "en"],
+)
+def test_an_invitation_with_a_reply_by_is_due_when_the_answer_is(body: str, title: str) -> None:
+    assert titles_and_dues(extract(body)) == [(title, on(5, 17))]
+
+
+def test_a_meeting_question_keeps_its_time_when_a_reply_by_follows() -> None:
+    body = "Hi Niamh,\n\nCan we meet on Wednesday at 3pm? Let me know by Tuesday.\n\nColm"
+    assert [task.due for task in extract(body)] == [on(3, 15)]
+
+
+@pytest.mark.parametrize(
+    ("needed", "due"),
+    [
+        ("I need them on Thursday morning for the printer.", on(4, 9)),
+        ("Las necesito el jueves por la mañana para la imprenta.", on(4, 9)),
+    ],
+    ids=["en", "es"],
+)
+def test_when_the_thing_is_needed_is_the_asks_deadline(needed: str, due: dt.datetime) -> None:
+    body = f"Niamh, could you pick the ten best photos of the shopfront? {needed}\n\nColm"
+    assert [task.due for task in extract(body)] == [due]
+
+
+@pytest.mark.parametrize(
+    ("ask", "title"),
+    [
+        (
+            "Könnten Sie bitte das Schild etwas größer machen und uns bis Mittwoch, 3. Juni schicken?",
+            "Schild etwas größer machen und uns bis Mittwoch, 3. Juni schicken",
+        ),
+        ("Können Sie uns bis zum 3.6. einen ersten Entwurf schicken?", "Einen ersten Entwurf schicken"),
+    ],
+    ids=["ordinal day", "day.month."],
+)
+def test_a_german_date_does_not_end_the_sentence_and_a_title_drops_the_article(ask: str, title: str) -> None:
+    tasks = extract(f"Hallo Niamh,\n\n{ask}\n\nViele Grüße\nColm")
+    assert len(tasks) == 1
+    assert tasks[0].title.endswith("schicken")
+    assert tasks[0].title.split()[0] not in ("Das", "Die", "Der", "Den")

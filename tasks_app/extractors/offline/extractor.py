@@ -283,8 +283,12 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
     flat = " ".join(candidate.task.evidence.split())
     if FALLBACK.search(flat):
         return True  # "If not, please suggest another day": the other way to do the task before it
-    if _ANSWER_BY.match(flat) and candidate.task.due == previous.task.due:
-        return True  # "I need to know before 3": the due of the question before it
+    if _ANSWER_BY.match(flat) and (
+        candidate.task.due == previous.task.due or previous.task.kind == "meeting"
+    ):
+        return (
+            True  # "I need to know before 3": the due of the question before it, or the answer to a meeting
+        )
     if candidate.task.due is not None:
         return False
     if _BARE_LET_ME_KNOW.fullmatch(flat):
@@ -353,11 +357,26 @@ _BARE_LET_ME_KNOW = re.compile(
 _ANSWER_BY = re.compile(
     r"^(?:(?:i|we)(?:'d| would)? (?:need|have|want|like) to (?:know|hear(?: back)?|have (?:an|the|your) answer)"
     r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)"
-    r"|(?:please\s+|kindly\s+|do\s+)?(?:let (?:me|us) know|get back to (?:me|us)|reply|respond))\b",
+    r"|(?:please\s+|kindly\s+|do\s+)?(?:let (?:me|us) know|get back to (?:me|us)|reply|respond))\b"
+    # The same in French, Spanish and German: "Peux-tu me répondre avant le 20 ?", "¿Me dices algo antes del
+    # viernes?", "Geben Sie mir bis Freitag Bescheid".
+    r"|^(?:(?:peux|pourrais|pouvez|pourriez)[- ](?:tu|vous)\s+me\s+(?:répondre|le\s+dire|confirmer)|merci\s+de\s+me\s+"
+    r"(?:répondre|confirmer)|(?:réponds|répondez|dis|dites)[- ]moi|tiens[- ]moi\s+au\s+courant|tenez[- ]moi\s+au\s+courant"
+    r"|[¿]?\s*(?:me\s+(?:dices|contestas|respondes|avisas)|avísame|dime|contéstame|respóndeme)"
+    r"|(?:geben|sagen)\s+sie\s+mir\b[^.?!]*\bbescheid|(?:gib|sag)\s+mir\b[^.?!]*\bbescheid|antworten\s+sie\s+mir)",
     FLAGS,
 )
 _DEADLINE_WORD = re.compile(r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", FLAGS)
 _DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
+
+
+# "I need them on Monday morning", "Las necesito el lunes": when the thing is needed is its deadline.
+_NEEDED_ON = re.compile(
+    r"\b(?:i|we)\s+(?:will\s+|'ll\s+)?need\s+(?:it|them|this|these|those|that)\b|\b(?:las|los|la|lo)\s+(?:necesito|"
+    r"necesitamos|necesitaría)\b|\ben\s+(?:ai|avons|aurai|aurons)\s+besoin\b|\b(?:brauche|brauchen|benötige|"
+    r"benötigen)\s+(?:ich\s+|wir\s+)?(?:sie|es|ihn|das|die)\b",
+    FLAGS,
+)
 
 
 def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool) -> ResolvedDate | None:
@@ -365,6 +384,8 @@ def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool
     if resolved is None or not said_as_deadline:
         return resolved
     flat = " ".join(text.split())
+    if _NEEDED_ON.search(flat):
+        return resolved
     said_at = flat.find(resolved.phrase)
     # The deadline word may lead the phrase itself ("before 3 today") or come just before it ("by Friday").
     leads = _DEADLINE_LEADS.match(resolved.phrase) or _DEADLINE_WORD.search(flat[: max(said_at, 0)])
@@ -571,11 +592,19 @@ class OfflineExtractor:
                 and index - kept[0] <= 2
                 and units[index].role == "text"
                 and candidate.task.due is not None
-                and _DO_IT_BY.match(" ".join(candidate.task.evidence.split()))
                 and kept[1].task in tasks
+                and (
+                    _DO_IT_BY.match(" ".join(candidate.task.evidence.split()))
+                    or (
+                        _ANSWER_BY.match(" ".join(candidate.task.evidence.split()))
+                        and kept[1].intent.question
+                        and kept[1].task.kind != "meeting"
+                    )
+                )
             ):
-                # "Can you book a table for Saturday at 7:30? Please do it by tomorrow.": the deadline of the
-                # task before, not a task of its own.
+                # "Can you book a table for Saturday at 7:30? Please do it by tomorrow.", "Would you join the
+                # jury on 10 December? Can you answer by the 20th?": the deadline of the task before, not a
+                # task of its own.
                 earlier = tasks.index(kept[1].task)
                 tasks[earlier] = replace(
                     kept[1].task,

@@ -78,6 +78,8 @@ _REQUEST = {
     r"signez|appelez|rappelez|préparez|remplissez|réservez)\b"
     r"|\best-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|pourriez|peux|pouvez|voudrais|voudriez)\b"
     r"|\b(?:pourrais|voudrais)[- ]tu\b|\bil\s+faudrait\s+que\s+(?:tu|vous)\b|\bj'aurais\s+besoin\s+(?:de|d')\b"
+    # "Accepterais-tu de faire partie du jury ?", "Seriez-vous d'accord pour…?": an invitation to take a part.
+    r"|\b(?:accepterais|accepteriez|aimerais|aimeriez|serais|seriez)[- ](?:tu|vous)\b[^?]*\?"
     r"|\bserait-il\s+possible\b",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
@@ -158,7 +160,10 @@ _LEAD_IN = {
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
     r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de|est-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|"
     r"pourriez|peux|pouvez|voudrais|voudriez)|(?:pourrais|voudrais)[- ]tu|il\s+faudrait\s+que\s+(?:tu|vous)|"
-    r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de)?\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
+    r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de|"
+    r"(?:accepterais|accepteriez|aimerais|aimeriez)[- ](?:tu|vous)\s+(?:de\s+|d')?|"
+    r"(?:serais|seriez)[- ](?:tu|vous)\s+(?:d'accord|prête?s?|partante?s?|disponibles?)\s+(?:pour\s+|à\s+)?)?"
+    r"\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
     "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denk\s+(?:bitte\s+)?daran,?\s*|vergiss\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
     r"wäre\s+es\s+möglich,?)?"
@@ -308,6 +313,12 @@ def other_language_title(sentence: str, meeting: bool, sender: str, *, previous:
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
+    if language == "de":
+        # "Logo dunkler machen", not "Das Logo dunkler machen": a German to-do leaves out the article before
+        # a noun (an adjective after it, "einen ersten Entwurf", keeps it).
+        text = re.sub(
+            r"^(?:das|die|der|den|dem|ein|eine|einen)\s+(?=(?-i:[A-ZÄÖÜ])\w*\s)", "", text, flags=FLAGS
+        )
     finished = _finish(text)
     if finished and language in _PRONOUN_ASK and previous:
         pointer_ask, form = _PRONOUN_ASK[language]

@@ -193,6 +193,11 @@ def split_sentences(body: str) -> list[Sentence]:
                 # "bis Mittwoch, 11. November": a German ordinal day, not the end of a sentence.
                 if word.isdigit() and len(word) <= 2 and _GERMAN_MONTH.match(body, m.end()):
                     continue
+                # "bis zum 18.11. einen Entwurf schicken": a day.month. date goes on in lower case.
+                if re.fullmatch(r"\d{1,2}\.\d{1,2}(?:\.\d{2,4})?", word) and re.match(
+                    r"\s+[a-zäöüß]", body[m.end() :]
+                ):
+                    continue
             _append(sentences, body, cursor, m.end())
             cursor = m.end()
         _append(sentences, body, cursor, block_end)
