@@ -435,7 +435,7 @@ def test_a_date_said_as_a_deadline_outranks_a_date_named_before_it(
 
 
 def test_a_meeting_time_outranks_a_later_deadline_without_a_time() -> None:
-    body = "Hi Niamh,\n\nCan we meet on Wednesday at 3pm, before the audit on Friday?\n\nColm"
+    body = "Hi Niamh,\n\nCan we meet on Wednesday at 3pm to go through the audit checklist before Friday?\n\nColm"
     assert [task.due for task in extract(body)] == [on(3, 15)]
 
 
@@ -546,8 +546,8 @@ def test_when_the_thing_is_needed_is_the_asks_deadline(needed: str, due: dt.date
     ("ask", "title"),
     [
         (
-            "Könnten Sie bitte das Schild etwas größer machen und uns bis Mittwoch, 3. Juni schicken?",
-            "Schild etwas größer machen und uns bis Mittwoch, 3. Juni schicken",
+            "Könnten Sie bitte das Schild etwas größer machen und uns bis Mittwoch, 10. Juni schicken?",
+            "Schild etwas größer machen und uns bis Mittwoch, 10. Juni schicken",
         ),
         ("Können Sie uns bis zum 3.6. einen ersten Entwurf schicken?", "Einen ersten Entwurf schicken"),
     ],
