@@ -558,3 +558,120 @@ def test_a_german_date_does_not_end_the_sentence_and_a_title_drops_the_article(a
     assert len(tasks) == 1
     assert tasks[0].title.endswith("schicken")
     assert tasks[0].title.split()[0] not in ("Das", "Die", "Der", "Den")
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "If you want a walkthrough of the new rota screen, just let me know.",
+        "Happy to forward the recording if you'd like it.",
+        "I'm happy to walk you through it if that helps.",
+    ],
+)
+def test_an_offer_said_the_other_way_round_gives_no_task(closing: str) -> None:
+    body = f"Hi Niamh,\n\nThe new rota screen went live this morning and everything looks fine.\n\n{closing}\n\nColm"
+    assert extract(body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "sender"),
+    [
+        (
+            "Thanks for your order!\n\nOrder #48213\nTotal: €39.00\n\nQuestions? Reply to this email or visit our "
+            "Help Centre.",
+            "Deskly <orders@deskly.example>",
+        ),
+        (
+            "A new sign-in to your account was detected.\n\nIf this was you, you can ignore this email. If not, "
+            "please reset your password immediately.",
+            "Accounts <no-reply@accounts.example>",
+        ),
+        (
+            "Hi Niamh,\n\nThe shop is closed on Monday for the bank holiday. Did you see the new coffee machine in "
+            "the back room?\n\nColm",
+            "Colm Daly <colm.daly@harbourworks.example>",
+        ),
+    ],
+    ids=["receipt help line", "security notice", "small-talk question"],
+)
+def test_boilerplate_and_small_talk_give_no_task(body: str, sender: str) -> None:
+    assert extract(body, sender=sender) == []
+
+
+def test_a_question_about_a_document_still_asks() -> None:
+    body = "Hi Niamh,\n\nDid you see the draft lease I sent on Friday?\n\nColm"
+    assert len(extract(body)) == 1
+
+
+def test_a_follow_up_pitch_with_two_weak_signs_gives_no_task() -> None:
+    body = (
+        "Hello Niamh, I wanted to follow up on my previous email. Are you free for a "
+        "short call this week to discuss how we can grow your traffic?\n\nAnita"
+    )
+    assert extract(body, sender="Anita Rao <anita@rankup.example>") == []
+
+
+def test_a_thing_in_trouble_names_what_a_contact_ask_is_about() -> None:
+    body = "Hi Niamh,\n\nThe card machine at till 2 is broken again - can you call Paytek?\n\nColm"
+    assert [task.title for task in extract(body)] == ["Call Paytek about the card machine at till 2"]
+
+
+@pytest.mark.parametrize(
+    ("before", "ask", "title"),
+    [
+        (
+            "Wir brauchen noch den unterschriebenen Mietvertrag.",
+            "Könnten Sie ihn uns bis Freitag schicken?",
+            "Den unterschriebenen Mietvertrag schicken",
+        ),
+        (
+            "Nos falta el contrato firmado del local.",
+            "¿Nos lo puedes enviar antes del viernes?",
+            "Enviar el contrato firmado del local",
+        ),
+    ],
+    ids=["de verb last", "es pronoun before the modal"],
+)
+def test_a_pronoun_before_the_verb_is_named_by_the_sentence_before(before: str, ask: str, title: str) -> None:
+    assert titles_and_dues(extract(f"Hallo Niamh,\n\n{before} {ask}\n\nColm")) == [(title, on(5, 17))]
+
+
+def test_a_role_in_the_plural_is_given_its_duty() -> None:
+    body = "Hello,\n\nFloor wardens must confirm their attendance at the fire briefing by Wednesday noon.\n\nFacilities"
+    tasks = extract(body, sender="Facilities <facilities@harbourworks.example>")
+    assert titles_and_dues(tasks) == [("Confirm their attendance at the fire briefing", on(3, 12))]
+
+
+def test_a_weekly_meeting_moved_to_a_weekday_in_the_plural_is_on_the_calendar() -> None:
+    body = "Hi Niamh,\n\nOur weekly stock review is moving to Thursdays at 2pm from this week.\n\nColm"
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [("Weekly stock review", on(4, 14))]
+
+
+def test_the_readers_promise_to_book_a_room_is_a_deadline_not_a_meeting() -> None:
+    message = EmailForExtraction(
+        id="u3",
+        subject="Re: Offsite",
+        body="Hi Colm,\n\nI'll send the agenda on Tuesday and book the meeting room for Friday by Wednesday.\n\nNiamh",
+        sender="niamh.byrne@harbourworks.example",
+        sender_name="Niamh Byrne",
+        sent_at=MONDAY,
+        timezone=DUBLIN,
+        reader=NIAMH,
+        to=(Recipient("colm.daly@harbourworks.example", "Colm Daly"),),
+    )
+    tasks = OfflineExtractor().extract(message)
+    assert [(task.title, task.kind) for task in tasks] == [
+        ("Send the agenda", "deadline"),
+        ("Book the meeting room", "deadline"),
+    ]
+
+
+@pytest.mark.parametrize("item", ["Reserve two parking spaces by Tuesday", "Collect the keys from reception"])
+def test_a_list_item_in_more_verbs_is_an_ask_under_any_lead(item: str) -> None:
+    body = f"Hi Niamh,\n\nBefore the auditors arrive:\n\n- Print the stock report\n- {item}\n\nColm"
+    assert [task.title.split()[0] for task in extract(body)] == ["Print", item.split()[0]]
+
+
+def test_a_receipt_line_that_starts_with_a_verb_word_is_not_an_ask() -> None:
+    assert extract("Order #48213 placed on 12 June.\nRequest ID 5521.\nPost date: 13 June.") == []

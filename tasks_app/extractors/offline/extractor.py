@@ -52,6 +52,11 @@ _ACTION_ON_A_THING = re.compile(
     r"(?:the|a|an|your|our|my|his|her|their|these|those|some|all)\b",
     FLAGS,
 )
+# "Can you call Paytek?": the reader phones someone else, which is no meeting with the sender.
+_CALLS_A_PARTY = re.compile(
+    r"\b(?i:call|phone|ring)\s+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
+    r"Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+"
+)
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(
     rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
@@ -408,7 +413,7 @@ def _with_neighbours_due(
     thing = antecedent(previous) if previous else None
     if _THEN.search(task.evidence) and previous:
         resolved = resolve_first_due(previous, email)
-    elif thing and thing in task.title:
+    elif thing and thing.lower() in task.title.lower():
         # "We need the signed lease by Friday. Please upload it.": the thing and its deadline come before.
         resolved = _deadline_in(previous, email, said_as_deadline=True)
     if (
@@ -631,7 +636,7 @@ class OfflineExtractor:
                 and after[0] == index + 1
                 and units[index].role == "text"
                 and (thing := antecedent(units[index].text))
-                and thing in after[1].task.title
+                and thing.lower() in after[1].task.title.lower()
             ):
                 continue  # "We need the lease by Friday. Please upload it.": the ask after it names the need
             if (
@@ -690,9 +695,10 @@ class OfflineExtractor:
         ask = drop_scene(flat)
         resolved = (resolve_first_due(ask, email) if ask != flat else None) or resolve_first_due(text, email)
         asks_for_a_thing = bool(
-            intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
+            (intent.request or intent.commitment)
+            and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
         )
-        meeting = intent.meeting and not asks_for_a_thing
+        meeting = intent.meeting and not asks_for_a_thing and not _CALLS_A_PARTY.search(ask)
         kind: TaskKind
         if meeting and resolved is not None and resolved.has_time:
             kind = "meeting"

@@ -149,7 +149,8 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
 # The ask's lead-in, removed from titles: "¿Podrías", "Por favor,", "Pourriez-vous", "Merci de", "Bitte",
 # "Könnten Sie".
 _LEAD_IN = {
-    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos)\s+)?(?:(?:podrías|podría|puedes|"
+    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
+    r"podría|puedes|puede|podrían|pueden)\b))?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
     r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
     r"(?:tienes|tiene|tenéis)\s+que|debes|(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que|(?:hay|habría|habrá)\s+que|"
@@ -265,21 +266,32 @@ def antecedent(previous: str, language: str = "en") -> str | None:
 
 # A pronoun object in a French, Spanish or German ask: "Les déposer sur l'espace client", "enviarlos",
 # "Senden Sie diese an…" (or, with the pronoun lost, "Senden Sie an…").
-_PRONOUN_ASK = {
-    "fr": (re.compile(r"^(?:les|la|le|l')\s*(?P<verb>[^\W\d_]+(?:er|ir|re))\b", FLAGS), "{verb} {thing}"),
-    "es": (
-        re.compile(r"^(?P<verb>[^\W\d_]+?(?:ar|er|ir|ár|ér|ír))(?:me|nos|se)?(?:lo|la|los|las)\b", FLAGS),
-        "{verb} {thing}",
-    ),
-    "de": (
-        re.compile(
-            r"^(?P<verb>[^\W\d_]+)\s+Sie(?:\s+(?:diese|dieses|diesen|sie|es|ihn|die|das))?(?=\s+(?:an|bis|per|"
-            r"über|nach|zu|zum|zur|bitte)\b|\s*$)",
-            FLAGS,
+_PRONOUN_ASK: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "fr": [(re.compile(r"^(?:les|la|le|l')\s*(?P<verb>[^\W\d_]+(?:er|ir|re))\b", FLAGS), "{verb} {thing}")],
+    "es": [
+        (
+            re.compile(r"^(?P<verb>[^\W\d_]+?(?:ar|er|ir|ár|ér|ír))(?:me|nos|se)?(?:lo|la|los|las)\b", FLAGS),
+            "{verb} {thing}",
         ),
-        "{verb} Sie {thing}",
-    ),
+    ],
+    "de": [
+        (
+            re.compile(
+                r"^(?P<verb>[^\W\d_]+)\s+Sie(?:\s+(?:diese|dieses|diesen|sie|es|ihn|die|das))?(?=\s+(?:an|bis|per|"
+                r"über|nach|zu|zum|zur|bitte)\b|\s*$)",
+                FLAGS,
+            ),
+            "{verb} Sie {thing}",
+        ),
+        # "Könnten Sie ihn uns bis Freitag schicken?" -> "Ihn uns schicken": the verb comes last.
+        (re.compile(r"^(?:ihn|sie|es|diese[nms]?)(?:\s+(?:uns|mir|ihm|ihr))?(?=\s)", FLAGS), "{thing}"),
+    ],
 }
+# "¿Nos lo puedes enviar?": the pronoun object stands before the modal, and the lead-in takes it away.
+_CLITIC_BEFORE_MODAL = re.compile(
+    r"(?:^|[¿,]\s*)(?:me|nos|se|te)?\s*(?:lo|la|los|las)\s+(?:podrías|podría|puedes|puede|podrían|pueden)\b",
+    FLAGS,
+)
 
 
 def other_language_title(sentence: str, meeting: bool, sender: str, *, previous: str = "") -> str | None:
@@ -320,17 +332,26 @@ def other_language_title(sentence: str, meeting: bool, sender: str, *, previous:
             r"^(?:das|die|der|den|dem|ein|eine|einen)\s+(?=(?-i:[A-ZÄÖÜ])\w*\s)", "", text, flags=FLAGS
         )
     finished = _finish(text)
-    if finished and language in _PRONOUN_ASK and previous:
-        pointer_ask, form = _PRONOUN_ASK[language]
+    if not finished or not previous or language not in _PRONOUN_ASK:
+        return finished
+    thing = antecedent(previous, language)
+    if thing is None:
+        return finished
+    if language == "es" and _CLITIC_BEFORE_MODAL.search(flat):
+        verb, _, rest = finished.partition(" ")
+        return _finish(f"{verb} {thing} {rest}", dates=False)
+    for pointer_ask, form in _PRONOUN_ASK[language]:
         pointing = pointer_ask.match(finished)
-        thing = antecedent(previous, language) if pointing else None
-        if pointing and thing:
-            # "enviárnosla": the accent the pronouns needed goes with them.
-            verb = re.sub(
-                r"([áéí])r$", lambda m: "aei"["áéí".index(m.group(1))] + "r", pointing.group("verb")
-            )
-            named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
-            return _finish(named, dates=False)
+        if pointing is None:
+            continue
+        # "enviárnosla": the accent the pronouns needed goes with them.
+        verb = re.sub(
+            r"([áéí])r$",
+            lambda m: "aei"["áéí".index(m.group(1))] + "r",
+            pointing.groupdict().get("verb") or "",
+        )
+        named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
+        return _finish(named, dates=False)
     return finished
 
 

@@ -85,7 +85,9 @@ _MORE_REQUEST = re.compile(
     # A duty put on whoever holds a role, as notices do: "The unit manager must sign the report within 48
     # hours", "Parents must return the form by Friday".
     rf"|^(?:the\s+|all\s+|each\s+|every\s+)?(?:[\w-]+\s+){{0,2}}(?:managers?|owners?|holders?|applicants?|tenants?|"
-    rf"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff)\s+"
+    rf"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff|"
+    # any other role said in the plural: "Floor wardens must…", "Residents must…", "Contractors must…"
+    rf"[a-z]+(?:ers|ors|ants|ents|ists|ees|ens|ians|ives))\s+"
     rf"(?:must|need to|needs to|have to|has to|are required to|is required to|should)\s+(?!not\b|be\b)\w+"
     # A thing wanted by a deadline: "I'd like a one-page proposal on X by Friday".
     rf"|\b(?:i|we)\s*(?:'d|would) (?:like|love)\s+(?:a|an|the|your)\s+(?:[\w'-]+\s+){{0,8}}?"
@@ -101,12 +103,15 @@ _IMPERATIVE_VERBS = (
     "resend|re-send|follow|talk|discuss|meet|join|attend|register|cancel|move|reschedule|note|find|handle|"
     "coordinate|clarify|provide|run|test|verify|double-check|advise|inform|notify|plan|write|go|use|try|"
     "consider|keep|take|have a look|see|grab|enjoy|purchase|download|visit|start|stop|feel free|put|leave|"
-    "choose|pass|drop|come|stay|hold"
+    "choose|pass|drop|come|stay|hold|reserve|collect|post|order|renew|upload|gather|circulate|install|buy|"
+    "invite|introduce|draft|compile|sort|clean|chase|nominate|request|record|scan|collate|proofread|translate"
 )
 IMPERATIVE = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
-    # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle.
-    rf"(?!-\w)"
+    # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle; "Order #1124", "Request ID",
+    # "Post date": a verb word used as a noun in a receipt or a form.
+    rf"(?!-\w)(?!\s*(?:#|\d)|\s+(?:number|no\.|confirmation|summary|details|status|total|date|id|ref|reference|"
+    rf"history|form|type|received|placed|shipped|updated)\b)"
     rf"(?!\s+(?:us|our|more)\b)"
     # "Let me call him", "let me sum this up": the author's own next step ("let me know" asks, elsewhere).
     rf"(?!(?<=let)\s+me\b(?!\s+know\b))",
@@ -248,6 +253,21 @@ NO_ASK = re.compile(
     r"(?:(?:[\w-]+\s+){0,2}(?:copy|copies|notes|slides|recording|deck|link|file|files|recap|summary|"
     r"catch-?up|walk-?through|intro|introduction|refresher|access|invite|demo)\b|me to\b|us to\b|more (?:info|"
     r"information|details)\b|it\b)"
+    # the same offer said the other way round or as readiness ("If you want a walkthrough, just let me know",
+    # "Happy to forward the recording if you'd like it");
+    r"|^if (?:you|anyone|anybody|someone|your team)\b[^,.?!]{0,60}?\b(?:want|wants|would like|'d like|need|needs)\b"
+    r"[^,.?!]{0,60},\s*(?:just\s+)?(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|give (?:me|us) a shout)\b"
+    r"|^(?:(?:i'?m|i am|we'?re|we are)\s+)?(?:(?:more than|always)\s+)?happy to\s+[^.?!]{0,80}?\bif\s+(?:you|anyone|it|that)\b"
+    # support boilerplate ("Questions? Reply to this email or visit our Help Center"), a security notice's
+    # advice ("If not, please reset your password"), and small talk shaped as a question ("Did you see the new
+    # coffee machine?", "Have you tried the new place downstairs?");
+    r"|\b(?:reply to this (?:e-?mail|message)|contact (?:us|support|our (?:support|help|customer)))\b[^.?!]*\b(?:or "
+    r"(?:visit|call|contact|check|chat)|help ?(?:center|centre|desk)|if you (?:have|need)|with (?:any )?questions)\b"
+    r"|^if (?:not|it wasn'?t you|this wasn'?t you|you don'?t recogni[sz]e (?:this|it))\b[^.?!]*\b(?:reset|change|secure|"
+    r"update) your (?:password|account|credentials|pin)\b"
+    r"|^(?:so\s+|btw,?\s+|also,?\s+)?(?:did|have) you (?:see|hear|catch|try|watch|notice|spot)\b(?!\s+(?:my|our|the (?:e-?mail|"
+    r"message|invite|invitation|doc|document|draft|file|attachment|note|comments?|pr|request|ticket|contract|deck|"
+    r"proposal|report|invoice)s?\b))[^?]*\?$"
     # a service's own prompts: rate the ride, manage the order ("Rate Carlos in the app", "Need to change
     # something? Visit Your Orders").
     r"|^(?:please\s+)?(?:rate|review) (?:your |the |[A-Z]\w+ )?(?:[\w-]+ )?(?:in|on) (?:the|our) (?:app|website|site)\b"
@@ -396,7 +416,7 @@ def _with_day_said_apart(
 
 
 # Between a day and its time: "Thursday (2pm Paris time)", "Thursday, 2pm", "Thursday - 10:30".
-_DAY_TIME_GAP = re.compile(r"\s*(?:[(,–—-]\s*|\s(?:at|from)\s+)?", FLAGS)
+_DAY_TIME_GAP = re.compile(r"s?\s*(?:[(,–—-]\s*|\s(?:at|from)\s+)?", FLAGS)  # "Thursdays at 2pm" too
 
 
 def _with_time_said_after(
@@ -411,11 +431,16 @@ def _with_time_said_after(
         return resolved
     _phrase, _start, end = phrases[index]
     following, next_start, _next_end = phrases[index + 1]
-    if not _TIME_ONLY.match(following.strip()) or not _DAY_TIME_GAP.fullmatch(text[end:next_start]):
+    clock = _TIME_ONLY.match(following.strip())
+    if not clock or not _DAY_TIME_GAP.fullmatch(text[end:next_start]):
         return resolved
-    combined = resolve_due(
-        f"{phrases[index][0]} at {following.strip()}", reference=email.sent_at, timezone=email.timezone
-    )
+    combined = None
+    for said in (following.strip(), clock.group().strip()):
+        combined = resolve_due(
+            f"{phrases[index][0]} at {said}", reference=email.sent_at, timezone=email.timezone
+        )
+        if combined is not None and combined.has_time:
+            break
     if combined is None or not combined.has_time:
         return resolved
     return replace(combined, phrase=phrases[index][0])

@@ -103,6 +103,11 @@ _PITCH_WEAK = re.compile(
     r"\breaching out\b|\bour (?:platform|solution|product|software|tool|service|agency|team of experts)\b"
     r"|\b(?:increase|boost|grow|double|improve) (?:your )?(?:revenue|sales|conversions?|pipeline|leads|roi)\b"
     r"|\b(?:product|live|personali[sz]ed) demo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b"
+    # "I wanted to follow up on my previous email about our SEO services", "grow your traffic".
+    r"|\b(?:wanted to |just )?follow(?:ing)? up on my (?:last|previous|earlier|first) (?:e-?mail|note|message)\b"
+    r"|\bour (?:[\w-]+ )(?:platform|solution|product|software|tool|services?|agency)\b"
+    r"|\b(?:increase|boost|grow|double|improve) (?:your )?(?:traffic|visitors|audience|rankings?|bookings|signups|"
+    r"sign-ups|engagement)\b"
     r"|\b(?:help|helped|helps|helping) (?:[\w-]+ ){0,2}(?:companies|teams|businesses|brands|organi[sz]ations|"
     r"startups|founders|leaders|retailers|clinics|agencies|firms)\b|\bfollowing up on my (?:last|previous|earlier) (?:e-?mail|note|message)\b"
     # The same in Spanish, French and German: "ayudamos a agencias como la tuya", "nous aidons les agences",

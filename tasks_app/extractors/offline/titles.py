@@ -36,7 +36,8 @@ LEAD_IN = re.compile(
 # "The unit manager must sign the report": a notice's duty for whoever holds the role; the verb is the task.
 _ROLE_DUTY = re.compile(
     r"^(?:the\s+|all\s+|each\s+|every\s+)?(?:[\w-]+\s+){0,2}(?:managers?|owners?|holders?|applicants?|tenants?|"
-    r"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff)\s+"
+    r"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff|"
+    r"[a-z]+(?:ers|ors|ants|ents|ists|ees|ens|ians|ives))\s+"
     r"(?:must|need to|needs to|have to|has to|are required to|is required to|should)\s+(?!not\b|be\b)(?=\w)",
     FLAGS,
 )
@@ -745,6 +746,15 @@ _SCENE_THING = re.compile(
 )
 
 
+# "The printer on 3 is jammed again - can you call Xerox?": the thing in trouble.
+_THING_IN_TROUBLE = re.compile(
+    r"^(?:[\w'-]+[,:]\s+)?(?:the|our|my|your)\s+(?P<thing>[\w-]+(?:\s+(?!is\b|are\b)[\w-]+){0,5}?)\s+(?:is|are|was|were|has been|"
+    r"keeps?)\s+(?:\w+\s+)?(?:jammed|broken|down|leaking|out of order|not working|stuck|failing|blocked|faulty|"
+    r"playing up|acting up|overdue|late|missing|empty|flooded|dead|offline|beeping|making)\b",
+    FLAGS,
+)
+
+
 def _about_what(title: str, flat: str, previous: str) -> str:
     """ "Chase Equipment Services about the bariatric commodes": a contact ask names what it is about, from
     the sentence's scene or the sentence before."""
@@ -752,7 +762,7 @@ def _about_what(title: str, flat: str, previous: str) -> str:
     if contact is None:
         return title
     for source in (flat, previous):
-        scene = _SCENE_THING.search(source)
+        scene = _SCENE_THING.search(source) or _THING_IN_TROUBLE.search(source)
         if scene:
             return f"{contact.group('verb')} {contact.group('party')} about the {scene.group('thing')}"
     return title
