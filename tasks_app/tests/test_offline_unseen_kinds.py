@@ -675,3 +675,64 @@ def test_a_list_item_in_more_verbs_is_an_ask_under_any_lead(item: str) -> None:
 
 def test_a_receipt_line_that_starts_with_a_verb_word_is_not_an_ask() -> None:
     assert extract("Order #48213 placed on 12 June.\nRequest ID 5521.\nPost date: 13 June.") == []
+
+
+def test_ready_before_a_meeting_is_a_deadline() -> None:
+    body = "Hi Niamh,\n\nCould you look over the fit-out quote? Ideally before our call Thursday.\n\nColm"
+    assert titles_and_dues(extract(body)) == [("Look over the fit-out quote", on(4, 17))]
+
+
+@pytest.mark.parametrize(
+    ("before", "ask", "title"),
+    [
+        (
+            "Reminder that the stock sheets for May are due this Friday.",
+            "Please submit yours in the shared drive.",
+            "Submit the stock sheets for May in the shared drive",
+        ),
+        (
+            "The landlord wants the signed inventory by Friday.",
+            "Can you get that over to him?",
+            "Send the signed inventory",
+        ),
+    ],
+    ids=["yours", "wants"],
+)
+def test_what_is_due_or_wanted_names_the_pointer_after_it(before: str, ask: str, title: str) -> None:
+    assert titles_and_dues(extract(f"Hi Niamh,\n\n{before} {ask}\n\nColm")) == [(title, on(5, 17))]
+
+
+def test_an_attached_invoice_and_a_bare_payment_due_are_one_task_to_pay_it() -> None:
+    body = "Hi Niamh, please find attached the invoice for the shop fit-out. Payment is due by Friday.\n\nAccounts"
+    tasks = extract(body, sender="Accounts <accounts@supplier.example>")
+    assert titles_and_dues(tasks) == [("Pay the invoice for the shop fit-out", on(5, 17))]
+
+
+def test_an_ask_to_the_reader_and_a_colleague_is_titled_from_its_verb() -> None:
+    body = "Hi Niamh,\n\nCan you and Aoife pick a date for the staff outing by Friday?\n\nColm"
+    assert titles_and_dues(extract(body)) == [("Pick a date for the staff outing", on(5, 17))]
+
+
+def test_did_you_get_a_chance_after_a_lead_asks_for_the_thing() -> None:
+    body = (
+        "Hi Niamh,\n\nFollowing up on this - did you get a chance to review the fire safety checklist? "
+        "The inspector needs it by tomorrow.\n\nColm"
+    )
+    assert titles_and_dues(extract(body)) == [("Review the fire safety checklist", on(2, 17))]
+
+
+def test_a_meeting_with_a_named_party_announced_with_is_on_is_on_the_calendar() -> None:
+    body = "Hi Niamh,\n\nThe quarterly review with Dockside is on Thursday at 1pm. Please print the sales report beforehand.\n\nColm"
+    assert titles_and_dues(extract(body)) == [("Quarterly review with Dockside", on(4, 13))]
+
+
+def test_lunch_with_someone_else_on_a_day_is_that_day_at_noon_with_them() -> None:
+    body = "Niamh, can you grab lunch with the new supervisor on Friday?\n\nColm"
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [("Lunch with the new supervisor", on(5, 12))]
+    assert tasks[0].kind == "meeting"
+
+
+def test_please_find_attached_alone_asks_nothing() -> None:
+    body = "Hi Niamh, please find attached the signed copy of the supplier agreement for your files.\n\nColm"
+    assert extract(body) == []

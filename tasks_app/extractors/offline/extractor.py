@@ -111,10 +111,11 @@ _ANNOUNCED_NOUN = (
 )
 _ANNOUNCED_MEETING = re.compile(
     rf"\b(?:the|our|your|this week'?s|next week'?s|tomorrow'?s|today'?s|(?:mon|tues|wednes|thurs|fri)day'?s)\s+"
-    rf"(?P<what>(?:[\w'&-]+\s+){{0,3}}?(?:{_ANNOUNCED_NOUN}))\b"
+    rf"(?P<what>(?:[\w'&-]+\s+){{0,3}}?(?:{_ANNOUNCED_NOUN})(?:\s+with\s+(?-i:[A-Z])[\w&'-]+(?:\s+(?-i:[A-Z])[\w&'-]+)?)?)\b"
     rf"(?=\s+(?:(?:now\s+|then\s+)?(?:moves?|has (?:been )?moved|is moving|will (?:now )?(?:be|move|take place|start|run)|"
     rf"(?:is|has been) (?:re)?scheduled|(?:is|has been) (?:pushed|brought forward|set|planned|confirmed)|is now|"
-    rf"takes place|starts|begins|runs)\b|(?:on|this|next|tomorrow|today)\b))",
+    rf"takes place|starts|begins|runs|(?:is|are) (?:on|at|set for|happening)|will (?:now )?be (?:on|at|held))\b|"
+    rf"(?:on|this|next|tomorrow|today)\b))",
     FLAGS,
 )
 # Said of a meeting that is over, or that the reader is not at: no calendar entry.
@@ -371,7 +372,13 @@ _ANSWER_BY = re.compile(
     r"|(?:geben|sagen)\s+sie\s+mir\b[^.?!]*\bbescheid|(?:gib|sag)\s+mir\b[^.?!]*\bbescheid|antworten\s+sie\s+mir)",
     FLAGS,
 )
-_DEADLINE_WORD = re.compile(r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", FLAGS)
+_DEADLINE_WORD = re.compile(
+    r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$"
+    # "Ideally before our call Thursday": a meeting that a thing must be ready for.
+    r"|\bbefore (?:the|our|your|my) (?:[\w-]+\s+){0,2}(?:call|meeting|review|session|sync|demo|interview|visit|trip|"
+    r"launch|workshop|presentation|board|offsite|audit)\s+(?:on\s+)?$",
+    FLAGS,
+)
 _DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
 
 

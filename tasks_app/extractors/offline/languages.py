@@ -225,7 +225,8 @@ def _thing_after(cue: str, determiner: str, stop_words: str) -> re.Pattern[str]:
 _ANTECEDENT = {
     "en": _thing_after(
         r"need|needs|needed|require|requires|required|missing|attached|enclosed|here (?:is|are)|still need|"
-        r"(?:i|we) (?:still )?(?:don'?t|do not) have|(?:i|we) (?:haven'?t|have not) (?:got|received)",
+        r"(?:i|we) (?:still )?(?:don'?t|do not) have|(?:i|we) (?:haven'?t|have not) (?:got|received)|"
+        r"wants?|would like|asked for|(?:is|are) asking for|requested|(?:is|are) waiting (?:for|on)",
         r"an?|the|your|both|all|two|three|\d+",
         r"by|before|until|no later than|so|because|which|that|to|for the|for our|for your",
     ),
@@ -250,12 +251,21 @@ _ANTECEDENT = {
 }
 
 
+# "the expense reports for August are due on Friday. Please submit yours": the thing said before its state.
+_THING_BEFORE = re.compile(
+    r"(?:^|\b(?:that|reminder:?)\s+)(?P<thing>(?:the|your|our|all)\s+[^.;:!?(),]+?)\s+(?:is|are)\s+(?:now\s+|still\s+)?"
+    r"(?:due|overdue|missing|ready|attached|outstanding)\b",
+    FLAGS,
+)
+
+
 def antecedent(previous: str, language: str = "en") -> str | None:
     """The thing the sentence before an ask says is needed, missing or attached, in its own words ("the
     receipts for your September expenses"), or None. It names a pronoun object in the ask after it; a short
     sentence may show no language of its own, so the ask's ``language`` is the default."""
     flat = " ".join(previous.split())
-    found = _ANTECEDENT[sentence_language(flat) or language].search(flat)
+    language = sentence_language(flat) or language
+    found = _ANTECEDENT[language].search(flat) or (_THING_BEFORE.search(flat) if language == "en" else None)
     if found is None:
         return None
     words = found.group("thing").split()

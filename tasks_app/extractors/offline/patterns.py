@@ -13,7 +13,7 @@ from tasks_app.extractors import EmailForExtraction, Priority
 from .languages import other_language_intent
 
 FLAGS = re.IGNORECASE
-YOU = r"(?:you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
+YOU = r"(?:you and (?-i:[A-Z])[\w'-]+|you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
 ASK_MODAL = rf"(?:could|can|would|will|wd|cd|pls|please|would it be possible for|could i ask)\s+{YOU}\b"
 
 # Marketing / bulk-mail language: imperatives here are not tasks for the reader.
@@ -185,7 +185,8 @@ _DONE_TOGETHER = re.compile(
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
 _QUESTION = re.compile(
     # "Quick one: do you…", "Sam, are you…": a short lead before the question.
-    r"^(?:\w+,\s*|(?:[\w']+\s+){0,2}[\w']+:\s+)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
+    r"^(?:\w+,\s*|(?:[\w']+\s+){0,2}[\w']+:\s+|(?:[\w']+\s+){1,5}[\w']+\s*[-–—]\s+)?"
+    r"(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
     r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
     r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?"
     # Spoken style without the auxiliary: "You coming tomorrow?", "You available at 9:30?"
@@ -268,6 +269,8 @@ NO_ASK = re.compile(
     r"|^(?:so\s+|btw,?\s+|also,?\s+)?(?:did|have) you (?:see|hear|catch|try|watch|notice|spot)\b(?!\s+(?:my|our|the (?:e-?mail|"
     r"message|invite|invitation|doc|document|draft|file|attachment|note|comments?|pr|request|ticket|contract|deck|"
     r"proposal|report|invoice)s?\b))[^?]*\?$"
+    # "Please find attached the invoice": it says what is attached;
+    r"|^(?:(?:hi|hello|hey|dear)\s+[\w'-]+,\s*)?(?:please\s+)?find (?:attached|enclosed|below|herewith)\b"
     # a service's own prompts: rate the ride, manage the order ("Rate Carlos in the app", "Need to change
     # something? Visit Your Orders").
     r"|^(?:please\s+)?(?:rate|review) (?:your |the |[A-Z]\w+ )?(?:[\w-]+ )?(?:in|on) (?:the|our) (?:app|website|site)\b"
@@ -395,12 +398,22 @@ _TIME_ONLY = re.compile(
 )
 
 
+# A time of day named by what happens then: "grab lunch with the new hire on Friday" is Friday at noon.
+_NAMED_TIME = re.compile(
+    r"(?:(?:at|around|by|for|over)\s+)?(?:lunch(?:time)?|noon|midday|eod|end of (?:the )?day|cob|close of business|"
+    r"breakfast)",
+    FLAGS,
+)
+
+
 def _with_day_said_apart(
     phrases: list[tuple[str, int, int]], index: int, resolved: ResolvedDate, email: EmailForExtraction
 ) -> ResolvedDate:
     """ "cover my 4pm with the Acme team tomorrow": a time alone takes the day said later in the sentence."""
     phrase = phrases[index][0]
-    if not resolved.has_time or not _TIME_ONLY.fullmatch(phrase.strip()):
+    if not resolved.has_time or not (
+        _TIME_ONLY.fullmatch(phrase.strip()) or _NAMED_TIME.fullmatch(phrase.strip())
+    ):
         return resolved
     for other, _start, _end in phrases[index + 1 :]:
         day = resolve_due(other, reference=email.sent_at, timezone=email.timezone)
@@ -469,7 +482,9 @@ def _resolve_phrase(
 # Words that make a date a deadline, in the four languages read: "by Friday", "a más tardar el 26 de
 # febrero", "avant le 19", "bis zum 18.11.".
 _DEADLINE_LEAD = re.compile(
-    r"(?:\b(?:by|before|until|till|due|no later than|deadline(?: is)?|antes(?: de(?:l)?)?|a más tardar(?: el)?|"
+    r"(?:\bbefore (?:the|our|your|my) (?:[\w-]+\s+){0,2}(?:call|meeting|review|session|sync|demo|interview|visit|"
+    r"trip|launch|workshop|presentation|board|offsite|audit)\s+(?:on\s+)?$"
+    r"|\b(?:by|before|until|till|due|no later than|deadline(?: is)?|antes(?: de(?:l)?)?|a más tardar(?: el)?|"
     r"hasta(?: el)?|avant(?: le| la)?|d'ici(?: le| la| à)?|au plus tard(?: le)?|bis(?: zum| spätestens)?|"
     r"spätestens(?: am| bis)?)\s+(?:the\s+|el\s+|le\s+)?)$",
     FLAGS,

@@ -19,6 +19,9 @@ from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 LEAD_IN = re.compile(
     rf"^(?:\w+,\s+)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|just)[,:]?\s+)*"
     rf"(?:(?:i was wondering|i wonder|do you think|i think)\s+(?:if\s+)?)?"
+    # "did you get a chance to review the questionnaire?" asks for the review.
+    rf"(?:(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute)"
+    rf" to\s+)?"
     # "I'd appreciate it if you could", "it would be great if you could", "HR needs you to".
     rf"(?:(?:(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be (?:grateful|glad|thankful)|love it)|it (?:would|'d) be "
     rf"(?:\w+ )?(?:great|helpful|good|ideal|nice|useful|lovely|amazing)) if {YOU} (?:could|can|would|were able to)\s+"
@@ -72,6 +75,7 @@ def _strip_dates(text: str) -> str:
 _ASK_START = re.compile(
     rf"\b(?:{ASK_MODAL}|(?:can|could|shall) we\b|(?:please|pls|kindly)\b|let'?s\b|"
     rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b"
+    rf"|(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute) to\b"
     # "Dana: I need your OK on…", "One thing: I need the signed form back"
     rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|the|an?)\b)",
     FLAGS,
@@ -173,6 +177,12 @@ def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, follo
     sentence after it ("I'd like to align on X"), else the subject."""
     first_name = _sender_name(sender).split(" ")[0]
     with_who = f" with {first_name}" if first_name else ""
+    # "grab lunch with the new hire": the reader meets someone else, not the sender.
+    other = _WITH_WHOM.search(sentence)
+    if other and not re.fullmatch(
+        r"(?:the )?(?:team|group|everyone|all of us|both of us)", other.group("who"), FLAGS
+    ):
+        with_who = f" with {other.group('who')}"
     named = _NAMED_MEETING.search(text)
     if named:
         return f"{named.group('name')}{with_who}"
@@ -260,7 +270,15 @@ def _base_verb(participle: str) -> str | None:
     return None
 
 
-def _active_voice(flat: str) -> str | None:
+# The bill a bare "payment" is for, named in the sentence before.
+_BILL_NAMED = re.compile(
+    r"\b(?:the|your|this|our)\s+(?:[\w-]+\s+){0,2}?(?:invoice|bill|statement)(?:\s+(?:for|of|from)\s+(?:(?:the|our|your)\s+)?[\w-]+(?:\s+(?!is\b|are\b|was\b)[\w-]+){0,2}|"
+    r"\s+(?-i:[A-Z0-9#][\w#-]*\d[\w-]*))?",
+    FLAGS,
+)
+
+
+def _active_voice(flat: str, previous: str = "") -> str | None:
     """A duty said in the passive or as a bill, titled by its verb: "April expenses have to be submitted in
     Expensify by Friday" -> "Submit April expenses in Expensify"; "Invoice INV-2291 is due on 22 May" ->
     "Pay invoice INV-2291"."""
@@ -278,6 +296,11 @@ def _active_voice(flat: str) -> str | None:
     bill = BILL_DUE.search(flat)
     if bill is not None:
         thing = bill.group("bill").strip()
+        named = _BILL_NAMED.search(previous)
+        if re.fullmatch(r"(?:the |your |this )?(?:payment|balance|amount)", thing, FLAGS) and named:
+            thing = (
+                named.group()
+            )  # "Payment is due within 30 days" after "the invoice for August is attached"
         thing = thing[0].lower() + thing[1:] if not thing[:2].isupper() else thing
         title = _fit(_trim_dangling(f"pay {thing}"))
         if acceptable_title(_capitalise(title)):
@@ -310,7 +333,7 @@ def ask_phrase(sentence: str) -> str:
 # "upload both to the portal", "sign them and send them back": the verb's object only points back.
 _POINTER_AFTER_VERB = re.compile(
     r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
-    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those)(?: one)?\b"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours)(?: one)?\b"
     r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
     FLAGS,
 )
@@ -331,7 +354,7 @@ def task_title(
         title = _fit(_trim_dangling(f"find out whether {_you_to_reader(found_out.group('what'))}"))
         if acceptable_title(_capitalise(title)):
             return _capitalise(title)
-    active = _active_voice(flat)
+    active = _active_voice(flat, previous)
     if active is not None:
         return active
     text = ask_phrase(flat)
@@ -417,9 +440,16 @@ MEETING_NOUNS = (
     r"catch-up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|walkthrough|"
     r"workshop|planning|kick-?off|retro|retrospective|standup|stand-up"
 )
+# "grab lunch with the new hire": whom the reader meets, when it is not the sender.
+_WITH_WHOM = re.compile(
+    rf"\b(?:{MEETING_NOUNS}|meet|meeting|talk|speak|sit down)\s+with\s+(?!(?:you|u|us|me|him|her|them)\b)"
+    r"(?P<who>(?:(?:the|my|our|your)\s+)?[\w'-]+(?:\s+(?!(?:on|at|in|to|about|for|and|or|so|before|after|"
+    r"tomorrow|today|tonight|next|this|maybe|if|when)\b)[\w'-]+){0,3})",
+    FLAGS,
+)
 # "Call with Ana about the Q3 budget", "Vendor review with Alex": a meeting named by its topic.
 _MEETING_FORM = re.compile(
-    rf"^(?P<named>(?:[\w'’&-]+ ){{0,4}}?)(?:{MEETING_NOUNS})(?: with [\w'’.-]+)?(?: (?:about|to|on|for) \S.*)?$",
+    rf"^(?P<named>(?:[\w'’&-]+ ){{0,4}}?)(?:{MEETING_NOUNS})(?: with (?:(?:the|my|our|your) )?[\w'’.-]+(?: [\w'’.-]+){{0,2}})?(?: (?:about|to|on|for) \S.*)?$",
     FLAGS,
 )
 # A title may not end on these: they promise more words that were cut away.
