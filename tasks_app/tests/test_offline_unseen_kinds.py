@@ -736,3 +736,25 @@ def test_lunch_with_someone_else_on_a_day_is_that_day_at_noon_with_them() -> Non
 def test_please_find_attached_alone_asks_nothing() -> None:
     body = "Hi Niamh, please find attached the signed copy of the supplier agreement for your files.\n\nColm"
     assert extract(body) == []
+
+
+def test_an_offer_of_any_thing_at_the_end_of_a_note_gives_no_task() -> None:
+    body = "Hi Niamh,\n\nThe window display got lovely comments from customers. Let me know if you want the photos.\n\nColm"
+    assert extract(body) == []
+
+
+def test_a_let_me_know_if_that_goes_on_to_choose_still_asks() -> None:
+    body = (
+        "Hi Niamh,\n\nLet me know if you want the Tuesday slot or the Friday one for the stock count.\n\nColm"
+    )
+    assert len(extract(body)) == 1
+
+
+def test_open_to_a_quick_chat_from_a_stranger_is_a_pitch() -> None:
+    body = "Hi Niamh,\n\nWe help shops like yours cut card fees. Open to a quick chat this week?\n\nJo"
+    assert extract(body, sender="Jo Lane <jo@payfast.example>") == []
+
+
+def test_would_you_be_up_for_doing_something_is_titled_by_its_verb() -> None:
+    body = "Hi Niamh,\n\nWould you be up for giving a short talk at the traders' breakfast? Let me know by Friday.\n\nColm"
+    assert titles_and_dues(extract(body)) == [("Give a short talk at the traders' breakfast", on(5, 17))]

@@ -250,10 +250,13 @@ NO_ASK = re.compile(
     # notes", "let me know if anyone missed it and wants a catch-up session", "if you'd like me to send…");
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|just say)\s+if\s+(?:you|anyone|anybody|someone|"
     r"any of (?:you|them|your (?:team|staff|people))|your (?:team|staff|people))\b[^.?!]{0,40}?"
-    r"\b(?:want|wants|would like|'d like|need|needs|missed)\s+(?:(?:a|an|the|my|our|any|some|another)\s+)?"
-    r"(?:(?:[\w-]+\s+){0,2}(?:copy|copies|notes|slides|recording|deck|link|file|files|recap|summary|"
+    r"\b(?:want|wants|would like|'d like|need|needs|missed)\s+(?:(?:(?:a|an|the|my|our|any|some|another)\s+)?"
+    r"(?:[\w-]+\s+){0,2}(?:copy|copies|notes|slides|recording|deck|link|file|files|recap|summary|"
     r"catch-?up|walk-?through|intro|introduction|refresher|access|invite|demo)\b|me to\b|us to\b|more (?:info|"
-    r"information|details)\b|it\b)"
+    r"information|details)\b|it\b"
+    # any thing the sender has, as long as the sentence ends there ("if you want the clippings"): an ask
+    # goes on ("let me know if you want the Tuesday slot or the Friday one").
+    r"|(?:the|a|an|my|our|a copy of the)\s+(?:[\w-]+\s+){0,2}[\w-]+\s*[.!]*$)"
     # the same offer said the other way round or as readiness ("If you want a walkthrough, just let me know",
     # "Happy to forward the recording if you'd like it");
     r"|^if (?:you|anyone|anybody|someone|your team)\b[^,.?!]{0,60}?\b(?:want|wants|would like|'d like|need|needs)\b"

@@ -81,6 +81,9 @@ _AUTO_REPLY_BODY = re.compile(
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.
 _PITCH_STRONG = re.compile(
+    # "Open to a quick chat?" to a stranger.
+    r"(?:^|[.!?]\s+)(?:would you be |are you |be )?open to (?:a |an )?(?:quick |short |brief |\d+[- ]min(?:ute)?s? )?"
+    r"(?:chat|call|conversation|intro|introduction|demo)\b|"
     r"\bwould you be (?:open|interested) (?:to|in) (?:a |an )?(?:quick |short |brief |free )?(?:\d+[- ]min(?:ute)?s? )?"
     r"(?:call|chat|demo|conversation|intro|introduction|meeting|learning|hearing|seeing|exploring|trying)\b"
     r"|\b(?:are you|is this) the right person\b"

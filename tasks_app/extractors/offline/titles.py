@@ -22,6 +22,8 @@ LEAD_IN = re.compile(
     # "did you get a chance to review the questionnaire?" asks for the review.
     rf"(?:(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute)"
     rf" to\s+)?"
+    # "Would you be up for giving a talk?": the gerund becomes the verb (``_GERUND``).
+    rf"(?:(?:would|are|will) {YOU} be up for\s+|(?:are|would) {YOU} (?:be )?(?:interested in|willing to|keen on)\s+)?"
     # "I'd appreciate it if you could", "it would be great if you could", "HR needs you to".
     rf"(?:(?:(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be (?:grateful|glad|thankful)|love it)|it (?:would|'d) be "
     rf"(?:\w+ )?(?:great|helpful|good|ideal|nice|useful|lovely|amazing)) if {YOU} (?:could|can|would|were able to)\s+"
@@ -316,6 +318,19 @@ def _you_to_reader(text: str) -> str:
     )
 
 
+_GERUND = re.compile(r"^(?P<word>[a-z]+ing)\b", FLAGS)
+
+
+def _base_of_gerund(m: re.Match[str]) -> str:
+    """ "giving a talk" -> "give a talk" when the base is a verb a title may start with."""
+    word = m.group("word").lower()
+    stem = word[:-3]
+    for base in (stem, f"{stem}e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if base and base in KNOWN_VERBS:
+            return base
+    return m.group("word")
+
+
 def ask_phrase(sentence: str) -> str:
     """The ask's own words before any title rule: without the scene, lead-in, date phrase, filler and
     trailing clause ("Please take care of these by Friday:" -> "take care of these"). A list's lead is read
@@ -324,6 +339,7 @@ def ask_phrase(sentence: str) -> str:
     text = drop_scene(" ".join(sentence.split()))
     text = _ROLE_DUTY.sub("", text, count=1)
     text = LEAD_IN.sub("", text, count=1)
+    text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
     text = _FILLER.sub("", text)
     text = re.sub(r"\s*\([^()]*\)", "", text)
