@@ -556,12 +556,12 @@ class OfflineExtractor:
             return None
         title = _appointment_title(text)
         if title is None:
+            title = _announced_meeting_title(text)
+            if title is None:
+                return None
             intent = classify_sentence(text)
             if intent.request or intent.question or intent.commitment:
                 return None  # an ask that names a meeting ("send the deck before Friday's review") is the ask
-            title = _announced_meeting_title(text)
-        if title is None:
-            return None
         resolved = resolve_first_due(text, email)
         if resolved is None or not resolved.has_time or resolved.due < email.sent_at:
             return None
