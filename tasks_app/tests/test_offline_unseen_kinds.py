@@ -758,3 +758,58 @@ def test_open_to_a_quick_chat_from_a_stranger_is_a_pitch() -> None:
 def test_would_you_be_up_for_doing_something_is_titled_by_its_verb() -> None:
     body = "Hi Niamh,\n\nWould you be up for giving a short talk at the traders' breakfast? Let me know by Friday.\n\nColm"
     assert titles_and_dues(extract(body)) == [("Give a short talk at the traders' breakfast", on(5, 17))]
+
+
+def test_a_team_meal_announced_with_a_time_is_on_the_calendar_and_its_rsvp_is_a_task() -> None:
+    body = (
+        "Hi all,\n\nThe team lunch is on Friday at 12:30 at Lupe's. Please RSVP by Wednesday so I can book "
+        "the table.\n\nColm"
+    )
+    tasks = extract(body, to=(*TO_NIAMH, Recipient("shop@harbourworks.example")))
+    assert ("Team lunch", on(5, 12, 30)) in titles_and_dues(tasks)
+    assert [task.due for task in tasks if task.title != "Team lunch"] == [on(3, 17)]
+
+
+def test_a_possessive_before_a_full_stop_ends_the_sentence() -> None:
+    body = "Hi Niamh,\n\nWe're at Lupe's. Please bring the float bag by Friday.\n\nColm"
+    assert [task.title for task in extract(body)] == ["Bring the float bag"]
+
+
+def test_a_german_call_proposal_with_words_between_keeps_its_purpose() -> None:
+    body = "Hallo Niamh,\n\nkönnen wir am Mittwoch um 14 Uhr kurz telefonieren, um die Inventur abzustimmen?\n\nColm"
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [("Treffen mit Colm um die Inventur abzustimmen", on(3, 14))]
+    assert tasks[0].kind == "meeting"
+
+
+def test_a_table_row_that_names_work_without_a_verb_is_work_to_complete() -> None:
+    body = (
+        "Hi Niamh,\n\nNext steps:\n\n| Task | Owner | Due |\n|---|---|---|\n| Order the new signage | Niamh | "
+        "Jun 4 |\n| Safety audit | Niamh | Jun 5 |\n| Window display | Aoife | Jun 5 |\n\nColm"
+    )
+    assert titles_and_dues(extract(body)) == [
+        ("Order the new signage", on(4, 17)),
+        ("Complete safety audit", on(5, 17)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Please don't send the new price list to the suppliers yet.",
+        "Do not order more till rolls until we have counted the stock.",
+    ],
+)
+def test_an_instruction_not_to_do_something_yet_is_not_a_task(ask: str) -> None:
+    assert extract(f"Hi Niamh,\n\n{ask}\n\nColm") == []
+
+
+def test_dont_forget_still_asks() -> None:
+    assert (
+        len(
+            extract(
+                "Hi Niamh,\n\nDon't forget to check the alarm every night until the new manager starts on Friday.\n\nColm"
+            )
+        )
+        == 1
+    )

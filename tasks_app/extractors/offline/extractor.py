@@ -107,7 +107,8 @@ def _appointment_title(text: str) -> str | None:
 _ANNOUNCED_NOUN = (
     r"huddle|meeting|call|sync|stand-?up|review|session|workshop|1:1|one-on-one|check-?in|retro|briefing|"
     r"training|kick-?off|offsite|off-site|all-hands|town hall|rehearsal|walkthrough|walk-through|debrief|"
-    r"planning|catch-?up|interview|orientation|induction|onboarding"
+    r"planning|catch-?up|interview|orientation|induction|onboarding|lunch|dinner|breakfast|drinks|party|"
+    r"happy hour|celebration|get-together"
 )
 _ANNOUNCED_MEETING = re.compile(
     rf"\b(?:the|our|your|this week'?s|next week'?s|tomorrow'?s|today'?s|(?:mon|tues|wednes|thurs|fri)day'?s)\s+"

@@ -98,7 +98,7 @@ _MEETING = {
     r"(?:nous\s+)?(?:voir|parler|rencontrer|réunir|appeler)\b|\b(?:réunion|rendez-vous|appel|visio|café)\b.*\?|"
     r"\b(?:vous|te)\s+convient\b|\bêtes[- ]vous\s+disponible\b|\bes[- ]tu\s+dispo(?:nible)?\b",
     "de": r"\b(?:können|könnten|sollen|wollen|sollten)\s+wir\s+(?:uns\b.*\b(?:treffen|sprechen|zusammensetzen|"
-    r"austauschen)|(?:kurz\s+)?(?:telefonieren|sprechen))\b|\b(?:treffen|termin|besprechung|telefonat|anruf|"
+    r"austauschen)|(?:[\w.]+\s+){0,6}?(?:kurz\s+)?(?:telefonieren|sprechen|treffen|zusammensetzen))\b|\b(?:treffen|termin|besprechung|telefonat|anruf|"
     r"meeting)\b.*\?|\bpasst\s+(?:es\s+)?(?:ihnen|dir)\b|\b(?:hätten\s+sie|hättest\s+du|hast\s+du|haben\s+sie)\b.*\bzeit\b",
 }
 # Courtesy, FYI and bulk mail: no task even when an ask word appears.
@@ -198,7 +198,8 @@ _ABOUT = {
     r"preparar|cerrar|comentar|ver|organizar|planificar|lanzar))\s+[^?.!,;]+",
     "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+(?:parler\s+de|lancer|préparer|discuter\s+de|"
     r"faire\s+le\s+point\s+sur|caler|organiser|voir|revoir|boucler)|sur)\s+[^?.!,;]+",
-    "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+",
+    "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+"
+    r"|\bum\s+[^?.!,;]+?\s+(?:abzustimmen|zu\s+besprechen|durchzugehen|zu\s+planen|vorzubereiten|zu\s+klären)\b",
 }
 _MEETING_TITLE_ALONE = {"es": "Reunión", "fr": "Réunion", "de": "Treffen"}
 

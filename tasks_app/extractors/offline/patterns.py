@@ -272,6 +272,10 @@ NO_ASK = re.compile(
     r"|^(?:so\s+|btw,?\s+|also,?\s+)?(?:did|have) you (?:see|hear|catch|try|watch|notice|spot)\b(?!\s+(?:my|our|the (?:e-?mail|"
     r"message|invite|invitation|doc|document|draft|file|attachment|note|comments?|pr|request|ticket|contract|deck|"
     r"proposal|report|invoice)s?\b))[^?]*\?$"
+    # what not to do yet ("Please don't send the contract yet", "do not book anything until we hear back";
+    # "don't forget to…" still asks);
+    r"|^(?:(?:hi|hello|hey)\s+[\w'-]+,\s*)?(?:please\s+|pls\s+)?(?:don'?t|do not)\s+(?!forget\b|hesitate\b|miss\b)\w+"
+    r"[^.?!]*\b(?:yet|for now|until|till|for the time being)\b"
     # "Please find attached the invoice": it says what is attached;
     r"|^(?:(?:hi|hello|hey|dear)\s+[\w'-]+,\s*)?(?:please\s+)?find (?:attached|enclosed|below|herewith)\b"
     # a service's own prompts: rate the ride, manage the order ("Rate Carlos in the app", "Need to change
@@ -418,8 +422,11 @@ def _with_day_said_apart(
         _TIME_ONLY.fullmatch(phrase.strip()) or _NAMED_TIME.fullmatch(phrase.strip())
     ):
         return resolved
+    named = bool(_NAMED_TIME.fullmatch(phrase.strip()))
     for other, _start, _end in phrases[index + 1 :]:
         day = resolve_due(other, reference=email.sent_at, timezone=email.timezone)
+        if named and day is not None and day.has_time:
+            return day  # "the team lunch is on Friday at 12:30": the clock said outranks the word "lunch"
         if day is None or day.has_time:
             continue
         combined = resolve_due(

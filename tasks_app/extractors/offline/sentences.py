@@ -184,7 +184,7 @@ def split_sentences(body: str) -> list[Sentence]:
         cursor = block_start
         for m in _SENTENCE_END.finditer(body, block_start, block_end):
             before = body[cursor : m.start()]
-            last_word = re.search(r"([\w.]+)$", before)
+            last_word = re.search(r"([\w.'’]+)$", before)  # "at Lupe's." ends on a word, not an initial
             if m.group().startswith(".") and last_word:
                 word = last_word.group(1).lower().rstrip(".")
                 # "Dr. Smith", "e.g. this", "3.5": not the end of a sentence.

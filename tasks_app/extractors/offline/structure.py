@@ -377,6 +377,17 @@ def _columns(header: tuple[str, ...]) -> _Columns | None:
     return _Columns(found["task"], found.get("owner"), found.get("due"), found.get("status"))
 
 
+def _as_an_action(cell: str) -> str:
+    """A task cell that names a piece of work without a verb ("Legal review", "Budget draft") is that work
+    to complete: a title starts with a verb."""
+    words = re.findall(r"[\w'-]+", cell)
+    if not words or words[0].lower() in KNOWN_VERBS or sentence_language(cell) is not None:
+        return cell
+    if classify_sentence(cell).any or len(words) > 8:
+        return cell
+    return f"complete {cell[0].lower()}{cell[1:]}" if not cell[:2].isupper() else f"complete {cell}"
+
+
 def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
     """The task of a table row: the task cell titled, the due cell resolved (else the lead's date), for a
     row that is the reader's and not done. A table without a header naming its task and owner or due
@@ -407,5 +418,5 @@ def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
         if _DONE.fullmatch(cells[columns.status].strip()):
             return None
     due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
-    task = _new_task(cells[columns.task], row.text, email, due_text=due_cell)
+    task = _new_task(_as_an_action(cells[columns.task]), row.text, email, due_text=due_cell)
     return task if due_cell.strip() else _with_due(task, row.lead, email)
