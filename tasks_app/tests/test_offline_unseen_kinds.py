@@ -813,3 +813,49 @@ def test_dont_forget_still_asks() -> None:
         )
         == 1
     )
+
+
+def test_an_outlook_forward_with_sort_this_out_is_handed_over() -> None:
+    body = (
+        "Niamh, see below - can you sort this out before Friday?\n\n________________________________\n"
+        "From: Billing <billing@tillco.example>\nSent: Monday, June 1, 2026 8:01 AM\nTo: Colm Daly\n"
+        "Subject: Payment failed\n\nHi Colm,\n\nWe couldn't charge the card on file. Please update your payment "
+        "method in the billing portal.\n\nTillCo Billing\n"
+    )
+    tasks = extract(body, subject="FW: Payment failed")
+    assert [task.title for task in tasks] == ["Update your payment method in the billing portal"]
+
+
+def test_work_given_to_the_reader_by_name_behind_someone_elses_greeting_is_theirs() -> None:
+    body = (
+        "Hi Aoife,\n\nThanks for the draft. Niamh (cc'd) will check the stock figures by Wednesday.\n\nColm"
+    )
+    tasks = extract(body, to=(Recipient("aoife@harbourworks.example", "Aoife Kelly"),), cc=TO_NIAMH)
+    assert titles_and_dues(tasks) == [("Check the stock figures", on(3, 17))]
+
+
+def test_a_german_passive_duty_is_titled_by_its_verb() -> None:
+    body = "Hallo Niamh,\n\ndie Rechnung ist bis zum 5. Juni zu bezahlen. Vielen Dank!\n\nColm"
+    assert titles_and_dues(extract(body)) == [("Rechnung bezahlen", on(5, 17))]
+
+
+def test_a_thing_in_trouble_names_the_pointer_of_the_ask_after_it() -> None:
+    body = "Hi Niamh,\n\nI noticed the back-office printer is down. Could you check it when you have a moment?\n\nColm"
+    assert [task.title for task in extract(body)] == ["Check the back-office printer"]
+
+
+def test_an_invitation_with_a_day_and_time_is_on_the_calendar() -> None:
+    body = "Hi Niamh,\n\nYou're invited to Aoife's farewell drinks on Thursday at 6pm at the Anchor. Hope you can make it!\n\nColm"
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [("Aoife's farewell drinks", on(4, 18))]
+    assert tasks[0].kind == "meeting"
+
+
+def test_being_somewhere_to_let_someone_in_is_titled_by_the_place() -> None:
+    body = "Hi Niamh, the fitters arrive Saturday at 8am. Can you be at the shop to let them in?\n\nColm"
+    assert [task.title for task in extract(body)] == ["Be at the shop"]
+
+
+def test_a_day_said_of_something_done_is_not_a_due() -> None:
+    body = "Hi Niamh,\n\nDid you manage to look at the rota I sent on Thursday?\n\nColm"
+    assert [(task.title, task.due) for task in extract(body)] == [("Look at the rota I sent", None)]

@@ -127,10 +127,19 @@ _NOT_UPCOMING = re.compile(
 )
 
 
+# "You're invited to Priya's farewell drinks on Thursday at 6pm": what the reader is invited to.
+_INVITED = re.compile(
+    rf"\b(?:you(?:'re| are) (?:invited|welcome) to|(?:please )?join us (?:for|at))\s+(?:the\s+|our\s+|a\s+|an\s+)?"
+    rf"(?P<what>(?:[\w'’&-]+\s+){{0,4}}?(?:{_ANNOUNCED_NOUN}|reception|bbq|barbecue|gathering|farewell|launch|"
+    rf"open house|potluck)(?:\s+(?:drinks|party|lunch|dinner|reception|celebration|bbq))?)\b",
+    FLAGS,
+)
+
+
 def _announced_meeting_title(text: str) -> str | None:
     """ "Leadership huddle" for "The leadership huddle moves to Monday at 8am", or None."""
     flat = " ".join(text.split())
-    m = _ANNOUNCED_MEETING.search(flat)
+    m = _ANNOUNCED_MEETING.search(flat) or _INVITED.search(flat)
     if m is None or _NOT_UPCOMING.search(flat):
         return None
     what = m.group("what").strip()
@@ -140,6 +149,7 @@ def _announced_meeting_title(text: str) -> str | None:
 # "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
 _DELEGATION = re.compile(
     r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b"
+    r"|\bsort (?:this|it|that)(?: one)? out\b"
     # "Tu peux t'en occuper ?", "¿Puedes encargarte?", "Kannst du dich darum kümmern?"
     r"|\b(?:t'en|vous en|m'en) occuper\b|\bt'occuper de (?:ça|cela)\b|\b(?:gérer|traiter) (?:ça|cela)\b"
     r"|\b(?:encargarte|encargarse|encárgate|ocuparte|ocúpate|hacerte cargo)\b"
@@ -689,6 +699,9 @@ class OfflineExtractor:
         # The second action of a sentence cut in two is read with the first one's "I'll" or "could you".
         said = f"{speaker}{text}"
         intent = classify_sentence(said)
+        if not intent.any and audience_of(email).names_reader(said):
+            # "Tomás (cc'd) will review the numbers by Wednesday": work given to the reader by name.
+            intent = replace(intent, request=True)
         actionable = intent.request or intent.commitment or intent.meeting
         # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
         if not actionable and not intent.question:

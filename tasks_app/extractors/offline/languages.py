@@ -86,7 +86,10 @@ _REQUEST = {
     r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
     r"\b(?:du\s+musst|sie\s+müssen)\b|^(?:schicken|senden|prüfen|bestätigen|rufen|unterschreiben|"
     r"füllen|buchen)\s+sie\b|^(?:schick|sende|prüf|prüfe|bestätige|ruf)\b"
-    r"|\b(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\b|\bwäre\s+es\s+möglich\b",
+    r"|\b(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\b|\bwäre\s+es\s+möglich\b"
+    # "Die Rechnung ist bis zum 30. September zu bezahlen": a duty in the passive.
+    r"|\b(?:ist|sind)\s+(?:[^\s?!]+\s+){0,8}?zu\s+(?:bezahlen|überweisen|zahlen|unterschreiben|senden|schicken|"
+    r"bestätigen|erledigen|einzureichen|einreichen|begleichen|prüfen)\b",
 }
 _MEETING = {
     "es": r"\b(?:podemos|podríamos|podrías|puedes)\s+(?:reunirnos|vernos|hablar|quedar|llamarnos|tener\s+una\s+"
@@ -254,8 +257,9 @@ _ANTECEDENT = {
 
 # "the expense reports for August are due on Friday. Please submit yours": the thing said before its state.
 _THING_BEFORE = re.compile(
-    r"(?:^|\b(?:that|reminder:?)\s+)(?P<thing>(?:the|your|our|all)\s+[^.;:!?(),]+?)\s+(?:is|are)\s+(?:now\s+|still\s+)?"
-    r"(?:due|overdue|missing|ready|attached|outstanding)\b",
+    r"(?:^|\b(?:that|reminder:?|noticed|see|saw|think|seems?)\s+)(?P<thing>(?:the|your|our|all)\s+[^.;:!?(),]+?)\s+"
+    r"(?:is|are)\s+(?:now\s+|still\s+)?(?:due|overdue|missing|ready|attached|outstanding|down|broken|offline|full|"
+    r"stuck|failing|leaking|not working)\b",
     FLAGS,
 )
 
@@ -388,6 +392,10 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
         verb = re.sub(r"yer$", "yer", verb)
         return f"{verb} {rest}".strip()
     if language == "de":
+        # "Die Rechnung ist … zu bezahlen" -> "Die Rechnung bezahlen".
+        text = re.sub(
+            r"\s+(?:ist|sind)\s+(?=(?:[^\s?!]+\s+){0,8}?zu\s+\w+en\b)", " ", text, count=1, flags=FLAGS
+        )
         text = re.sub(r"\bzu\s+(\w+en)\s*([?.!]*)$", r"\1\2", text, flags=FLAGS)
         wanted = re.match(
             r"^(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\s+(.+?)[?.!]*$",

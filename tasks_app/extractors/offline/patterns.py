@@ -144,7 +144,8 @@ _MEETING = re.compile(
     r"|\bwhat time works\b|\bwhen (?:are|would|will) you (?:be )?(?:free|available|around)\b"
     r"|\b(?:can|could) (?:we|you|i) (?:meet|talk|chat|call|speak|get together|hop on|jump on)\b"
     r"|\b(?:join|invite) (?:us|me|you)\b.{0,60}\b(?:call|meeting|lunch|dinner|session)\b"
-    r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
+    r"|\binvit(?:e|ation|ed)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party|drinks|reception|celebration|"
+    r"farewell|gathering|bbq|barbecue)\b"
     r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
     r"|\blet'?s block\b|\bblock (?:\w+ )?(?:minutes|an hour|\d+ hours?|time)\b"
     r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
@@ -505,12 +506,21 @@ def _said_as_deadline(text: str, phrase: str, start: int) -> bool:
     return bool(_DEADLINE_LEAD.search(text[:start]) or _DEADLINE_LEAD.search(phrase.split()[0] + " "))
 
 
+_SAID_OF_THE_PAST = re.compile(
+    r"\b(?:sent|shared|discussed|mentioned|received|met|spoke|talked|signed|submitted|agreed|emailed|forwarded|"
+    r"uploaded|posted|called|asked)\s+(?:(?:it|this|that|them|you|me|us|him|her)\s+)?(?:(?:on|last|this past)\s+)?$",
+    FLAGS,
+)
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
     """The due of the first date phrase that resolves; but when a later phrase is said as a deadline and
     the first is not ("the rooms for the group of 15 March, by 26 February at the latest", "the launch shoot
     (week of Nov 23) by Friday"), the deadline is the due, unless only the first has a clock time."""
     phrases = find_due_phrases(text)
     for index, (phrase, start, _end) in enumerate(phrases):
+        if _SAID_OF_THE_PAST.search(text[:start]):
+            continue  # "the proposal I sent on Thursday": when something happened, not when it is due
         resolved = _resolve_phrase(text, phrases, index, email)
         if resolved is None:
             continue

@@ -43,8 +43,8 @@ _MENTION = re.compile(r"(?<![\w.])@(?P<name>[A-Za-z][\w'’-]*)")
 _NAME_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 # "Sam will…", "Sam and Maria to…", "Sam needs to…"; "can Sam…", "ask Sam to…".
 _ACTOR_AFTER = re.compile(
-    r"(?:\s+(?:and|&)\s+[A-Z][\w'’-]*)?\s+(?:will|can|could|should|must|would|needs? to|has to|to|please|"
-    r"is going to|is to)\b",
+    r"(?:\s+(?:and|&)\s+[A-Z][\w'’-]*)?(?:\s*\([^()]{1,20}\))?\s+(?:will|can|could|should|must|would|needs? to|has to|"
+    r"to|please|is going to|is to)\b",
     FLAGS,
 )
 _ACTOR_BEFORE = re.compile(r"\b(?:can|could|would|will|should|ask|tell|get|need|want)\s+$", FLAGS)
@@ -310,6 +310,8 @@ class Audience:
         if not (request or meeting) and commitment:
             return False  # the sender's own promise: the sender does that work
         called = self.addressee(sentence)
+        if called == "unknown" and self.names_reader(sentence):
+            return True  # "Thanks Priya. Tomás will review the numbers": work given to the reader by name
         if called == "unknown":
             called = self.greeting
         if called == "other":

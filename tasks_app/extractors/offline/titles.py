@@ -318,6 +318,9 @@ def _you_to_reader(text: str) -> str:
     )
 
 
+_NAMED_ACTOR = re.compile(
+    r"^(?-i:[A-Z])[\w'’-]+(?:\s*\([^()]{1,20}\))?\s+(?:will|should|can|could|needs? to|has to|is to|to|must)\s+(?=\w)"
+)
 _GERUND = re.compile(r"^(?P<word>[a-z]+ing)\b", FLAGS)
 
 
@@ -338,6 +341,9 @@ def ask_phrase(sentence: str) -> str:
     names a pointer object from the subject or falls back to a reply."""
     text = drop_scene(" ".join(sentence.split()))
     text = _ROLE_DUTY.sub("", text, count=1)
+    actor = _NAMED_ACTOR.match(text)
+    if actor and text[actor.end() :].split(" ", 1)[0].lower() in KNOWN_VERBS:
+        text = text[actor.end() :]  # "Tomás (cc'd) will review the numbers": the verb is the task
     text = LEAD_IN.sub("", text, count=1)
     text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
@@ -683,6 +689,8 @@ def _start_at_verb(text: str) -> str:
     wanted = _WANTED_THING.match(text)
     if wanted:
         return f"send {wanted.group('thing')}"
+    if _BE_SOMEWHERE.match(text):
+        return text  # "be at the new office to let them in": being there is the ask
     reminder = _REMINDER.match(text)
     if reminder and reminder.group("verb").lower() in KNOWN_VERBS:
         return text[reminder.start("verb") :]
@@ -828,6 +836,9 @@ def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
         text = _fit(_trim_dangling(_replace_me(_name_pointers(text, topic), first_name)))
     if text and not acceptable_title(_capitalise(text)):
         text = _TRAILING_POINTER.sub("", text)
+    if text and not acceptable_title(_capitalise(text)):
+        # "be at the new office to let them in": the purpose is not the task.
+        text = _trim_dangling(re.sub(r"\s+(?:to|so that|so)\s+\w+\b.*$", "", text, flags=FLAGS))
     if text and acceptable_title(_capitalise(text)):
         return text
     return _fallback(flat=flat, first_name=first_name, topic=topic)
