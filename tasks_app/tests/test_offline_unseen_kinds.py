@@ -859,3 +859,29 @@ def test_being_somewhere_to_let_someone_in_is_titled_by_the_place() -> None:
 def test_a_day_said_of_something_done_is_not_a_due() -> None:
     body = "Hi Niamh,\n\nDid you manage to look at the rota I sent on Thursday?\n\nColm"
     assert [(task.title, task.due) for task in extract(body)] == [("Look at the rota I sent", None)]
+
+
+def test_a_meeting_announced_for_information_that_others_attend_is_not_on_the_calendar() -> None:
+    body = "Hi Niamh,\n\nJust so you know, the supplier review is on Thursday at 1pm. Aoife and Colm will attend.\n\nColm"
+    assert extract(body) == []
+
+
+def test_a_need_the_sender_then_takes_on_is_not_a_task() -> None:
+    body = "Hi Niamh,\n\nWe need the May sales figures by Friday. I'll pull them together myself tomorrow.\n\nColm"
+    assert extract(body) == []
+
+
+def test_a_need_the_sender_does_not_take_on_is_still_a_task() -> None:
+    body = "Hi Niamh,\n\nWe need the stock count sheets by Friday. I'll be away on Thursday.\n\nColm"
+    assert len(extract(body)) == 1
+
+
+def test_plan_accordingly_asks_nothing() -> None:
+    body = "Hi all, the card terminals are offline from Thursday at 6pm to Friday at 8am. Plan accordingly.\n\nColm"
+    assert extract(body, to=(*TO_NIAMH, Recipient("shop@harbourworks.example"))) == []
+
+
+def test_cover_work_given_to_the_reader_by_name_is_titled_by_its_verb() -> None:
+    body = "Hi Aoife,\n\nNiamh will be covering for me on Friday, so reach out to her if anything comes up.\n\nColm"
+    tasks = extract(body, to=(Recipient("aoife@harbourworks.example", "Aoife Kelly"),), cc=TO_NIAMH)
+    assert titles_and_dues(tasks) == [("Cover for Colm", on(5, 17))]

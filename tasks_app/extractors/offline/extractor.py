@@ -142,6 +142,8 @@ def _announced_meeting_title(text: str) -> str | None:
     m = _ANNOUNCED_MEETING.search(flat) or _INVITED.search(flat)
     if m is None or _NOT_UPCOMING.search(flat):
         return None
+    if _FOR_INFORMATION.search(flat) and not re.match(r"(?:our|your)\b", flat[m.start() :], FLAGS):
+        return None  # "Just so you know, the review with Acme is on Thursday": said for information
     what = m.group("what").strip()
     return what[0].upper() + what[1:]
 
@@ -351,6 +353,19 @@ def _greets_someone_else(email: EmailForExtraction, region: ForwardedRegion) -> 
     """The forwarded message opens "Hi Jo," and Jo is not the reader: passed on for the reader to see."""
     greeted = greeted_name(email.body[region.text_start : region.text_end])
     return greeted is not None and not names_the_reader(greeted, email)
+
+
+# "We need the Q3 numbers by Friday." followed by "I'll pull them together myself tomorrow.": a need the
+# sender then takes on.
+_NEED_STATEMENT = re.compile(
+    r"^(?:[\w'-]+[,:]\s+)?(?:i|we)\s+(?:still\s+|really\s+)?(?:need|want|require)\b(?!\s+(?:you|u)\b)", FLAGS
+)
+_SENDER_TAKES_IT = re.compile(
+    r"^(?:but\s+|so\s+|don'?t worry,?\s+)?(?:i|we)(?:'ll|\s+will|\s+can|'m going to|\s+am going to)\s+"
+    r"(?:\w+\s+){0,3}?(?:it|them|this|that|those|these)\b(?:[^.?!]*\b(?:myself|ourselves)\b)?"
+    r"|\b(?:i|we)(?:'ll|\s+will)\s+[^.?!]*\b(?:myself|ourselves)\b",
+    FLAGS,
+)
 
 
 # "Please do it by tomorrow", "Can you get that done before Friday?": only when the task before is due.
@@ -657,6 +672,10 @@ class OfflineExtractor:
                 and thing.lower() in after[1].task.title.lower()
             ):
                 continue  # "We need the lease by Friday. Please upload it.": the ask after it names the need
+            if _SENDER_TAKES_IT.search(units[index + 1].text if index + 1 < len(units) else "") and (
+                _NEED_STATEMENT.match(" ".join(candidate.task.evidence.split()))
+            ):
+                continue  # "We need the Q3 numbers. I'll pull them together myself.": the sender does it
             if (
                 after is not None
                 and after[0] == index + 1

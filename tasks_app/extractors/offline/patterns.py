@@ -277,6 +277,8 @@ NO_ASK = re.compile(
     # "don't forget to…" still asks);
     r"|^(?:(?:hi|hello|hey)\s+[\w'-]+,\s*)?(?:please\s+|pls\s+)?(?:don'?t|do not)\s+(?!forget\b|hesitate\b|miss\b)\w+"
     r"[^.?!]*\b(?:yet|for now|until|till|for the time being)\b"
+    # "Plan accordingly", "Please be advised": a notice's closing words;
+    r"|^(?:please\s+)?(?:plan|act|prepare|govern yourselves)\s+accordingly\b|^(?:please\s+)?be advised\b"
     # "Please find attached the invoice": it says what is attached;
     r"|^(?:(?:hi|hello|hey|dear)\s+[\w'-]+,\s*)?(?:please\s+)?find (?:attached|enclosed|below|herewith)\b"
     # a service's own prompts: rate the ride, manage the order ("Rate Carlos in the app", "Need to change

@@ -342,8 +342,12 @@ def ask_phrase(sentence: str) -> str:
     text = drop_scene(" ".join(sentence.split()))
     text = _ROLE_DUTY.sub("", text, count=1)
     actor = _NAMED_ACTOR.match(text)
-    if actor and text[actor.end() :].split(" ", 1)[0].lower() in KNOWN_VERBS:
-        text = text[actor.end() :]  # "Tomás (cc'd) will review the numbers": the verb is the task
+    if actor:
+        # "Tomás (cc'd) will review the numbers", "Tomás will be covering for me": the verb is the task.
+        rest = re.sub(r"^be\s+(?=[a-z]+ing\b)", "", text[actor.end() :], flags=FLAGS)
+        rest = _GERUND.sub(_base_of_gerund, rest, count=1)
+        if rest.split(" ", 1)[0].lower() in KNOWN_VERBS:
+            text = rest
     text = LEAD_IN.sub("", text, count=1)
     text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
