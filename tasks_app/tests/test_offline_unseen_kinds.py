@@ -885,3 +885,46 @@ def test_cover_work_given_to_the_reader_by_name_is_titled_by_its_verb() -> None:
     body = "Hi Aoife,\n\nNiamh will be covering for me on Friday, so reach out to her if anything comes up.\n\nColm"
     tasks = extract(body, to=(Recipient("aoife@harbourworks.example", "Aoife Kelly"),), cc=TO_NIAMH)
     assert titles_and_dues(tasks) == [("Cover for Colm", on(5, 17))]
+
+
+@pytest.mark.parametrize(
+    ("body", "titles"),
+    [
+        (
+            "Hola Niamh,\n\nNecesito dos cosas:\n- el plano de la tienda\n- la lista de precios antes del viernes\n\nColm",
+            ["Enviar el plano de la tienda", "Enviar la lista de precios"],
+        ),
+        (
+            "Hallo Niamh,\n\nkönnten Sie bitte folgende Punkte bis Freitag erledigen:\n- Lieferwagen buchen\n"
+            "- Kassenbericht prüfen\n\nColm",
+            ["Lieferwagen buchen", "Kassenbericht prüfen"],
+        ),
+    ],
+    ids=["es needs two things", "de items that are already infinitives"],
+)
+def test_items_under_a_need_or_a_lead_verb_in_other_languages(body: str, titles: list[str]) -> None:
+    assert [task.title for task in extract(body)] == titles
+
+
+def test_a_french_proposal_of_a_meeting_keeps_its_purpose() -> None:
+    body = "Bonjour Niamh,\n\nJe vous propose un point mardi à 10h pour faire le bilan de la saison.\n\nColm"
+    tasks = extract(body)
+    assert titles_and_dues(tasks) == [("Réunion avec Colm pour faire le bilan de la saison", on(2, 10))]
+
+
+def test_a_german_separable_verb_after_zu_is_an_infinitive() -> None:
+    body = "Hallo Niamh,\n\nbitte denken Sie daran, uns die unterschriebene Vollmacht bis Freitag zurückzuschicken.\n\nColm"
+    assert titles_and_dues(extract(body)) == [("Die unterschriebene Vollmacht zurückschicken", on(5, 17))]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        ("El pago de la factura 2026-118 vence el 5 de junio.", "Pagar la factura 2026-118"),
+        ("La facture F-2291 est à régler avant le 5 juin.", "Payer la facture F-2291"),
+        ("Die Miete für die Werkstatt ist am 5. Juni fällig.", "Miete bezahlen"),
+    ],
+    ids=["es", "fr", "de"],
+)
+def test_a_bill_that_falls_due_in_other_languages_is_to_pay(sentence: str, title: str) -> None:
+    assert titles_and_dues(extract(f"Hola Niamh,\n\n{sentence}\n\nColm")) == [(title, on(5, 17))]

@@ -96,6 +96,7 @@ _MEETING = {
     r"(?:reunión|llamada))\b|\b(?:reunión|llamada|videollamada|café)\b.*\?|\bte\s+(?:viene|va)\s+bien\b|"
     r"\ble\s+(?:viene|va)\s+bien\b|\b(?:quedamos|nos\s+vemos)\b.*\?",
     "fr": r"\bon\s+(?:peut|pourrait)\s+se\s+(?:voir|parler|retrouver|réunir|appeler|caler)\b|"
+    r"\bje\s+(?:vous|te)\s+propose\s+(?:un|une)\s+(?:point|appel|call|visio|réunion|rendez-vous|échange|déjeuner|café)\b|"
     r"\b(?:on|nous)\s+(?:peut|pourrait|pouvons|pourrions)\s+(?:faire|caler|organiser|prévoir|fixer)\s+(?:un|une)\s+"
     r"(?:point|appel|call|visio|réunion|rendez-vous|échange)\b|\bpouvons[- ]nous\s+"
     r"(?:nous\s+)?(?:voir|parler|rencontrer|réunir|appeler)\b|\b(?:réunion|rendez-vous|appel|visio|café)\b.*\?|"
@@ -130,6 +131,36 @@ _GREETING = re.compile(
 )
 
 
+# A bill that falls due ("El pago de la factura 2026-118 vence el 30", "La facture est à régler avant le…",
+# "Die Miete ist am 1. fällig"): the task is to pay it.
+_BILL_DUE: dict[str, tuple[re.Pattern[str], str]] = {
+    "es": (
+        re.compile(
+            r"(?:\bel\s+pago\s+de\s+)?(?P<bill>\b(?:la\s+|el\s+|tu\s+|su\s+)?(?:factura|recibo|cuota)(?:\s+[\w#/-]*\d[\w/-]*)?)"
+            r"[^.?!]{0,40}?\bvence\b",
+            FLAGS,
+        ),
+        "Pagar {bill}",
+    ),
+    "fr": (
+        re.compile(
+            r"(?P<bill>\b(?:la\s+|votre\s+)?(?:facture|cotisation|échéance)(?:\s+[\w#/-]*\d[\w/-]*)?)[^.?!]{0,40}?"
+            r"\b(?:est\s+(?:due|à\s+régler|payable|exigible)|arrive\s+à\s+échéance)\b",
+            FLAGS,
+        ),
+        "Payer {bill}",
+    ),
+    "de": (
+        re.compile(
+            r"(?P<bill>\b(?:die\s+|Ihre\s+)?(?:Rechnung|Zahlung|Miete|Beitrag|Rate)(?:\s+[\w#/-]*\d[\w/-]*)?)[^?!]{0,40}?"
+            r"\b(?:ist|wird)\s+(?:[^?!]{0,25}\s+)?fällig\b",
+            FLAGS,
+        ),
+        "{bill} bezahlen",
+    ),
+}
+
+
 def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     """(request, commitment, meeting, question) for a Spanish, French or German sentence, or None when
     the sentence is not in one of them. The sender's own promises are not read in these languages."""
@@ -145,6 +176,7 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     # is an option the reader has, not an ask.
     asked = text.rstrip().endswith("?") or text.lstrip().startswith("¿")
     request = bool(_REQUEST_RE[language].search(text if asked else _CAN_MODAL[language].sub("", text)))
+    request = request or bool(_BILL_DUE[language][0].search(text))
     question = text.rstrip().endswith("?") and (request or meeting)
     return (request, False, meeting, question)
 
@@ -200,7 +232,7 @@ _ABOUT = {
     "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+(?:hablar\s+de|repasar|revisar|"
     r"preparar|cerrar|comentar|ver|organizar|planificar|lanzar))\s+[^?.!,;]+",
     "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+(?:parler\s+de|lancer|préparer|discuter\s+de|"
-    r"faire\s+le\s+point\s+sur|caler|organiser|voir|revoir|boucler)|sur)\s+[^?.!,;]+",
+    r"faire\s+le\s+point\s+sur|faire\s+le\s+bilan|caler|organiser|voir|revoir|boucler)|sur)\s+[^?.!,;]+",
     "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+"
     r"|\bum\s+[^?.!,;]+?\s+(?:abzustimmen|zu\s+besprechen|durchzugehen|zu\s+planen|vorzubereiten|zu\s+klären)\b",
 }
@@ -309,13 +341,16 @@ _CLITIC_BEFORE_MODAL = re.compile(
 )
 
 
-def other_language_title(sentence: str, meeting: bool, sender: str, *, previous: str = "") -> str | None:
+def other_language_title(
+    sentence: str, meeting: bool, sender: str, *, previous: str = "", language: str = ""
+) -> str | None:
     """The title of a Spanish, French or German ask: the sentence's own words, from the verb, without
     the lead-in, the date or the trailing punctuation; a meeting proposal is "Reunión con <name>"
     ("Réunion avec", "Treffen mit"). None when the sentence is not in one of those languages."""
     flat = " ".join(sentence.split())
-    language = sentence_language(flat)
-    if language is None:
+    # ``language`` when the caller knows it (a short list item shows none of its own).
+    language = language or sentence_language(flat) or ""
+    if not language:
         return None
     if meeting:
         topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
@@ -331,6 +366,17 @@ def other_language_title(sentence: str, meeting: bool, sender: str, *, previous:
                 dated = dated[:start] + dated[end:]
             return _finish(f"{title} {dated}") or title
         return title
+    bill = _BILL_DUE[language][0].search(flat)
+    if bill and not _REQUEST_RE[language].search(flat):
+        thing = (
+            re.sub(r"^(?:die|Ihre)\s+", "", bill.group("bill").strip(), flags=FLAGS)
+            if language == "de"
+            else bill.group("bill").strip()
+        )
+        return _finish(
+            _BILL_DUE[language][1].format(bill=thing[0].lower() + thing[1:] if language != "de" else thing),
+            dates=False,
+        )
     text = flat
     for _phrase, start, end in reversed(find_due_phrases(text)):
         lead = re.search(_DATE_LEAD[language], text[:start], FLAGS)
@@ -397,6 +443,14 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
             r"\s+(?:ist|sind)\s+(?=(?:[^\s?!]+\s+){0,8}?zu\s+\w+en\b)", " ", text, count=1, flags=FLAGS
         )
         text = re.sub(r"\bzu\s+(\w+en)\s*([?.!]*)$", r"\1\2", text, flags=FLAGS)
+        # "uns die Vollmacht zurückzuschicken" -> "die Vollmacht zurückschicken".
+        text = re.sub(
+            r"\b(zurück|ab|an|auf|aus|ein|mit|vor|weiter|nach|her|hin|durch|vorbei|fest|frei|los|zu)zu(\w+en)\s*([?.!]*)$",
+            r"\1\2\3",
+            text,
+            flags=FLAGS,
+        )
+        text = re.sub(r"^(?:uns|mir)\s+(?=\w)", "", text, flags=FLAGS)
         wanted = re.match(
             r"^(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\s+(.+?)[?.!]*$",
             text,

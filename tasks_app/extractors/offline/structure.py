@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
-from .languages import sentence_language
+from .languages import other_language_title, sentence_language
 from .patterns import ASK_MODAL, FLAGS, IMPERATIVE, classify_sentence, priority_of, resolve_first_due
 from .sentences import Sentence
 from .titles import KNOWN_VERBS, ask_phrase, task_title
@@ -38,7 +38,7 @@ _EXPLICIT_ASK = re.compile(
 _ITEMS_OBJECT = re.compile(
     r"\b(?:all of )?(?:the following(?: (?:items|things|points|tasks|documents|files))?|these(?: (?:items|"
     r"things|points|tasks|documents|files))?|those|(?:the )?(?:items|points|things|tasks|list) below|"
-    r"the below|(?:a )?(?:few|couple(?: of)?) (?:things|items|points|more things)|them)\b",
+    r"the below|(?:a )?(?:few|couple(?: of)?|two|three|four|five) (?:things|items|points|more things)|them)\b",
     FLAGS,
 )
 # A French or Spanish lead that ends on its verb, whose object is the list: "pouvez-vous nous envoyer :",
@@ -47,6 +47,30 @@ _VERB_BEFORE_ITEMS = re.compile(
     r"\b(?P<verb>(?!(?:pour|par|sur|leur|notre|votre)\b)[^\W\d_]{3,}(?:er|ir|re|ar))(?:[- ](?:nous|moi))?(?:nos|me)?\s*:\s*$",
     FLAGS,
 )
+# "Necesito dos cosas:", "J'ai besoin de trois documents :", "Ich brauche noch Folgendes:": the items are
+# things to send.
+_NEEDS_ITEMS = {
+    "es": (
+        re.compile(r"\b(?:necesito|necesitamos|nos\s+falta(?:n)?|me\s+falta(?:n)?)\b[^:]*:\s*$", FLAGS),
+        "enviar",
+        False,
+    ),
+    "fr": (
+        re.compile(
+            r"\b(?:j'ai|nous\s+avons|on\s+a)\s+besoin\s+d[e']|\bil\s+(?:me|nous)\s+(?:manque|faut)\b[^:]*:\s*$",
+            FLAGS,
+        ),
+        "envoyer",
+        False,
+    ),
+    "de": (
+        re.compile(
+            r"\b(?:ich|wir)\s+(?:brauche|brauchen|benötige|benötigen|bräuchte|bräuchten)\b[^:]*:\s*$", FLAGS
+        ),
+        "schicken",
+        True,
+    ),
+}
 _VERB_BEFORE_ITEMS_DE = re.compile(
     r"\b(?:folgendes\s+|bitte\s+)*(?P<verb>schicken|senden|zusenden|mitteilen|bestätigen|liefern|zukommen lassen|"
     r"vorbereiten|erledigen|prüfen)\s*:\s*$",
@@ -180,6 +204,7 @@ class _Lead:
     # and whether it goes after the item (German: "die Teilnehmerliste schicken").
     verb_for_items: str = ""
     verb_last: bool = False
+    language: str = ""  # of the lead, when it is French, Spanish or German
 
 
 def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None:
@@ -204,14 +229,20 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         if language == "de"
         else None
     )
+    # A short lead ("Necesito dos cosas:") may show no language of its own: its words say which.
+    needs_language = next((lang for lang, need in _NEEDS_ITEMS.items() if need[0].search(text)), "")
+    needs = _NEEDS_ITEMS.get(needs_language)
+    needed_verb = needs[1] if needs and verb is None else ""
     addressee = re.search(r"\bfor (?P<name>[A-Z][\w'-]+)\s*:?\s*$", text)
     return _Lead(
-        asks=asks,
-        informational=not asks and bool(_INFORMATIONAL_LEAD.search(text)),
+        asks=asks or bool(needed_verb),
+        informational=not asks and not needed_verb and bool(_INFORMATIONAL_LEAD.search(text)),
         title=title,
-        stands_for_items=stands_for_items or verb is not None,
-        verb_for_items=verb.group("verb").lower() if verb else "",
-        verb_last=verb is not None and verb.re is _VERB_BEFORE_ITEMS_DE,
+        stands_for_items=stands_for_items or verb is not None or bool(needed_verb),
+        verb_for_items=verb.group("verb").lower() if verb else needed_verb,
+        verb_last=(verb is not None and verb.re is _VERB_BEFORE_ITEMS_DE)
+        or bool(needs and needed_verb and needs[2]),
+        language=(language or "") if verb is not None else needs_language if needed_verb else "",
         for_someone_else=bool(
             addressee
             and not _NOT_A_NAME.fullmatch(addressee.group("name"))
@@ -319,10 +350,23 @@ def item_task(
         if lead is None or not lead.asks or not plain:
             return None
         if lead.verb_for_items and len(words) <= 14:
-            # "Pouvez-vous nous envoyer :" / "- la liste des participants avant le 19 février".
+            # "Pouvez-vous nous envoyer :" / "- la liste des participants avant le 19 février"; an item that
+            # is already an infinitive ("- Hotel buchen", "- réserver l'hôtel") keeps its own verb.
             thing = flat.rstrip(".;,")
-            said = f"{thing} {lead.verb_for_items}" if lead.verb_last else f"{lead.verb_for_items} {thing}"
-            return _with_due(_new_task(said, item.text, email, due_text=flat), item.lead, email)
+            own_verb = (
+                re.search(r"\w+en$", thing)
+                if lead.verb_last
+                else re.match(r"[^\W\d_]+(?:er|ir|re|ar)\b", thing)
+            )
+            if own_verb and len(words) >= 2:
+                said = thing
+            else:
+                said = (
+                    f"{thing} {lead.verb_for_items}" if lead.verb_last else f"{lead.verb_for_items} {thing}"
+                )
+            task = _new_task(said, item.text, email, due_text=flat)
+            title = other_language_title(said, False, email.sender, language=lead.language)
+            return _with_due(replace(task, title=title) if title else task, item.lead, email)
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
             if words[0].lower() not in KNOWN_VERBS or not 2 <= len(words) <= 20:
