@@ -443,12 +443,12 @@ def test_dates_used_as_words_leave_a_title_that_reads(body: str, title: str, due
             "Envoyer les copies des passeports",
         ),
         ("Il faudrait que tu valides le devis avant mercredi.", "Valider le devis"),
-        ("Kannst du mir bis Montag die Hotelbestätigung weiterleiten?", "Die Hotelbestätigung weiterleiten"),
+        ("Kannst du mir bis Montag die Hotelbestätigung weiterleiten?", "Hotelbestätigung weiterleiten"),
         (
             "Hallo Marta, ich bräuchte bis Donnerstag ein Angebot für 30 Personen.",
-            "Ein Angebot für 30 Personen senden",
+            "Angebot für 30 Personen senden",
         ),
-        ("Wäre es möglich, den Transfer auf 10 Uhr zu verschieben?", "Den Transfer verschieben"),
+        ("Wäre es möglich, den Transfer auf 10 Uhr zu verschieben?", "Transfer verschieben"),
     ],
 )
 def test_more_ask_forms_in_other_languages_give_a_task_titled_by_its_infinitive(

@@ -55,7 +55,7 @@ def test_it_tells_the_language_of_a_sentence(text: str, language: str | None) ->
          dt.datetime(2026, 6, 15, 17, 0)),
         ("Bitte schicken Sie mir den Bericht bis Freitag.", "Europe/Berlin", "Schicken Sie den Bericht",
          dt.datetime(2026, 6, 12, 17, 0)),
-        ("Könnten Sie das Angebot bis Mittwoch prüfen?", "Europe/Berlin", "Das Angebot prüfen",
+        ("Könnten Sie das Angebot bis Mittwoch prüfen?", "Europe/Berlin", "Angebot prüfen",
          dt.datetime(2026, 6, 17, 17, 0)),
     ],
 )  # fmt: skip
@@ -118,7 +118,7 @@ def test_english_sentences_still_go_to_the_english_rules() -> None:
         ("Paul, n'oublie pas de signer le bon de commande avant vendredi.", "Europe/Paris",
          "Signer le bon de commande", dt.datetime(2026, 6, 12, 17, 0)),
         ("Denk bitte daran, die Rechnung bis Freitag zu bezahlen.", "Europe/Berlin",
-         "Die Rechnung bezahlen", dt.datetime(2026, 6, 12, 17, 0)),
+         "Rechnung bezahlen", dt.datetime(2026, 6, 12, 17, 0)),
     ],
 )  # fmt: skip
 def test_reminders_and_obligations_put_to_the_reader_are_requests(

@@ -25,6 +25,22 @@ DANGLING = set(
     "because via per".split()
 )
 POINTERS = {"it", "this", "that", "them", "these", "those"}
+CLAUSE_STARTS = {
+    "the",
+    "a",
+    "an",
+    "your",
+    "our",
+    "their",
+    "my",
+    "his",
+    "her",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+}
 # The words the title rules may add that are not in the sentence, the subject or the sender.
 TEMPLATE_WORDS = {
     "send", "handle", "reply", "answer", "to", "about", "with", "for", "on", "the", "email", "sender", "meeting",
@@ -167,9 +183,14 @@ def assert_title_rules(title: str, *, sentence: str, subject: str, sender: str) 
     assert not cut, (title, sentence, cut)
     if not answer:
         assert not {"it", "them"} & set(words), (title, sentence)
-        # "this/that/these/those" only as a determiner, with a noun after it.
+        # "this/that/these/those" only as a determiner, with a noun after it; "that" may also join a clause
+        # ("confirm with Finance that the format works").
         for word, after in zip(words, [*words[1:], ""], strict=True):
-            assert word not in POINTERS or (after and after not in DANGLING | {"one"}), (title, sentence)
+            conjunction = word == "that" and after in CLAUSE_STARTS
+            assert word not in POINTERS or conjunction or (after and after not in DANGLING | {"one"}), (
+                title,
+                sentence,
+            )
 
 
 def topic_words(subject: str) -> set[str]:

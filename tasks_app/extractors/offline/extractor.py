@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region, is_forward_subject
-from tasks_app.dates import ResolvedDate
+from tasks_app.dates import ResolvedDate, find_due_phrases
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
+from .languages import antecedent
 from .patterns import (
     ASK_MODAL,
     FALLBACK,
@@ -34,7 +35,7 @@ from .reader import (
 )
 from .sentences import Sentence, split_sentences
 from .structure import greeted_name, item_task, lead_is_only_the_items, names_the_reader, row_task
-from .titles import LEAD_IN, acceptable_title, drop_scene, task_title
+from .titles import KNOWN_VERBS, LEAD_IN, acceptable_title, drop_scene, task_title
 
 # Two asks joined in one sentence: "please send X by Wednesday, and can we do a call Thursday?".
 _SECOND_ASK = re.compile(
@@ -50,6 +51,11 @@ _ACTION_ON_A_THING = re.compile(
     r"respond to|write|read|find|put together|get(?! together))\s+(?:me\s+|us\s+)?"
     r"(?:the|a|an|your|our|my|his|her|their|these|those|some|all)\b",
     FLAGS,
+)
+# "Can you call Paytek?": the reader phones someone else, which is no meeting with the sender.
+_CALLS_A_PARTY = re.compile(
+    r"\b(?i:call|phone|ring)\s+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
+    r"Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+"
 )
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(
@@ -95,10 +101,82 @@ def _appointment_title(text: str) -> str | None:
     return title[0].upper() + title[1:]
 
 
+# A meeting the reader is part of, announced rather than proposed: "The leadership huddle moves to Monday at
+# 8am", "a couple of things before the brand workshop on Thursday (2pm Paris time)". It is on the reader's
+# calendar though nothing is asked.
+_ANNOUNCED_NOUN = (
+    r"huddle|meeting|call|sync|stand-?up|review|session|workshop|1:1|one-on-one|check-?in|retro|briefing|"
+    r"training|kick-?off|offsite|off-site|all-hands|town hall|rehearsal|walkthrough|walk-through|debrief|"
+    r"planning|catch-?up|interview|orientation|induction|onboarding|lunch|dinner|breakfast|drinks|party|"
+    r"happy hour|celebration|get-together"
+)
+_ANNOUNCED_MEETING = re.compile(
+    rf"\b(?:the|our|your|this week'?s|next week'?s|tomorrow'?s|today'?s|(?:mon|tues|wednes|thurs|fri)day'?s)\s+"
+    rf"(?P<what>(?:[\w'&-]+\s+){{0,3}}?(?:{_ANNOUNCED_NOUN})(?:\s+with\s+(?-i:[A-Z])[\w&'-]+(?:\s+(?-i:[A-Z])[\w&'-]+)?)?)\b"
+    rf"(?=\s+(?:(?:now\s+|then\s+)?(?:moves?|has (?:been )?moved|is moving|will (?:now )?(?:be|move|take place|start|run)|"
+    rf"(?:is|has been) (?:re)?scheduled|(?:is|has been) (?:pushed|brought forward|set|planned|confirmed)|is now|"
+    rf"takes place|starts|begins|runs|(?:is|are) (?:on|at|set for|happening)|will (?:now )?be (?:on|at|held))\b|"
+    rf"(?:on|this|next|tomorrow|today)\b))",
+    FLAGS,
+)
+# Said of a meeting that is over, or that the reader is not at: no calendar entry.
+_NOT_UPCOMING = re.compile(
+    r"\b(?:was|were|went|had|did|took place|happened|got|cancel(?:l)?ed|called off|recap|minutes|notes|"
+    r"recording|missed)\b",
+    FLAGS,
+)
+
+
+# "You're invited to Priya's farewell drinks on Thursday at 6pm": what the reader is invited to.
+_INVITED = re.compile(
+    rf"\b(?:you(?:'re| are) (?:invited|welcome) to|(?:please )?join us (?:for|at))\s+(?:the\s+|our\s+|a\s+|an\s+)?"
+    rf"(?P<what>(?:[\w'’&-]+\s+){{0,4}}?(?:{_ANNOUNCED_NOUN}|reception|bbq|barbecue|gathering|farewell|launch|"
+    rf"open house|potluck)(?:\s+(?:drinks|party|lunch|dinner|reception|celebration|bbq))?)\b",
+    FLAGS,
+)
+
+
+def _announced_meeting_title(text: str) -> str | None:
+    """ "Leadership huddle" for "The leadership huddle moves to Monday at 8am", or None."""
+    flat = " ".join(text.split())
+    m = _ANNOUNCED_MEETING.search(flat) or _INVITED.search(flat)
+    if m is None or _NOT_UPCOMING.search(flat):
+        return None
+    if _FOR_INFORMATION.search(flat) and not re.match(r"(?:our|your)\b", flat[m.start() :], FLAGS):
+        return None  # "Just so you know, the review with Acme is on Thursday": said for information
+    what = m.group("what").strip()
+    return what[0].upper() + what[1:]
+
+
 # "Can you take care of this?" on top of a forwarded message: the forwarded asks are what "this" is.
 _DELEGATION = re.compile(
-    r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b", FLAGS
+    r"\b(?:take care of|handle|deal with|look into|sort out|action)\s+(?:this|it|that)(?:\s+one)?\b"
+    r"|\bsort (?:this|it|that)(?: one)? out\b"
+    # "Tu peux t'en occuper ?", "¿Puedes encargarte?", "Kannst du dich darum kümmern?"
+    r"|\b(?:t'en|vous en|m'en) occuper\b|\bt'occuper de (?:ça|cela)\b|\b(?:gérer|traiter) (?:ça|cela)\b"
+    r"|\b(?:encargarte|encargarse|encárgate|ocuparte|ocúpate|hacerte cargo)\b"
+    r"|\b(?:darum|drum) kümmern\b|\bkümmer(?:st du dich|n Sie sich|e dich)\b",
+    FLAGS,
 )
+# A note that only points at what it forwards ("Grace - see below, pharmacy says it needs the manager"),
+# without saying it is for information, hands it over: the forwarded asks are the reader's.
+_POINTS_BELOW = re.compile(
+    r"\b(?:see|read|check)\s+(?:below|(?:the\s+)?(?:message|e-?mail|note|request)\s+below)\b", FLAGS
+)
+_FOR_INFORMATION = re.compile(
+    r"\b(?:fyi|f\.y\.i|for (?:your )?info(?:rmation)?|just so you know|heads[- ]up|for your records|"
+    r"for reference|no action|nothing to do|pour info|para tu información|zur info)\b",
+    FLAGS,
+)
+
+
+def _hands_over(note: str) -> bool:
+    """Whether the forwarder's note gives the forwarded message to the reader to act on: it delegates
+    ("can you take care of this?") or only points at it without saying it is for information."""
+    flat = " ".join(note.split())
+    return bool(
+        _DELEGATION.search(flat) or (_POINTS_BELOW.search(flat) and not _FOR_INFORMATION.search(flat))
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +185,51 @@ class _Candidate:
     intent: SentenceIntent
 
 
+# "…on Thursday, and send you the PDF by Friday": a second action, with a date of its own.
+_AND_VERB = re.compile(r"(?:,\s*|\s+)and\s+(?:then\s+|also\s+)?(?=(?P<verb>[a-z][\w-]*)\b)", FLAGS)
+# The words that make the first part an ask or a promise, which the second part shares.
+_SPEAKER = re.compile(
+    r"^(?:[\w'-]+[,:]\s+)?(?P<speaker>(?:i|we)\s*(?:'ll|will|shall|am going to|'m going to|are going to|can)\s+|"
+    r"(?:could|can|would|will)\s+you\s+(?:please\s+)?|please\s+)",
+    FLAGS,
+)
+
+
+def _dated_actions(sentence: Sentence) -> list[Sentence]:
+    """A sentence that joins two actions, each with its own date ("I'll upload the final files on Thursday
+    morning, and send you the PDF by Friday noon"), cut into one unit per action; the second keeps the
+    words that make the first an ask or a promise (``Sentence.speaker``)."""
+    if sentence.role != "text":
+        return [sentence]
+    text = sentence.text
+    for m in _AND_VERB.finditer(text):
+        head, tail = text[: m.start()], text[m.end() :]
+        if (
+            m.group("verb").lower() not in KNOWN_VERBS
+            or not find_due_phrases(head)
+            or not find_due_phrases(tail)
+        ):
+            continue
+        if not classify_sentence(head).any:
+            continue
+        speaker = _SPEAKER.match(" ".join(head.split()))
+        first = replace(sentence, text=head, end=sentence.start + m.start())
+        second = replace(
+            sentence,
+            text=tail,
+            start=sentence.start + m.end(),
+            speaker=sentence.speaker or (speaker.group("speaker") if speaker else ""),
+        )
+        return [first, *_dated_actions(second)]
+    return [sentence]
+
+
 def _units(body: str) -> list[Sentence]:
     """Sentences, with a sentence that joins two asks cut into one unit per ask."""
+    return [part for unit in _ask_units(body) for part in _dated_actions(unit)]
+
+
+def _ask_units(body: str) -> list[Sentence]:
     units: list[Sentence] = []
     for sentence in split_sentences(body):
         start = 0
@@ -166,7 +287,12 @@ def _without_empty_leads(
     return [
         (index, candidate)
         for index, candidate in found
-        if not (units[index].start in leads and lead_is_only_the_items(units[index], email))
+        if not (
+            units[index].start in leads
+            and lead_is_only_the_items(units[index], email)
+            # "Before the workshop on Thursday at 2pm:" is also the workshop itself.
+            and not (candidate.task.kind == "meeting" and not candidate.intent.request)
+        )
     ]
 
 
@@ -176,8 +302,12 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
     flat = " ".join(candidate.task.evidence.split())
     if FALLBACK.search(flat):
         return True  # "If not, please suggest another day": the other way to do the task before it
-    if _ANSWER_BY.match(flat) and candidate.task.due == previous.task.due:
-        return True  # "I need to know before 3": the due of the question before it
+    if _ANSWER_BY.match(flat) and (
+        candidate.task.due == previous.task.due or previous.task.kind == "meeting"
+    ):
+        return (
+            True  # "I need to know before 3": the due of the question before it, or the answer to a meeting
+        )
     if candidate.task.due is not None:
         return False
     if _BARE_LET_ME_KNOW.fullmatch(flat):
@@ -190,9 +320,10 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
 
 
 _POINTER_TO_FORWARD = re.compile(
-    r"(?:please\s+)?(?:see|read|check|look at|have a look at|take a look at|note)\s+(?:below|(?:the\s+)?"
-    r"(?:message|email|e-mail|note|thread|mail|exchange|request)\s+below|the\s+(?:forwarded|forward)\b.*|"
-    r"(?:the\s+)?(?:forwarded|fwd)\s+(?:message|email|e-mail|note))[.!:]*",
+    r"(?:(?:fyi|for info)[,:]?\s+)?(?:please\s+)?(?:see|read|check|look at|have a look at|take a look at|note)\s+"
+    r"(?:below|(?:the\s+)?(?:message|email|e-mail|note|thread|mail|exchange|request)\s+below|"
+    r"the\s+(?:forwarded|forward)\b.*|(?:the\s+)?(?:forwarded|fwd)\s+(?:message|email|e-mail|note))"
+    r"(?:[,;]?\s+(?:fyi|for info))?[.!:]*",
     FLAGS,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -218,6 +349,34 @@ def _forward_asks_the_reader(email: EmailForExtraction, region: ForwardedRegion)
     )
 
 
+def _greets_someone_else(email: EmailForExtraction, region: ForwardedRegion) -> bool:
+    """The forwarded message opens "Hi Jo," and Jo is not the reader: passed on for the reader to see."""
+    greeted = greeted_name(email.body[region.text_start : region.text_end])
+    return greeted is not None and not names_the_reader(greeted, email)
+
+
+# "We need the Q3 numbers by Friday." followed by "I'll pull them together myself tomorrow.": a need the
+# sender then takes on.
+_NEED_STATEMENT = re.compile(
+    r"^(?:[\w'-]+[,:]\s+)?(?:i|we)\s+(?:still\s+|really\s+)?(?:need|want|require)\b(?!\s+(?:you|u)\b)", FLAGS
+)
+_SENDER_TAKES_IT = re.compile(
+    r"^(?:but\s+|so\s+|don'?t worry,?\s+)?(?:i|we)(?:'ll|\s+will|\s+can|'m going to|\s+am going to)\s+"
+    r"(?:\w+\s+){0,3}?(?:it|them|this|that|those|these)\b(?:[^.?!]*\b(?:myself|ourselves)\b)?"
+    r"|\b(?:i|we)(?:'ll|\s+will)\s+[^.?!]*\b(?:myself|ourselves)\b",
+    FLAGS,
+)
+
+
+# "Please do it by tomorrow", "Can you get that done before Friday?": only when the task before is due.
+_DO_IT_BY = re.compile(
+    r"^(?:(?:and|also|but|so)\s+)?(?:please\s+|pls\s+|can you\s+|could you\s+|would you\s+|try to\s+|make sure to\s+)*"
+    r"(?:please\s+)?(?:do|get|have|sort|handle|book|send|finish|complete|submit|confirm)\s+(?:it|that|this|so)"
+    r"(?:\s+(?:done|sorted|booked|sent|finished|in|out|over))?\s+(?:by|before|no later than|until)\b",
+    FLAGS,
+)
+
+
 # "Please pay it by then", "before then": the date is in the sentence before.
 _THEN = re.compile(r"\b(?:by|before|until|till|no later than)\s+then\b", FLAGS)
 # A date said as a deadline ("Legal needs our comments by Friday 3pm", "ideally before noon").
@@ -229,11 +388,33 @@ _BARE_LET_ME_KNOW = re.compile(
 # "I need to know before 3 today" after a question: when the answer is due, not a second task.
 _ANSWER_BY = re.compile(
     r"^(?:(?:i|we)(?:'d| would)? (?:need|have|want|like) to (?:know|hear(?: back)?|have (?:an|the|your) answer)"
-    r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)|let (?:me|us) know)\b",
+    r"|(?:i|we) need (?:an answer|a reply|to hear back|it|this|that|your answer)"
+    r"|(?:please\s+|kindly\s+|do\s+)?(?:let (?:me|us) know|get back to (?:me|us)|reply|respond))\b"
+    # The same in French, Spanish and German: "Peux-tu me répondre avant le 20 ?", "¿Me dices algo antes del
+    # viernes?", "Geben Sie mir bis Freitag Bescheid".
+    r"|^(?:(?:peux|pourrais|pouvez|pourriez)[- ](?:tu|vous)\s+me\s+(?:répondre|le\s+dire|confirmer)|merci\s+de\s+me\s+"
+    r"(?:répondre|confirmer)|(?:réponds|répondez|dis|dites)[- ]moi|tiens[- ]moi\s+au\s+courant|tenez[- ]moi\s+au\s+courant"
+    r"|[¿]?\s*(?:me\s+(?:dices|contestas|respondes|avisas)|avísame|dime|contéstame|respóndeme)"
+    r"|(?:geben|sagen)\s+sie\s+mir\b[^.?!]*\bbescheid|(?:gib|sag)\s+mir\b[^.?!]*\bbescheid|antworten\s+sie\s+mir)",
     FLAGS,
 )
-_DEADLINE_WORD = re.compile(r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", FLAGS)
+_DEADLINE_WORD = re.compile(
+    r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$"
+    # "Ideally before our call Thursday": a meeting that a thing must be ready for.
+    r"|\bbefore (?:the|our|your|my) (?:[\w-]+\s+){0,2}(?:call|meeting|review|session|sync|demo|interview|visit|trip|"
+    r"launch|workshop|presentation|board|offsite|audit)\s+(?:on\s+)?$",
+    FLAGS,
+)
 _DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
+
+
+# "I need them on Monday morning", "Las necesito el lunes": when the thing is needed is its deadline.
+_NEEDED_ON = re.compile(
+    r"\b(?:i|we)\s+(?:will\s+|'ll\s+)?need\s+(?:it|them|this|these|those|that)\b|\b(?:las|los|la|lo)\s+(?:necesito|"
+    r"necesitamos|necesitaría)\b|\ben\s+(?:ai|avons|aurai|aurons)\s+besoin\b|\b(?:brauche|brauchen|benötige|"
+    r"benötigen)\s+(?:ich\s+|wir\s+)?(?:sie|es|ihn|das|die)\b",
+    FLAGS,
+)
 
 
 def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool) -> ResolvedDate | None:
@@ -241,6 +422,8 @@ def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool
     if resolved is None or not said_as_deadline:
         return resolved
     flat = " ".join(text.split())
+    if _NEEDED_ON.search(flat):
+        return resolved
     said_at = flat.find(resolved.phrase)
     # The deadline word may lead the phrase itself ("before 3 today") or come just before it ("by Friday").
     leads = _DEADLINE_LEADS.match(resolved.phrase) or _DEADLINE_WORD.search(flat[: max(said_at, 0)])
@@ -259,9 +442,19 @@ def _with_neighbours_due(
     if task.due is not None or not asks or units[index].role != "text":
         return candidate
     resolved: ResolvedDate | None = None
-    if _THEN.search(task.evidence) and index > 0:
-        resolved = resolve_first_due(units[index - 1].text, email)
-    elif index + 1 < len(units) and units[index + 1].role == "text":
+    previous = units[index - 1].text if index > 0 and units[index - 1].role == "text" else ""
+    thing = antecedent(previous) if previous else None
+    if _THEN.search(task.evidence) and previous:
+        resolved = resolve_first_due(previous, email)
+    elif thing and thing.lower() in task.title.lower():
+        # "We need the signed lease by Friday. Please upload it.": the thing and its deadline come before.
+        resolved = _deadline_in(previous, email, said_as_deadline=True)
+    if (
+        resolved is None
+        and not _THEN.search(task.evidence)
+        and index + 1 < len(units)
+        and units[index + 1].role == "text"
+    ):
         following = units[index + 1].text
         if not classify_sentence(following).request or _ANSWER_BY.match(" ".join(following.split())):
             resolved = _deadline_in(following, email, said_as_deadline=True)
@@ -360,7 +553,10 @@ class OfflineExtractor:
         # "See below." only points at the forward: what is below is what may be asked.
         tasks = [task for task in tasks if not _POINTER_TO_FORWARD.fullmatch(" ".join(task.evidence.split()))]
         delegated = any(_DELEGATION.search(task.evidence) for task in tasks)
-        if not delegated and not _forward_asks_the_reader(email, region):
+        handed_over = _hands_over(email.body[: region.marker_start]) and not _greets_someone_else(
+            email, region
+        )
+        if not delegated and not handed_over and not _forward_asks_the_reader(email, region):
             return tasks
         forwarded = [
             _shifted(unit, region.text_start)
@@ -380,12 +576,20 @@ class OfflineExtractor:
 
     @staticmethod
     def _appointment(text: str, email: EmailForExtraction) -> _Candidate | None:
-        """A reminder of the reader's booking, at a day and time: a meeting named by what is booked."""
-        title = _appointment_title(text)
-        if title is None or email.reader_role == "cc":
+        """A reminder of the reader's booking, or a meeting of theirs announced, at a day and time: a meeting
+        named by what is booked or held."""
+        if email.reader_role == "cc":
             return None
+        title = _appointment_title(text)
+        if title is None:
+            title = _announced_meeting_title(text)
+            if title is None:
+                return None
+            intent = classify_sentence(text)
+            if intent.request or intent.question or intent.commitment:
+                return None  # an ask that names a meeting ("send the deck before Friday's review") is the ask
         resolved = resolve_first_due(text, email)
-        if resolved is None or not resolved.has_time:
+        if resolved is None or not resolved.has_time or resolved.due < email.sent_at:
             return None
         task = ExtractedTask(
             title=title,
@@ -406,7 +610,10 @@ class OfflineExtractor:
             # "Send it by Friday. It's urgent.": urgency often comes in the sentence after the ask.
             following = units[index + 1].text if index + 1 < len(units) else ""
             if unit.role == "text":
-                candidate = self._candidate(unit.text, email, following)
+                previous = units[index - 1].text if index > 0 and units[index - 1].role == "text" else ""
+                candidate = self._candidate(
+                    unit.text, email, following, speaker=unit.speaker, previous=previous
+                )
             else:
                 candidate = _structured(unit, email, functools.partial(self._candidate, email=email))
             if candidate is not None:
@@ -418,6 +625,35 @@ class OfflineExtractor:
         seen_titles: set[str] = set()
         kept: tuple[int, _Candidate] | None = None
         for position, (index, candidate) in enumerate(found):
+            if (
+                kept is not None
+                and index - kept[0] <= 2
+                and units[index].role == "text"
+                and candidate.task.due is not None
+                and kept[1].task in tasks
+                and (
+                    _DO_IT_BY.match(" ".join(candidate.task.evidence.split()))
+                    or (
+                        _ANSWER_BY.match(" ".join(candidate.task.evidence.split()))
+                        and kept[1].intent.question
+                        and kept[1].task.kind != "meeting"
+                    )
+                )
+            ):
+                # "Can you book a table for Saturday at 7:30? Please do it by tomorrow.", "Would you join the
+                # jury on 10 December? Can you answer by the 20th?": the deadline of the task before, not a
+                # task of its own.
+                earlier = tasks.index(kept[1].task)
+                tasks[earlier] = replace(
+                    kept[1].task,
+                    due=candidate.task.due,
+                    due_phrase=candidate.task.due_phrase,
+                    kind="deadline",
+                    duration_minutes=None,
+                    extra={**kept[1].task.extra, "has_time": candidate.task.extra.get("has_time", False)},
+                )
+                kept = (index, _Candidate(tasks[earlier], kept[1].intent))
+                continue
             # One plain sentence may sit between ("I booked the room. Please bring your numbers.").
             if (
                 kept is not None
@@ -428,6 +664,18 @@ class OfflineExtractor:
                 kept = (index, kept[1])  # the detail belongs to the task before it; so may the next one
                 continue
             after = found[position + 1] if position + 1 < len(found) else None
+            if (
+                after is not None
+                and after[0] == index + 1
+                and units[index].role == "text"
+                and (thing := antecedent(units[index].text))
+                and thing.lower() in after[1].task.title.lower()
+            ):
+                continue  # "We need the lease by Friday. Please upload it.": the ask after it names the need
+            if _SENDER_TAKES_IT.search(units[index + 1].text if index + 1 < len(units) else "") and (
+                _NEED_STATEMENT.match(" ".join(candidate.task.evidence.split()))
+            ):
+                continue  # "We need the Q3 numbers. I'll pull them together myself.": the sender does it
             if (
                 after is not None
                 and after[0] == index + 1
@@ -453,19 +701,32 @@ class OfflineExtractor:
                 break
         return tasks
 
-    def _candidate(self, text: str, email: EmailForExtraction, following: str = "") -> _Candidate | None:
+    def _candidate(
+        self,
+        text: str,
+        email: EmailForExtraction,
+        following: str = "",
+        *,
+        speaker: str = "",
+        previous: str = "",
+    ) -> _Candidate | None:
         appointment = self._appointment(text, email)
         if appointment is not None:
             return appointment
         if NO_ASK.search(" ".join(text.split())):
             return None
-        intent = classify_sentence(text)
+        # The second action of a sentence cut in two is read with the first one's "I'll" or "could you".
+        said = f"{speaker}{text}"
+        intent = classify_sentence(said)
+        if not intent.any and audience_of(email).names_reader(said):
+            # "Tomás (cc'd) will review the numbers by Wednesday": work given to the reader by name.
+            intent = replace(intent, request=True)
         actionable = intent.request or intent.commitment or intent.meeting
         # A direct question ("Where did you get yours?") asks the reader to answer: a todo.
         if not actionable and not intent.question:
             return None
         if not audience_of(email).is_for_reader(
-            text, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
+            said, request=intent.request, commitment=intent.commitment, meeting=intent.meeting
         ):
             return None
         # "Something came up Thursday - can we do our 1:1 Friday at 2pm instead?": a date in the scene before
@@ -474,9 +735,10 @@ class OfflineExtractor:
         ask = drop_scene(flat)
         resolved = (resolve_first_due(ask, email) if ask != flat else None) or resolve_first_due(text, email)
         asks_for_a_thing = bool(
-            intent.request and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
+            (intent.request or intent.commitment)
+            and _ACTION_ON_A_THING.match(LEAD_IN.sub("", drop_scene(" ".join(text.split()))))
         )
-        meeting = intent.meeting and not asks_for_a_thing
+        meeting = intent.meeting and not asks_for_a_thing and not _CALLS_A_PARTY.search(ask)
         kind: TaskKind
         if meeting and resolved is not None and resolved.has_time:
             kind = "meeting"
@@ -495,6 +757,7 @@ class OfflineExtractor:
                 f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,
+                previous=previous,
             ),
             kind=kind,
             evidence=text,

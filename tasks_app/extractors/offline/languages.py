@@ -69,7 +69,7 @@ _REQUEST = {
     # "¿Me confirmas…?", "te agradecería que…", "hay que pagar…", "¿sería posible cambiar…?".
     r"|^[¿¡]?\s*(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?|\b(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que\b"
     r"|^(?:hay|habría|habrá)\s+que\b|\b(?:tendrías|tendría|deberías|debería)\s+que\b|\bdeberías\b"
-    r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos)\s+que\b"
+    r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que\b"
     r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b",
     "fr": r"\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|^(?:bonjour\s+\w+,\s*)?"
     r"merci\s+de\b|\bmerci\s+d'|\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\bje\s+vous\s+prie\s+de\b|\bveuillez\b|"
@@ -78,23 +78,31 @@ _REQUEST = {
     r"signez|appelez|rappelez|préparez|remplissez|réservez)\b"
     r"|\best-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|pourriez|peux|pouvez|voudrais|voudriez)\b"
     r"|\b(?:pourrais|voudrais)[- ]tu\b|\bil\s+faudrait\s+que\s+(?:tu|vous)\b|\bj'aurais\s+besoin\s+(?:de|d')\b"
+    # "Accepterais-tu de faire partie du jury ?", "Seriez-vous d'accord pour…?": an invitation to take a part.
+    r"|\b(?:accepterais|accepteriez|aimerais|aimeriez|serais|seriez)[- ](?:tu|vous)\b[^?]*\?"
     r"|\bserait-il\s+possible\b",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
     r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
     r"\b(?:du\s+musst|sie\s+müssen)\b|^(?:schicken|senden|prüfen|bestätigen|rufen|unterschreiben|"
     r"füllen|buchen)\s+sie\b|^(?:schick|sende|prüf|prüfe|bestätige|ruf)\b"
-    r"|\b(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\b|\bwäre\s+es\s+möglich\b",
+    r"|\b(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\b|\bwäre\s+es\s+möglich\b"
+    # "Die Rechnung ist bis zum 30. September zu bezahlen": a duty in the passive.
+    r"|\b(?:ist|sind)\s+(?:[^\s?!]+\s+){0,8}?zu\s+(?:bezahlen|überweisen|zahlen|unterschreiben|senden|schicken|"
+    r"bestätigen|erledigen|einzureichen|einreichen|begleichen|prüfen)\b",
 }
 _MEETING = {
     "es": r"\b(?:podemos|podríamos|podrías|puedes)\s+(?:reunirnos|vernos|hablar|quedar|llamarnos|tener\s+una\s+"
     r"(?:reunión|llamada))\b|\b(?:reunión|llamada|videollamada|café)\b.*\?|\bte\s+(?:viene|va)\s+bien\b|"
     r"\ble\s+(?:viene|va)\s+bien\b|\b(?:quedamos|nos\s+vemos)\b.*\?",
-    "fr": r"\bon\s+(?:peut|pourrait)\s+se\s+(?:voir|parler|retrouver|réunir|appeler|caler)\b|\bpouvons[- ]nous\s+"
+    "fr": r"\bon\s+(?:peut|pourrait)\s+se\s+(?:voir|parler|retrouver|réunir|appeler|caler)\b|"
+    r"\bje\s+(?:vous|te)\s+propose\s+(?:un|une)\s+(?:point|appel|call|visio|réunion|rendez-vous|échange|déjeuner|café)\b|"
+    r"\b(?:on|nous)\s+(?:peut|pourrait|pouvons|pourrions)\s+(?:faire|caler|organiser|prévoir|fixer)\s+(?:un|une)\s+"
+    r"(?:point|appel|call|visio|réunion|rendez-vous|échange)\b|\bpouvons[- ]nous\s+"
     r"(?:nous\s+)?(?:voir|parler|rencontrer|réunir|appeler)\b|\b(?:réunion|rendez-vous|appel|visio|café)\b.*\?|"
     r"\b(?:vous|te)\s+convient\b|\bêtes[- ]vous\s+disponible\b|\bes[- ]tu\s+dispo(?:nible)?\b",
     "de": r"\b(?:können|könnten|sollen|wollen|sollten)\s+wir\s+(?:uns\b.*\b(?:treffen|sprechen|zusammensetzen|"
-    r"austauschen)|(?:kurz\s+)?(?:telefonieren|sprechen))\b|\b(?:treffen|termin|besprechung|telefonat|anruf|"
+    r"austauschen)|(?:[\w.]+\s+){0,6}?(?:kurz\s+)?(?:telefonieren|sprechen|treffen|zusammensetzen))\b|\b(?:treffen|termin|besprechung|telefonat|anruf|"
     r"meeting)\b.*\?|\bpasst\s+(?:es\s+)?(?:ihnen|dir)\b|\b(?:hätten\s+sie|hättest\s+du|hast\s+du|haben\s+sie)\b.*\bzeit\b",
 }
 # Courtesy, FYI and bulk mail: no task even when an ask word appears.
@@ -123,6 +131,36 @@ _GREETING = re.compile(
 )
 
 
+# A bill that falls due ("El pago de la factura 2026-118 vence el 30", "La facture est à régler avant le…",
+# "Die Miete ist am 1. fällig"): the task is to pay it.
+_BILL_DUE: dict[str, tuple[re.Pattern[str], str]] = {
+    "es": (
+        re.compile(
+            r"(?:\bel\s+pago\s+de\s+)?(?P<bill>\b(?:la\s+|el\s+|tu\s+|su\s+)?(?:factura|recibo|cuota)(?:\s+[\w#/-]*\d[\w/-]*)?)"
+            r"[^.?!]{0,40}?\bvence\b",
+            FLAGS,
+        ),
+        "Pagar {bill}",
+    ),
+    "fr": (
+        re.compile(
+            r"(?P<bill>\b(?:la\s+|votre\s+)?(?:facture|cotisation|échéance)(?:\s+[\w#/-]*\d[\w/-]*)?)[^.?!]{0,40}?"
+            r"\b(?:est\s+(?:due|à\s+régler|payable|exigible)|arrive\s+à\s+échéance)\b",
+            FLAGS,
+        ),
+        "Payer {bill}",
+    ),
+    "de": (
+        re.compile(
+            r"(?P<bill>\b(?:die\s+|Ihre\s+)?(?:Rechnung|Zahlung|Miete|Beitrag|Rate)(?:\s+[\w#/-]*\d[\w/-]*)?)[^?!]{0,40}?"
+            r"\b(?:ist|wird)\s+(?:[^?!]{0,25}\s+)?fällig\b",
+            FLAGS,
+        ),
+        "{bill} bezahlen",
+    ),
+}
+
+
 def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     """(request, commitment, meeting, question) for a Spanish, French or German sentence, or None when
     the sentence is not in one of them. The sender's own promises are not read in these languages."""
@@ -138,6 +176,7 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
     # is an option the reader has, not an ask.
     asked = text.rstrip().endswith("?") or text.lstrip().startswith("¿")
     request = bool(_REQUEST_RE[language].search(text if asked else _CAN_MODAL[language].sub("", text)))
+    request = request or bool(_BILL_DUE[language][0].search(text))
     question = text.rstrip().endswith("?") and (request or meeting)
     return (request, False, meeting, question)
 
@@ -145,17 +184,22 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
 # The ask's lead-in, removed from titles: "¿Podrías", "Por favor,", "Pourriez-vous", "Merci de", "Bitte",
 # "Könnten Sie".
 _LEAD_IN = {
-    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos)\s+)?(?:(?:podrías|podría|puedes|"
+    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
+    r"podría|puedes|puede|podrían|pueden)\b))?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
     r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
     r"(?:tienes|tiene|tenéis)\s+que|debes|(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que|(?:hay|habría|habrá)\s+que|"
-    r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|(?:quiero|queremos)\s+que)?"
+    r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|"
+    r"(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que)?"
     r"\s*(?:por\s+favor,?\s*)?",
     "fr": r"^(?:(?:bonjour\s+)?\w+,\s*)?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
     r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de|est-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|"
     r"pourriez|peux|pouvez|voudrais|voudriez)|(?:pourrais|voudrais)[- ]tu|il\s+faudrait\s+que\s+(?:tu|vous)|"
-    r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de)?\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
+    r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de|"
+    r"(?:accepterais|accepteriez|aimerais|aimeriez)[- ](?:tu|vous)\s+(?:de\s+|d')?|"
+    r"(?:serais|seriez)[- ](?:tu|vous)\s+(?:d'accord|prête?s?|partante?s?|disponibles?)\s+(?:pour\s+|à\s+)?)?"
+    r"\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
     "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denk\s+(?:bitte\s+)?daran,?\s*|vergiss\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
     r"wäre\s+es\s+möglich,?)?"
@@ -185,9 +229,12 @@ _MEETING_TOPIC = {
     r"zur|über|wegen)\s+[^?.!,;]+)",
 }
 _ABOUT = {
-    "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+hablar\s+de)\s+[^?.!,;]+",
-    "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+parler\s+de|sur)\s+[^?.!,;]+",
-    "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+",
+    "es": r"\b(?:sobre|acerca\s+de|respecto\s+a|en\s+relación\s+con|para\s+(?:hablar\s+de|repasar|revisar|"
+    r"preparar|cerrar|comentar|ver|organizar|planificar|lanzar))\s+[^?.!,;]+",
+    "fr": r"\b(?:au\s+sujet\s+de|concernant|à\s+propos\s+de|pour\s+(?:parler\s+de|lancer|préparer|discuter\s+de|"
+    r"faire\s+le\s+point\s+sur|faire\s+le\s+bilan|caler|organiser|voir|revoir|boucler)|sur)\s+[^?.!,;]+",
+    "de": r"\b(?:wegen|über|bezüglich|zu[mr]?)\s+[^?.!,;]+"
+    r"|\bum\s+[^?.!,;]+?\s+(?:abzustimmen|zu\s+besprechen|durchzugehen|zu\s+planen|vorzubereiten|zu\s+klären)\b",
 }
 _MEETING_TITLE_ALONE = {"es": "Reunión", "fr": "Réunion", "de": "Treffen"}
 
@@ -200,13 +247,110 @@ def _sender_first_name(sender: str) -> str:
     return local.split(".")[0].title() if local and "@" in sender else ""
 
 
-def other_language_title(sentence: str, meeting: bool, sender: str) -> str | None:
+# What the sentence before an ask says is needed, sent or missing: the thing a pronoun in the ask stands
+# for ("we need an updated certificate of occupancy and the headcount by May 19. Please upload both").
+def _thing_after(cue: str, determiner: str, stop_words: str) -> re.Pattern[str]:
+    """A noun phrase after ``cue``, from its determiner to a bracket, a comma, the sentence's end or a word
+    that starts what comes after the thing (a deadline, a purpose)."""
+    return re.compile(
+        rf"\b(?:{cue})\s+(?P<thing>(?:{determiner})\s*[^.;:!?(),]+?)(?=\s*(?:[(),.;:!?]|$)|\s+(?:{stop_words})\b)",
+        FLAGS,
+    )
+
+
+_ANTECEDENT = {
+    "en": _thing_after(
+        r"need|needs|needed|require|requires|required|missing|attached|enclosed|here (?:is|are)|still need|"
+        r"(?:i|we) (?:still )?(?:don'?t|do not) have|(?:i|we) (?:haven'?t|have not) (?:got|received)|"
+        r"wants?|would like|asked for|(?:is|are) asking for|requested|(?:is|are) waiting (?:for|on)",
+        r"an?|the|your|both|all|two|three|\d+",
+        r"by|before|until|no later than|so|because|which|that|to|for the|for our|for your",
+    ),
+    "fr": _thing_after(
+        r"manque(?:nt)?|besoin d(?:e|u|es)|nous faut|attendons(?: encore)?|attends(?: encore)?|(?:ci-)?joint(?:e|s|es)?|"
+        r"n'avons pas (?:encore )?reçu|n'ai pas (?:encore )?reçu",
+        r"les|la|le|l'|vos|votre|des|une|un|du",
+        r"avant|pour|afin|d'ici",
+    ),
+    "es": _thing_after(
+        r"necesitamos|necesito|nos faltan?|me faltan?|faltan?|adjunto|te envío|le envío|no hemos recibido|"
+        r"no he recibido",
+        r"el|la|los|las|tu|tus|su|sus|un|una",
+        r"antes|para|a más tardar",
+    ),
+    "de": _thing_after(
+        r"(?:benötigen|benötige|brauchen|brauche|bräuchten|fehlt|fehlen|erwarten|vermissen|anbei)"
+        r"(?:\s+(?:wir|ich|uns|mir))?(?:\s+(?:noch|bitte|dringend|leider))*",
+        r"Ihre|Ihren|Ihr|die|den|das|eine|einen|ein|deine|dein|deinen",
+        r"bis|vor|damit",
+    ),
+}
+
+
+# "the expense reports for August are due on Friday. Please submit yours": the thing said before its state.
+_THING_BEFORE = re.compile(
+    r"(?:^|\b(?:that|reminder:?|noticed|see|saw|think|seems?)\s+)(?P<thing>(?:the|your|our|all)\s+[^.;:!?(),]+?)\s+"
+    r"(?:is|are)\s+(?:now\s+|still\s+)?(?:due|overdue|missing|ready|attached|outstanding|down|broken|offline|full|"
+    r"stuck|failing|leaking|not working)\b",
+    FLAGS,
+)
+
+
+def antecedent(previous: str, language: str = "en") -> str | None:
+    """The thing the sentence before an ask says is needed, missing or attached, in its own words ("the
+    receipts for your September expenses"), or None. It names a pronoun object in the ask after it; a short
+    sentence may show no language of its own, so the ask's ``language`` is the default."""
+    flat = " ".join(previous.split())
+    language = sentence_language(flat) or language
+    found = _ANTECEDENT[language].search(flat) or (_THING_BEFORE.search(flat) if language == "en" else None)
+    if found is None:
+        return None
+    words = found.group("thing").split()
+    if not 2 <= len(words) <= 14:
+        return None
+    return " ".join(words)
+
+
+# A pronoun object in a French, Spanish or German ask: "Les déposer sur l'espace client", "enviarlos",
+# "Senden Sie diese an…" (or, with the pronoun lost, "Senden Sie an…").
+_PRONOUN_ASK: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "fr": [(re.compile(r"^(?:les|la|le|l')\s*(?P<verb>[^\W\d_]+(?:er|ir|re))\b", FLAGS), "{verb} {thing}")],
+    "es": [
+        (
+            re.compile(r"^(?P<verb>[^\W\d_]+?(?:ar|er|ir|ár|ér|ír))(?:me|nos|se)?(?:lo|la|los|las)\b", FLAGS),
+            "{verb} {thing}",
+        ),
+    ],
+    "de": [
+        (
+            re.compile(
+                r"^(?P<verb>[^\W\d_]+)\s+Sie(?:\s+(?:diese|dieses|diesen|sie|es|ihn|die|das))?(?=\s+(?:an|bis|per|"
+                r"über|nach|zu|zum|zur|bitte)\b|\s*$)",
+                FLAGS,
+            ),
+            "{verb} Sie {thing}",
+        ),
+        # "Könnten Sie ihn uns bis Freitag schicken?" -> "Ihn uns schicken": the verb comes last.
+        (re.compile(r"^(?:ihn|sie|es|diese[nms]?)(?:\s+(?:uns|mir|ihm|ihr))?(?=\s)", FLAGS), "{thing}"),
+    ],
+}
+# "¿Nos lo puedes enviar?": the pronoun object stands before the modal, and the lead-in takes it away.
+_CLITIC_BEFORE_MODAL = re.compile(
+    r"(?:^|[¿,]\s*)(?:me|nos|se|te)?\s*(?:lo|la|los|las)\s+(?:podrías|podría|puedes|puede|podrían|pueden)\b",
+    FLAGS,
+)
+
+
+def other_language_title(
+    sentence: str, meeting: bool, sender: str, *, previous: str = "", language: str = ""
+) -> str | None:
     """The title of a Spanish, French or German ask: the sentence's own words, from the verb, without
     the lead-in, the date or the trailing punctuation; a meeting proposal is "Reunión con <name>"
     ("Réunion avec", "Treffen mit"). None when the sentence is not in one of those languages."""
     flat = " ".join(sentence.split())
-    language = sentence_language(flat)
-    if language is None:
+    # ``language`` when the caller knows it (a short list item shows none of its own).
+    language = language or sentence_language(flat) or ""
+    if not language:
         return None
     if meeting:
         topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
@@ -222,6 +366,17 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
                 dated = dated[:start] + dated[end:]
             return _finish(f"{title} {dated}") or title
         return title
+    bill = _BILL_DUE[language][0].search(flat)
+    if bill and not _REQUEST_RE[language].search(flat):
+        thing = (
+            re.sub(r"^(?:die|Ihre)\s+", "", bill.group("bill").strip(), flags=FLAGS)
+            if language == "de"
+            else bill.group("bill").strip()
+        )
+        return _finish(
+            _BILL_DUE[language][1].format(bill=thing[0].lower() + thing[1:] if language != "de" else thing),
+            dates=False,
+        )
     text = flat
     for _phrase, start, end in reversed(find_due_phrases(text)):
         lead = re.search(_DATE_LEAD[language], text[:start], FLAGS)
@@ -231,7 +386,34 @@ def other_language_title(sentence: str, meeting: bool, sender: str) -> str | Non
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
-    return _finish(text)
+    if language == "de":
+        # "Logo dunkler machen", not "Das Logo dunkler machen": a German to-do leaves out the article before
+        # a noun (an adjective after it, "einen ersten Entwurf", keeps it).
+        text = re.sub(
+            r"^(?:das|die|der|den|dem|ein|eine|einen)\s+(?=(?-i:[A-ZÄÖÜ])\w*\s)", "", text, flags=FLAGS
+        )
+    finished = _finish(text)
+    if not finished or not previous or language not in _PRONOUN_ASK:
+        return finished
+    thing = antecedent(previous, language)
+    if thing is None:
+        return finished
+    if language == "es" and _CLITIC_BEFORE_MODAL.search(flat):
+        verb, _, rest = finished.partition(" ")
+        return _finish(f"{verb} {thing} {rest}", dates=False)
+    for pointer_ask, form in _PRONOUN_ASK[language]:
+        pointing = pointer_ask.match(finished)
+        if pointing is None:
+            continue
+        # "enviárnosla": the accent the pronouns needed goes with them.
+        verb = re.sub(
+            r"([áéí])r$",
+            lambda m: "aei"["áéí".index(m.group(1))] + "r",
+            pointing.groupdict().get("verb") or "",
+        )
+        named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
+        return _finish(named, dates=False)
+    return finished
 
 
 def _infinitive_first(language: str, flat: str, text: str) -> str:
@@ -240,7 +422,8 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
     que"; in German, "zu verschieben" at the end loses its "zu", and "ich bräuchte X" asks for X to be sent."""
     if language == "es":
         if re.search(
-            r"\b(?:necesito|quiero|queremos|te\s+pido|le\s+pido|agradecer(?:ía|íamos))\s+que\s+\S+",
+            r"\b(?:necesito|necesitamos|necesitaríamos|necesitaría|quiero|queremos|te\s+pido|le\s+pido|"
+            r"agradecer(?:ía|íamos))\s+que\s+\S+",
             flat,
             FLAGS,
         ):
@@ -255,7 +438,19 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
         verb = re.sub(r"yer$", "yer", verb)
         return f"{verb} {rest}".strip()
     if language == "de":
+        # "Die Rechnung ist … zu bezahlen" -> "Die Rechnung bezahlen".
+        text = re.sub(
+            r"\s+(?:ist|sind)\s+(?=(?:[^\s?!]+\s+){0,8}?zu\s+\w+en\b)", " ", text, count=1, flags=FLAGS
+        )
         text = re.sub(r"\bzu\s+(\w+en)\s*([?.!]*)$", r"\1\2", text, flags=FLAGS)
+        # "uns die Vollmacht zurückzuschicken" -> "die Vollmacht zurückschicken".
+        text = re.sub(
+            r"\b(zurück|ab|an|auf|aus|ein|mit|vor|weiter|nach|her|hin|durch|vorbei|fest|frei|los|zu)zu(\w+en)\s*([?.!]*)$",
+            r"\1\2\3",
+            text,
+            flags=FLAGS,
+        )
+        text = re.sub(r"^(?:uns|mir)\s+(?=\w)", "", text, flags=FLAGS)
         wanted = re.match(
             r"^(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\s+(.+?)[?.!]*$",
             text,
@@ -301,8 +496,8 @@ def _spanish_infinitive(text: str) -> str:
     return f"{verb} {rest}".strip()
 
 
-def _finish(text: str) -> str | None:
-    for _phrase, start, end in reversed(find_due_phrases(text)):
+def _finish(text: str, *, dates: bool = True) -> str | None:
+    for _phrase, start, end in reversed(find_due_phrases(text) if dates else []):
         text = text[:start] + text[end:]
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?¿¡")

@@ -13,7 +13,7 @@ from tasks_app.extractors import EmailForExtraction, Priority
 from .languages import other_language_intent
 
 FLAGS = re.IGNORECASE
-YOU = r"(?:you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
+YOU = r"(?:you and (?-i:[A-Z])[\w'-]+|you|u|ya|y'all|you guys|you all|someone|somebody|anyone|one of you)"
 ASK_MODAL = rf"(?:could|can|would|will|wd|cd|pls|please|would it be possible for|could i ask)\s+{YOU}\b"
 
 # Marketing / bulk-mail language: imperatives here are not tasks for the reader.
@@ -66,7 +66,7 @@ _REQUEST = re.compile(
 # reader to act ("HR needs you to sign…"); "would you be up for…"; a passive duty with a deadline ("April
 # expenses have to be submitted by Friday"); a bill that falls due ("Invoice 2291 is due on 22 May").
 PASSIVE_DUTY = re.compile(
-    r"^(?:[\w'-]+\s+){0,3}?(?:that\s+)?(?P<thing>(?:the |your |all |any |our )?[\w'£$€.,-]+(?:\s+[\w'£$€.,-]+){0,5}?)\s+"
+    r"^(?:[\w'-]+:?\s+){0,3}?(?:that\s+)?(?P<thing>(?:the |your |all |any |our )?[\w'£$€.,-]+(?:\s+[\w'£$€.,-]+){0,5}?)\s+"
     r"(?:has|have|needs?|must|is|are)\s+(?:to\s+)?(?:still\s+)?be\s+(?P<done>[a-z]+(?:ed|en)|paid|sent|done|"
     r"sold|bought|made|read|set)\b(?P<rest>(?:\s+[^\s.;!?]+){0,6}?)\s+(?=(?:by|before|no later than|until)\b)",
     FLAGS,
@@ -81,7 +81,18 @@ _MORE_REQUEST = re.compile(
     rf"\b(?:needs?|wants?|would like|has asked|asked(?: for)?)\s+{YOU}\s+to\b"
     rf"|\b(?:would|are|were|will) {YOU} be up for\b|\b{YOU}'?d be up for\b"
     # "Need your sign-off on the plan by Thursday": the subject left out, as mail does.
-    rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w",
+    rf"|^(?:[\w'-]+[,:]\s+)?(?:really\s+)?need (?:your|a|an|the)\s+\w"
+    # A duty put on whoever holds a role, as notices do: "The unit manager must sign the report within 48
+    # hours", "Parents must return the form by Friday".
+    rf"|^(?:the\s+|all\s+|each\s+|every\s+)?(?:[\w-]+\s+){{0,2}}(?:managers?|owners?|holders?|applicants?|tenants?|"
+    rf"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff|"
+    # any other role said in the plural: "Floor wardens must…", "Residents must…", "Contractors must…"
+    rf"[a-z]+(?:ers|ors|ants|ents|ists|ees|ens|ians|ives))\s+"
+    rf"(?:must|need to|needs to|have to|has to|are required to|is required to|should)\s+(?!not\b|be\b)\w+"
+    # A thing wanted by a deadline: "I'd like a one-page proposal on X by Friday".
+    rf"|\b(?:i|we)\s*(?:'d|would) (?:like|love)\s+(?:a|an|the|your)\s+(?:[\w'-]+\s+){{0,8}}?"
+    rf"(?:by|before|no later than)\s+(?:the\s+)?(?:end|eod|cob|mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|next|"
+    rf"this|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\d)",
     FLAGS,
 )
 # A bare imperative at the start of a sentence ("Send me the file.", "Review the draft by Friday.").
@@ -92,10 +103,15 @@ _IMPERATIVE_VERBS = (
     "resend|re-send|follow|talk|discuss|meet|join|attend|register|cancel|move|reschedule|note|find|handle|"
     "coordinate|clarify|provide|run|test|verify|double-check|advise|inform|notify|plan|write|go|use|try|"
     "consider|keep|take|have a look|see|grab|enjoy|purchase|download|visit|start|stop|feel free|put|leave|"
-    "choose|pass|drop|come|stay|hold"
+    "choose|pass|drop|come|stay|hold|reserve|collect|post|order|renew|upload|gather|circulate|install|buy|"
+    "invite|introduce|draft|compile|sort|clean|chase|nominate|request|record|scan|collate|proofread|translate"
 )
 IMPERATIVE = re.compile(
     rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
+    # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle; "Order #1124", "Request ID",
+    # "Post date": a verb word used as a noun in a receipt or a form.
+    rf"(?!-\w)(?!\s*(?:#|\d)|\s+(?:number|no\.|confirmation|summary|details|status|total|date|id|ref|reference|"
+    rf"history|form|type|received|placed|shipped|updated)\b)"
     rf"(?!\s+(?:us|our|more)\b)"
     # "Let me call him", "let me sum this up": the author's own next step ("let me know" asks, elsewhere).
     rf"(?!(?<=let)\s+me\b(?!\s+know\b))",
@@ -128,7 +144,8 @@ _MEETING = re.compile(
     r"|\bwhat time works\b|\bwhen (?:are|would|will) you (?:be )?(?:free|available|around)\b"
     r"|\b(?:can|could) (?:we|you|i) (?:meet|talk|chat|call|speak|get together|hop on|jump on)\b"
     r"|\b(?:join|invite) (?:us|me|you)\b.{0,60}\b(?:call|meeting|lunch|dinner|session)\b"
-    r"|\binvit(?:e|ation)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party)\b"
+    r"|\binvit(?:e|ation|ed)\b.{0,40}\b(?:meeting|call|lunch|dinner|event|party|drinks|reception|celebration|"
+    r"farewell|gathering|bbq|barbecue)\b"
     r"|\b(?:meet|call|talk|speak) (?:with )?(?:you|u)\b"
     r"|\blet'?s block\b|\bblock (?:\w+ )?(?:minutes|an hour|\d+ hours?|time)\b"
     r"|\b(?:quick|short|brief) (?:meeting|call|chat|catch[- ]up|sync)\b|\b(?:attend|join) (?:the|this|our|a|us)\b",
@@ -169,7 +186,8 @@ _DONE_TOGETHER = re.compile(
 # A direct question to the reader: in mail, most questions expect an answer, which is itself a task.
 _QUESTION = re.compile(
     # "Quick one: do you…", "Sam, are you…": a short lead before the question.
-    r"^(?:\w+,\s*|(?:[\w']+\s+){0,2}[\w']+:\s+)?(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
+    r"^(?:\w+,\s*|(?:[\w']+\s+){0,2}[\w']+:\s+|(?:[\w']+\s+){1,5}[\w']+\s*[-–—]\s+)?"
+    r"(?:(?:also|and|so|but|ok|okay|btw|oh|hey|hi)[,:]?\s+)*"
     r"(?:do|did|does|are|is|was|were|have|has|had|can|could|will|would|should|shall|may|might|when|where|"
     r"what|who|whom|which|why|how|any|anything|any\s?one)\b[^?]*\?"
     # Spoken style without the auxiliary: "You coming tomorrow?", "You available at 9:30?"
@@ -228,7 +246,46 @@ NO_ASK = re.compile(
     # a courtesy offer about trouble that may come ("let me know if that causes any issues").
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
-    r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b",
+    r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b"
+    # an offer of something the sender has or would do, at the end of a note ("Let me know if you want the
+    # notes", "let me know if anyone missed it and wants a catch-up session", "if you'd like me to send…");
+    r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|just say)\s+if\s+(?:you|anyone|anybody|someone|"
+    r"any of (?:you|them|your (?:team|staff|people))|your (?:team|staff|people))\b[^.?!]{0,40}?"
+    r"\b(?:want|wants|would like|'d like|need|needs|missed)\s+(?:(?:(?:a|an|the|my|our|any|some|another)\s+)?"
+    r"(?:[\w-]+\s+){0,2}(?:copy|copies|notes|slides|recording|deck|link|file|files|recap|summary|"
+    r"catch-?up|walk-?through|intro|introduction|refresher|access|invite|demo)\b|me to\b|us to\b|more (?:info|"
+    r"information|details)\b|it\b"
+    # any thing the sender has, as long as the sentence ends there ("if you want the clippings"): an ask
+    # goes on ("let me know if you want the Tuesday slot or the Friday one").
+    r"|(?:the|a|an|my|our|a copy of the)\s+(?:[\w-]+\s+){0,2}[\w-]+\s*[.!]*$)"
+    # the same offer said the other way round or as readiness ("If you want a walkthrough, just let me know",
+    # "Happy to forward the recording if you'd like it");
+    r"|^if (?:you|anyone|anybody|someone|your team)\b[^,.?!]{0,60}?\b(?:want|wants|would like|'d like|need|needs)\b"
+    r"[^,.?!]{0,60},\s*(?:just\s+)?(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|give (?:me|us) a shout)\b"
+    r"|^(?:(?:i'?m|i am|we'?re|we are)\s+)?(?:(?:more than|always)\s+)?happy to\s+[^.?!]{0,80}?\bif\s+(?:you|anyone|it|that)\b"
+    # support boilerplate ("Questions? Reply to this email or visit our Help Center"), a security notice's
+    # advice ("If not, please reset your password"), and small talk shaped as a question ("Did you see the new
+    # coffee machine?", "Have you tried the new place downstairs?");
+    r"|\b(?:reply to this (?:e-?mail|message)|contact (?:us|support|our (?:support|help|customer)))\b[^.?!]*\b(?:or "
+    r"(?:visit|call|contact|check|chat)|help ?(?:center|centre|desk)|if you (?:have|need)|with (?:any )?questions)\b"
+    r"|^if (?:not|it wasn'?t you|this wasn'?t you|you don'?t recogni[sz]e (?:this|it))\b[^.?!]*\b(?:reset|change|secure|"
+    r"update) your (?:password|account|credentials|pin)\b"
+    r"|^(?:so\s+|btw,?\s+|also,?\s+)?(?:did|have) you (?:see|hear|catch|try|watch|notice|spot)\b(?!\s+(?:my|our|the (?:e-?mail|"
+    r"message|invite|invitation|doc|document|draft|file|attachment|note|comments?|pr|request|ticket|contract|deck|"
+    r"proposal|report|invoice)s?\b))[^?]*\?$"
+    # what not to do yet ("Please don't send the contract yet", "do not book anything until we hear back";
+    # "don't forget to…" still asks);
+    r"|^(?:(?:hi|hello|hey)\s+[\w'-]+,\s*)?(?:please\s+|pls\s+)?(?:don'?t|do not)\s+(?!forget\b|hesitate\b|miss\b)\w+"
+    r"[^.?!]*\b(?:yet|for now|until|till|for the time being)\b"
+    # "Plan accordingly", "Please be advised": a notice's closing words;
+    r"|^(?:please\s+)?(?:plan|act|prepare|govern yourselves)\s+accordingly\b|^(?:please\s+)?be advised\b"
+    # "Please find attached the invoice": it says what is attached;
+    r"|^(?:(?:hi|hello|hey|dear)\s+[\w'-]+,\s*)?(?:please\s+)?find (?:attached|enclosed|below|herewith)\b"
+    # a service's own prompts: rate the ride, manage the order ("Rate Carlos in the app", "Need to change
+    # something? Visit Your Orders").
+    r"|^(?:please\s+)?(?:rate|review) (?:your |the |[A-Z]\w+ )?(?:[\w-]+ )?(?:in|on) (?:the|our) (?:app|website|site)\b"
+    r"|^(?:please\s+)?(?:rate|review) (?:your|this) (?:ride|trip|stay|order|purchase|experience|driver|delivery|visit)\b"
+    r"|^(?:visit|go to|see|open) (?-i:(?:Your|My) [A-Z]\w+)",
     FLAGS,
 )
 
@@ -325,7 +382,7 @@ _ZONE_AFTER = re.compile(r"^\s*(?:my|our|your|local)\s+time\s*\(?(?P<zone>[A-Z]{
 # What happens in the evening: a clock time said without am/pm ("dinner Saturday at 7:30", "drinks at 8")
 # is in the evening, not in business hours.
 _EVENING_THING = re.compile(
-    r"\b(?:dinner|supper|drinks?|tonight|evening|party|concert|gig|show|movie|film|theat(?:re|er)|opera|"
+    r"\b(?:dinner|supper|drinks?|tonight|evening|party|concert|gig|(?:the|a|comedy|live) show|movie|film|theat(?:re|er)|opera|"
     r"ballet|date night|bbq|barbecue|karaoke|pub|bar|cocktails?)\b",
     FLAGS,
 )
@@ -351,15 +408,28 @@ _TIME_ONLY = re.compile(
 )
 
 
+# A time of day named by what happens then: "grab lunch with the new hire on Friday" is Friday at noon.
+_NAMED_TIME = re.compile(
+    r"(?:(?:at|around|by|for|over)\s+)?(?:lunch(?:time)?|noon|midday|eod|end of (?:the )?day|cob|close of business|"
+    r"breakfast)",
+    FLAGS,
+)
+
+
 def _with_day_said_apart(
     phrases: list[tuple[str, int, int]], index: int, resolved: ResolvedDate, email: EmailForExtraction
 ) -> ResolvedDate:
     """ "cover my 4pm with the Acme team tomorrow": a time alone takes the day said later in the sentence."""
     phrase = phrases[index][0]
-    if not resolved.has_time or not _TIME_ONLY.fullmatch(phrase.strip()):
+    if not resolved.has_time or not (
+        _TIME_ONLY.fullmatch(phrase.strip()) or _NAMED_TIME.fullmatch(phrase.strip())
+    ):
         return resolved
+    named = bool(_NAMED_TIME.fullmatch(phrase.strip()))
     for other, _start, _end in phrases[index + 1 :]:
         day = resolve_due(other, reference=email.sent_at, timezone=email.timezone)
+        if named and day is not None and day.has_time:
+            return day  # "the team lunch is on Friday at 12:30": the clock said outranks the word "lunch"
         if day is None or day.has_time:
             continue
         combined = resolve_due(
@@ -371,21 +441,100 @@ def _with_day_said_apart(
     return resolved
 
 
+# Between a day and its time: "Thursday (2pm Paris time)", "Thursday, 2pm", "Thursday - 10:30".
+_DAY_TIME_GAP = re.compile(r"s?\s*(?:[(,–—-]\s*|\s(?:at|from)\s+)?", FLAGS)  # "Thursdays at 2pm" too
+
+
+def _with_time_said_after(
+    text: str,
+    phrases: list[tuple[str, int, int]],
+    index: int,
+    resolved: ResolvedDate,
+    email: EmailForExtraction,
+) -> ResolvedDate:
+    """ "the brand workshop on Thursday (2pm Paris time)": a day alone takes the time said right after it."""
+    if resolved.has_time or index + 1 >= len(phrases):
+        return resolved
+    _phrase, _start, end = phrases[index]
+    following, next_start, _next_end = phrases[index + 1]
+    clock = _TIME_ONLY.match(following.strip())
+    if not clock or not _DAY_TIME_GAP.fullmatch(text[end:next_start]):
+        return resolved
+    combined = None
+    for said in (following.strip(), clock.group().strip()):
+        combined = resolve_due(
+            f"{phrases[index][0]} at {said}", reference=email.sent_at, timezone=email.timezone
+        )
+        if combined is not None and combined.has_time:
+            break
+    if combined is None or not combined.has_time:
+        return resolved
+    return replace(combined, phrase=phrases[index][0])
+
+
+def _resolve_phrase(
+    text: str, phrases: list[tuple[str, int, int]], index: int, email: EmailForExtraction
+) -> ResolvedDate | None:
+    phrase, _start, end = phrases[index]
+    resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+    if resolved is None:
+        return None
+    resolved = _with_day_said_apart(phrases, index, resolved, email)
+    resolved = _with_time_said_after(text, phrases, index, resolved, email)
+    resolved = _in_the_evening(resolved, text)
+    zone_after = _ZONE_AFTER.match(text[end:])
+    if zone_after and not resolved.zone_stated:
+        with_zone = resolve_due(
+            f"{phrase} {zone_after.group('zone')}", reference=email.sent_at, timezone=email.timezone
+        )
+        if with_zone is not None and with_zone.zone_stated:
+            return with_zone
+    return resolved
+
+
+# Words that make a date a deadline, in the four languages read: "by Friday", "a más tardar el 26 de
+# febrero", "avant le 19", "bis zum 18.11.".
+_DEADLINE_LEAD = re.compile(
+    r"(?:\bbefore (?:the|our|your|my) (?:[\w-]+\s+){0,2}(?:call|meeting|review|session|sync|demo|interview|visit|"
+    r"trip|launch|workshop|presentation|board|offsite|audit)\s+(?:on\s+)?$"
+    r"|\b(?:by|before|until|till|due|no later than|deadline(?: is)?|antes(?: de(?:l)?)?|a más tardar(?: el)?|"
+    r"hasta(?: el)?|avant(?: le| la)?|d'ici(?: le| la| à)?|au plus tard(?: le)?|bis(?: zum| spätestens)?|"
+    r"spätestens(?: am| bis)?)\s+(?:the\s+|el\s+|le\s+)?)$",
+    FLAGS,
+)
+
+
+def _said_as_deadline(text: str, phrase: str, start: int) -> bool:
+    return bool(_DEADLINE_LEAD.search(text[:start]) or _DEADLINE_LEAD.search(phrase.split()[0] + " "))
+
+
+_SAID_OF_THE_PAST = re.compile(
+    r"\b(?:sent|shared|discussed|mentioned|received|met|spoke|talked|signed|submitted|agreed|emailed|forwarded|"
+    r"uploaded|posted|called|asked)\s+(?:(?:it|this|that|them|you|me|us|him|her)\s+)?(?:(?:on|last|this past)\s+)?$",
+    FLAGS,
+)
+
+
 def resolve_first_due(text: str, email: EmailForExtraction) -> ResolvedDate | None:
-    # Not a day already past ("last Tuesday") nor a bracketed date a later deadline follows.
+    """The due of the first date phrase that resolves; but when a later phrase is said as a deadline and
+    the first is not ("the rooms for the group of 15 March, by 26 February at the latest", "the launch shoot
+    (week of Nov 23) by Friday"), the deadline is the due, unless only the first has a clock time. Days
+    already past ("last Tuesday") and bracketed dates a later deadline follows are not candidates."""
     phrases = find_deadline_phrases(text)
-    for index, (phrase, _start, end) in enumerate(phrases):
-        resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+    for index, (phrase, start, _end) in enumerate(phrases):
+        if _SAID_OF_THE_PAST.search(text[:start]):
+            continue  # "the proposal I sent on Thursday": when something happened, not when it is due
+        resolved = _resolve_phrase(text, phrases, index, email)
         if resolved is None:
             continue
-        resolved = _with_day_said_apart(phrases, index, resolved, email)
-        resolved = _in_the_evening(resolved, text)
-        zone_after = _ZONE_AFTER.match(text[end:])
-        if zone_after and not resolved.zone_stated:
-            with_zone = resolve_due(
-                f"{phrase} {zone_after.group('zone')}", reference=email.sent_at, timezone=email.timezone
-            )
-            if with_zone is not None and with_zone.zone_stated:
-                return with_zone
+        if _said_as_deadline(text, phrase, start):
+            return resolved
+        for later in range(index + 1, len(phrases)):
+            later_phrase, later_start, _later_end = phrases[later]
+            if not _said_as_deadline(text, later_phrase, later_start):
+                continue
+            deadline = _resolve_phrase(text, phrases, later, email)
+            if deadline is not None and (deadline.has_time or not resolved.has_time):
+                return deadline
         return resolved
     return None

@@ -20,7 +20,11 @@ Addressee = Literal["reader", "other", "unknown"]
 
 # A vocative to the whole group includes the reader wherever they stand in the headers.
 _GROUP = (
-    r"(?:all|everyone|everybody|team|folks|guys|y'all|all of you|each of you|both of you|you all|you both)"
+    r"(?:all|everyone|everybody|team|folks|guys|y'all|all of you|each of you|both of you|you all|you both|"
+    # "Hi managers,", "Dear colleagues": a greeting to everyone who holds a role.
+    r"(?:all |fellow |[\w-]+ )?(?:managers|leads|leaders|colleagues|staff|members|parents|neighbou?rs|teammates|"
+    r"coordinators|supervisors|directors|owners|volunteers|players|students|editors|reviewers|admins|"
+    r"organi[sz]ers|hosts|attendees|participants))"
 )
 _NAME = r"@?[A-Z][\w'’-]*"
 # "Maria, …", "Hi Maria and Tom, …", "@dana can you…": the names before the comma, colon or dash.
@@ -39,8 +43,8 @@ _MENTION = re.compile(r"(?<![\w.])@(?P<name>[A-Za-z][\w'’-]*)")
 _NAME_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 # "Sam will…", "Sam and Maria to…", "Sam needs to…"; "can Sam…", "ask Sam to…".
 _ACTOR_AFTER = re.compile(
-    r"(?:\s+(?:and|&)\s+[A-Z][\w'’-]*)?\s+(?:will|can|could|should|must|would|needs? to|has to|to|please|"
-    r"is going to|is to)\b",
+    r"(?:\s+(?:and|&)\s+[A-Z][\w'’-]*)?(?:\s*\([^()]{1,20}\))?\s+(?:will|can|could|should|must|would|needs? to|has to|"
+    r"to|please|is going to|is to)\b",
     FLAGS,
 )
 _ACTOR_BEFORE = re.compile(r"\b(?:can|could|would|will|should|ask|tell|get|need|want)\s+$", FLAGS)
@@ -65,13 +69,21 @@ _AUTO_REPLY_BODY = re.compile(
     # Not "this mailbox is not monitored": a notification from a no-reply address can still ask something.
     r"|\blimited access to (?:e-?mail|my inbox)\b|\bthis is an automated (?:reply|response)\b"
     # The same in Spanish, French and German.
-    r"|\b(?:estaré|estoy)\s+(?:fuera de la oficina|de vacaciones|ausente|de baja)\b|\bacceso limitado al correo\b"
-    r"|\bje (?:suis|serai) (?:absente?|en congés?|en vacances|en déplacement)\b|\baccès limité (?:à mes|aux) e-?mails\b"
-    r"|\b(?:ich bin|bin ich)\s+(?:[\w.]+\s+){0,5}?(?:nicht im büro|außer haus|abwesend|im urlaub|nicht erreichbar)\b",
+    # Said in a personal note too ("je suis en déplacement, tu peux t'en occuper ?"): an automatic answer
+    # also says until when.
+    r"|\b(?:estaré|estoy)\s+(?:fuera de la oficina|de vacaciones|ausente|de baja)\b[^.]*\b(?:hasta|de vuelta|vuelvo)\b"
+    r"|\bacceso limitado al correo\b"
+    r"|\bje (?:suis|serai) (?:absente?|en congés?|en vacances|en déplacement)\b[^.]*\b(?:jusqu|de retour|retour)"
+    r"|\baccès limité (?:à mes|aux) e-?mails\b"
+    r"|\b(?:ich bin|bin ich)\s+(?=[^.!?]*\b(?:bis|zurück|wieder)\b)(?:[\w.]+\s+){0,5}?(?:nicht im büro|außer haus|"
+    r"abwesend|im urlaub|nicht erreichbar)\b",
     FLAGS,
 )
 # Cold outreach: one strong sign, or two weaker ones, make the whole email a pitch.
 _PITCH_STRONG = re.compile(
+    # "Open to a quick chat?" to a stranger.
+    r"(?:^|[.!?]\s+)(?:would you be |are you |be )?open to (?:a |an )?(?:quick |short |brief |\d+[- ]min(?:ute)?s? )?"
+    r"(?:chat|call|conversation|intro|introduction|demo)\b|"
     r"\bwould you be (?:open|interested) (?:to|in) (?:a |an )?(?:quick |short |brief |free )?(?:\d+[- ]min(?:ute)?s? )?"
     r"(?:call|chat|demo|conversation|intro|introduction|meeting|learning|hearing|seeing|exploring|trying)\b"
     r"|\b(?:are you|is this) the right person\b"
@@ -94,6 +106,11 @@ _PITCH_WEAK = re.compile(
     r"\breaching out\b|\bour (?:platform|solution|product|software|tool|service|agency|team of experts)\b"
     r"|\b(?:increase|boost|grow|double|improve) (?:your )?(?:revenue|sales|conversions?|pipeline|leads|roi)\b"
     r"|\b(?:product|live|personali[sz]ed) demo\b|\bcase stud(?:y|ies)\b|\bcalendly\b|\bfree trial\b"
+    # "I wanted to follow up on my previous email about our SEO services", "grow your traffic".
+    r"|\b(?:wanted to |just )?follow(?:ing)? up on my (?:last|previous|earlier|first) (?:e-?mail|note|message)\b"
+    r"|\bour (?:[\w-]+ )(?:platform|solution|product|software|tool|services?|agency)\b"
+    r"|\b(?:increase|boost|grow|double|improve) (?:your )?(?:traffic|visitors|audience|rankings?|bookings|signups|"
+    r"sign-ups|engagement)\b"
     r"|\b(?:help|helped|helps|helping) (?:[\w-]+ ){0,2}(?:companies|teams|businesses|brands|organi[sz]ations|"
     r"startups|founders|leaders|retailers|clinics|agencies|firms)\b|\bfollowing up on my (?:last|previous|earlier) (?:e-?mail|note|message)\b"
     # The same in Spanish, French and German: "ayudamos a agencias como la tuya", "nous aidons les agences",
@@ -176,8 +193,12 @@ def is_cold_pitch(email: EmailForExtraction) -> bool:
     return bool(_PITCH_STRONG.search(text)) or len(_PITCH_WEAK.findall(text)) >= 2
 
 
+# "(no action needed)" after one item of a list speaks of that item, not of the whole email.
+_ASIDE = re.compile(r"\([^()]*\)")
+
+
 def says_nothing_to_do(email: EmailForExtraction) -> bool:
-    return bool(_NOTHING_TO_DO.search(email.body))
+    return bool(_NOTHING_TO_DO.search(_ASIDE.sub("", email.body)))
 
 
 def is_mass_mail(email: EmailForExtraction) -> bool:
@@ -289,6 +310,8 @@ class Audience:
         if not (request or meeting) and commitment:
             return False  # the sender's own promise: the sender does that work
         called = self.addressee(sentence)
+        if called == "unknown" and self.names_reader(sentence):
+            return True  # "Thanks Priya. Tomás will review the numbers": work given to the reader by name
         if called == "unknown":
             called = self.greeting
         if called == "other":

@@ -22,6 +22,9 @@ class Sentence:
     lead: Sentence | None = None
     cells: tuple[str, ...] = ()  # for rows: the row's cells, stripped
     header: tuple[str, ...] = ()  # for rows: the cells of the table's first row
+    # For the second ask of a sentence cut in two ("I'll upload the files on Thursday, and send you the PDF
+    # by Friday"): the words that make the first part an ask or a promise ("I'll "), which the second shares.
+    speaker: str = ""
 
 
 _ABBREVIATIONS = {
@@ -29,6 +32,10 @@ _ABBREVIATIONS = {
     "corp", "approx", "no", "dept", "est", "a.m", "p.m", "u.s", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
 }  # fmt: skip
+_GERMAN_MONTH = re.compile(
+    r"\s+(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}[.)]|[a-z][.)])\s+")
 # A sign-off: what follows is the author's name, not more requests.
@@ -177,11 +184,19 @@ def split_sentences(body: str) -> list[Sentence]:
         cursor = block_start
         for m in _SENTENCE_END.finditer(body, block_start, block_end):
             before = body[cursor : m.start()]
-            last_word = re.search(r"([\w.]+)$", before)
+            last_word = re.search(r"([\w.'’]+)$", before)  # "at Lupe's." ends on a word, not an initial
             if m.group().startswith(".") and last_word:
                 word = last_word.group(1).lower().rstrip(".")
                 # "Dr. Smith", "e.g. this", "3.5": not the end of a sentence.
                 if word in _ABBREVIATIONS or len(word) == 1 or body[m.end() : m.end() + 1].isdigit():
+                    continue
+                # "bis Mittwoch, 11. November": a German ordinal day, not the end of a sentence.
+                if word.isdigit() and len(word) <= 2 and _GERMAN_MONTH.match(body, m.end()):
+                    continue
+                # "bis zum 18.11. einen Entwurf schicken": a day.month. date goes on in lower case.
+                if re.fullmatch(r"\d{1,2}\.\d{1,2}(?:\.\d{2,4})?", word) and re.match(
+                    r"\s+[a-zäöüß]", body[m.end() :]
+                ):
                     continue
             _append(sentences, body, cursor, m.end())
             cursor = m.end()

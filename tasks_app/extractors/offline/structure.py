@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
+from .languages import other_language_title, sentence_language
 from .patterns import ASK_MODAL, FLAGS, IMPERATIVE, classify_sentence, priority_of, resolve_first_due
 from .sentences import Sentence
-from .titles import ask_phrase, task_title
+from .titles import KNOWN_VERBS, ask_phrase, task_title
 
 # The lead of a list asks for its items even without a verb ("Action items for you:", "Next steps:").
 _ASK_HEADING = re.compile(
@@ -37,7 +38,42 @@ _EXPLICIT_ASK = re.compile(
 _ITEMS_OBJECT = re.compile(
     r"\b(?:all of )?(?:the following(?: (?:items|things|points|tasks|documents|files))?|these(?: (?:items|"
     r"things|points|tasks|documents|files))?|those|(?:the )?(?:items|points|things|tasks|list) below|"
-    r"the below|(?:a )?(?:few|couple(?: of)?) (?:things|items|points|more things)|them)\b",
+    r"the below|(?:a )?(?:few|couple(?: of)?|two|three|four|five) (?:things|items|points|more things)|them)\b",
+    FLAGS,
+)
+# A French or Spanish lead that ends on its verb, whose object is the list: "pouvez-vous nous envoyer :",
+# "¿podrías enviarnos:"; in German the verb ends the lead too: "könnten Sie uns bitte Folgendes schicken:".
+_VERB_BEFORE_ITEMS = re.compile(
+    r"\b(?P<verb>(?!(?:pour|par|sur|leur|notre|votre)\b)[^\W\d_]{3,}(?:er|ir|re|ar))(?:[- ](?:nous|moi))?(?:nos|me)?\s*:\s*$",
+    FLAGS,
+)
+# "Necesito dos cosas:", "J'ai besoin de trois documents :", "Ich brauche noch Folgendes:": the items are
+# things to send.
+_NEEDS_ITEMS = {
+    "es": (
+        re.compile(r"\b(?:necesito|necesitamos|nos\s+falta(?:n)?|me\s+falta(?:n)?)\b[^:]*:\s*$", FLAGS),
+        "enviar",
+        False,
+    ),
+    "fr": (
+        re.compile(
+            r"\b(?:j'ai|nous\s+avons|on\s+a)\s+besoin\s+d[e']|\bil\s+(?:me|nous)\s+(?:manque|faut)\b[^:]*:\s*$",
+            FLAGS,
+        ),
+        "envoyer",
+        False,
+    ),
+    "de": (
+        re.compile(
+            r"\b(?:ich|wir)\s+(?:brauche|brauchen|benötige|benötigen|bräuchte|bräuchten)\b[^:]*:\s*$", FLAGS
+        ),
+        "schicken",
+        True,
+    ),
+}
+_VERB_BEFORE_ITEMS_DE = re.compile(
+    r"\b(?:folgendes\s+|bitte\s+)*(?P<verb>schicken|senden|zusenden|mitteilen|bestätigen|liefern|zukommen lassen|"
+    r"vorbereiten|erledigen|prüfen)\s*:\s*$",
     FLAGS,
 )
 # A word followed by a determiner starts with a verb ("renew the permit"), unless the word is itself a
@@ -164,6 +200,11 @@ class _Lead:
     title: str  # the lead's own task title ("Send the following"), "" when it asks nothing
     stands_for_items: bool  # its object is the items ("the following", "these")
     for_someone_else: bool  # "Action items for Priya:"
+    # The verb of a French, Spanish or German lead whose object is its items ("pouvez-vous nous envoyer :"),
+    # and whether it goes after the item (German: "die Teilnehmerliste schicken").
+    verb_for_items: str = ""
+    verb_last: bool = False
+    language: str = ""  # of the lead, when it is French, Spanish or German
 
 
 def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None:
@@ -180,12 +221,28 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         if _ITEMS_OBJECT.search(phrase):
             title = f"{phrase[:1].upper()}{phrase[1:]}"
     stands_for_items = bool(_ITEMS_OBJECT.search(title))
+    language = sentence_language(text) if intent.request else None
+    verb = (
+        _VERB_BEFORE_ITEMS.search(text)
+        if language in ("fr", "es")
+        else _VERB_BEFORE_ITEMS_DE.search(text)
+        if language == "de"
+        else None
+    )
+    # A short lead ("Necesito dos cosas:") may show no language of its own: its words say which.
+    needs_language = next((lang for lang, need in _NEEDS_ITEMS.items() if need[0].search(text)), "")
+    needs = _NEEDS_ITEMS.get(needs_language)
+    needed_verb = needs[1] if needs and verb is None else ""
     addressee = re.search(r"\bfor (?P<name>[A-Z][\w'-]+)\s*:?\s*$", text)
     return _Lead(
-        asks=asks,
-        informational=not asks and bool(_INFORMATIONAL_LEAD.search(text)),
+        asks=asks or bool(needed_verb),
+        informational=not asks and not needed_verb and bool(_INFORMATIONAL_LEAD.search(text)),
         title=title,
-        stands_for_items=stands_for_items,
+        stands_for_items=stands_for_items or verb is not None or bool(needed_verb),
+        verb_for_items=verb.group("verb").lower() if verb else needed_verb,
+        verb_last=(verb is not None and verb.re is _VERB_BEFORE_ITEMS_DE)
+        or bool(needs and needed_verb and needs[2]),
+        language=(language or "") if verb is not None else needs_language if needed_verb else "",
         for_someone_else=bool(
             addressee
             and not _NOT_A_NAME.fullmatch(addressee.group("name"))
@@ -289,11 +346,35 @@ def item_task(
     task = task_of(rest)
     if task is None:
         words = re.findall(r"[\w'-]+", flat)
-        noun_phrase = 0 < len(words) <= 10 and not _FINITE.search(flat) and not classify_sentence(flat).any
-        if lead is None or not lead.asks or not noun_phrase:
+        plain = bool(words) and not _FINITE.search(flat) and not classify_sentence(flat).any
+        if lead is None or not lead.asks or not plain:
             return None
+        if lead.verb_for_items and len(words) <= 14:
+            # "Pouvez-vous nous envoyer :" / "- la liste des participants avant le 19 février"; an item that
+            # is already an infinitive ("- Hotel buchen", "- réserver l'hôtel") keeps its own verb.
+            thing = flat.rstrip(".;,")
+            own_verb = (
+                re.search(r"\w+en$", thing)
+                if lead.verb_last
+                else re.match(r"[^\W\d_]+(?:er|ir|re|ar)\b", thing)
+            )
+            if own_verb and len(words) >= 2:
+                said = thing
+            else:
+                said = (
+                    f"{thing} {lead.verb_for_items}" if lead.verb_last else f"{lead.verb_for_items} {thing}"
+                )
+            task = _new_task(said, item.text, email, due_text=flat)
+            title = other_language_title(said, False, email.sender, language=lead.language)
+            return _with_due(replace(task, title=title) if title else task, item.lead, email)
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
+            if words[0].lower() not in KNOWN_VERBS or not 2 <= len(words) <= 20:
+                return None
+            # "Two things I need from you:" / "- Post the new signage by Friday": under a lead that asks,
+            # an item that starts with a verb is an ask, in words the intent patterns may not list.
+            return _with_due(_new_task(flat, item.text, email, due_text=flat), item.lead, email)
+        if len(words) > 10:
             return None
         if _VERB_LED.match(flat):
             # "renew the permit": an action of its own, in words the intent patterns do not list.
@@ -340,6 +421,17 @@ def _columns(header: tuple[str, ...]) -> _Columns | None:
     return _Columns(found["task"], found.get("owner"), found.get("due"), found.get("status"))
 
 
+def _as_an_action(cell: str) -> str:
+    """A task cell that names a piece of work without a verb ("Legal review", "Budget draft") is that work
+    to complete: a title starts with a verb."""
+    words = re.findall(r"[\w'-]+", cell)
+    if not words or words[0].lower() in KNOWN_VERBS or sentence_language(cell) is not None:
+        return cell
+    if classify_sentence(cell).any or len(words) > 8:
+        return cell
+    return f"complete {cell[0].lower()}{cell[1:]}" if not cell[:2].isupper() else f"complete {cell}"
+
+
 def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
     """The task of a table row: the task cell titled, the due cell resolved (else the lead's date), for a
     row that is the reader's and not done. A table without a header naming its task and owner or due
@@ -370,5 +462,5 @@ def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
         if _DONE.fullmatch(cells[columns.status].strip()):
             return None
     due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
-    task = _new_task(cells[columns.task], row.text, email, due_text=due_cell)
+    task = _new_task(_as_an_action(cells[columns.task]), row.text, email, due_text=due_cell)
     return task if due_cell.strip() else _with_due(task, row.lead, email)

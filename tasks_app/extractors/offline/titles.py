@@ -13,12 +13,17 @@ import re
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
-from .languages import other_language_title
+from .languages import antecedent, other_language_title
 from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 
 LEAD_IN = re.compile(
     rf"^(?:\w+,\s+)?(?:(?:hi|hey|hello|also|and|so|but|ok|okay|then|now|oh|btw|ps|just)[,:]?\s+)*"
     rf"(?:(?:i was wondering|i wonder|do you think|i think)\s+(?:if\s+)?)?"
+    # "did you get a chance to review the questionnaire?" asks for the review.
+    rf"(?:(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute)"
+    rf" to\s+)?"
+    # "Would you be up for giving a talk?": the gerund becomes the verb (``_GERUND``).
+    rf"(?:(?:would|are|will) {YOU} be up for\s+|(?:are|would) {YOU} (?:be )?(?:interested in|willing to|keen on)\s+)?"
     # "I'd appreciate it if you could", "it would be great if you could", "HR needs you to".
     rf"(?:(?:(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be (?:grateful|glad|thankful)|love it)|it (?:would|'d) be "
     rf"(?:\w+ )?(?:great|helpful|good|ideal|nice|useful|lovely|amazing)) if {YOU} (?:could|can|would|were able to)\s+"
@@ -31,6 +36,14 @@ LEAD_IN = re.compile(
     rf"be (?:sure|happy|glad) to))?|(?:you|u) (?:need|must|should|have) to|feel free to|"
     rf"(?:can|could|shall|should) we|let'?s)\s+)?"
     rf"(?:please|pls|plz|kindly)?[,\s]*(?:also\s+|just\s+)?",
+    FLAGS,
+)
+# "The unit manager must sign the report": a notice's duty for whoever holds the role; the verb is the task.
+_ROLE_DUTY = re.compile(
+    r"^(?:the\s+|all\s+|each\s+|every\s+)?(?:[\w-]+\s+){0,2}(?:managers?|owners?|holders?|applicants?|tenants?|"
+    r"employees?|parents?|guardians?|customers?|recipients?|members?|participants?|attendees?|staff|"
+    r"[a-z]+(?:ers|ors|ants|ents|ists|ees|ens|ians|ives))\s+"
+    r"(?:must|need to|needs to|have to|has to|are required to|is required to|should)\s+(?!not\b|be\b)(?=\w)",
     FLAGS,
 )
 _DATE_LEAD = (
@@ -63,7 +76,10 @@ def _strip_dates(text: str) -> str:
 # Where the ask itself starts inside a longer sentence.
 _ASK_START = re.compile(
     rf"\b(?:{ASK_MODAL}|(?:can|could|shall) we\b|(?:please|pls|kindly)\b|let'?s\b|"
-    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b)",
+    rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b"
+    rf"|(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute) to\b"
+    # "Dana: I need your OK on…", "One thing: I need the signed form back"
+    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|the|an?)\b)",
     FLAGS,
 )
 # Soft words that may sit between the scene-setting clause and the ask ("..., but when you get a chance").
@@ -93,7 +109,7 @@ def drop_scene(text: str) -> str:
 _FILLER = re.compile(
     r"\b(?:asap|a\.s\.a\.p\.?|urgently|as soon as (?:possible|you can)|at the latest|"
     r"if (?:you )?(?:can|possible)|when you (?:get|have) (?:a )?(?:chance|moment|minute)|no rush(?: at all)?|"
-    r"please|pls|thanks?(?: you)?)\b",
+    r"please|pls|thanks?(?: you)?|of (?:this|the|receiving this) (?:notice|e-?mail|message|letter|reminder))\b",
     FLAGS,
 )
 # Why or what-else after the ask: "so I can send our response", "- ideally with…", ", I'll bring…".
@@ -163,6 +179,12 @@ def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, follo
     sentence after it ("I'd like to align on X"), else the subject."""
     first_name = _sender_name(sender).split(" ")[0]
     with_who = f" with {first_name}" if first_name else ""
+    # "grab lunch with the new hire": the reader meets someone else, not the sender.
+    other = _WITH_WHOM.search(sentence)
+    if other and not re.fullmatch(
+        r"(?:the )?(?:team|group|everyone|all of us|both of us)", other.group("who"), FLAGS
+    ):
+        with_who = f" with {other.group('who')}"
     named = _NAMED_MEETING.search(text)
     if named:
         return f"{named.group('name')}{with_who}"
@@ -250,7 +272,15 @@ def _base_verb(participle: str) -> str | None:
     return None
 
 
-def _active_voice(flat: str) -> str | None:
+# The bill a bare "payment" is for, named in the sentence before.
+_BILL_NAMED = re.compile(
+    r"\b(?:the|your|this|our)\s+(?:[\w-]+\s+){0,2}?(?:invoice|bill|statement)(?:\s+(?:for|of|from)\s+(?:(?:the|our|your)\s+)?[\w-]+(?:\s+(?!is\b|are\b|was\b)[\w-]+){0,2}|"
+    r"\s+(?-i:[A-Z0-9#][\w#-]*\d[\w-]*))?",
+    FLAGS,
+)
+
+
+def _active_voice(flat: str, previous: str = "") -> str | None:
     """A duty said in the passive or as a bill, titled by its verb: "April expenses have to be submitted in
     Expensify by Friday" -> "Submit April expenses in Expensify"; "Invoice INV-2291 is due on 22 May" ->
     "Pay invoice INV-2291"."""
@@ -268,6 +298,11 @@ def _active_voice(flat: str) -> str | None:
     bill = BILL_DUE.search(flat)
     if bill is not None:
         thing = bill.group("bill").strip()
+        named = _BILL_NAMED.search(previous)
+        if re.fullmatch(r"(?:the |your |this )?(?:payment|balance|amount)", thing, FLAGS) and named:
+            thing = (
+                named.group()
+            )  # "Payment is due within 30 days" after "the invoice for August is attached"
         thing = thing[0].lower() + thing[1:] if not thing[:2].isupper() else thing
         title = _fit(_trim_dangling(f"pay {thing}"))
         if acceptable_title(_capitalise(title)):
@@ -283,23 +318,61 @@ def _you_to_reader(text: str) -> str:
     )
 
 
+_NAMED_ACTOR = re.compile(
+    r"^(?-i:[A-Z])[\w'’-]+(?:\s*\([^()]{1,20}\))?\s+(?:will|should|can|could|needs? to|has to|is to|to|must)\s+(?=\w)"
+)
+_GERUND = re.compile(r"^(?P<word>[a-z]+ing)\b", FLAGS)
+
+
+def _base_of_gerund(m: re.Match[str]) -> str:
+    """ "giving a talk" -> "give a talk" when the base is a verb a title may start with."""
+    word = m.group("word").lower()
+    stem = word[:-3]
+    for base in (stem, f"{stem}e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if base and base in KNOWN_VERBS:
+            return base
+    return m.group("word")
+
+
 def ask_phrase(sentence: str) -> str:
     """The ask's own words before any title rule: without the scene, lead-in, date phrase, filler and
     trailing clause ("Please take care of these by Friday:" -> "take care of these"). A list's lead is read
     with it: whether its object stands for the items is a matter of these words, not of the title, which
     names a pointer object from the subject or falls back to a reply."""
     text = drop_scene(" ".join(sentence.split()))
+    text = _ROLE_DUTY.sub("", text, count=1)
+    actor = _NAMED_ACTOR.match(text)
+    if actor:
+        # "Tomás (cc'd) will review the numbers", "Tomás will be covering for me": the verb is the task.
+        rest = re.sub(r"^be\s+(?=[a-z]+ing\b)", "", text[actor.end() :], flags=FLAGS)
+        rest = _GERUND.sub(_base_of_gerund, rest, count=1)
+        if rest.split(" ", 1)[0].lower() in KNOWN_VERBS:
+            text = rest
     text = LEAD_IN.sub("", text, count=1)
+    text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
     text = _FILLER.sub("", text)
     text = re.sub(r"\s*\([^()]*\)", "", text)
     return _TRAILING_CLAUSE.sub("", _tidy(text))
 
 
-def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "") -> str:
+# "upload both to the portal", "sign them and send them back": the verb's object only points back.
+_POINTER_AFTER_VERB = re.compile(
+    r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours)(?: one)?\b"
+    r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
+    FLAGS,
+)
+
+
+def task_title(
+    sentence: str, meeting: bool, sender: str, *, subject: str = "", following: str = "", previous: str = ""
+) -> str:
+    """The title of the ask in ``sentence`` (see the module docstring). ``previous`` is the sentence before
+    it, which may name what a pronoun object stands for ("We need the signed lease. Please upload it.")."""
     flat = " ".join(sentence.split())
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
-    if (other_language := other_language_title(flat, meeting, sender)) is not None:
+    if (other_language := other_language_title(flat, meeting, sender, previous=previous)) is not None:
         return other_language
     # "Do you know if the Hudson room has a projector?" asks the reader to find out, not to answer yes.
     found_out = _FIND_OUT.search(flat)
@@ -307,7 +380,7 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
         title = _fit(_trim_dangling(f"find out whether {_you_to_reader(found_out.group('what'))}"))
         if acceptable_title(_capitalise(title)):
             return _capitalise(title)
-    active = _active_voice(flat)
+    active = _active_voice(flat, previous)
     if active is not None:
         return active
     text = ask_phrase(flat)
@@ -331,6 +404,10 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
     )
     text = _tidy(text)
     topic = _subject_topic(subject)
+    pointing = _POINTER_AFTER_VERB.match(text)
+    thing = antecedent(previous) if pointing and previous else None
+    if pointing and thing:
+        text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
     pointer = _PRONOUN_OBJECT.fullmatch(text)
     if pointer and topic:
         verb = "handle" if _HANDLE_VERBS.fullmatch(pointer.group("verb")) else pointer.group("verb")
@@ -347,7 +424,8 @@ def task_title(sentence: str, meeting: bool, sender: str, *, subject: str = "", 
         title = _fit(_trim_dangling(_drop_fragments(title)))
         if acceptable_title(_capitalise(title), meeting=True):
             return _capitalise(title)
-    return _capitalise(_repair(text, flat=flat, first_name=first_name, topic=topic))
+    title = _repair(text, flat=flat, first_name=first_name, topic=topic)
+    return _capitalise(_about_what(title, flat, previous))
 
 
 # An address nobody reads: "Reply to No-Reply" would send the user nowhere.
@@ -380,15 +458,24 @@ KNOWN_VERBS = frozenset(
     update upgrade upload use validate verify visit walk water watch write
     acknowledge activate cc claim configure debug decline deploy disable enable host inspect lead measure monitor
     nominate recommend refund reimburse reset rsvp thank troubleshoot unlock vote
-    draw fetch hash loop map nudge pull sketch wrap""".split()
+    draw fetch hash loop map nudge pull sketch wrap
+    allocate audit backfill brief consolidate countersign export obtain offer prep redo refresh reorder repeat
+    research""".split()
 )
 MEETING_NOUNS = (
     r"catch-up|call|meeting|sync|chat|lunch|dinner|breakfast|coffee|review|interview|demo|session|walkthrough|"
     r"workshop|planning|kick-?off|retro|retrospective|standup|stand-up"
 )
+# "grab lunch with the new hire": whom the reader meets, when it is not the sender.
+_WITH_WHOM = re.compile(
+    rf"\b(?:{MEETING_NOUNS}|meet|meeting|talk|speak|sit down)\s+with\s+(?!(?:you|u|us|me|him|her|them)\b)"
+    r"(?P<who>(?:(?:the|my|our|your)\s+)?[\w'-]+(?:\s+(?!(?:on|at|in|to|about|for|and|or|so|before|after|"
+    r"tomorrow|today|tonight|next|this|maybe|if|when)\b)[\w'-]+){0,3})",
+    FLAGS,
+)
 # "Call with Ana about the Q3 budget", "Vendor review with Alex": a meeting named by its topic.
 _MEETING_FORM = re.compile(
-    rf"^(?P<named>(?:[\w'’&-]+ ){{0,4}}?)(?:{MEETING_NOUNS})(?: with [\w'’.-]+)?(?: (?:about|to|on|for) \S.*)?$",
+    rf"^(?P<named>(?:[\w'’&-]+ ){{0,4}}?)(?:{MEETING_NOUNS})(?: with (?:(?:the|my|our|your) )?[\w'’.-]+(?: [\w'’.-]+){{0,2}})?(?: (?:about|to|on|for) \S.*)?$",
     FLAGS,
 )
 # A title may not end on these: they promise more words that were cut away.
@@ -410,9 +497,12 @@ PARTICLES = frozenset(
 # Objects too vague to stand alone: the subject says which numbers.
 _VAGUE_NOUN = re.compile(
     r"\b(?P<what>the (?:numbers|figures|details|info|information|stuff|data|attachments?|documents?|docs?|"
-    r"files?|things?|above))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after|and)\b)",
+    r"files?|things?|above|(?:attached |enclosed )?forms?|(?:first|second|third|last|final|signature|next) pages?|"
+    r"pages?|copy|copies))(?=$|\s+(?:to|over|back|by|for|with|from|on|in|at|before|after|and)\b)",
     FLAGS,
 )
+# A part of a document is "of" it ("the second page of the kitchen estimate"); other things are "for" it.
+_PART_OF = re.compile(r"\b(?:pages?|copy|copies)$", FLAGS)
 _DURATION_OBJECT = re.compile(
     r"^(?:do|have|grab|block|book|take|set up|find|schedule)\s+(?:a |an )?(?:quick |short )?"
     r"(?:\d+|a few|a couple of|half an?|an?|one|two|ten|fifteen|twenty|thirty|forty[- ]five|sixty|ninety)"
@@ -445,7 +535,7 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
+    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
     r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
     r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
@@ -480,11 +570,17 @@ def _has_pointer_object(words: list[str]) -> bool:
     lowered = [w.lower() for w in words]
     for index, word in enumerate(lowered):
         after = lowered[index + 1] if index + 1 < len(lowered) else ""
+        if word == "that" and after in _CLAUSE_STARTS:
+            continue  # "confirm with Finance that the format works": "that" joins a clause
         if word in {"it", "them"} or (
             word in POINTERS and (not after or after in DANGLING or after in PARTICLES or after == "one")
         ):
             return True
     return False
+
+
+# After "that", these start a clause: "that the format works", "that we can…".
+_CLAUSE_STARTS = frozenset("the a an your our their my his her we you they he she".split())
 
 
 def is_meeting_title(title: str) -> bool:
@@ -597,6 +693,8 @@ def _start_at_verb(text: str) -> str:
     wanted = _WANTED_THING.match(text)
     if wanted:
         return f"send {wanted.group('thing')}"
+    if _BE_SOMEWHERE.match(text):
+        return text  # "be at the new office to let them in": being there is the ask
     reminder = _REMINDER.match(text)
     if reminder and reminder.group("verb").lower() in KNOWN_VERBS:
         return text[reminder.start("verb") :]
@@ -642,7 +740,8 @@ def _name_pointers(text: str, topic: str) -> str:
         return text
     vague = _VAGUE_NOUN.search(text)
     if vague:
-        return f"{text[: vague.end()]} for {topic}{text[vague.end() :]}"
+        joint = "of" if _PART_OF.search(vague.group()) else "for"
+        return f"{text[: vague.end()]} {joint} {topic}{text[vague.end() :]}"
     words = text.split()
     at = _points_at_object(words)
     if at is not None:
@@ -687,6 +786,46 @@ def _fallback(*, flat: str, first_name: str, topic: str) -> str:
     return "reply to the email"
 
 
+# "confirm with Finance that the format works for them": the pointer is not the object, and the title
+# reads without it.
+_TRAILING_POINTER = re.compile(r"\s+(?:for|to|with|from|by|on|about)\s+(?:it|them)$", FLAGS)
+# "Chase Equipment Services", "Call Parkside at 718-555-0199": whom to contact, not about what.
+_CONTACT_ONLY = re.compile(
+    r"^(?P<verb>call|phone|ring|email|e-mail|chase|contact|ping|text|nudge|remind|follow up with|reach out to)\s+"
+    r"(?P<party>(?-i:[A-Z][\w&'.-]*)(?:\s+(?-i:[A-Z][\w&'.-]*)){0,3})(?:\s+(?:at|on)\s+\+?[\d(][\d\s().-]{5,})?$",
+    FLAGS,
+)
+# What the scene before a contact ask is about: "We're out of bariatric commodes again - could you chase…".
+_SCENE_THING = re.compile(
+    r"\b(?:out of|short of|low on|run(?:ning)? out of|no more|missing|need more|need new|due for|overdue for|"
+    r"problem with|issue with|trouble with)\s+(?:(?:his|her|their|its|our|your|my|the|some|any)\s+)?"
+    r"(?P<thing>(?:[\w-]+\s+){0,3}?[\w-]+?)(?=\s+(?:again|today|now|yet|on|in|at|for|from|this|by|before)\b|\s*[-–—,.;:!?]|$)",
+    FLAGS,
+)
+
+
+# "The printer on 3 is jammed again - can you call Xerox?": the thing in trouble.
+_THING_IN_TROUBLE = re.compile(
+    r"^(?:[\w'-]+[,:]\s+)?(?:the|our|my|your)\s+(?P<thing>[\w-]+(?:\s+(?!is\b|are\b)[\w-]+){0,5}?)\s+(?:is|are|was|were|has been|"
+    r"keeps?)\s+(?:\w+\s+)?(?:jammed|broken|down|leaking|out of order|not working|stuck|failing|blocked|faulty|"
+    r"playing up|acting up|overdue|late|missing|empty|flooded|dead|offline|beeping|making)\b",
+    FLAGS,
+)
+
+
+def _about_what(title: str, flat: str, previous: str) -> str:
+    """ "Chase Equipment Services about the bariatric commodes": a contact ask names what it is about, from
+    the sentence's scene or the sentence before."""
+    contact = _CONTACT_ONLY.fullmatch(title)
+    if contact is None:
+        return title
+    for source in (flat, previous):
+        scene = _SCENE_THING.search(source) or _THING_IN_TROUBLE.search(source)
+        if scene:
+            return f"{contact.group('verb')} {contact.group('party')} about the {scene.group('thing')}"
+    return title
+
+
 def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
     """Hold ``text`` to the title rules; fall back to a reply to the sender when it cannot be made to."""
     if _WH_QUESTION.match(flat):
@@ -699,6 +838,11 @@ def _repair(text: str, *, flat: str, first_name: str, topic: str) -> str:
         text = _trim_dangling(_drop_fragments(text))
     if text:
         text = _fit(_trim_dangling(_replace_me(_name_pointers(text, topic), first_name)))
+    if text and not acceptable_title(_capitalise(text)):
+        text = _TRAILING_POINTER.sub("", text)
+    if text and not acceptable_title(_capitalise(text)):
+        # "be at the new office to let them in": the purpose is not the task.
+        text = _trim_dangling(re.sub(r"\s+(?:to|so that|so)\s+\w+\b.*$", "", text, flags=FLAGS))
     if text and acceptable_title(_capitalise(text)):
         return text
     return _fallback(flat=flat, first_name=first_name, topic=topic)
