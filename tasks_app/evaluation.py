@@ -199,8 +199,8 @@ def _body(raw: dict[str, Any]) -> str:
 
 
 def load_labelled_emails(path: Path | str = DEFAULT_EMAILS_PATH) -> list[LabelledEmail]:
-    """One JSON object per line: id, subject, body (plain text as the parser leaves it) or html (rendered
-    by the parser), sender, sent_at (ISO with offset), timezone (IANA), expected: [{kind, due (ISO with
+    """One JSON object per line: id, subject, body (a plain-text part) or html (an HTML
+    part), both read as the parser reads synced mail (see ``_body``), sender, sent_at (ISO with offset), timezone (IANA), expected: [{kind, due (ISO with
     offset, or null), title_keywords: [...]}]; optionally sender_name, the reader and the To/Cc recipients
     (tasks_app/extractors/people.py), and a free-text ``note`` for people reading the set."""
     emails: list[LabelledEmail] = []
