@@ -52,10 +52,12 @@ _ACTION_ON_A_THING = re.compile(
     r"(?:the|a|an|your|our|my|his|her|their|these|those|some|all)\b",
     FLAGS,
 )
-# "Can you call Paytek?": the reader phones someone else, which is no meeting with the sender.
+# "Can you call Paytek?", "could you call the service desk": the reader phones someone else, which is no
+# meeting with the sender.
 _CALLS_A_PARTY = re.compile(
-    r"\b(?i:call|phone|ring)\s+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
-    r"Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+"
+    r"\b(?i:call|phone|ring)\s+(?:(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
+    r"Sep|Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+|(?i:the|our|your|their)\s+(?!(?i:meeting|call|"
+    r"shots)\b)\w)"
 )
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(

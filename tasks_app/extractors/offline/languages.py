@@ -205,6 +205,12 @@ _LEAD_IN = {
     r"wäre\s+es\s+möglich,?)?"
     r"\s*(?:bitte\s+)?",
 }
+# Adverbs that soften or add to an ask and stand right after its lead-in.
+_ASK_ADVERB = {
+    "es": r"^(?:también|además|solo|sólo|simplemente)\s+(?=\w)",
+    "fr": r"^(?:aussi|également|encore|juste|simplement|rapidement)\s+(?=\w)",
+    "de": r"^(?:(?:auch|noch|mal|kurz|doch|eben|schnell)\s+)+(?=\w)",
+}
 # Words that only introduce the date ("antes del viernes", "avant vendredi", "bis Freitag").
 _DATE_LEAD = {
     "es": r"(?:\b(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|a\s+más\s+tardar)\s+)?$",
@@ -383,10 +389,15 @@ def other_language_title(
         text = text[: lead.start() if lead else start].rstrip() + text[end:]
     text = _GREETING.sub("", text, count=1) or text
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
+    # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie noch kurz…": the adverb belongs to
+    # the ask, not to the task.
+    text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
     if language == "de":
+        text = _german_to_do(text)
         # "Logo dunkler machen", not "Das Logo dunkler machen": a German to-do leaves out the article before
         # a noun (an adjective after it, "einen ersten Entwurf", keeps it).
         text = re.sub(
@@ -459,6 +470,63 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
         if wanted:
             return f"{wanted.group(1)} senden"
     return text
+
+
+# Words a German ask may start with that are no imperative: articles, pronouns, adverbs, modal verbs.
+_GERMAN_NOT_A_VERB = frozenset(
+    """der die das den dem des ein eine einen einem einer ich wir du ihr sie es er man mir uns dir euch hier
+    da dort morgen heute anbei bitte danke auch noch nur wie was wann wo wer ob und oder aber denn dann kann
+    können könnte könnten kannst könntest würde würden würdest soll sollen sollte solltet muss müssen müsst
+    ist sind war hat haben habt wird werden gibt es am im zum zur vom beim bis vor nach mit für von zu in an
+    auf aus bei über unter diese dieser dieses diesen nicht kein keine wäre wären hallo liebe lieber""".split()
+)
+# A separable verb's particle, which a German imperative puts at the end of its clause ("gebt … ab").
+_GERMAN_PARTICLE = (
+    r"ab|an|auf|aus|bei|ein|mit|nach|vor|weg|weiter|zurück|zusammen|durch|vorbei|fest|frei|los|her|hin|"
+    r"herein|hoch|um|rein|raus|rüber"
+)
+_GERMAN_IRREGULAR_IMPERATIVE = {
+    "gib": "geben", "nimm": "nehmen", "lies": "lesen", "sieh": "sehen", "hilf": "helfen", "sei": "sein",
+    "seid": "sein", "vergiss": "vergessen", "sprich": "sprechen", "triff": "treffen", "wirf": "werfen",
+    "iss": "essen", "tu": "tun", "tut": "tun", "empfiehl": "empfehlen", "gebt": "geben",
+}  # fmt: skip
+_GERMAN_IMPERATIVE = re.compile(
+    rf"^(?P<verb>[^\W\d_]{{2,}})(?!\s+Sie\b)(?P<rest>(?:,?\s+(?!und\b)[^\s,;]+)+?)"
+    rf"(?:\s+(?P<particle>{_GERMAN_PARTICLE}))?(?=\s*(?:[,;.!?]|\s+und\s+|$))",
+    FLAGS,
+)
+
+
+def _german_infinitive(verb: str) -> str:
+    """ "gebt" -> "geben", "schick" -> "schicken", "überweist" -> "überweisen", "sammelt" -> "sammeln"."""
+    word = verb.lower()
+    if word in _GERMAN_IRREGULAR_IMPERATIVE:
+        return _GERMAN_IRREGULAR_IMPERATIVE[word]
+    if word.endswith("t") and len(word) > 4:
+        word = word[:-1]  # the "ihr" form: "schickt", "überweist"
+        if word.endswith("e") and word[-2:-1] in ("t", "d"):
+            word = word[:-1]  # "meldet", "arbeitet"
+    if word.endswith(("el", "er")):
+        return f"{word}n"
+    return f"{word}n" if word.endswith("e") else f"{word}en"
+
+
+def _german_to_do(text: str) -> str:
+    """A "du" or "ihr" imperative as a German to-do, with the infinitive last: "gebt die Erklärung bei Frau
+    Albers ab und überweist die 12 €" -> "die Erklärung bei Frau Albers abgeben" (the second verb starts a
+    task of its own). The polite "Senden Sie … zurück" is a title as it stands and is left alone."""
+    m = _GERMAN_IMPERATIVE.match(text.rstrip(" .!?"))
+    if m is None or m.group("verb").lower() in _GERMAN_NOT_A_VERB:
+        return text
+    rest = re.sub(r"^[\s,]+", "", m.group("rest"))
+    rest = re.sub(r"^(?:(?:mir|uns|doch|mal|noch|auch)\s+)+", "", rest, flags=FLAGS)
+    rest = re.sub(r"\s*\bbitte\b", "", rest, flags=FLAGS).strip()
+    words = rest.split()
+    if not words or (not m.group("particle") and re.fullmatch(r"[a-zäöüß]+(?:en|ern|eln)", words[-1])):
+        return text  # "Morgen die Folien schicken" already ends on its infinitive
+    rest = re.sub(r"^(?:euch|dich)\b", "sich", rest, flags=FLAGS)  # "meldet euch bei Jonas"
+    verb = f"{(m.group('particle') or '').lower()}{_german_infinitive(m.group('verb'))}"
+    return f"{rest} {verb}"
 
 
 # The subjunctive after "necesito que" ("reserves", "mandes", "hagas") and the infinitive a title needs.

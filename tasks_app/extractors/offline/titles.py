@@ -106,6 +106,12 @@ def drop_scene(text: str) -> str:
     return text
 
 
+# What is left of a date phrase's zone once the date is gone: ", Mexico City time", "(our time)".
+_ZONE_LEFT = re.compile(
+    r"(?:,\s*|\s+)(?:(?:(?-i:[A-Z])[\w.]+\s+){1,3}|(?:our|your|my|their|local|the sender's)\s+)time\b"
+    r"(?=\s*(?:[,.;:!?)]|$))",
+    FLAGS,
+)
 _FILLER = re.compile(
     r"\b(?:asap|a\.s\.a\.p\.?|urgently|as soon as (?:possible|you can)|at the latest|"
     r"if (?:you )?(?:can|possible)|when you (?:get|have) (?:a )?(?:chance|moment|minute)|no rush(?: at all)?|"
@@ -351,8 +357,11 @@ def ask_phrase(sentence: str) -> str:
     text = LEAD_IN.sub("", text, count=1)
     text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
+    text = _ZONE_LEFT.sub("", text)
     text = _FILLER.sub("", text)
     text = re.sub(r"\s*\([^()]*\)", "", text)
+    # A bracket the sentence never closes ("the deposition (EMDB entries, incl" once cut) is an aside.
+    text = re.sub(r"\s*\([^()]*$", "", text)
     return _TRAILING_CLAUSE.sub("", _tidy(text))
 
 
@@ -416,6 +425,16 @@ def task_title(
         # "send your feedback" on what? The subject says ("Launch deck - your feedback?" -> "Launch deck").
         text = f"{text} on {_TOPIC_PARTS.split(topic)[0]}"
     first_name = "" if _NO_REPLY.search(sender) else _sender_name(sender).split(" ")[0]
+    held = _HELD_MEETING.fullmatch(text)
+    if held and not held.group("topic") and not held.group("about"):
+        meeting = True  # "let's do a call": a meeting with the sender, named as meetings are
+    elif held:
+        # "Let's do a tasting call": the reader takes part in the call, so its topic names it.
+        with_who = f" with {first_name}" if first_name else ""
+        named = " ".join(part for part in (held.group("topic"), held.group("noun")) if part)
+        title = _fit(_trim_dangling(_drop_fragments(f"{named}{with_who}{held.group('about') or ''}")))
+        if acceptable_title(_capitalise(title), meeting=True):
+            return _capitalise(title)
     if (meeting or _DURATION_OBJECT.match(text)) and (
         _DURATION_OBJECT.match(text)
         or not re.match(r"(?:meet|talk|chat|discuss|catch up|speak)\b", text, FLAGS)
@@ -471,6 +490,15 @@ _WITH_WHOM = re.compile(
     rf"\b(?:{MEETING_NOUNS}|meet|meeting|talk|speak|sit down)\s+with\s+(?!(?:you|u|us|me|him|her|them)\b)"
     r"(?P<who>(?:(?:the|my|our|your)\s+)?[\w'-]+(?:\s+(?!(?:on|at|in|to|about|for|and|or|so|before|after|"
     r"tomorrow|today|tonight|next|this|maybe|if|when)\b)[\w'-]+){0,3})",
+    FLAGS,
+)
+# "do a tasting call", "have a quick budget sync": a meeting the reader holds with the sender, named by its
+# topic. "schedule/book a budget review" stays an action: arranging it is the task.
+_HELD_MEETING = re.compile(
+    r"(?:do|have|hold|hop on|jump on|get on)\s+(?:a|an|our|the|one more|another)\s+(?:(?:quick|short|brief|"
+    rf"little|proper|final)\s+)?(?:(?P<topic>(?!(?:{MEETING_NOUNS})\b|\d|(?:half|an?|one|two|few)\b)[\w'’&-]+"
+    rf"(?:\s+(?!(?:{MEETING_NOUNS})\b)[\w'’&-]+){{0,3}}?)\s+)?(?P<noun>{MEETING_NOUNS})"
+    r"(?P<about>\s+(?:about|on|regarding|to (?:discuss|go over|plan|review))\s+\S.*)?",
     FLAGS,
 )
 # "Call with Ana about the Q3 budget", "Vendor review with Alex": a meeting named by its topic.
@@ -665,7 +693,7 @@ def _replace_me(text: str, first_name: str) -> str:
     text = re.sub(
         r"\bkeep (?:me|us) (posted|informed|updated|in the loop)\b", rf"keep {who} \1", text, flags=FLAGS
     )
-    text = re.sub(r"^(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join) (?:me|us)\b",
+    text = re.sub(r"^(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join|show|teach|help|brief|walk) (?:me|us)\b",
                   rf"\1 {who}", text, flags=FLAGS)  # fmt: skip
     text = re.sub(
         r"\b(to|with|for) (?:me|us)\b(?=\s*$)", "" if not first_name else rf"\1 {who}", text, flags=FLAGS
@@ -714,6 +742,8 @@ def _points_at_object(words: list[str]) -> int | None:
     if len(lowered) <= at or lowered[at] not in POINTERS:
         return None
     after = lowered[at + 1] if at + 1 < len(lowered) else ""
+    if lowered[at] == "that" and after in _CLAUSE_STARTS:
+        return None  # "check that the deposition is complete": "that" opens what to check
     if (
         lowered[at] in {"it", "them"}
         or not after
