@@ -12,7 +12,7 @@ from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region,
 from tasks_app.dates import ResolvedDate, find_due_phrases
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
-from .languages import antecedent
+from .languages import antecedent, sentence_language
 from .patterns import (
     ASK_MODAL,
     FALLBACK,
@@ -314,7 +314,15 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
         return False
     if _BARE_LET_ME_KNOW.fullmatch(flat):
         return True  # "Let me know!" after an ask or a proposal: answer that one
-    if not (_ADDRESSED_TO_READER.search(flat) or IMPERATIVE.search(flat) or candidate.intent.meeting):
+    # A Spanish, French or German ask says so in its own words ("Pourriez-vous aussi m'envoyer…"), which
+    # the English cues do not know.
+    asked_in_other_language = candidate.intent.request and sentence_language(flat) is not None
+    if not (
+        _ADDRESSED_TO_READER.search(flat)
+        or IMPERATIVE.search(flat)
+        or candidate.intent.meeting
+        or asked_in_other_language
+    ):
         return True
     return previous.task.kind == "meeting" and bool(
         _PREPARATION.search(candidate.task.title) or _MANAGE_BOOKING.search(candidate.task.evidence)

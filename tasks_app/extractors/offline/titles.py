@@ -355,6 +355,11 @@ def ask_phrase(sentence: str) -> str:
         if rest.split(" ", 1)[0].lower() in KNOWN_VERBS:
             text = rest
     text = LEAD_IN.sub("", text, count=1)
+    # "Before that, send me your shortlist", "In the meantime, book…": a short lead before a verb says
+    # when, not what.
+    lead = re.match(r"^[^,]{3,30},\s+(?=(?P<verb>[a-z][\w-]*)\b)", text, FLAGS)
+    if lead and lead.group("verb").lower() in KNOWN_VERBS and not _QUESTION_START.match(text):
+        text = LEAD_IN.sub("", text[lead.end() :], count=1)
     text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
     text = _ZONE_LEFT.sub("", text)
@@ -498,7 +503,9 @@ _HELD_MEETING = re.compile(
     r"(?:do|have|hold|hop on|jump on|get on)\s+(?:a|an|our|the|one more|another)\s+(?:(?:quick|short|brief|"
     rf"little|proper|final)\s+)?(?:(?P<topic>(?!(?:{MEETING_NOUNS})\b|\d|(?:half|an?|one|two|few)\b)[\w'’&-]+"
     rf"(?:\s+(?!(?:{MEETING_NOUNS})\b)[\w'’&-]+){{0,3}}?)\s+)?(?P<noun>{MEETING_NOUNS})"
-    r"(?P<about>\s+(?:about|on|regarding|to (?:discuss|go over|plan|review))\s+\S.*)?",
+    r"(?P<about>\s+(?:about|on|regarding|to (?:discuss|go over|plan|review))\s+\S.*)?"
+    # Where or when it is, left after the date phrase: "at 11", "in the cellar".
+    r"(?:\s+(?:at|around|from|in)\s+\S.*)?",
     FLAGS,
 )
 # "Call with Ana about the Q3 budget", "Vendor review with Alex": a meeting named by its topic.
