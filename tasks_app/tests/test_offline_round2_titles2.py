@@ -14,6 +14,7 @@ import pytest
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask
 from tasks_app.extractors.offline import OfflineExtractor
+from tasks_app.extractors.offline.languages import sentence_language
 from tasks_app.extractors.offline.sentences import split_sentences
 from tasks_app.extractors.offline.titles import task_title
 
@@ -183,3 +184,36 @@ def test_an_ask_after_a_connective_that_orders_it_is_a_task_of_its_own() -> None
         "Baking call with Priya",
         "Send your shortlist of the loaves you liked from the last batch",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        # Too few small words to tell; the spelling settles it.
+        ("Pásame el menú en inglés.", "es"),
+        ("Confírmame mañana cuántos vienen.", "es"),
+        ("N'oublie pas de réserver la salle.", "fr"),
+        # A tie of small words ("me" and "le" are Spanish too) goes to the words only one language has.
+        ("Merci de me renvoyer le contrat signé.", "fr"),
+        # English with a borrowed spelling stays English.
+        ("Could you send Jürgen the file?", None),
+        ("Let's grab a café on Friday at the bistro.", None),
+    ],
+)
+def test_a_short_ask_is_told_by_its_spelling_and_its_own_words(sentence: str, language: str | None) -> None:
+    assert sentence_language(sentence) == language
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Mándame la lista de invitados antes del viernes.", "Mandar la lista de invitados"),
+        ("Pásame porfa el menú en inglés.", "Pasar el menú en inglés"),
+        ("Confírmame mañana cuántos vienen.", "Confirmar cuántos vienen"),
+        ("Envoyez-moi le devis avant vendredi.", "Envoyez le devis"),
+        ("Envoie-moi stp les photos ce soir.", "Envoie les photos"),
+        ("Merci de me renvoyer le contrat signé.", "Renvoyer le contrat signé"),
+    ],
+)
+def test_the_authors_pronoun_and_please_are_not_part_of_a_title(sentence: str, expected: str) -> None:
+    assert title(sentence) == expected

@@ -43,20 +43,42 @@ _OTHER_WORDS = sorted({re.escape(word) for lang in ("es", "fr", "de") for word i
 _ANY_OTHER = re.compile(rf"(?<![\w'])(?:{'|'.join(_OTHER_WORDS)})(?![\w'])", FLAGS)
 
 
+# Spelling only one of the languages uses: "¿", "ñ" and "á/í/ó/ú" in Spanish, an elided "n'/d'/qu'" or "ç/è/ê/à/ù/œ"
+# in French, "ß/ä/ö/ü" in German. A short ask ("Pásame el menú", "N'oublie pas de réserver la salle") has too
+# few small words to tell, and its spelling counts as one more.
+_SPELLING = {
+    "es": re.compile(r"[¿¡ñáíóú]", FLAGS),
+    "fr": re.compile(r"(?<!\w)(?:[dnlmjst]|qu)['’](?=[^\W\d_])|[çèêëàùûœî]", FLAGS),
+    "de": re.compile(r"[ßäöü]", FLAGS),
+}
+# The small words that belong to one language only ("merci", "bitte"): they settle a tie.
+_OWN_WORDS = {
+    language: set(_SMALL_WORDS[language].split())
+    - {word for other, words in _SMALL_WORDS.items() if other != language for word in words.split()}
+    for language in ("es", "fr", "de")
+}
+
+
 @functools.lru_cache(maxsize=4096)
 def sentence_language(text: str) -> str | None:
     """ "es", "fr" or "de" when ``text`` reads as that language, else None (English or unknown)."""
     if not _ANY_OTHER.search(text):
         return None
+    words = {language: {m.lower() for m in pattern.findall(text)} for language, pattern in _SMALL.items()}
+    english = len(words.pop("en"))
     counts = {
-        language: len(set(m.lower() for m in pattern.findall(text))) for language, pattern in _SMALL.items()
+        language: len(found) + bool(_SPELLING[language].search(text)) for language, found in words.items()
     }
-    english = counts.pop("en")
-    language, count = max(counts.items(), key=lambda item: item[1])
+    best = max(counts.values())
     # "on" and "la" are English and French: the language must lead, not merely be present.
-    if count >= 2 and count > english and list(counts.values()).count(count) == 1:
-        return language
-    return None
+    if best < 2 or best <= english:
+        return None
+    leaders = [language for language, count in counts.items() if count == best]
+    if len(leaders) > 1:
+        # "Merci de me renvoyer le contrat": "me" and "le" are Spanish too, "merci" is French only.
+        own = {language: len(words[language] & _OWN_WORDS[language]) for language in leaders}
+        leaders = [language for language in leaders if own[language] == max(own.values())]
+    return leaders[0] if len(leaders) == 1 else None
 
 
 _REQUEST = {
@@ -211,6 +233,12 @@ _ASK_ADVERB = {
     "fr": r"^(?:aussi|également|encore|juste|simplement|rapidement)\s+(?=\w)",
     "de": r"^(?:(?:auch|noch|mal|kurz|doch|eben|schnell)\s+)+(?=\w)",
 }
+# "please" inside the ask ("Pásame porfa el menú", "Envoie-moi stp les photos"): courtesy, not the task.
+_PLEASE = {
+    "es": r",?\s*\b(?:por\s+favor|porfa|porfis|porfavor)\b,?",
+    "fr": r",?\s*(?:\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\b(?:svp|stp)\b),?",
+    "de": r",?\s*\bbitte\b,?(?=\s|$)",
+}
 # Words that only introduce the date ("antes del viernes", "avant vendredi", "bis Freitag").
 _DATE_LEAD = {
     "es": r"(?:\b(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|a\s+más\s+tardar)\s+)?$",
@@ -223,6 +251,14 @@ _TO_ME = {
     "fr": (r"^(?:m'|me\s+|nous\s+)", ""),
     "de": (r"^(\w+)\s+sie\s+(?:mir|uns)\s+", r"\1 Sie "),
 }
+# An imperative with the author's pronoun fixed to it: "Mándame la lista" is "Mandar la lista", "Envoyez-moi le
+# devis" is "Envoyez le devis" (the reader knows who asked).
+_IMPERATIVE_TO_ME = {
+    "es": re.compile(r"^(?P<stem>[^\W\d_]{2,}?)(?P<vowel>[aá])(?:me|nos)(?:lo|la|los|las)?\b", FLAGS),
+    "fr": re.compile(r"^(?P<verb>[^\W\d_]{3,})-(?:moi|nous)\b", FLAGS),
+}
+_SPANISH_IRREGULAR_IMPERATIVE = {"dime": "decir", "hazme": "hacer", "ponme": "poner", "tráeme": "traer",
+                                 "dame": "dar", "dinos": "decir", "mírame": "mirar"}  # fmt: skip
 _MEETING_TITLE = {"es": "Reunión con {name}", "fr": "Réunion avec {name}", "de": "Treffen mit {name}"}
 # "una llamada sobre el presupuesto", "un point sur le budget", "eine kurze Abstimmung zu den Busverträgen":
 # the meeting named by its topic.
@@ -394,6 +430,8 @@ def other_language_title(
     text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
+    text = _without_author_pronoun(language, text)
+    text = re.sub(_PLEASE[language], "", text, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
     text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
     if language == "de":
@@ -425,6 +463,22 @@ def other_language_title(
         named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
         return _finish(named, dates=False)
     return finished
+
+
+def _without_author_pronoun(language: str, text: str) -> str:
+    """ "Mándame la lista" -> "mandar la lista", "Envoie-moi les photos" -> "Envoie les photos"."""
+    first = text.split(" ", 1)[0].lower()
+    if language == "es" and first in _SPANISH_IRREGULAR_IMPERATIVE:
+        return _SPANISH_IRREGULAR_IMPERATIVE[first] + text[len(first) :]
+    fixed = _IMPERATIVE_TO_ME.get(language)
+    m = fixed.match(text) if fixed else None
+    if m is None:
+        return text
+    if language == "es":
+        # The accent the pronoun needed goes with it: "pása|me" -> "pasar".
+        stem = m.group("stem").translate(str.maketrans("áéíóú", "aeiou"))
+        return f"{stem.lower()}ar{text[m.end() :]}"
+    return f"{m.group('verb')}{text[m.end() :]}"
 
 
 def _infinitive_first(language: str, flat: str, text: str) -> str:
