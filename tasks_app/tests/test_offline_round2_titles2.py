@@ -217,3 +217,15 @@ def test_a_short_ask_is_told_by_its_spelling_and_its_own_words(sentence: str, la
 )
 def test_the_authors_pronoun_and_please_are_not_part_of_a_title(sentence: str, expected: str) -> None:
     assert title(sentence) == expected
+
+
+def test_an_ask_done_with_the_author_at_a_set_time_is_an_appointment_titled_by_the_ask() -> None:
+    [task] = extract("Hi,\n\ncould you show me tomorrow at 9am how the new proving cabinet works?\n\nPriya")
+    assert task.title == "Show Priya how the new proving cabinet works"
+    assert task.kind == "meeting"
+    assert task.due == dt.datetime(2026, 6, 2, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def test_an_ask_done_with_the_author_by_a_deadline_stays_a_deadline() -> None:
+    [task] = extract("Hi,\n\ncould you help me with the allergen labels before 10 tomorrow?\n\nPriya")
+    assert (task.title, task.kind) == ("Help Priya with the allergen labels", "deadline")

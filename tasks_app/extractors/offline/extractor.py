@@ -59,6 +59,8 @@ _CALLS_A_PARTY = re.compile(
     r"Sep|Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+|(?i:the|our|your|their)\s+(?!(?i:meeting|call|"
     r"shots)\b)\w)"
 )
+# The reader does it with the author: "show me", "walk us through", "help me with".
+_WITH_THE_AUTHOR = re.compile(r"(?:show|walk|help|teach|train|join)\s+(?:me|us)\b", FLAGS)
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(
     rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
@@ -759,11 +761,23 @@ class OfflineExtractor:
         if kind == "todo" and resolved is not None and meeting:
             # A meeting on a day but at no time: the task is to fix the time; keep the day as its due.
             kind = "deadline"
+        # "Could you show me tomorrow at 9 how the autoclave works?": done with the author at a set time, an
+        # appointment; its title is still the ask's own ("Show Lena how…").
+        together = bool(
+            kind == "deadline"
+            and resolved is not None
+            and resolved.has_time
+            and not _DEADLINE_LEADS.match(resolved.phrase)
+            and not _DEADLINE_WORD.search(flat[: max(flat.find(resolved.phrase), 0)])
+            and _WITH_THE_AUTHOR.match(LEAD_IN.sub("", ask))
+        )
+        if together:
+            kind = "meeting"
         confidence = 0.7 if (intent.request or intent.meeting) else 0.6 if intent.commitment else 0.4
         task = ExtractedTask(
             title=task_title(
                 text,
-                kind == "meeting" or (meeting and not intent.request),
+                (kind == "meeting" and not together) or (meeting and not intent.request),
                 f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,
