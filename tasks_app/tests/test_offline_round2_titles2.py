@@ -229,3 +229,33 @@ def test_an_ask_done_with_the_author_at_a_set_time_is_an_appointment_titled_by_t
 def test_an_ask_done_with_the_author_by_a_deadline_stays_a_deadline() -> None:
     [task] = extract("Hi,\n\ncould you help me with the allergen labels before 10 tomorrow?\n\nPriya")
     assert (task.title, task.kind) == ("Help Priya with the allergen labels", "deadline")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Would you mind double-checking the buffer recipe before Thursday?", "Double-check the buffer recipe"),
+        ("Would you mind sending the invoice?", "Send the invoice"),
+        ("Can you take a look at the draft and tell me what's missing?",
+         "Take a look at the draft and tell Priya what's missing"),
+        ("Could you get back to me on the quote by Wednesday?", "Reply to Priya about the quote"),
+        ("Could you get back to me by Wednesday?", "Reply to Priya"),
+        ("I'd need the final headcount by Thursday noon.", "Send the final headcount"),
+    ],
+)  # fmt: skip
+def test_softened_asks_are_titled_by_what_the_reader_does(sentence: str, expected: str) -> None:
+    assert title(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Interview for The Harbour Voices podcast", "Interview with Priya for The Harbour Voices podcast"),
+        ("Quick question", "Interview with Priya"),
+    ],
+)
+def test_a_meeting_offered_as_a_noun_phrase_is_named_by_the_subject_that_names_it(
+    subject: str, expected: str
+) -> None:
+    sentence = "Would you be up for a 20-minute interview on Tuesday the 15th at 1:30pm Eastern?"
+    assert title(sentence, subject=subject) == expected

@@ -79,7 +79,8 @@ _ASK_START = re.compile(
     rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b"
     rf"|(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute) to\b"
     # "Dana: I need your OK on…", "One thing: I need the signed form back"
-    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|the|an?)\b)",
+    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|'d need|would need|'ll need|will need)\s+"
+    rf"(?:your|the|an?)\b)",
     FLAGS,
 )
 # Soft words that may sit between the scene-setting clause and the ask ("..., but when you get a chance").
@@ -208,6 +209,15 @@ def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, follo
         topic = f"about {heard}"
     else:
         from_subject = _subject_topic(subject)
+        # "Interview for The Supper Club podcast": the subject names this very meeting.
+        same = re.match(
+            rf"^(?P<named>(?:[\w'’&-]+ ){{0,3}}?){re.escape(noun)}\b(?P<rest>(?:\s+(?:for|on|about|with)\s+.+)?)$",
+            from_subject,
+            FLAGS,
+        )
+        if same:
+            prefix = re.sub(r"\b(?:quick|short|brief)\s+", "", same.group("named"), flags=FLAGS)
+            return f"{prefix}{noun}{with_who}{same.group('rest')}"
         about = re.search(r"\babout\s+(.+)$", from_subject, FLAGS)
         leftover = _MEETING_NOUN.sub("", re.sub(r"\b(?:quick|short|brief)\b", "", from_subject, flags=FLAGS))
         if about:
@@ -327,7 +337,7 @@ def _you_to_reader(text: str) -> str:
 _NAMED_ACTOR = re.compile(
     r"^(?-i:[A-Z])[\w'’-]+(?:\s*\([^()]{1,20}\))?\s+(?:will|should|can|could|needs? to|has to|is to|to|must)\s+(?=\w)"
 )
-_GERUND = re.compile(r"^(?P<word>[a-z]+ing)\b", FLAGS)
+_GERUND = re.compile(r"^(?P<word>(?:[a-z]+-)?[a-z]+ing)\b", FLAGS)  # "double-checking" too
 
 
 def _base_of_gerund(m: re.Match[str]) -> str:
@@ -355,6 +365,7 @@ def ask_phrase(sentence: str) -> str:
         if rest.split(" ", 1)[0].lower() in KNOWN_VERBS:
             text = rest
     text = LEAD_IN.sub("", text, count=1)
+    text = re.sub(r"^mind\s+(?=(?:[a-z]+-)?[a-z]+ing\b)", "", text, flags=FLAGS)  # "would you mind checking"
     # "Before that, send me your shortlist", "In the meantime, book…": a short lead before a verb says
     # when, not what.
     lead = re.match(r"^[^,]{3,30},\s+(?=(?P<verb>[a-z][\w-]*)\b)", text, FLAGS)
@@ -403,6 +414,16 @@ def task_title(
     scene = _SCENE_SUBJECT.match(flat)
     if scene and _has_pointer_object(title_words(text)):
         text = re.sub(r"\b(?:it|this|that|them|these|those)(?: one)?\b", scene.group("thing"), text, count=1)
+    # "get back to me on the quote": answer the author about it.
+    if re.match(r"get back to (?:me|us)\b", text, FLAGS):
+        first = "" if _NO_REPLY.search(sender) else _sender_name(sender).split(" ")[0]
+        text = re.sub(
+            r"^get back to (?:me|us)(?:\s+(?:on|about|regarding|re)\b)?",
+            f"reply to {first or 'the sender'} about",
+            text,
+            flags=FLAGS,
+        )
+        text = re.sub(r"^(reply to \S+(?: \S+)?) about$", r"\1", text, flags=FLAGS)
     # "get me your feedback" / "get the proposal over to you": the reader sends it.
     text = re.sub(r"^get\s+(?:me|us)\s+", "send ", text, flags=FLAGS)
     text = re.sub(
@@ -500,8 +521,9 @@ _WITH_WHOM = re.compile(
 # "do a tasting call", "have a quick budget sync": a meeting the reader holds with the sender, named by its
 # topic. "schedule/book a budget review" stays an action: arranging it is the task.
 _HELD_MEETING = re.compile(
-    r"(?:do|have|hold|hop on|jump on|get on)\s+(?:a|an|our|the|one more|another)\s+(?:(?:quick|short|brief|"
-    rf"little|proper|final)\s+)?(?:(?P<topic>(?!(?:{MEETING_NOUNS})\b|\d|(?:half|an?|one|two|few)\b)[\w'’&-]+"
+    r"(?:(?:do|have|hold|hop on|jump on|get on)\s+)?(?:a|an|our|the|one more|another)\s+(?:(?:quick|short|brief|"
+    r"little|proper|final)\s+)?(?:(?:\d+|half|an?)[- ]?(?:minutes?|mins?|hours?|hrs?|h)(?:[- ]long)?\s+)?"
+    rf"(?:(?P<topic>(?!(?:{MEETING_NOUNS})\b|\d|(?:half|an?|one|two|few)\b)[\w'’&-]+"
     rf"(?:\s+(?!(?:{MEETING_NOUNS})\b)[\w'’&-]+){{0,3}}?)\s+)?(?P<noun>{MEETING_NOUNS})"
     r"(?P<about>\s+(?:about|on|regarding|to (?:discuss|go over|plan|review))\s+\S.*)?"
     # Where or when it is, left after the date phrase: "at 11", "in the cellar".
@@ -570,7 +592,8 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
+    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love|'d need|would need|"
+    r"'ll need|will need)(?:\s+to\s+(?:have|get|"
     r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
     r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
@@ -700,8 +723,9 @@ def _replace_me(text: str, first_name: str) -> str:
     text = re.sub(
         r"\bkeep (?:me|us) (posted|informed|updated|in the loop)\b", rf"keep {who} \1", text, flags=FLAGS
     )
-    text = re.sub(r"^(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join|show|teach|help|brief|walk) (?:me|us)\b",
-                  rf"\1 {who}", text, flags=FLAGS)  # fmt: skip
+    text = re.sub(r"(^|\band\s+)(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join|show|teach|help|"
+                  r"brief|walk) (?:me|us)\b", rf"\1\2 {who}", text, flags=FLAGS)  # fmt: skip
+
     text = re.sub(
         r"\b(to|with|for) (?:me|us)\b(?=\s*$)", "" if not first_name else rf"\1 {who}", text, flags=FLAGS
     )
