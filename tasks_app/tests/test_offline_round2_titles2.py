@@ -259,3 +259,16 @@ def test_a_meeting_offered_as_a_noun_phrase_is_named_by_the_subject_that_names_i
 ) -> None:
     sentence = "Would you be up for a 20-minute interview on Tuesday the 15th at 1:30pm Eastern?"
     assert title(sentence, subject=subject) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Te pido que revises las reservas del sábado.", "Revisar las reservas"),
+        ("Merci de bien vouloir compléter le formulaire avant vendredi.", "Compléter le formulaire"),
+        ("Denk bitte dran, die Bestellung bis Mittwoch abzuschicken.", "Bestellung abschicken"),
+        ("Sagt mir bitte bis Freitag Bescheid, ob ihr kommt.", "Bescheid sagen"),
+    ],
+)
+def test_more_lead_ins_and_short_imperatives_in_other_languages(sentence: str, expected: str) -> None:
+    assert title(sentence) == expected

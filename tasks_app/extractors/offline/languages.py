@@ -209,7 +209,7 @@ _LEAD_IN = {
     "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
     r"podría|puedes|puede|podrían|pueden)\b))?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
-    r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
+    r"necesito\s+que|(?:te|le|les|os)\s+pido\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
     r"(?:tienes|tiene|tenéis)\s+que|debes|(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que|(?:hay|habría|habrá)\s+que|"
     r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|"
     r"(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que)?"
@@ -222,7 +222,7 @@ _LEAD_IN = {
     r"(?:accepterais|accepteriez|aimerais|aimeriez)[- ](?:tu|vous)\s+(?:de\s+|d')?|"
     r"(?:serais|seriez)[- ](?:tu|vous)\s+(?:d'accord|prête?s?|partante?s?|disponibles?)\s+(?:pour\s+|à\s+)?)?"
     r"\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
-    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denk\s+(?:bitte\s+)?daran,?\s*|vergiss\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
+    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denkt?\s+(?:bitte\s+)?(?:daran|dran),?\s*|vergiss\s+nicht,?\s*|vergesst\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
     r"wäre\s+es\s+möglich,?)?"
     r"\s*(?:bitte\s+)?",
@@ -230,7 +230,7 @@ _LEAD_IN = {
 # Adverbs that soften or add to an ask and stand right after its lead-in.
 _ASK_ADVERB = {
     "es": r"^(?:también|además|solo|sólo|simplemente)\s+(?=\w)",
-    "fr": r"^(?:aussi|également|encore|juste|simplement|rapidement)\s+(?=\w)",
+    "fr": r"^(?:(?:aussi|également|encore|juste|simplement|rapidement|bien\s+vouloir)\s+)+(?=\w)",
     "de": r"^(?:(?:auch|noch|mal|kurz|doch|eben|schnell)\s+)+(?=\w)",
 }
 # "please" inside the ask ("Pásame porfa el menú", "Envoie-moi stp les photos"): courtesy, not the task.
@@ -556,7 +556,7 @@ def _german_infinitive(verb: str) -> str:
     word = verb.lower()
     if word in _GERMAN_IRREGULAR_IMPERATIVE:
         return _GERMAN_IRREGULAR_IMPERATIVE[word]
-    if word.endswith("t") and len(word) > 4:
+    if word.endswith("t") and len(word) > 3:
         word = word[:-1]  # the "ihr" form: "schickt", "überweist"
         if word.endswith("e") and word[-2:-1] in ("t", "d"):
             word = word[:-1]  # "meldet", "arbeitet"
