@@ -272,3 +272,15 @@ def test_a_meeting_offered_as_a_noun_phrase_is_named_by_the_subject_that_names_i
 )
 def test_more_lead_ins_and_short_imperatives_in_other_languages(sentence: str, expected: str) -> None:
     assert title(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Can you take a look at this and tell me what's missing?",
+         "Take a look at Draft cleaning rota and tell Priya what's missing"),
+        ("Could you have a quick look at it before Friday?", "Have a quick look at Draft cleaning rota"),
+    ],
+)  # fmt: skip
+def test_a_pointer_after_a_look_is_named_by_the_subject(sentence: str, expected: str) -> None:
+    assert title(sentence, subject="Draft cleaning rota") == expected

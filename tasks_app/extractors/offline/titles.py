@@ -770,6 +770,13 @@ def _points_at_object(words: list[str]) -> int | None:
     """Where the verb's object is only a pointer ("review it", "look into this"), or None."""
     lowered = [w.lower().strip(",.;:!?") for w in words]
     at = 2 if len(lowered) > 2 and lowered[1] in PARTICLES else 1
+    # "take a look at this", "have a quick look over it": the object comes after the look.
+    look = re.match(
+        r"(?:an?) (?:(?:quick|closer|final|brief) )?look (?:at|over|through|into) ",
+        " ".join(lowered[1:6]) + " ",
+    )
+    if look:
+        at = 1 + len(look.group().split())
     if len(lowered) <= at or lowered[at] not in POINTERS:
         return None
     after = lowered[at + 1] if at + 1 < len(lowered) else ""
