@@ -284,3 +284,8 @@ def test_more_lead_ins_and_short_imperatives_in_other_languages(sentence: str, e
 )  # fmt: skip
 def test_a_pointer_after_a_look_is_named_by_the_subject(sentence: str, expected: str) -> None:
     assert title(sentence, subject="Draft cleaning rota") == expected
+
+
+def test_thanks_in_advance_told_as_french_by_its_spelling_is_no_ask() -> None:
+    body = "Bonjour,\n\nPourriez-vous m'envoyer le programme de la visite avant vendredi ?\n\nMerci d'avance !\nCamille"
+    assert [task.title for task in extract(body, "Europe/Paris")] == ["Envoyer le programme de la visite"]

@@ -131,7 +131,7 @@ _MEETING = {
 _NOT_A_TASK = {
     "es": r"^(?:gracias|muchas\s+gracias|saludos|un\s+saludo|hola|buenos\s+días)\b(?!.*\?)|\bpara\s+tu\s+"
     r"información\b|\bdarse\s+de\s+baja\b|\bsi\s+tienes\s+(?:alguna\s+)?(?:duda|pregunta)s?\b",
-    "fr": r"^(?:merci\s+(?:beaucoup\s+)?(?:pour|à)|cordialement|bonne\s+journée|bonjour)\b(?!.*\?)|\bpour\s+info\b|"
+    "fr": r"^(?:merci\s+(?:beaucoup\s+)?(?:pour|à|d['’]avance|par\s+avance)|cordialement|bonne\s+journée|bonjour)\b(?!.*\?)|\bpour\s+info\b|"
     r"\bse\s+désabonner\b|\bsi\s+vous\s+avez\s+des\s+questions\b|\bn'hésitez\s+pas\b",
     "de": r"^(?:danke|vielen\s+dank|viele\s+grüße|beste\s+grüße|mit\s+freundlichen|hallo|guten\s+tag)\b(?!.*\?)|"
     r"\bzur\s+info\b|\babmelden\b|\bbei\s+fragen\b|\bmelden\s+sie\s+sich\s+gerne\b",
