@@ -289,3 +289,16 @@ def test_a_pointer_after_a_look_is_named_by_the_subject(sentence: str, expected:
 def test_thanks_in_advance_told_as_french_by_its_spelling_is_no_ask() -> None:
     body = "Bonjour,\n\nPourriez-vous m'envoyer le programme de la visite avant vendredi ?\n\nMerci d'avance !\nCamille"
     assert [task.title for task in extract(body, "Europe/Paris")] == ["Envoyer le programme de la visite"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("We'll need a high chair for the Saturday group - could you arrange that?", "Arrange a high chair"),
+        ("The club needs a new first-aid kit, could you order one?", "Order a new first-aid kit"),
+    ],
+)
+def test_a_pointer_is_named_by_the_need_said_before_the_ask_in_the_same_sentence(
+    sentence: str, expected: str
+) -> None:
+    assert title(sentence) == expected

@@ -79,7 +79,7 @@ _ASK_START = re.compile(
     rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b"
     rf"|(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute) to\b"
     # "Dana: I need your OK on…", "One thing: I need the signed form back"
-    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|'d need|would need|'ll need|will need)\s+"
+    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|'d need|would need)\s+"
     rf"(?:your|the|an?)\b)",
     FLAGS,
 )
@@ -384,7 +384,7 @@ def ask_phrase(sentence: str) -> str:
 # "upload both to the portal", "sign them and send them back": the verb's object only points back.
 _POINTER_AFTER_VERB = re.compile(
     r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
-    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours)(?: one)?\b"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours|one)(?: one)?\b"
     r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
     FLAGS,
 )
@@ -440,7 +440,15 @@ def task_title(
     text = _tidy(text)
     topic = _subject_topic(subject)
     pointing = _POINTER_AFTER_VERB.match(text)
-    thing = antecedent(previous) if pointing and previous else None
+    # "We'll need a high chair for the group - could you arrange that?": the scene before the ask names the
+    # thing, as the sentence before may.
+    asked = drop_scene(flat)
+    scene_before = flat[: len(flat) - len(asked)] if asked != flat and flat.endswith(asked) else ""
+    thing = None
+    if pointing:
+        thing = (antecedent(scene_before) if scene_before else None) or (
+            antecedent(previous) if previous else None
+        )
     if pointing and thing:
         text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
     pointer = _PRONOUN_OBJECT.fullmatch(text)
@@ -592,8 +600,7 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love|'d need|would need|"
-    r"'ll need|will need)(?:\s+to\s+(?:have|get|"
+    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love|'d need|would need)(?:\s+to\s+(?:have|get|"
     r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
     r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
