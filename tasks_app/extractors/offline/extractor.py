@@ -12,7 +12,7 @@ from emailsync.mime import ForwardedRegion, forwarded_headers, forwarded_region,
 from tasks_app.dates import ResolvedDate, find_due_phrases
 from tasks_app.extractors import MAX_TASKS_PER_EMAIL, EmailForExtraction, ExtractedTask, TaskKind
 
-from .languages import antecedent
+from .languages import antecedent, sentence_language
 from .patterns import (
     ASK_MODAL,
     FALLBACK,
@@ -52,11 +52,15 @@ _ACTION_ON_A_THING = re.compile(
     r"(?:the|a|an|your|our|my|his|her|their|these|those|some|all)\b",
     FLAGS,
 )
-# "Can you call Paytek?": the reader phones someone else, which is no meeting with the sender.
+# "Can you call Paytek?", "could you call the service desk": the reader phones someone else, which is no
+# meeting with the sender.
 _CALLS_A_PARTY = re.compile(
-    r"\b(?i:call|phone|ring)\s+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
-    r"Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+"
+    r"\b(?i:call|phone|ring)\s+(?:(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
+    r"Sep|Oct|Nov|Dec)[a-z]*\b|I\b|ASAP\b|EOD\b)(?-i:[A-Z])[\w&'-]+|(?i:the|our|your|their)\s+(?!(?i:meeting|call|"
+    r"shots)\b)\w)"
 )
+# The reader does it with the author: "show me", "walk us through", "help me with".
+_WITH_THE_AUTHOR = re.compile(r"(?:show|walk|help|teach|train|join)\s+(?:me|us)\b", FLAGS)
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(
     rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
@@ -312,7 +316,15 @@ def _is_detail_of(candidate: _Candidate, previous: _Candidate) -> bool:
         return False
     if _BARE_LET_ME_KNOW.fullmatch(flat):
         return True  # "Let me know!" after an ask or a proposal: answer that one
-    if not (_ADDRESSED_TO_READER.search(flat) or IMPERATIVE.search(flat) or candidate.intent.meeting):
+    # A Spanish, French or German ask says so in its own words ("Pourriez-vous aussi m'envoyer…"), which
+    # the English cues do not know.
+    asked_in_other_language = candidate.intent.request and sentence_language(flat) is not None
+    if not (
+        _ADDRESSED_TO_READER.search(flat)
+        or IMPERATIVE.search(flat)
+        or candidate.intent.meeting
+        or asked_in_other_language
+    ):
         return True
     return previous.task.kind == "meeting" and bool(
         _PREPARATION.search(candidate.task.title) or _MANAGE_BOOKING.search(candidate.task.evidence)
@@ -749,11 +761,23 @@ class OfflineExtractor:
         if kind == "todo" and resolved is not None and meeting:
             # A meeting on a day but at no time: the task is to fix the time; keep the day as its due.
             kind = "deadline"
+        # "Could you show me tomorrow at 9 how the autoclave works?": done with the author at a set time, an
+        # appointment; its title is still the ask's own ("Show Lena how…").
+        together = bool(
+            kind == "deadline"
+            and resolved is not None
+            and resolved.has_time
+            and not _DEADLINE_LEADS.match(resolved.phrase)
+            and not _DEADLINE_WORD.search(flat[: max(flat.find(resolved.phrase), 0)])
+            and _WITH_THE_AUTHOR.match(LEAD_IN.sub("", ask))
+        )
+        if together:
+            kind = "meeting"
         confidence = 0.7 if (intent.request or intent.meeting) else 0.6 if intent.commitment else 0.4
         task = ExtractedTask(
             title=task_title(
                 text,
-                kind == "meeting" or (meeting and not intent.request),
+                (kind == "meeting" and not together) or (meeting and not intent.request),
                 f'"{email.sender_name}" <{email.sender}>' if email.sender_name else email.sender,
                 subject=email.subject,
                 following=following,

@@ -43,20 +43,42 @@ _OTHER_WORDS = sorted({re.escape(word) for lang in ("es", "fr", "de") for word i
 _ANY_OTHER = re.compile(rf"(?<![\w'])(?:{'|'.join(_OTHER_WORDS)})(?![\w'])", FLAGS)
 
 
+# Spelling only one of the languages uses: "¿", "ñ" and "á/í/ó/ú" in Spanish, an elided "n'/d'/qu'" or "ç/è/ê/à/ù/œ"
+# in French, "ß/ä/ö/ü" in German. A short ask ("Pásame el menú", "N'oublie pas de réserver la salle") has too
+# few small words to tell, and its spelling counts as one more.
+_SPELLING = {
+    "es": re.compile(r"[¿¡ñáíóú]", FLAGS),
+    "fr": re.compile(r"(?<!\w)(?:[dnlmjst]|qu)['’](?=[^\W\d_])|[çèêëàùûœî]", FLAGS),
+    "de": re.compile(r"[ßäöü]", FLAGS),
+}
+# The small words that belong to one language only ("merci", "bitte"): they settle a tie.
+_OWN_WORDS = {
+    language: set(_SMALL_WORDS[language].split())
+    - {word for other, words in _SMALL_WORDS.items() if other != language for word in words.split()}
+    for language in ("es", "fr", "de")
+}
+
+
 @functools.lru_cache(maxsize=4096)
 def sentence_language(text: str) -> str | None:
     """ "es", "fr" or "de" when ``text`` reads as that language, else None (English or unknown)."""
     if not _ANY_OTHER.search(text):
         return None
+    words = {language: {m.lower() for m in pattern.findall(text)} for language, pattern in _SMALL.items()}
+    english = len(words.pop("en"))
     counts = {
-        language: len(set(m.lower() for m in pattern.findall(text))) for language, pattern in _SMALL.items()
+        language: len(found) + bool(_SPELLING[language].search(text)) for language, found in words.items()
     }
-    english = counts.pop("en")
-    language, count = max(counts.items(), key=lambda item: item[1])
+    best = max(counts.values())
     # "on" and "la" are English and French: the language must lead, not merely be present.
-    if count >= 2 and count > english and list(counts.values()).count(count) == 1:
-        return language
-    return None
+    if best < 2 or best <= english:
+        return None
+    leaders = [language for language, count in counts.items() if count == best]
+    if len(leaders) > 1:
+        # "Merci de me renvoyer le contrat": "me" and "le" are Spanish too, "merci" is French only.
+        own = {language: len(words[language] & _OWN_WORDS[language]) for language in leaders}
+        leaders = [language for language in leaders if own[language] == max(own.values())]
+    return leaders[0] if len(leaders) == 1 else None
 
 
 _REQUEST = {
@@ -109,7 +131,7 @@ _MEETING = {
 _NOT_A_TASK = {
     "es": r"^(?:gracias|muchas\s+gracias|saludos|un\s+saludo|hola|buenos\s+días)\b(?!.*\?)|\bpara\s+tu\s+"
     r"información\b|\bdarse\s+de\s+baja\b|\bsi\s+tienes\s+(?:alguna\s+)?(?:duda|pregunta)s?\b",
-    "fr": r"^(?:merci\s+(?:beaucoup\s+)?(?:pour|à)|cordialement|bonne\s+journée|bonjour)\b(?!.*\?)|\bpour\s+info\b|"
+    "fr": r"^(?:merci\s+(?:beaucoup\s+)?(?:pour|à|d['’]avance|par\s+avance)|cordialement|bonne\s+journée|bonjour)\b(?!.*\?)|\bpour\s+info\b|"
     r"\bse\s+désabonner\b|\bsi\s+vous\s+avez\s+des\s+questions\b|\bn'hésitez\s+pas\b",
     "de": r"^(?:danke|vielen\s+dank|viele\s+grüße|beste\s+grüße|mit\s+freundlichen|hallo|guten\s+tag)\b(?!.*\?)|"
     r"\bzur\s+info\b|\babmelden\b|\bbei\s+fragen\b|\bmelden\s+sie\s+sich\s+gerne\b",
@@ -187,7 +209,7 @@ _LEAD_IN = {
     "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
     r"podría|puedes|puede|podrían|pueden)\b))?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
-    r"necesito\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
+    r"necesito\s+que|(?:te|le|les|os)\s+pido\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
     r"(?:tienes|tiene|tenéis)\s+que|debes|(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que|(?:hay|habría|habrá)\s+que|"
     r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|"
     r"(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que)?"
@@ -200,10 +222,22 @@ _LEAD_IN = {
     r"(?:accepterais|accepteriez|aimerais|aimeriez)[- ](?:tu|vous)\s+(?:de\s+|d')?|"
     r"(?:serais|seriez)[- ](?:tu|vous)\s+(?:d'accord|prête?s?|partante?s?|disponibles?)\s+(?:pour\s+|à\s+)?)?"
     r"\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
-    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denk\s+(?:bitte\s+)?daran,?\s*|vergiss\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
+    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denkt?\s+(?:bitte\s+)?(?:daran|dran),?\s*|vergiss\s+nicht,?\s*|vergesst\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
     r"wäre\s+es\s+möglich,?)?"
     r"\s*(?:bitte\s+)?",
+}
+# Adverbs that soften or add to an ask and stand right after its lead-in.
+_ASK_ADVERB = {
+    "es": r"^(?:también|además|solo|sólo|simplemente)\s+(?=\w)",
+    "fr": r"^(?:(?:aussi|également|encore|juste|simplement|rapidement|bien\s+vouloir)\s+)+(?=\w)",
+    "de": r"^(?:(?:auch|noch|mal|kurz|doch|eben|schnell)\s+)+(?=\w)",
+}
+# "please" inside the ask ("Pásame porfa el menú", "Envoie-moi stp les photos"): courtesy, not the task.
+_PLEASE = {
+    "es": r",?\s*\b(?:por\s+favor|porfa|porfis|porfavor)\b,?",
+    "fr": r",?\s*(?:\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\b(?:svp|stp)\b),?",
+    "de": r",?\s*\bbitte\b,?(?=\s|$)",
 }
 # Words that only introduce the date ("antes del viernes", "avant vendredi", "bis Freitag").
 _DATE_LEAD = {
@@ -217,6 +251,14 @@ _TO_ME = {
     "fr": (r"^(?:m'|me\s+|nous\s+)", ""),
     "de": (r"^(\w+)\s+sie\s+(?:mir|uns)\s+", r"\1 Sie "),
 }
+# An imperative with the author's pronoun fixed to it: "Mándame la lista" is "Mandar la lista", "Envoyez-moi le
+# devis" is "Envoyez le devis" (the reader knows who asked).
+_IMPERATIVE_TO_ME = {
+    "es": re.compile(r"^(?P<stem>[^\W\d_]{2,}?)(?P<vowel>[aá])(?:me|nos)(?:lo|la|los|las)?\b", FLAGS),
+    "fr": re.compile(r"^(?P<verb>[^\W\d_]{3,})-(?:moi|nous)\b", FLAGS),
+}
+_SPANISH_IRREGULAR_IMPERATIVE = {"dime": "decir", "hazme": "hacer", "ponme": "poner", "tráeme": "traer",
+                                 "dame": "dar", "dinos": "decir", "mírame": "mirar"}  # fmt: skip
 _MEETING_TITLE = {"es": "Reunión con {name}", "fr": "Réunion avec {name}", "de": "Treffen mit {name}"}
 # "una llamada sobre el presupuesto", "un point sur le budget", "eine kurze Abstimmung zu den Busverträgen":
 # the meeting named by its topic.
@@ -383,10 +425,17 @@ def other_language_title(
         text = text[: lead.start() if lead else start].rstrip() + text[end:]
     text = _GREETING.sub("", text, count=1) or text
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
+    # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie noch kurz…": the adverb belongs to
+    # the ask, not to the task.
+    text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
+    text = _without_author_pronoun(language, text)
+    text = re.sub(_PLEASE[language], "", text, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
     if language == "de":
+        text = _german_to_do(text)
         # "Logo dunkler machen", not "Das Logo dunkler machen": a German to-do leaves out the article before
         # a noun (an adjective after it, "einen ersten Entwurf", keeps it).
         text = re.sub(
@@ -414,6 +463,22 @@ def other_language_title(
         named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
         return _finish(named, dates=False)
     return finished
+
+
+def _without_author_pronoun(language: str, text: str) -> str:
+    """ "Mándame la lista" -> "mandar la lista", "Envoie-moi les photos" -> "Envoie les photos"."""
+    first = text.split(" ", 1)[0].lower()
+    if language == "es" and first in _SPANISH_IRREGULAR_IMPERATIVE:
+        return _SPANISH_IRREGULAR_IMPERATIVE[first] + text[len(first) :]
+    fixed = _IMPERATIVE_TO_ME.get(language)
+    m = fixed.match(text) if fixed else None
+    if m is None:
+        return text
+    if language == "es":
+        # The accent the pronoun needed goes with it: "pása|me" -> "pasar".
+        stem = m.group("stem").translate(str.maketrans("áéíóú", "aeiou"))
+        return f"{stem.lower()}ar{text[m.end() :]}"
+    return f"{m.group('verb')}{text[m.end() :]}"
 
 
 def _infinitive_first(language: str, flat: str, text: str) -> str:
@@ -459,6 +524,63 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
         if wanted:
             return f"{wanted.group(1)} senden"
     return text
+
+
+# Words a German ask may start with that are no imperative: articles, pronouns, adverbs, modal verbs.
+_GERMAN_NOT_A_VERB = frozenset(
+    """der die das den dem des ein eine einen einem einer ich wir du ihr sie es er man mir uns dir euch hier
+    da dort morgen heute anbei bitte danke auch noch nur wie was wann wo wer ob und oder aber denn dann kann
+    können könnte könnten kannst könntest würde würden würdest soll sollen sollte solltet muss müssen müsst
+    ist sind war hat haben habt wird werden gibt es am im zum zur vom beim bis vor nach mit für von zu in an
+    auf aus bei über unter diese dieser dieses diesen nicht kein keine wäre wären hallo liebe lieber""".split()
+)
+# A separable verb's particle, which a German imperative puts at the end of its clause ("gebt … ab").
+_GERMAN_PARTICLE = (
+    r"ab|an|auf|aus|bei|ein|mit|nach|vor|weg|weiter|zurück|zusammen|durch|vorbei|fest|frei|los|her|hin|"
+    r"herein|hoch|um|rein|raus|rüber"
+)
+_GERMAN_IRREGULAR_IMPERATIVE = {
+    "gib": "geben", "nimm": "nehmen", "lies": "lesen", "sieh": "sehen", "hilf": "helfen", "sei": "sein",
+    "seid": "sein", "vergiss": "vergessen", "sprich": "sprechen", "triff": "treffen", "wirf": "werfen",
+    "iss": "essen", "tu": "tun", "tut": "tun", "empfiehl": "empfehlen", "gebt": "geben",
+}  # fmt: skip
+_GERMAN_IMPERATIVE = re.compile(
+    rf"^(?P<verb>[^\W\d_]{{2,}})(?!\s+Sie\b)(?P<rest>(?:,?\s+(?!und\b)[^\s,;]+)+?)"
+    rf"(?:\s+(?P<particle>{_GERMAN_PARTICLE}))?(?=\s*(?:[,;.!?]|\s+und\s+|$))",
+    FLAGS,
+)
+
+
+def _german_infinitive(verb: str) -> str:
+    """ "gebt" -> "geben", "schick" -> "schicken", "überweist" -> "überweisen", "sammelt" -> "sammeln"."""
+    word = verb.lower()
+    if word in _GERMAN_IRREGULAR_IMPERATIVE:
+        return _GERMAN_IRREGULAR_IMPERATIVE[word]
+    if word.endswith("t") and len(word) > 3:
+        word = word[:-1]  # the "ihr" form: "schickt", "überweist"
+        if word.endswith("e") and word[-2:-1] in ("t", "d"):
+            word = word[:-1]  # "meldet", "arbeitet"
+    if word.endswith(("el", "er")):
+        return f"{word}n"
+    return f"{word}n" if word.endswith("e") else f"{word}en"
+
+
+def _german_to_do(text: str) -> str:
+    """A "du" or "ihr" imperative as a German to-do, with the infinitive last: "gebt die Erklärung bei Frau
+    Albers ab und überweist die 12 €" -> "die Erklärung bei Frau Albers abgeben" (the second verb starts a
+    task of its own). The polite "Senden Sie … zurück" is a title as it stands and is left alone."""
+    m = _GERMAN_IMPERATIVE.match(text.rstrip(" .!?"))
+    if m is None or m.group("verb").lower() in _GERMAN_NOT_A_VERB:
+        return text
+    rest = re.sub(r"^[\s,]+", "", m.group("rest"))
+    rest = re.sub(r"^(?:(?:mir|uns|doch|mal|noch|auch)\s+)+", "", rest, flags=FLAGS)
+    rest = re.sub(r"\s*\bbitte\b", "", rest, flags=FLAGS).strip()
+    words = rest.split()
+    if not words or (not m.group("particle") and re.fullmatch(r"[a-zäöüß]+(?:en|ern|eln)", words[-1])):
+        return text  # "Morgen die Folien schicken" already ends on its infinitive
+    rest = re.sub(r"^(?:euch|dich)\b", "sich", rest, flags=FLAGS)  # "meldet euch bei Jonas"
+    verb = f"{(m.group('particle') or '').lower()}{_german_infinitive(m.group('verb'))}"
+    return f"{rest} {verb}"
 
 
 # The subjunctive after "necesito que" ("reserves", "mandes", "hagas") and the infinitive a title needs.

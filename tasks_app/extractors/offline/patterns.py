@@ -107,7 +107,9 @@ _IMPERATIVE_VERBS = (
     "invite|introduce|draft|compile|sort|clean|chase|nominate|request|record|scan|collate|proofread|translate"
 )
 IMPERATIVE = re.compile(
-    rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
+    # "Before that, send me your shortlist": a connective that orders the ask after another one.
+    rf"^(?:\w+,\s*|(?:before|after|until) (?:that|then|this|the call|the meeting),\s*|(?:in the )?meantime,\s*)?"
+    rf"(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
     # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle; "Order #1124", "Request ID",
     # "Post date": a verb word used as a noun in a receipt or a form.
     rf"(?!-\w)(?!\s*(?:#|\d)|\s+(?:number|no\.|confirmation|summary|details|status|total|date|id|ref|reference|"

@@ -31,6 +31,8 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc", "ltd", "co",
     "corp", "approx", "no", "dept", "est", "a.m", "p.m", "u.s", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+    "incl", "excl", "inkl", "bzw", "ca", "ggf", "evtl", "usw", "z.b", "u.a", "vgl", "nr", "cf", "resp",
+    "p.ej", "aprox", "env",
 }  # fmt: skip
 _GERMAN_MONTH = re.compile(
     r"\s+(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember)\b",

@@ -79,7 +79,8 @@ _ASK_START = re.compile(
     rf"(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)\s+(?:{YOU}\s+)?to\b"
     rf"|(?:did|have|has|could|can) {YOU} (?:get|got|had|have|gotten|find|found) (?:a |the )?(?:chance|time|moment|minute) to\b"
     # "Dana: I need your OK on…", "One thing: I need the signed form back"
-    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like)\s+(?:your|the|an?)\b)",
+    rf"|(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|'d need|would need)\s+"
+    rf"(?:your|the|an?)\b)",
     FLAGS,
 )
 # Soft words that may sit between the scene-setting clause and the ask ("..., but when you get a chance").
@@ -106,6 +107,12 @@ def drop_scene(text: str) -> str:
     return text
 
 
+# What is left of a date phrase's zone once the date is gone: ", Mexico City time", "(our time)".
+_ZONE_LEFT = re.compile(
+    r"(?:,\s*|\s+)(?:(?:(?-i:[A-Z])[\w.]+\s+){1,3}|(?:our|your|my|their|local|the sender's)\s+)time\b"
+    r"(?=\s*(?:[,.;:!?)]|$))",
+    FLAGS,
+)
 _FILLER = re.compile(
     r"\b(?:asap|a\.s\.a\.p\.?|urgently|as soon as (?:possible|you can)|at the latest|"
     r"if (?:you )?(?:can|possible)|when you (?:get|have) (?:a )?(?:chance|moment|minute)|no rush(?: at all)?|"
@@ -202,6 +209,15 @@ def _meeting_title(sentence: str, text: str, *, sender: str, subject: str, follo
         topic = f"about {heard}"
     else:
         from_subject = _subject_topic(subject)
+        # "Interview for The Supper Club podcast": the subject names this very meeting.
+        same = re.match(
+            rf"^(?P<named>(?:[\w'’&-]+ ){{0,3}}?){re.escape(noun)}\b(?P<rest>(?:\s+(?:for|on|about|with)\s+.+)?)$",
+            from_subject,
+            FLAGS,
+        )
+        if same:
+            prefix = re.sub(r"\b(?:quick|short|brief)\s+", "", same.group("named"), flags=FLAGS)
+            return f"{prefix}{noun}{with_who}{same.group('rest')}"
         about = re.search(r"\babout\s+(.+)$", from_subject, FLAGS)
         leftover = _MEETING_NOUN.sub("", re.sub(r"\b(?:quick|short|brief)\b", "", from_subject, flags=FLAGS))
         if about:
@@ -321,7 +337,7 @@ def _you_to_reader(text: str) -> str:
 _NAMED_ACTOR = re.compile(
     r"^(?-i:[A-Z])[\w'’-]+(?:\s*\([^()]{1,20}\))?\s+(?:will|should|can|could|needs? to|has to|is to|to|must)\s+(?=\w)"
 )
-_GERUND = re.compile(r"^(?P<word>[a-z]+ing)\b", FLAGS)
+_GERUND = re.compile(r"^(?P<word>(?:[a-z]+-)?[a-z]+ing)\b", FLAGS)  # "double-checking" too
 
 
 def _base_of_gerund(m: re.Match[str]) -> str:
@@ -349,17 +365,26 @@ def ask_phrase(sentence: str) -> str:
         if rest.split(" ", 1)[0].lower() in KNOWN_VERBS:
             text = rest
     text = LEAD_IN.sub("", text, count=1)
+    text = re.sub(r"^mind\s+(?=(?:[a-z]+-)?[a-z]+ing\b)", "", text, flags=FLAGS)  # "would you mind checking"
+    # "Before that, send me your shortlist", "In the meantime, book…": a short lead before a verb says
+    # when, not what.
+    lead = re.match(r"^[^,]{3,30},\s+(?=(?P<verb>[a-z][\w-]*)\b)", text, FLAGS)
+    if lead and lead.group("verb").lower() in KNOWN_VERBS and not _QUESTION_START.match(text):
+        text = LEAD_IN.sub("", text[lead.end() :], count=1)
     text = _GERUND.sub(_base_of_gerund, text, count=1)
     text = _strip_dates(text)
+    text = _ZONE_LEFT.sub("", text)
     text = _FILLER.sub("", text)
     text = re.sub(r"\s*\([^()]*\)", "", text)
+    # A bracket the sentence never closes ("the deposition (EMDB entries, incl" once cut) is an aside.
+    text = re.sub(r"\s*\([^()]*$", "", text)
     return _TRAILING_CLAUSE.sub("", _tidy(text))
 
 
 # "upload both to the portal", "sign them and send them back": the verb's object only points back.
 _POINTER_AFTER_VERB = re.compile(
     r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
-    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours)(?: one)?\b"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours|one)(?: one)?\b"
     r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
     FLAGS,
 )
@@ -389,6 +414,16 @@ def task_title(
     scene = _SCENE_SUBJECT.match(flat)
     if scene and _has_pointer_object(title_words(text)):
         text = re.sub(r"\b(?:it|this|that|them|these|those)(?: one)?\b", scene.group("thing"), text, count=1)
+    # "get back to me on the quote": answer the author about it.
+    if re.match(r"get back to (?:me|us)\b", text, FLAGS):
+        first = "" if _NO_REPLY.search(sender) else _sender_name(sender).split(" ")[0]
+        text = re.sub(
+            r"^get back to (?:me|us)(?:\s+(?:on|about|regarding|re)\b)?",
+            f"reply to {first or 'the sender'} about",
+            text,
+            flags=FLAGS,
+        )
+        text = re.sub(r"^(reply to \S+(?: \S+)?) about$", r"\1", text, flags=FLAGS)
     # "get me your feedback" / "get the proposal over to you": the reader sends it.
     text = re.sub(r"^get\s+(?:me|us)\s+", "send ", text, flags=FLAGS)
     text = re.sub(
@@ -405,7 +440,15 @@ def task_title(
     text = _tidy(text)
     topic = _subject_topic(subject)
     pointing = _POINTER_AFTER_VERB.match(text)
-    thing = antecedent(previous) if pointing and previous else None
+    # "We'll need a high chair for the group - could you arrange that?": the scene before the ask names the
+    # thing, as the sentence before may.
+    asked = drop_scene(flat)
+    scene_before = flat[: len(flat) - len(asked)] if asked != flat and flat.endswith(asked) else ""
+    thing = None
+    if pointing:
+        thing = (antecedent(scene_before) if scene_before else None) or (
+            antecedent(previous) if previous else None
+        )
     if pointing and thing:
         text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
     pointer = _PRONOUN_OBJECT.fullmatch(text)
@@ -416,6 +459,16 @@ def task_title(
         # "send your feedback" on what? The subject says ("Launch deck - your feedback?" -> "Launch deck").
         text = f"{text} on {_TOPIC_PARTS.split(topic)[0]}"
     first_name = "" if _NO_REPLY.search(sender) else _sender_name(sender).split(" ")[0]
+    held = _HELD_MEETING.fullmatch(text)
+    if held and not held.group("topic") and not held.group("about"):
+        meeting = True  # "let's do a call": a meeting with the sender, named as meetings are
+    elif held:
+        # "Let's do a tasting call": the reader takes part in the call, so its topic names it.
+        with_who = f" with {first_name}" if first_name else ""
+        named = " ".join(part for part in (held.group("topic"), held.group("noun")) if part)
+        title = _fit(_trim_dangling(_drop_fragments(f"{named}{with_who}{held.group('about') or ''}")))
+        if acceptable_title(_capitalise(title), meeting=True):
+            return _capitalise(title)
     if (meeting or _DURATION_OBJECT.match(text)) and (
         _DURATION_OBJECT.match(text)
         or not re.match(r"(?:meet|talk|chat|discuss|catch up|speak)\b", text, FLAGS)
@@ -471,6 +524,18 @@ _WITH_WHOM = re.compile(
     rf"\b(?:{MEETING_NOUNS}|meet|meeting|talk|speak|sit down)\s+with\s+(?!(?:you|u|us|me|him|her|them)\b)"
     r"(?P<who>(?:(?:the|my|our|your)\s+)?[\w'-]+(?:\s+(?!(?:on|at|in|to|about|for|and|or|so|before|after|"
     r"tomorrow|today|tonight|next|this|maybe|if|when)\b)[\w'-]+){0,3})",
+    FLAGS,
+)
+# "do a tasting call", "have a quick budget sync": a meeting the reader holds with the sender, named by its
+# topic. "schedule/book a budget review" stays an action: arranging it is the task.
+_HELD_MEETING = re.compile(
+    r"(?:(?:do|have|hold|hop on|jump on|get on)\s+)?(?:a|an|our|the|one more|another)\s+(?:(?:quick|short|brief|"
+    r"little|proper|final)\s+)?(?:(?:\d+|half|an?)[- ]?(?:minutes?|mins?|hours?|hrs?|h)(?:[- ]long)?\s+)?"
+    rf"(?:(?P<topic>(?!(?:{MEETING_NOUNS})\b|\d|(?:half|an?|one|two|few)\b)[\w'’&-]+"
+    rf"(?:\s+(?!(?:{MEETING_NOUNS})\b)[\w'’&-]+){{0,3}}?)\s+)?(?P<noun>{MEETING_NOUNS})"
+    r"(?P<about>\s+(?:about|on|regarding|to (?:discuss|go over|plan|review))\s+\S.*)?"
+    # Where or when it is, left after the date phrase: "at 11", "in the cellar".
+    r"(?:\s+(?:at|around|from|in)\s+\S.*)?",
     FLAGS,
 )
 # "Call with Ana about the Q3 budget", "Vendor review with Alex": a meeting named by its topic.
@@ -535,7 +600,7 @@ _VERB_AFTER_CALL = re.compile(
 )
 # "I need the signed NDA back": the reader sends it.
 _WANTED_THING = re.compile(
-    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love)(?:\s+to\s+(?:have|get|"
+    r"^(?:(?:i|we)\s*(?:really\s+)?(?:need|want|would like|'d like|require|would love|'d love|'d need|would need)(?:\s+to\s+(?:have|get|"
     r"receive|see))?|it (?:would|'d) be (?:\w+ )?(?:great|helpful|good|ideal|nice|useful) to (?:have|get|receive|"
     r"see))\s+"
     r"(?P<thing>(?:the|your|a|an|some|those|these|all|any)\b.+)$",
@@ -665,8 +730,9 @@ def _replace_me(text: str, first_name: str) -> str:
     text = re.sub(
         r"\bkeep (?:me|us) (posted|informed|updated|in the loop)\b", rf"keep {who} \1", text, flags=FLAGS
     )
-    text = re.sub(r"^(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join) (?:me|us)\b",
-                  rf"\1 {who}", text, flags=FLAGS)  # fmt: skip
+    text = re.sub(r"(^|\band\s+)(call|email|e-mail|ping|text|phone|ring|remind|tell|ask|contact|meet|join|show|teach|help|"
+                  r"brief|walk) (?:me|us)\b", rf"\1\2 {who}", text, flags=FLAGS)  # fmt: skip
+
     text = re.sub(
         r"\b(to|with|for) (?:me|us)\b(?=\s*$)", "" if not first_name else rf"\1 {who}", text, flags=FLAGS
     )
@@ -711,9 +777,18 @@ def _points_at_object(words: list[str]) -> int | None:
     """Where the verb's object is only a pointer ("review it", "look into this"), or None."""
     lowered = [w.lower().strip(",.;:!?") for w in words]
     at = 2 if len(lowered) > 2 and lowered[1] in PARTICLES else 1
+    # "take a look at this", "have a quick look over it": the object comes after the look.
+    look = re.match(
+        r"(?:an?) (?:(?:quick|closer|final|brief) )?look (?:at|over|through|into) ",
+        " ".join(lowered[1:6]) + " ",
+    )
+    if look:
+        at = 1 + len(look.group().split())
     if len(lowered) <= at or lowered[at] not in POINTERS:
         return None
     after = lowered[at + 1] if at + 1 < len(lowered) else ""
+    if lowered[at] == "that" and after in _CLAUSE_STARTS:
+        return None  # "check that the deposition is complete": "that" opens what to check
     if (
         lowered[at] in {"it", "them"}
         or not after
