@@ -29,6 +29,7 @@ from .reader import (
     audience_of,
     is_account_obligation,
     is_auto_reply,
+    is_automated_notice,
     is_cold_pitch,
     is_mass_mail,
     says_nothing_to_do,
@@ -541,6 +542,8 @@ class OfflineExtractor:
                 for task in tasks
                 if task.due is not None and is_account_obligation(f"{email.subject}. {task.evidence}")
             ]
+        if tasks and is_automated_notice(email):
+            tasks = [task for task in tasks if task.due is not None]
         return tasks
 
     def _with_forwarded_asks(
