@@ -248,18 +248,11 @@ NO_ASK = re.compile(
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
     r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b"
     # the same for a plan the sender has made, said as a negative condition and nothing more ("Let me know if
-    # that doesn't work for some reason", "avísame si no te viene bien", "dis-moi si ça ne te convient pas",
-    # "sag Bescheid, falls das nicht passt"): the reader acts only if it does not suit them.
+    # that doesn't work for some reason"): the reader acts only if it does not suit them.
     r"|^(?:just |please |and )?(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|give (?:me|us) a shout)\s+"
     r"if\s+(?:that|this|it|the (?:new )?(?:time|date|day|slot|plan|change)|\w+day)\s+(?:doesn'?t|does not|won'?t|"
     r"will not|isn'?t|is not)\s+(?:work|suit|fit|ok|okay|fine|possible)\b(?:\s+for (?:you|some reason|any reason|"
     r"whatever reason))?\s*[.!]*$"
-    r"|^(?:av[ií]s(?:ame|anos|ame)|d[ií]me|dinos)\s+si\s+no\s+(?:te|le|les|os)\s+(?:viene bien|va bien|funciona|"
-    r"conviene|cuadra)\b[^.?!]{0,30}[.!]*$"
-    r"|^(?:dis-moi|dites-moi|préviens-moi|prévenez-moi|faites-moi signe)\s+si\s+(?:ça|cela|ce n'est)\s*"
-    r"(?:ne\s+(?:te|vous)\s+(?:convient|va)\s+pas|pas possible)\b[^.?!]{0,30}[.!]*$"
-    r"|^(?:sag|sagt|sagen sie)\s+(?:mir\s+)?bescheid,?\s+(?:falls|wenn)\s+(?:das|es)\s+(?:\w+\s+)?nicht\s+"
-    r"(?:passt|klappt|geht)\b[^.?!]{0,30}[.!]*$"
     # an offer of something the sender has or would do, at the end of a note ("Let me know if you want the
     # notes", "let me know if anyone missed it and wants a catch-up session", "if you'd like me to send…");
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|just say)\s+if\s+(?:you|anyone|anybody|someone|"

@@ -18,13 +18,17 @@ from .titles import KNOWN_VERBS, ask_phrase, task_title
 _ASK_HEADING = re.compile(
     r"\b(?:action items?|actions? (?:for|needed|required)|to-?dos?|next steps|follow-?ups?|asks?|"
     r"(?:need|needed|want) from you|for you to|your (?:tasks?|items|homework|part)|what (?:i|we) need)\b"
-    # Work that is waiting to be done, in any of the four languages: "a few things that need doing",
-    # "stuff to be done", "cosas pendientes / por hacer", "choses à faire / à régler", "zu erledigen".
-    r"|\b(?:needs?|needed|want|wants) (?:doing|to be done|done|sorting(?: out)?|handling|taking care of)\b"
-    r"|\b(?:things|items|stuff|bits|tasks) (?:to (?:do|sort|handle|be done)|left to do|still open)\b"
-    r"|\b(?:pendientes?|por hacer|hay que hacer|à faire|à régler|zu erledigen|erledigt werden)\b"
     # A lead that ends on "please" asks for what it leads into.
     r"|\b(?:please|pls|por favor|s'il (?:te|vous) pla[iî]t|bitte)\s*:\s*$",
+    FLAGS,
+)
+# Work that is waiting to be done, in any of the four languages: "a few things that need doing", "stuff to
+# be done", "cosas pendientes / por hacer", "choses à faire / à régler", "Sachen zu erledigen". The lead
+# names its items and asks for them.
+_WORK_WAITING = re.compile(
+    r"\b(?:needs?|needed|want|wants) (?:doing|to be done|done|sorting(?: out)?|handling|taking care of)\b"
+    r"|\b(?:things|items|stuff|bits|tasks) (?:to (?:do|sort|handle|be done)|left to do|still open)\b"
+    r"|\b(?:pendientes?|por hacer|hay que hacer|à faire|à régler|zu erledigen|erledigt werden)\b",
     FLAGS,
 )
 # What notes, changelogs and newsletters lead their lists with: their items are not asks, even when they
@@ -236,7 +240,8 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         return None
     text = " ".join(lead.text.split())
     intent = classify_sentence(text)
-    asks = intent.request or bool(_ASK_HEADING.search(text))
+    waiting = bool(_WORK_WAITING.search(text))
+    asks = intent.request or waiting or bool(_ASK_HEADING.search(text))
     # The ask's own words say whether its object is the items ("take care of these"); the title would
     # name that pointer from the subject ("Handle: <subject>") or fall back to "Reply to Jo".
     title = task_title(text, False, email.sender) if intent.request else ""
@@ -262,7 +267,7 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         asks=asks or bool(needed_verb),
         informational=not asks and not needed_verb and bool(_INFORMATIONAL_LEAD.search(text)),
         title=title,
-        stands_for_items=stands_for_items or verb is not None or bool(needed_verb),
+        stands_for_items=stands_for_items or verb is not None or bool(needed_verb) or waiting,
         verb_for_items=verb.group("verb").lower() if verb else needed_verb,
         verb_last=(verb is not None and verb.re is _VERB_BEFORE_ITEMS_DE)
         or bool(needs and needed_verb and needs[2]),
@@ -279,8 +284,8 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
 # Freitag": one deadline the lead sets for each of its items.
 _FOR_ALL = re.compile(
     r"\b(?:all|everything|each|both|all of (?:them|these|it)|todo|todas?|todos|tout|toutes?|tous|alles|beides|"
-    r"jeweils)\s+(?:(?:by|before|until|till|no later than|antes de(?:l)?|para|hasta|avant|pour|d'ici|bis(?: zum)?|"
-    r"vor)\s+)(?:the\s+|el\s+|le\s+)?$",
+    r"jeweils)\s+(?:(?:by|before|until|till|no later than|antes(?: del?)?|para|hasta|avant|pour|d'ici|bis(?: zum)?|"
+    r"vor)\s+)?(?:the\s+|el\s+|le\s+)?$",
     FLAGS,
 )
 
@@ -308,7 +313,7 @@ def _with_due(
     for_all = bool(_FOR_ALL.search(flat[: max(said_at, 0)]))
     if task.due is not None and not (item and for_all and resolved.due < task.due):
         return task
-    if not classify_sentence(flat).request and not deadline_word:
+    if not classify_sentence(flat).request and not deadline_word and not for_all:
         return task
     return replace(
         task,
@@ -418,11 +423,20 @@ def item_task(
             return _with_due(replace(task, title=title) if title else task, item.lead, email, item=True)
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
-            if words[0].lower() not in KNOWN_VERBS or not 2 <= len(words) <= 20:
+            language = lead.language or _table_language(email)
+            # "- renovar el seguro", "- renouveler l'assurance", "- die Versicherung verlängern": a Spanish
+            # or French item led by its infinitive, a German one that ends on it.
+            infinitive = (language in ("es", "fr") and bool(_ROMANCE_INFINITIVE.match(main))) or (
+                language == "de" and bool(_GERMAN_INFINITIVE_LAST.search(main.rstrip(" .;,")))
+            )
+            if (words[0].lower() not in KNOWN_VERBS and not infinitive) or not 2 <= len(words) <= 20:
                 return None
             # "Two things I need from you:" / "- Post the new signage by Friday": under a lead that asks,
             # an item that starts with a verb is an ask, in words the intent patterns may not list.
-            return _with_due(_new_task(flat, item.text, email, due_text=flat), item.lead, email, item=True)
+            task = _new_task(flat, item.text, email, due_text=flat)
+            title = other_language_title(main, False, email.sender, language=language) if infinitive else None
+            task = replace(task, title=title) if title else task
+            return _with_due(task, item.lead, email, item=True)
         if len(words) > 10:
             return None
         if _VERB_LED.match(flat):
@@ -473,7 +487,7 @@ def _columns(header: tuple[str, ...]) -> _Columns | None:
 # An infinitive that leads a Spanish or French to-do ("Aprobar el menú", "Réserver la salle") or ends a
 # German one ("Hotel buchen").
 _ROMANCE_INFINITIVE = re.compile(r"^[^\W\d_]{3,}(?:ar|er|ir|re)\b", FLAGS)
-_GERMAN_INFINITIVE_LAST = re.compile(r"\b[^\W\d_]{3,}en\s*$", FLAGS)
+_GERMAN_INFINITIVE_LAST = re.compile(r"\b[^\W\d_]{2,}(?:en|rn|ln)\s*$", FLAGS)
 # A lead or subject that says the table lists what the sender needs from the reader ("Dec 10 group – what
 # we need from you", "Necesitamos de ti:", "Ce dont nous avons besoin", "Was wir von dir brauchen"): a row
 # that names a thing ("Final menu in English") is that thing to send.
