@@ -290,3 +290,35 @@ def test_an_automated_notice_that_asks_by_a_date_still_gives_the_task() -> None:
     )
     tasks = extract(body, who=SAM, sender="noreply@safedesk.example")
     assert [(task.title, task.due) for task in tasks] == [("Approve the incident report", at(6))]
+
+
+@pytest.mark.parametrize(
+    ("body", "second"),
+    [
+        (
+            "Bonjour Sam,\n\nPourriez-vous me confirmer d'ici vendredi le nombre de bénévoles pour la collecte ? "
+            "Je dois prévenir la mairie.\n\nPourriez-vous aussi m'envoyer le plan d'accès du gymnase ? Le "
+            "transporteur le demande.\n\nBien à vous,\nJo",
+            "Envoyer le plan d'accès du gymnase",
+        ),
+        (
+            "Hola Sam:\n\n¿Podrías confirmarme antes del viernes cuántos voluntarios vienen a la colecta? Tengo "
+            "que avisar al ayuntamiento.\n\n¿Podrías también mandarme el plano de acceso al gimnasio? El "
+            "transportista lo pide.\n\nSaludos,\nJo",
+            "Mandar el plano de acceso al gimnasio",
+        ),
+        (
+            "Hallo Sam,\n\nkönnten Sie mir bis Freitag bestätigen, wie viele Helfer zur Sammlung kommen? Ich muss "
+            "die Stadt informieren.\n\nKönnten Sie mir außerdem den Anfahrtsplan der Turnhalle schicken? Die "
+            "Spedition fragt danach.\n\nViele Grüße\nJo",
+            "Anfahrtsplan der Turnhalle schicken",
+        ),
+    ],
+)
+def test_a_second_ask_in_spanish_french_or_german_is_a_task_of_its_own_not_a_detail(
+    body: str, second: str
+) -> None:
+    tasks = extract(body, who=SAM)
+    assert len(tasks) == 2
+    assert tasks[0].due == at(6)
+    assert (tasks[1].title, tasks[1].due) == (second, None)

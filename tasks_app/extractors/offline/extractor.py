@@ -61,7 +61,12 @@ _CALLS_A_PARTY = re.compile(
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(
     rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
-    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{ASK_MODAL}|\b(?:can|could|shall) we\b",
+    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{ASK_MODAL}|\b(?:can|could|shall) we\b"
+    # The same asks in Spanish, French and German ("¿Podrías también mandarme…?", "Pourriez-vous aussi
+    # m'envoyer… ?", "Könnten Sie mir außerdem … schicken?"): a second ask of its own, not a detail.
+    r"|\b(?:podrías|podría|puedes|puede|podrían|pueden|por favor)\b"
+    r"|\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|\bmerci de\b|\bs'il (?:vous|te) pla[iî]t\b"
+    r"|\b(?:könnten|können|würden) sie\b|\b(?:kannst|könntest|würdest) du\b|\bbitte\b",
     FLAGS,
 )
 # The author says what "we" must do and then asks the reader to do it: the ask is the task.
