@@ -322,3 +322,19 @@ def test_a_second_ask_in_spanish_french_or_german_is_a_task_of_its_own_not_a_det
     assert len(tasks) == 2
     assert tasks[0].due == at(6)
     assert (tasks[1].title, tasks[1].due) == (second, None)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Sam, ¿te encargas tú de esto? El lunes libro.",
+        "Sam, tu t'en occupes ? Je suis en congé lundi.",
+        "Sam, übernimmst du das? Ich bin Montag nicht da.",
+    ],
+)
+def test_a_forward_handed_over_by_a_plain_question_gives_the_readers_the_forwarded_ask(note: str) -> None:
+    headers = "From: Dana Wu <dana@vendor.example>\nDate: Tue, Mar 3, 2026 at 4:10 PM\nSubject: Delivery\nTo: <jo@example.com>"
+    body = f"{note}\n\n---------- Forwarded message ---------\n{headers}\n\nHello,\n\nPlease confirm the delivery window by Friday.\n\nDana\n"
+    assert titles_and_dues(extract(body, who=SAM, subject="Fwd: Delivery")) == [
+        ("Confirm the delivery window", at(6))
+    ]

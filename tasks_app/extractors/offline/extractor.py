@@ -161,6 +161,10 @@ _DELEGATION = re.compile(
     # "Tu peux t'en occuper ?", "¿Puedes encargarte?", "Kannst du dich darum kümmern?"
     r"|\b(?:t'en|vous en|m'en) occuper\b|\bt'occuper de (?:ça|cela)\b|\b(?:gérer|traiter) (?:ça|cela)\b"
     r"|\b(?:encargarte|encargarse|encárgate|ocuparte|ocúpate|hacerte cargo)\b"
+    # Asked as a plain question: "¿te encargas tú de esto?", "tu t'en occupes ?", "übernimmst du das?".
+    r"|\b(?:te encargas|se encarga|os encargáis|te ocupas|se ocupa|te haces cargo)\b"
+    r"|\b(?:tu t'en occupes|vous vous en occupez|tu gères|vous gérez)\b"
+    r"|\b(?:übernimmst du|übernehmen sie|kümmerst du dich)\b"
     r"|\b(?:darum|drum) kümmern\b|\bkümmer(?:st du dich|n Sie sich|e dich)\b",
     FLAGS,
 )
