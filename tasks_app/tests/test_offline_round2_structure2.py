@@ -338,3 +338,40 @@ def test_a_forward_handed_over_by_a_plain_question_gives_the_readers_the_forward
     assert titles_and_dues(extract(body, who=SAM, subject="Fwd: Delivery")) == [
         ("Confirm the delivery window", at(6))
     ]
+
+
+ANDRES = Recipient("andres@example.com", "Andrés Gil")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Hola a los dos:\n\nEl reparto para la mudanza, cada quien lo suyo:\n\n"
+            "- Lucía: reservar el camión antes del viernes\n- Andrés: comprar cajas y cinta para el jueves\n"
+            "- Lucía: avisar al casero del cambio de llaves\n\nGracias,\nJo",
+            [("Reservar el camión", at(6)), ("Avisar al casero del cambio de llaves", None)],
+        ),
+        (
+            "Bonjour à tous,\n\nLa répartition pour le salon :\n\n"
+            "- Lucía : envoyer le plan du stand au traiteur avant vendredi\n- Andrés : imprimer les flyers\n\n"
+            "Merci,\nJo",
+            [("Envoyer le plan du stand au traiteur", at(6))],
+        ),
+        (
+            "Hallo zusammen,\n\ndie Aufteilung fürs Sommerfest:\n\n- Lucía: Getränke bis Freitag bestellen\n"
+            "- Andrés: Zelt reservieren\n\nDanke,\nJo",
+            [("Getränke bestellen", at(6))],
+        ),
+        (
+            "Hi both,\n\nHere's who does what for the move:\n\n- Lucía: book the van by Friday\n"
+            "- Andrés: buy boxes and tape\n- Lucía - tell the landlord about the keys\n\nThanks,\nJo",
+            [("Book the van", at(6)), ("Tell the landlord about the keys", None)],
+        ),
+    ],
+)
+def test_items_given_to_the_reader_by_name_are_theirs_in_any_language_under_a_lead_that_asks_nothing(
+    body: str, expected: list[tuple[str, dt.datetime | None]]
+) -> None:
+    tasks = extract(body, who=LUCIA, to=(Recipient("lucia@estudio.example", "Lucía Ortega"), ANDRES))
+    assert titles_and_dues(tasks) == expected

@@ -359,7 +359,7 @@ def _owner_split(text: str, email: EmailForExtraction) -> tuple[str | None, str]
     if m:
         return m.group("name"), m.group("rest")
     m = _OWNER_PREFIX.match(flat)
-    if m and IMPERATIVE.match(m.group("rest")):
+    if m and (IMPERATIVE.match(m.group("rest")) or _infinitive_led(m.group("rest"), _table_language(email))):
         # "Priya to send the budget" names a person; "Priya: send it" when Priya is someone on the email.
         # "Budget: send the final numbers" is only a label: the task is what follows it.
         to_form = re.match(r"\s+to\s", flat[len(m.group("name")) :]) is not None
@@ -401,6 +401,20 @@ def item_task(
         main = _ASIDE.sub(" ", flat).strip() or flat
         words = re.findall(r"[\w'-]+", main)
         plain = bool(words) and not _FINITE.search(main) and not classify_sentence(main).any
+        language = (lead.language if lead else "") or _table_language(email)
+        infinitive = _infinitive_led(main, language)
+        if (
+            owner is not None
+            and plain
+            and 2 <= len(words) <= 20
+            and (words[0].lower() in KNOWN_VERBS or infinitive)
+        ):
+            # "- Lucía: reservar el camión antes del viernes": an item given to the reader by name is asked of
+            # them, whatever the line above it says.
+            task = _new_task(flat, item.text, email, due_text=flat)
+            title = other_language_title(main, False, email.sender, language=language) if infinitive else None
+            task = replace(task, title=title) if title else task
+            return _with_due(task, item.lead, email, item=True)
         if lead is None or not lead.asks or not plain:
             return None
         if lead.verb_for_items and len(words) <= 14:
@@ -423,12 +437,6 @@ def item_task(
             return _with_due(replace(task, title=title) if title else task, item.lead, email, item=True)
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
-            language = lead.language or _table_language(email)
-            # "- renovar el seguro", "- renouveler l'assurance", "- die Versicherung verlängern": a Spanish
-            # or French item led by its infinitive, a German one that ends on it.
-            infinitive = (language in ("es", "fr") and bool(_ROMANCE_INFINITIVE.match(main))) or (
-                language == "de" and bool(_GERMAN_INFINITIVE_LAST.search(main.rstrip(" .;,")))
-            )
             if (words[0].lower() not in KNOWN_VERBS and not infinitive) or not 2 <= len(words) <= 20:
                 return None
             # "Two things I need from you:" / "- Post the new signage by Friday": under a lead that asks,
@@ -504,6 +512,14 @@ _NEEDED_FROM_READER = {
     "fr": (re.compile(r"\bbesoin\b|\bil (?:me|nous) (?:manque|faut)\b", FLAGS), "envoyer"),
     "de": (re.compile(r"\b(?:brauche|brauchen|benötige|benötigen|bräuchte|bräuchten)\b", FLAGS), "schicken"),
 }
+
+
+def _infinitive_led(text: str, language: str) -> bool:
+    """Whether a to-do is said with an infinitive: "reservar el camión", "renouveler l'assurance" (Spanish
+    and French lead with it), "die Versicherung verlängern" (German ends on it)."""
+    if language in ("es", "fr"):
+        return bool(_ROMANCE_INFINITIVE.match(text))
+    return language == "de" and bool(_GERMAN_INFINITIVE_LAST.search(text.rstrip(" .;,")))
 
 
 def _table_language(email: EmailForExtraction) -> str:
