@@ -375,3 +375,32 @@ def test_items_given_to_the_reader_by_name_are_theirs_in_any_language_under_a_le
 ) -> None:
     tasks = extract(body, who=LUCIA, to=(Recipient("lucia@estudio.example", "Lucía Ortega"), ANDRES))
     assert titles_and_dues(tasks) == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            "Hola,\n\nEl reparto para la mudanza.\n\nTarea | Responsable | Fecha | Estado\nReservar el camión | Tú | viernes | pendiente\n"
+            "Comprar cajas | Andrés | jueves | pendiente\nPintar la entrada | Lucía | martes | listo\n"
+            "Avisar al casero | Lucía y Andrés | lunes | pendiente",
+            [("Reservar el camión", at(6)), ("Avisar al casero", at(9))],
+        ),
+        (
+            "Bonjour,\n\nLa répartition pour le déménagement.\n\nTâche | Qui | Pour quand | Statut\nRéserver le camion | Toi | vendredi | à faire\n"
+            "Peindre l'entrée | Lucía | mardi | fait\nAcheter des cartons | Andrés | jeudi | à faire",
+            [("Réserver le camion", at(6))],
+        ),
+        (
+            "Hallo,\n\ndie Aufteilung für den Umzug.\n\nAufgabe | Wer | Bis wann | Status\nTransporter mieten | Du | Freitag | offen\n"
+            "Flur streichen | Lucía | Dienstag | erledigt\nKartons kaufen | Andrés | Donnerstag | offen",
+            [("Transporter mieten", at(6))],
+        ),
+    ],
+)
+def test_a_table_row_for_you_is_the_readers_and_a_row_marked_done_in_its_language_is_not(
+    table: str, expected: list[tuple[str, dt.datetime | None]]
+) -> None:
+    body = f"{table}\n\nJo"
+    tasks = extract(body, who=LUCIA, to=(Recipient("lucia@estudio.example", "Lucía Ortega"), ANDRES))
+    assert titles_and_dues(tasks) == expected

@@ -119,12 +119,18 @@ _COLUMN_WORDS = (
 )  # fmt: skip
 _COLUMNS = [(role, re.compile(rf"\b(?:{words})\b", FLAGS)) for role, words in _COLUMN_WORDS]
 _DONE = re.compile(
-    r"(?:done|complete|completed|closed|resolved|shipped|cancell?ed|finished|yes|[✓✔☑x])\.?", FLAGS
+    r"(?:done|complete|completed|closed|resolved|shipped|cancell?ed|finished|yes|[✓✔☑x]"
+    # "hecho", "listo", "fait", "terminé", "erledigt", "fertig".
+    r"|hech[oa]|list[oa]|terminad[oa]|completad[oa]|cancelad[oa]|fait|faite|terminée?|fini|annulée?|"
+    r"erledigt|fertig|abgeschlossen|storniert)\.?",
+    FLAGS,
 )
 # An owner cell that leaves the row to whoever reads it.
 _UNASSIGNED = re.compile(
     r"(?:|-+|–|—|\?+|tbd|tbc|n/?a|none|nobody yet|unassigned|open|any(?:one|body)|all|everyone|everybody|"
-    r"team|the team|all of us|us|you|yourself|u|you all)",
+    r"team|the team|all of us|us|you|yourself|u|you all"
+    # The reader as "you" in Spanish, French and German: "Tú", "Usted", "Toi", "Vous", "Du", "Sie".
+    r"|t[uú]|usted|ustedes|vos|toi|vous|du|sie|ihr|todos|tout le monde|alle)",
     FLAGS,
 )
 _AUTHOR = re.compile(r"(?:me|i|myself)", FLAGS)
