@@ -404,3 +404,24 @@ def test_a_table_row_for_you_is_the_readers_and_a_row_marked_done_in_its_languag
     body = f"{table}\n\nJo"
     tasks = extract(body, who=LUCIA, to=(Recipient("lucia@estudio.example", "Lucía Ortega"), ANDRES))
     assert titles_and_dues(tasks) == expected
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Before that, send me your shortlist of the paint colours you liked.",
+        "In the meantime, send me your shortlist of the paint colours you liked.",
+        "Once you're back from the site, send me your shortlist of the paint colours you liked.",
+    ],
+)
+def test_an_imperative_after_a_fronted_adverbial_is_an_ask_of_its_own_after_a_meeting(ask: str) -> None:
+    body = f"Hi Sam,\n\nLet's meet on Monday at 10 to go through the samples.\n\n{ask}\n\nJo"
+    tasks = extract(body, who=SAM)
+    assert len(tasks) == 2
+    assert "shortlist" in tasks[1].title.lower()
+    assert tasks[1].title.startswith("Send")
+
+
+def test_a_fronted_adverbial_before_a_statement_asks_nothing() -> None:
+    body = "Hi Sam,\n\nBefore that, the painters finished the hallway.\n\nJo"
+    assert extract(body, who=SAM) == []

@@ -106,8 +106,14 @@ _IMPERATIVE_VERBS = (
     "choose|pass|drop|come|stay|hold|reserve|collect|post|order|renew|upload|gather|circulate|install|buy|"
     "invite|introduce|draft|compile|sort|clean|chase|nominate|request|record|scan|collate|proofread|translate"
 )
+# A short adverbial put before the imperative ("Before that, send me…", "In the meantime, book…", "Once
+# you're back, call…"): the sentence still asks.
+_FRONTED = (
+    r"(?:(?:before|after|once|when|whenever|in the meantime|meanwhile|until|by|for|on|at|if|first|while|"
+    r"as soon as|in the meanwhile|in any case|either way|otherwise|also|separately)\b[^,.;:!?]{0,40},\s*)"
+)
 IMPERATIVE = re.compile(
-    rf"^(?:\w+,\s*)?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
+    rf"^(?:\w+,\s*)?{_FRONTED}?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
     # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle; "Order #1124", "Request ID",
     # "Post date": a verb word used as a noun in a receipt or a form.
     rf"(?!-\w)(?!\s*(?:#|\d)|\s+(?:number|no\.|confirmation|summary|details|status|total|date|id|ref|reference|"
