@@ -425,3 +425,26 @@ def test_an_imperative_after_a_fronted_adverbial_is_an_ask_of_its_own_after_a_me
 def test_a_fronted_adverbial_before_a_statement_asks_nothing() -> None:
     body = "Hi Sam,\n\nBefore that, the painters finished the hallway.\n\nJo"
     assert extract(body, who=SAM) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi Sam,\n\nCould you sign us up for the pottery workshop on the 20th? Registration closes Friday at noon "
+        "and it always fills up.\n\nJo",
+        "Hola Sam:\n\n¿Podrías apuntarnos al taller de cerámica del 20 de marzo? La inscripción se cierra el "
+        "viernes a mediodía.\n\nJo",
+        "Bonjour Sam,\n\nPourriez-vous nous inscrire à l'atelier de poterie du 20 mars ? Les inscriptions "
+        "ferment vendredi à midi.\n\nJo",
+        "Hallo Sam,\n\nkönnten Sie uns für den Töpferkurs am 20. März anmelden? Die Anmeldung schließt am "
+        "Freitag um 12 Uhr.\n\nJo",
+    ],
+)
+def test_a_dated_ask_is_due_when_what_it_needs_closes_in_the_next_sentence(body: str) -> None:
+    tasks = extract(body, who=SAM)
+    assert [task.due for task in tasks] == [at(6, 12)]
+
+
+def test_a_dated_ask_keeps_its_date_when_the_next_sentence_sets_no_earlier_deadline() -> None:
+    body = "Hi Sam,\n\nCould you sign us up for the pottery workshop on the 20th? It's in the old mill.\n\nJo"
+    assert [task.due for task in extract(body, who=SAM)] == [at(20)]

@@ -415,6 +415,14 @@ _DEADLINE_WORD = re.compile(
     r"launch|workshop|presentation|board|offsite|audit)\s+(?:on\s+)?$",
     FLAGS,
 )
+# What the ask depends on closes then: "The booking for next week closes Friday noon", "registration ends on
+# the 12th", "the cut-off is Thursday"; "la reserva cierra el viernes", "les inscriptions ferment vendredi",
+# "die Buchung schließt am Freitag".
+_CLOSES = re.compile(
+    r"\b(?:closes|closing|ends|expires|(?:deadline|cut-?off|last day)(?: for [\w\s-]{1,30}?)? is"
+    r"|(?:se\s+)?cierra(?:n)?|vence(?:n)?|ferme(?:nt)?|se\s+termine(?:nt)?|schließt|schließen|endet|enden)\s+",
+    FLAGS,
+)
 _DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
 
 
@@ -440,6 +448,37 @@ def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool
     return resolved if said_at >= 0 and leads else None
 
 
+def _with_earlier_deadline_after(
+    units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
+) -> _Candidate:
+    """A dated ask whose next sentence sets an earlier deadline and asks nothing itself: "Could you reserve
+    the cold room for my run on the 15th? The booking for next week closes Friday noon." The 15th is when
+    the room is used; the reservation must be made by Friday noon."""
+    task = candidate.task
+    if (
+        task.due is None
+        or task.kind == "meeting"
+        or index + 1 >= len(units)
+        or units[index + 1].role != "text"
+    ):
+        return candidate
+    following = " ".join(units[index + 1].text.split())
+    closes = _CLOSES.search(following)
+    if closes is None or classify_sentence(following).any:
+        return candidate
+    resolved = resolve_first_due(following[closes.end() :], email)
+    if resolved is None or not email.sent_at <= resolved.due < task.due:
+        return candidate
+    dated = replace(
+        task,
+        due=resolved.due,
+        due_phrase=resolved.phrase,
+        kind="deadline",
+        extra={**task.extra, "has_time": resolved.has_time},
+    )
+    return _Candidate(dated, candidate.intent)
+
+
 def _with_neighbours_due(
     units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
 ) -> _Candidate:
@@ -449,8 +488,10 @@ def _with_neighbours_due(
     comments by Friday 3pm.")."""
     task = candidate.task
     asks = candidate.intent.request or candidate.intent.question
-    if task.due is not None or not asks or units[index].role != "text":
+    if not asks or units[index].role != "text":
         return candidate
+    if task.due is not None:
+        return _with_earlier_deadline_after(units, index, candidate, email)
     resolved: ResolvedDate | None = None
     previous = units[index - 1].text if index > 0 and units[index - 1].role == "text" else ""
     thing = antecedent(previous) if previous else None
