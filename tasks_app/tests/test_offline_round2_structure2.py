@@ -448,3 +448,33 @@ def test_a_dated_ask_is_due_when_what_it_needs_closes_in_the_next_sentence(body:
 def test_a_dated_ask_keeps_its_date_when_the_next_sentence_sets_no_earlier_deadline() -> None:
     body = "Hi Sam,\n\nCould you sign us up for the pottery workshop on the 20th? It's in the old mill.\n\nJo"
     assert [task.due for task in extract(body, who=SAM)] == [at(20)]
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (
+            "Hola Lucía:\n\nPara la boda, lo que necesitamos de ti:\n\nQué | Quién | Cuándo\n"
+            "Lista de invitados definitiva | Lucía | viernes\nPlano de mesas | Andrés | lunes\n\nGracias,\nJo",
+            "Enviar lista de invitados definitiva",
+        ),
+        (
+            "Bonjour Lucía,\n\nPour le mariage, voici ce dont nous avons besoin :\n\nQuoi | Qui | Quand\n"
+            "Liste des invités définitive | Lucía | vendredi\nPlan de table | Andrés | lundi\n\nMerci,\nJo",
+            "Envoyer liste des invités définitive",
+        ),
+        (
+            "Hallo Lucía,\n\nfür die Hochzeit brauchen wir noch Folgendes:\n\nWas | Wer | Bis wann\n"
+            "Endgültige Gästeliste | Lucía | Freitag\nSitzplan | Andrés | Montag\n\nDanke,\nJo",
+            "Endgültige Gästeliste schicken",
+        ),
+        (
+            "Hola Lucía:\n\nEl estado de la boda:\n\nQué | Quién | Cuándo\n"
+            "Lista de invitados definitiva | Lucía | viernes\nPlano de mesas | Andrés | lunes\n\nGracias,\nJo",
+            "Preparar lista de invitados definitiva",
+        ),
+    ],
+)
+def test_a_row_that_names_a_thing_gets_a_verb_in_the_emails_language(body: str, title: str) -> None:
+    tasks = extract(body, who=LUCIA, to=(Recipient("lucia@estudio.example", "Lucía Ortega"), ANDRES))
+    assert titles_and_dues(tasks) == [(title, at(6))]

@@ -545,14 +545,21 @@ def _needed_verb(row: Sentence, email: EmailForExtraction, language: str) -> str
     return ""
 
 
-def _as_an_action(cell: str, *, language: str = "", verb: str = "complete") -> str:
+# The work a row names without a verb is to be done: "Legal review" -> "Complete legal review", "Lista de
+# invitados" -> "Preparar lista de invitados", "Sitzplan" -> "Sitzplan vorbereiten".
+_WORK_VERB = {"": "complete", "es": "preparar", "fr": "préparer", "de": "vorbereiten"}
+
+
+def _as_an_action(cell: str, *, language: str = "", needed_verb: str = "") -> str:
     """A task cell that names a piece of work without a verb ("Legal review", "Budget draft") is that work
-    to complete, and a thing the sender needs from the reader ("Final menu in English") is that thing to
-    send: a title starts with a verb. A cell already led by a verb keeps it, in its language."""
+    to complete, and a thing the sender needs from the reader (``needed_verb``: "Final menu in English")
+    is that thing to send: a title starts with a verb (a German to-do ends on it). A cell already led by
+    a verb keeps it, in its language."""
+    verb = needed_verb or _WORK_VERB.get(language, "complete")
     words = re.findall(r"[\w'-]+", cell)
     # "Invoice with RFC and our tax details" under "what we need from you" is the invoice: a verb takes an
     # object ("Invoice the client"), the name of a thing goes on with "with", "of", "and"...
-    named_thing = verb != "complete" and bool(
+    named_thing = bool(needed_verb) and bool(
         re.match(r"[\w'-]+\s*(?:$|[,&(]|(?:with|of|for|and|in|from|incl\.?|including)\b)", cell, FLAGS)
     )
     if not words or (words[0].lower() in KNOWN_VERBS and not named_thing) or sentence_language(cell):
@@ -563,6 +570,8 @@ def _as_an_action(cell: str, *, language: str = "", verb: str = "complete") -> s
         return cell
     if classify_sentence(cell).any or len(words) > 8:
         return cell
+    if language == "de":
+        return f"{cell} {verb}"
     return f"{verb} {cell[0].lower()}{cell[1:]}" if not cell[:2].isupper() else f"{verb} {cell}"
 
 
@@ -597,8 +606,9 @@ def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
             return None
     due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
     language = _table_language(email)
-    verb = _needed_verb(row, email, language) or "complete"
-    action = _as_an_action(cells[columns.task], language=language, verb=verb)
+    action = _as_an_action(
+        cells[columns.task], language=language, needed_verb=_needed_verb(row, email, language)
+    )
     task = _new_task(action, row.text, email, due_text=due_cell)
     if language:
         # A Spanish, French or German row is titled in its own words.
