@@ -478,3 +478,25 @@ def test_a_dated_ask_keeps_its_date_when_the_next_sentence_sets_no_earlier_deadl
 def test_a_row_that_names_a_thing_gets_a_verb_in_the_emails_language(body: str, title: str) -> None:
     tasks = extract(body, who=LUCIA, to=(Recipient("lucia@estudio.example", "Lucía Ortega"), ANDRES))
     assert titles_and_dues(tasks) == [(title, at(6))]
+
+
+def test_a_table_of_open_points_with_an_owner_column_gives_the_readers_points() -> None:
+    body = html_email_text(
+        "<html><body><p>Hi Sam,</p><p>Open points after today's call:</p><table>"
+        "<tr><td><b>Point</b></td><td><b>Owner</b></td><td><b>Deadline</b></td></tr>"
+        "<tr><td>Share the revised budget</td><td>Sam</td><td>Fri 6 Mar</td></tr>"
+        "<tr><td>Book the venue</td><td>Priya</td><td>Mon 9 Mar</td></tr></table><p>Jo</p></body></html>"
+    )
+    assert titles_and_dues(extract(body, who=SAM)) == [("Share the revised budget", at(6))]
+
+
+@pytest.mark.parametrize(
+    "leave",
+    [
+        "Feel free to have a look if you're curious.",
+        "But feel free to pass it on to the team if you think it helps.",
+    ],
+)
+def test_leave_to_do_something_if_the_reader_likes_is_not_a_task(leave: str) -> None:
+    body = f"Hi Sam,\n\nFYI the quarterly numbers are in the shared drive. {leave}\n\nJo"
+    assert extract(body, who=SAM) == []

@@ -253,6 +253,8 @@ NO_ASK = re.compile(
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
     r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b"
+    # leave to do something if the reader likes ("Feel free to have a look if you're curious"), not an ask;
+    r"|^(?:(?:and|but|so|also|of course|but of course),?\s+)?(?:please\s+)?feel free to\b[^.?!]*\bif\b"
     # the same for a plan the sender has made, said as a negative condition and nothing more ("Let me know if
     # that doesn't work for some reason"): the reader acts only if it does not suit them.
     r"|^(?:just |please |and )?(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|give (?:me|us) a shout)\s+"

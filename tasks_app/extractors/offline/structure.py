@@ -114,7 +114,7 @@ _COLUMN_WORDS = (
     ("due", r"due|deadline|dates?|when|by|eta|target|fechas?|fecha límite|plazo|para cu[aá]ndo|cu[aá]ndo|"
      r"échéance|délai|pour quand|quand|d'ici|bis|bis wann|frist|termin|datum|fällig(?:keit)?"),
     ("task", r"tasks?|actions?|items?|to-?dos?|to do|deliverables?|description|activit(?:y|ies)|requests?|"
-     r"asks?|next steps?|steps?|what|pendientes?|tareas?|acci[oó]n(?:es)?|qu[eé]|asuntos?|actividad(?:es)?|"
+     r"asks?|next steps?|steps?|what|(?:open |action )?points?|pendientes?|tareas?|acci[oó]n(?:es)?|qu[eé]|asuntos?|actividad(?:es)?|"
      r"tâches?|quoi|sujets?|à faire|aufgaben?|was|punkte?|maßnahmen?|to-?do"),
 )  # fmt: skip
 _COLUMNS = [(role, re.compile(rf"\b(?:{words})\b", FLAGS)) for role, words in _COLUMN_WORDS]
