@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
@@ -531,7 +532,13 @@ def _infinitive_led(text: str, language: str) -> bool:
 def _table_language(email: EmailForExtraction) -> str:
     """The language the table's email is written in ("es", "fr", "de", or "" for English): a row's
     cells are too short to tell on their own."""
-    return sentence_language(" ".join(email.body.split())) or ""
+    return _body_language(email.body)
+
+
+@lru_cache(maxsize=16)
+def _body_language(body: str) -> str:
+    # Asked once per row or item of the same body: read the body once.
+    return sentence_language(" ".join(body.split())) or ""
 
 
 def _needed_verb(row: Sentence, email: EmailForExtraction, language: str) -> str:
