@@ -500,3 +500,24 @@ def test_a_table_of_open_points_with_an_owner_column_gives_the_readers_points() 
 def test_leave_to_do_something_if_the_reader_likes_is_not_a_task(leave: str) -> None:
     body = f"Hi Sam,\n\nFYI the quarterly numbers are in the shared drive. {leave}\n\nJo"
     assert extract(body, who=SAM) == []
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Some things to do in Lisbon while you're there:",
+        "Quelques choses à faire à Lyon pendant ton séjour :",
+        "Algunas cosas que hacer en Lisboa:",
+        "A few tips for Lisbon:",
+        "Some suggestions for your trip:",
+        "My recommendations for the weekend:",
+        "Unos consejos para Lisboa:",
+        "Mis recomendaciones para Lisboa:",
+        "Quelques conseils pour Lisbonne :",
+        "Ein paar Tipps für Lissabon:",
+        "Meine Empfehlungen für Lissabon:",
+    ],
+)
+def test_things_to_do_somewhere_are_suggestions_not_asks(lead: str) -> None:
+    body = f"Hi Sam,\n\n{lead}\n\n- visit the castle at sunset\n- take the tram up to the old town\n\nJo"
+    assert extract(body, who=SAM) == []

@@ -27,9 +27,11 @@ _ASK_HEADING = re.compile(
 # be done", "cosas pendientes / por hacer", "choses à faire / à régler", "Sachen zu erledigen". The lead
 # names its items and asks for them.
 _WORK_WAITING = re.compile(
-    r"\b(?:needs?|needed|want|wants) (?:doing|to be done|done|sorting(?: out)?|handling|taking care of)\b"
+    r"(?:\b(?:needs?|needed|want|wants) (?:doing|to be done|done|sorting(?: out)?|handling|taking care of)\b"
     r"|\b(?:things|items|stuff|bits|tasks) (?:to (?:do|sort|handle|be done)|left to do|still open)\b"
-    r"|\b(?:pendientes?|por hacer|hay que hacer|à faire|à régler|zu erledigen|erledigt werden)\b",
+    r"|\b(?:pendientes?|por hacer|hay que hacer|à faire|à régler|zu erledigen|erledigt werden)\b)"
+    # Not what there is to do somewhere: "Things to do in Lisbon:", "choses à faire à Lyon".
+    r"(?!\s+(?:in|at|around|near|while|en|à|dans|au|aux|in der|im)\b)",
     FLAGS,
 )
 # What notes, changelogs and newsletters lead their lists with: their items are not asks, even when they
@@ -37,7 +39,12 @@ _WORK_WAITING = re.compile(
 _INFORMATIONAL_LEAD = re.compile(
     r"\b(?:notes?|minutes|recap|summary|updates?|changes|change ?log|release|released|what'?s new|new in|"
     r"new features?|features|fixed|fixes|improvements|improved|highlights|news|newsletter|agenda|included|"
-    r"fyi|status|done|completed|shipped|results|decisions|decided|learned|in this (?:issue|edition))\b",
+    r"fyi|status|done|completed|shipped|results|decisions|decided|learned|in this (?:issue|edition))\b"
+    # Suggestions for a stay or a visit: "Some things to do in Lisbon:", "Quelques choses à faire à Lyon",
+    # "cosas que hacer en Madrid", "Tipps für Berlin".
+    r"|\b(?:tips|suggestions|recommendations|consejos|recomendaciones|conseils|tipps|empfehlungen)\b"
+    r"|\b(?:things|places) to (?:do|see|try|visit|eat)\s+(?:in|at|around|near|while)\b"
+    r"|\bchoses à (?:faire|voir)\s+(?:à|en|dans|au|aux)\b|\bcosas (?:que|para|por) (?:hacer|ver)\s+en\b",
     FLAGS,
 )
 # An item that asks outright, whatever leads into it.
