@@ -253,14 +253,14 @@ NO_ASK = re.compile(
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
     r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b"
-    # leave to do something if the reader likes ("Feel free to have a look if you're curious"), not an ask;
-    r"|^(?:(?:and|but|so|also|of course|but of course),?\s+)?(?:please\s+)?feel free to\b[^.?!]*\bif\b"
     # the same for a plan the sender has made, said as a negative condition and nothing more ("Let me know if
     # that doesn't work for some reason"): the reader acts only if it does not suit them.
     r"|^(?:just |please |and )?(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|give (?:me|us) a shout)\s+"
     r"if\s+(?:that|this|it|the (?:new )?(?:time|date|day|slot|plan|change)|\w+day)\s+(?:doesn'?t|does not|won'?t|"
     r"will not|isn'?t|is not)\s+(?:work|suit|fit|ok|okay|fine|possible)\b(?:\s+for (?:you|some reason|any reason|"
     r"whatever reason))?\s*[.!]*$"
+    # leave to do something if the reader likes ("Feel free to have a look if you're curious"), not an ask;
+    r"|^(?:(?:and|but|so|also|of course|but of course),?\s+)?(?:please\s+)?feel free to\b[^.?!]*\bif\b"
     # an offer of something the sender has or would do, at the end of a note ("Let me know if you want the
     # notes", "let me know if anyone missed it and wants a catch-up session", "if you'd like me to send…");
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|just say)\s+if\s+(?:you|anyone|anybody|someone|"
