@@ -29,6 +29,7 @@ from .reader import (
     audience_of,
     is_account_obligation,
     is_auto_reply,
+    is_automated_notice,
     is_cold_pitch,
     is_mass_mail,
     says_nothing_to_do,
@@ -64,7 +65,12 @@ _WITH_THE_AUTHOR = re.compile(r"(?:show|walk|help|teach|train|join)\s+(?:me|us)\
 # An ask put to the reader, as opposed to the author's own wants and plans ("I want to review them").
 _ADDRESSED_TO_READER = re.compile(
     rf"\b(?:please|pls|plz|kindly|let'?s|make sure|be sure to|don'?t forget|remember to|let (?:me|us) know|"
-    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{ASK_MODAL}|\b(?:can|could|shall) we\b",
+    rf"(?:you|u) (?:need|must|should|have) to)\b|\b{ASK_MODAL}|\b(?:can|could|shall) we\b"
+    # The same asks in Spanish, French and German ("¿Podrías también mandarme…?", "Pourriez-vous aussi
+    # m'envoyer… ?", "Könnten Sie mir außerdem … schicken?"): a second ask of its own, not a detail.
+    r"|\b(?:podrías|podría|puedes|puede|podrían|pueden|por favor)\b"
+    r"|\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|\bmerci de\b|\bs'il (?:vous|te) pla[iî]t\b"
+    r"|\b(?:könnten|können|würden) sie\b|\b(?:kannst|könntest|würdest) du\b|\bbitte\b",
     FLAGS,
 )
 # The author says what "we" must do and then asks the reader to do it: the ask is the task.
@@ -159,6 +165,10 @@ _DELEGATION = re.compile(
     # "Tu peux t'en occuper ?", "¿Puedes encargarte?", "Kannst du dich darum kümmern?"
     r"|\b(?:t'en|vous en|m'en) occuper\b|\bt'occuper de (?:ça|cela)\b|\b(?:gérer|traiter) (?:ça|cela)\b"
     r"|\b(?:encargarte|encargarse|encárgate|ocuparte|ocúpate|hacerte cargo)\b"
+    # Asked as a plain question: "¿te encargas tú de esto?", "tu t'en occupes ?", "übernimmst du das?".
+    r"|\b(?:te encargas|se encarga|os encargáis|te ocupas|se ocupa|te haces cargo)\b"
+    r"|\b(?:tu t'en occupes|vous vous en occupez|tu gères|vous gérez)\b"
+    r"|\b(?:übernimmst du|übernehmen sie|kümmerst du dich)\b"
     r"|\b(?:darum|drum) kümmern\b|\bkümmer(?:st du dich|n Sie sich|e dich)\b",
     FLAGS,
 )
@@ -417,6 +427,14 @@ _DEADLINE_WORD = re.compile(
     r"launch|workshop|presentation|board|offsite|audit)\s+(?:on\s+)?$",
     FLAGS,
 )
+# What the ask depends on closes then: "The booking for next week closes Friday noon", "registration ends on
+# the 12th", "the cut-off is Thursday"; "la reserva cierra el viernes", "les inscriptions ferment vendredi",
+# "die Buchung schließt am Freitag".
+_CLOSES = re.compile(
+    r"\b(?:closes|closing|ends|expires|(?:deadline|cut-?off|last day)(?: for [\w\s-]{1,30}?)? is"
+    r"|(?:se\s+)?cierra(?:n)?|vence(?:n)?|ferme(?:nt)?|se\s+termine(?:nt)?|schließt|schließen|endet|enden)\s+",
+    FLAGS,
+)
 _DEADLINE_LEADS = re.compile(r"(?:by|before|until|till|no later than)\b", FLAGS)
 
 
@@ -442,6 +460,37 @@ def _deadline_in(text: str, email: EmailForExtraction, *, said_as_deadline: bool
     return resolved if said_at >= 0 and leads else None
 
 
+def _with_earlier_deadline_after(
+    units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
+) -> _Candidate:
+    """A dated ask whose next sentence sets an earlier deadline and asks nothing itself: "Could you reserve
+    the cold room for my run on the 15th? The booking for next week closes Friday noon." The 15th is when
+    the room is used; the reservation must be made by Friday noon."""
+    task = candidate.task
+    if (
+        task.due is None
+        or task.kind == "meeting"
+        or index + 1 >= len(units)
+        or units[index + 1].role != "text"
+    ):
+        return candidate
+    following = " ".join(units[index + 1].text.split())
+    closes = _CLOSES.search(following)
+    if closes is None or classify_sentence(following).any:
+        return candidate
+    resolved = resolve_first_due(following[closes.end() :], email)
+    if resolved is None or not email.sent_at <= resolved.due < task.due:
+        return candidate
+    dated = replace(
+        task,
+        due=resolved.due,
+        due_phrase=resolved.phrase,
+        kind="deadline",
+        extra={**task.extra, "has_time": resolved.has_time},
+    )
+    return _Candidate(dated, candidate.intent)
+
+
 def _with_neighbours_due(
     units: list[Sentence], index: int, candidate: _Candidate, email: EmailForExtraction
 ) -> _Candidate:
@@ -451,8 +500,10 @@ def _with_neighbours_due(
     comments by Friday 3pm.")."""
     task = candidate.task
     asks = candidate.intent.request or candidate.intent.question
-    if task.due is not None or not asks or units[index].role != "text":
+    if not asks or units[index].role != "text":
         return candidate
+    if task.due is not None:
+        return _with_earlier_deadline_after(units, index, candidate, email)
     resolved: ResolvedDate | None = None
     previous = units[index - 1].text if index > 0 and units[index - 1].role == "text" else ""
     thing = antecedent(previous) if previous else None
@@ -553,6 +604,8 @@ class OfflineExtractor:
                 for task in tasks
                 if task.due is not None and is_account_obligation(f"{email.subject}. {task.evidence}")
             ]
+        if tasks and is_automated_notice(email):
+            tasks = [task for task in tasks if task.due is not None]
         return tasks
 
     def _with_forwarded_asks(

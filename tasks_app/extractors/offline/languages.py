@@ -245,6 +245,7 @@ _DATE_LEAD = {
     "fr": r"(?:\b(?:avant(?:\s+le)?|d'ici(?:\s+le|\s+la)?|pour(?:\s+le)?|jusqu'au|le)\s+)?$",
     "de": r"(?:\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens(?:\s+am)?|vor|am|zum|auf|um|gegen)\s+)?$",
 }
+_ALSO = r"^(?:también|además|aussi|également|außerdem|auch|zusätzlich|ebenfalls)\s+"
 # An object pronoun glued to the ask ("enviarme", "m'envoyer", "schicken Sie mir"): the reader knows who.
 _TO_ME = {
     "es": (r"^(\w+?(?:ar|er|ir))(?:me|nos)\b", r"\1"),
@@ -428,6 +429,9 @@ def other_language_title(
     # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie noch kurz…": the adverb belongs to
     # the ask, not to the task.
     text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
+    # "¿Podrías también mandarme…?", "Pourriez-vous aussi m'envoyer…", "Könnten Sie mir außerdem…": the
+    # "also" of a second ask is not part of its title.
+    text = re.sub(_ALSO, "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
     text = _without_author_pronoun(language, text)

@@ -106,10 +106,14 @@ _IMPERATIVE_VERBS = (
     "choose|pass|drop|come|stay|hold|reserve|collect|post|order|renew|upload|gather|circulate|install|buy|"
     "invite|introduce|draft|compile|sort|clean|chase|nominate|request|record|scan|collate|proofread|translate"
 )
+# A short adverbial put before the imperative ("Before that, send me…", "In the meantime, book…", "Once
+# you're back, call…"): the sentence still asks.
+_FRONTED = (
+    r"(?:(?:before|after|once|when|whenever|in the meantime|meantime|meanwhile|until|by|for|on|at|if|first|while|"
+    r"as soon as|in the meanwhile|in any case|either way|otherwise|also|separately)\b[^,.;:!?]{0,40},\s*)"
+)
 IMPERATIVE = re.compile(
-    # "Before that, send me your shortlist": a connective that orders the ask after another one.
-    rf"^(?:\w+,\s*|(?:before|after|until) (?:that|then|this|the call|the meeting),\s*|(?:in the )?meantime,\s*)?"
-    rf"(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
+    rf"^(?:\w+,\s*)?{_FRONTED}?(?:(?:also|and|so|then|now|just|ok|okay)[,:]?\s+)?(?:{_IMPERATIVE_VERBS})\b(?!\s*:)"
     # "Drop-off 8:14 PM", "Follow-up: …": a noun made of a verb and a particle; "Order #1124", "Request ID",
     # "Post date": a verb word used as a noun in a receipt or a form.
     rf"(?!-\w)(?!\s*(?:#|\d)|\s+(?:number|no\.|confirmation|summary|details|status|total|date|id|ref|reference|"
@@ -249,6 +253,14 @@ NO_ASK = re.compile(
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us))\s+if\s+(?:that|this|it|anything|the \w+)\s+"
     r"(?:causes?|creates?|raises?|is|becomes?|turns out to be|presents?|poses?)\s+(?:an? |any )?(?:\w+ )?"
     r"(?:issues?|problems?|conflicts?|concerns?|trouble|headaches?|difficult(?:y|ies))\b"
+    # the same for a plan the sender has made, said as a negative condition and nothing more ("Let me know if
+    # that doesn't work for some reason"): the reader acts only if it does not suit them.
+    r"|^(?:just |please |and )?(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|give (?:me|us) a shout)\s+"
+    r"if\s+(?:that|this|it|the (?:new )?(?:time|date|day|slot|plan|change)|\w+day)\s+(?:doesn'?t|does not|won'?t|"
+    r"will not|isn'?t|is not)\s+(?:work|suit|fit|ok|okay|fine|possible)\b(?:\s+for (?:you|some reason|any reason|"
+    r"whatever reason))?\s*[.!]*$"
+    # leave to do something if the reader likes ("Feel free to have a look if you're curious"), not an ask;
+    r"|^(?:(?:and|but|so|also|of course|but of course),?\s+)?(?:please\s+)?feel free to\b[^.?!]*\bif\b"
     # an offer of something the sender has or would do, at the end of a note ("Let me know if you want the
     # notes", "let me know if anyone missed it and wants a catch-up session", "if you'd like me to send…");
     r"|\b(?:let (?:me|us) know|shout|ping (?:me|us)|tell (?:me|us)|just say)\s+if\s+(?:you|anyone|anybody|someone|"

@@ -158,6 +158,19 @@ _MASS_MAIL = re.compile(
     r"notion|linkedin|the app)\b|\b(?:join|grow) your (?:professional |linkedin )?network\b|\bwants to connect\b",
     FLAGS,
 )
+# A notice a system sends says so ("This email was sent automatically. Please do not reply.").
+_AUTOMATED_NOTICE = re.compile(
+    r"\bthis (?:e-?mail|message|notification) (?:was|is|has been) (?:sent |generated )?automatically\b"
+    r"|\b(?:automatically generated|automated) (?:e-?mail|message|notification)\b"
+    r"|\bplease do not reply\b|\bdo not reply to this (?:e-?mail|message|address)\b"
+    r"|\b(?:este (?:correo|mensaje) (?:(?:fue|ha sido|se(?: ha)?) )?(?:enviado|generado|envió|generó) automáticamente"
+    r"|por favor,? no (?:respondas|responda|contestes|conteste))\b"
+    r"|\b(?:ce (?:message|courriel|mail|e-mail) (?:a été |est )?(?:envoyé|généré) automatiquement"
+    r"|merci de ne pas répondre|ne (?:pas )?répondez pas|ne pas répondre)\b"
+    r"|\b(?:diese (?:e-?mail|nachricht) wurde automatisch (?:versendet|erstellt|generiert|verschickt)"
+    r"|bitte (?:antworten sie nicht|nicht (?:auf diese (?:e-?mail|nachricht) )?antworten))\b",
+    FLAGS,
+)
 # What mass mail may still ask of its reader as an account holder: to pay, renew or keep an appointment.
 _ACCOUNT_OBLIGATION = re.compile(
     r"\byour (?:[\w-]+ ){0,2}(?:bill|payment|invoice|account|subscription|renewal|membership|policy|"
@@ -205,6 +218,13 @@ def is_mass_mail(email: EmailForExtraction) -> bool:
     """A newsletter, promotion or notification sent to a list (see ``_MASS_MAIL``), even when the sync saw
     no bulk header."""
     return bool(_MASS_MAIL.search(" ".join(email.body.split())))
+
+
+def is_automated_notice(email: EmailForExtraction) -> bool:
+    """A notice a system sent (it says so, see ``_AUTOMATED_NOTICE``). What it asks by a date is the
+    reader's ("Please complete the manager review within 5 days"); its undated how-tos ("Download the PDF
+    from the app under Account > Statements") are directions, not tasks."""
+    return bool(_AUTOMATED_NOTICE.search(" ".join(email.body.split())))
 
 
 def is_account_obligation(evidence: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, TaskKind
 
@@ -17,7 +18,20 @@ from .titles import KNOWN_VERBS, ask_phrase, task_title
 # The lead of a list asks for its items even without a verb ("Action items for you:", "Next steps:").
 _ASK_HEADING = re.compile(
     r"\b(?:action items?|actions? (?:for|needed|required)|to-?dos?|next steps|follow-?ups?|asks?|"
-    r"(?:need|needed|want) from you|for you to|your (?:tasks?|items|homework|part)|what (?:i|we) need)\b",
+    r"(?:need|needed|want) from you|for you to|your (?:tasks?|items|homework|part)|what (?:i|we) need)\b"
+    # A lead that ends on "please" asks for what it leads into.
+    r"|\b(?:please|pls|por favor|s'il (?:te|vous) pla[iî]t|bitte)\s*:\s*$",
+    FLAGS,
+)
+# Work that is waiting to be done, in any of the four languages: "a few things that need doing", "stuff to
+# be done", "cosas pendientes / por hacer", "choses à faire / à régler", "Sachen zu erledigen". The lead
+# names its items and asks for them.
+_WORK_WAITING = re.compile(
+    r"(?:\b(?:needs?|needed|want|wants) (?:doing|to be done|done|sorting(?: out)?|handling|taking care of)\b"
+    r"|\b(?:things|items|stuff|bits|tasks) (?:to (?:do|sort|handle|be done)|left to do|still open)\b"
+    r"|\b(?:pendientes?|por hacer|hay que hacer|à faire|à régler|zu erledigen|erledigt werden)\b)"
+    # Not what there is to do somewhere: "Things to do in Lisbon:", "choses à faire à Lyon".
+    r"(?!\s+(?:in|at|around|near|while|en|à|dans|au|aux|in der|im)\b)",
     FLAGS,
 )
 # What notes, changelogs and newsletters lead their lists with: their items are not asks, even when they
@@ -25,7 +39,12 @@ _ASK_HEADING = re.compile(
 _INFORMATIONAL_LEAD = re.compile(
     r"\b(?:notes?|minutes|recap|summary|updates?|changes|change ?log|release|released|what'?s new|new in|"
     r"new features?|features|fixed|fixes|improvements|improved|highlights|news|newsletter|agenda|included|"
-    r"fyi|status|done|completed|shipped|results|decisions|decided|learned|in this (?:issue|edition))\b",
+    r"fyi|status|done|completed|shipped|results|decisions|decided|learned|in this (?:issue|edition))\b"
+    # Suggestions for a stay or a visit: "Some things to do in Lisbon:", "Quelques choses à faire à Lyon",
+    # "cosas que hacer en Madrid", "Tipps für Berlin".
+    r"|\b(?:tips|suggestions|recommendations|consejos|recomendaciones|conseils|tipps|empfehlungen)\b"
+    r"|\b(?:things|places) to (?:do|see|try|visit|eat)\s+(?:in|at|around|near|while)\b"
+    r"|\bchoses à (?:faire|voir)\s+(?:à|en|dans|au|aux)\b|\bcosas (?:que|para|por) (?:hacer|ver)\s+en\b",
     FLAGS,
 )
 # An item that asks outright, whatever leads into it.
@@ -93,21 +112,33 @@ _FINITE = re.compile(
 
 # Table columns by the words of their header cell, tried in this order ("Task owner" is an owner column,
 # "Due date" a due column, "Action by" in minutes names who acts).
+# The same header words in Spanish, French and German follow the English ones ("Responsable | Pendiente |
+# Fecha límite", "Qui | Quoi | Pour quand", "Wer | Was | Bis wann").
 _COLUMN_WORDS = (
-    ("owner", r"owners?|assignees?|assigned|who|responsible|person|action by|by whom|dri|lead"),
-    ("status", r"status|state|progress|done|complete|completed"),
-    ("due", r"due|deadline|dates?|when|by|eta|target"),
+    ("owner", r"owners?|assignees?|assigned|who|responsible|person|action by|by whom|dri|lead"
+     r"|responsables?|encargad[oa]s?|a cargo|qui[eé]n(?:es)?|qui|porteur|pilote|wer|verantwortlich(?:e[rn]?)?|"
+     r"zuständig(?:e[rn]?)?|zuständigkeit"),
+    ("status", r"status|state|progress|done|complete|completed|estado|estatus|hecho|statut|état|fait|erledigt"),
+    ("due", r"due|deadline|dates?|when|by|eta|target|fechas?|fecha límite|plazo|para cu[aá]ndo|cu[aá]ndo|"
+     r"échéance|délai|pour quand|quand|d'ici|bis|bis wann|frist|termin|datum|fällig(?:keit)?"),
     ("task", r"tasks?|actions?|items?|to-?dos?|to do|deliverables?|description|activit(?:y|ies)|requests?|"
-     r"asks?|next steps?|steps?|what"),
+     r"asks?|next steps?|steps?|what|(?:open |action )?points?|pendientes?|tareas?|acci[oó]n(?:es)?|qu[eé]|asuntos?|actividad(?:es)?|"
+     r"tâches?|quoi|sujets?|à faire|aufgaben?|was|punkte?|maßnahmen?|to-?do"),
 )  # fmt: skip
 _COLUMNS = [(role, re.compile(rf"\b(?:{words})\b", FLAGS)) for role, words in _COLUMN_WORDS]
 _DONE = re.compile(
-    r"(?:done|complete|completed|closed|resolved|shipped|cancell?ed|finished|yes|[✓✔☑x])\.?", FLAGS
+    r"(?:done|complete|completed|closed|resolved|shipped|cancell?ed|finished|yes|[✓✔☑x]"
+    # "hecho", "listo", "fait", "terminé", "erledigt", "fertig".
+    r"|hech[oa]|list[oa]|terminad[oa]|completad[oa]|cancelad[oa]|fait|faite|terminée?|fini|annulée?|"
+    r"erledigt|fertig|abgeschlossen|storniert)\.?",
+    FLAGS,
 )
 # An owner cell that leaves the row to whoever reads it.
 _UNASSIGNED = re.compile(
     r"(?:|-+|–|—|\?+|tbd|tbc|n/?a|none|nobody yet|unassigned|open|any(?:one|body)|all|everyone|everybody|"
-    r"team|the team|all of us|us|you|yourself|u|you all)",
+    r"team|the team|all of us|us|you|yourself|u|you all"
+    # The reader as "you" in Spanish, French and German: "Tú", "Usted", "Toi", "Vous", "Du", "Sie".
+    r"|t[uú]|usted|ustedes|vos|toi|vous|du|sie|ihr|todos|tout le monde|alle)",
     FLAGS,
 )
 _AUTHOR = re.compile(r"(?:me|i|myself)", FLAGS)
@@ -157,10 +188,21 @@ def _sender_names(email: EmailForExtraction) -> set[str]:
     return names
 
 
+_ROLE_AND_NAME = re.compile(r"(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)")
+
+
 def owned_by_reader(owner: str, email: EmailForExtraction) -> bool:
     """Whether a row or item assigned to ``owner`` is the reader's: unassigned ("", "TBD", "anyone",
     "you", "all"), the reader by name or address, or a group that names the reader ("Sam / Priya")."""
     text = " ".join(owner.split()).strip(" .@")
+    role = _ROLE_AND_NAME.fullmatch(text)
+    if role:
+        # "Restaurant (Mariana)", "Guide (Carlos)": a role and the person who holds it; "Mariana
+        # (restaurant)" the other way round. The row is the reader's when either names the reader.
+        return any(
+            not _UNASSIGNED.fullmatch(part) and owned_by_reader(part, email)
+            for part in (role.group("outer"), role.group("inner"))
+        )
     if _UNASSIGNED.fullmatch(text):
         return True
     if _AUTHOR.fullmatch(text):
@@ -212,7 +254,8 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         return None
     text = " ".join(lead.text.split())
     intent = classify_sentence(text)
-    asks = intent.request or bool(_ASK_HEADING.search(text))
+    waiting = bool(_WORK_WAITING.search(text))
+    asks = intent.request or waiting or bool(_ASK_HEADING.search(text))
     # The ask's own words say whether its object is the items ("take care of these"); the title would
     # name that pointer from the subject ("Handle: <subject>") or fall back to "Reply to Jo".
     title = task_title(text, False, email.sender) if intent.request else ""
@@ -238,7 +281,7 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
         asks=asks or bool(needed_verb),
         informational=not asks and not needed_verb and bool(_INFORMATIONAL_LEAD.search(text)),
         title=title,
-        stands_for_items=stands_for_items or verb is not None or bool(needed_verb),
+        stands_for_items=stands_for_items or verb is not None or bool(needed_verb) or waiting,
         verb_for_items=verb.group("verb").lower() if verb else needed_verb,
         verb_last=(verb is not None and verb.re is _VERB_BEFORE_ITEMS_DE)
         or bool(needs and needed_verb and needs[2]),
@@ -251,11 +294,27 @@ def _read_lead(lead: Sentence | None, email: EmailForExtraction) -> _Lead | None
     )
 
 
-def _with_due(task: ExtractedTask, lead: Sentence | None, email: EmailForExtraction) -> ExtractedTask:
+# "all by Friday", "everything before the 12th", "todo antes del viernes", "tout pour vendredi", "alles bis
+# Freitag": one deadline the lead sets for each of its items.
+_FOR_ALL = re.compile(
+    r"\b(?:all|everything|each|both|all of (?:them|these|it)|todo|todas?|todos|tout|toutes?|tous|alles|beides|"
+    r"jeweils)\s+(?:(?:by|before|until|till|no later than|antes(?: del?)?|para|hasta|avant|pour|d'ici|bis(?: zum)?|"
+    r"vor)\s+)?(?:the\s+|el\s+|le\s+)?$",
+    FLAGS,
+)
+
+
+def _with_due(
+    task: ExtractedTask, lead: Sentence | None, email: EmailForExtraction, *, item: bool = False
+) -> ExtractedTask:
     """The lead's date for an item or row that has none of its own ("…by Friday:" over the list). A
     heading's date is a due only after "by", "before", "until" or "due" ("Next steps from today's call:"
-    is not due today); an ask's date is its due, as in a sentence."""
-    if task.due is not None or lead is None:
+    is not due today); an ask's date is its due, as in a sentence.
+
+    A lead that sets one deadline for all its items ("A few things that need doing before then, all by
+    Friday please:") also bounds a list item whose own date is later: in "book the seminar room for
+    Aylin's talk on Dec 10" the 10th is when the talk is, and the booking is due by Friday like the rest."""
+    if lead is None:
         return task
     resolved = resolve_first_due(lead.text, email)
     if resolved is None:
@@ -265,7 +324,10 @@ def _with_due(task: ExtractedTask, lead: Sentence | None, email: EmailForExtract
     deadline_word = re.search(
         r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", flat[: max(said_at, 0)], FLAGS
     )
-    if not classify_sentence(flat).request and not deadline_word:
+    for_all = bool(_FOR_ALL.search(flat[: max(said_at, 0)]))
+    if task.due is not None and not (item and for_all and resolved.due < task.due):
+        return task
+    if not classify_sentence(flat).request and not deadline_word and not for_all:
         return task
     return replace(
         task,
@@ -311,7 +373,7 @@ def _owner_split(text: str, email: EmailForExtraction) -> tuple[str | None, str]
     if m:
         return m.group("name"), m.group("rest")
     m = _OWNER_PREFIX.match(flat)
-    if m and IMPERATIVE.match(m.group("rest")):
+    if m and (IMPERATIVE.match(m.group("rest")) or _infinitive_led(m.group("rest"), _table_language(email))):
         # "Priya to send the budget" names a person; "Priya: send it" when Priya is someone on the email.
         # "Budget: send the final numbers" is only a label: the task is what follows it.
         to_form = re.match(r"\s+to\s", flat[len(m.group("name")) :]) is not None
@@ -325,6 +387,9 @@ def _owner_split(text: str, email: EmailForExtraction) -> tuple[str | None, str]
     if m and (m.group("at") or m.group("name").lower() in _people(email)):
         return m.group("name") or m.group("at"), m.group("rest")
     return None, text
+
+
+_ASIDE = re.compile(r"\s*\([^()]*\)|\s+[-–—]\s+.*$")
 
 
 def item_task(
@@ -345,8 +410,25 @@ def item_task(
     flat = " ".join(rest.split())
     task = task_of(rest)
     if task is None:
-        words = re.findall(r"[\w'-]+", flat)
-        plain = bool(words) and not _FINITE.search(flat) and not classify_sentence(flat).any
+        # An aside in brackets or after a dash ("renew our Krios booking (we need the two 48h slots)") says
+        # why; the item itself is what is asked.
+        main = _ASIDE.sub(" ", flat).strip() or flat
+        words = re.findall(r"[\w'-]+", main)
+        plain = bool(words) and not _FINITE.search(main) and not classify_sentence(main).any
+        language = (lead.language if lead else "") or _table_language(email)
+        infinitive = _infinitive_led(main, language)
+        if (
+            owner is not None
+            and plain
+            and 2 <= len(words) <= 20
+            and (words[0].lower() in KNOWN_VERBS or infinitive)
+        ):
+            # "- Lucía: reservar el camión antes del viernes": an item given to the reader by name is asked of
+            # them, whatever the line above it says.
+            task = _new_task(flat, item.text, email, due_text=flat)
+            title = other_language_title(main, False, email.sender, language=language) if infinitive else None
+            task = replace(task, title=title) if title else task
+            return _with_due(task, item.lead, email, item=True)
         if lead is None or not lead.asks or not plain:
             return None
         if lead.verb_for_items and len(words) <= 14:
@@ -366,14 +448,17 @@ def item_task(
                 )
             task = _new_task(said, item.text, email, due_text=flat)
             title = other_language_title(said, False, email.sender, language=lead.language)
-            return _with_due(replace(task, title=title) if title else task, item.lead, email)
+            return _with_due(replace(task, title=title) if title else task, item.lead, email, item=True)
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
-            if words[0].lower() not in KNOWN_VERBS or not 2 <= len(words) <= 20:
+            if (words[0].lower() not in KNOWN_VERBS and not infinitive) or not 2 <= len(words) <= 20:
                 return None
             # "Two things I need from you:" / "- Post the new signage by Friday": under a lead that asks,
             # an item that starts with a verb is an ask, in words the intent patterns may not list.
-            return _with_due(_new_task(flat, item.text, email, due_text=flat), item.lead, email)
+            task = _new_task(flat, item.text, email, due_text=flat)
+            title = other_language_title(main, False, email.sender, language=language) if infinitive else None
+            task = replace(task, title=title) if title else task
+            return _with_due(task, item.lead, email, item=True)
         if len(words) > 10:
             return None
         if _VERB_LED.match(flat):
@@ -387,7 +472,7 @@ def item_task(
             )
     elif lead is not None and lead.informational and not _EXPLICIT_ASK.search(flat):
         return None
-    return _with_due(replace(task, evidence=item.text), item.lead, email)
+    return _with_due(replace(task, evidence=item.text), item.lead, email, item=True)
 
 
 def lead_is_only_the_items(lead: Sentence, email: EmailForExtraction) -> bool:
@@ -421,15 +506,87 @@ def _columns(header: tuple[str, ...]) -> _Columns | None:
     return _Columns(found["task"], found.get("owner"), found.get("due"), found.get("status"))
 
 
-def _as_an_action(cell: str) -> str:
+# An infinitive that leads a Spanish or French to-do ("Aprobar el menú", "Réserver la salle") or ends a
+# German one ("Hotel buchen").
+_ROMANCE_INFINITIVE = re.compile(r"^[^\W\d_]{3,}(?:ar|er|ir|re)\b", FLAGS)
+_GERMAN_INFINITIVE_LAST = re.compile(r"\b[^\W\d_]{2,}(?:en|rn|ln)\s*$", FLAGS)
+# A lead or subject that says the table lists what the sender needs from the reader ("Dec 10 group – what
+# we need from you", "Necesitamos de ti:", "Ce dont nous avons besoin", "Was wir von dir brauchen"): a row
+# that names a thing ("Final menu in English") is that thing to send.
+_NEEDED_FROM_READER = {
+    "en": (
+        re.compile(
+            r"\b(?:(?:we|i) (?:need|require)|needed|required|to (?:send|provide|submit)) (?:from|of) (?:you|u)\b"
+            r"|\bwhat (?:we|i) need\b|\b(?:we|i) (?:still )?need from\b|\bneeded from\b",
+            FLAGS,
+        ),
+        "send",
+    ),
+    "es": (re.compile(r"\b(?:necesit(?:o|amos|a)|nos falta(?:n)?|me falta(?:n)?)\b", FLAGS), "enviar"),
+    "fr": (re.compile(r"\bbesoin\b|\bil (?:me|nous) (?:manque|faut)\b", FLAGS), "envoyer"),
+    "de": (re.compile(r"\b(?:brauche|brauchen|benötige|benötigen|bräuchte|bräuchten)\b", FLAGS), "schicken"),
+}
+
+
+def _infinitive_led(text: str, language: str) -> bool:
+    """Whether a to-do is said with an infinitive: "reservar el camión", "renouveler l'assurance" (Spanish
+    and French lead with it), "die Versicherung verlängern" (German ends on it)."""
+    if language in ("es", "fr"):
+        return bool(_ROMANCE_INFINITIVE.match(text))
+    return language == "de" and bool(_GERMAN_INFINITIVE_LAST.search(text.rstrip(" .;,")))
+
+
+def _table_language(email: EmailForExtraction) -> str:
+    """The language the table's email is written in ("es", "fr", "de", or "" for English): a row's
+    cells are too short to tell on their own."""
+    return _body_language(email.body)
+
+
+@lru_cache(maxsize=16)
+def _body_language(body: str) -> str:
+    # Asked once per row or item of the same body: read the body once.
+    return sentence_language(" ".join(body.split())) or ""
+
+
+def _needed_verb(row: Sentence, email: EmailForExtraction, language: str) -> str:
+    """The verb for a row that names a thing, when the lead or the subject says the rows are what the
+    sender needs from the reader; "" otherwise."""
+    said = " ".join((row.lead.text if row.lead else "", email.subject))
+    for lang in (language or "en", "en"):
+        pattern, verb = _NEEDED_FROM_READER[lang]
+        if pattern.search(said):
+            return verb
+    return ""
+
+
+# The work a row names without a verb is to be done: "Legal review" -> "Complete legal review", "Lista de
+# invitados" -> "Preparar lista de invitados", "Sitzplan" -> "Sitzplan vorbereiten".
+_WORK_VERB = {"": "complete", "es": "preparar", "fr": "préparer", "de": "vorbereiten"}
+
+
+def _as_an_action(cell: str, *, language: str = "", needed_verb: str = "") -> str:
     """A task cell that names a piece of work without a verb ("Legal review", "Budget draft") is that work
-    to complete: a title starts with a verb."""
+    to complete, and a thing the sender needs from the reader (``needed_verb``: "Final menu in English")
+    is that thing to send: a title starts with a verb (a German to-do ends on it). A cell already led by
+    a verb keeps it, in its language."""
+    verb = needed_verb or _WORK_VERB.get(language, "complete")
     words = re.findall(r"[\w'-]+", cell)
-    if not words or words[0].lower() in KNOWN_VERBS or sentence_language(cell) is not None:
+    # "Invoice with RFC and our tax details" under "what we need from you" is the invoice: a verb takes an
+    # object ("Invoice the client"), the name of a thing goes on with "with", "of", "and"...
+    named_thing = bool(needed_verb) and bool(
+        re.match(r"[\w'-]+\s*(?:$|[,&(]|(?:with|of|for|and|in|from|incl\.?|including)\b)", cell, FLAGS)
+    )
+    if not words or (words[0].lower() in KNOWN_VERBS and not named_thing) or sentence_language(cell):
+        return cell
+    if language in ("es", "fr") and _ROMANCE_INFINITIVE.match(cell):
+        return cell
+    if language == "de" and _GERMAN_INFINITIVE_LAST.search(cell.rstrip(" .")):
         return cell
     if classify_sentence(cell).any or len(words) > 8:
         return cell
-    return f"complete {cell[0].lower()}{cell[1:]}" if not cell[:2].isupper() else f"complete {cell}"
+    if language == "de":
+        return f"{cell} {verb}"
+    return f"{verb} {cell[0].lower()}{cell[1:]}" if not cell[:2].isupper() else f"{verb} {cell}"
 
 
 def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
@@ -462,5 +619,13 @@ def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
         if _DONE.fullmatch(cells[columns.status].strip()):
             return None
     due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
-    task = _new_task(_as_an_action(cells[columns.task]), row.text, email, due_text=due_cell)
+    language = _table_language(email)
+    action = _as_an_action(
+        cells[columns.task], language=language, needed_verb=_needed_verb(row, email, language)
+    )
+    task = _new_task(action, row.text, email, due_text=due_cell)
+    if language:
+        # A Spanish, French or German row is titled in its own words.
+        title = other_language_title(action, False, email.sender, language=language)
+        task = replace(task, title=title) if title else task
     return task if due_cell.strip() else _with_due(task, row.lead, email)
