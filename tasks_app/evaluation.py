@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_INTENT_PATH",
     "DEFAULT_MAILBOX2_PATH",
     "DEFAULT_MAILBOX3_PATH",
+    "DEFAULT_MAILBOX4_PATH",
     "DEFAULT_MAILBOX_PATH",
     "BinaryScore",
     "EmailsResult",
@@ -57,6 +58,7 @@ DEFAULT_MAILBOX_PATH = EVAL_DATA_DIR / "mailbox.jsonl"
 # A second held-out mailbox by another labeller who read neither the rules nor the other sets.
 DEFAULT_MAILBOX2_PATH = EVAL_DATA_DIR / "mailbox2.jsonl"
 DEFAULT_MAILBOX3_PATH = EVAL_DATA_DIR / "mailbox3.jsonl"
+DEFAULT_MAILBOX4_PATH = EVAL_DATA_DIR / "mailbox4.jsonl"
 
 # Any fixed instant works for the intent set: its sentences carry no Date header.
 _INTENT_REFERENCE = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)

@@ -14,6 +14,7 @@ from tasks_app.evaluation import (
     DEFAULT_INTENT_PATH,
     DEFAULT_MAILBOX2_PATH,
     DEFAULT_MAILBOX3_PATH,
+    DEFAULT_MAILBOX4_PATH,
     DEFAULT_MAILBOX_PATH,
     BinaryScore,
     ExpectedTask,
@@ -323,8 +324,8 @@ def test_it_rejects_a_labelled_email_without_body_or_html(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     "path",
-    [DEFAULT_MAILBOX_PATH, DEFAULT_MAILBOX2_PATH, DEFAULT_MAILBOX3_PATH],
-    ids=["mailbox", "mailbox2", "mailbox3"],
+    [DEFAULT_MAILBOX_PATH, DEFAULT_MAILBOX2_PATH, DEFAULT_MAILBOX3_PATH, DEFAULT_MAILBOX4_PATH],
+    ids=["mailbox", "mailbox2", "mailbox3", "mailbox4"],
 )
 def test_the_bundled_mailbox_is_well_formed(path: Path) -> None:
     raw_lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -483,7 +484,7 @@ def test_evaluate_extractor_prints_the_mailbox_halves_and_tune_misses(
     )
     output = _call(
         "evaluate_extractor",
-        *("--intent", "", "--emails", "", "--mailbox2", "", "--mailbox3", ""),
+        *("--intent", "", "--emails", "", "--mailbox2", "", "--mailbox3", "", "--mailbox4", ""),
         *("--mailbox", str(jsonl), "--misses", "tune"),
     )
     assert "mailbox, tune/holdout halves" in output
@@ -492,7 +493,7 @@ def test_evaluate_extractor_prints_the_mailbox_halves_and_tune_misses(
 
     output = _call(
         "evaluate_extractor",
-        *("--intent", "", "--emails", "", "--mailbox2", "", "--mailbox3", ""),
+        *("--intent", "", "--emails", "", "--mailbox2", "", "--mailbox3", "", "--mailbox4", ""),
         *("--mailbox", str(jsonl), "--misses", "holdout"),
     )
     assert "t8: [lunch] due none - no title names it (got no task)" in output
@@ -504,7 +505,7 @@ def test_evaluate_extractor_scores_the_second_mailbox_on_its_own(django_ready: N
     jsonl = write(tmp_path, "mailbox2.jsonl", _labelled_line(id="t1"))
     output = _call(
         "evaluate_extractor",
-        *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox3", ""),
+        *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox3", "", "--mailbox4", ""),
         *("--mailbox2", str(jsonl), "--misses", "all"),
     )
     assert "second mailbox, tune/holdout halves" in output
@@ -530,7 +531,7 @@ def test_evaluate_extractor_scores_the_third_mailbox_on_its_own(django_ready: No
     output = _call(
         "evaluate_extractor",
         *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", ""),
-        *("--mailbox3", str(jsonl)),
+        *("--mailbox3", str(jsonl), "--mailbox4", ""),
     )
     assert "third mailbox, tune/holdout halves" in output
     assert "second mailbox" not in output
@@ -542,7 +543,20 @@ def test_evaluate_extractor_needs_something_to_evaluate(django_ready: None) -> N
     with pytest.raises(CommandError, match="nothing to evaluate"):
         _call(
             "evaluate_extractor",
-            *("--intent", "", "--emails", "", "--mailbox", "", "--mailbox2", "", "--mailbox3", ""),
+            *(
+                "--intent",
+                "",
+                "--emails",
+                "",
+                "--mailbox",
+                "",
+                "--mailbox2",
+                "",
+                "--mailbox3",
+                "",
+                "--mailbox4",
+                "",
+            ),
         )
 
 

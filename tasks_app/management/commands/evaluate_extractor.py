@@ -13,6 +13,7 @@ from tasks_app.evaluation import (
     DEFAULT_INTENT_PATH,
     DEFAULT_MAILBOX2_PATH,
     DEFAULT_MAILBOX3_PATH,
+    DEFAULT_MAILBOX4_PATH,
     DEFAULT_MAILBOX_PATH,
     EmailsResult,
     evaluate_emails,
@@ -56,6 +57,12 @@ class Command(BaseCommand):
             help="A third held-out labelled mailbox JSONL, by a third labeller, scored and never read while "
             "rules change (default: the bundled mailbox3.jsonl when present; '' to skip).",
         )
+        parser.add_argument(
+            "--mailbox4",
+            default=None,
+            help="A fourth held-out labelled mailbox JSONL, by a fourth labeller (default: the bundled "
+            "mailbox4.jsonl when present; '' to skip).",
+        )
         parser.add_argument("--tolerance-minutes", type=int, default=60, help="Due-time tolerance.")
         parser.add_argument(
             "--misses",
@@ -79,10 +86,11 @@ class Command(BaseCommand):
             "mailbox": self._path(options["mailbox"], DEFAULT_MAILBOX_PATH),
             "second mailbox": self._path(options["mailbox2"], DEFAULT_MAILBOX2_PATH),
             "third mailbox": self._path(options["mailbox3"], DEFAULT_MAILBOX3_PATH),
+            "fourth mailbox": self._path(options["mailbox4"], DEFAULT_MAILBOX4_PATH),
         }
         if not intent_path and not any(sets.values()):
             raise CommandError(
-                "nothing to evaluate: give --intent, --emails, --mailbox, --mailbox2 or --mailbox3"
+                "nothing to evaluate: give --intent, --emails, --mailbox, --mailbox2, --mailbox3 or --mailbox4"
             )
 
         tables: list[str] = []
