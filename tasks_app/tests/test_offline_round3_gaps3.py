@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, Reader, Recipient
 from tasks_app.extractors.offline import OfflineExtractor
 
@@ -115,3 +117,36 @@ def test_an_items_own_deadline_is_kept_under_a_lead_with_another() -> None:
     )
     assert titles_and_dues(tasks)[0][1] == at(11)
     assert titles_and_dues(tasks)[1][1] == at(6)
+
+
+# Leave to ignore the note when it is already done is a bulk sender's hedge, in any of the four languages.
+
+
+@pytest.mark.parametrize(
+    "hedge, zone",
+    [
+        ("Kindly ignore if already registered.", NY),
+        ("Please disregard this reminder if you have already paid.", NY),
+        ("Por favor ignore este mensaje si ya realizó su inscripción.", MEXICO),
+        ("Merci d'ignorer ce message si vous avez déjà répondu.", "Europe/Paris"),
+        ("Bitte ignorieren Sie diese E-Mail, falls Sie sich bereits angemeldet haben.", BERLIN),
+    ],
+)
+def test_leave_to_ignore_the_note_asks_nothing(hedge: str, zone: str) -> None:
+    body = (
+        "Dear colleague,\n\nThe 4th Regional Forum on Water Policy takes place in Lyon on 12-13 May.\n"
+        f"Registration fee: EUR 350\n\n{hedge}\n\nThe Organising Committee"
+    )
+    assert extract(body, zone=zone, sender="forum@events.example.org", sender_name="Forum 2026") == []
+
+
+def test_an_ask_with_its_own_condition_still_asks() -> None:
+    tasks = extract(
+        "Hi Sam,\n\nPlease ignore the first draft and review the second one by Friday if you can.\n"
+    )
+    assert [task.title for task in tasks] != []
+
+
+def test_ignoring_one_thing_to_do_another_is_an_ask() -> None:
+    tasks = extract("Hi Sam,\n\nPlease ignore the old form and send me the new one if it is ready.\n")
+    assert [task.title for task in tasks] != []

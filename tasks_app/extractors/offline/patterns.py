@@ -299,7 +299,19 @@ NO_ASK = re.compile(
     # something? Visit Your Orders").
     r"|^(?:please\s+)?(?:rate|review) (?:your |the |[A-Z]\w+ )?(?:[\w-]+ )?(?:in|on) (?:the|our) (?:app|website|site)\b"
     r"|^(?:please\s+)?(?:rate|review) (?:your|this) (?:ride|trip|stay|order|purchase|experience|driver|delivery|visit)\b"
-    r"|^(?:visit|go to|see|open) (?-i:(?:Your|My) [A-Z]\w+)",
+    r"|^(?:visit|go to|see|open) (?-i:(?:Your|My) [A-Z]\w+)"
+    # leave to ignore the note when it is already done ("Kindly ignore if already submitted", "Please
+    # disregard this reminder if you have paid"; "Ignore este mensaje si ya realizó el pago", "Merci
+    # d'ignorer ce message si vous avez déjà répondu", "Bitte ignorieren Sie diese E-Mail, falls Sie bereits…"):
+    # a bulk sender's hedge, not an ask.
+    r"|^(?:(?:please|kindly|pls)\s+)?(?:ignore|disregard)(?:\s+(?:this|the)\s+(?:e-?mail|message|reminder|notice|note|"
+    r"letter|invitation|request))?,?\s+(?:if|in case|should)\b"
+    r"|^(?:(?:favor de|por favor,?)\s+)?(?:ignore|ignora|ignorar|omita|omite|haga caso omiso de)(?:\s+(?:este|esta|el|la)\s+"
+    r"(?:mensaje|correo|aviso|recordatorio|notificación|invitación))?,?\s+si\b"
+    r"|^(?:merci\s+d'|veuillez\s+)?(?:ignorez|ignore|ignorer|ne pas tenir compte de)(?:\s+(?:ce|cet|cette)\s+(?:message|"
+    r"courriel|e-?mail|mail|rappel|avis|invitation))?,?\s+si\b"
+    r"|^(?:bitte\s+)?(?:ignorieren|ignoriere|betrachten)(?:\s+sie)?(?:\s+(?:diese|dieses|diesen)\s+(?:e-?mail|nachricht|"
+    r"erinnerung|mahnung|schreiben|hinweis))?(?:\s+als\s+gegenstandslos)?,?\s+(?:falls|wenn|sofern)\b",
     FLAGS,
 )
 
