@@ -11,6 +11,7 @@ import pytest
 
 from tasks_app.extractors import EmailForExtraction, ExtractedTask, Reader, Recipient
 from tasks_app.extractors.offline import OfflineExtractor
+from tasks_app.extractors.offline.patterns import classify_sentence
 
 BERLIN = "Europe/Berlin"
 MEXICO = "America/Mexico_City"
@@ -150,3 +151,45 @@ def test_an_ask_with_its_own_condition_still_asks() -> None:
 def test_ignoring_one_thing_to_do_another_is_an_ask() -> None:
     tasks = extract("Hi Sam,\n\nPlease ignore the old form and send me the new one if it is ready.\n")
     assert [task.title for task in tasks] != []
+
+
+# Chat spellings of "please" ("porfa", "porfis", "xfa", "stp", "svp") mark an ask like the words they stand for.
+
+
+@pytest.mark.parametrize(
+    "body, zone",
+    [
+        (
+            "sam porfa mandame las facturas de febrero antes del viernes q el contador las pide\n\ngracias",
+            MEXICO,
+        ),
+        ("Sam, xfa revisa el inventario de la bodega antes del viernes.\n", MEXICO),
+        ("Salut Sam,\n\nTu m'envoies les photos de la soirée svp avant vendredi.\n", "Europe/Paris"),
+    ],
+)
+def test_a_chat_spelling_of_please_marks_an_ask(body: str, zone: str) -> None:
+    tasks = extract(body, zone=zone)
+    assert [task.due for task in tasks] == [at(6, zone=zone)]
+
+
+# "If you can, <do it>": the reader's means put as a condition, then what to do, in Spanish, French, German.
+
+
+@pytest.mark.parametrize(
+    "sentence, zone",
+    [
+        ("Y si puedes, reserva la sala grande para el curso del martes.", MEXICO),
+        ("Et si tu peux, réserve la grande salle pour la formation de mardi.", "Europe/Paris"),
+        ("Und wenn du kannst, reservier den großen Raum für die Schulung am Dienstag.", BERLIN),
+    ],
+)
+def test_if_you_can_then_what_to_do_is_an_ask(sentence: str, zone: str) -> None:
+    body = f"Hola Sam,\n\nThanks for the update on the course.\n\n{sentence}\n\nJo"
+    tasks = extract(body, zone=zone)
+    assert len(tasks) == 1
+    assert any(word in tasks[0].title.lower() for word in ("sala", "salle", "raum"))
+
+
+def test_if_you_can_then_the_senders_own_plan_is_no_ask() -> None:
+    assert not classify_sentence("Si puedes, yo te llamo mañana para verlo.").request
+    assert not classify_sentence("Wenn du kannst, ich bin ab zehn im Büro.").request

@@ -353,12 +353,30 @@ class SentenceIntent:
 _GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,:.!?]{0,30}[,:]\s*(?=\S)", FLAGS)
 
 
+# Chat spellings of "please" ("mari porfa mandame el rol", "envoie-moi stp les photos"): read as the words
+# they stand for.
+_CHAT_PLEASE = re.compile(r"\b(?:porfa|porfis|porfavor|porfi|xfa|plis|stp|svp)\b", FLAGS)
+_SPELLED_OUT = {"stp": "s'il te plaît", "svp": "s'il vous plaît"}
+# "Y si puedes, deposita el anticipo", "Si tu peux, envoie-moi les photos", "Wenn du kannst, schick mir die
+# Fotos": the reader's means put as a condition, then what to do. A subject after the comma ("if you can,
+# I'd…", "si puedes, yo…") makes it the sender's sentence.
+_IF_YOU_CAN = re.compile(
+    r"^(?:(?:and|also|y|e|et|und)\s+)?(?:if you can|if possible|si (?:puedes|puede|pueden|es posible|tu peux|vous pouvez|"
+    r"possible)|(?:wenn|falls) (?:du kannst|sie können|möglich))\s*,\s*"
+    r"(?!(?:i|we|it|that|this|there|the|a|an|yo|nosotros|nos|el|la|los|las|un|una|je|nous|on|ce|il|le|les|une|ich|wir|"
+    r"es|das|der|die|ein|eine)\b)[^\W\d_]",
+    FLAGS,
+)
+
+
 def classify_sentence(text: str) -> SentenceIntent:
     """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
     flat = _GREETING.sub("", " ".join(text.split()))
+    flat = _CHAT_PLEASE.sub(lambda m: _SPELLED_OUT.get(m.group().lower(), "por favor"), flat)
     # Spanish, French and German sentences are read by languages.py; the rules below are English.
     if (other_language := other_language_intent(flat)) is not None:
-        return SentenceIntent(*other_language)
+        request, commitment, meeting, question = other_language
+        return SentenceIntent(request or bool(_IF_YOU_CAN.match(flat)), commitment, meeting, question)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
     request = bool(
