@@ -193,3 +193,32 @@ def test_if_you_can_then_what_to_do_is_an_ask(sentence: str, zone: str) -> None:
 def test_if_you_can_then_the_senders_own_plan_is_no_ask() -> None:
     assert not classify_sentence("Si puedes, yo te llamo mañana para verlo.").request
     assert not classify_sentence("Wenn du kannst, ich bin ab zehn im Büro.").request
+
+
+# "before 10 on Friday (our time)": the clock is the sender's, in the zone of the email's Date header.
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Please send the signed quote before 10am on Friday (our time).",
+        "Please send the signed quote before 10am on Friday, my time.",
+        "Por favor mándame la cotización firmada antes del viernes a las 10 (nuestra hora).",
+        "Merci de m'envoyer le devis signé avant vendredi 10h (heure de chez nous).",
+        "Bitte schick mir das unterschriebene Angebot bis Freitag um 10 Uhr (unserer Zeit).",
+    ],
+)
+def test_a_time_said_on_the_senders_clock_is_in_the_senders_zone(ask: str) -> None:
+    sent = dt.datetime(2026, 3, 4, 8, 0, tzinfo=LA)
+    tasks = extract(f"Hi Sam,\n\n{ask}\n\nJo", zone=NY, sent_at=sent)
+    assert [task.due for task in tasks] == [dt.datetime(2026, 3, 6, 10, 0, tzinfo=LA)]
+
+
+def test_a_time_on_the_readers_clock_stays_in_the_readers_zone() -> None:
+    sent = dt.datetime(2026, 3, 4, 8, 0, tzinfo=LA)
+    tasks = extract(
+        "Hi Sam,\n\nPlease send the signed quote before 10am on Friday (your time).\n", sent_at=sent
+    )
+    assert [task.due for task in tasks] == [at(6, 10)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from tasks_app.dates import ResolvedDate, find_deadline_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
@@ -533,7 +534,33 @@ def _resolve_phrase(
         )
         if with_zone is not None and with_zone.zone_stated:
             return with_zone
+    if resolved.has_time and not resolved.zone_stated and _SENDERS_TIME.match(text[end:]):
+        return _on_senders_clock(resolved, email)
     return resolved
+
+
+# "before 10 on Wednesday (our time)", "a las 4 (mi hora)", "avant 10h (heure de chez nous)", "bis 10 Uhr
+# (unserer Zeit)": the clock is the sender's, whose zone the Date header's offset gives.
+_SENDERS_TIME = re.compile(
+    r"^\s*[(,]?\s*(?:(?:my|our)\s+(?:local\s+)?time|(?:mi|nuestra)\s+hora|hora\s+(?:de\s+)?(?:aquí|acá)|"
+    r"(?:mon|notre)\s+heure|heure\s+de\s+chez\s+(?:moi|nous)|(?:meiner|unserer)\s+zeit)\b(?!\s*\(?[A-Z]{2,5}\b)",
+    FLAGS,
+)
+
+
+def _on_senders_clock(resolved: ResolvedDate, email: EmailForExtraction) -> ResolvedDate:
+    """The same day and clock time, read in the zone the sender wrote from."""
+    sender_zone = email.sent_at.tzinfo
+    if sender_zone is None:
+        return resolved
+    local = resolved.due.astimezone(ZoneInfo(email.timezone))
+    due = local.replace(tzinfo=sender_zone)
+    end = (
+        resolved.end.astimezone(ZoneInfo(email.timezone)).replace(tzinfo=sender_zone)
+        if resolved.end
+        else None
+    )
+    return replace(resolved, due=due, end=end)
 
 
 # Words that make a date a deadline, in the four languages read: "by Friday", "a más tardar el 26 de
