@@ -222,3 +222,26 @@ def test_a_time_on_the_readers_clock_stays_in_the_readers_zone() -> None:
         "Hi Sam,\n\nPlease send the signed quote before 10am on Friday (your time).\n", sent_at=sent
     )
     assert [task.due for task in tasks] == [at(6, 10)]
+
+
+# "the order for the weekend before 4": the day after "for" is what the thing is for; the deadline word that
+# follows governs the clock time alone, today.
+
+
+@pytest.mark.parametrize(
+    "ask, zone",
+    [
+        ("Can you send me the catering order for the weekend before 4pm?", NY),
+        ("¿Me puedes mandar el pedido de flores para el sábado antes de las 4?", MEXICO),
+        ("Peux-tu envoyer la commande pour le week-end avant 16h ?", "Europe/Paris"),
+        ("Kannst du die Bestellung für Samstag bis 16 Uhr schicken?", BERLIN),
+    ],
+)
+def test_a_deadline_after_what_the_thing_is_for_is_todays_clock_time(ask: str, zone: str) -> None:
+    tasks = extract(f"Hi Sam,\n\n{ask}\n\nJo", zone=zone)
+    assert [task.due for task in tasks] == [at(4, 16, zone=zone)]
+
+
+def test_a_day_and_time_said_as_one_deadline_stay_together() -> None:
+    tasks = extract("Hi Sam,\n\nCan you send me the catering order by Friday before 4pm?\n\nJo")
+    assert [task.due for task in tasks] == [at(6, 16)]

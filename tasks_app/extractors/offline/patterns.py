@@ -517,11 +517,43 @@ def _with_time_said_after(
     return replace(combined, phrase=phrases[index][0])
 
 
+# "the fish order for the weekend before 4", "el pedido para el sábado antes de las 4", "la commande pour le
+# week-end avant 16h", "die Bestellung für Samstag bis 16 Uhr": the day after "for" is what the thing is
+# for; the deadline word that follows governs the clock time alone.
+_PURPOSE = re.compile(r"\b(?:for|para|pour|für)\s+$", FLAGS)
+_INNER_DEADLINE = re.compile(r"\s(?:before|by|until|antes\s+de|avant|bis|vor)\s+(?=\S)", FLAGS)
+_TODAY = {
+    "before": "today",
+    "by": "today",
+    "until": "today",
+    "antes": "hoy",
+    "avant": "aujourd'hui",
+    "bis": "heute",
+    "vor": "heute",
+}
+
+
+def _deadline_after_purpose(before: str, phrase: str, email: EmailForExtraction) -> ResolvedDate | None:
+    inner = _INNER_DEADLINE.search(phrase)
+    if inner is None or not _PURPOSE.search(before):
+        return None
+    tail = phrase[inner.start() + 1 :]
+    # A clock time alone is today's ("antes de las 4" is "hoy antes de las 4"), said in the lead's language.
+    today = _TODAY[inner.group().strip().split()[0].lower()]
+    for said in (tail, f"{today} {tail}"):
+        deadline = resolve_due(said, reference=email.sent_at, timezone=email.timezone)
+        if deadline is not None and deadline.has_time and deadline.due >= email.sent_at:
+            return replace(deadline, phrase=phrase)
+    return None
+
+
 def _resolve_phrase(
     text: str, phrases: list[tuple[str, int, int]], index: int, email: EmailForExtraction
 ) -> ResolvedDate | None:
-    phrase, _start, end = phrases[index]
-    resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+    phrase, start, end = phrases[index]
+    resolved = _deadline_after_purpose(text[:start], phrase, email) or resolve_due(
+        phrase, reference=email.sent_at, timezone=email.timezone
+    )
     if resolved is None:
         return None
     resolved = _with_day_said_apart(phrases, index, resolved, email)
