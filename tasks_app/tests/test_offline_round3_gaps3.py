@@ -245,3 +245,20 @@ def test_a_deadline_after_what_the_thing_is_for_is_todays_clock_time(ask: str, z
 def test_a_day_and_time_said_as_one_deadline_stay_together() -> None:
     tasks = extract("Hi Sam,\n\nCan you send me the catering order by Friday before 4pm?\n\nJo")
     assert [task.due for task in tasks] == [at(6, 16)]
+
+
+# "next Tuesday (March 10) at 3pm": the day said again in brackets stands between the day and its time.
+
+
+@pytest.mark.parametrize(
+    "ask, zone",
+    [
+        ("Let's do a call next Tuesday (March 10) at 3pm to go over the numbers.", NY),
+        ("¿Podemos tener una llamada el martes (10 de marzo) a las 15:00?", MEXICO),
+        ("Pouvons-nous nous appeler mardi (10 mars) à 15h ?", "Europe/Paris"),
+        ("Können wir uns am Dienstag (10. März) um 15 Uhr treffen?", BERLIN),
+    ],
+)
+def test_a_day_said_again_in_brackets_keeps_the_time_after_it(ask: str, zone: str) -> None:
+    tasks = extract(f"Hi Sam,\n\n{ask}\n\nJo", zone=zone)
+    assert [task.due for task in tasks] == [at(10, 15, zone=zone)]

@@ -449,7 +449,9 @@ def _in_the_evening(resolved: ResolvedDate, text: str) -> ResolvedDate:
 
 # A clock time alone ("4pm", "at 10:30"): its day may be said elsewhere in the sentence.
 _TIME_ONLY = re.compile(
-    r"(?:(?:at|by|before|around|from)\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?", FLAGS
+    r"(?:(?:at|by|before|around|from|a\s+las?|à|vers|um|gegen)\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?"
+    r"(?:\s*[A-Z]{2,4})?",
+    FLAGS,
 )
 
 
@@ -487,6 +489,7 @@ def _with_day_said_apart(
 
 
 # Between a day and its time: "Thursday (2pm Paris time)", "Thursday, 2pm", "Thursday - 10:30".
+_RESTATED = re.compile(r"\s*\(\s*")
 _DAY_TIME_GAP = re.compile(r"s?\s*(?:[(,–—-]\s*|\s(?:at|from)\s+)?", FLAGS)  # "Thursdays at 2pm" too
 
 
@@ -501,15 +504,25 @@ def _with_time_said_after(
     if resolved.has_time or index + 1 >= len(phrases):
         return resolved
     _phrase, _start, end = phrases[index]
-    following, next_start, _next_end = phrases[index + 1]
+    following, next_start, next_end = phrases[index + 1]
+    # "next Tuesday (Dec 8) at 11": the same day said again in brackets stands between the day and its time.
+    restated = _RESTATED.match(text[end:])
+    if restated and next_start == end + restated.end() and index + 2 < len(phrases):
+        again = resolve_due(following, reference=email.sent_at, timezone=email.timezone)
+        closing = re.match(r"\s*\)", text[next_end:])
+        if again is not None and again.due.date() == resolved.due.date() and closing:
+            end = next_end + closing.end()
+            following, next_start, _next_end = phrases[index + 2]
     clock = _TIME_ONLY.match(following.strip())
     if not clock or not _DAY_TIME_GAP.fullmatch(text[end:next_start]):
         return resolved
     combined = None
+    # "Thursday at 2pm"; "el martes a las 15:00", "mardi à 15h" and "Dienstag um 15 Uhr" bring their own word.
     for said in (following.strip(), clock.group().strip()):
-        combined = resolve_due(
-            f"{phrases[index][0]} at {said}", reference=email.sent_at, timezone=email.timezone
-        )
+        for joined in (f"{phrases[index][0]} at {said}", f"{phrases[index][0]} {said}"):
+            combined = resolve_due(joined, reference=email.sent_at, timezone=email.timezone)
+            if combined is not None and combined.has_time:
+                break
         if combined is not None and combined.has_time:
             break
     if combined is None or not combined.has_time:
