@@ -262,3 +262,27 @@ def test_a_day_and_time_said_as_one_deadline_stay_together() -> None:
 def test_a_day_said_again_in_brackets_keeps_the_time_after_it(ask: str, zone: str) -> None:
     tasks = extract(f"Hi Sam,\n\n{ask}\n\nJo", zone=zone)
     assert [task.due for task in tasks] == [at(10, 15, zone=zone)]
+
+
+# A passive duty with a deadline in Spanish, French or German is an ask, as "has to be submitted by" is.
+
+
+@pytest.mark.parametrize(
+    "duty, zone",
+    [
+        (
+            "Le recordamos que el pago del predial debe efectuarse a más tardar el 6 de marzo en ventanilla.",
+            MEXICO,
+        ),
+        ("Les justificatifs doivent être envoyés au service comptable avant le 6 mars.", "Europe/Paris"),
+        ("Der Antrag auf Verlängerung muss bis zum 6. März beim Bürgeramt eingereicht werden.", BERLIN),
+    ],
+)
+def test_a_passive_duty_with_a_deadline_is_an_ask_in_other_languages(duty: str, zone: str) -> None:
+    tasks = extract(f"Estimado Sam,\n\n{duty}\n\nSaludos", zone=zone)
+    assert [task.due for task in tasks] == [at(6, zone=zone)]
+
+
+def test_a_passive_duty_without_a_deadline_is_a_state_of_things() -> None:
+    assert not classify_sentence("Die Wartung für den Kompressor muss noch beauftragt werden.").request
+    assert not classify_sentence("La factura debe incluir el RFC del cliente.").request

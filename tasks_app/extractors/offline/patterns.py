@@ -370,6 +370,20 @@ _IF_YOU_CAN = re.compile(
 )
 
 
+# A passive duty with a deadline, as PASSIVE_DUTY reads it in English: "la renovación debe realizarse a más
+# tardar el 15", "les documents doivent être envoyés avant le 4", "der Antrag muss bis Freitag eingereicht
+# werden". Without a deadline ("die Wartung muss noch beauftragt werden") it is a state of things.
+_PASSIVE_DUTY_OTHER = re.compile(
+    r"\b(?:debe|deben|deberá|deberán|tiene que|tienen que|ha de|han de)\s+(?:ser\s+[^\W\d_]+(?:ad|id)[oa]s?|"
+    r"[^\W\d_]+(?:ar|er|ir)se)\b(?:\s+[^\s.;!?]+){0,6}?\s+(?:a más tardar|antes del?|hasta el)\b"
+    r"|\b(?:doit|doivent|devra|devront)\s+être\s+[^\W\d_]+(?:é|i|u|t|s)e?s?\b(?:\s+[^\s.;!?]+){0,6}?\s+"
+    r"(?:avant|d'ici|au plus tard|jusqu'au)\b"
+    r"|\b(?:muss|müssen)\s+(?=(?:[^\s?!]+\s+){0,6}?(?:bis|spätestens)\b)(?:[^\s?!]+\s+){1,12}?[^\W\d_]+(?:t|en)\s+"
+    r"werden\b",
+    FLAGS,
+)
+
+
 def classify_sentence(text: str) -> SentenceIntent:
     """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
     flat = _GREETING.sub("", " ".join(text.split()))
@@ -377,7 +391,8 @@ def classify_sentence(text: str) -> SentenceIntent:
     # Spanish, French and German sentences are read by languages.py; the rules below are English.
     if (other_language := other_language_intent(flat)) is not None:
         request, commitment, meeting, question = other_language
-        return SentenceIntent(request or bool(_IF_YOU_CAN.match(flat)), commitment, meeting, question)
+        request = request or bool(_IF_YOU_CAN.match(flat) or _PASSIVE_DUTY_OTHER.search(flat))
+        return SentenceIntent(request, commitment, meeting, question)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
     request = bool(
