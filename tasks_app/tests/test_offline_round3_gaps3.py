@@ -286,3 +286,27 @@ def test_a_passive_duty_with_a_deadline_is_an_ask_in_other_languages(duty: str, 
 def test_a_passive_duty_without_a_deadline_is_a_state_of_things() -> None:
     assert not classify_sentence("Die Wartung für den Kompressor muss noch beauftragt werden.").request
     assert not classify_sentence("La factura debe incluir el RFC del cliente.").request
+
+
+# A due column in day.month figures ("27.11.") and a task cell with an aside in brackets.
+
+
+def test_a_due_column_in_day_month_figures_gives_each_rows_deadline() -> None:
+    body = (
+        "Hi all,\n\nhere is what is still open before the audit.\n\n"
+        "Who | What | Due\n"
+        "Sam | Inventory of lab chemicals bought from the budget (2025–2026) | 05.03.\n"
+        "Lena | Safety training records | 06.03.\n"
+        "Sam | Update the freezer log (all units over -20 °C) | 09.03.\n\n"
+        "Thanks,\nJo"
+    )
+    tasks = extract(body, zone=BERLIN)
+    assert titles_and_dues(tasks) == [
+        ("Complete inventory of lab chemicals bought from the budget", at(5, zone=BERLIN)),
+        ("Update the freezer log", at(9, zone=BERLIN)),
+    ]
+
+
+def test_day_month_figures_after_a_deadline_word_are_the_due() -> None:
+    tasks = extract("Hi Sam,\n\nPlease send me the signed forms by 06.03.\n\nJo", zone=BERLIN)
+    assert [task.due for task in tasks] == [at(6, zone=BERLIN)]

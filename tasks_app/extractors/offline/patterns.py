@@ -582,6 +582,10 @@ def _resolve_phrase(
     resolved = _deadline_after_purpose(text[:start], phrase, email) or resolve_due(
         phrase, reference=email.sent_at, timezone=email.timezone
     )
+    lead = _DEADLINE_LEAD.search(text[:start]) if resolved is None else None
+    if lead is not None:
+        # "by 04.12.": a day and month in figures read as a date only with the word that makes it a deadline.
+        resolved = resolve_due(text[lead.start() : end], reference=email.sent_at, timezone=email.timezone)
     if resolved is None:
         return None
     resolved = _with_day_said_apart(phrases, index, resolved, email)

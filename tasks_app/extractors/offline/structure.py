@@ -633,7 +633,8 @@ def _as_an_action(cell: str, *, language: str = "", needed_verb: str = "") -> st
     is that thing to send: a title starts with a verb (a German to-do ends on it). A cell already led by
     a verb keeps it, in its language."""
     verb = needed_verb or _WORK_VERB.get(language, "complete")
-    words = re.findall(r"[\w'-]+", cell)
+    # An aside in brackets ("(2025–2026)", "(purchases over 5,000 EUR)") is detail, not the name of the work.
+    words = re.findall(r"[\w'-]+", re.sub(r"\([^()]*\)", " ", cell)) or re.findall(r"[\w'-]+", cell)
     # "Invoice with RFC and our tax details" under "what we need from you" is the invoice: a verb takes an
     # object ("Invoice the client"), the name of a thing goes on with "with", "of", "and"...
     named_thing = bool(needed_verb) and bool(
@@ -682,6 +683,10 @@ def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
         if _DONE.fullmatch(cells[columns.status].strip()):
             return None
     due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
+    if due_cell.strip() and resolve_first_due(due_cell, email) is None:
+        # The due column says each date is a deadline: "27.11." alone reads as nothing, "by 27.11." as the
+        # 27th of November.
+        due_cell = f"by {due_cell.strip()}"
     language = _table_language(email)
     action = _as_an_action(
         cells[columns.task], language=language, needed_verb=_needed_verb(row, email, language)
