@@ -310,3 +310,36 @@ def test_a_due_column_in_day_month_figures_gives_each_rows_deadline() -> None:
 def test_day_month_figures_after_a_deadline_word_are_the_due() -> None:
     tasks = extract("Hi Sam,\n\nPlease send me the signed forms by 06.03.\n\nJo", zone=BERLIN)
     assert [task.due for task in tasks] == [at(6, zone=BERLIN)]
+
+
+# A German ask that joins two actions with "und" and a verb: one task per action; "bis dahin" is the date of
+# the first.
+
+
+def test_a_german_ask_joining_two_actions_gives_two_tasks() -> None:
+    tasks = extract(
+        "Hallo Sam,\n\nBitte schick mir bis Freitag die Rechnung und überweise am Montag die Anzahlung.\n",
+        zone=BERLIN,
+    )
+    assert titles_and_dues(tasks) == [
+        ("Rechnung schicken", at(6, zone=BERLIN)),
+        ("Anzahlung überweisen", at(9, zone=BERLIN)),
+    ]
+
+
+def test_the_second_german_action_by_then_takes_the_first_ones_date() -> None:
+    tasks = extract(
+        "Liebe Eltern,\n\nBitte gebt bis Freitag die Anmeldung bei Frau Kurz ab und überweist bis dahin auch "
+        "die 20 € auf das Klassenkonto.\n\nDanke",
+        zone=BERLIN,
+    )
+    assert len(tasks) == 2
+    assert "überweisen" in tasks[1].title
+    assert tasks[1].due == at(6, zone=BERLIN)
+
+
+def test_two_things_joined_by_und_are_one_german_ask() -> None:
+    tasks = extract(
+        "Hallo Sam,\n\nBitte schick mir die Rechnung und die Quittung bis Freitag.\n", zone=BERLIN
+    )
+    assert len(tasks) == 1
