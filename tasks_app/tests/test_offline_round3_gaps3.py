@@ -343,3 +343,8 @@ def test_two_things_joined_by_und_are_one_german_ask() -> None:
         "Hallo Sam,\n\nBitte schick mir die Rechnung und die Quittung bis Freitag.\n", zone=BERLIN
     )
     assert len(tasks) == 1
+
+
+def test_an_svp_in_an_english_email_is_a_person_not_a_please() -> None:
+    assert not classify_sentence("SVP approval still pending.").request
+    assert classify_sentence("Envoie-moi les photos svp.").request

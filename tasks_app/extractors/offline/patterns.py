@@ -356,7 +356,8 @@ _GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,:.!?]{0,30}[,:]\s*(?=\S)", F
 
 # Chat spellings of "please" ("mari porfa mandame el rol", "envoie-moi stp les photos"): read as the words
 # they stand for.
-_CHAT_PLEASE = re.compile(r"\b(?:porfa|porfis|porfavor|porfi|xfa|plis|stp|svp)\b", FLAGS)
+# Written small: "SVP" in an English email is a senior vice-president.
+_CHAT_PLEASE = re.compile(r"\b(?:porfa|porfis|porfavor|porfi|xfa|plis|(?-i:stp|svp))\b", FLAGS)
 _SPELLED_OUT = {"stp": "s'il te plaît", "svp": "s'il vous plaît"}
 # "Y si puedes, deposita el anticipo", "Si tu peux, envoie-moi les photos", "Wenn du kannst, schick mir die
 # Fotos": the reader's means put as a condition, then what to do. A subject after the comma ("if you can,
