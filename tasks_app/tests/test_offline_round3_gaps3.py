@@ -348,3 +348,25 @@ def test_two_things_joined_by_und_are_one_german_ask() -> None:
 def test_an_svp_in_an_english_email_is_a_person_not_a_please() -> None:
     assert not classify_sentence("SVP approval still pending.").request
     assert classify_sentence("Envoie-moi les photos svp.").request
+
+
+# Urging the reader to keep to dates set elsewhere is no task of its own: the dated tasks are the asks.
+
+_SCHEDULE_TABLE = (
+    "Who | What | Due\nSam | Update the freezer log | 09.03.\nLena | Safety training records | 06.03.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "urge, zone",
+    [
+        ("Please stick to the dates, the audit is on 20 March.", NY),
+        ("Por favor respeten las fechas, la auditoría es el 20 de marzo.", MEXICO),
+        ("Merci de respecter les délais, l'audit a lieu le 20 mars.", "Europe/Paris"),
+        ("Bitte haltet die Termine ein, das Audit ist am 20. März.", BERLIN),
+    ],
+)
+def test_urging_to_keep_to_the_dates_is_no_task(urge: str, zone: str) -> None:
+    tasks = extract(f"Hi all,\n\n{urge}\n\n{_SCHEDULE_TABLE}\nJo", zone=zone)
+    assert len(tasks) == 1
+    assert "freezer log" in tasks[0].title

@@ -312,7 +312,17 @@ NO_ASK = re.compile(
     r"|^(?:merci\s+d'|veuillez\s+)?(?:ignorez|ignore|ignorer|ne pas tenir compte de)(?:\s+(?:ce|cet|cette)\s+(?:message|"
     r"courriel|e-?mail|mail|rappel|avis|invitation))?,?\s+si\b"
     r"|^(?:bitte\s+)?(?:ignorieren|ignoriere|betrachten)(?:\s+sie)?(?:\s+(?:diese|dieses|diesen)\s+(?:e-?mail|nachricht|"
-    r"erinnerung|mahnung|schreiben|hinweis))?(?:\s+als\s+gegenstandslos)?,?\s+(?:falls|wenn|sofern)\b",
+    r"erinnerung|mahnung|schreiben|hinweis))?(?:\s+als\s+gegenstandslos)?,?\s+(?:falls|wenn|sofern)\b"
+    # keeping to dates set elsewhere ("Please stick to the dates", "Respetad las fechas", "Merci de respecter
+    # les délais", "Bitte haltet die Termine ein"): the dated tasks are the asks, this only urges them.
+    r"|^(?:(?:please|kindly|pls|por favor,?|merci de|bitte)\s+)?(?:stick|keep|hold|adhere)\s+to\s+(?:the|these|those|our|"
+    r"your|all)\s+(?:[\w-]+\s+)?(?:dates|deadlines|timeline|schedule|due dates)\b|^(?:please\s+)?(?:respect|meet)\s+"
+    r"(?:the|these|those|all)\s+(?:dates|deadlines|due dates)\b"
+    r"|^(?:(?:por favor,?|favor de)\s+)?(?:respeta|respetad|respeten|respetar|cumple|cumplid|cumplan|cumplir)\s+"
+    r"(?:con\s+)?(?:las|los|estas|estos)\s+(?:fechas|plazos)\b"
+    r"|^(?:merci\s+de\s+|veuillez\s+)?(?:respecte[rz]?|tiens|tenez|tenir)\s+(?:les|ces)\s+(?:dates|délais|échéances)\b"
+    r"|^(?:bitte\s+)?(?:haltet|halten\s+sie|halte)\s+(?:(?:bitte|unbedingt)\s+)?(?:die|diese)\s+"
+    r"(?:termine|fristen|daten|deadlines)\s+ein\b",
     FLAGS,
 )
 
