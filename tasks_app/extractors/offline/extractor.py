@@ -238,9 +238,44 @@ def _dated_actions(sentence: Sentence) -> list[Sentence]:
     return [sentence]
 
 
+# "Bitte gebt die Erklärung ab und überweist bis dahin auch die 12 €": German writes nouns with a capital,
+# so a small word after "und" that ends like a verb ("überweist", "schicke", "bringen") starts a second action
+# of the same ask. Small words that are not verbs are listed.
+_UND_VERB = re.compile(
+    r"(?:,\s*|\s+)und\s+(?:dann\s+|danach\s+)?(?=(?!(?:auch|dann|noch|zwar|nicht|nur|dort|hier|heute|morgen|"
+    r"bitte|mit|für|bis|vor|nach|zum|zur|den|dem|des|die|der|das|ein|eine|einen|einem|einer|wir|ich|er|sie|es|"
+    r"ihr|du|man|alle|alles|jetzt|gleich|gerne|gern|schöne|schönen|liebe|viele|vielen|beste|besten|gute|guten)\b)"
+    r"(?-i:[a-zäöüß])[a-zäöüß]{2,}(?:t|e|en)\b)",
+    FLAGS,
+)
+
+
+def _german_joined_actions(sentence: Sentence) -> list[Sentence]:
+    """A German ask that joins two actions with "und" and a verb, cut into one unit per action; the
+    second keeps the "bitte" that makes the first an ask."""
+    if sentence.role != "text" or sentence_language(sentence.text) != "de":
+        return [sentence]
+    m = _UND_VERB.search(sentence.text)
+    if m is None:
+        return [sentence]
+    head, tail = sentence.text[: m.start()], sentence.text[m.end() :]
+    if not classify_sentence(head).request or len(tail.split()) < 3:
+        return [sentence]
+    first = replace(sentence, text=head, end=sentence.start + m.start())
+    second = replace(
+        sentence, text=tail, start=sentence.start + m.end(), speaker=sentence.speaker or "bitte "
+    )
+    return [first, second]
+
+
 def _units(body: str) -> list[Sentence]:
     """Sentences, with a sentence that joins two asks cut into one unit per ask."""
-    return [part for unit in _ask_units(body) for part in _dated_actions(unit)]
+    return [
+        part
+        for unit in _ask_units(body)
+        for dated in _dated_actions(unit)
+        for part in _german_joined_actions(dated)
+    ]
 
 
 def _ask_units(body: str) -> list[Sentence]:
@@ -400,7 +435,10 @@ _DO_IT_BY = re.compile(
 
 
 # "Please pay it by then", "before then": the date is in the sentence before.
-_THEN = re.compile(r"\b(?:by|before|until|till|no later than)\s+then\b", FLAGS)
+_THEN = re.compile(
+    r"\b(?:by|before|until|till|no later than)\s+then\b|\bbis\s+dahin\b|\b(?:hasta|para)\s+entonces\b|\bd'ici\s+là\b",
+    FLAGS,
+)
 # A date said as a deadline ("Legal needs our comments by Friday 3pm", "ideally before noon").
 _BARE_LET_ME_KNOW = re.compile(
     r"(?:please\s+|just\s+|do\s+)?(?:let (?:me|us) know|lmk)(?:\s+(?:either way|asap|soon|what you think|"

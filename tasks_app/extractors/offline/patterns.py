@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from tasks_app.dates import ResolvedDate, find_deadline_phrases, resolve_due
 from tasks_app.extractors import EmailForExtraction, Priority
@@ -299,7 +300,29 @@ NO_ASK = re.compile(
     # something? Visit Your Orders").
     r"|^(?:please\s+)?(?:rate|review) (?:your |the |[A-Z]\w+ )?(?:[\w-]+ )?(?:in|on) (?:the|our) (?:app|website|site)\b"
     r"|^(?:please\s+)?(?:rate|review) (?:your|this) (?:ride|trip|stay|order|purchase|experience|driver|delivery|visit)\b"
-    r"|^(?:visit|go to|see|open) (?-i:(?:Your|My) [A-Z]\w+)",
+    r"|^(?:visit|go to|see|open) (?-i:(?:Your|My) [A-Z]\w+)"
+    # leave to ignore the note when it is already done ("Kindly ignore if already submitted", "Please
+    # disregard this reminder if you have paid"; "Ignore este mensaje si ya realizó el pago", "Merci
+    # d'ignorer ce message si vous avez déjà répondu", "Bitte ignorieren Sie diese E-Mail, falls Sie bereits…"):
+    # a bulk sender's hedge, not an ask.
+    r"|^(?:(?:please|kindly|pls)\s+)?(?:ignore|disregard)(?:\s+(?:this|the)\s+(?:e-?mail|message|reminder|notice|note|"
+    r"letter|invitation|request))?,?\s+(?:if|in case|should)\b"
+    r"|^(?:(?:favor de|por favor,?)\s+)?(?:ignore|ignora|ignorar|omita|omite|haga caso omiso de)(?:\s+(?:este|esta|el|la)\s+"
+    r"(?:mensaje|correo|aviso|recordatorio|notificación|invitación))?,?\s+si\b"
+    r"|^(?:merci\s+d'|veuillez\s+)?(?:ignorez|ignore|ignorer|ne pas tenir compte de)(?:\s+(?:ce|cet|cette)\s+(?:message|"
+    r"courriel|e-?mail|mail|rappel|avis|invitation))?,?\s+si\b"
+    r"|^(?:bitte\s+)?(?:ignorieren|ignoriere|betrachten)(?:\s+sie)?(?:\s+(?:diese|dieses|diesen)\s+(?:e-?mail|nachricht|"
+    r"erinnerung|mahnung|schreiben|hinweis))?(?:\s+als\s+gegenstandslos)?,?\s+(?:falls|wenn|sofern)\b"
+    # keeping to dates set elsewhere ("Please stick to the dates", "Respetad las fechas", "Merci de respecter
+    # les délais", "Bitte haltet die Termine ein"): the dated tasks are the asks, this only urges them.
+    r"|^(?:(?:please|kindly|pls|por favor,?|merci de|bitte)\s+)?(?:stick|keep|hold|adhere)\s+to\s+(?:the|these|those|our|"
+    r"your|all)\s+(?:[\w-]+\s+)?(?:dates|deadlines|timeline|schedule|due dates)\b|^(?:please\s+)?(?:respect|meet)\s+"
+    r"(?:the|these|those|all)\s+(?:dates|deadlines|due dates)\b"
+    r"|^(?:(?:por favor,?|favor de)\s+)?(?:respeta|respetad|respeten|respetar|cumple|cumplid|cumplan|cumplir)\s+"
+    r"(?:con\s+)?(?:las|los|estas|estos)\s+(?:fechas|plazos)\b"
+    r"|^(?:merci\s+de\s+|veuillez\s+)?(?:respecte[rz]?|tiens|tenez|tenir)\s+(?:les|ces)\s+(?:dates|délais|échéances)\b"
+    r"|^(?:bitte\s+)?(?:haltet|halten\s+sie|halte)\s+(?:(?:bitte|unbedingt)\s+)?(?:die|diese)\s+"
+    r"(?:termine|fristen|daten|deadlines)\s+ein\b",
     FLAGS,
 )
 
@@ -341,12 +364,46 @@ class SentenceIntent:
 _GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,:.!?]{0,30}[,:]\s*(?=\S)", FLAGS)
 
 
+# Chat spellings of "please" ("mari porfa mandame el rol", "envoie-moi stp les photos"): read as the words
+# they stand for.
+# Written small: "SVP" in an English email is a senior vice-president.
+_CHAT_PLEASE = re.compile(r"\b(?:porfa|porfis|porfavor|porfi|xfa|plis|(?-i:stp|svp))\b", FLAGS)
+_SPELLED_OUT = {"stp": "s'il te plaît", "svp": "s'il vous plaît"}
+# "Y si puedes, deposita el anticipo", "Si tu peux, envoie-moi les photos", "Wenn du kannst, schick mir die
+# Fotos": the reader's means put as a condition, then what to do. A subject after the comma ("if you can,
+# I'd…", "si puedes, yo…") makes it the sender's sentence.
+_IF_YOU_CAN = re.compile(
+    r"^(?:(?:and|also|y|e|et|und)\s+)?(?:if you can|if possible|si (?:puedes|puede|pueden|es posible|tu peux|vous pouvez|"
+    r"possible)|(?:wenn|falls) (?:du kannst|sie können|möglich))\s*,\s*"
+    r"(?!(?:i|we|it|that|this|there|the|a|an|yo|nosotros|nos|el|la|los|las|un|una|je|nous|on|ce|il|le|les|une|ich|wir|"
+    r"es|das|der|die|ein|eine)\b)[^\W\d_]",
+    FLAGS,
+)
+
+
+# A passive duty with a deadline, as PASSIVE_DUTY reads it in English: "la renovación debe realizarse a más
+# tardar el 15", "les documents doivent être envoyés avant le 4", "der Antrag muss bis Freitag eingereicht
+# werden". Without a deadline ("die Wartung muss noch beauftragt werden") it is a state of things.
+_PASSIVE_DUTY_OTHER = re.compile(
+    r"\b(?:debe|deben|deberá|deberán|tiene que|tienen que|ha de|han de)\s+(?:ser\s+[^\W\d_]+(?:ad|id)[oa]s?|"
+    r"[^\W\d_]+(?:ar|er|ir)se)\b(?:\s+[^\s.;!?]+){0,6}?\s+(?:a más tardar|antes del?|hasta el)\b"
+    r"|\b(?:doit|doivent|devra|devront)\s+être\s+[^\W\d_]+(?:é|i|u|t|s)e?s?\b(?:\s+[^\s.;!?]+){0,6}?\s+"
+    r"(?:avant|d'ici|au plus tard|jusqu'au)\b"
+    r"|\b(?:muss|müssen)\s+(?=(?:[^\s?!]+\s+){0,6}?(?:bis|spätestens)\b)(?:[^\s?!]+\s+){1,12}?[^\W\d_]+(?:t|en)\s+"
+    r"werden\b",
+    FLAGS,
+)
+
+
 def classify_sentence(text: str) -> SentenceIntent:
     """Which kinds of actionable intent ``text`` carries (all False for spam-like or purely social text)."""
     flat = _GREETING.sub("", " ".join(text.split()))
+    flat = _CHAT_PLEASE.sub(lambda m: _SPELLED_OUT.get(m.group().lower(), "por favor"), flat)
     # Spanish, French and German sentences are read by languages.py; the rules below are English.
     if (other_language := other_language_intent(flat)) is not None:
-        return SentenceIntent(*other_language)
+        request, commitment, meeting, question = other_language
+        request = request or bool(_IF_YOU_CAN.match(flat) or _PASSIVE_DUTY_OTHER.search(flat))
+        return SentenceIntent(request, commitment, meeting, question)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
     request = bool(
@@ -418,7 +475,9 @@ def _in_the_evening(resolved: ResolvedDate, text: str) -> ResolvedDate:
 
 # A clock time alone ("4pm", "at 10:30"): its day may be said elsewhere in the sentence.
 _TIME_ONLY = re.compile(
-    r"(?:(?:at|by|before|around|from)\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?", FLAGS
+    r"(?:(?:at|by|before|around|from|a\s+las?|à|vers|um|gegen)\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?"
+    r"(?:\s*[A-Z]{2,4})?",
+    FLAGS,
 )
 
 
@@ -456,6 +515,7 @@ def _with_day_said_apart(
 
 
 # Between a day and its time: "Thursday (2pm Paris time)", "Thursday, 2pm", "Thursday - 10:30".
+_RESTATED = re.compile(r"\s*\(\s*")
 _DAY_TIME_GAP = re.compile(r"s?\s*(?:[(,–—-]\s*|\s(?:at|from)\s+)?", FLAGS)  # "Thursdays at 2pm" too
 
 
@@ -470,15 +530,25 @@ def _with_time_said_after(
     if resolved.has_time or index + 1 >= len(phrases):
         return resolved
     _phrase, _start, end = phrases[index]
-    following, next_start, _next_end = phrases[index + 1]
+    following, next_start, next_end = phrases[index + 1]
+    # "next Tuesday (Dec 8) at 11": the same day said again in brackets stands between the day and its time.
+    restated = _RESTATED.match(text[end:])
+    if restated and next_start == end + restated.end() and index + 2 < len(phrases):
+        again = resolve_due(following, reference=email.sent_at, timezone=email.timezone)
+        closing = re.match(r"\s*\)", text[next_end:])
+        if again is not None and again.due.date() == resolved.due.date() and closing:
+            end = next_end + closing.end()
+            following, next_start, _next_end = phrases[index + 2]
     clock = _TIME_ONLY.match(following.strip())
     if not clock or not _DAY_TIME_GAP.fullmatch(text[end:next_start]):
         return resolved
     combined = None
+    # "Thursday at 2pm"; "el martes a las 15:00", "mardi à 15h" and "Dienstag um 15 Uhr" bring their own word.
     for said in (following.strip(), clock.group().strip()):
-        combined = resolve_due(
-            f"{phrases[index][0]} at {said}", reference=email.sent_at, timezone=email.timezone
-        )
+        for joined in (f"{phrases[index][0]} at {said}", f"{phrases[index][0]} {said}"):
+            combined = resolve_due(joined, reference=email.sent_at, timezone=email.timezone)
+            if combined is not None and combined.has_time:
+                break
         if combined is not None and combined.has_time:
             break
     if combined is None or not combined.has_time:
@@ -486,11 +556,47 @@ def _with_time_said_after(
     return replace(combined, phrase=phrases[index][0])
 
 
+# "the fish order for the weekend before 4", "el pedido para el sábado antes de las 4", "la commande pour le
+# week-end avant 16h", "die Bestellung für Samstag bis 16 Uhr": the day after "for" is what the thing is
+# for; the deadline word that follows governs the clock time alone.
+_PURPOSE = re.compile(r"\b(?:for|para|pour|für)\s+$", FLAGS)
+_INNER_DEADLINE = re.compile(r"\s(?:before|by|until|antes\s+de|avant|bis|vor)\s+(?=\S)", FLAGS)
+_TODAY = {
+    "before": "today",
+    "by": "today",
+    "until": "today",
+    "antes": "hoy",
+    "avant": "aujourd'hui",
+    "bis": "heute",
+    "vor": "heute",
+}
+
+
+def _deadline_after_purpose(before: str, phrase: str, email: EmailForExtraction) -> ResolvedDate | None:
+    inner = _INNER_DEADLINE.search(phrase)
+    if inner is None or not _PURPOSE.search(before):
+        return None
+    tail = phrase[inner.start() + 1 :]
+    # A clock time alone is today's ("antes de las 4" is "hoy antes de las 4"), said in the lead's language.
+    today = _TODAY[inner.group().strip().split()[0].lower()]
+    for said in (tail, f"{today} {tail}"):
+        deadline = resolve_due(said, reference=email.sent_at, timezone=email.timezone)
+        if deadline is not None and deadline.has_time and deadline.due >= email.sent_at:
+            return replace(deadline, phrase=phrase)
+    return None
+
+
 def _resolve_phrase(
     text: str, phrases: list[tuple[str, int, int]], index: int, email: EmailForExtraction
 ) -> ResolvedDate | None:
-    phrase, _start, end = phrases[index]
-    resolved = resolve_due(phrase, reference=email.sent_at, timezone=email.timezone)
+    phrase, start, end = phrases[index]
+    resolved = _deadline_after_purpose(text[:start], phrase, email) or resolve_due(
+        phrase, reference=email.sent_at, timezone=email.timezone
+    )
+    lead = _DEADLINE_LEAD.search(text[:start]) if resolved is None else None
+    if lead is not None:
+        # "by 04.12.": a day and month in figures read as a date only with the word that makes it a deadline.
+        resolved = resolve_due(text[lead.start() : end], reference=email.sent_at, timezone=email.timezone)
     if resolved is None:
         return None
     resolved = _with_day_said_apart(phrases, index, resolved, email)
@@ -503,7 +609,33 @@ def _resolve_phrase(
         )
         if with_zone is not None and with_zone.zone_stated:
             return with_zone
+    if resolved.has_time and not resolved.zone_stated and _SENDERS_TIME.match(text[end:]):
+        return _on_senders_clock(resolved, email)
     return resolved
+
+
+# "before 10 on Wednesday (our time)", "a las 4 (mi hora)", "avant 10h (heure de chez nous)", "bis 10 Uhr
+# (unserer Zeit)": the clock is the sender's, whose zone the Date header's offset gives.
+_SENDERS_TIME = re.compile(
+    r"^\s*[(,]?\s*(?:(?:my|our)\s+(?:local\s+)?time|(?:mi|nuestra)\s+hora|hora\s+(?:de\s+)?(?:aquí|acá)|"
+    r"(?:mon|notre)\s+heure|heure\s+de\s+chez\s+(?:moi|nous)|(?:meiner|unserer)\s+zeit)\b(?!\s*\(?[A-Z]{2,5}\b)",
+    FLAGS,
+)
+
+
+def _on_senders_clock(resolved: ResolvedDate, email: EmailForExtraction) -> ResolvedDate:
+    """The same day and clock time, read in the zone the sender wrote from."""
+    sender_zone = email.sent_at.tzinfo
+    if sender_zone is None:
+        return resolved
+    local = resolved.due.astimezone(ZoneInfo(email.timezone))
+    due = local.replace(tzinfo=sender_zone)
+    end = (
+        resolved.end.astimezone(ZoneInfo(email.timezone)).replace(tzinfo=sender_zone)
+        if resolved.end
+        else None
+    )
+    return replace(resolved, due=due, end=end)
 
 
 # Words that make a date a deadline, in the four languages read: "by Friday", "a más tardar el 26 de

@@ -39,7 +39,7 @@ _GERMAN_MONTH = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
-_BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}[.)]|[a-z][.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[-–—*•·]+|\d{1,2}[.)]|[a-z][.)])\s+")
 # A sign-off: what follows is the author's name, not more requests.
 _CLOSING = re.compile(
     r"^\s*(?:thanks|thank you|thx|cheers|best|best regards|kind regards|regards|warm regards|sincerely|"

@@ -84,7 +84,11 @@ _NEEDS_ITEMS = {
     ),
     "de": (
         re.compile(
-            r"\b(?:ich|wir)\s+(?:brauche|brauchen|benötige|benötigen|bräuchte|bräuchten)\b[^:]*:\s*$", FLAGS
+            # The verb comes second, so a sentence that opens with something else puts it before "ich": "Für
+            # den Abschluss bräuchte ich von dir bis Freitag folgende Unterlagen:".
+            r"\b(?:(?:ich|wir)\s+(?:brauche|brauchen|benötige|benötigen|bräuchte|bräuchten)|(?:brauche|benötige|"
+            r"bräuchte)\s+ich|(?:brauchen|benötigen|bräuchten)\s+wir)\b[^:]*:\s*$",
+            FLAGS,
         ),
         "schicken",
         True,
@@ -304,8 +308,35 @@ _FOR_ALL = re.compile(
 )
 
 
+# The words that make a date a deadline, in the four languages: "by Friday", "antes del viernes", "avant
+# vendredi", "bis 4.12.", "a más tardar el 15", "spätestens am Montag".
+_DEADLINE_BEFORE = re.compile(
+    r"\b(?:by|before|until|till|due|no later than|antes(?: del?)?|a más tardar(?: el)?|hasta(?: el)?|avant(?: le)?|"
+    r"d'ici(?: le| à)?|au plus tard(?: le)?|bis(?: zum| spätestens)?|spätestens(?: am| bis)?|vor dem)\s+"
+    r"(?:the\s+|el\s+|le\s+)?$",
+    FLAGS,
+)
+
+
+def _said_as_deadline(text: str, phrase: str) -> bool:
+    """Whether the date ``phrase`` is said as a deadline in ``text``: a deadline word leads it or comes just
+    before it."""
+    if not phrase:
+        return False
+    said_at = text.find(phrase)
+    return bool(
+        re.match(r"(?:by|before|until|till|antes|hasta|avant|bis|spätestens)\b", phrase, FLAGS)
+        or (said_at >= 0 and _DEADLINE_BEFORE.search(text[:said_at]))
+    )
+
+
 def _with_due(
-    task: ExtractedTask, lead: Sentence | None, email: EmailForExtraction, *, item: bool = False
+    task: ExtractedTask,
+    lead: Sentence | None,
+    email: EmailForExtraction,
+    *,
+    item: bool = False,
+    thing: bool = False,
 ) -> ExtractedTask:
     """The lead's date for an item or row that has none of its own ("…by Friday:" over the list). A
     heading's date is a due only after "by", "before", "until" or "due" ("Next steps from today's call:"
@@ -321,11 +352,15 @@ def _with_due(
         return task
     flat = " ".join(lead.text.split())
     said_at = flat.find(resolved.phrase)
-    deadline_word = re.search(
-        r"\b(?:by|before|until|till|due|no later than)\s+(?:the\s+)?$", flat[: max(said_at, 0)], FLAGS
-    )
+    deadline_word = _said_as_deadline(flat, resolved.phrase)
     for_all = bool(_FOR_ALL.search(flat[: max(said_at, 0)]))
-    if task.due is not None and not (item and for_all and resolved.due < task.due):
+    # "I need these from you by the 4th:" / "- the travel claims for October": an item that only names a
+    # thing (``thing``) has a date that says what the thing is about, not when to act ("call the plumber on
+    # March 20" does say when); unless said as a deadline, the lead's deadline bounds it.
+    bounded = for_all or (
+        thing and deadline_word and not _said_as_deadline(" ".join(task.evidence.split()), task.due_phrase)
+    )
+    if task.due is not None and not (item and bounded and resolved.due < task.due):
         return task
     if not classify_sentence(flat).request and not deadline_word and not for_all:
         return task
@@ -392,6 +427,24 @@ def _owner_split(text: str, email: EmailForExtraction) -> tuple[str | None, str]
 _ASIDE = re.compile(r"\s*\([^()]*\)|\s+[-–—]\s+.*$")
 
 
+# "die aktualisierte Liste" -> "aktualisierte Liste": a German to-do names its thing without the article,
+# and an adjective then takes the ending it has without one ("die unterschriebenen Formulare" ->
+# "unterschriebene Formulare", "das neue Formular" -> "neues Formular").
+_GERMAN_ARTICLE = re.compile(
+    r"^(?P<article>(?i:die|das|den))\s+(?:(?P<adjective>[a-zäöüß]+?)(?P<ending>e|en)\s+(?=[A-ZÄÖÜ]))?"
+)
+
+
+def _without_article(thing: str) -> str:
+    m = _GERMAN_ARTICLE.match(thing)
+    if m is None:
+        return thing
+    if m.group("adjective") is None:
+        return thing[m.end() :]
+    strong = {"die": "e", "das": "es", "den": "en"}[m.group("article").lower()]
+    return f"{m.group('adjective')}{strong} {thing[m.end() :]}"
+
+
 def item_task(
     item: Sentence, email: EmailForExtraction, task_of: Callable[[str], ExtractedTask | None]
 ) -> ExtractedTask | None:
@@ -436,10 +489,13 @@ def item_task(
             # is already an infinitive ("- Hotel buchen", "- réserver l'hôtel") keeps its own verb.
             thing = flat.rstrip(".;,")
             own_verb = (
-                re.search(r"\w+en$", thing)
+                # A German infinitive is written small; "Spendenquittungen" is a noun that ends the same way.
+                re.search(r"(?<!\w)[a-zäöüß]\w*en$", thing)
                 if lead.verb_last
                 else re.match(r"[^\W\d_]+(?:er|ir|re|ar)\b", thing)
             )
+            if lead.verb_last:
+                thing = _without_article(thing)
             if own_verb and len(words) >= 2:
                 said = thing
             else:
@@ -448,7 +504,13 @@ def item_task(
                 )
             task = _new_task(said, item.text, email, due_text=flat)
             title = other_language_title(said, False, email.sender, language=lead.language)
-            return _with_due(replace(task, title=title) if title else task, item.lead, email, item=True)
+            return _with_due(
+                replace(task, title=title) if title else task,
+                item.lead,
+                email,
+                item=True,
+                thing=said != thing,
+            )
         m = _ITEMS_OBJECT.search(lead.title)
         if m is None:
             if (words[0].lower() not in KNOWN_VERBS and not infinitive) or not 2 <= len(words) <= 20:
@@ -470,6 +532,7 @@ def item_task(
             task = _new_task(
                 f"{lead.title[: m.start()]}{flat.rstrip('.;,')}{done}", item.text, email, due_text=flat
             )
+            return _with_due(task, item.lead, email, item=True, thing=True)
     elif lead is not None and lead.informational and not _EXPLICIT_ASK.search(flat):
         return None
     return _with_due(replace(task, evidence=item.text), item.lead, email, item=True)
@@ -570,7 +633,8 @@ def _as_an_action(cell: str, *, language: str = "", needed_verb: str = "") -> st
     is that thing to send: a title starts with a verb (a German to-do ends on it). A cell already led by
     a verb keeps it, in its language."""
     verb = needed_verb or _WORK_VERB.get(language, "complete")
-    words = re.findall(r"[\w'-]+", cell)
+    # An aside in brackets ("(2025–2026)", "(purchases over 5,000 EUR)") is detail, not the name of the work.
+    words = re.findall(r"[\w'-]+", re.sub(r"\([^()]*\)", " ", cell)) or re.findall(r"[\w'-]+", cell)
     # "Invoice with RFC and our tax details" under "what we need from you" is the invoice: a verb takes an
     # object ("Invoice the client"), the name of a thing goes on with "with", "of", "and"...
     named_thing = bool(needed_verb) and bool(
@@ -619,6 +683,10 @@ def row_task(row: Sentence, email: EmailForExtraction) -> ExtractedTask | None:
         if _DONE.fullmatch(cells[columns.status].strip()):
             return None
     due_cell = cells[columns.due] if columns.due is not None and columns.due < len(cells) else ""
+    if due_cell.strip() and resolve_first_due(due_cell, email) is None:
+        # The due column says each date is a deadline: "27.11." alone reads as nothing, "by 27.11." as the
+        # 27th of November.
+        due_cell = f"by {due_cell.strip()}"
     language = _table_language(email)
     action = _as_an_action(
         cells[columns.task], language=language, needed_verb=_needed_verb(row, email, language)
