@@ -222,7 +222,7 @@ _LEAD_IN = {
     r"(?:accepterais|accepteriez|aimerais|aimeriez)[- ](?:tu|vous)\s+(?:de\s+|d')?|"
     r"(?:serais|seriez)[- ](?:tu|vous)\s+(?:d'accord|prête?s?|partante?s?|disponibles?)\s+(?:pour\s+|à\s+)?)?"
     r"\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
-    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denkt?\s+(?:bitte\s+)?(?:daran|dran),?\s*|vergiss\s+nicht,?\s*|vergesst\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
+    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denkt?\s+(?:bitte\s+)?(?:daran|dran),?\s*|vergiss\s+nicht,?\s*|vergesst\s+nicht,?\s*)?(?:(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)|(?:könnt|könntet|würdet)\s+ihr)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
     r"wäre\s+es\s+möglich,?)?"
     r"\s*(?:bitte\s+)?",
@@ -249,7 +249,7 @@ _ALSO = r"^(?:también|además|aussi|également|außerdem|auch|zusätzlich|ebenf
 # An object pronoun glued to the ask ("enviarme", "m'envoyer", "schicken Sie mir"): the reader knows who.
 _TO_ME = {
     "es": (r"^(\w+?(?:ar|er|ir))(?:me|nos)\b", r"\1"),
-    "fr": (r"^(?:m'|me\s+|nous\s+)", ""),
+    "fr": (r"^(?:m['’]|me\s+|nous\s+)", ""),
     "de": (r"^(\w+)\s+sie\s+(?:mir|uns)\s+", r"\1 Sie "),
 }
 # An imperative with the author's pronoun fixed to it: "Mándame la lista" is "Mandar la lista", "Envoyez-moi le
@@ -421,11 +421,16 @@ def other_language_title(
             dates=False,
         )
     text = flat
-    for _phrase, start, end in reversed(find_due_phrases(text)):
+    for phrase, start, end in reversed(_due_phrases(text)):
         lead = re.search(_DATE_LEAD[language], text[:start], FLAGS)
+        if "," in phrase and re.match(r"\s*,", text[end:]):
+            # "bis Dienstag, 27.10., zusammenstellen": the comma after the date closes its apposition.
+            end += text[end:].index(",") + 1
         text = text[: lead.start() if lead else start].rstrip() + text[end:]
     text = _GREETING.sub("", text, count=1) or text
+    text, purpose = _ask_before_purpose(language, text)
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
+    text = re.sub(_REASON[language], "", text, count=1, flags=FLAGS)
     # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie noch kurz…": the adverb belongs to
     # the ask, not to the task.
     text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
@@ -440,12 +445,20 @@ def other_language_title(
     text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
     if language == "de":
         text = _german_to_do(text)
+        # "Kannst du dich darum kümmern?" -> "Sich darum kümmern": a to-do's reflexive is "sich".
+        text = re.sub(r"^(?:dich|euch)\b", "sich", text, count=1, flags=FLAGS)
         # "Logo dunkler machen", not "Das Logo dunkler machen": a German to-do leaves out the article before
         # a noun (an adjective after it, "einen ersten Entwurf", keeps it).
         text = re.sub(
             r"^(?:das|die|der|den|dem|ein|eine|einen)\s+(?=(?-i:[A-ZÄÖÜ])\w*\s)", "", text, flags=FLAGS
         )
+    if purpose and language != "de":
+        # "Para el pedido de enero necesito que me confirmes los kilos" -> "Confirmar los kilos para el pedido
+        # de enero": the purpose says which kilos; a German to-do ends on its verb, so there it is left out.
+        text = f"{text.rstrip(' ?.!')} {purpose[0].lower()}{purpose[1:]}"
     finished = _finish(text)
+    if finished and previous and language == "de":
+        finished = _german_pointer_named(finished, previous) or finished
     if not finished or not previous or language not in _PRONOUN_ASK:
         return finished
     thing = antecedent(previous, language)
@@ -467,6 +480,73 @@ def other_language_title(
         named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
         return _finish(named, dates=False)
     return finished
+
+
+# A month named after "de"/"du"/"vom" says which thing ("el pedido de enero", "le bilan de janvier"), not when
+# it is due; after "antes de", "fin de" or "Anfang" it is a date.
+_MONTH_NAMES_A_THING = re.compile(
+    r"(?<!antes )(?<!después )(?<!partir )(?<!principios )(?<!finales )(?<!mediados )(?<!fin )(?<!début )"
+    r"(?<!mi-)\b(?:de|del|du|des|vom)\s+$",
+    FLAGS,
+)
+
+
+def _due_phrases(text: str) -> list[tuple[str, int, int]]:
+    """The date phrases a title leaves out: all but a bare month that names a thing."""
+    return [
+        (phrase, start, end)
+        for phrase, start, end in find_due_phrases(text)
+        if not (re.fullmatch(r"[^\W\d_]+", phrase.strip()) and _MONTH_NAMES_A_THING.search(text[:start]))
+    ]
+
+
+# A purpose said before the ask ("Para el pedido de enero necesito que…", "Pour le dossier, pourriez-vous…",
+# "Für den Bericht kannst du…"): the ask starts at its cue, and the purpose is said after the task.
+_FRONTED_PURPOSE = {
+    "es": r"^(?P<front>(?:para|en\s+cuanto\s+a|respecto\s+a)\s+[^,¿?]{3,60}?),?\s+(?=(?:necesito|necesitamos|"
+    r"necesitaría|te\s+pido|le\s+pido|quiero|queremos)\s+que\b|¿?\s*(?:me\s+|nos\s+)?(?:podrías|podría|puedes|puede)\b)",
+    "fr": r"^(?P<front>(?:pour|concernant|quant\s+à)\s+[^,?]{3,60}?),?\s+(?=j'aurais\s+besoin\s+que|il\s+(?:me\s+|nous\s+)?"
+    r"faudrait\s+que|(?:pourriez|pouvez|pourrais|peux)[- ](?:vous|tu)\b|merci\s+d)",
+    "de": r"^(?P<front>(?:für|zum|zur|wegen|bezüglich)\s+[^,?]{3,60}?),?\s+(?=(?:könnten|können|würden|kannst|könntest|"
+    r"würdest)\s+(?:sie|du)\b|(?:ich|wir)\s+(?:bräuchte|brauche|brauchen|bräuchten)\b)",
+}
+# Why the ask is made, after it: "…, porque cerramos la tostadora", "…, parce que…", "…, weil…".
+_REASON = {
+    "es": r",?\s+(?:porque|ya\s+que|puesto\s+que|para\s+que|así\s+que)\b.*$",
+    "fr": r",?\s+(?:parce\s+qu(?:e\b|')|puisque\b|afin\s+(?:que|de|d')|pour\s+que\b|car\b).*$",
+    "de": r",\s*(?:weil|da|denn|damit|sodass|so\s+dass)\b.*$",
+}
+
+
+def _ask_before_purpose(language: str, text: str) -> tuple[str, str]:
+    """``text`` from its ask on, and the purpose said before it ("" when there is none)."""
+    fronted = re.match(_FRONTED_PURPOSE[language], text, FLAGS)
+    if fronted is None:
+        return text, ""
+    return text[fronted.end() :], fronted.group("front")
+
+
+# What a German "darum"/"dafür" stands for: the thing the sentence before says must be done ("die Wartung für
+# den Rotor muss noch beauftragt werden. Bitte kümmere dich darum").
+_GERMAN_DUTY_THING = re.compile(
+    r"(?:^|[:,]\s*|\b(?:dass|und)\s+)(?P<thing>(?:die|der|das|den|unsere?|eure?|deine?)\s+[^.;:!?,]+?)\s+"
+    r"(?:muss|müssen|sollte|sollten|soll|sollen)\s+(?:\w+\s+){0,3}?\w+\s+werden\b",
+    FLAGS,
+)
+_DA_POINTER = {"darum": "um", "dafür": "für", "darüber": "über"}
+
+
+def _german_pointer_named(title: str, previous: str) -> str | None:
+    """ "Sich darum kümmern" -> "Sich um die Wartung für den Ti-45-Rotor kümmern", when the sentence before
+    says what must be done; None when it says nothing of the kind."""
+    pointer = re.search(r"\b(?P<da>darum|dafür|darüber)\b", title, FLAGS)
+    thing = _GERMAN_DUTY_THING.search(" ".join(previous.split()))
+    if pointer is None or thing is None:
+        return None
+    # The thing was the subject ("der Vertrag"); after "um", "für" or "über" it is "den Vertrag".
+    found = re.sub(r"^der\b", "den", thing.group("thing"), flags=FLAGS)
+    named = f"{_DA_POINTER[pointer.group('da').lower()]} {found[0].lower()}{found[1:]}"
+    return _finish(f"{title[: pointer.start()]}{named}{title[pointer.end() :]}", dates=False)
 
 
 def _without_author_pronoun(language: str, text: str) -> str:
@@ -566,6 +646,10 @@ def _german_infinitive(verb: str) -> str:
             word = word[:-1]  # "meldet", "arbeitet"
     if word.endswith(("el", "er")):
         return f"{word}n"
+    if re.search(r"e[lr]e$", word):
+        return f"{word[:-1]}n"  # "kümmere" -> "kümmern", "wechsele" -> "wechseln"
+    if re.search(r"[bdgkmpstz]le$", word):
+        return f"{word[:-2]}eln"  # "sammle" -> "sammeln", "handle" -> "handeln"
     return f"{word}n" if word.endswith("e") else f"{word}en"
 
 
@@ -623,7 +707,7 @@ def _spanish_infinitive(text: str) -> str:
 
 
 def _finish(text: str, *, dates: bool = True) -> str | None:
-    for _phrase, start, end in reversed(find_due_phrases(text) if dates else []):
+    for _phrase, start, end in reversed(_due_phrases(text) if dates else []):
         text = text[:start] + text[end:]
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?¿¡")

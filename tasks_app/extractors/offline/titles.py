@@ -69,7 +69,9 @@ def _strip_dates(text: str) -> str:
             continue
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
-        text = text[:cut_from] + text[end:]
+        # "by Monday 5pm UK time": the phrase took the zone's name, and its "time" goes with it.
+        zone_word = re.match(r"\s+time\b(?=\s*(?:[,.;:!?)]|$))", text[end:], FLAGS)
+        text = text[:cut_from] + text[end + (zone_word.end() if zone_word else 0) :]
     return text
 
 
@@ -366,6 +368,8 @@ def ask_phrase(sentence: str) -> str:
             text = rest
     text = LEAD_IN.sub("", text, count=1)
     text = re.sub(r"^mind\s+(?=(?:[a-z]+-)?[a-z]+ing\b)", "", text, flags=FLAGS)  # "would you mind checking"
+    # "Would you be able to send…": the modal's "would you" is gone, its "be able to" goes too.
+    text = re.sub(r"^be (?:able|willing|happy|kind enough) to\s+(?=[a-z])", "", text, flags=FLAGS)
     # "Before that, send me your shortlist", "In the meantime, book…": a short lead before a verb says
     # when, not what.
     lead = re.match(r"^[^,]{3,30},\s+(?=(?P<verb>[a-z][\w-]*)\b)", text, FLAGS)
@@ -432,7 +436,7 @@ def task_title(
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
         r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+"
-        r"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all)\b)",
+        rf"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all|{_NUMBER_WORD})\b)",
         r"\1\2 ",
         text,
         flags=FLAGS,
@@ -576,8 +580,10 @@ _DURATION_OBJECT = re.compile(
 )
 # A clause with its own subject after the ask ("… and I will come by", ", but your service…") is not the task.
 _SUBJECT_WORD = r"(?:i|we|you|he|she|they|it|there)"
+_NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|a few|more)"
 _NEW_CLAUSE = re.compile(
-    r"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|or|so)\s+"
+    # "two or three photos" is one amount, not a second clause.
+    rf"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|so)\s+|\s+or\s+(?!{_NUMBER_WORD}\b)"
     rf"|\s+and\s+(?={_SUBJECT_WORD}\b|(?:this|that|your|my|our|their|his|her|its)\b|the\s+\w+\s+(?:is|are|will)\b)"
     rf"|[,;:]\s+(?={_SUBJECT_WORD}\b)"
     # "before it goes to the board", but not "let Alex know when we can…" (that is what to tell).
