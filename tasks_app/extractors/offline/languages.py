@@ -354,6 +354,31 @@ def antecedent(previous: str, language: str = "en") -> str | None:
     return " ".join(words)
 
 
+# A thing that is only a version of something ("the final version", "la versión final", "le projet corrigé",
+# "die finale Fassung"): of what, the subject line says.
+_VERSION_OF = {
+    "en": (r"(?:the|your|our|a|an)\s+(?:[\w-]+\s+){0,2}?(?:version|copy|draft|revision)", r"of\b", "of"),
+    "es": (r"(?:el|la|los|las|tu|su|una?)\s+(?:versión|copia|borrador)(?:\s+(?:final|definitiva|corregida|"
+           r"actualizada|revisada|nueva))?", r"(?:de|del)\b", "de"),
+    "fr": (r"(?:la|le|les|votre|ta|une?)\s+(?:(?:nouvelle|dernière)\s+)?(?:version|copie|mouture)(?:\s+(?:finale|"
+           r"définitive|corrigée|révisée|mise\s+à\s+jour))?", r"(?:de|du|des|d')", "de"),
+    "de": (r"(?:die|eine|deine|Ihre)\s+(?:(?:finale|endgültige|neue|überarbeitete|korrigierte)\s+)?(?:Fassung|Version|"
+           r"Kopie)", r"(?:des|der|vom|von)\b", "von"),
+}  # fmt: skip
+
+
+def version_of(thing: str, language: str, topic: str) -> str:
+    """ "la versión final con los cambios que platicamos" -> "la versión final de contrato de arrendamiento
+    2027" when the subject is "Contrato de arrendamiento 2027": a version names nothing until it says of
+    what. ``thing`` as it is when it says of what already, or when there is no topic."""
+    head, of_already, of = _VERSION_OF.get(language, _VERSION_OF["en"])
+    found = re.match(rf"(?P<head>{head})\b(?P<rest>.*)$", thing, FLAGS)
+    if not topic or found is None or re.match(rf"\s*{of_already}", found.group("rest"), FLAGS):
+        return thing
+    named = topic if language == "de" else topic[0].lower() + topic[1:]
+    return f"{found.group('head')} {of} {named}"
+
+
 # A pronoun object in a French, Spanish or German ask: "Les déposer sur l'espace client", "enviarlos",
 # "Senden Sie diese an…" (or, with the pronoun lost, "Senden Sie an…").
 _PRONOUN_ASK: dict[str, list[tuple[re.Pattern[str], str]]] = {
@@ -385,7 +410,7 @@ _CLITIC_BEFORE_MODAL = re.compile(
 
 
 def other_language_title(
-    sentence: str, meeting: bool, sender: str, *, previous: str = "", language: str = ""
+    sentence: str, meeting: bool, sender: str, *, previous: str = "", language: str = "", topic: str = ""
 ) -> str | None:
     """The title of a Spanish, French or German ask: the sentence's own words, from the verb, without
     the lead-in, the date or the trailing punctuation; a meeting proposal is "Reunión con <name>"
@@ -464,6 +489,7 @@ def other_language_title(
     thing = antecedent(previous, language)
     if thing is None:
         return finished
+    thing = version_of(thing, sentence_language(" ".join(previous.split())) or language, topic)
     if language == "es" and _CLITIC_BEFORE_MODAL.search(flat):
         verb, _, rest = finished.partition(" ")
         return _finish(f"{verb} {thing} {rest}", dates=False)

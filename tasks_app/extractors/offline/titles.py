@@ -13,7 +13,7 @@ import re
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
-from .languages import antecedent, other_language_title
+from .languages import antecedent, other_language_title, version_of
 from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 
 LEAD_IN = re.compile(
@@ -401,7 +401,10 @@ def task_title(
     it, which may name what a pronoun object stands for ("We need the signed lease. Please upload it.")."""
     flat = " ".join(sentence.split())
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
-    if (other_language := other_language_title(flat, meeting, sender, previous=previous)) is not None:
+    other_language = other_language_title(
+        flat, meeting, sender, previous=previous, topic=_subject_topic(subject)
+    )
+    if other_language is not None:
         return other_language
     # "Do you know if the Hudson room has a projector?" asks the reader to find out, not to answer yes.
     found_out = _FIND_OUT.search(flat)
@@ -412,6 +415,13 @@ def task_title(
     active = _active_voice(flat, previous)
     if active is not None:
         return active
+    proposal = _PROPOSAL_CHECK.search(flat)
+    event = _PROPOSED_EVENT.search(" ".join(previous.split())) if proposal and previous else None
+    if proposal and event:
+        # "Our engineer can visit on December 8 at 9:00. Let us know if this date works": the reader
+        # confirms the visit's date, which the sentence before proposes.
+        noun = _EVENT_NOUN.get(event.group("event").lower(), event.group("event").lower())
+        return f"Confirm the {proposal.group('what').lower()} for the {noun}"
     text = ask_phrase(flat)
     # "The plumber is coming Thursday, can you be home for that?": the pointer stands for the thing the
     # clause before the ask is about, which names it better than the subject line.
@@ -454,9 +464,16 @@ def task_title(
             antecedent(previous) if previous else None
         )
     if pointing and thing:
+        thing = version_of(thing, "en", topic)
         text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
     pointer = _PRONOUN_OBJECT.fullmatch(text)
-    if pointer and topic:
+    trouble = _TOPIC_IN_TROUBLE.fullmatch(topic) if pointer and topic else None
+    if pointer and trouble:
+        # "Vitrobot booking system locked" - "can you unlock it?": the pointer is the thing, not its state.
+        thing = trouble.group("thing")
+        article = "" if re.match(r"(?:the|our|my|your|their|his|her)\b", thing, FLAGS) else "the "
+        text = f"{pointer.group('verb')} {article}{thing}"
+    elif pointer and topic:
         verb = "handle" if _HANDLE_VERBS.fullmatch(pointer.group("verb")) else pointer.group("verb")
         text = f"{verb}: {topic}"
     elif topic and _VAGUE_OBJECT.fullmatch(text):
@@ -890,6 +907,32 @@ _THING_IN_TROUBLE = re.compile(
     r"^(?:[\w'-]+[,:]\s+)?(?:the|our|my|your)\s+(?P<thing>[\w-]+(?:\s+(?!is\b|are\b)[\w-]+){0,5}?)\s+(?:is|are|was|were|has been|"
     r"keeps?)\s+(?:\w+\s+)?(?:jammed|broken|down|leaking|out of order|not working|stuck|failing|blocked|faulty|"
     r"playing up|acting up|overdue|late|missing|empty|flooded|dead|offline|beeping|making)\b",
+    FLAGS,
+)
+
+
+# "Could you let us know if this date works for you?": a check of what the sentence before proposes.
+_PROPOSAL_CHECK = re.compile(
+    r"\b(?:let (?:me|us|\w+) know|tell (?:me|us)|confirm) (?:if|whether) (?:this|that|the (?:proposed|suggested))\s+"
+    r"(?P<what>date|time|day|slot|timing|time slot)s?\s+(?:works?|suits?|is (?:ok|okay|fine|good|convenient))\b",
+    FLAGS,
+)
+# What the sentence before proposes: a visit, a delivery, a call…, by its noun or its verb.
+_PROPOSED_EVENT = re.compile(
+    r"\b(?P<event>visit|visits|delivery|deliver|installation|install|inspection|inspect|appointment|meeting|"
+    r"meet|call|interview|viewing|tasting|session|training|repair|service visit)\b",
+    FLAGS,
+)
+_EVENT_NOUN = {"visits": "visit", "deliver": "delivery", "install": "installation", "inspect": "inspection",
+               "meet": "meeting"}  # fmt: skip
+
+
+# A subject line that states a thing's trouble: "Vitrobot booking system locked", "Printer on 3 jammed again",
+# "Walk-in freezer not working".
+_TOPIC_IN_TROUBLE = re.compile(
+    r"(?P<thing>[\w-]+(?:\s+(?!is\b|are\b)[\w-]+){0,5}?)\s+(?:(?:is|are|was|were|has been|keeps?)\s+)?(?:still\s+)?"
+    r"(?:locked(?: out)?|jammed|broken|down|leaking|out of order|not working|stuck|failing|blocked|faulty|"
+    r"playing up|acting up|empty|flooded|dead|offline|beeping|crashed|frozen|expired)(?:\s+again)?[.!]*",
     FLAGS,
 )
 
