@@ -1,21 +1,43 @@
 """Titles on kinds of mail the third mailbox showed going wrong, in wordings written for these tests (a
 garden centre, a choir, a print shop, a tenants' association, a conference): an amount given as a range ("two
 or three photos"), a zone's "time" left behind by its date, a purpose said before a Spanish, French or
-German ask, the reason said after it, a month that names a thing ("el pedido de enero"), the comma that closes
-a German date's apposition, German du-imperatives of verbs in -ern/-eln, and a German "darum"/"dafür" named
-by what the sentence before says must be done."""
+German ask, the reason or aside said after it, a month that names a thing ("el pedido de enero"), the comma
+that closes a German date's apposition, German du-imperatives of verbs in -ern/-eln, a German
+"darum"/"dafür" named by what the sentence before says must be done, a version named by the subject's thing,
+a pointer to a subject line that states a thing's trouble, "let us know if this date works" after a
+proposal, a forward handed over in German, French or Spanish, a Spanish need for a thing, and an imperative
+after "si puedes,"."""
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from tasks_app.extractors import EmailForExtraction, ExtractedTask
+from tasks_app.extractors.offline import OfflineExtractor
 from tasks_app.extractors.offline.titles import task_title
 
 SENDER = '"Nora Lind" <nora@gardencentre.example>'
+MONDAY = dt.datetime(2026, 6, 1, 9, 0)  # Monday 1 June 2026
 
 
 def title(sentence: str, *, subject: str = "Hello", previous: str = "") -> str:
     return task_title(sentence, False, SENDER, subject=subject, previous=previous)
+
+
+def extract(body: str, *, subject: str = "Hello", zone: str = "Europe/Madrid") -> list[ExtractedTask]:
+    email = EmailForExtraction(
+        id="r3",
+        subject=subject,
+        body=body,
+        sender="nora@gardencentre.example",
+        sender_name="Nora Lind",
+        sent_at=MONDAY.replace(tzinfo=ZoneInfo(zone)),
+        timezone=zone,
+    )
+    return OfflineExtractor().extract(email)
 
 
 @pytest.mark.parametrize(
@@ -138,3 +160,132 @@ def test_a_german_darum_stays_when_the_sentence_before_names_no_duty() -> None:
     assert (
         title("Bitte kümmere dich darum.", previous="Danke für die schnelle Antwort!") == "Sich darum kümmern"
     )
+
+
+@pytest.mark.parametrize(
+    ("previous", "sentence", "subject", "expected"),
+    [
+        ("Le adjunto la versión final con los cambios que acordamos.",
+         "¿Me la podría devolver firmada antes del viernes?", "Convenio de patrocinio 2027",
+         "Devolver la versión final de convenio de patrocinio 2027 firmada"),
+        ("I have attached the final version with the changes we discussed.",
+         "Could you send it back signed by Friday?", "Re: Sponsorship agreement for the spring fair",
+         "Send the final version of sponsorship agreement for the spring fair back signed"),
+        ("Anbei die überarbeitete Fassung mit Ihren Änderungen.",
+         "Können Sie sie uns bis Freitag unterschrieben zurückschicken?", "Mietvertrag Lager",
+         "Die überarbeitete Fassung von Mietvertrag Lager unterschrieben zurückschicken"),
+    ],
+)  # fmt: skip
+def test_a_version_is_named_by_the_thing_the_subject_says_it_is_of(
+    previous: str, sentence: str, subject: str, expected: str
+) -> None:
+    assert title(sentence, subject=subject, previous=previous) == expected
+
+
+def test_a_version_that_says_of_what_is_left_as_it_is() -> None:
+    assert (
+        title(
+            "Could you send it back signed by Friday?",
+            subject="Sponsorship",
+            previous="I have attached the final version of the venue contract.",
+        )
+        == "Send the final version of the venue contract back signed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "sentence", "expected"),
+    [
+        ("Kodaly room door locked", "Can you unlock it before rehearsal?", "Unlock the Kodaly room door before rehearsal"),
+        ("Re: Zebra label printer jammed again", "Could you fix it today?", "Fix the Zebra label printer"),
+        ("Hobart dishwasher not working", "Please take care of it.", "Take care of the Hobart dishwasher"),
+    ],
+)  # fmt: skip
+def test_a_pointer_to_a_subject_that_states_trouble_is_the_thing_not_its_state(
+    subject: str, sentence: str, expected: str
+) -> None:
+    assert title(sentence, subject=subject) == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "sentence", "expected"),
+    [
+        ("Our technician can visit the shop on June 8 at 9:00.", "Could you let us know if this date works for you?",
+         "Confirm the date for the visit"),
+        ("The courier can deliver the pallets on Tuesday between 8 and 10.", "Please let me know if that time suits.",
+         "Confirm the time for the delivery"),
+    ],
+)  # fmt: skip
+def test_let_us_know_if_this_date_works_confirms_the_date_of_what_was_proposed(
+    previous: str, sentence: str, expected: str
+) -> None:
+    assert title(sentence, previous=previous) == expected
+
+
+def test_let_us_know_if_this_date_works_without_a_proposal_stays_a_reply() -> None:
+    assert title("Could you let us know if this date works for you?", previous="Thanks for your order.") == (
+        "Let Nora know if this date works for you"
+    )
+
+
+FORWARD = (
+    "{note}\n\n"
+    "---------- Forwarded message ---------\n"
+    "From: Lea Brun <lea@imprimerie.example>\n"
+    "Subject: Affiches\n\n"
+    "Bonjour,\n\nPourriez-vous nous envoyer les fichiers des affiches avant le 10 juin ?\n\nCordialement,\nLea\n"
+)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Nora, siehe unten – kannst du das bitte übernehmen?",
+        "Nora, voir ci-dessous.",
+        "Nora, mira abajo, gracias.",
+    ],
+)
+def test_a_forward_pointed_at_or_handed_over_in_german_french_or_spanish_gives_the_forwarded_ask(
+    note: str,
+) -> None:
+    tasks = extract(FORWARD.format(note=note), subject="Fwd: Affiches")
+    assert [task.title for task in tasks] == ["Envoyer les fichiers des affiches"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Hola Nora:\n\nPara cerrar el trimestre necesito los recibos de la caja chica antes del viernes.\n\nSaludos",
+         "Enviar los recibos de la caja chica para cerrar el trimestre"),
+        ("Hola Nora:\n\nNecesitamos las medidas del escenario a más tardar el jueves, sobre todo las del fondo.\n\nGracias",
+         "Enviar las medidas del escenario"),
+    ],
+)  # fmt: skip
+def test_a_spanish_need_for_a_thing_is_an_ask_to_send_it(body: str, expected: str) -> None:
+    assert [task.title for task in extract(body)] == [expected]
+
+
+def test_a_spanish_need_for_a_day_is_not_a_need_for_a_thing() -> None:
+    assert extract("Hola Nora:\n\nNecesito el jueves libre para la mudanza.\n\nSaludos") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Hola Nora:\n\nY si puedes, paga la fianza del local a la cuenta de siempre.\n\nUn abrazo",
+         "Paga la fianza del local a la cuenta de siempre"),
+        ("Bonjour Nora,\n\nEt si tu peux, envoie-moi le devis signé.\n\nBonne journée",
+         "Envoie le devis signé"),
+    ],
+)  # fmt: skip
+def test_an_imperative_after_if_you_can_is_an_ask(body: str, expected: str) -> None:
+    assert [task.title for task in extract(body)] == [expected]
+
+
+def test_if_you_can_before_a_reassurance_is_no_ask() -> None:
+    assert extract("Hola Nora:\n\nSi puedes, no te preocupes por el resto.\n\nUn abrazo") == []
+
+
+def test_a_date_after_a_más_tardar_el_leaves_neither_lead_behind() -> None:
+    # "3/12" is found without its "el" (the finder reads it day-first or not), so two leads stand before it.
+    assert title("¿Puedes mandarme el inventario a más tardar el 3/12?") == "Mandar el inventario"

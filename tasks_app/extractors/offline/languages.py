@@ -81,6 +81,14 @@ def sentence_language(text: str) -> str | None:
     return leaders[0] if len(leaders) == 1 else None
 
 
+# "Y si puedes,", "Et si possible,", "Und wenn du kannst,": a softener before an imperative (a "puedes" or
+# "tu peux" may already be gone, taken out as a "can" nobody asks).
+_IF_YOU_CAN = {
+    "es": r"^(?:y\s+|e\s+|también\s+|además,?\s+)?(?:si\s*(?:puedes|puede|te\s+es\s+posible|es\s+posible)?|"
+    r"cuando\s+puedas?)\s*,\s*(?!no\b|te\b|me\b|se\b|lo\b|la\b)",
+    "fr": r"^(?:et\s+|aussi\s+)?(?:si\s*(?:tu\s+peux|vous\s+pouvez|possible)?|quand\s+(?:tu\s+peux|vous\s+pouvez))"
+    r"\s*,\s*(?!je\b|nous\b|on\b|il\b|elle\b)",
+}
 _REQUEST = {
     "es": r"^[¿¡]?\s*por\s+favor\b|\bpor\s+favor\b|[¿]?\s*\b(?:podrías|podría|puedes|puede|podrían|pueden|"
     r"serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría)\b|\b(?:te|le|les)\s+agradecería\b|"
@@ -92,7 +100,13 @@ _REQUEST = {
     r"|^[¿¡]?\s*(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?|\b(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que\b"
     r"|^(?:hay|habría|habrá)\s+que\b|\b(?:tendrías|tendría|deberías|debería)\s+que\b|\bdeberías\b"
     r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que\b"
-    r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b",
+    r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b"
+    # "necesito las facturas del mes": the reader is to send what the author needs.
+    r"|\b(?:necesito|necesitamos|necesitaría|necesitaríamos)\s+(?:las?|los|el|tus?|sus?|vuestr[oa]s?)\s+"
+    r"(?!(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo|día|mes|fin|próximo|próxima|resto)\b)\w"
+    # "Y si puedes, deposita el anticipo": an imperative after "if you can" (the "puedes" is taken out
+    # before this is read, as a "can" nobody asks).
+    rf"|{_IF_YOU_CAN['es']}\w+[ae]\b",
     "fr": r"\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|^(?:bonjour\s+\w+,\s*)?"
     r"merci\s+de\b|\bmerci\s+d'|\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\bje\s+vous\s+prie\s+de\b|\bveuillez\b|"
     r"\bj'aurais\s+besoin\s+que\b|\bn'oubli(?:ez|e)\s+pas\b|\bpensez?\s+à\b|\b(?:tu\s+dois|vous\s+devez)\b|"
@@ -102,7 +116,8 @@ _REQUEST = {
     r"|\b(?:pourrais|voudrais)[- ]tu\b|\bil\s+faudrait\s+que\s+(?:tu|vous)\b|\bj'aurais\s+besoin\s+(?:de|d')\b"
     # "Accepterais-tu de faire partie du jury ?", "Seriez-vous d'accord pour…?": an invitation to take a part.
     r"|\b(?:accepterais|accepteriez|aimerais|aimeriez|serais|seriez)[- ](?:tu|vous)\b[^?]*\?"
-    r"|\bserait-il\s+possible\b",
+    r"|\bserait-il\s+possible\b"
+    rf"|{_IF_YOU_CAN['fr']}\w+(?:e|ez)\b",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
     r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
@@ -206,7 +221,7 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
 # The ask's lead-in, removed from titles: "¿Podrías", "Por favor,", "Pourriez-vous", "Merci de", "Bitte",
 # "Könnten Sie".
 _LEAD_IN = {
-    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
+    "es": rf"^(?:(?:hola\s+)?\w+,\s*)?(?:{_IF_YOU_CAN['es']})?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
     r"podría|puedes|puede|podrían|pueden)\b))?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
     r"necesito\s+que|(?:te|le|les|os)\s+pido\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
@@ -214,7 +229,7 @@ _LEAD_IN = {
     r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|"
     r"(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que)?"
     r"\s*(?:por\s+favor,?\s*)?",
-    "fr": r"^(?:(?:bonjour\s+)?\w+,\s*)?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
+    "fr": rf"^(?:(?:bonjour\s+)?\w+,\s*)?(?:{_IF_YOU_CAN['fr']})?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
     r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de|est-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|"
     r"pourriez|peux|pouvez|voudrais|voudriez)|(?:pourrais|voudrais)[- ]tu|il\s+faudrait\s+que\s+(?:tu|vous)|"
@@ -241,7 +256,8 @@ _PLEASE = {
 }
 # Words that only introduce the date ("antes del viernes", "avant vendredi", "bis Freitag").
 _DATE_LEAD = {
-    "es": r"(?:\b(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|a\s+más\s+tardar)\s+)?$",
+    "es": r"(?:\b(?:a\s+más\s+tardar\s+)?(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|"
+    r"a\s+más\s+tardar)\s+)?$",
     "fr": r"(?:\b(?:avant(?:\s+le)?|d'ici(?:\s+le|\s+la)?|pour(?:\s+le)?|jusqu'au|le)\s+)?$",
     "de": r"(?:\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens(?:\s+am)?|vor|am|zum|auf|um|gegen)\s+)?$",
 }
@@ -421,9 +437,9 @@ def other_language_title(
     if not language:
         return None
     if meeting:
-        topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
-        if topic:
-            return _finish(f"{topic.group('noun')} {topic.group('topic')}")
+        meeting_topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
+        if meeting_topic:
+            return _finish(f"{meeting_topic.group('noun')} {meeting_topic.group('topic')}")
         name = _sender_first_name(sender)
         title = _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
         # "¿podemos hablar mañana sobre el grupo de Sevilla?": the topic said anywhere in the sentence.
@@ -508,21 +524,29 @@ def other_language_title(
     return finished
 
 
-# A month named after "de"/"du"/"vom" says which thing ("el pedido de enero", "le bilan de janvier"), not when
-# it is due; after "antes de", "fin de" or "Anfang" it is a date.
-_MONTH_NAMES_A_THING = re.compile(
-    r"(?<!antes )(?<!después )(?<!partir )(?<!principios )(?<!finales )(?<!mediados )(?<!fin )(?<!début )"
-    r"(?<!mi-)\b(?:de|del|du|des|vom)\s+$",
+# A bare month (or holiday) is a date only after a word that says when ("en enero", "antes de marzo", "fin
+# janvier", "bis Januar"); elsewhere it says which thing ("el pedido de enero", "le concert de Noël", "para
+# cerrar noviembre").
+_MONTH = re.compile(
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"januar|jänner|februar|märz|april|juni|juli|august|september|oktober|dezember|"
+    r"navidad|nochevieja|pascua|noël|pâques|weihnachten|silvester|ostern",
+    FLAGS,
+)
+_MONTH_AS_DATE = re.compile(
+    r"\b(?:en|para|antes\s+de|hasta|desde|durante|(?:a\s+)?(?:finales|principios|mediados)\s+de|pour|avant|d'ici|"
+    r"jusqu'(?:en|à)|début|fin|mi-|courant|dès|im|bis|ab|vor|seit|Anfang|Ende|Mitte|zum)\s*$",
     FLAGS,
 )
 
 
 def _due_phrases(text: str) -> list[tuple[str, int, int]]:
-    """The date phrases a title leaves out: all but a bare month that names a thing."""
+    """The date phrases a title leaves out: all but a bare month that names a thing (``_MONTH_AS_DATE``)."""
     return [
         (phrase, start, end)
         for phrase, start, end in find_due_phrases(text)
-        if not (re.fullmatch(r"[^\W\d_]+", phrase.strip()) and _MONTH_NAMES_A_THING.search(text[:start]))
+        if not (_MONTH.fullmatch(phrase.strip()) and not _MONTH_AS_DATE.search(text[:start]))
     ]
 
 
@@ -530,7 +554,7 @@ def _due_phrases(text: str) -> list[tuple[str, int, int]]:
 # "Für den Bericht kannst du…"): the ask starts at its cue, and the purpose is said after the task.
 _FRONTED_PURPOSE = {
     "es": r"^(?P<front>(?:para|en\s+cuanto\s+a|respecto\s+a)\s+[^,¿?]{3,60}?),?\s+(?=(?:necesito|necesitamos|"
-    r"necesitaría|te\s+pido|le\s+pido|quiero|queremos)\s+que\b|¿?\s*(?:me\s+|nos\s+)?(?:podrías|podría|puedes|puede)\b)",
+    r"necesitaría|necesitaríamos)\s+(?:que|las?|los|el|tus?|sus?)\b|(?:te\s+pido|le\s+pido|quiero|queremos)\s+que\b|¿?\s*(?:me\s+|nos\s+)?(?:podrías|podría|puedes|puede)\b)",
     "fr": r"^(?P<front>(?:pour|concernant|quant\s+à)\s+[^,?]{3,60}?),?\s+(?=j'aurais\s+besoin\s+que|il\s+(?:me\s+|nous\s+)?"
     r"faudrait\s+que|(?:pourriez|pouvez|pourrais|peux)[- ](?:vous|tu)\b|merci\s+d)",
     "de": r"^(?P<front>(?:für|zum|zur|wegen|bezüglich)\s+[^,?]{3,60}?),?\s+(?=(?:könnten|können|würden|kannst|könntest|"
@@ -538,9 +562,11 @@ _FRONTED_PURPOSE = {
 }
 # Why the ask is made, after it: "…, porque cerramos la tostadora", "…, parce que…", "…, weil…".
 _REASON = {
-    "es": r",?\s+(?:porque|ya\s+que|puesto\s+que|para\s+que|así\s+que)\b.*$",
-    "fr": r",?\s+(?:parce\s+qu(?:e\b|')|puisque\b|afin\s+(?:que|de|d')|pour\s+que\b|car\b).*$",
-    "de": r",\s*(?:weil|da|denn|damit|sodass|so\s+dass)\b.*$",
+    "es": r",?\s+(?:porque|ya\s+que|puesto\s+que|para\s+que|así\s+que)\b.*$"
+    r"|,\s*(?:sobre\s+todo|en\s+especial|especialmente|en\s+particular)\b.*$",
+    "fr": r",?\s+(?:parce\s+qu(?:e\b|')|puisque\b|afin\s+(?:que|de|d')|pour\s+que\b|car\b).*$"
+    r"|,\s*(?:surtout|notamment|en\s+particulier)\b.*$",
+    "de": r",\s*(?:weil|da|denn|damit|sodass|so\s+dass|vor\s+allem|insbesondere|besonders)\b.*$",
 }
 
 
@@ -605,6 +631,13 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
             return _spanish_infinitive(text)
         if re.search(r"(?:^|[¿,]\s*)(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?", flat, FLAGS):
             return _spanish_infinitive(text)
+        # "necesito las facturas del mes": the reader sends what the author needs.
+        text = re.sub(
+            r"^(?:necesito|necesitamos|necesitaría|necesitaríamos)\s+(?=(?:las?|los|el|tus?|sus?|vuestr[oa]s?)\s)",
+            "enviar ",
+            text,
+            flags=FLAGS,
+        )
         return re.sub(r"^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+", "", text, flags=FLAGS)
     if language == "fr" and re.search(r"\b(?:besoin|faudrait|faut)\s+que\s+(?:tu|vous)\b", flat, FLAGS):
         text = re.sub(r"^(?:m'|me\s+|nous\s+)", "", text, flags=FLAGS)

@@ -467,12 +467,13 @@ def task_title(
         thing = version_of(thing, "en", topic)
         text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
     pointer = _PRONOUN_OBJECT.fullmatch(text)
-    trouble = _TOPIC_IN_TROUBLE.fullmatch(topic) if pointer and topic else None
-    if pointer and trouble:
+    trouble = _TOPIC_IN_TROUBLE.fullmatch(topic) if topic else None
+    if trouble:
         # "Vitrobot booking system locked" - "can you unlock it?": the pointer is the thing, not its state.
         thing = trouble.group("thing")
-        article = "" if re.match(r"(?:the|our|my|your|their|his|her)\b", thing, FLAGS) else "the "
-        text = f"{pointer.group('verb')} {article}{thing}"
+        topic = thing if re.match(r"(?:the|our|my|your|their|his|her)\b", thing, FLAGS) else f"the {thing}"
+    if pointer and trouble:
+        text = f"{pointer.group('verb')} {topic}"
     elif pointer and topic:
         verb = "handle" if _HANDLE_VERBS.fullmatch(pointer.group("verb")) else pointer.group("verb")
         text = f"{verb}: {topic}"
