@@ -289,3 +289,17 @@ def test_if_you_can_before_a_reassurance_is_no_ask() -> None:
 def test_a_date_after_a_más_tardar_el_leaves_neither_lead_behind() -> None:
     # "3/12" is found without its "el" (the finder reads it day-first or not), so two leads stand before it.
     assert title("¿Puedes mandarme el inventario a más tardar el 3/12?") == "Mandar el inventario"
+
+
+def test_the_author_goes_before_a_named_persons_thing() -> None:
+    assert (
+        title("When you get a minute, can you forward me Daniel's new address?")
+        == "Forward Daniel's new address"
+    )
+
+
+def test_a_second_french_infinitive_loses_its_de_and_the_authors_pronoun() -> None:
+    assert (
+        title("Merci de compléter la fiche d'inscription et de me la renvoyer avant jeudi.")
+        == "Compléter la fiche d'inscription et la renvoyer"
+    )

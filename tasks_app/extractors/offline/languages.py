@@ -484,6 +484,9 @@ def other_language_title(
     text = re.sub(_PLEASE[language], "", text, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
     text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
+    if language == "fr":
+        # "Merci de compléter le formulaire et de me le renvoyer": the second verb's "de" and the author go.
+        text = re.sub(r"\s+et\s+(?:de\s+|d['’])(?:(?:me|nous)\s+|m['’])?", " et ", text, flags=FLAGS)
     if language == "de":
         text = _german_to_do(text)
         # "Kannst du dich darum kümmern?" -> "Sich darum kümmern": a to-do's reflexive is "sich".

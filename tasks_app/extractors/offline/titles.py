@@ -446,7 +446,8 @@ def task_title(
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
         r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+"
-        rf"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all|{_NUMBER_WORD})\b)",
+        # "forward me Daniel's new address": a name's thing is a thing too.
+        rf"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all|{_NUMBER_WORD})\b|(?-i:[A-Z])\w+['’]s\b)",
         r"\1\2 ",
         text,
         flags=FLAGS,
