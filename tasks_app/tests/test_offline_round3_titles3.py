@@ -303,3 +303,42 @@ def test_a_second_french_infinitive_loses_its_de_and_the_authors_pronoun() -> No
         title("Merci de compléter la fiche d'inscription et de me la renvoyer avant jeudi.")
         == "Compléter la fiche d'inscription et la renvoyer"
     )
+
+
+@pytest.mark.parametrize(
+    ("previous", "sentence", "expected"),
+    [
+        ("The new menu cards arrived from the printer this morning.", "Could you check them for typos before Thursday?",
+         "Check the new menu cards for typos"),
+        ("Le devis du traiteur est arrivé.", "Peux-tu le relire et me dire ce que tu en penses d'ici mercredi ?",
+         "Relire le devis du traiteur et dire ce que tu en penses"),
+        ("Hola Tom: ya llegó el presupuesto de la carpa.", "¿Me lo puedes reenviar antes del viernes?",
+         "Reenviar el presupuesto de la carpa"),
+        ("Der Kostenvoranschlag für die Markise ist da.", "Kannst du ihn bis Freitag prüfen?",
+         "Den Kostenvoranschlag für die Markise prüfen"),
+    ],
+)  # fmt: skip
+def test_a_pointer_is_named_by_what_the_sentence_before_says_has_arrived(
+    previous: str, sentence: str, expected: str
+) -> None:
+    assert title(sentence, previous=previous) == expected
+
+
+def test_a_pointer_at_the_end_is_named_by_the_thing_in_trouble_before_it() -> None:
+    assert (
+        title(
+            "Can you get someone to look at it this week?",
+            previous="The fridge in the bar is making that noise again.",
+        )
+        == "Get someone to look at the fridge in the bar"
+    )
+
+
+def test_someone_coming_in_is_a_visit_whose_time_the_reader_confirms() -> None:
+    assert (
+        title(
+            "Can you let me know if that time works?",
+            previous="Our accountant can come in on Thursday at 10 to go through the VAT return.",
+        )
+        == "Confirm the time for the visit"
+    )

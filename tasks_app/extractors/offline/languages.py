@@ -355,19 +355,57 @@ _THING_BEFORE = re.compile(
 )
 
 
+# "The new menu cards arrived", "Le devis du traiteur est arrivé", "Ya llegó el presupuesto del toldo", "Der
+# Kostenvoranschlag ist da": what has just come in is what the ask after it points at.
+_ARRIVED = {
+    "en": re.compile(
+        r"(?:^|[,:]\s*)(?P<thing>(?:the|your|our)\s+[^.;:!?(),]+?)\s+(?:has\s+|have\s+)?(?:just\s+)?(?:arrived|came in|"
+        r"is here|are here|(?:is|are) (?:now )?ready)\b",
+        FLAGS,
+    ),
+    "fr": re.compile(
+        r"(?:^|[,:]\s*)(?P<thing>(?:le|la|les|l'|votre|ton|ta|tes)\s*[^.;:!?(),]+?)\s+(?:est|sont)\s+(?:bien\s+|enfin\s+)?"
+        r"(?:arrivée?s?|prête?s?|là)\b",
+        FLAGS,
+    ),
+    "es": re.compile(
+        r"(?:^|[,:]\s*)(?:(?:ya\s+)?(?:llegó|llegaron|ha\s+llegado|han\s+llegado)\s+(?P<thing>(?:el|la|los|las|tu|tus)\s+"
+        r"[^.;:!?(),]+?)(?=\s*(?:[.;:!?(),]|$))|(?P<thing2>(?:el|la|los|las|tu|tus)\s+[^.;:!?(),]+?)\s+(?:ya\s+)?"
+        r"(?:llegó|llegaron|ha\s+llegado|han\s+llegado|está\s+listo|está\s+lista|están\s+listos|están\s+listas)\b)",
+        FLAGS,
+    ),
+    "de": re.compile(
+        r"(?:^|[,:]\s*)(?P<thing>(?:der|die|das|dein|deine|Ihr|Ihre)\s+[^.;:!?(),]+?)\s+(?:ist|sind)\s+(?:jetzt\s+|endlich\s+)?"
+        r"(?:da|angekommen|fertig|eingetroffen)\b",
+        FLAGS,
+    ),
+}
+
+
 def antecedent(previous: str, language: str = "en") -> str | None:
     """The thing the sentence before an ask says is needed, missing or attached, in its own words ("the
     receipts for your September expenses"), or None. It names a pronoun object in the ask after it; a short
     sentence may show no language of its own, so the ask's ``language`` is the default."""
     flat = " ".join(previous.split())
     language = sentence_language(flat) or language
-    found = _ANTECEDENT[language].search(flat) or (_THING_BEFORE.search(flat) if language == "en" else None)
+    found = (
+        _ANTECEDENT[language].search(flat)
+        or (_THING_BEFORE.search(flat) if language == "en" else None)
+        or _ARRIVED[language].search(flat)
+    )
     if found is None:
         return None
-    words = found.group("thing").split()
+    words = (found.groupdict().get("thing") or found.group("thing2")).split()
     if not 2 <= len(words) <= 14:
         return None
+    if words[0].lower() in _DETERMINERS:
+        words[0] = words[0].lower()  # "The new menu cards arrived": the sentence's capital is not the thing's
     return " ".join(words)
+
+
+_DETERMINERS = frozenset(
+    "the your our le la les votre ton ta tes el los las tu tus der die das dein deine".split()
+)
 
 
 # A thing that is only a version of something ("the final version", "la versión final", "le projet corrigé",
@@ -487,6 +525,7 @@ def other_language_title(
     if language == "fr":
         # "Merci de compléter le formulaire et de me le renvoyer": the second verb's "de" and the author go.
         text = re.sub(r"\s+et\s+(?:de\s+|d['’])(?:(?:me|nous)\s+|m['’])?", " et ", text, flags=FLAGS)
+        text = re.sub(r"\s+et\s+(?:(?:me|nous)\s+|m['’])(?=\w+(?:er|ir|re)\b)", " et ", text, flags=FLAGS)
     if language == "de":
         text = _german_to_do(text)
         # "Kannst du dich darum kümmern?" -> "Sich darum kümmern": a to-do's reflexive is "sich".
@@ -522,6 +561,8 @@ def other_language_title(
             lambda m: "aei"["áéí".index(m.group(1))] + "r",
             pointing.groupdict().get("verb") or "",
         )
+        if language == "de" and pointing.group().lower().startswith("ihn"):
+            thing = re.sub(r"^der\b", "den", thing, flags=FLAGS)  # "ihn prüfen": the thing is the object
         named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
         return _finish(named, dates=False)
     return finished

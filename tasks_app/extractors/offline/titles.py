@@ -467,6 +467,10 @@ def task_title(
     if pointing and thing:
         thing = version_of(thing, "en", topic)
         text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
+    in_trouble = _THING_IN_TROUBLE.search(" ".join(previous.split())) if previous else None
+    if in_trouble and re.search(r"\s(?:it|them)$", text, FLAGS):
+        # "The fridge in the bar is making that noise again. Can you get someone to look at it?"
+        text = re.sub(r"(?:it|them)$", f"the {in_trouble.group('thing')}", text, flags=FLAGS)
     pointer = _PRONOUN_OBJECT.fullmatch(text)
     trouble = _TOPIC_IN_TROUBLE.fullmatch(topic) if topic else None
     if trouble:
@@ -922,11 +926,13 @@ _PROPOSAL_CHECK = re.compile(
 # What the sentence before proposes: a visit, a delivery, a call…, by its noun or its verb.
 _PROPOSED_EVENT = re.compile(
     r"\b(?P<event>visit|visits|delivery|deliver|installation|install|inspection|inspect|appointment|meeting|"
-    r"meet|call|interview|viewing|tasting|session|training|repair|service visit)\b",
+    r"meet|call|interview|viewing|tasting|session|training|repair|service visit|come (?:in|by|over|round)|"
+    r"drop by|stop by|pop (?:in|by))\b",
     FLAGS,
 )
 _EVENT_NOUN = {"visits": "visit", "deliver": "delivery", "install": "installation", "inspect": "inspection",
-               "meet": "meeting"}  # fmt: skip
+               "meet": "meeting", "come in": "visit", "come by": "visit", "come over": "visit", "come round": "visit",
+               "drop by": "visit", "stop by": "visit", "pop in": "visit", "pop by": "visit"}  # fmt: skip
 
 
 # A subject line that states a thing's trouble: "Vitrobot booking system locked", "Printer on 3 jammed again",
