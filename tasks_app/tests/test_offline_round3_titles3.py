@@ -342,3 +342,30 @@ def test_someone_coming_in_is_a_visit_whose_time_the_reader_confirms() -> None:
         )
         == "Confirm the time for the visit"
     )
+
+
+@pytest.mark.parametrize(
+    ("previous", "sentence", "expected"),
+    [
+        ("Tom, the landlord wants the gas safety certificate.", "Can you dig it out and scan it to him by Friday?",
+         "Dig out the gas safety certificate"),
+        ("We're short of napkins and take-away boxes.", "Can you order more before the weekend?",
+         "Order more napkins and take-away boxes"),
+        ("Attached is the draft contract from the caterer.", "Please read it and flag anything odd by Thursday.",
+         "Read the draft contract from the caterer and flag anything odd"),
+    ],
+)  # fmt: skip
+def test_a_pointer_named_from_the_sentence_before_keeps_its_particle_and_its_amount(
+    previous: str, sentence: str, expected: str
+) -> None:
+    assert title(sentence, subject="Misc", previous=previous) == expected
+
+
+def test_a_french_question_in_statement_order_is_an_ask_titled_by_its_verb() -> None:
+    body = (
+        "Bonjour Tom,\n\nIl nous manque l'attestation d'assurance du camion. Tu peux la demander au loueur "
+        "avant vendredi ?\n\nAna"
+    )
+    assert [task.title for task in extract(body, subject="Attestation")] == [
+        "Demander l'attestation d'assurance du camion au loueur"
+    ]

@@ -117,7 +117,9 @@ _REQUEST = {
     # "Accepterais-tu de faire partie du jury ?", "Seriez-vous d'accord pour…?": an invitation to take a part.
     r"|\b(?:accepterais|accepteriez|aimerais|aimeriez|serais|seriez)[- ](?:tu|vous)\b[^?]*\?"
     r"|\bserait-il\s+possible\b"
-    rf"|{_IF_YOU_CAN['fr']}\w+(?:e|ez)\b",
+    rf"|{_IF_YOU_CAN['fr']}\w+(?:e|ez)\b"
+    # "Tu peux la demander au loueur ?": the question asked in the statement's order.
+    r"|^(?:(?:bonjour\s+)?\w+,\s*)?(?:et\s+)?(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))\b[^?]*\?",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
     r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
@@ -231,6 +233,7 @@ _LEAD_IN = {
     r"\s*(?:por\s+favor,?\s*)?",
     "fr": rf"^(?:(?:bonjour\s+)?\w+,\s*)?(?:{_IF_YOU_CAN['fr']})?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
+    r"(?:et\s+)?(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))(?=\s[^?]*\?)|"
     r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de|est-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|"
     r"pourriez|peux|pouvez|voudrais|voudriez)|(?:pourrais|voudrais)[- ]tu|il\s+faudrait\s+que\s+(?:tu|vous)|"
     r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de|"
@@ -360,7 +363,8 @@ _THING_BEFORE = re.compile(
 _ARRIVED = {
     "en": re.compile(
         r"(?:^|[,:]\s*)(?P<thing>(?:the|your|our)\s+[^.;:!?(),]+?)\s+(?:has\s+|have\s+)?(?:just\s+)?(?:arrived|came in|"
-        r"is here|are here|(?:is|are) (?:now )?ready)\b",
+        r"is here|are here|(?:is|are) (?:now )?ready)\b"
+        r"|\b(?:attached|enclosed)\s+(?:is|are)\s+(?P<thing2>(?:the|your|our|an?)\s+[^.;:!?(),]+?)(?=\s*(?:[.;:!?(),]|$))",
         FLAGS,
     ),
     "fr": re.compile(
@@ -426,8 +430,13 @@ def version_of(thing: str, language: str, topic: str) -> str:
     2027" when the subject is "Contrato de arrendamiento 2027": a version names nothing until it says of
     what. ``thing`` as it is when it says of what already, or when there is no topic."""
     head, of_already, of = _VERSION_OF.get(language, _VERSION_OF["en"])
-    found = re.match(rf"(?P<head>{head})\b(?P<rest>.*)$", thing, FLAGS)
-    if not topic or found is None or re.match(rf"\s*{of_already}", found.group("rest"), FLAGS):
+    # "the draft contract" is a contract: the version word must head the phrase, not qualify a noun after it.
+    found = re.match(
+        rf"(?P<head>{head})\b(?P<rest>(?:\s+(?:with|that|which|including|con|que|avec|qui|mit|{of_already})\b.*)?)$",
+        thing,
+        FLAGS,
+    )
+    if not topic or found is None or re.match(rf"\s+{of_already}", found.group("rest"), FLAGS):
         return thing
     named = topic if language == "de" else topic[0].lower() + topic[1:]
     return f"{found.group('head')} {of} {named}"

@@ -388,7 +388,9 @@ def ask_phrase(sentence: str) -> str:
 # "upload both to the portal", "sign them and send them back": the verb's object only points back.
 _POINTER_AFTER_VERB = re.compile(
     r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
-    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours|one)(?: one)?\b"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours|one|more)(?: one)?\b"
+    # "sort it out", "dig it out": the particle goes before the thing once it is named.
+    r"(?:\s+(?P<particle>out|up|off|together)\b)?"
     r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
     FLAGS,
 )
@@ -464,9 +466,14 @@ def task_title(
         thing = (antecedent(scene_before) if scene_before else None) or (
             antecedent(previous) if previous else None
         )
+        short = _RUNS_SHORT.search(" ".join(previous.split())) if previous else None
+        if thing is None and short and re.search(r"\bmore\b", pointing.group(), FLAGS):
+            # "We're short of napkins. Can you order more?": more of what runs short.
+            thing = f"more {short.group('thing')}"
     if pointing and thing:
         thing = version_of(thing, "en", topic)
-        text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
+        particle = f" {pointing.group('particle')}" if pointing.group("particle") else ""
+        text = f"{pointing.group('verb')}{particle} {thing}{text[pointing.end() :]}"
     in_trouble = _THING_IN_TROUBLE.search(" ".join(previous.split())) if previous else None
     if in_trouble and re.search(r"\s(?:it|them)$", text, FLAGS):
         # "The fridge in the bar is making that noise again. Can you get someone to look at it?"
@@ -917,6 +924,12 @@ _THING_IN_TROUBLE = re.compile(
 )
 
 
+# "We're short of napkins and take-away boxes": what "order more" is more of.
+_RUNS_SHORT = re.compile(
+    r"\b(?:short of|out of|low on|run(?:ning)? out of|run(?:ning)? low on|no more)\s+(?:(?:the|our|some)\s+)?"
+    r"(?P<thing>[^.;:!?(),]+?)(?=\s*(?:[.;:!?(),]|$)|\s+(?:again|today|now|already|this|for|at|in|by|before)\b)",
+    FLAGS,
+)
 # "Could you let us know if this date works for you?": a check of what the sentence before proposes.
 _PROPOSAL_CHECK = re.compile(
     r"\b(?:let (?:me|us|\w+) know|tell (?:me|us)|confirm) (?:if|whether) (?:this|that|the (?:proposed|suggested))\s+"
