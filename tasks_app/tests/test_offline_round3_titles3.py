@@ -369,3 +369,22 @@ def test_a_french_question_in_statement_order_is_an_ask_titled_by_its_verb() -> 
     assert [task.title for task in extract(body, subject="Attestation")] == [
         "Demander l'attestation d'assurance du camion au loueur"
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("¿Puedes pedir la hoja de alta y mandármela antes del jueves?", "Pedir la hoja de alta y mandarla"),
+        ("¿Puedes imprimir las entradas y traérnoslas mañana?", "Imprimir las entradas y traerlas"),
+        ("¿Podrías revisar el acta y decirme si falta algo?", "Revisar el acta y decir si falta algo"),
+    ],
+)  # fmt: skip
+def test_a_second_spanish_infinitive_loses_the_authors_pronoun_and_keeps_its_object(
+    sentence: str, expected: str
+) -> None:
+    assert title(sentence) == expected
+
+
+def test_a_last_spanish_infinitive_with_no_object_keeps_the_authors_pronoun() -> None:
+    # "y avisar" at the end reads as cut short of "avisarme".
+    assert title("¿Puedes revisar el envío y avisarme?") == "Revisar el envío y avisarme"

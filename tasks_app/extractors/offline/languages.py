@@ -531,6 +531,16 @@ def other_language_title(
     text = re.sub(_PLEASE[language], "", text, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
     text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
+    if language == "es":
+        # "revisar el contrato y decirme…", "pedírsela y mandármela": the author's pronoun on a second
+        # infinitive goes (its accent with it); an object pronoun stays ("mandarla").
+        text = re.sub(
+            # At the end with no object, "y avisarme" keeps its pronoun: "y avisar" would read as cut short.
+            r"(\sy\s+\w+?)([aeiáéí])r(?:me|nos)(?:(l[oa]s?)\b|\b(?=\s+\w))",
+            lambda m: f"{m.group(1)}{'aeiaei'['aeiáéí'.index(m.group(2))]}r{m.group(3) or ''}",
+            text,
+            flags=FLAGS,
+        )
     if language == "fr":
         # "Merci de compléter le formulaire et de me le renvoyer": the second verb's "de" and the author go.
         text = re.sub(r"\s+et\s+(?:de\s+|d['’])(?:(?:me|nous)\s+|m['’])?", " et ", text, flags=FLAGS)
