@@ -168,14 +168,16 @@ _DELEGATION = re.compile(
     # Asked as a plain question: "¿te encargas tú de esto?", "tu t'en occupes ?", "übernimmst du das?".
     r"|\b(?:te encargas|se encarga|os encargáis|te ocupas|se ocupa|te haces cargo)\b"
     r"|\b(?:tu t'en occupes|vous vous en occupez|tu gères|vous gérez)\b"
-    r"|\b(?:übernimmst du|übernehmen sie|kümmerst du dich)\b"
+    r"|\b(?:übernimmst du|übernehmen sie|kümmerst du dich)\b|\b(?:das|dies|es)\s+(?:bitte\s+)?übernehmen\b"
     r"|\b(?:darum|drum) kümmern\b|\bkümmer(?:st du dich|n Sie sich|e dich)\b",
     FLAGS,
 )
 # A note that only points at what it forwards ("Grace - see below, pharmacy says it needs the manager"),
 # without saying it is for information, hands it over: the forwarded asks are the reader's.
 _POINTS_BELOW = re.compile(
-    r"\b(?:see|read|check)\s+(?:below|(?:the\s+)?(?:message|e-?mail|note|request)\s+below)\b", FLAGS
+    r"\b(?:see|read|check)\s+(?:below|(?:the\s+)?(?:message|e-?mail|note|request)\s+below)\b"
+    r"|\bsiehe unten\b|\bvoir ci-dessous\b|\b(?:ver|mira|véase)\s+(?:más\s+)?abajo\b",
+    FLAGS,
 )
 _FOR_INFORMATION = re.compile(
     r"\b(?:fyi|f\.y\.i|for (?:your )?info(?:rmation)?|just so you know|heads[- ]up|for your records|"

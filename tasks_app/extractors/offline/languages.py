@@ -81,6 +81,14 @@ def sentence_language(text: str) -> str | None:
     return leaders[0] if len(leaders) == 1 else None
 
 
+# "Y si puedes,", "Et si possible,", "Und wenn du kannst,": a softener before an imperative (a "puedes" or
+# "tu peux" may already be gone, taken out as a "can" nobody asks).
+_IF_YOU_CAN = {
+    "es": r"^(?:y\s+|e\s+|también\s+|además,?\s+)?(?:si\s*(?:puedes|puede|te\s+es\s+posible|es\s+posible)?|"
+    r"cuando\s+puedas?)\s*,\s*(?!no\b|te\b|me\b|se\b|lo\b|la\b)",
+    "fr": r"^(?:et\s+|aussi\s+)?(?:si\s*(?:tu\s+peux|vous\s+pouvez|possible)?|quand\s+(?:tu\s+peux|vous\s+pouvez))"
+    r"\s*,\s*(?!je\b|nous\b|on\b|il\b|elle\b)",
+}
 _REQUEST = {
     "es": r"^[¿¡]?\s*por\s+favor\b|\bpor\s+favor\b|[¿]?\s*\b(?:podrías|podría|puedes|puede|podrían|pueden|"
     r"serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría)\b|\b(?:te|le|les)\s+agradecería\b|"
@@ -92,7 +100,13 @@ _REQUEST = {
     r"|^[¿¡]?\s*(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?|\b(?:te|le|les|os)\s+agradecer(?:ía|íamos)\s+que\b"
     r"|^(?:hay|habría|habrá)\s+que\b|\b(?:tendrías|tendría|deberías|debería)\s+que\b|\bdeberías\b"
     r"|\b(?:sería|es)\s+posible\b[^?]*\?|\b(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que\b"
-    r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b",
+    r"|^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+\w+(?:ar|er|ir)(?:lo|la|los|las|le|les|me)?\b"
+    # "necesito las facturas del mes": the reader is to send what the author needs.
+    r"|\b(?:necesito|necesitamos|necesitaría|necesitaríamos)\s+(?:las?|los|el|tus?|sus?|vuestr[oa]s?)\s+"
+    r"(?!(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo|día|mes|fin|próximo|próxima|resto)\b)\w"
+    # "Y si puedes, deposita el anticipo": an imperative after "if you can" (the "puedes" is taken out
+    # before this is read, as a "can" nobody asks).
+    rf"|{_IF_YOU_CAN['es']}\w+[ae]\b",
     "fr": r"\b(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)\b|^(?:bonjour\s+\w+,\s*)?"
     r"merci\s+de\b|\bmerci\s+d'|\bs'il\s+(?:vous|te)\s+pla[iî]t\b|\bje\s+vous\s+prie\s+de\b|\bveuillez\b|"
     r"\bj'aurais\s+besoin\s+que\b|\bn'oubli(?:ez|e)\s+pas\b|\bpensez?\s+à\b|\b(?:tu\s+dois|vous\s+devez)\b|"
@@ -102,7 +116,10 @@ _REQUEST = {
     r"|\b(?:pourrais|voudrais)[- ]tu\b|\bil\s+faudrait\s+que\s+(?:tu|vous)\b|\bj'aurais\s+besoin\s+(?:de|d')\b"
     # "Accepterais-tu de faire partie du jury ?", "Seriez-vous d'accord pour…?": an invitation to take a part.
     r"|\b(?:accepterais|accepteriez|aimerais|aimeriez|serais|seriez)[- ](?:tu|vous)\b[^?]*\?"
-    r"|\bserait-il\s+possible\b",
+    r"|\bserait-il\s+possible\b"
+    rf"|{_IF_YOU_CAN['fr']}\w+(?:e|ez)\b"
+    # "Tu peux la demander au loueur ?": the question asked in the statement's order.
+    r"|^(?:(?:bonjour\s+)?\w+,\s*)?(?:et\s+)?(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))\b[^?]*\?",
     "de": r"\b(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)\b|^bitte\b|\bbitte\s+"
     r"(?!schön|sehr)\w+|\bich\s+bitte\s+(?:sie|dich|um)\b|\bwären\s+sie\s+so\s+(?:nett|freundlich)\b|"
     r"\bdenken\s+sie\s+(?:bitte\s+)?daran\b|\bdenk\s+(?:bitte\s+)?daran\b|\bvergiss\s+nicht\b|"
@@ -206,7 +223,7 @@ def other_language_intent(text: str) -> tuple[bool, bool, bool, bool] | None:
 # The ask's lead-in, removed from titles: "¿Podrías", "Por favor,", "Pourriez-vous", "Merci de", "Bitte",
 # "Könnten Sie".
 _LEAD_IN = {
-    "es": r"^(?:(?:hola\s+)?\w+,\s*)?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
+    "es": rf"^(?:(?:hola\s+)?\w+,\s*)?(?:{_IF_YOU_CAN['es']})?[¿¡]?\s*(?:por\s+favor,?\s*)?(?:(?:me|nos|se)\s+)?(?:(?:lo|la|los|las)\s+(?=(?:podrías|"
     r"podría|puedes|puede|podrían|pueden)\b))?(?:(?:podrías|podría|puedes|"
     r"puede|podrían|pueden)(?:\s+usted)?|serías\s+tan\s+amable\s+de|te\s+importaría|le\s+importaría|"
     r"necesito\s+que|(?:te|le|les|os)\s+pido\s+que|no\s+olvides|acuérdate\s+de|recuerda\s+(?:que\s+)?(?:(?:tienes|tiene)\s+que\s+)?|"
@@ -214,15 +231,16 @@ _LEAD_IN = {
     r"(?:tendrías|tendría|deberías|debería)(?:\s+que)?|(?:sería|es)\s+posible|"
     r"(?:quiero|queremos|necesitamos|necesitaríamos|necesitaría)\s+que)?"
     r"\s*(?:por\s+favor,?\s*)?",
-    "fr": r"^(?:(?:bonjour\s+)?\w+,\s*)?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
+    "fr": rf"^(?:(?:bonjour\s+)?\w+,\s*)?(?:{_IF_YOU_CAN['fr']})?(?:n'oubli(?:ez|e)\s+pas\s+de|pensez?\s+à|tu\s+dois|vous\s+devez|"
     r"il\s+faut\s+que\s+(?:tu|vous)|(?:pourriez|pouvez|pourrais|peux|voudriez|voulez)[- ](?:vous|tu)|merci\s+de|"
+    r"(?:et\s+)?(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))(?=\s[^?]*\?)|"
     r"merci\s+d'|je\s+vous\s+prie\s+de|veuillez|n'oubliez\s+pas\s+de|est-ce\s+que\s+(?:tu|vous)\s+(?:pourrais|"
     r"pourriez|peux|pouvez|voudrais|voudriez)|(?:pourrais|voudrais)[- ]tu|il\s+faudrait\s+que\s+(?:tu|vous)|"
     r"j'aurais\s+besoin\s+que\s+(?:tu|vous)|serait-il\s+possible\s+de|"
     r"(?:accepterais|accepteriez|aimerais|aimeriez)[- ](?:tu|vous)\s+(?:de\s+|d')?|"
     r"(?:serais|seriez)[- ](?:tu|vous)\s+(?:d'accord|prête?s?|partante?s?|disponibles?)\s+(?:pour\s+|à\s+)?)?"
     r"\s*(?:s'il\s+vous\s+pla[iî]t,?\s*)?",
-    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denkt?\s+(?:bitte\s+)?(?:daran|dran),?\s*|vergiss\s+nicht,?\s*|vergesst\s+nicht,?\s*)?(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)"
+    "de": r"^(?:(?:hallo\s+)?\w+,\s*)?(?:bitte,?\s*)?(?:denkt?\s+(?:bitte\s+)?(?:daran|dran),?\s*|vergiss\s+nicht,?\s*|vergesst\s+nicht,?\s*)?(?:(?:(?:könnten|können|würden|kannst|könntest|würdest)\s+(?:sie|du)|(?:könnt|könntet|würdet)\s+ihr)"
     r"(?:\s+mir|\s+uns)?|wären\s+sie\s+so\s+(?:nett|freundlich)(?:,)?(?:\s+und)?|denken\s+sie\s+daran,?|"
     r"wäre\s+es\s+möglich,?)?"
     r"\s*(?:bitte\s+)?",
@@ -241,7 +259,8 @@ _PLEASE = {
 }
 # Words that only introduce the date ("antes del viernes", "avant vendredi", "bis Freitag").
 _DATE_LEAD = {
-    "es": r"(?:\b(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|a\s+más\s+tardar)\s+)?$",
+    "es": r"(?:\b(?:a\s+más\s+tardar\s+)?(?:antes(?:\s+de(?:l)?)?|para(?:\s+el)?|hasta(?:\s+el)?|el|al|a(?:\s+las?)?|"
+    r"a\s+más\s+tardar)\s+)?$",
     "fr": r"(?:\b(?:avant(?:\s+le)?|d'ici(?:\s+le|\s+la)?|pour(?:\s+le)?|jusqu'au|le)\s+)?$",
     "de": r"(?:\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens(?:\s+am)?|vor|am|zum|auf|um|gegen)\s+)?$",
 }
@@ -249,7 +268,7 @@ _ALSO = r"^(?:también|además|aussi|également|außerdem|auch|zusätzlich|ebenf
 # An object pronoun glued to the ask ("enviarme", "m'envoyer", "schicken Sie mir"): the reader knows who.
 _TO_ME = {
     "es": (r"^(\w+?(?:ar|er|ir))(?:me|nos)\b", r"\1"),
-    "fr": (r"^(?:m'|me\s+|nous\s+)", ""),
+    "fr": (r"^(?:m['’]|me\s+|nous\s+)", ""),
     "de": (r"^(\w+)\s+sie\s+(?:mir|uns)\s+", r"\1 Sie "),
 }
 # An imperative with the author's pronoun fixed to it: "Mándame la lista" is "Mandar la lista", "Envoyez-moi le
@@ -339,19 +358,88 @@ _THING_BEFORE = re.compile(
 )
 
 
+# "The new menu cards arrived", "Le devis du traiteur est arrivé", "Ya llegó el presupuesto del toldo", "Der
+# Kostenvoranschlag ist da": what has just come in is what the ask after it points at.
+_ARRIVED = {
+    "en": re.compile(
+        r"(?:^|[,:]\s*)(?P<thing>(?:the|your|our)\s+[^.;:!?(),]+?)\s+(?:has\s+|have\s+)?(?:just\s+)?(?:arrived|came in|"
+        r"is here|are here|(?:is|are) (?:now )?ready)\b"
+        r"|\b(?:attached|enclosed)\s+(?:is|are)\s+(?P<thing2>(?:the|your|our|an?)\s+[^.;:!?(),]+?)(?=\s*(?:[.;:!?(),]|$))",
+        FLAGS,
+    ),
+    "fr": re.compile(
+        r"(?:^|[,:]\s*)(?P<thing>(?:le|la|les|l'|votre|ton|ta|tes)\s*[^.;:!?(),]+?)\s+(?:est|sont)\s+(?:bien\s+|enfin\s+)?"
+        r"(?:arrivée?s?|prête?s?|là)\b",
+        FLAGS,
+    ),
+    "es": re.compile(
+        r"(?:^|[,:]\s*)(?:(?:ya\s+)?(?:llegó|llegaron|ha\s+llegado|han\s+llegado)\s+(?P<thing>(?:el|la|los|las|tu|tus)\s+"
+        r"[^.;:!?(),]+?)(?=\s*(?:[.;:!?(),]|$))|(?P<thing2>(?:el|la|los|las|tu|tus)\s+[^.;:!?(),]+?)\s+(?:ya\s+)?"
+        r"(?:llegó|llegaron|ha\s+llegado|han\s+llegado|está\s+listo|está\s+lista|están\s+listos|están\s+listas)\b)",
+        FLAGS,
+    ),
+    "de": re.compile(
+        r"(?:^|[,:]\s*)(?P<thing>(?:der|die|das|dein|deine|Ihr|Ihre)\s+[^.;:!?(),]+?)\s+(?:ist|sind)\s+(?:jetzt\s+|endlich\s+)?"
+        r"(?:da|angekommen|fertig|eingetroffen)\b",
+        FLAGS,
+    ),
+}
+
+
 def antecedent(previous: str, language: str = "en") -> str | None:
     """The thing the sentence before an ask says is needed, missing or attached, in its own words ("the
     receipts for your September expenses"), or None. It names a pronoun object in the ask after it; a short
     sentence may show no language of its own, so the ask's ``language`` is the default."""
     flat = " ".join(previous.split())
     language = sentence_language(flat) or language
-    found = _ANTECEDENT[language].search(flat) or (_THING_BEFORE.search(flat) if language == "en" else None)
+    found = (
+        _ANTECEDENT[language].search(flat)
+        or (_THING_BEFORE.search(flat) if language == "en" else None)
+        or _ARRIVED[language].search(flat)
+    )
     if found is None:
         return None
-    words = found.group("thing").split()
+    words = (found.groupdict().get("thing") or found.group("thing2")).split()
     if not 2 <= len(words) <= 14:
         return None
+    if words[0].lower() in _DETERMINERS:
+        words[0] = words[0].lower()  # "The new menu cards arrived": the sentence's capital is not the thing's
     return " ".join(words)
+
+
+_DETERMINERS = frozenset(
+    "the your our le la les votre ton ta tes el los las tu tus der die das dein deine".split()
+)
+
+
+# A thing that is only a version of something ("the final version", "la versión final", "le projet corrigé",
+# "die finale Fassung"): of what, the subject line says.
+_VERSION_OF = {
+    "en": (r"(?:the|your|our|a|an)\s+(?:[\w-]+\s+){0,2}?(?:version|copy|draft|revision)", r"of\b", "of"),
+    "es": (r"(?:el|la|los|las|tu|su|una?)\s+(?:versión|copia|borrador)(?:\s+(?:final|definitiva|corregida|"
+           r"actualizada|revisada|nueva))?", r"(?:de|del)\b", "de"),
+    "fr": (r"(?:la|le|les|votre|ta|une?)\s+(?:(?:nouvelle|dernière)\s+)?(?:version|copie|mouture)(?:\s+(?:finale|"
+           r"définitive|corrigée|révisée|mise\s+à\s+jour))?", r"(?:de|du|des|d')", "de"),
+    "de": (r"(?:die|eine|deine|Ihre)\s+(?:(?:finale|endgültige|neue|überarbeitete|korrigierte)\s+)?(?:Fassung|Version|"
+           r"Kopie)", r"(?:des|der|vom|von)\b", "von"),
+}  # fmt: skip
+
+
+def version_of(thing: str, language: str, topic: str) -> str:
+    """ "la versión final con los cambios que platicamos" -> "la versión final de contrato de arrendamiento
+    2027" when the subject is "Contrato de arrendamiento 2027": a version names nothing until it says of
+    what. ``thing`` as it is when it says of what already, or when there is no topic."""
+    head, of_already, of = _VERSION_OF.get(language, _VERSION_OF["en"])
+    # "the draft contract" is a contract: the version word must head the phrase, not qualify a noun after it.
+    found = re.match(
+        rf"(?P<head>{head})\b(?P<rest>(?:\s+(?:with|that|which|including|con|que|avec|qui|mit|{of_already})\b.*)?)$",
+        thing,
+        FLAGS,
+    )
+    if not topic or found is None or re.match(rf"\s+{of_already}", found.group("rest"), FLAGS):
+        return thing
+    named = topic if language == "de" else topic[0].lower() + topic[1:]
+    return f"{found.group('head')} {of} {named}"
 
 
 # A pronoun object in a French, Spanish or German ask: "Les déposer sur l'espace client", "enviarlos",
@@ -385,7 +473,7 @@ _CLITIC_BEFORE_MODAL = re.compile(
 
 
 def other_language_title(
-    sentence: str, meeting: bool, sender: str, *, previous: str = "", language: str = ""
+    sentence: str, meeting: bool, sender: str, *, previous: str = "", language: str = "", topic: str = ""
 ) -> str | None:
     """The title of a Spanish, French or German ask: the sentence's own words, from the verb, without
     the lead-in, the date or the trailing punctuation; a meeting proposal is "Reunión con <name>"
@@ -396,9 +484,9 @@ def other_language_title(
     if not language:
         return None
     if meeting:
-        topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
-        if topic:
-            return _finish(f"{topic.group('noun')} {topic.group('topic')}")
+        meeting_topic = re.search(_MEETING_TOPIC[language], flat, FLAGS)
+        if meeting_topic:
+            return _finish(f"{meeting_topic.group('noun')} {meeting_topic.group('topic')}")
         name = _sender_first_name(sender)
         title = _MEETING_TITLE[language].format(name=name) if name else _MEETING_TITLE_ALONE[language]
         # "¿podemos hablar mañana sobre el grupo de Sevilla?": the topic said anywhere in the sentence.
@@ -421,11 +509,16 @@ def other_language_title(
             dates=False,
         )
     text = flat
-    for _phrase, start, end in reversed(find_due_phrases(text)):
+    for phrase, start, end in reversed(_due_phrases(text)):
         lead = re.search(_DATE_LEAD[language], text[:start], FLAGS)
+        if "," in phrase and re.match(r"\s*,", text[end:]):
+            # "bis Dienstag, 27.10., zusammenstellen": the comma after the date closes its apposition.
+            end += text[end:].index(",") + 1
         text = text[: lead.start() if lead else start].rstrip() + text[end:]
     text = _GREETING.sub("", text, count=1) or text
+    text, purpose = _ask_before_purpose(language, text)
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
+    text = re.sub(_REASON[language], "", text, count=1, flags=FLAGS)
     # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie noch kurz…": the adverb belongs to
     # the ask, not to the task.
     text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
@@ -438,19 +531,42 @@ def other_language_title(
     text = re.sub(_PLEASE[language], "", text, flags=FLAGS)
     text = _infinitive_first(language, flat, text)
     text = re.sub(r"\s*\([^()]*\)", "", text)  # "(hängt an)", "(ver adjunto)": an aside, not the task
+    if language == "es":
+        # "revisar el contrato y decirme…", "pedírsela y mandármela": the author's pronoun on a second
+        # infinitive goes (its accent with it); an object pronoun stays ("mandarla").
+        text = re.sub(
+            # At the end with no object, "y avisarme" keeps its pronoun: "y avisar" would read as cut short.
+            r"(\sy\s+\w+?)([aeiáéí])r(?:me|nos)(?:(l[oa]s?)\b|\b(?=\s+\w))",
+            lambda m: f"{m.group(1)}{'aeiaei'['aeiáéí'.index(m.group(2))]}r{m.group(3) or ''}",
+            text,
+            flags=FLAGS,
+        )
+    if language == "fr":
+        # "Merci de compléter le formulaire et de me le renvoyer": the second verb's "de" and the author go.
+        text = re.sub(r"\s+et\s+(?:de\s+|d['’])(?:(?:me|nous)\s+|m['’])?", " et ", text, flags=FLAGS)
+        text = re.sub(r"\s+et\s+(?:(?:me|nous)\s+|m['’])(?=\w+(?:er|ir|re)\b)", " et ", text, flags=FLAGS)
     if language == "de":
         text = _german_to_do(text)
+        # "Kannst du dich darum kümmern?" -> "Sich darum kümmern": a to-do's reflexive is "sich".
+        text = re.sub(r"^(?:dich|euch)\b", "sich", text, count=1, flags=FLAGS)
         # "Logo dunkler machen", not "Das Logo dunkler machen": a German to-do leaves out the article before
         # a noun (an adjective after it, "einen ersten Entwurf", keeps it).
         text = re.sub(
             r"^(?:das|die|der|den|dem|ein|eine|einen)\s+(?=(?-i:[A-ZÄÖÜ])\w*\s)", "", text, flags=FLAGS
         )
+    if purpose and language != "de":
+        # "Para el pedido de enero necesito que me confirmes los kilos" -> "Confirmar los kilos para el pedido
+        # de enero": the purpose says which kilos; a German to-do ends on its verb, so there it is left out.
+        text = f"{text.rstrip(' ?.!')} {purpose[0].lower()}{purpose[1:]}"
     finished = _finish(text)
+    if finished and previous and language == "de":
+        finished = _german_pointer_named(finished, previous) or finished
     if not finished or not previous or language not in _PRONOUN_ASK:
         return finished
     thing = antecedent(previous, language)
     if thing is None:
         return finished
+    thing = version_of(thing, sentence_language(" ".join(previous.split())) or language, topic)
     if language == "es" and _CLITIC_BEFORE_MODAL.search(flat):
         verb, _, rest = finished.partition(" ")
         return _finish(f"{verb} {thing} {rest}", dates=False)
@@ -464,9 +580,88 @@ def other_language_title(
             lambda m: "aei"["áéí".index(m.group(1))] + "r",
             pointing.groupdict().get("verb") or "",
         )
+        if language == "de" and pointing.group().lower().startswith("ihn"):
+            thing = re.sub(r"^der\b", "den", thing, flags=FLAGS)  # "ihn prüfen": the thing is the object
         named = form.format(verb=verb.lower(), thing=thing) + finished[pointing.end() :]
         return _finish(named, dates=False)
     return finished
+
+
+# A bare month (or holiday) is a date only after a word that says when ("en enero", "antes de marzo", "fin
+# janvier", "bis Januar"); elsewhere it says which thing ("el pedido de enero", "le concert de Noël", "para
+# cerrar noviembre").
+_MONTH = re.compile(
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"januar|jänner|februar|märz|april|juni|juli|august|september|oktober|dezember|"
+    r"navidad|nochevieja|pascua|noël|pâques|weihnachten|silvester|ostern",
+    FLAGS,
+)
+_MONTH_AS_DATE = re.compile(
+    r"\b(?:en|para|antes\s+de|hasta|desde|durante|(?:a\s+)?(?:finales|principios|mediados)\s+de|pour|avant|d'ici|"
+    r"jusqu'(?:en|à)|début|fin|mi-|courant|dès|im|bis|ab|vor|seit|Anfang|Ende|Mitte|zum)\s*$",
+    FLAGS,
+)
+
+
+def _due_phrases(text: str) -> list[tuple[str, int, int]]:
+    """The date phrases a title leaves out: all but a bare month that names a thing (``_MONTH_AS_DATE``)."""
+    return [
+        (phrase, start, end)
+        for phrase, start, end in find_due_phrases(text)
+        if not (_MONTH.fullmatch(phrase.strip()) and not _MONTH_AS_DATE.search(text[:start]))
+    ]
+
+
+# A purpose said before the ask ("Para el pedido de enero necesito que…", "Pour le dossier, pourriez-vous…",
+# "Für den Bericht kannst du…"): the ask starts at its cue, and the purpose is said after the task.
+_FRONTED_PURPOSE = {
+    "es": r"^(?P<front>(?:para|en\s+cuanto\s+a|respecto\s+a)\s+[^,¿?]{3,60}?),?\s+(?=(?:necesito|necesitamos|"
+    r"necesitaría|necesitaríamos)\s+(?:que|las?|los|el|tus?|sus?)\b|(?:te\s+pido|le\s+pido|quiero|queremos)\s+que\b|¿?\s*(?:me\s+|nos\s+)?(?:podrías|podría|puedes|puede)\b)",
+    "fr": r"^(?P<front>(?:pour|concernant|quant\s+à)\s+[^,?]{3,60}?),?\s+(?=j'aurais\s+besoin\s+que|il\s+(?:me\s+|nous\s+)?"
+    r"faudrait\s+que|(?:pourriez|pouvez|pourrais|peux)[- ](?:vous|tu)\b|merci\s+d)",
+    "de": r"^(?P<front>(?:für|zum|zur|wegen|bezüglich)\s+[^,?]{3,60}?),?\s+(?=(?:könnten|können|würden|kannst|könntest|"
+    r"würdest)\s+(?:sie|du)\b|(?:ich|wir)\s+(?:bräuchte|brauche|brauchen|bräuchten)\b)",
+}
+# Why the ask is made, after it: "…, porque cerramos la tostadora", "…, parce que…", "…, weil…".
+_REASON = {
+    "es": r",?\s+(?:porque|ya\s+que|puesto\s+que|para\s+que|así\s+que)\b.*$"
+    r"|,\s*(?:sobre\s+todo|en\s+especial|especialmente|en\s+particular)\b.*$",
+    "fr": r",?\s+(?:parce\s+qu(?:e\b|')|puisque\b|afin\s+(?:que|de|d')|pour\s+que\b|car\b).*$"
+    r"|,\s*(?:surtout|notamment|en\s+particulier)\b.*$",
+    "de": r",\s*(?:weil|da|denn|damit|sodass|so\s+dass|vor\s+allem|insbesondere|besonders)\b.*$",
+}
+
+
+def _ask_before_purpose(language: str, text: str) -> tuple[str, str]:
+    """``text`` from its ask on, and the purpose said before it ("" when there is none)."""
+    fronted = re.match(_FRONTED_PURPOSE[language], text, FLAGS)
+    if fronted is None:
+        return text, ""
+    return text[fronted.end() :], fronted.group("front")
+
+
+# What a German "darum"/"dafür" stands for: the thing the sentence before says must be done ("die Wartung für
+# den Rotor muss noch beauftragt werden. Bitte kümmere dich darum").
+_GERMAN_DUTY_THING = re.compile(
+    r"(?:^|[:,]\s*|\b(?:dass|und)\s+)(?P<thing>(?:die|der|das|den|unsere?|eure?|deine?)\s+[^.;:!?,]+?)\s+"
+    r"(?:muss|müssen|sollte|sollten|soll|sollen)\s+(?:\w+\s+){0,3}?\w+\s+werden\b",
+    FLAGS,
+)
+_DA_POINTER = {"darum": "um", "dafür": "für", "darüber": "über"}
+
+
+def _german_pointer_named(title: str, previous: str) -> str | None:
+    """ "Sich darum kümmern" -> "Sich um die Wartung für den Ti-45-Rotor kümmern", when the sentence before
+    says what must be done; None when it says nothing of the kind."""
+    pointer = re.search(r"\b(?P<da>darum|dafür|darüber)\b", title, FLAGS)
+    thing = _GERMAN_DUTY_THING.search(" ".join(previous.split()))
+    if pointer is None or thing is None:
+        return None
+    # The thing was the subject ("der Vertrag"); after "um", "für" or "über" it is "den Vertrag".
+    found = re.sub(r"^der\b", "den", thing.group("thing"), flags=FLAGS)
+    named = f"{_DA_POINTER[pointer.group('da').lower()]} {found[0].lower()}{found[1:]}"
+    return _finish(f"{title[: pointer.start()]}{named}{title[pointer.end() :]}", dates=False)
 
 
 def _without_author_pronoun(language: str, text: str) -> str:
@@ -499,6 +694,13 @@ def _infinitive_first(language: str, flat: str, text: str) -> str:
             return _spanish_infinitive(text)
         if re.search(r"(?:^|[¿,]\s*)(?:me|nos)\s+\w+(?:as|es)\b[^?]*\?", flat, FLAGS):
             return _spanish_infinitive(text)
+        # "necesito las facturas del mes": the reader sends what the author needs.
+        text = re.sub(
+            r"^(?:necesito|necesitamos|necesitaría|necesitaríamos)\s+(?=(?:las?|los|el|tus?|sus?|vuestr[oa]s?)\s)",
+            "enviar ",
+            text,
+            flags=FLAGS,
+        )
         return re.sub(r"^(?:recuerda|acuérdate\s+de|no\s+olvides)\s+", "", text, flags=FLAGS)
     if language == "fr" and re.search(r"\b(?:besoin|faudrait|faut)\s+que\s+(?:tu|vous)\b", flat, FLAGS):
         text = re.sub(r"^(?:m'|me\s+|nous\s+)", "", text, flags=FLAGS)
@@ -566,6 +768,10 @@ def _german_infinitive(verb: str) -> str:
             word = word[:-1]  # "meldet", "arbeitet"
     if word.endswith(("el", "er")):
         return f"{word}n"
+    if re.search(r"e[lr]e$", word):
+        return f"{word[:-1]}n"  # "kümmere" -> "kümmern", "wechsele" -> "wechseln"
+    if re.search(r"[bdgkmpstz]le$", word):
+        return f"{word[:-2]}eln"  # "sammle" -> "sammeln", "handle" -> "handeln"
     return f"{word}n" if word.endswith("e") else f"{word}en"
 
 
@@ -623,7 +829,7 @@ def _spanish_infinitive(text: str) -> str:
 
 
 def _finish(text: str, *, dates: bool = True) -> str | None:
-    for _phrase, start, end in reversed(find_due_phrases(text) if dates else []):
+    for _phrase, start, end in reversed(_due_phrases(text) if dates else []):
         text = text[:start] + text[end:]
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ,;:-–—.!?¿¡")

@@ -371,12 +371,13 @@ _CHAT_PLEASE = re.compile(r"\b(?:porfa|porfis|porfavor|porfi|xfa|plis|(?-i:stp|s
 _SPELLED_OUT = {"stp": "s'il te plaît", "svp": "s'il vous plaît"}
 # "Y si puedes, deposita el anticipo", "Si tu peux, envoie-moi les photos", "Wenn du kannst, schick mir die
 # Fotos": the reader's means put as a condition, then what to do. A subject after the comma ("if you can,
-# I'd…", "si puedes, yo…") makes it the sender's sentence.
+# I'd…", "si puedes, yo…") makes it the sender's sentence, and a negation ("si puedes, no te preocupes por el
+# resto") reassures.
 _IF_YOU_CAN = re.compile(
     r"^(?:(?:and|also|y|e|et|und)\s+)?(?:if you can|if possible|si (?:puedes|puede|pueden|es posible|tu peux|vous pouvez|"
     r"possible)|(?:wenn|falls) (?:du kannst|sie können|möglich))\s*,\s*"
     r"(?!(?:i|we|it|that|this|there|the|a|an|yo|nosotros|nos|el|la|los|las|un|una|je|nous|on|ce|il|le|les|une|ich|wir|"
-    r"es|das|der|die|ein|eine)\b)[^\W\d_]",
+    r"es|das|der|die|ein|eine|no|not|don't|never|nunca|ne|n'|pas|jamais|nicht|kein|keine)\b)[^\W\d_]",
     FLAGS,
 )
 

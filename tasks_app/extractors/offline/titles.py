@@ -13,7 +13,7 @@ import re
 from tasks_app.dates import find_due_phrases
 from tasks_app.extractors import MAX_TITLE_LENGTH
 
-from .languages import antecedent, other_language_title
+from .languages import antecedent, other_language_title, version_of
 from .patterns import ASK_MODAL, BILL_DUE, FLAGS, PASSIVE_DUTY, YOU
 
 LEAD_IN = re.compile(
@@ -69,7 +69,9 @@ def _strip_dates(text: str) -> str:
             continue
         lead = re.search(_DATE_LEAD + r"(?:the\s+)?$", text[:start], FLAGS)
         cut_from = lead.start() if lead and lead.group().strip() else start
-        text = text[:cut_from] + text[end:]
+        # "by Monday 5pm UK time": the phrase took the zone's name, and its "time" goes with it.
+        zone_word = re.match(r"\s+time\b(?=\s*(?:[,.;:!?)]|$))", text[end:], FLAGS)
+        text = text[:cut_from] + text[end + (zone_word.end() if zone_word else 0) :]
     return text
 
 
@@ -366,6 +368,8 @@ def ask_phrase(sentence: str) -> str:
             text = rest
     text = LEAD_IN.sub("", text, count=1)
     text = re.sub(r"^mind\s+(?=(?:[a-z]+-)?[a-z]+ing\b)", "", text, flags=FLAGS)  # "would you mind checking"
+    # "Would you be able to send…": the modal's "would you" is gone, its "be able to" goes too.
+    text = re.sub(r"^be (?:able|willing|happy|kind enough) to\s+(?=[a-z])", "", text, flags=FLAGS)
     # "Before that, send me your shortlist", "In the meantime, book…": a short lead before a verb says
     # when, not what.
     lead = re.match(r"^[^,]{3,30},\s+(?=(?P<verb>[a-z][\w-]*)\b)", text, FLAGS)
@@ -384,7 +388,9 @@ def ask_phrase(sentence: str) -> str:
 # "upload both to the portal", "sign them and send them back": the verb's object only points back.
 _POINTER_AFTER_VERB = re.compile(
     r"^(?P<verb>[\w-]+(?:\s+(?:up|over|back|out|in|on|through))?)\s+"
-    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours|one)(?: one)?\b"
+    r"(?:both(?: of them)?|all of them|them all|them|it|this|that|these|those|yours|one|more)(?: one)?\b"
+    # "sort it out", "dig it out": the particle goes before the thing once it is named.
+    r"(?:\s+(?P<particle>out|up|off|together)\b)?"
     r"(?=\s*$|\s+(?:to|over|back|by|before|for|with|on|in|at|and|via|into|through|asap)\b)",
     FLAGS,
 )
@@ -397,7 +403,10 @@ def task_title(
     it, which may name what a pronoun object stands for ("We need the signed lease. Please upload it.")."""
     flat = " ".join(sentence.split())
     # Spanish, French and German asks keep their own words (languages.py); the rules below are English.
-    if (other_language := other_language_title(flat, meeting, sender, previous=previous)) is not None:
+    other_language = other_language_title(
+        flat, meeting, sender, previous=previous, topic=_subject_topic(subject)
+    )
+    if other_language is not None:
         return other_language
     # "Do you know if the Hudson room has a projector?" asks the reader to find out, not to answer yes.
     found_out = _FIND_OUT.search(flat)
@@ -408,6 +417,13 @@ def task_title(
     active = _active_voice(flat, previous)
     if active is not None:
         return active
+    proposal = _PROPOSAL_CHECK.search(flat)
+    event = _PROPOSED_EVENT.search(" ".join(previous.split())) if proposal and previous else None
+    if proposal and event:
+        # "Our engineer can visit on December 8 at 9:00. Let us know if this date works": the reader
+        # confirms the visit's date, which the sentence before proposes.
+        noun = _EVENT_NOUN.get(event.group("event").lower(), event.group("event").lower())
+        return f"Confirm the {proposal.group('what').lower()} for the {noun}"
     text = ask_phrase(flat)
     # "The plumber is coming Thursday, can you be home for that?": the pointer stands for the thing the
     # clause before the ask is about, which names it better than the subject line.
@@ -432,7 +448,8 @@ def task_title(
     # "send me the report" -> "send the report": the reader knows who asked.
     text = re.sub(
         r"(^|\band\s+)(\w+(?:\s+(?:over|back|along))?)\s+(?:me|us|you|him|her|them)\s+"
-        r"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all)\b)",
+        # "forward me Daniel's new address": a name's thing is a thing too.
+        rf"(?=(?:the|a|an|your|our|this|that|these|those|some|any|my|all|{_NUMBER_WORD})\b|(?-i:[A-Z])\w+['’]s\b)",
         r"\1\2 ",
         text,
         flags=FLAGS,
@@ -449,10 +466,27 @@ def task_title(
         thing = (antecedent(scene_before) if scene_before else None) or (
             antecedent(previous) if previous else None
         )
+        short = _RUNS_SHORT.search(" ".join(previous.split())) if previous else None
+        if thing is None and short and re.search(r"\bmore\b", pointing.group(), FLAGS):
+            # "We're short of napkins. Can you order more?": more of what runs short.
+            thing = f"more {short.group('thing')}"
     if pointing and thing:
-        text = f"{pointing.group('verb')} {thing}{text[pointing.end() :]}"
+        thing = version_of(thing, "en", topic)
+        particle = f" {pointing.group('particle')}" if pointing.group("particle") else ""
+        text = f"{pointing.group('verb')}{particle} {thing}{text[pointing.end() :]}"
+    in_trouble = _THING_IN_TROUBLE.search(" ".join(previous.split())) if previous else None
+    if in_trouble and re.search(r"\s(?:it|them)$", text, FLAGS):
+        # "The fridge in the bar is making that noise again. Can you get someone to look at it?"
+        text = re.sub(r"(?:it|them)$", f"the {in_trouble.group('thing')}", text, flags=FLAGS)
     pointer = _PRONOUN_OBJECT.fullmatch(text)
-    if pointer and topic:
+    trouble = _TOPIC_IN_TROUBLE.fullmatch(topic) if topic else None
+    if trouble:
+        # "Vitrobot booking system locked" - "can you unlock it?": the pointer is the thing, not its state.
+        thing = trouble.group("thing")
+        topic = thing if re.match(r"(?:the|our|my|your|their|his|her)\b", thing, FLAGS) else f"the {thing}"
+    if pointer and trouble:
+        text = f"{pointer.group('verb')} {topic}"
+    elif pointer and topic:
         verb = "handle" if _HANDLE_VERBS.fullmatch(pointer.group("verb")) else pointer.group("verb")
         text = f"{verb}: {topic}"
     elif topic and _VAGUE_OBJECT.fullmatch(text):
@@ -576,8 +610,10 @@ _DURATION_OBJECT = re.compile(
 )
 # A clause with its own subject after the ask ("… and I will come by", ", but your service…") is not the task.
 _SUBJECT_WORD = r"(?:i|we|you|he|she|they|it|there)"
+_NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|a few|more)"
 _NEW_CLAUSE = re.compile(
-    r"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|or|so)\s+"
+    # "two or three photos" is one amount, not a second clause.
+    rf"(?:,\s*(?:but|or|so|and|then)\b|\s+(?:but|so)\s+|\s+or\s+(?!{_NUMBER_WORD}\b)"
     rf"|\s+and\s+(?={_SUBJECT_WORD}\b|(?:this|that|your|my|our|their|his|her|its)\b|the\s+\w+\s+(?:is|are|will)\b)"
     rf"|[,;:]\s+(?={_SUBJECT_WORD}\b)"
     # "before it goes to the board", but not "let Alex know when we can…" (that is what to tell).
@@ -884,6 +920,40 @@ _THING_IN_TROUBLE = re.compile(
     r"^(?:[\w'-]+[,:]\s+)?(?:the|our|my|your)\s+(?P<thing>[\w-]+(?:\s+(?!is\b|are\b)[\w-]+){0,5}?)\s+(?:is|are|was|were|has been|"
     r"keeps?)\s+(?:\w+\s+)?(?:jammed|broken|down|leaking|out of order|not working|stuck|failing|blocked|faulty|"
     r"playing up|acting up|overdue|late|missing|empty|flooded|dead|offline|beeping|making)\b",
+    FLAGS,
+)
+
+
+# "We're short of napkins and take-away boxes": what "order more" is more of.
+_RUNS_SHORT = re.compile(
+    r"\b(?:short of|out of|low on|run(?:ning)? out of|run(?:ning)? low on|no more)\s+(?:(?:the|our|some)\s+)?"
+    r"(?P<thing>[^.;:!?(),]+?)(?=\s*(?:[.;:!?(),]|$)|\s+(?:again|today|now|already|this|for|at|in|by|before)\b)",
+    FLAGS,
+)
+# "Could you let us know if this date works for you?": a check of what the sentence before proposes.
+_PROPOSAL_CHECK = re.compile(
+    r"\b(?:let (?:me|us|\w+) know|tell (?:me|us)|confirm) (?:if|whether) (?:this|that|the (?:proposed|suggested))\s+"
+    r"(?P<what>date|time|day|slot|timing|time slot)s?\s+(?:works?|suits?|is (?:ok|okay|fine|good|convenient))\b",
+    FLAGS,
+)
+# What the sentence before proposes: a visit, a delivery, a call…, by its noun or its verb.
+_PROPOSED_EVENT = re.compile(
+    r"\b(?P<event>visit|visits|delivery|deliver|installation|install|inspection|inspect|appointment|meeting|"
+    r"meet|call|interview|viewing|tasting|session|training|repair|service visit|come (?:in|by|over|round)|"
+    r"drop by|stop by|pop (?:in|by))\b",
+    FLAGS,
+)
+_EVENT_NOUN = {"visits": "visit", "deliver": "delivery", "install": "installation", "inspect": "inspection",
+               "meet": "meeting", "come in": "visit", "come by": "visit", "come over": "visit", "come round": "visit",
+               "drop by": "visit", "stop by": "visit", "pop in": "visit", "pop by": "visit"}  # fmt: skip
+
+
+# A subject line that states a thing's trouble: "Vitrobot booking system locked", "Printer on 3 jammed again",
+# "Walk-in freezer not working".
+_TOPIC_IN_TROUBLE = re.compile(
+    r"(?P<thing>[\w-]+(?:\s+(?!is\b|are\b)[\w-]+){0,5}?)\s+(?:(?:is|are|was|were|has been|keeps?)\s+)?(?:still\s+)?"
+    r"(?:locked(?: out)?|jammed|broken|down|leaking|out of order|not working|stuck|failing|blocked|faulty|"
+    r"playing up|acting up|empty|flooded|dead|offline|beeping|crashed|frozen|expired)(?:\s+again)?[.!]*",
     FLAGS,
 )
 
