@@ -249,7 +249,7 @@ _LEAD_IN = {
 _ASK_ADVERB = {
     "es": r"^(?:también|además|solo|sólo|simplemente)\s+(?=\w)",
     "fr": r"^(?:(?:aussi|également|encore|juste|simplement|rapidement|bien\s+vouloir)\s+)+(?=\w)",
-    "de": r"^(?:(?:auch|noch|mal|kurz|doch|eben|schnell)\s+)+(?=\w)",
+    "de": r"^(?:(?:auch|außerdem|zusätzlich|ebenfalls|noch|mal|kurz|doch|eben|schnell)\s+)+(?=\w)",
 }
 # "please" inside the ask ("Pásame porfa el menú", "Envoie-moi stp les photos"): courtesy, not the task.
 _PLEASE = {
@@ -264,7 +264,6 @@ _DATE_LEAD = {
     "fr": r"(?:\b(?:avant(?:\s+le)?|d'ici(?:\s+le|\s+la)?|pour(?:\s+le)?|jusqu'au|le)\s+)?$",
     "de": r"(?:\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens(?:\s+am)?|vor|am|zum|auf|um|gegen)\s+)?$",
 }
-_ALSO = r"^(?:también|además|aussi|également|außerdem|auch|zusätzlich|ebenfalls)\s+"
 # An object pronoun glued to the ask ("enviarme", "m'envoyer", "schicken Sie mir"): the reader knows who.
 _TO_ME = {
     "es": (r"^(\w+?(?:ar|er|ir))(?:me|nos)\b", r"\1"),
@@ -519,12 +518,9 @@ def other_language_title(
     text, purpose = _ask_before_purpose(language, text)
     text = re.sub(_LEAD_IN[language], "", text, count=1, flags=FLAGS)
     text = re.sub(_REASON[language], "", text, count=1, flags=FLAGS)
-    # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie noch kurz…": the adverb belongs to
-    # the ask, not to the task.
+    # "Pourriez-vous aussi m'envoyer…", "¿Podrías también…", "Könnten Sie mir außerdem…": the adverb belongs to
+    # the ask (the "also" of a second ask), not to the task.
     text = re.sub(_ASK_ADVERB[language], "", text, count=1, flags=FLAGS)
-    # "¿Podrías también mandarme…?", "Pourriez-vous aussi m'envoyer…", "Könnten Sie mir außerdem…": the
-    # "also" of a second ask is not part of its title.
-    text = re.sub(_ALSO, "", text, count=1, flags=FLAGS)
     pattern, replacement = _TO_ME[language]
     text = re.sub(pattern, replacement, text, count=1, flags=FLAGS)
     text = _without_author_pronoun(language, text)
