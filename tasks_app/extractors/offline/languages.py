@@ -82,12 +82,15 @@ def sentence_language(text: str) -> str | None:
 
 
 # "Y si puedes,", "Et si possible,", "Und wenn du kannst,": a softener before an imperative (a "puedes" or
-# "tu peux" may already be gone, taken out as a "can" nobody asks).
+# "tu peux" may already be gone, taken out as a "can" nobody asks); not before a subject or a reassurance
+# ("si puedes, no te preocupes por el resto").
 _IF_YOU_CAN = {
     "es": r"^(?:y\s+|e\s+|también\s+|además,?\s+)?(?:si\s*(?:puedes|puede|te\s+es\s+posible|es\s+posible)?|"
     r"cuando\s+puedas?)\s*,\s*(?!no\b|te\b|me\b|se\b|lo\b|la\b)",
     "fr": r"^(?:et\s+|aussi\s+)?(?:si\s*(?:tu\s+peux|vous\s+pouvez|possible)?|quand\s+(?:tu\s+peux|vous\s+pouvez))"
     r"\s*,\s*(?!je\b|nous\b|on\b|il\b|elle\b)",
+    "de": r"^(?:und\s+|auch\s+)?(?:wenn|falls)\s*(?:du(?:\s+kannst)?|sie(?:\s+können)?|ihr(?:\s+könnt)?|möglich)?\s*,\s*"
+    r"(?!(?:ich|wir|es|das|der|die|ein|eine|nicht|kein|keine|mach\s+dir)\b)",
 }
 _REQUEST = {
     "es": r"^[¿¡]?\s*por\s+favor\b|\bpor\s+favor\b|[¿]?\s*\b(?:podrías|podría|puedes|puede|podrían|pueden|"
@@ -128,7 +131,9 @@ _REQUEST = {
     r"|\b(?:ich|wir)\s+(?:bräuchte|bräuchten|benötige|benötigen|brauche|brauchen)\b|\bwäre\s+es\s+möglich\b"
     # "Die Rechnung ist bis zum 30. September zu bezahlen": a duty in the passive.
     r"|\b(?:ist|sind)\s+(?:[^\s?!]+\s+){0,8}?zu\s+(?:bezahlen|überweisen|zahlen|unterschreiben|senden|schicken|"
-    r"bestätigen|erledigen|einzureichen|einreichen|begleichen|prüfen)\b",
+    r"bestätigen|erledigen|einzureichen|einreichen|begleichen|prüfen)\b"
+    # "Und wenn du kannst, reservier den großen Raum": an imperative after "if you can".
+    rf"|{_IF_YOU_CAN['de']}\w+",
 }
 _MEETING = {
     "es": r"\b(?:podemos|podríamos|podrías|puedes)\s+(?:reunirnos|vernos|hablar|quedar|llamarnos|tener\s+una\s+"

@@ -369,17 +369,6 @@ _GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,:.!?]{0,30}[,:]\s*(?=\S)", F
 # Written small: "SVP" in an English email is a senior vice-president.
 _CHAT_PLEASE = re.compile(r"\b(?:porfa|porfis|porfavor|porfi|xfa|plis|(?-i:stp|svp))\b", FLAGS)
 _SPELLED_OUT = {"stp": "s'il te plaît", "svp": "s'il vous plaît"}
-# "Y si puedes, deposita el anticipo", "Si tu peux, envoie-moi les photos", "Wenn du kannst, schick mir die
-# Fotos": the reader's means put as a condition, then what to do. A subject after the comma ("if you can,
-# I'd…", "si puedes, yo…") makes it the sender's sentence, and a negation ("si puedes, no te preocupes por el
-# resto") reassures.
-_IF_YOU_CAN = re.compile(
-    r"^(?:(?:and|also|y|e|et|und)\s+)?(?:if you can|if possible|si (?:puedes|puede|pueden|es posible|tu peux|vous pouvez|"
-    r"possible)|(?:wenn|falls) (?:du kannst|sie können|möglich))\s*,\s*"
-    r"(?!(?:i|we|it|that|this|there|the|a|an|yo|nosotros|nos|el|la|los|las|un|una|je|nous|on|ce|il|le|les|une|ich|wir|"
-    r"es|das|der|die|ein|eine|no|not|don't|never|nunca|ne|n'|pas|jamais|nicht|kein|keine)\b)[^\W\d_]",
-    FLAGS,
-)
 
 
 # A passive duty with a deadline, as PASSIVE_DUTY reads it in English: "la renovación debe realizarse a más
@@ -403,7 +392,7 @@ def classify_sentence(text: str) -> SentenceIntent:
     # Spanish, French and German sentences are read by languages.py; the rules below are English.
     if (other_language := other_language_intent(flat)) is not None:
         request, commitment, meeting, question = other_language
-        request = request or bool(_IF_YOU_CAN.match(flat) or _PASSIVE_DUTY_OTHER.search(flat))
+        request = request or bool(_PASSIVE_DUTY_OTHER.search(flat))
         return SentenceIntent(request, commitment, meeting, question)
     if _SPAM.search(flat) or _NOT_A_TASK.search(flat):
         return SentenceIntent(False, False, False, False)
