@@ -584,3 +584,13 @@ def test_a_plain_body_reaches_the_extractor_as_synced_mail_would(tmp_path: Path)
     assert "invoice" not in replied.email.body
     assert "Lab manager" not in replied.email.body
     assert "collect your parcel" in forwarded.email.body
+
+
+def test_evaluate_extractor_scores_only_the_sets_named(django_ready: None, tmp_path: Path) -> None:
+    """Naming one set must not run the extractor over every bundled set too (a paid extractor would pay for
+    hundreds of emails nobody asked about)."""
+    jsonl = write(tmp_path, "mine.jsonl", _labelled_line(id="t1"))
+    output = _call("evaluate_extractor", "--intent", "", "--mailbox3", str(jsonl))
+    assert "third mailbox, tune/holdout halves" in output
+    for other in ("labelled emails", "mailbox, tune", "second mailbox", "fourth mailbox"):
+        assert other not in output.replace("third mailbox, tune", "")

@@ -81,12 +81,20 @@ class Command(BaseCommand):
             raise CommandError("--tolerance-minutes must be 0 or more")
 
         intent_path = options["intent"]
+        # Naming one set scores only the sets named: a paid extractor is never run over every bundled set
+        # by surprise.
+        named_any = any(
+            options[option] for option in ("emails", "mailbox", "mailbox2", "mailbox3", "mailbox4")
+        )
         sets = {
-            "labelled emails": self._path(options["emails"], DEFAULT_EMAILS_PATH),
-            "mailbox": self._path(options["mailbox"], DEFAULT_MAILBOX_PATH),
-            "second mailbox": self._path(options["mailbox2"], DEFAULT_MAILBOX2_PATH),
-            "third mailbox": self._path(options["mailbox3"], DEFAULT_MAILBOX3_PATH),
-            "fourth mailbox": self._path(options["mailbox4"], DEFAULT_MAILBOX4_PATH),
+            name: self._path(options[option], bundled, named_any)
+            for name, option, bundled in (
+                ("labelled emails", "emails", DEFAULT_EMAILS_PATH),
+                ("mailbox", "mailbox", DEFAULT_MAILBOX_PATH),
+                ("second mailbox", "mailbox2", DEFAULT_MAILBOX2_PATH),
+                ("third mailbox", "mailbox3", DEFAULT_MAILBOX3_PATH),
+                ("fourth mailbox", "mailbox4", DEFAULT_MAILBOX4_PATH),
+            )
         }
         if not intent_path and not any(sets.values()):
             raise CommandError(
@@ -114,10 +122,10 @@ class Command(BaseCommand):
         self.stdout.write("\n\n".join(tables))
 
     @staticmethod
-    def _path(given: str | None, bundled: Path) -> str:
-        """None means the bundled file when there is one; "" means skip the set."""
+    def _path(given: str | None, bundled: Path, named_any: bool) -> str:
+        """None means the bundled file when there is one and no set was named; "" means skip the set."""
         if given is None:
-            return str(bundled) if bundled.exists() else ""
+            return str(bundled) if bundled.exists() and not named_any else ""
         return given
 
     @staticmethod
