@@ -187,9 +187,13 @@ def _blocks_under_meetings(user: User, scheduled: list[Task]) -> list[Task]:
         .select_related("source")
     )
     moved = [task for task in on_calendar if under_a_meeting(task)]
-    # Saved now: should the pass stop before their events move, the next one moves them.
-    Task.objects.filter(pk__in=[task.pk for task in moved]).update(calendar_pending=True)
     displaced = [*waiting, *moved]
+    # Saved now, times cleared too: should the pass stop before their events move (the meeting written in an
+    # earlier batch of 50, say), the next pass places them afresh instead of writing them back where the
+    # meeting is.
+    Task.objects.filter(pk__in=[task.pk for task in displaced]).update(
+        calendar_pending=True, event_start=None, event_end=None
+    )
     for task in displaced:
         task.event_start = task.event_end = None
         task.calendar_pending = True

@@ -219,14 +219,16 @@ class GoogleCalendar:
         """The batch may have been stored although no answer came back: read each event to find out. The
         first read that fails leaves the rest unknown (``problem``), to be settled by the next pass."""
         outcomes: list[EventRef | CalendarError] = []
+        failed = False
         for spec in specs:
-            if outcomes and isinstance(outcomes[-1], CalendarError) and outcomes[-1] is not problem:
+            if failed:
                 outcomes.append(problem)
                 continue
             try:
                 existing = self.get(spec.event_id)
             except CalendarError as e:
                 outcomes.append(e)
+                failed = True
                 continue
             outcomes.append(existing if existing is not None else problem)
         return outcomes

@@ -746,3 +746,23 @@ def test_a_block_a_meeting_lands_on_still_moves_after_the_calendar_failed_midway
     assert local(slides.event_start) == dt.datetime(2026, 11, 30, 9, 45, tzinfo=NY)
     assert event_of(slides).start == slides.event_start
     assert slides.event_written and not slides.calendar_pending and slides.calendar_error == ""
+
+
+def test_a_block_a_meeting_lands_on_is_saved_without_its_time_before_anything_is_written(
+    alice: User, mailbox_factory: MailboxFactory
+) -> None:
+    """Its new place is saved only with its batch; should the pass stop after the meeting's batch and before
+    the block's, the next pass must place it afresh, not write it back under the meeting."""
+    from tasks_app.services import _blocks_under_meetings
+
+    [slides] = store(alice, mailbox_factory, todo("Send the slides"))
+    calendar_sync(user=alice, now=MONDAY_8AM)
+    assert local(fresh(slides).event_start) == dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY)
+    quarter_past = dt.datetime(2026, 11, 30, 9, 15, tzinfo=NY)
+    [meeting] = store(alice, mailbox_factory, todo("Design review", kind="meeting", due=quarter_past))
+
+    [displaced] = _blocks_under_meetings(alice, [fresh(meeting)])
+
+    assert displaced.pk == slides.pk
+    saved = fresh(slides)
+    assert saved.calendar_pending and saved.event_start is None and saved.event_end is None

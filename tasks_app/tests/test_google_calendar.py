@@ -202,6 +202,31 @@ def test_an_insert_whose_answer_is_lost_is_reconciled_by_reading_the_event(
     assert [r.status for r in google.requests_to("calendar.events.get")] == [200]
 
 
+def test_after_a_read_back_fails_the_rest_of_the_batch_is_left_for_the_next_pass(
+    google: FakeGoogle, alice: User, settings: Settings
+) -> None:
+    """A batch whose answer is lost is read back event by event; once a read fails, the service is not asked
+    about the others (they stay unknown, settled by the next pass) — not every second one."""
+    settings.GOOGLE_NUM_RETRIES = 0
+    settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 1
+    account = connect(google, alice)
+    for n, body in enumerate(REQUESTS[:3]):
+        account.add_message(mail(f"Request {n}", body))
+    google.delay("calendar.events.insert", 1.5, times=1)
+    google.fail("calendar.events.get", 503, times=1)
+
+    sync_in_foreground(alice)
+
+    assert len(google.requests_to("calendar.events.get")) == 1
+    assert Task.objects.filter(user=alice, calendar_pending=True).count() == 3
+
+    sync_in_foreground(alice)  # the next pass settles them: each stored once
+
+    assert sorted(e["id"] for e in account.calendar_events()) == sorted(
+        Task.objects.filter(user=alice).values_list("event_id", flat=True)
+    )
+
+
 def test_dismiss_removes_the_event_and_reopen_brings_it_back(
     google: FakeGoogle, alice: User, client: Client
 ) -> None:
