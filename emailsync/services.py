@@ -308,6 +308,15 @@ def _sync_messages(
         mailbox=mailbox, status__in=[MessageReceipt.Status.FAILED, MessageReceipt.Status.PENDING]
     ).values_list("message_id", flat=True)
     todo.extend(message_id for message_id in retry if message_id not in listed)
+    # Messages waiting in a batch the provider still runs are not this run's: fetching them again would only
+    # set them aside, and a backlog would take the same ones every run.
+    in_batch = set(
+        BatchAnswer.objects.filter(
+            receipt__mailbox=mailbox, batch__state=ExtractionBatch.State.SUBMITTED
+        ).values_list("receipt__message_id", flat=True)
+    )
+    if in_batch:
+        todo = [message_id for message_id in todo if message_id not in in_batch]
     limit = settings.SYNC_MAX_MESSAGES_PER_RUN
     complete = len(todo) <= limit
     if not complete or run.backlog_read_before:
@@ -358,7 +367,10 @@ def _sync_messages(
             f"{reading.batched} messages were sent to the model in one batch (at half the price); their "
             "tasks arrive when it has answered, within 24 hours."
         )
-    more_to_read = not complete and not paused and run.messages_seen > 0
+    # A follow-up goes on only if this run moved something forward: messages merely set aside (a thread
+    # waiting on a batch) would be listed again by the next run, and the next, until the batch ends.
+    moved_on = run.messages_processed + run.messages_skipped + run.messages_failed + reading.batched
+    more_to_read = not complete and not paused and moved_on > 0
     if paused:
         # The rest waits for a later sync; the checkpoint stays put so nothing unlisted is skipped.
         run.error = paused

@@ -248,3 +248,22 @@ def test_the_collector_runs_every_minute_as_a_job(
     sync_in_foreground(alice)
     fake.end_batches()
     assert collect_extraction_batches() == "collected 1"
+
+
+def test_a_backlog_over_one_run_batches_each_share_once_and_then_stops(
+    fake: FakeAnthropic, alice: User, folder: MailFolder, settings: Settings
+) -> None:
+    """A follow-up run does not list again what waits in a running batch: the backlog's next share goes in a
+    batch of its own, and once nothing is left to move on, no further run is started."""
+    settings.SYNC_MAX_MESSAGES_PER_RUN = 3
+    for n in range(3):
+        folder.add(subject=f"Note {n}", body=f"Hi Alice,\n\nCould you look at note {n} by Monday?\n\nBob")
+
+    first = sync_in_foreground(alice)
+    assert "3 messages were sent to the model in one batch" in first.error
+    second = consume(alice)
+    assert "3 messages were sent to the model in one batch" in second.error
+
+    assert sorted(batch.requests for batch in ExtractionBatch.objects.all()) == [3, 3]
+    assert BatchAnswer.objects.count() == 6  # six messages, each in one batch
+    assert not SyncRun.objects.filter(user=alice, state=SyncRun.State.QUEUED).exists()
