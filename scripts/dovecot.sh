@@ -103,6 +103,11 @@ CONF
     (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break
     sleep 0.1
   done
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null; then
+    echo "Dovecot did not start listening on 127.0.0.1:$tls_port; its log:" >&2
+    tail -n 20 "$dir/dovecot.log" >&2 || true
+    exit 1
+  fi
   echo "IMAP_TEST_HOST=127.0.0.1 IMAP_TEST_PORT=$tls_port IMAP_TEST_STARTTLS_PORT=$plain_port IMAP_TEST_USER=$user IMAP_TEST_PASSWORD=$password IMAP_TEST_CA=$dir/tls/cert.pem DOVECOT_DIR=$dir"
 }
 
