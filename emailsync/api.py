@@ -48,7 +48,12 @@ class _NextStep(serializers.Serializer):
 class _Waiting(serializers.Serializer):
     messages = serializers.IntegerField(help_text="Messages left for a later sync.")
     messages_reason = serializers.ChoiceField(
-        choices=[WaitingReason.EXTRACTOR_UNAVAILABLE, WaitingReason.BUDGET_SPENT, WaitingReason.SYNC_FAILED],
+        choices=[
+            WaitingReason.EXTRACTOR_UNAVAILABLE,
+            WaitingReason.BUDGET_SPENT,
+            WaitingReason.SYNC_FAILED,
+            WaitingReason.IN_BATCH,
+        ],
         allow_blank=True,
     )
     tasks = serializers.IntegerField(help_text="Tasks waiting to be placed on the calendar.")

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from accounts.models import Profile
-from emailsync.models import Mailbox, MessageReceipt, SyncRun
+from emailsync.models import BatchAnswer, Mailbox, MessageReceipt, SyncRun
 from tasks_app.models import Task
 
 
@@ -65,6 +65,7 @@ class WaitingReason:
     EXTRACTOR_UNAVAILABLE = "extractor_unavailable"
     BUDGET_SPENT = "budget_spent"
     SYNC_FAILED = "sync_failed"
+    IN_BATCH = "in_batch"  # asked about in a Message Batch the provider still runs
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,13 @@ def waiting_work(*, run: SyncRun) -> WaitingWork:
             reason = WaitingReason.SYNC_FAILED
         elif _budget_spent(user_id=run.user_id):
             reason = WaitingReason.BUDGET_SPENT
+        elif BatchAnswer.objects.filter(
+            receipt__mailbox__user_id=run.user_id, receipt__status=MessageReceipt.Status.PENDING
+        ).exists():
+            # The run's notice says so too ("… sent to the model in one batch"): not an outage.
+            reason = WaitingReason.IN_BATCH
         elif run.error:
-            # A run succeeds with an error only when extraction paused because the extractor was down.
+            # Otherwise a run succeeds with an error only when extraction paused because the extractor was down.
             reason = WaitingReason.EXTRACTOR_UNAVAILABLE
     # `calendar_pending IN (true)` rather than the bare column Django writes for `=True`: SQLite looks a
     # column up in an index (task_user_calendar_pending) only when it is compared with a value, and without

@@ -73,6 +73,11 @@ def waiting_sentences(waiting: WaitingWork) -> list[str]:
             sentences.append(
                 f"{head}: {_extractor_name()} was unavailable; {they} will be read on the next sync."
             )
+        elif waiting.messages_reason == WaitingReason.IN_BATCH:
+            sentences.append(
+                f"{head}: {they} {_are(count)} with the model in one batch (at half the price); the tasks "
+                "arrive when it has answered, within 24 hours."
+            )
         elif waiting.messages_reason == WaitingReason.SYNC_FAILED:
             sentences.append(
                 f"{head}: the sync stopped before reading {them}; {they} will be read on the next sync."

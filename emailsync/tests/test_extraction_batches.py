@@ -16,6 +16,8 @@ from accounts.models import Profile
 from conftest import MailFolder, sync_in_foreground
 from emailsync.jobs import collect_extraction_batches
 from emailsync.models import BatchAnswer, ExtractionBatch, Mailbox, MessageReceipt, SyncRun
+from emailsync.selectors import WaitingWork
+from emailsync.serializers import waiting_sentences
 from emailsync.services import _batch_store, extraction_batches_collect, mailbox_sync
 from scheduler_site.schedules import maintenance_schedules_ensure
 from scheduler_site.testing.fake_anthropic import FakeAnthropic, RecordedRequest, Reply, answer_task
@@ -76,6 +78,10 @@ def test_a_backfill_over_the_threshold_is_one_batch_whose_tasks_arrive_when_it_e
     assert (batch.state, batch.requests) == (ExtractionBatch.State.SUBMITTED, 3)
     assert statuses(alice) == ["pending"] * 3
     assert BatchAnswer.objects.filter(batch=batch, answer__isnull=True).count() == 3
+    # The status says where they are, not that the model was unavailable.
+    assert first.waiting is not None and first.waiting["messages_reason"] == "in_batch"
+    [said] = waiting_sentences(WaitingWork(**first.waiting))
+    assert said.startswith("3 messages are waiting: they are with the model in one batch")
 
     # While the batch runs, a sync neither asks again nor sends the messages in another batch.
     waiting = sync_in_foreground(alice)
