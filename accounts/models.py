@@ -23,6 +23,14 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def default_work_start() -> dt.time:
+    return dt.time(9, 0)
+
+
+def default_work_end() -> dt.time:
+    return dt.time(17, 0)
+
+
 class Profile(models.Model):
     """A user's scheduling preferences."""
 
@@ -32,8 +40,10 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    work_start = models.TimeField(default=dt.time(9, 0))
-    work_end = models.TimeField(default=dt.time(17, 0))
+    # Callables, not fixed values: Django's check W161 takes a fixed time default for a mistaken "now" when
+    # the check runs within ten seconds of it (manage.py check --deploy at 17:00 warned).
+    work_start = models.TimeField(default=default_work_start)
+    work_end = models.TimeField(default=default_work_end)
     # ISO weekday numbers, Monday = 1.
     work_days = models.JSONField(default=list, blank=True)
     approval_required = models.BooleanField(
